@@ -1,0 +1,96 @@
+// Package config loads pushauth's configuration: one YAML file plus
+// PUSHAUTH_* environment overrides, validated as SPEC S1 describes.
+package config
+
+import "time"
+
+// Defender-compatible defaults (SPEC S1.1, S1.2).
+const (
+	DefaultNotificationTimeout = 30 * time.Second
+	MinNotificationTimeout     = 1
+	MaxNotificationTimeout     = 30
+)
+
+// Client kinds (SPEC S0).
+const (
+	KindDDL     = "ddl"
+	KindEAP     = "eap"
+	KindISAPI   = "isapi"
+	KindGeneric = "generic"
+)
+
+// Config is the whole server configuration after loading and validation.
+type Config struct {
+	// File is the path the config was read from ("" for embedded defaults).
+	File string
+	// NotificationTimeout is how long a login waits for the phone (S1.1).
+	NotificationTimeout time.Duration
+	// PushOff disables every push when true (S1.2).
+	PushOff bool
+	// Offline disables push: logins go to the next action at once (S1.4).
+	Offline bool
+	// DataDir holds the SQLite database and the server key.
+	DataDir string
+	// ServerKey, when set, is the 32-byte key sealing secrets at rest
+	// (base64 in the file as `server_key`); else it lives in DataDir.
+	ServerKey []byte
+	Radius    Radius
+	AdminAPI  AdminAPI
+	DeviceAPI DeviceAPI
+	Log       Log
+	Passwords Passwords
+}
+
+// Radius is the RADIUS front end.
+type Radius struct {
+	Listen string // default "127.0.0.1:1812"
+	// Clients are the NAS/agents allowed to talk to the server.
+	Clients []Client
+	// MaxInFlight bounds requests held in processing (default 262144).
+	MaxInFlight int
+	// ReplyCacheTTL is how long a sent reply is kept for retransmissions (default 30s).
+	ReplyCacheTTL time.Duration
+	// ChallengeTimeout is how long a challenged login waits for an answer (default 120s).
+	ChallengeTimeout time.Duration
+}
+
+// Client is one RADIUS client entry.
+type Client struct {
+	Name    string
+	Address string // IP or CIDR as written
+	Secret  string
+	Kind    string // ddl | eap | isapi | generic (default generic)
+	// RequireMessageAuthenticator defaults to true.
+	RequireMessageAuthenticator bool
+	Policy                      string
+}
+
+// AdminAPI is the operator HTTP API.
+type AdminAPI struct {
+	Listen    string // default "127.0.0.1:8443"... see loader
+	Token     string // bearer token (from `token` or read from `token_file`)
+	TokenFile string
+}
+
+// DeviceAPI is the HTTP API phones use.
+type DeviceAPI struct {
+	Listen    string // default "127.0.0.1:8080"
+	PublicURL string // base URL put in activation links; default http://<listen>
+	CertFile  string // TLS when both are set
+	KeyFile   string
+}
+
+// Log configures zerolog.
+type Log struct {
+	Level  string // debug | info | warn | error (default info)
+	Format string // json | console | auto (default auto: console on a TTY)
+}
+
+// Passwords tunes the argon2id hashes created for new passwords.
+type Passwords struct {
+	Argon2MemoryKiB uint32 // default 19456
+	Argon2Time      uint32 // default 2
+	Argon2Threads   uint8  // default 1
+	// MaxConcurrent bounds password verifications running at once (default 2×CPU).
+	MaxConcurrent int
+}

@@ -1,0 +1,172 @@
+// Package store persists pushauth's users, tokens, devices, policies, used-OTP
+// state and audit records behind the Store interface. The embedded default is
+// SQLite (see sqlite.go); secrets (OTP seeds, PIPs) are sealed with a server key
+// before they reach the database.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors callers test for with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	// ErrOTPReused means the OTP step/counter was already consumed.
+	ErrOTPReused = errors.New("otp already used")
+	// ErrActivation means the activation code is unknown, used or expired.
+	ErrActivation = errors.New("activation code invalid, used or expired")
+)
+
+// Token types.
+const (
+	TokenOATH      = "oath"      // RFC 6238 TOTP / RFC 4226 HOTP hardware or app token
+	TokenSoftToken = "softtoken" // pushauth soft token on a phone (OTP + push)
+	TokenGridSure  = "gridsure"
+	TokenOneLogin  = "onelogin"
+)
+
+// OTP algorithms of an OATH or soft token.
+const (
+	OTPTOTP = "totp"
+	OTPHOTP = "hotp"
+)
+
+// Push kinds a device registered.
+const (
+	PushAPNs = "apns"
+	PushFCM  = "fcm"
+	PushPoll = "poll"
+)
+
+// User is a person who logs in.
+type User struct {
+	ID           int64
+	Name         string
+	PasswordHash string // PHC-format argon2id hash; empty means no directory password
+	Policy       string // policy name; empty means the client's or the default policy
+	Failures     int    // consecutive failed logins
+	LockedUntil  time.Time
+	CreatedAt    time.Time
+}
+
+// Token is one second factor of a user.
+type Token struct {
+	ID        int64
+	UserID    int64
+	Type      string // TokenOATH, TokenSoftToken, ...
+	Serial    string // operator-visible label, unique
+	Algorithm string // OTPTOTP or OTPHOTP
+	Digits    int
+	Period    int    // TOTP step in seconds
+	Seed      []byte // plaintext OTP seed; sealed at rest by the store
+	LastStep  int64  // last accepted TOTP step or HOTP counter (-1 when none)
+	PushOn    bool   // push enabled for this token (soft tokens: default on)
+	Device    *Device
+	CreatedAt time.Time
+}
+
+// Device is the phone a soft token was activated on.
+type Device struct {
+	ID           string // opaque device id given at activation
+	Platform     string // android | ios
+	OSVersion    string
+	PushKind     string // PushAPNs | PushFCM | PushPoll
+	PushToken    string // APNs device token / FCM registration token
+	PushDisabled string // non-empty: why push was disabled (e.g. "unregistered")
+	PublicKey    []byte // PKIX DER P-256 public key
+	ActivatedAt  time.Time
+}
+
+// Activation is a pending soft-token activation.
+type Activation struct {
+	CodeHash  []byte // SHA-256 of the activation code
+	TokenID   int64
+	ExpiresAt time.Time
+}
+
+// Policy is a named security policy (SPEC S4.4).
+type Policy struct {
+	Name            string
+	PushEnabled     bool
+	Method          string // "password+token" | "token"
+	AttemptLimit    int    // wrong answers per login before Reject
+	LockoutFailures int    // failed logins before the user is locked
+	LockoutSeconds  int
+	PushesPerMinute int
+}
+
+// AuditRecord is one finished login (SPEC S6.1).
+type AuditRecord struct {
+	ID         int64
+	LoginID    string
+	Time       time.Time
+	User       string
+	Client     string
+	Agent      string
+	Token      string
+	Provider   string
+	Outcome    string // accept | reject
+	Reason     string
+	DurationMS int64
+}
+
+// AuditQuery filters audit records; zero fields do not filter.
+type AuditQuery struct {
+	User  string
+	Limit int
+}
+
+// Store is everything pushauth keeps on disk.
+type Store interface {
+	CreateUser(ctx context.Context, u *User) error
+	UserByName(ctx context.Context, name string) (*User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	DeleteUser(ctx context.Context, name string) error
+	SetPassword(ctx context.Context, name, hash string) error
+	SetUserPolicy(ctx context.Context, name, policy string) error
+	// RecordLoginFailure increments the failure count and, when it reaches
+	// limit (limit > 0), locks the user until lockUntil and resets the count.
+	RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error
+	// ResetLoginFailures clears the failure count after a successful login.
+	ResetLoginFailures(ctx context.Context, userID int64) error
+
+	CreateToken(ctx context.Context, t *Token) error
+	TokensByUser(ctx context.Context, userID int64) ([]Token, error)
+	TokenBySerial(ctx context.Context, serial string) (*Token, error)
+	DeleteToken(ctx context.Context, serial string) error
+	// ConsumeOTPStep atomically records step as used for the token if it is
+	// greater than the token's LastStep; otherwise it returns ErrOTPReused.
+	ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error
+
+	CreateActivation(ctx context.Context, a *Activation) error
+	// Activate consumes the activation code (single use, unexpired) and
+	// stores the device on its token. It returns the activated token.
+	Activate(ctx context.Context, codeHash []byte, d *Device, now time.Time) (*Token, error)
+	DeviceByID(ctx context.Context, id string) (*Token, error)
+	UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error
+
+	PutPolicy(ctx context.Context, p *Policy) error
+	PolicyByName(ctx context.Context, name string) (*Policy, error)
+	ListPolicies(ctx context.Context) ([]Policy, error)
+
+	AppendAudit(ctx context.Context, r *AuditRecord) error
+	ListAudit(ctx context.Context, q AuditQuery) ([]AuditRecord, error)
+
+	Close() error
+}
+
+// DefaultPolicy is used when no policy is named or the named one is absent.
+func DefaultPolicy() Policy {
+	return Policy{
+		Name:            "default",
+		PushEnabled:     true,
+		Method:          "password+token",
+		AttemptLimit:    3,
+		LockoutFailures: 5,
+		LockoutSeconds:  300,
+		PushesPerMinute: 5,
+	}
+}
