@@ -2,7 +2,10 @@
 // PUSHAUTH_* environment overrides, validated as SPEC S1 describes.
 package config
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Defender-compatible defaults (SPEC S1.1, S1.2).
 const (
@@ -62,20 +65,22 @@ type Client struct {
 	Kind    string // ddl | eap | isapi | generic (default generic)
 	// RequireMessageAuthenticator defaults to true.
 	RequireMessageAuthenticator bool
-	Policy                      string
+	Policy                      string // security policy name; "" = the default policy
+
+	prefix netip.Prefix // Address parsed at load time; see Prefix
 }
 
 // AdminAPI is the operator HTTP API.
 type AdminAPI struct {
-	Listen    string // default "127.0.0.1:8443"... see loader
+	Listen    string // default "127.0.0.1:8443"
 	Token     string // bearer token (from `token` or read from `token_file`)
-	TokenFile string
+	TokenFile string // as written; relative paths are relative to the working directory
 }
 
 // DeviceAPI is the HTTP API phones use.
 type DeviceAPI struct {
 	Listen    string // default "127.0.0.1:8080"
-	PublicURL string // base URL put in activation links; default http://<listen>
+	PublicURL string // base URL put in activation links, no trailing slash; default http(s)://<listen>
 	CertFile  string // TLS when both are set
 	KeyFile   string
 }

@@ -1,0 +1,55 @@
+package actors
+
+import (
+	"sync"
+	"time"
+)
+
+// pushLimiter caps pushes per user per minute (push-bombing guard). It is a
+// plain locked map rather than an actor because every check is a few
+// nanoseconds of memory work shared by all logins of a user.
+type pushLimiter struct {
+	mu    sync.Mutex
+	sent  map[string][]time.Time
+	calls int
+}
+
+func newPushLimiter() *pushLimiter {
+	return &pushLimiter{sent: make(map[string][]time.Time)}
+}
+
+// allow records a push for user if fewer than perMinute were sent in the
+// last minute; perMinute <= 0 means no cap.
+func (l *pushLimiter) allow(user string, perMinute int, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls++
+	if l.calls%4096 == 0 {
+		l.pruneLocked(now)
+	}
+	recent := keepSince(l.sent[user], now.Add(-time.Minute))
+	if perMinute > 0 && len(recent) >= perMinute {
+		l.sent[user] = recent
+		return false
+	}
+	l.sent[user] = append(recent, now)
+	return true
+}
+
+func (l *pushLimiter) pruneLocked(now time.Time) {
+	for u, ts := range l.sent {
+		if recent := keepSince(ts, now.Add(-time.Minute)); len(recent) == 0 {
+			delete(l.sent, u)
+		} else {
+			l.sent[u] = recent
+		}
+	}
+}
+
+func keepSince(ts []time.Time, since time.Time) []time.Time {
+	i := 0
+	for i < len(ts) && !ts[i].After(since) {
+		i++
+	}
+	return ts[i:]
+}

@@ -1,0 +1,154 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/store"
+)
+
+// storeTimeout bounds each piece of off-mailbox work.
+const storeTimeout = 10 * time.Second
+
+// policyToken is the policy method that skips the password (SPEC S2.3).
+const policyToken = "token"
+
+// async runs work off the mailbox and delivers its result to the login.
+func (l *login) async(ctx actor.Context, work func(context.Context) any) {
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	go func() {
+		c, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		root.Send(self, work(c))
+	}()
+}
+
+func (l *login) startVerify(ctx actor.Context) {
+	l.become(ctx, stateVerifying, l.verifying)
+	a := *l.first
+	deps := l.deps
+	l.async(ctx, func(c context.Context) any { return verifyFirst(c, deps, &a) })
+}
+
+// verifyFirst looks the user up, resolves the policy, checks the password
+// (SPEC S2.2, S2.3) and loads the tokens.
+func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
+	u, err := d.Store.UserByName(ctx, a.User)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		d.Log.Error().Err(err).Msg("look up user")
+		return &verified{reason: "store-error"}
+	}
+	userPolicy := ""
+	if u != nil {
+		userPolicy = u.Policy
+	}
+	v := &verified{user: u, policy: auth.ResolvePolicy(userPolicy, a.Client.Policy, func(name string) (*store.Policy, error) {
+		return d.Store.PolicyByName(ctx, name)
+	})}
+	if v.reason = checkPassword(ctx, d, u, v.policy, a); v.reason != "" {
+		return v
+	}
+	if auth.Locked(u, d.now()) {
+		v.reason = "locked-out"
+		return v
+	}
+	if v.tokens, err = d.Store.TokensByUser(ctx, u.ID); err != nil {
+		d.Log.Error().Err(err).Msg("load tokens")
+		v.reason = "store-error"
+		return v
+	}
+	v.ok = true
+	v.passcode = v.policy.Method == policyToken && a.Password != ""
+	return v
+}
+
+// checkPassword returns "" when the password step passes, else the reason.
+// Unknown users are checked against a dummy hash for comparable timing.
+func checkPassword(ctx context.Context, d *Deps, u *store.User, p store.Policy, a *Attempt) string {
+	if p.Method == policyToken {
+		if u == nil {
+			return "unknown-user"
+		}
+		return ""
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := d.Passwords.Verify(ctx, hash, a.Password)
+	switch {
+	case err != nil:
+		d.Log.Error().Err(err).Msg("verify password")
+		return "password-error"
+	case u == nil:
+		return "unknown-user"
+	case !ok:
+		return "bad-password"
+	}
+	return ""
+}
+
+// checkPasscode checks a typed passcode off the mailbox (SPEC S3.2).
+func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
+	l.stopTimer()
+	l.become(ctx, stateChecking, l.checking)
+	tokens, deps := l.tokens, l.deps
+	l.async(ctx, func(c context.Context) any { return checkOTP(c, deps, tokens, a) })
+}
+
+// checkOTP tries the answer against every OTP token of the user and
+// consumes the matching step so it is never accepted twice.
+func checkOTP(ctx context.Context, d *Deps, tokens []store.Token, a *Attempt) *otpChecked {
+	res := &otpChecked{attempt: a, reason: "wrong-passcode"}
+	for _, t := range tokens {
+		if len(t.Seed) == 0 {
+			continue
+		}
+		spec := auth.OTPSpec{Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period, LastStep: t.LastStep}
+		step, ok := auth.VerifyOTP(t.Seed, spec, a.Password, d.now())
+		if !ok {
+			continue
+		}
+		err := d.Store.ConsumeOTPStep(ctx, t.ID, step)
+		switch {
+		case errors.Is(err, store.ErrOTPReused):
+			res.reason = "passcode-reused"
+		case err != nil:
+			res.err = err
+			return res
+		default:
+			res.ok, res.token, res.reason = true, t.Serial, "passcode"
+			return res
+		}
+	}
+	return res
+}
+
+func (l *login) onPasscodeChecked(ctx actor.Context, r *otpChecked) {
+	l.held = append(l.held, r.attempt)
+	switch {
+	case l.cancelled:
+		l.finish(ctx, Reject, msgDenied, "denied")
+	case r.err != nil:
+		l.deps.Log.Error().Err(r.err).Str("login", l.id).Msg("check passcode")
+		l.finish(ctx, Reject, msgAuthFailed, "store-error")
+	case r.ok:
+		l.tokenUsed = r.token
+		reason := r.reason
+		if l.timedOut {
+			reason = "timeout-then-passcode"
+		}
+		l.finish(ctx, Accept, "", reason)
+	default:
+		l.wrong++
+		if l.wrong >= l.policy.AttemptLimit {
+			l.finish(ctx, Reject, msgAuthFailed, "attempt-limit")
+			return
+		}
+		l.challenge(ctx, msgWrong)
+	}
+}

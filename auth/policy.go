@@ -1,0 +1,115 @@
+package auth
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+// Policy methods (store.Policy.Method, SPEC S2.2, S2.3).
+const (
+	MethodPasswordToken = "password+token" // directory password, then a second factor
+	MethodToken         = "token"          // second factor only (isapi agents)
+)
+
+// Policy setting keys accepted by ParsePolicySetting.
+const (
+	KeyPush            = "push"
+	KeyMethod          = "method"
+	KeyAttemptLimit    = "attempt_limit"
+	KeyLockoutFailures = "lockout_failures"
+	KeyLockoutSeconds  = "lockout_seconds"
+	KeyPushesPerMinute = "pushes_per_minute"
+)
+
+// PolicyKeys returns the setting keys ParsePolicySetting accepts, in the
+// order an operator would read them.
+func PolicyKeys() []string {
+	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute}
+}
+
+// ResolvePolicy returns the policy that governs a login: the user's named
+// policy if set, else the client's, else store.DefaultPolicy(). A named policy
+// that lookup cannot return (missing, or any lookup error) also yields the
+// default policy.
+func ResolvePolicy(userPolicy, clientPolicy string, lookup func(name string) (*store.Policy, error)) store.Policy {
+	name := userPolicy
+	if name == "" {
+		name = clientPolicy
+	}
+	if name == "" || lookup == nil {
+		return store.DefaultPolicy()
+	}
+	p, err := lookup(name)
+	if err != nil || p == nil {
+		return store.DefaultPolicy()
+	}
+	return *p
+}
+
+// ParsePolicySetting applies one operator setting (`policy set NAME key=value`)
+// to p. Keys and on/off words are case-insensitive. On error p is unchanged
+// and the error names the key and its allowed values.
+func ParsePolicySetting(p *store.Policy, key, value string) error {
+	key = strings.ToLower(strings.TrimSpace(key))
+	value = strings.TrimSpace(value)
+	switch key {
+	case KeyPush:
+		return setBool(&p.PushEnabled, key, value)
+	case KeyMethod:
+		return setMethod(&p.Method, value)
+	case KeyAttemptLimit:
+		return setIntRange(&p.AttemptLimit, key, value, 1, 100, "")
+	case KeyLockoutFailures:
+		return setIntRange(&p.LockoutFailures, key, value, 0, 1000, " (0 = never lock)")
+	case KeyLockoutSeconds:
+		return setIntRange(&p.LockoutSeconds, key, value, 0, 86400, "")
+	case KeyPushesPerMinute:
+		return setIntRange(&p.PushesPerMinute, key, value, 0, 600, " (0 = unlimited)")
+	}
+	return fmt.Errorf("unknown policy setting %q: allowed keys are %s", key, strings.Join(PolicyKeys(), ", "))
+}
+
+func setBool(dst *bool, key, value string) error {
+	switch strings.ToLower(value) {
+	case "on", "true", "1":
+		*dst = true
+	case "off", "false", "0":
+		*dst = false
+	default:
+		return fmt.Errorf("policy setting %s: %q is not one of on, off, true, false, 1, 0", key, value)
+	}
+	return nil
+}
+
+func setMethod(dst *string, value string) error {
+	switch m := strings.ToLower(value); m {
+	case MethodPasswordToken, MethodToken:
+		*dst = m
+		return nil
+	}
+	return fmt.Errorf("policy setting %s: %q is not one of %s, %s", KeyMethod, value, MethodPasswordToken, MethodToken)
+}
+
+func setIntRange(dst *int, key, value string, lo, hi int, note string) error {
+	n, err := strconv.Atoi(value)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("policy setting %s: %q is not a whole number in %d..%d%s", key, value, lo, hi, note)
+	}
+	*dst = n
+	return nil
+}
+
+// Locked reports whether u is locked out at now (SPEC S4.4).
+func Locked(u *store.User, now time.Time) bool {
+	return u != nil && now.Before(u.LockedUntil)
+}
+
+// LockoutUntil returns when a user who just reached p's failure limit at now
+// stops being locked, for store.RecordLoginFailure.
+func LockoutUntil(p store.Policy, now time.Time) time.Time {
+	return now.Add(time.Duration(p.LockoutSeconds) * time.Second)
+}

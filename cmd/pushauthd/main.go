@@ -1,0 +1,114 @@
+// Command pushauthd is the pushauth RADIUS two-factor server.
+//
+//	pushauthd --config /etc/pushauth/pushauth.yaml
+//	pushauthd --config pushauth.yaml --check-config
+//
+// SIGHUP re-reads the config file and applies NOTIFICATIONTIMEOUT, PushOff
+// and offline to logins started afterwards; SIGINT/SIGTERM stop the server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr *os.File) int {
+	fs := flag.NewFlagSet("pushauthd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (YAML); empty = built-in example config")
+	check := fs.Bool("check-config", false, "validate the config and exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, warnings, err := load(*path)
+	boot := server.NewLogger(config.Log{Format: "auto"}, stderr)
+	for _, w := range warnings {
+		boot.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)
+	}
+	if err != nil {
+		reportConfigError(boot, err)
+		return 1
+	}
+	if *check {
+		boot.Info().Str("file", cfg.File).Int("warnings", len(warnings)).Msg("config ok")
+		return 0
+	}
+	log := server.NewLogger(cfg.Log, stderr)
+	if err := serve(cfg, *path, log); err != nil {
+		log.Error().Err(err).Msg("pushauthd stopped")
+		return 1
+	}
+	return 0
+}
+
+func load(path string) (*config.Config, []config.Warning, error) {
+	if path == "" {
+		return config.LoadBytes("example.yaml", config.Example(), os.Environ())
+	}
+	return config.Load(path, os.Environ())
+}
+
+// reportConfigError logs every config error on its own line, naming the
+// file and key (SPEC S1.5).
+func reportConfigError(log zerolog.Logger, err error) {
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) {
+		log.Error().Err(err).Msg("configuration rejected")
+		return
+	}
+	for _, fe := range ve.Errors {
+		log.Error().Str("file", fe.File).Str("key", fe.Key).Msg(fe.Msg)
+	}
+	log.Error().Int("errors", len(ve.Errors)).Msg("configuration rejected")
+}
+
+func serve(cfg *config.Config, path string, log zerolog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ls, err := srv.Listen()
+	if err != nil {
+		return err
+	}
+	go reloadOnHUP(ctx, srv, path, log)
+	return srv.Serve(ctx, ls)
+}
+
+// reloadOnHUP applies the run-time settings on SIGHUP (SPEC S1.3).
+func reloadOnHUP(ctx context.Context, srv *server.Server, path string, log zerolog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, warnings, err := load(path)
+		for _, w := range warnings {
+			log.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)
+		}
+		if err != nil {
+			log.Error().Err(err).Msg("reload rejected; keeping the running settings")
+			continue
+		}
+		srv.Reload(cfg)
+	}
+}

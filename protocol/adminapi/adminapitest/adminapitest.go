@@ -1,0 +1,99 @@
+// Package adminapitest starts the admin API in-process on a real SQLite
+// store, for the tests of adminapi, cmd/pushctl and end-to-end harnesses.
+package adminapitest
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/store"
+)
+
+// Token is the bearer token of a started Server.
+const Token = "test-admin-token-0123456789"
+
+// Server is a running admin API with its store and captured logs.
+type Server struct {
+	*httptest.Server
+	Store     *store.SQLite
+	Dir       string // holds the database and server key
+	Passwords *auth.Passwords
+	Logs      *Buffer // the API's zerolog output
+}
+
+// Start serves adminapi.New on a fresh SQLite store in t.TempDir(), with
+// cheap argon2 parameters and Token. edit (may be nil) changes the Deps
+// before the handler is made. Server and store close when the test ends.
+func Start(t testing.TB, edit func(*adminapi.Deps)) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	s := &Server{
+		Store:     st,
+		Dir:       dir,
+		Passwords: auth.NewPasswords(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2),
+		Logs:      &Buffer{},
+	}
+	d := adminapi.Deps{
+		Store:        st,
+		Passwords:    s.Passwords,
+		Token:        Token,
+		DeviceAPIURL: "http://device.example:8080",
+		Log:          zerolog.New(s.Logs),
+	}
+	if edit != nil {
+		edit(&d)
+	}
+	s.Server = httptest.NewServer(adminapi.New(d))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func openStore(t testing.TB, dir string) *store.SQLite {
+	t.Helper()
+	key, err := store.LoadOrCreateKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := store.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenSQLite(filepath.Join(dir, "pushauth.db"), sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// Client returns a client of the server with the right token.
+func (s *Server) Client() *adminapi.Client {
+	return adminapi.NewClient(s.URL, Token, s.Server.Client())
+}
+
+// Buffer is a bytes.Buffer safe for concurrent writes and reads.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

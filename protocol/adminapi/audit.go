@@ -1,0 +1,80 @@
+package adminapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+// maxAuditLimit caps GET /v1/audit?limit=N.
+const maxAuditLimit = 10000
+
+func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	q, err := auditQuery(r)
+	if err != nil {
+		return err
+	}
+	records, err := s.deps.Store.ListAudit(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	out := auditList{Records: make([]AuditRecord, 0, len(records))}
+	for i := range records {
+		out.Records = append(out.Records, auditView(&records[i]))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// auditQuery reads ?user=NAME&limit=N (limit 1..maxAuditLimit; absent means
+// the store's default).
+func auditQuery(r *http.Request) (store.AuditQuery, error) {
+	v := r.URL.Query()
+	q := store.AuditQuery{User: v.Get("user")}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxAuditLimit {
+			return q, badRequest("invalid_limit", "limit %q is not a whole number in 1..%d", s, maxAuditLimit)
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+func auditView(a *store.AuditRecord) AuditRecord {
+	return AuditRecord{
+		LoginID:    a.LoginID,
+		Time:       a.Time.UTC(),
+		User:       a.User,
+		Client:     a.Client,
+		Agent:      a.Agent,
+		Token:      a.Token,
+		Provider:   a.Provider,
+		Outcome:    a.Outcome,
+		Reason:     a.Reason,
+		DurationMS: a.DurationMS,
+	}
+}
+
+func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
+	if s.deps.Logins == nil {
+		return newError(http.StatusServiceUnavailable, "logins_unavailable", "this server does not list logins in flight")
+	}
+	logins, err := s.deps.Logins.Logins(r.Context())
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	out := loginList{Logins: make([]Login, 0, len(logins))}
+	for _, l := range logins {
+		out.Logins = append(out.Logins, Login{
+			ID:      l.ID,
+			User:    l.User,
+			Client:  l.Client,
+			State:   l.State,
+			Started: l.Started.UTC(),
+			AgeMS:   max(now.Sub(l.Started).Milliseconds(), 0),
+		})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

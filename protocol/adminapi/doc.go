@@ -1,0 +1,54 @@
+// Package adminapi is pushauth's operator HTTP JSON API (SPEC S4, S6.1) and
+// a Go client for it (Client). cmd/pushctl is a thin CLI over the client.
+//
+// Every request needs "Authorization: Bearer TOKEN" with the configured
+// admin token (compared in constant time). Without a configured token every
+// request gets 503; a missing or wrong token gets 401. Request bodies are
+// JSON, at most 64 KiB (413 beyond), and unknown fields are refused.
+// Responses are JSON (204 has no body); every error is
+//
+//	{"error": "user \"bob\" not found", "code": "user_not_found"}
+//
+// with 400 (bad input), 401, 404 (not found), 405, 409 (exists), 413, 500 or
+// 503.
+//
+// Endpoints:
+//
+//	POST   /v1/users                      {"name","password"}           201 User
+//	GET    /v1/users                                                    200 {"users":[User]}
+//	GET    /v1/users/{name}                                             200 User
+//	DELETE /v1/users/{name}                                             204
+//	PUT    /v1/users/{name}/password      {"password"}                  204
+//	PUT    /v1/users/{name}/policy        {"policy"} ("" clears)        200 User
+//	POST   /v1/users/{name}/tokens        ProgramRequest                201 ProgramResult
+//	GET    /v1/users/{name}/tokens                                      200 {"tokens":[Token]}
+//	DELETE /v1/tokens/{serial}                                          204
+//	POST   /v1/tokens/{serial}/activation                               201 ProgramResult (new code)
+//	GET    /v1/policies                                                 200 {"policies":[Policy]}
+//	GET    /v1/policies/{name}                                          200 Policy
+//	PUT    /v1/policies/{name}            {"settings":{"key":"value"}}  200 Policy
+//	GET    /v1/audit?user=NAME&limit=N                                  200 {"records":[AuditRecord]}
+//	GET    /v1/logins                                                   200 {"logins":[Login]}
+//
+// Programming a token (ProgramRequest.Type):
+//   - "oath": a new random seed; the response carries the otpauth:// URI for
+//     an authenticator app (algorithm "totp", the default, or "hotp"; 6
+//     digits; 30 s period).
+//   - "softtoken": a push-capable phone token (SPEC S4.1); the response
+//     carries a single-use activation code, the activation URL on the device
+//     API and its expiry. Only the code's SHA-256 is stored.
+//     POST /v1/tokens/{serial}/activation issues a fresh code (the old one
+//     stops working), e.g. after the first expired or for a new phone.
+//   - "gridsure": "pip" gives the pattern, e.g. "0,6,12,18" (SPEC S4.3).
+//
+// Serials are generated ("OATH-1A2B3C4D") unless given. Secrets (seed, URI,
+// activation code) appear only in the programming response; token listings
+// never show them, and nothing secret (passwords, seeds, PIPs, codes) is
+// logged.
+//
+// Policy settings are the keys of auth.ParsePolicySetting (push, method,
+// attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute);
+// values may be JSON strings, numbers or booleans. Setting a policy that does
+// not exist yet starts from the built-in default. The "default" policy is
+// listed (with "builtin": true) even when it has never been stored.
+package adminapi

@@ -1,0 +1,294 @@
+package adminapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/store"
+)
+
+const (
+	maxSerialLen       = 64
+	serialAttempts     = 3  // generated serials tried before giving up
+	activationCodeSize = 10 // random bytes: 16 base32 characters, 80 bits
+)
+
+func (s *server) programToken(w http.ResponseWriter, r *http.Request) error {
+	var req ProgramRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	if err := checkProgramRequest(&req); err != nil {
+		return err
+	}
+	u, err := s.user(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	res, err := s.program(r.Context(), u, req)
+	if err != nil {
+		return err
+	}
+	s.deps.Log.Info().Str("user", u.Name).Str("serial", res.Serial).Str("type", res.Type).Msg("token programmed")
+	return writeJSON(w, http.StatusCreated, res)
+}
+
+// checkProgramRequest normalises req and refuses fields of another type.
+func checkProgramRequest(req *ProgramRequest) error {
+	req.Type = strings.ToLower(strings.TrimSpace(req.Type))
+	req.Algorithm = strings.ToLower(strings.TrimSpace(req.Algorithm))
+	switch {
+	case req.Type != TypeOATH && req.Type != TypeSoftToken && req.Type != TypeGridSure:
+		return badRequest("invalid_token_type", "token type %q is not one of %s, %s, %s",
+			req.Type, TypeOATH, TypeSoftToken, TypeGridSure)
+	case req.Algorithm != "" && req.Type != TypeOATH:
+		return badRequest("invalid_algorithm", "algorithm applies to oath tokens only")
+	case req.Algorithm != "" && req.Algorithm != AlgorithmTOTP && req.Algorithm != AlgorithmHOTP:
+		return badRequest("invalid_algorithm", "algorithm %q is not one of %s, %s",
+			req.Algorithm, AlgorithmTOTP, AlgorithmHOTP)
+	case req.PIP != "" && req.Type != TypeGridSure:
+		return badRequest("invalid_pip", "pip applies to gridsure tokens only")
+	case req.PIP == "" && req.Type == TypeGridSure:
+		return badRequest("invalid_pip", `gridsure tokens need a pip, e.g. "0,6,12,18"`)
+	}
+	return checkSerial(req.Serial)
+}
+
+// checkSerial accepts an empty serial (generated) or 1..64 of A-Z a-z 0-9 . _ -.
+func checkSerial(serial string) error {
+	if len(serial) > maxSerialLen {
+		return badRequest("invalid_serial", "serial is longer than %d characters", maxSerialLen)
+	}
+	for _, c := range serial {
+		ok := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune("._-", c)
+		if !ok {
+			return badRequest("invalid_serial", "serial %q may hold only letters, digits, '.', '_' and '-'", serial)
+		}
+	}
+	return nil
+}
+
+// program creates the token req asks for and returns its one-time result.
+func (s *server) program(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+	switch req.Type {
+	case TypeOATH:
+		return s.programOATH(ctx, u, req)
+	case TypeSoftToken:
+		return s.programSoftToken(ctx, u, req)
+	}
+	return s.programGridSure(ctx, u, req)
+}
+
+func (s *server) programOATH(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+	alg := req.Algorithm
+	if alg == "" {
+		alg = AlgorithmTOTP
+	}
+	t, err := s.newOTPToken(u, store.TokenOATH, alg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.createToken(ctx, u, t, req.Serial); err != nil {
+		return nil, err
+	}
+	spec := auth.OTPSpec{Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period, LastStep: t.LastStep}
+	res := programResult(u, t)
+	res.OTPAuthURI = auth.OTPAuthURI(s.deps.Issuer, u.Name, t.Seed, spec)
+	return res, nil
+}
+
+func (s *server) programSoftToken(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+	t, err := s.newOTPToken(u, store.TokenSoftToken, AlgorithmTOTP)
+	if err != nil {
+		return nil, err
+	}
+	t.PushOn = true
+	if err := s.createToken(ctx, u, t, req.Serial); err != nil {
+		return nil, err
+	}
+	res := programResult(u, t)
+	if err := s.activate(ctx, t.ID, res); err != nil {
+		_ = s.deps.Store.DeleteToken(ctx, t.Serial) // best effort: no token that cannot be activated
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *server) programGridSure(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+	pip, err := auth.ParsePIP(req.PIP)
+	if err != nil {
+		return nil, badRequest("invalid_pip", "%v", err)
+	}
+	t := &store.Token{UserID: u.ID, Type: store.TokenGridSure, Seed: []byte(auth.FormatPIP(pip)), CreatedAt: s.now()}
+	if err := s.createToken(ctx, u, t, req.Serial); err != nil {
+		return nil, err
+	}
+	return programResult(u, t), nil
+}
+
+// newOTPToken returns an unsaved OTP token with a fresh seed.
+func (s *server) newOTPToken(u *store.User, typ, alg string) (*store.Token, error) {
+	seed, err := auth.NewSeed()
+	if err != nil {
+		return nil, err
+	}
+	t := &store.Token{UserID: u.ID, Type: typ, Algorithm: alg, Digits: auth.DefaultDigits, Seed: seed, CreatedAt: s.now()}
+	if alg == AlgorithmTOTP {
+		t.Period = auth.DefaultPeriod
+	}
+	return t, nil
+}
+
+// createToken stores t under serial, or under a generated serial when
+// serial is empty (retrying on the unlikely collision).
+func (s *server) createToken(ctx context.Context, u *store.User, t *store.Token, serial string) error {
+	for attempt := 1; ; attempt++ {
+		t.Serial = serial
+		if serial == "" {
+			t.Serial = newSerial(t.Type)
+		}
+		err := s.deps.Store.CreateToken(ctx, t)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, store.ErrNotFound):
+			return notFound("user_not_found", "user %q not found", u.Name)
+		case errors.Is(err, store.ErrExists) && serial != "":
+			return conflict("token_exists", "token %q already exists", serial)
+		case !errors.Is(err, store.ErrExists) || attempt == serialAttempts:
+			return err
+		}
+	}
+}
+
+// newSerial returns e.g. "OATH-1A2B3C4D", "SOFT-…" or "GRID-…".
+func newSerial(tokenType string) string {
+	prefix := map[string]string{store.TokenOATH: "OATH", store.TokenSoftToken: "SOFT", store.TokenGridSure: "GRID"}[tokenType]
+	b := make([]byte, 4)
+	_, _ = rand.Read(b) // never fails (Go 1.24+)
+	return prefix + "-" + strings.ToUpper(hex.EncodeToString(b))
+}
+
+// activate issues a new activation code for the soft token tokenID, stores
+// only its SHA-256 and puts the code, URL and expiry into res.
+func (s *server) activate(ctx context.Context, tokenID int64, res *ProgramResult) error {
+	code := newActivationCode()
+	sum := sha256.Sum256([]byte(code))
+	expires := s.now().Add(s.deps.ActivationTTL).UTC()
+	a := &store.Activation{CodeHash: sum[:], TokenID: tokenID, ExpiresAt: expires}
+	if err := s.deps.Store.CreateActivation(ctx, a); err != nil {
+		return err
+	}
+	res.ActivationCode, res.ActivationExpiresAt = code, &expires
+	if s.deps.DeviceAPIURL != "" {
+		res.ActivationURL = s.deps.DeviceAPIURL + "/v1/activate?code=" + url.QueryEscape(code)
+	}
+	return nil
+}
+
+// newActivationCode returns 80 random bits as 16 upper-case base32
+// characters (no padding), easy to type and safe in a URL.
+func newActivationCode() string {
+	b := make([]byte, activationCodeSize)
+	_, _ = rand.Read(b) // never fails (Go 1.24+)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+// newActivation issues a fresh code for an existing soft token; the
+// previous code stops working.
+func (s *server) newActivation(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.token(r.Context(), r.PathValue("serial"))
+	if err != nil {
+		return err
+	}
+	if t.Type != store.TokenSoftToken {
+		return badRequest("not_softtoken", "token %q is a %s token: only soft tokens are activated", t.Serial, t.Type)
+	}
+	res := programResult(nil, t)
+	if err := s.activate(r.Context(), t.ID, res); err != nil {
+		return err
+	}
+	s.deps.Log.Info().Str("serial", t.Serial).Msg("activation code issued")
+	return writeJSON(w, http.StatusCreated, res)
+}
+
+func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.user(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	tokens, err := s.deps.Store.TokensByUser(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	out := tokenList{Tokens: make([]Token, 0, len(tokens))}
+	for i := range tokens {
+		out.Tokens = append(out.Tokens, tokenView(&tokens[i]))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	serial := r.PathValue("serial")
+	if err := s.deps.Store.DeleteToken(r.Context(), serial); err != nil {
+		return tokenError(serial, err)
+	}
+	s.deps.Log.Info().Str("serial", serial).Msg("token deleted")
+	return writeNoContent(w)
+}
+
+// token returns the token with serial; unknown is a 404.
+func (s *server) token(ctx context.Context, serial string) (*store.Token, error) {
+	t, err := s.deps.Store.TokenBySerial(ctx, serial)
+	if err != nil {
+		return nil, tokenError(serial, err)
+	}
+	return t, nil
+}
+
+func tokenError(serial string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("token_not_found", "token %q not found", serial)
+	}
+	return err
+}
+
+// programResult describes t without secrets; u may be nil.
+func programResult(u *store.User, t *store.Token) *ProgramResult {
+	res := &ProgramResult{Serial: t.Serial, Type: t.Type, Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period}
+	if u != nil {
+		res.User = u.Name
+	}
+	return res
+}
+
+// tokenView describes t for listings: never its seed or PIP.
+func tokenView(t *store.Token) Token {
+	v := Token{
+		Serial:    t.Serial,
+		Type:      t.Type,
+		Algorithm: t.Algorithm,
+		Digits:    t.Digits,
+		Period:    t.Period,
+		PushOn:    t.PushOn,
+		CreatedAt: t.CreatedAt.UTC(),
+	}
+	if d := t.Device; d != nil {
+		v.Device = &Device{
+			Platform:     d.Platform,
+			OSVersion:    d.OSVersion,
+			PushKind:     d.PushKind,
+			PushDisabled: d.PushDisabled,
+			ActivatedAt:  d.ActivatedAt.UTC(),
+		}
+	}
+	return v
+}

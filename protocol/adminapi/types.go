@@ -1,0 +1,154 @@
+package adminapi
+
+import "time"
+
+// The JSON bodies of the admin API, shared by the server and Client.
+
+// ErrorBody is the body of every error response.
+type ErrorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// CreateUserRequest is the body of POST /v1/users. An empty Password makes
+// a user without a directory password (for the "token" policy method).
+type CreateUserRequest struct {
+	Name     string `json:"name"`
+	Password string `json:"password,omitempty"`
+}
+
+// SetPasswordRequest is the body of PUT /v1/users/{name}/password.
+type SetPasswordRequest struct {
+	Password string `json:"password"`
+}
+
+// SetUserPolicyRequest is the body of PUT /v1/users/{name}/policy; an empty
+// Policy clears it (the client's or the default policy applies).
+type SetUserPolicyRequest struct {
+	Policy string `json:"policy"`
+}
+
+// User is a user as operators see it (never the password hash).
+type User struct {
+	Name        string     `json:"name"`
+	Policy      string     `json:"policy,omitempty"`
+	HasPassword bool       `json:"has_password"`
+	Failures    int        `json:"failures"`
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+// Token types and OTP algorithms of ProgramRequest.
+const (
+	TypeOATH      = "oath"
+	TypeSoftToken = "softtoken"
+	TypeGridSure  = "gridsure"
+	AlgorithmTOTP = "totp"
+	AlgorithmHOTP = "hotp"
+)
+
+// ProgramRequest is the body of POST /v1/users/{name}/tokens.
+type ProgramRequest struct {
+	Type      string `json:"type"`                // TypeOATH, TypeSoftToken or TypeGridSure
+	Algorithm string `json:"algorithm,omitempty"` // oath only: AlgorithmTOTP (default) or AlgorithmHOTP
+	Serial    string `json:"serial,omitempty"`    // generated when empty
+	PIP       string `json:"pip,omitempty"`       // gridsure only, e.g. "0,6,12,18"
+}
+
+// ProgramResult answers a token programming or a new activation. It is the
+// only place the OTP secret (OTPAuthURI) or an activation code ever appears.
+type ProgramResult struct {
+	User                string     `json:"user,omitempty"`
+	Serial              string     `json:"serial"`
+	Type                string     `json:"type"`
+	Algorithm           string     `json:"algorithm,omitempty"`
+	Digits              int        `json:"digits,omitempty"`
+	Period              int        `json:"period,omitempty"`
+	OTPAuthURI          string     `json:"otpauth_uri,omitempty"`           // oath
+	ActivationCode      string     `json:"activation_code,omitempty"`       // softtoken
+	ActivationURL       string     `json:"activation_url,omitempty"`        // softtoken
+	ActivationExpiresAt *time.Time `json:"activation_expires_at,omitempty"` // softtoken
+}
+
+// Token is a user's token as operators see it (never its seed or PIP).
+type Token struct {
+	Serial    string    `json:"serial"`
+	Type      string    `json:"type"`
+	Algorithm string    `json:"algorithm,omitempty"`
+	Digits    int       `json:"digits,omitempty"`
+	Period    int       `json:"period,omitempty"`
+	PushOn    bool      `json:"push_on"`
+	CreatedAt time.Time `json:"created_at"`
+	Device    *Device   `json:"device,omitempty"` // soft tokens once activated
+}
+
+// Device is the phone a soft token was activated on.
+type Device struct {
+	Platform     string    `json:"platform"`
+	OSVersion    string    `json:"os_version"`
+	PushKind     string    `json:"push_kind"`               // apns | fcm | poll
+	PushDisabled string    `json:"push_disabled,omitempty"` // why push was turned off
+	ActivatedAt  time.Time `json:"activated_at"`
+}
+
+// Policy is a security policy (SPEC S4.4). Its JSON keys are the setting
+// keys of PUT /v1/policies/{name}.
+type Policy struct {
+	Name            string `json:"name"`
+	Push            bool   `json:"push"`
+	Method          string `json:"method"`
+	AttemptLimit    int    `json:"attempt_limit"`
+	LockoutFailures int    `json:"lockout_failures"`
+	LockoutSeconds  int    `json:"lockout_seconds"`
+	PushesPerMinute int    `json:"pushes_per_minute"`
+	Builtin         bool   `json:"builtin,omitempty"` // the default policy, never stored
+}
+
+// SetPolicyRequest is the body of PUT /v1/policies/{name}. Values are
+// strings, numbers or booleans; all are applied or none.
+type SetPolicyRequest struct {
+	Settings map[string]any `json:"settings"`
+}
+
+// AuditRecord is one finished login (SPEC S6.1).
+type AuditRecord struct {
+	LoginID    string    `json:"login_id"`
+	Time       time.Time `json:"time"`
+	User       string    `json:"user"`
+	Client     string    `json:"client"`
+	Agent      string    `json:"agent"`
+	Token      string    `json:"token"`
+	Provider   string    `json:"provider"`
+	Outcome    string    `json:"outcome"`
+	Reason     string    `json:"reason"`
+	DurationMS int64     `json:"duration_ms"`
+}
+
+// Login is a login in flight.
+type Login struct {
+	ID      string    `json:"id"`
+	User    string    `json:"user"`
+	Client  string    `json:"client"`
+	State   string    `json:"state"`
+	Started time.Time `json:"started"`
+	AgeMS   int64     `json:"age_ms"` // by the server's clock
+}
+
+// The list envelopes.
+type (
+	userList struct {
+		Users []User `json:"users"`
+	}
+	tokenList struct {
+		Tokens []Token `json:"tokens"`
+	}
+	policyList struct {
+		Policies []Policy `json:"policies"`
+	}
+	auditList struct {
+		Records []AuditRecord `json:"records"`
+	}
+	loginList struct {
+		Logins []Login `json:"logins"`
+	}
+)

@@ -1,0 +1,194 @@
+package adminapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+// Input limits. RADIUS carries at most 253 bytes of User-Name and 128 bytes
+// of User-Password (RFC 2865), so longer ones could never log in.
+const (
+	maxNameLen     = 253
+	maxPasswordLen = 128
+)
+
+func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
+	var req CreateUserRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	if err := checkName("user name", req.Name); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(req.Password)
+	if err != nil {
+		return err
+	}
+	u := &store.User{Name: req.Name, PasswordHash: hash, CreatedAt: s.now()}
+	if err := s.deps.Store.CreateUser(r.Context(), u); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return conflict("user_exists", "user %q already exists", req.Name)
+		}
+		return err
+	}
+	s.deps.Log.Info().Str("user", u.Name).Bool("password", hash != "").Msg("user created")
+	return writeJSON(w, http.StatusCreated, s.userView(u))
+}
+
+// hashPassword returns the PHC hash of password, or "" for no password.
+func (s *server) hashPassword(password string) (string, error) {
+	if password == "" {
+		return "", nil
+	}
+	if len(password) > maxPasswordLen {
+		return "", badRequest("invalid_password", "password is longer than %d bytes", maxPasswordLen)
+	}
+	hash, err := s.deps.Passwords.Hash(password)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return hash, nil
+}
+
+func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.deps.Store.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	out := userList{Users: make([]User, 0, len(users))}
+	for i := range users {
+		out.Users = append(out.Users, s.userView(&users[i]))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.user(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.userView(u))
+}
+
+func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if err := s.deps.Store.DeleteUser(r.Context(), name); err != nil {
+		return userError(name, err)
+	}
+	s.deps.Log.Info().Str("user", name).Msg("user deleted")
+	return writeNoContent(w)
+}
+
+func (s *server) setPassword(w http.ResponseWriter, r *http.Request) error {
+	var req SetPasswordRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(req.Password)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	if err := s.deps.Store.SetPassword(r.Context(), name, hash); err != nil {
+		return userError(name, err)
+	}
+	s.deps.Log.Info().Str("user", name).Bool("password", hash != "").Msg("user password set")
+	return writeNoContent(w)
+}
+
+// setUserPolicy names the user's policy. The policy must exist (or be the
+// built-in default), so that a typo cannot silently mean the default.
+func (s *server) setUserPolicy(w http.ResponseWriter, r *http.Request) error {
+	var req SetUserPolicyRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	ctx, name := r.Context(), r.PathValue("name")
+	if err := s.checkPolicyExists(ctx, req.Policy); err != nil {
+		return err
+	}
+	if err := s.deps.Store.SetUserPolicy(ctx, name, req.Policy); err != nil {
+		return userError(name, err)
+	}
+	s.deps.Log.Info().Str("user", name).Str("policy", req.Policy).Msg("user policy set")
+	u, err := s.user(ctx, name)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.userView(u))
+}
+
+// checkPolicyExists accepts "" (no policy) and known policies.
+func (s *server) checkPolicyExists(ctx context.Context, name string) error {
+	if name == "" {
+		return nil
+	}
+	p, _, err := s.lookupPolicy(ctx, name)
+	if err == nil && p == nil {
+		err = policyNotFound(name)
+	}
+	return err
+}
+
+// user returns the named user; unknown is a 404.
+func (s *server) user(ctx context.Context, name string) (*store.User, error) {
+	u, err := s.deps.Store.UserByName(ctx, name)
+	if err != nil {
+		return nil, userError(name, err)
+	}
+	return u, nil
+}
+
+// userError maps store.ErrNotFound to a 404 naming the user.
+func userError(name string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("user_not_found", "user %q not found", name)
+	}
+	return err
+}
+
+// userView shows u; LockedUntil only while the user is locked.
+func (s *server) userView(u *store.User) User {
+	v := User{
+		Name:        u.Name,
+		Policy:      u.Policy,
+		HasPassword: u.PasswordHash != "",
+		Failures:    u.Failures,
+		CreatedAt:   u.CreatedAt.UTC(),
+	}
+	if u.LockedUntil.After(s.now()) {
+		t := u.LockedUntil.UTC()
+		v.LockedUntil = &t
+	}
+	return v
+}
+
+// checkName accepts 1..253 bytes of valid UTF-8 without control characters
+// or surrounding spaces.
+func checkName(what, name string) error {
+	switch {
+	case name == "":
+		return badRequest("invalid_name", "%s is empty", what)
+	case len(name) > maxNameLen:
+		return badRequest("invalid_name", "%s is longer than %d bytes", what, maxNameLen)
+	case !utf8.ValidString(name):
+		return badRequest("invalid_name", "%s is not valid UTF-8", what)
+	case unicode.IsSpace(firstRune(name)) || unicode.IsSpace(lastRune(name)):
+		return badRequest("invalid_name", "%s %q starts or ends with a space", what, name)
+	}
+	for _, c := range name {
+		if unicode.IsControl(c) {
+			return badRequest("invalid_name", "%s %q contains a control character", what, name)
+		}
+	}
+	return nil
+}
+
+func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
+func lastRune(s string) rune  { r, _ := utf8.DecodeLastRuneInString(s); return r }

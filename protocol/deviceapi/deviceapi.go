@@ -1,0 +1,95 @@
+package deviceapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/providers/poll"
+	"github.com/pushauth/pushauth/push"
+	"github.com/pushauth/pushauth/store"
+)
+
+// Defaults for Deps.
+const (
+	DefaultMaxLongPoll = 25 * time.Second
+	DefaultClockSkew   = 60 * time.Second
+	// MaxBody is the largest request body accepted (413 above it).
+	MaxBody = 16 << 10
+	// answerTimeout bounds how long an answer waits for the login.
+	answerTimeout = 5 * time.Second
+)
+
+// Answerer delivers a verified device answer to its login (the actor
+// system's router implements it).
+type Answerer interface {
+	Answer(ctx context.Context, a *actors.Answer) (actors.AnswerStatus, error)
+}
+
+// Deps is what the device API needs.
+type Deps struct {
+	Store   store.Store
+	Answers Answerer
+	Poll    *poll.Provider // nil: polling is unavailable (503)
+	Signer  *push.Signer
+	Log     zerolog.Logger
+	// Now is the clock for timestamps and activation expiry; nil → time.Now.
+	Now func() time.Time
+	// MaxLongPoll caps the wait of a pending request; default 25s.
+	MaxLongPoll time.Duration
+	// ClockSkew is how far a signed request's timestamp may be from Now;
+	// default 60s.
+	ClockSkew time.Duration
+}
+
+// api is the handler's state: the dependencies, defaults applied.
+type api struct {
+	Deps
+}
+
+// New returns the device API handler.
+func New(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxLongPoll <= 0 {
+		d.MaxLongPoll = DefaultMaxLongPoll
+	}
+	if d.ClockSkew <= 0 {
+		d.ClockSkew = DefaultClockSkew
+	}
+	d.Log = d.Log.With().Str("component", "deviceapi").Logger()
+	a := &api{Deps: d}
+	return a.routes()
+}
+
+// routes maps every path; a known path with another method gets a JSON 405,
+// an unknown path a JSON 404.
+func (a *api) routes() http.Handler {
+	mux := http.NewServeMux()
+	route := func(method, path string, h http.HandlerFunc, allow string) {
+		mux.HandleFunc(method+" "+path, h)
+		if allow != "" {
+			mux.HandleFunc(path, methodNotAllowed(allow))
+		}
+	}
+	route("GET", "/v1/activate", a.activateInfo, "")
+	route("POST", "/v1/activate", a.activate, "GET, POST")
+	route("POST", "/v1/devices/{id}/pending", a.pending, "POST")
+	route("POST", "/v1/devices/{id}/push-token", a.pushToken, "POST")
+	route("POST", "/v1/answers", a.answer, "POST")
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+	})
+	return mux
+}
+
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed; use "+allow)
+	}
+}

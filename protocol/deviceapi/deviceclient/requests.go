@@ -1,0 +1,125 @@
+package deviceclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/pushauth/pushauth/push"
+)
+
+// ErrForged means a push did not verify with the server's key, or was not
+// meant for this device. Such pushes must never be shown or answered.
+var ErrForged = errors.New("push refused: bad server signature or not for this device")
+
+type pendingRequest struct {
+	Timestamp int64    `json:"timestamp"`
+	Wait      int64    `json:"wait"`
+	Known     []string `json:"known,omitempty"`
+}
+
+type pendingResponse struct {
+	Pushes []push.Signed `json:"pushes"`
+}
+
+type answerRequest struct {
+	DeviceID  string `json:"device_id"`
+	LoginID   string `json:"login_id"`
+	Nonce     string `json:"nonce"`
+	Decision  string `json:"decision"`
+	Signature string `json:"signature"`
+}
+
+type pushTokenRequest struct {
+	Timestamp int64  `json:"timestamp"`
+	PushToken string `json:"push_token"`
+}
+
+type statusResponse struct {
+	Status string `json:"status"`
+}
+
+// Pending fetches the device's pending pushes, long-polling up to wait
+// (whole seconds; the server caps it) for one whose nonce is not in known.
+// Each push is verified with the server's key; when some fail, Pending
+// returns the verified ones together with an error wrapping ErrForged.
+func (d *Device) Pending(ctx context.Context, wait time.Duration, known ...string) ([]push.Payload, error) {
+	ts := d.now().Unix()
+	msg := "pending|" + d.ID() + "|" + strconv.FormatInt(ts, 10)
+	sig, err := push.Sign(d.key, []byte(msg))
+	if err != nil {
+		return nil, err
+	}
+	req := pendingRequest{Timestamp: ts, Wait: int64(wait / time.Second), Known: known}
+	var resp pendingResponse
+	if err := postJSON(ctx, d.client(), d.url("/pending"), req, sig, &resp); err != nil {
+		return nil, fmt.Errorf("pending: %w", err)
+	}
+	var out []push.Payload
+	var errs []error
+	for _, s := range resp.Pushes {
+		p, err := d.Verify(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, errors.Join(errs...)
+}
+
+// Verify checks the server's signature over a push's data and that it is
+// meant for this device, and decodes its payload.
+func (d *Device) Verify(s push.Signed) (push.Payload, error) {
+	var p push.Payload
+	if err := push.Verify(d.server, []byte(s.Data), s.Signature); err != nil {
+		return p, fmt.Errorf("%w: %v", ErrForged, err)
+	}
+	if err := json.Unmarshal([]byte(s.Data), &p); err != nil {
+		return p, fmt.Errorf("%w: payload does not decode: %v", ErrForged, err)
+	}
+	if p.DeviceID != d.ID() {
+		return p, fmt.Errorf("%w: push is for device %q", ErrForged, p.DeviceID)
+	}
+	return p, nil
+}
+
+// Answer signs and sends a decision (push.Approve or push.Deny) for a push.
+// The server's refusals are *APIError (e.g. code "already_answered").
+func (d *Device) Answer(ctx context.Context, p push.Payload, decision string) error {
+	sig, err := push.Sign(d.key, push.AnswerMessage(p.LoginID, p.Nonce, decision))
+	if err != nil {
+		return err
+	}
+	req := answerRequest{DeviceID: d.ID(), LoginID: p.LoginID, Nonce: p.Nonce, Decision: decision, Signature: sig}
+	var resp statusResponse
+	if err := postJSON(ctx, d.client(), d.State().APIBase+"/v1/answers", req, "", &resp); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	return nil
+}
+
+// UpdatePushToken registers a new APNs/FCM token for the device (and
+// re-enables push if the server had disabled it).
+func (d *Device) UpdatePushToken(ctx context.Context, token string) error {
+	ts := d.now().Unix()
+	msg := "push-token|" + d.ID() + "|" + strconv.FormatInt(ts, 10) + "|" + token
+	sig, err := push.Sign(d.key, []byte(msg))
+	if err != nil {
+		return err
+	}
+	var resp statusResponse
+	req := pushTokenRequest{Timestamp: ts, PushToken: token}
+	if err := postJSON(ctx, d.client(), d.url("/push-token"), req, sig, &resp); err != nil {
+		return fmt.Errorf("update push token: %w", err)
+	}
+	return nil
+}
+
+// url is the URL of one of the device's own endpoints.
+func (d *Device) url(suffix string) string {
+	return d.State().APIBase + "/v1/devices/" + d.ID() + suffix
+}

@@ -1,0 +1,114 @@
+package deviceapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/pushauth/pushauth/push"
+)
+
+// maxKnown bounds the nonces a pending request may list.
+const maxKnown = 64
+
+type pendingRequest struct {
+	Timestamp int64    `json:"timestamp"`
+	Wait      int64    `json:"wait"`  // seconds to long-poll; capped at MaxLongPoll
+	Known     []string `json:"known"` // nonces the device already holds
+}
+
+type pendingResponse struct {
+	Pushes []push.Signed `json:"pushes"`
+}
+
+// pending returns the device's pending pushes, long-polling up to the
+// requested wait for one it does not know yet. It only reads, so replaying
+// a signed request within the clock window reveals nothing new to anyone
+// who could not already read the first response.
+func (a *api) pending(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	req, err := a.readPending(w, r, id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if a.Poll == nil {
+		writeError(w, http.StatusServiceUnavailable, "poll_unavailable", "this server does not offer polling")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.longPoll(req.Wait))
+	defer cancel()
+	list := a.waitPending(ctx, id, req.Known)
+	if list == nil {
+		list = []push.Signed{}
+	}
+	a.Log.Debug().Str("device_id", id).Int("pushes", len(list)).Msg("pending served")
+	writeJSON(w, http.StatusOK, pendingResponse{Pushes: list})
+}
+
+// longPoll is the wait asked for (seconds), capped at MaxLongPoll.
+func (a *api) longPoll(seconds int64) time.Duration {
+	if seconds >= int64(a.MaxLongPoll/time.Second) {
+		return a.MaxLongPoll
+	}
+	return time.Duration(seconds) * time.Second
+}
+
+// readPending decodes and authenticates a pending request.
+func (a *api) readPending(w http.ResponseWriter, r *http.Request, id string) (*pendingRequest, error) {
+	var req pendingRequest
+	if err := readJSON(w, r, &req); err != nil {
+		return nil, err
+	}
+	if req.Wait < 0 {
+		return nil, errorf(http.StatusBadRequest, "bad_wait", "field \"wait\" must be 0 or more seconds")
+	}
+	if len(req.Known) > maxKnown {
+		return nil, errorf(http.StatusBadRequest, "bad_known", "field \"known\" may list at most %d nonces", maxKnown)
+	}
+	if err := a.checkTimestamp(req.Timestamp); err != nil {
+		return nil, err
+	}
+	sig := r.Header.Get(SignatureHeader)
+	if _, err := a.verifiedDevice(r.Context(), id, PendingMessage(id, req.Timestamp), sig); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
+
+// waitPending returns the pending pushes as soon as one of them is not in
+// known, or when ctx ends.
+func (a *api) waitPending(ctx context.Context, id string, known []string) []push.Signed {
+	if len(known) == 0 {
+		return a.Poll.Wait(ctx, id)
+	}
+	for {
+		list, wake := a.Poll.Pending(id)
+		if hasUnknown(list, known) {
+			return list
+		}
+		select {
+		case <-ctx.Done():
+			return list
+		case <-wake:
+		}
+	}
+}
+
+// hasUnknown reports whether a push in list has a nonce not in known.
+func hasUnknown(list []push.Signed, known []string) bool {
+	seen := make(map[string]bool, len(known))
+	for _, n := range known {
+		seen[n] = true
+	}
+	for _, s := range list {
+		var p struct {
+			Nonce string `json:"nonce"`
+		}
+		if json.Unmarshal([]byte(s.Data), &p) != nil || !seen[p.Nonce] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,15 @@
+// Package radius is pushauth's RADIUS front end: it reads UDP datagrams,
+// finds the sending client by source address, verifies the
+// Message-Authenticator, suppresses duplicates with an RFC 5080 reply cache
+// and hands each new request to a Handler. Replies are written whenever the
+// handler decides (possibly seconds later, from another goroutine) through
+// Request.Reply, which puts a Message-Authenticator first in every response
+// (SPEC S2.1) and caches the bytes for retransmissions (SPEC S2.8).
+//
+// The package holds no policy: it knows nothing of users, tokens or pushes.
+//
+// It uses layeh.com/radius for the packet codec but not its PacketServer,
+// because PacketServer forgets a request once its handler returns: a server
+// that answers after the phone decides would have to park a goroutine per
+// waiting login, and retransmissions after the reply would be processed again.
+package radius

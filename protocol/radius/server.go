@@ -1,0 +1,207 @@
+package radius
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	layeh "layeh.com/radius"
+)
+
+// Handler receives each new request (never a duplicate). It must return
+// quickly and answer later with Request.Reply or give up with Request.Drop.
+type Handler interface {
+	ServeRADIUS(r *Request)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(r *Request)
+
+// ServeRADIUS calls f(r).
+func (f HandlerFunc) ServeRADIUS(r *Request) { f(r) }
+
+// Options configure a Server.
+type Options struct {
+	Clients []Client
+	// MaxInFlight bounds requests in processing; more are dropped (default 262144).
+	MaxInFlight int
+	// ReplyCacheTTL is how long replies are kept for retransmissions (default 30s).
+	ReplyCacheTTL time.Duration
+	// MaxProcessing is how long a request may stay unanswered before the
+	// cache forgets it (default 10m).
+	MaxProcessing time.Duration
+	// Readers is the number of goroutines reading the socket (default 2).
+	Readers int
+	Logger  zerolog.Logger
+	Metrics *Metrics // optional
+}
+
+// Server is a RADIUS authentication server on one UDP socket.
+type Server struct {
+	conn     *net.UDPConn
+	clients  *clientTable
+	handler  Handler
+	cache    *replyCache
+	opts     Options
+	log      zerolog.Logger
+	metrics  *Metrics
+	inFlight atomic.Int64
+}
+
+// NewServer prepares a server on conn; Serve starts it.
+func NewServer(conn *net.UDPConn, h Handler, opts Options) *Server {
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 262144
+	}
+	if opts.ReplyCacheTTL <= 0 {
+		opts.ReplyCacheTTL = 30 * time.Second
+	}
+	if opts.MaxProcessing <= 0 {
+		opts.MaxProcessing = 10 * time.Minute
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = 2
+	}
+	return &Server{
+		conn:    conn,
+		clients: newClientTable(opts.Clients),
+		handler: h,
+		cache:   newReplyCache(opts.ReplyCacheTTL),
+		opts:    opts,
+		log:     opts.Logger,
+		metrics: opts.Metrics,
+	}
+}
+
+// InFlight is the number of requests in processing.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
+// Serve reads packets until ctx ends or the socket is closed. It closes the
+// socket when ctx ends.
+func (s *Server) Serve(ctx context.Context) error {
+	var wg sync.WaitGroup
+	stop := context.AfterFunc(ctx, func() { s.conn.Close() })
+	defer stop()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.sweepLoop(ctx) }()
+	errs := make(chan error, s.opts.Readers)
+	for range s.opts.Readers {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- s.readLoop() }()
+	}
+	err := <-errs
+	s.conn.Close()
+	wg.Wait()
+	if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+func (s *Server) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n := s.cache.sweep(now, s.opts.MaxProcessing); n > 0 {
+				s.log.Warn().Int("count", n).Msg("forgot requests that were never answered")
+			}
+		}
+	}
+}
+
+func (s *Server) readLoop() error {
+	buf := make([]byte, layeh.MaxPacketLength)
+	for {
+		n, src, err := s.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return err
+		}
+		s.handlePacket(buf[:n], src, time.Now())
+	}
+}
+
+// handlePacket runs the checks of SPEC S2.1 and S2.8 on one datagram.
+func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
+	client := s.clients.lookup(src.Addr())
+	if client == nil {
+		s.drop(src, "unknown-client")
+		return
+	}
+	if len(raw) < 20 {
+		s.drop(src, "malformed")
+		return
+	}
+	key := cacheKey{src: src, id: raw[1]}
+	copy(key.auth[:], raw[4:20])
+	cached, isNew := s.cache.begin(key, now)
+	if !isNew {
+		s.resend(cached, src)
+		return
+	}
+	pkt, reason := s.accept(raw, client)
+	if reason != "" {
+		s.cache.forget(key)
+		s.drop(src, reason)
+		return
+	}
+	if s.inFlight.Add(1) > int64(s.opts.MaxInFlight) {
+		s.inFlight.Add(-1)
+		s.cache.forget(key)
+		s.drop(src, "overload")
+		return
+	}
+	s.metrics.request(client.Name)
+	req := &Request{Packet: pkt, Client: client, Src: src, Received: now, srv: s, key: key}
+	if pkt.Code == layeh.CodeStatusServer {
+		req.Reply(pkt.Response(layeh.CodeAccessAccept))
+		return
+	}
+	s.handler.ServeRADIUS(req)
+}
+
+// accept parses and authenticates a datagram; a non-empty reason drops it.
+func (s *Server) accept(raw []byte, c *Client) (*layeh.Packet, string) {
+	pkt, err := layeh.Parse(raw, c.Secret)
+	if err != nil {
+		return nil, "malformed"
+	}
+	switch pkt.Code {
+	case layeh.CodeAccessRequest, layeh.CodeStatusServer:
+	default:
+		return nil, "unsupported-code"
+	}
+	required := c.RequireMessageAuthenticator || pkt.Code == layeh.CodeStatusServer
+	switch err := verifyMessageAuthenticator(raw, c.Secret); {
+	case errors.Is(err, errMANotFound) && !required:
+	case errors.Is(err, errMANotFound):
+		return nil, "missing-message-authenticator"
+	case err != nil:
+		return nil, "bad-message-authenticator"
+	}
+	return pkt, ""
+}
+
+func (s *Server) resend(reply []byte, src netip.AddrPort) {
+	if reply == nil {
+		s.metrics.duplicate("in-processing")
+		return
+	}
+	s.metrics.duplicate("answered")
+	if _, err := s.conn.WriteToUDPAddrPort(reply, src); err != nil {
+		s.log.Debug().Err(err).Stringer("src", src).Msg("resend cached reply")
+	}
+}
+
+func (s *Server) drop(src netip.AddrPort, reason string) {
+	s.metrics.dropped(reason)
+	s.log.Debug().Stringer("src", src).Str("reason", reason).Msg("dropped packet")
+}

@@ -1,0 +1,39 @@
+// Package providers defines the Pusher interface every push provider
+// implements (poll, APNs, FCM, OneLogin) and the errors that tell a login
+// what to do when a push cannot be delivered.
+package providers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pushauth/pushauth/push"
+)
+
+// Notification is one push to one device.
+type Notification struct {
+	Payload   push.Payload
+	Signed    push.Signed
+	PushToken string // provider registration token (APNs/FCM); empty for poll
+	Deadline  time.Time
+}
+
+// Pusher delivers notifications. Push must honour ctx's deadline and must be
+// safe for concurrent use.
+type Pusher interface {
+	// Name is the provider's name in audit records and metrics.
+	Name() string
+	Push(ctx context.Context, n *Notification) error
+	// Withdraw removes a notification that is no longer wanted (login
+	// finished); providers that cannot recall a push do nothing.
+	Withdraw(deviceID, loginID string)
+}
+
+// Delivery errors a Pusher may return (wrapped).
+var (
+	// ErrUnregistered: the device's push registration is gone; disable it.
+	ErrUnregistered = errors.New("device push registration is no longer valid")
+	// ErrUnavailable: the provider cannot be reached now (circuit open).
+	ErrUnavailable = errors.New("push provider unavailable")
+)

@@ -1,0 +1,221 @@
+// Package server wires pushauth together: configuration, store, keys, the
+// actor system, the RADIUS front end, the device API and the admin API. It
+// is what cmd/pushauthd runs and what end-to-end tests start in-process.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/providers"
+	"github.com/pushauth/pushauth/providers/poll"
+	"github.com/pushauth/pushauth/push"
+	"github.com/pushauth/pushauth/store"
+)
+
+// Listeners are the sockets the server serves on; tests bind 127.0.0.1:0
+// themselves and pass them in.
+type Listeners struct {
+	Radius *net.UDPConn
+	Admin  net.Listener
+	Device net.Listener
+}
+
+// Server is one pushauth node.
+type Server struct {
+	cfg       *config.Config
+	log       zerolog.Logger
+	store     *store.SQLite
+	passwords *auth.Passwords
+	signer    *push.Signer
+	poll      *poll.Provider
+	settings  atomic.Pointer[actors.Settings]
+	sys       *actors.System
+	registry  *prometheus.Registry
+	adminTok  string
+}
+
+// New opens the store and keys and starts the actor system.
+func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
+	s := &Server{cfg: cfg, log: log, poll: poll.New(), registry: prometheus.NewRegistry()}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data_dir: %w", err)
+	}
+	if err := s.openStore(); err != nil {
+		return nil, err
+	}
+	key, err := push.LoadOrCreateKey(filepath.Join(cfg.DataDir, "push-signing.key"))
+	if err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if s.adminTok, err = adminToken(cfg); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	s.signer = push.NewSigner(key)
+	p := cfg.Passwords
+	s.passwords = auth.NewPasswords(auth.Argon2Params{MemoryKiB: p.Argon2MemoryKiB, Time: p.Argon2Time, Threads: p.Argon2Threads}, p.MaxConcurrent)
+	s.Reload(cfg)
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.sys = actors.Start(actors.Deps{
+		Store:     s.store,
+		Passwords: s.passwords,
+		Signer:    s.signer,
+		Providers: map[string]providers.Pusher{store.PushPoll: s.poll},
+		Settings:  func() actors.Settings { return *s.settings.Load() },
+		Log:       log,
+	})
+	return s, nil
+}
+
+func (s *Server) openStore() error {
+	key := s.cfg.ServerKey
+	if key == nil {
+		var err error
+		if key, err = store.LoadOrCreateKey(s.cfg.DataDir); err != nil {
+			return fmt.Errorf("server key: %w", err)
+		}
+	}
+	sealer, err := store.NewSealer(key)
+	if err != nil {
+		return fmt.Errorf("server key: %w", err)
+	}
+	st, err := store.OpenSQLite(filepath.Join(s.cfg.DataDir, "pushauth.db"), sealer)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	s.store = st
+	return nil
+}
+
+// adminToken returns the configured admin token, or creates one in
+// data_dir/admin.token (0600) so the API is never open without one.
+func adminToken(cfg *config.Config) (string, error) {
+	if cfg.AdminAPI.Token != "" {
+		return cfg.AdminAPI.Token, nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin.token")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var raw [24]byte
+	_, _ = rand.Read(raw[:])
+	tok := hex.EncodeToString(raw[:])
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	return tok, nil
+}
+
+// AdminToken is the bearer token of the admin API.
+func (s *Server) AdminToken() string { return s.adminTok }
+
+// Store gives tests and tools the server's store.
+func (s *Server) Store() store.Store { return s.store }
+
+// Reload applies the run-time settings of cfg (SPEC S1.3): logins started
+// afterwards use them; logins in flight keep theirs.
+func (s *Server) Reload(cfg *config.Config) {
+	s.settings.Store(&actors.Settings{
+		NotificationTimeout: cfg.NotificationTimeout,
+		ChallengeTimeout:    cfg.Radius.ChallengeTimeout,
+		PushOff:             cfg.PushOff,
+		Offline:             cfg.Offline,
+	})
+	s.log.Info().Dur("notification_timeout", cfg.NotificationTimeout).Bool("push_off", cfg.PushOff).
+		Bool("offline", cfg.Offline).Msg("settings applied")
+}
+
+// Listen binds the configured addresses.
+func (s *Server) Listen() (Listeners, error) {
+	var ls Listeners
+	ua, err := net.ResolveUDPAddr("udp", s.cfg.Radius.Listen)
+	if err != nil {
+		return ls, fmt.Errorf("radius.listen: %w", err)
+	}
+	if ls.Radius, err = net.ListenUDP("udp", ua); err != nil {
+		return ls, fmt.Errorf("radius.listen: %w", err)
+	}
+	if ls.Admin, err = net.Listen("tcp", s.cfg.AdminAPI.Listen); err != nil {
+		ls.Radius.Close()
+		return ls, fmt.Errorf("admin_api.listen: %w", err)
+	}
+	if ls.Device, err = net.Listen("tcp", s.cfg.DeviceAPI.Listen); err != nil {
+		ls.Radius.Close()
+		ls.Admin.Close()
+		return ls, fmt.Errorf("device_api.listen: %w", err)
+	}
+	return ls, nil
+}
+
+// Serve runs until ctx ends, then shuts down: HTTP servers drain, the
+// RADIUS socket closes, the actors stop and the store closes.
+func (s *Server) Serve(ctx context.Context, ls Listeners) error {
+	defer s.close()
+	g, ctx := errgroup.WithContext(ctx)
+	rs := s.radiusServer(ls.Radius)
+	g.Go(func() error { return rs.Serve(ctx) })
+	for _, h := range s.httpServers(ls) {
+		g.Go(func() error { return serveHTTP(ctx, h) })
+	}
+	s.log.Info().Str("radius", ls.Radius.LocalAddr().String()).Str("admin_api", ls.Admin.Addr().String()).
+		Str("device_api", ls.Device.Addr().String()).Msg("pushauth serving")
+	return g.Wait()
+}
+
+func (s *Server) close() {
+	s.sys.Stop()
+	if err := s.store.Close(); err != nil {
+		s.log.Error().Err(err).Msg("close store")
+	}
+}
+
+type httpServer struct {
+	srv               *http.Server
+	ln                net.Listener
+	certFile, keyFile string // TLS when set
+}
+
+// serveHTTP serves until ctx ends, then drains for up to five seconds.
+func serveHTTP(ctx context.Context, h httpServer) error {
+	srv := h.srv
+	errc := make(chan error, 1)
+	go func() {
+		if h.certFile != "" {
+			errc <- srv.ServeTLS(h.ln, h.certFile, h.keyFile)
+			return
+		}
+		errc <- srv.Serve(h.ln)
+	}()
+	select {
+	case err := <-errc:
+		return err // a listener failure ends the server
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	return err
+}

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// sqliteMigrations returns the schema steps in order. Step i brings the
+// database from PRAGMA user_version i to i+1. Steps are append-only: never
+// edit a released step, add a new one.
+func sqliteMigrations() []string {
+	return []string{
+		// 1: tables.
+		`CREATE TABLE users (
+			id            INTEGER PRIMARY KEY,
+			name          TEXT    NOT NULL UNIQUE,
+			password_hash TEXT    NOT NULL DEFAULT '',
+			policy        TEXT    NOT NULL DEFAULT '',
+			failures      INTEGER NOT NULL DEFAULT 0,
+			locked_until  INTEGER NOT NULL DEFAULT 0,
+			created_at    INTEGER NOT NULL
+		);
+		CREATE TABLE tokens (
+			id          INTEGER PRIMARY KEY,
+			user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			type        TEXT    NOT NULL,
+			serial      TEXT    NOT NULL UNIQUE,
+			algorithm   TEXT    NOT NULL DEFAULT '',
+			digits      INTEGER NOT NULL DEFAULT 0,
+			period      INTEGER NOT NULL DEFAULT 0,
+			seed_sealed BLOB    NOT NULL,
+			last_step   INTEGER NOT NULL DEFAULT -1,
+			push_on     INTEGER NOT NULL DEFAULT 0,
+			created_at  INTEGER NOT NULL
+		);
+		CREATE TABLE devices (
+			id            TEXT    PRIMARY KEY,
+			token_id      INTEGER NOT NULL UNIQUE REFERENCES tokens(id) ON DELETE CASCADE,
+			platform      TEXT    NOT NULL DEFAULT '',
+			os_version    TEXT    NOT NULL DEFAULT '',
+			push_kind     TEXT    NOT NULL DEFAULT '',
+			push_token    TEXT    NOT NULL DEFAULT '',
+			push_disabled TEXT    NOT NULL DEFAULT '',
+			public_key    BLOB    NOT NULL,
+			activated_at  INTEGER NOT NULL
+		);
+		CREATE TABLE activations (
+			code_hash  BLOB    PRIMARY KEY,
+			token_id   INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+			expires_at INTEGER NOT NULL,
+			used       INTEGER NOT NULL DEFAULT 0
+		);
+		CREATE TABLE policies (
+			name              TEXT    PRIMARY KEY,
+			push_enabled      INTEGER NOT NULL,
+			method            TEXT    NOT NULL,
+			attempt_limit     INTEGER NOT NULL,
+			lockout_failures  INTEGER NOT NULL,
+			lockout_seconds   INTEGER NOT NULL,
+			pushes_per_minute INTEGER NOT NULL
+		);
+		CREATE TABLE audit (
+			id          INTEGER PRIMARY KEY,
+			login_id    TEXT    NOT NULL,
+			time        INTEGER NOT NULL,
+			username    TEXT    NOT NULL,
+			client      TEXT    NOT NULL,
+			agent       TEXT    NOT NULL,
+			token       TEXT    NOT NULL,
+			provider    TEXT    NOT NULL,
+			outcome     TEXT    NOT NULL,
+			reason      TEXT    NOT NULL,
+			duration_ms INTEGER NOT NULL
+		);`,
+		// 2: indexes for cascading deletes and audit search.
+		`CREATE INDEX tokens_user_id ON tokens(user_id);
+		CREATE INDEX activations_token_id ON activations(token_id);
+		CREATE INDEX audit_time ON audit(time, id);
+		CREATE INDEX audit_username_time ON audit(username, time, id);`,
+	}
+}
+
+// migrate brings the database to len(steps) in one transaction. It refuses a
+// database whose schema is newer than steps.
+func migrate(ctx context.Context, db *sql.DB, steps []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("migrate: read schema version: %w", err)
+	}
+	if version > len(steps) {
+		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
+	}
+	for i := version; i < len(steps); i++ {
+		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
+			return fmt.Errorf("migrate: step %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; len(steps) is a program constant.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(steps))); err != nil {
+		return fmt.Errorf("migrate: set schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
