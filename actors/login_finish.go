@@ -73,7 +73,8 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 	if rec.Token == "" && l.pushTok != nil && l.push.sent > 0 {
 		rec.Token = l.pushTok.Serial
 	}
-	if reason != "approved" && l.noPushWhy != "" && l.push.sent == 0 {
+	// A push-capable user who got no push: say why (push-off, offline, …).
+	if l.pushTok != nil && l.noPushWhy != "" && l.push.sent == 0 && reason != l.noPushWhy {
 		rec.Reason = reason + ";" + l.noPushWhy
 	}
 	return rec

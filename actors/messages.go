@@ -75,10 +75,10 @@ type AnswerStatus int
 // Answer outcomes, mapped to HTTP statuses by the device API (SPEC S5.2).
 const (
 	AnswerAccepted      AnswerStatus = iota + 1
-	AnswerUnknownLogin                // no such login in flight (404)
-	AnswerWrongDevice                 // the push did not go to this device (404)
-	AnswerAlreadyAnswer               // this push was answered already (409)
-	AnswerStale                       // the push expired or was replaced (410)
+	AnswerUnknownLogin               // no such login in flight (404)
+	AnswerWrongDevice                // the push did not go to this device (404)
+	AnswerAlreadyAnswer              // this push was answered already (409)
+	AnswerStale                      // the push expired or was replaced (410)
 )
 
 // AnswerResult is the login's response to an Answer.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+
 	"github.com/rs/zerolog"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -23,8 +25,8 @@ type radiusAdapter struct {
 // ServeRADIUS implements radius.Handler.
 func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 	p := r.Packet
-	password, err := rfc2865.UserPassword_GetString(p)
-	if err != nil && rfc2865.UserPassword_Get(p) != nil {
+	password, err := rfc2865.UserPassword_LookupString(p)
+	if err != nil && !errors.Is(err, layeh.ErrNoAttribute) {
 		h.log.Debug().Str("client", r.Client.Name).Msg("undecodable user-password")
 		r.Reply(p.Response(layeh.CodeAccessReject))
 		return

@@ -24,7 +24,7 @@ type Provider struct {
 
 type mailbox struct {
 	pending map[string]*providers.Notification // by login id
-	wake    chan struct{}                     // closed and replaced when a push arrives
+	wake    chan struct{}                      // closed and replaced when a push arrives
 }
 
 // New returns an empty poll provider.

@@ -74,8 +74,8 @@ func openStore(t testing.TB, dir string) *store.SQLite {
 	return st
 }
 
-// Client returns a client of the server with the right token.
-func (s *Server) Client() *adminapi.Client {
+// AdminClient returns an adminapi.Client of the server with the right token.
+func (s *Server) AdminClient() *adminapi.Client {
 	return adminapi.NewClient(s.URL, Token, s.Server.Client())
 }
 

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+func (c *cli) userAdd(args []string) error {
+	const usage = "user add NAME [--password-stdin]"
+	fs := c.flagSet(usage)
+	fromStdin := fs.Bool("password-stdin", false, "")
+	pos, err := c.parse(fs, args, usage, 1)
+	if err != nil {
+		return err
+	}
+	password := ""
+	if *fromStdin {
+		if password, err = readPassword(c.stdin); err != nil {
+			return err
+		}
+	}
+	api, err := c.client()
+	if err != nil {
+		return err
+	}
+	u, err := api.CreateUser(c.ctx(), pos[0], password)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(u)
+	}
+	note := "with a password"
+	if !u.HasPassword {
+		note = "without a password"
+	}
+	return c.printf("created user %s (%s)\n", u.Name, note)
+}
+
+func (c *cli) userList(args []string) error {
+	_, api, err := c.connect(args, "user list", 0)
+	if err != nil {
+		return err
+	}
+	users, err := api.Users(c.ctx())
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(map[string]any{"users": users})
+	}
+	t := c.table("NAME", "POLICY", "PASSWORD", "FAILURES", "LOCKED UNTIL", "CREATED")
+	for _, u := range users {
+		t.row(u.Name, u.Policy, yesNo(u.HasPassword), fmt.Sprint(u.Failures), formatTimePtr(u.LockedUntil), formatTime(u.CreatedAt))
+	}
+	return t.flush()
+}
+
+func (c *cli) userDelete(args []string) error {
+	pos, api, err := c.connect(args, "user delete NAME", 1)
+	if err != nil {
+		return err
+	}
+	if err := api.DeleteUser(c.ctx(), pos[0]); err != nil {
+		return err
+	}
+	return c.done("deleted user %s\n", pos[0])
+}
+
+func (c *cli) userSetPassword(args []string) error {
+	pos, api, err := c.connect(args, "user set-password NAME   (password: one line on stdin)", 1)
+	if err != nil {
+		return err
+	}
+	password, err := readPassword(c.stdin)
+	if err != nil {
+		return err
+	}
+	if err := api.SetPassword(c.ctx(), pos[0], password); err != nil {
+		return err
+	}
+	return c.done("set the password of user %s\n", pos[0])
+}
+
+func (c *cli) userSetPolicy(args []string) error {
+	pos, api, err := c.connect(args, `user set-policy NAME POLICY   ("" clears it)`, 2)
+	if err != nil {
+		return err
+	}
+	u, err := api.SetUserPolicy(c.ctx(), pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.json:
+		return c.printJSON(u)
+	case u.Policy == "":
+		return c.printf("user %s now uses the client's or the default policy\n", u.Name)
+	}
+	return c.printf("user %s now uses policy %s\n", u.Name, u.Policy)
+}
+
+// readPassword reads one line (without its line ending) from r.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from standard input: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if password == "" {
+		return "", errors.New("no password on standard input (one line expected)")
+	}
+	return password, nil
+}

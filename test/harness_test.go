@@ -1,0 +1,250 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base32"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/radius/radclient"
+	"github.com/pushauth/pushauth/server"
+)
+
+const (
+	secret     = "testing123"
+	adminToken = "test-admin-token"
+)
+
+// baseConfig has one client per agent kind, on distinct loopback addresses.
+const baseConfig = `
+NOTIFICATIONTIMEOUT: 5
+data_dir: DATADIR
+radius:
+  listen: 127.0.0.1:0
+  challenge_timeout: 60s
+  clients:
+    - {name: desktop, address: 127.0.0.1, secret: testing123, kind: ddl}
+    - {name: web, address: 127.0.0.2, secret: testing123, kind: isapi, policy: web}
+    - {name: wifi, address: 127.0.0.3, secret: testing123, kind: eap}
+    - {name: legacy, address: 127.0.0.4, secret: testing123, kind: generic, require_message_authenticator: false}
+admin_api: {listen: "127.0.0.1:0", token: test-admin-token}
+device_api: {listen: "127.0.0.1:0"}
+passwords: {argon2_memory_kib: 1024, argon2_time: 1}
+log: {level: debug, format: json}
+`
+
+// Harness is one pushauth server running in-process for a test.
+type Harness struct {
+	t         *testing.T
+	Server    *server.Server
+	Cfg       *config.Config
+	Radius    string // host:port of the RADIUS socket
+	AdminURL  string
+	DeviceURL string
+	Admin     *adminapi.Client
+	Logs      *syncBuffer
+}
+
+// StartServer binds 127.0.0.1:0 sockets, starts the server on them and
+// stops it when the test ends. edit may change the loaded config.
+func StartServer(t *testing.T, edit func(*config.Config)) *Harness {
+	t.Helper()
+	yaml := strings.ReplaceAll(baseConfig, "DATADIR", t.TempDir())
+	cfg, _, err := config.LoadBytes("test.yaml", []byte(yaml), nil)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	if edit != nil {
+		edit(cfg)
+	}
+	h := &Harness{t: t, Cfg: cfg, Logs: &syncBuffer{}}
+	log := zerolog.New(h.Logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	if h.Server, err = server.New(cfg, log); err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	ls := bindLoopback(t)
+	h.Radius = ls.Radius.LocalAddr().String()
+	h.AdminURL = "http://" + ls.Admin.Addr().String()
+	h.DeviceURL = "http://" + ls.Device.Addr().String()
+	h.Admin = adminapi.NewClient(h.AdminURL, adminToken, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Server.Serve(ctx, ls) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return h
+}
+
+func bindLoopback(t *testing.T) server.Listeners {
+	t.Helper()
+	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	device, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return server.Listeners{Radius: udp, Admin: admin, Device: device}
+}
+
+// ctx is a context bounded for one test step.
+func (h *Harness) ctx() context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	h.t.Cleanup(cancel)
+	return c
+}
+
+// Client dials the RADIUS socket from a source address such as
+// "127.0.0.2:0" ("" = 127.0.0.1).
+func (h *Harness) Client(source string) *radclient.Client {
+	h.t.Helper()
+	c, err := radclient.Dial(h.Radius, source, []byte(secret))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// AddUser creates a user through the admin API.
+func (h *Harness) AddUser(name, password string) {
+	h.t.Helper()
+	if _, err := h.Admin.CreateUser(h.ctx(), name, password); err != nil {
+		h.t.Fatalf("create user %s: %v", name, err)
+	}
+}
+
+// OATH is a programmed OATH token whose codes the test can compute.
+type OATH struct {
+	Serial string
+	seed   []byte
+	period int
+}
+
+// ProgramOATH programs an OATH token (totp or hotp) through the admin API
+// and keeps its seed from the otpauth URI, as an authenticator app would.
+func (h *Harness) ProgramOATH(user, algorithm string) *OATH {
+	h.t.Helper()
+	res, err := h.Admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "oath", Algorithm: algorithm})
+	if err != nil {
+		h.t.Fatalf("program token: %v", err)
+	}
+	u, err := url.Parse(res.OTPAuthURI)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	seed, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.Query().Get("secret"))
+	if err != nil {
+		h.t.Fatalf("otpauth secret: %v", err)
+	}
+	period, _ := strconv.Atoi(u.Query().Get("period"))
+	return &OATH{Serial: res.Serial, seed: seed, period: period}
+}
+
+// HOTP is the code for a counter.
+func (o *OATH) HOTP(counter uint64) string { return auth.HOTP(o.seed, counter, 6) }
+
+// TOTP is the code for now.
+func (o *OATH) TOTP(now time.Time) string {
+	return auth.HOTP(o.seed, uint64(auth.TOTPStep(now, o.period)), 6)
+}
+
+// SetPolicy creates or changes a policy through the admin API.
+func (h *Harness) SetPolicy(name string, settings map[string]string) {
+	h.t.Helper()
+	if _, err := h.Admin.SetPolicy(h.ctx(), name, settings); err != nil {
+		h.t.Fatalf("set policy %s: %v", name, err)
+	}
+}
+
+// Audit returns the user's audit records, newest first.
+func (h *Harness) Audit(user string) []adminapi.AuditRecord {
+	h.t.Helper()
+	recs, err := h.Admin.Audit(h.ctx(), user, 100)
+	if err != nil {
+		h.t.Fatalf("audit: %v", err)
+	}
+	return recs
+}
+
+// WaitAudit polls until the user has n audit records.
+func (h *Harness) WaitAudit(user string, n int) []adminapi.AuditRecord {
+	h.t.Helper()
+	var recs []adminapi.AuditRecord
+	checkFor(h.t, 10*time.Second, func() bool {
+		recs = h.Audit(user)
+		return len(recs) >= n
+	}, "%d audit records for %s", n, user)
+	return recs
+}
+
+// Metric reads one sample from /metrics, 0 when absent.
+func (h *Harness) Metric(name, labels string) float64 {
+	h.t.Helper()
+	resp, err := http.Get(h.AdminURL + "/metrics")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+"{"+labels+"}") + ` (\S+)$`)
+	m := re.FindSubmatch(body)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+// checkFor polls cond every 10ms until it holds or timeout passes.
+func checkFor(t *testing.T, timeout time.Duration, cond func() bool, what string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for "+what, args...)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// syncBuffer collects server logs for assertions (no secrets in logs).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
