@@ -30,6 +30,7 @@ type Deps struct {
 	// Settings returns the current settings.
 	Settings func() Settings
 	Log      zerolog.Logger
+	Metrics  *Metrics // optional
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }

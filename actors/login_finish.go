@@ -34,6 +34,7 @@ func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string
 		root.Send(router, &finished{id: id, user: rec.User})
 	}()
 	l.logOutcome(rec)
+	deps.Metrics.done(rec.Outcome)
 }
 
 // recordOutcome keeps the lockout counters (SPEC S2.2 policy lockout).
@@ -98,5 +99,6 @@ func (l *login) abandon(ctx actor.Context) {
 		a.Drop()
 	}
 	l.held = nil
+	l.deps.Metrics.done("abandoned")
 	ctx.Send(l.sys.router, &finished{id: l.id, user: l.first.User})
 }

@@ -12,12 +12,13 @@ import (
 // bounded by a semaphore and by the login's deadline, so the mailbox never
 // waits on the network.
 type providerActor struct {
-	pusher providers.Pusher
-	slots  chan struct{}
+	pusher  providers.Pusher
+	slots   chan struct{}
+	metrics *Metrics
 }
 
-func newProviderActor(p providers.Pusher, concurrency int) *providerActor {
-	return &providerActor{pusher: p, slots: make(chan struct{}, concurrency)}
+func newProviderActor(p providers.Pusher, concurrency int, m *Metrics) *providerActor {
+	return &providerActor{pusher: p, slots: make(chan struct{}, concurrency), metrics: m}
 }
 
 // Receive is a short type switch; nothing here blocks.
@@ -43,6 +44,7 @@ func (p *providerActor) send(ctx actor.Context, m *sendPush) {
 		case <-c.Done():
 			err = c.Err()
 		}
+		p.metrics.pushed(p.pusher.Name(), err)
 		root.Send(m.replyTo, &pushResult{nonce: m.n.Payload.Nonce, err: err})
 	}()
 }

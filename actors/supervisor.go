@@ -43,6 +43,7 @@ func (s *supervisor) spawn(ctx actor.Context, a *Attempt) {
 	l := newLogin(s.sys, a)
 	props := actor.PropsFromProducer(func() actor.Actor { return l })
 	pid := ctx.Spawn(props)
+	s.sys.deps.Metrics.started()
 	s.logins[l.id] = pid
 	ctx.Send(s.sys.router, &register{pid: pid, info: LoginInfo{
 		ID: l.id, User: a.User, Client: a.Client.Name, State: stateVerifying, Started: l.started,

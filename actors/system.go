@@ -34,7 +34,7 @@ func Start(d Deps) *System {
 	}))
 	s := &System{deps: &d, as: as, pushers: map[string]*actor.PID{}, limiter: newPushLimiter()}
 	for name, p := range d.Providers {
-		pa := newProviderActor(p, providerConcurrency)
+		pa := newProviderActor(p, providerConcurrency, d.Metrics)
 		s.pushers[name] = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
 	}
 	r := newRouter(s)

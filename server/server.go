@@ -83,6 +83,7 @@ func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		Providers: map[string]providers.Pusher{store.PushPoll: s.poll},
 		Settings:  func() actors.Settings { return *s.settings.Load() },
 		Log:       log,
+		Metrics:   actors.NewMetrics(s.registry),
 	})
 	return s, nil
 }

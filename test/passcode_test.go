@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -180,7 +181,11 @@ func TestUnknownClientDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFor(t, 5*time.Second, func() bool {
-		_, _ = c.SendRaw(h.ctx(), 1, raw) // no reply expected; resend until counted
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if reply, err := c.SendRaw(ctx, 1, raw); err == nil {
+			t.Fatalf("unknown client got a reply: %x", reply)
+		}
 		return h.Metric("pushauth_radius_dropped_total", `reason="unknown-client"`) >= 1
 	}, "unknown-client drop")
 	if n := h.Metric("pushauth_radius_requests_total", `client="desktop"`); n != 0 {

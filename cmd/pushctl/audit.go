@@ -48,7 +48,7 @@ func (c *cli) loginList(args []string) error {
 	}
 	t := c.table("USER", "CLIENT", "STATE", "AGE")
 	for _, l := range logins {
-		t.row(l.User, l.Client, l.State, (time.Duration(l.AgeMS) * time.Millisecond).Round(100*time.Millisecond).String())
+		t.row(l.User, l.Client, l.State, (time.Duration(l.AgeMS) * time.Millisecond).Round(time.Second).String())
 	}
 	return t.flush()
 }

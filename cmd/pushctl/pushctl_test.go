@@ -114,6 +114,7 @@ func TestUsageErrors(t *testing.T) {
 		{"policy", "set", "strict"},
 		{"policy", "set", "strict", "push"},
 		{"audit", "--limit", "x"},
+		{"token", "program", "alice", "--type", "gridsure", "--pip", "0,1,2,3", "--qr-png", "grid.png"},
 	} {
 		r := pushctl(t, srv, "", args...)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "pushctl: ") || r.stdout != "" {
@@ -150,7 +151,11 @@ func TestTokenProgramOATH(t *testing.T) {
 	if strings.Contains(r.stdout, "otpauth") || !strings.Contains(r.stdout, "OATH-") {
 		t.Errorf("token list:\n%s", r.stdout)
 	}
-	r = pushctl(t, srv, "", "--json", "token", "program", "alice", "--type", "oath", "--algorithm", "hotp", "--serial", "HW-1").ok(t)
+	png2 := filepath.Join(t.TempDir(), "hw.png")
+	r = pushctl(t, srv, "", "--json", "token", "program", "alice", "--type", "oath", "--algorithm", "hotp", "--serial", "HW-1", "--qr-png", png2).ok(t)
+	if _, err := os.Stat(png2); err != nil {
+		t.Errorf("--json --qr-png wrote no PNG: %v", err)
+	}
 	var res adminapi.ProgramResult
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.Serial != "HW-1" ||
 		!strings.HasPrefix(res.OTPAuthURI, "otpauth://hotp/") {
@@ -205,8 +210,12 @@ func TestPolicyCommands(t *testing.T) {
 }
 
 func TestAuditAndLogins(t *testing.T) {
-	lister := loginLister{{ID: "1", User: "alice", Client: "vpn", State: "waiting", Started: time.Now().Add(-2 * time.Second)}}
-	srv := adminapitest.Start(t, func(d *adminapi.Deps) { d.Logins = lister })
+	now := time.Now()
+	lister := loginLister{{ID: "1", User: "alice", Client: "vpn", State: "waiting", Started: now.Add(-2 * time.Second)}}
+	srv := adminapitest.Start(t, func(d *adminapi.Deps) {
+		d.Logins = lister
+		d.Now = func() time.Time { return now }
+	})
 	rec := &store.AuditRecord{LoginID: "L1", Time: time.Now(), User: "alice", Client: "vpn", Agent: "generic",
 		Token: "SOFT-1", Provider: "fcm", Outcome: "accept", Reason: "push approved", DurationMS: 1234}
 	if err := srv.Store.AppendAudit(context.Background(), rec); err != nil {

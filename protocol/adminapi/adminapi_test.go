@@ -24,6 +24,9 @@ import (
 
 const password = "correct-Horse-battery-9"
 
+// The actor system is what the daemon passes as Deps.Logins.
+var _ adminapi.LoginLister = (*actors.System)(nil)
+
 var testNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 // start runs the API with a fixed clock.

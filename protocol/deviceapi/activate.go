@@ -113,17 +113,22 @@ func (a *api) activateFailed(w http.ResponseWriter, err error) {
 	fail(w, err)
 }
 
-// hashCode is how activation codes are looked up: SHA-256 of the code as
-// given, surrounding spaces removed.
+// hashCode is how activation codes are looked up: SHA-256 of the code with
+// white space removed and letters upper-cased (codes are upper-case base32,
+// so a code typed by hand in lower case or in groups still works).
 func hashCode(code string) []byte {
-	h := sha256.Sum256([]byte(strings.TrimSpace(code)))
+	h := sha256.Sum256([]byte(normalizeCode(code)))
 	return h[:]
+}
+
+func normalizeCode(code string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(code), ""))
 }
 
 // newDevice checks an activation request and builds the device it
 // registers. Nothing is consumed when it fails.
 func newDevice(req *activateRequest) (*store.Device, error) {
-	if strings.TrimSpace(req.Code) == "" {
+	if normalizeCode(req.Code) == "" {
 		return nil, errorf(http.StatusBadRequest, "missing_code", "field \"code\" is required")
 	}
 	if err := checkPlatform(req.Platform, req.OSVersion); err != nil {

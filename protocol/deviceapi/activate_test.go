@@ -60,6 +60,16 @@ func TestActivateCodeIsSingleUse(t *testing.T) {
 	call(t, "POST", s.URL+"/v1/activate", activation("no-such-code", pub)).wantError(t, http.StatusGone, "activation_invalid")
 }
 
+func TestActivateCodeTypedByHand(t *testing.T) {
+	s := deviceapitest.Start(t)
+	tok := s.NewToken(t, "alice")
+	_, pub := newKey(t)
+	typed := " " + strings.ToLower(tok.Code[:8]) + " " + tok.Code[8:] + "\n"
+	if r := call(t, "POST", s.URL+"/v1/activate", activation(typed, pub)); r.status != http.StatusOK {
+		t.Fatalf("lower case code in groups: %d %s", r.status, r.raw)
+	}
+}
+
 func TestActivateCodeExpires(t *testing.T) {
 	s := deviceapitest.Start(t)
 	tok := s.NewToken(t, "alice")

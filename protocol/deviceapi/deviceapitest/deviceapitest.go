@@ -13,6 +13,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -133,7 +134,7 @@ func (s *Server) NewToken(t testing.TB, user string) *Token {
 	if err := s.Store.CreateToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
-	code := hex.EncodeToString(randomBytes(t, 10))
+	code := base32.StdEncoding.EncodeToString(randomBytes(t, 10)) // as the admin API makes them
 	h := sha256.Sum256([]byte(code))
 	act := &store.Activation{CodeHash: h[:], TokenID: tok.ID, ExpiresAt: s.Clock.Now().Add(10 * time.Minute)}
 	if err := s.Store.CreateActivation(ctx, act); err != nil {
