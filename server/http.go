@@ -39,7 +39,7 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 		Answers: s.sys,
 		Poll:    s.poll,
 		Signer:  s.signer,
-		Log:     s.log.With().Str("component", "deviceapi").Logger(),
+		Log:     s.log,
 	})
 	deviceSrv := &http.Server{Handler: device, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	return []httpServer{

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -315,7 +316,7 @@ func TestConcurrentWritersTwoHandles(t *testing.T) {
 	defer second.Close()
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 200)
+	errs := make(chan error, 20*5*4)
 	for i := range 20 {
 		s := Store(db.SQLite)
 		if i%2 == 1 {
@@ -678,4 +679,20 @@ func userVersion(t *testing.T, db *sql.DB) int {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func TestOpenOddPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "odd dir?x=1#frag%20", "push auth.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenSQLite(path, testSealer(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustUser(t, s, "bob")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not at %q: %v", path, err)
+	}
 }
