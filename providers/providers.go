@@ -16,8 +16,17 @@ type Notification struct {
 	Payload   push.Payload
 	Signed    push.Signed
 	PushToken string // provider registration token (APNs/FCM); empty for poll
-	Deadline  time.Time
+	// OneLogin Protect target: the OneLogin user id and, when the user has
+	// several, the device id.
+	OneLoginUser   string
+	OneLoginDevice string
+	Deadline       time.Time
 }
+
+// AnswerFunc delivers an answer that arrived through a provider (OneLogin
+// Protect) to the login, exactly like a device answer through the device
+// API. decision is push.Approve or push.Deny.
+type AnswerFunc func(ctx context.Context, loginID, deviceID, nonce, decision string) error
 
 // Pusher delivers notifications. Push must honour ctx's deadline and must be
 // safe for concurrent use.
@@ -30,10 +39,15 @@ type Pusher interface {
 	Withdraw(deviceID, loginID string)
 }
 
-// Delivery errors a Pusher may return (wrapped).
+// Delivery errors a Pusher may return (wrapped). Any other error is a
+// permanent failure of this send (e.g. bad credentials); every failure but
+// ErrUnregistered counts towards the provider's circuit breaker.
 var (
 	// ErrUnregistered: the device's push registration is gone; disable it.
 	ErrUnregistered = errors.New("device push registration is no longer valid")
 	// ErrUnavailable: the provider cannot be reached now (circuit open).
 	ErrUnavailable = errors.New("push provider unavailable")
+	// ErrTemporary: a failure worth retrying within the login's deadline
+	// (HTTP 429, 5xx, network errors, timeouts).
+	ErrTemporary = errors.New("temporary push failure")
 )
