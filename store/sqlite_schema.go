@@ -78,6 +78,9 @@ func sqliteMigrations() []string {
 		CREATE INDEX activations_token_id ON activations(token_id);
 		CREATE INDEX audit_time ON audit(time, id);
 		CREATE INDEX audit_username_time ON audit(username, time, id);`,
+		// 3: OneLogin Protect links (SPEC S4.2).
+		`ALTER TABLE tokens ADD COLUMN onelogin_user TEXT NOT NULL DEFAULT '';
+		ALTER TABLE tokens ADD COLUMN onelogin_device TEXT NOT NULL DEFAULT '';`,
 	}
 }
 

@@ -696,3 +696,22 @@ func TestOpenOddPath(t *testing.T) {
 		t.Fatalf("database not at %q: %v", path, err)
 	}
 }
+
+// S4.2: a OneLogin link survives a reopen.
+func TestOneLoginLink(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	u := mustUser(t, db, "olga")
+	tok := &Token{UserID: u.ID, Type: TokenOneLogin, Serial: "OL-1", PushOn: true, OneLoginUser: "4242", OneLoginDevice: "77"}
+	if err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	db.reopen(t)
+	got, err := db.TokenBySerial(ctx, "OL-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OneLoginUser != "4242" || got.OneLoginDevice != "77" || !got.PushOn || got.Type != TokenOneLogin {
+		t.Fatalf("link not kept: %+v", got)
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 // tokenSelect reads a token with its device (if activated).
 const tokenSelect = `SELECT t.id, t.user_id, t.type, t.serial, t.algorithm, t.digits, t.period,
-	t.seed_sealed, t.last_step, t.push_on, t.created_at,
+	t.seed_sealed, t.last_step, t.push_on, t.created_at, t.onelogin_user, t.onelogin_device,
 	d.id, COALESCE(d.platform, ''), COALESCE(d.os_version, ''), COALESCE(d.push_kind, ''),
 	COALESCE(d.push_token, ''), COALESCE(d.push_disabled, ''), COALESCE(d.public_key, x''),
 	COALESCE(d.activated_at, 0)
@@ -31,9 +31,11 @@ func (s *SQLite) CreateToken(ctx context.Context, t *Token) error {
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	created := orNow(t.CreatedAt)
 	res, err := tx.ExecContext(ctx,
-		`INSERT INTO tokens (user_id, type, serial, algorithm, digits, period, seed_sealed, last_step, push_on, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, -1, ?, ?)`,
-		t.UserID, t.Type, t.Serial, t.Algorithm, t.Digits, t.Period, s.sealer.Seal(t.Seed), t.PushOn, unixNano(created))
+		`INSERT INTO tokens (user_id, type, serial, algorithm, digits, period, seed_sealed, last_step, push_on, created_at,
+			onelogin_user, onelogin_device)
+		VALUES (?, ?, ?, ?, ?, ?, ?, -1, ?, ?, ?, ?)`,
+		t.UserID, t.Type, t.Serial, t.Algorithm, t.Digits, t.Period, s.sealer.Seal(t.Seed), t.PushOn, unixNano(created),
+		t.OneLoginUser, t.OneLoginDevice)
 	if err != nil {
 		return fmt.Errorf("create token %q: %w", t.Serial, constraintError(err))
 	}
@@ -253,7 +255,7 @@ func (s *SQLite) scanToken(row rowScanner) (*Token, error) {
 	var created, activated int64
 	var deviceID sql.NullString
 	err := row.Scan(&t.ID, &t.UserID, &t.Type, &t.Serial, &t.Algorithm, &t.Digits, &t.Period,
-		&sealed, &t.LastStep, &t.PushOn, &created,
+		&sealed, &t.LastStep, &t.PushOn, &created, &t.OneLoginUser, &t.OneLoginDevice,
 		&deviceID, &d.Platform, &d.OSVersion, &d.PushKind,
 		&d.PushToken, &d.PushDisabled, &d.PublicKey, &activated)
 	if err != nil {

@@ -65,7 +65,11 @@ type Token struct {
 	LastStep  int64  // last accepted TOTP step or HOTP counter (-1 when none)
 	PushOn    bool   // push enabled for this token (soft tokens: default on)
 	Device    *Device
-	CreatedAt time.Time
+	// OneLogin Protect link (TokenOneLogin): the OneLogin user id and,
+	// when the user has several devices, the device id (SPEC S4.2).
+	OneLoginUser   string
+	OneLoginDevice string
+	CreatedAt      time.Time
 }
 
 // Device is the phone a soft token was activated on.
