@@ -38,6 +38,8 @@ Tokens:
                                        program a token; its secret is shown only now
   token activate SERIAL [--qr-png FILE]
                                        new activation code for a soft token
+  token link-onelogin NAME --onelogin-user ID [--device ID]
+                                       link a user to OneLogin Protect (push first)
   token list NAME                      list a user's tokens
   token delete SERIAL                  delete a token
 
@@ -79,7 +81,7 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 			"set-password": c.userSetPassword, "set-policy": c.userSetPolicy,
 		},
 		"token": {
-			"program": c.tokenProgram, "activate": c.tokenActivate,
+			"program": c.tokenProgram, "activate": c.tokenActivate, "link-onelogin": c.tokenLinkOneLogin,
 			"list": c.tokenList, "delete": c.tokenDelete,
 		},
 		"policy": {"set": c.policySet, "show": c.policyShow, "list": c.policyList},

@@ -244,3 +244,21 @@ func TestAuditAndLogins(t *testing.T) {
 type loginLister []actors.LoginInfo
 
 func (l loginLister) Logins(context.Context) ([]actors.LoginInfo, error) { return l, nil }
+
+// S4.2: an operator links a user to OneLogin Protect.
+func TestTokenLinkOneLogin(t *testing.T) {
+	srv := adminapitest.Start(t, nil)
+	pushctl(t, srv, "", "user", "add", "olga").ok(t)
+	r := pushctl(t, srv, "", "token", "link-onelogin", "olga", "--onelogin-user", "4242", "--device", "77").ok(t)
+	if !strings.HasPrefix(r.stdout, "linked olga to OneLogin user 4242 as token ONELOGIN-") {
+		t.Errorf("link: %q", r.stdout)
+	}
+	r = pushctl(t, srv, "", "--json", "token", "list", "olga").ok(t)
+	if !strings.Contains(r.stdout, `"onelogin_user": "4242"`) || !strings.Contains(r.stdout, `"onelogin_device": "77"`) {
+		t.Errorf("token list:\n%s", r.stdout)
+	}
+	r = pushctl(t, srv, "", "token", "link-onelogin", "olga")
+	if r.code != 2 || !strings.Contains(r.stderr, "--onelogin-user is required") {
+		t.Errorf("missing user id: %d %q", r.code, r.stderr)
+	}
+}

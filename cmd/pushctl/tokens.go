@@ -44,6 +44,35 @@ func (c *cli) tokenProgram(args []string) error {
 	return c.showProgrammed(res, *qrPNG)
 }
 
+// tokenLinkOneLogin links a user to OneLogin Protect (SPEC S4.2).
+func (c *cli) tokenLinkOneLogin(args []string) error {
+	const usage = "token link-onelogin NAME --onelogin-user ID [--device ID] [--serial S]"
+	fs := c.flagSet(usage)
+	req := adminapi.ProgramRequest{Type: adminapi.TypeOneLogin}
+	fs.StringVar(&req.OneLoginUser, "onelogin-user", "", "")
+	fs.StringVar(&req.OneLoginDevice, "device", "", "")
+	fs.StringVar(&req.Serial, "serial", "", "")
+	pos, err := c.parse(fs, args, usage, 1)
+	if err != nil {
+		return err
+	}
+	if req.OneLoginUser == "" {
+		return usagef(usage, "token link-onelogin: --onelogin-user is required")
+	}
+	api, err := c.client()
+	if err != nil {
+		return err
+	}
+	res, err := api.ProgramToken(c.ctx(), pos[0], req)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(res)
+	}
+	return c.printf("linked %s to OneLogin user %s as token %s\n", res.User, req.OneLoginUser, res.Serial)
+}
+
 func (c *cli) tokenActivate(args []string) error {
 	const usage = "token activate SERIAL [--qr-png FILE]"
 	fs := c.flagSet(usage)

@@ -342,7 +342,9 @@ func TestProgramErrors(t *testing.T) {
 	mustUser(t, srv, "alice")
 	cases := []struct{ body, code string }{
 		{`{}`, "invalid_token_type"},
-		{`{"type":"onelogin"}`, "invalid_token_type"},
+		{`{"type":"bogus"}`, "invalid_token_type"},
+		{`{"type":"onelogin"}`, "invalid_onelogin_user"},
+		{`{"type":"oath","onelogin_user":"1"}`, "invalid_onelogin_user"},
 		{`{"type":"oath","algorithm":"md5"}`, "invalid_algorithm"},
 		{`{"type":"softtoken","algorithm":"hotp"}`, "invalid_algorithm"},
 		{`{"type":"oath","pip":"0,1,2,3"}`, "invalid_pip"},

@@ -46,9 +46,15 @@ func checkProgramRequest(req *ProgramRequest) error {
 	req.Type = strings.ToLower(strings.TrimSpace(req.Type))
 	req.Algorithm = strings.ToLower(strings.TrimSpace(req.Algorithm))
 	switch {
-	case req.Type != TypeOATH && req.Type != TypeSoftToken && req.Type != TypeGridSure:
-		return badRequest("invalid_token_type", "token type %q is not one of %s, %s, %s",
-			req.Type, TypeOATH, TypeSoftToken, TypeGridSure)
+	case req.Type != TypeOATH && req.Type != TypeSoftToken && req.Type != TypeGridSure && req.Type != TypeOneLogin:
+		return badRequest("invalid_token_type", "token type %q is not one of %s, %s, %s, %s",
+			req.Type, TypeOATH, TypeSoftToken, TypeGridSure, TypeOneLogin)
+	case (req.OneLoginUser != "" || req.OneLoginDevice != "") && req.Type != TypeOneLogin:
+		return badRequest("invalid_onelogin_user", "onelogin_user and onelogin_device apply to onelogin tokens only")
+	case req.Type == TypeOneLogin && !validOneLoginID(req.OneLoginUser):
+		return badRequest("invalid_onelogin_user", "onelogin tokens need onelogin_user: the OneLogin user id (1..64 letters, digits, '-', '_')")
+	case req.OneLoginDevice != "" && !validOneLoginID(req.OneLoginDevice):
+		return badRequest("invalid_onelogin_device", "onelogin_device must be 1..64 letters, digits, '-', '_'")
 	case req.Algorithm != "" && req.Type != TypeOATH:
 		return badRequest("invalid_algorithm", "algorithm applies to oath tokens only")
 	case req.Algorithm != "" && req.Algorithm != AlgorithmTOTP && req.Algorithm != AlgorithmHOTP:
@@ -83,6 +89,8 @@ func (s *server) program(ctx context.Context, u *store.User, req ProgramRequest)
 		return s.programOATH(ctx, u, req)
 	case TypeSoftToken:
 		return s.programSoftToken(ctx, u, req)
+	case TypeOneLogin:
+		return s.linkOneLogin(ctx, u, req)
 	}
 	return s.programGridSure(ctx, u, req)
 }
@@ -120,6 +128,29 @@ func (s *server) programSoftToken(ctx context.Context, u *store.User, req Progra
 		return nil, err
 	}
 	return res, nil
+}
+
+// linkOneLogin links the user to a OneLogin Protect device (SPEC S4.2).
+func (s *server) linkOneLogin(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+	t := &store.Token{UserID: u.ID, Type: store.TokenOneLogin, PushOn: true, CreatedAt: s.now(),
+		OneLoginUser: req.OneLoginUser, OneLoginDevice: req.OneLoginDevice}
+	if err := s.createToken(ctx, u, t, req.Serial); err != nil {
+		return nil, err
+	}
+	return programResult(u, t), nil
+}
+
+// validOneLoginID accepts OneLogin's numeric or opaque ids.
+func validOneLoginID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *server) programGridSure(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
@@ -171,7 +202,8 @@ func (s *server) createToken(ctx context.Context, u *store.User, t *store.Token,
 
 // newSerial returns e.g. "OATH-1A2B3C4D", "SOFT-…" or "GRID-…".
 func newSerial(tokenType string) string {
-	prefix := map[string]string{store.TokenOATH: "OATH", store.TokenSoftToken: "SOFT", store.TokenGridSure: "GRID"}[tokenType]
+	prefix := map[string]string{store.TokenOATH: "OATH", store.TokenSoftToken: "SOFT", store.TokenGridSure: "GRID",
+		store.TokenOneLogin: "ONELOGIN"}[tokenType]
 	b := make([]byte, 4)
 	_, _ = rand.Read(b) // never fails (Go 1.24+)
 	return prefix + "-" + strings.ToUpper(hex.EncodeToString(b))
@@ -280,6 +312,9 @@ func tokenView(t *store.Token) Token {
 		Period:    t.Period,
 		PushOn:    t.PushOn,
 		CreatedAt: t.CreatedAt.UTC(),
+
+		OneLoginUser:   t.OneLoginUser,
+		OneLoginDevice: t.OneLoginDevice,
 	}
 	if d := t.Device; d != nil {
 		v.Device = &Device{

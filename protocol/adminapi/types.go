@@ -43,6 +43,7 @@ const (
 	TypeOATH      = "oath"
 	TypeSoftToken = "softtoken"
 	TypeGridSure  = "gridsure"
+	TypeOneLogin  = "onelogin"
 	AlgorithmTOTP = "totp"
 	AlgorithmHOTP = "hotp"
 )
@@ -53,6 +54,10 @@ type ProgramRequest struct {
 	Algorithm string `json:"algorithm,omitempty"` // oath only: AlgorithmTOTP (default) or AlgorithmHOTP
 	Serial    string `json:"serial,omitempty"`    // generated when empty
 	PIP       string `json:"pip,omitempty"`       // gridsure only, e.g. "0,6,12,18"
+	// onelogin only: the OneLogin user id and, if the user has several
+	// devices, the OneLogin Protect device id (SPEC S4.2).
+	OneLoginUser   string `json:"onelogin_user,omitempty"`
+	OneLoginDevice string `json:"onelogin_device,omitempty"`
 }
 
 // ProgramResult answers a token programming or a new activation. It is the
@@ -80,6 +85,9 @@ type Token struct {
 	PushOn    bool      `json:"push_on"`
 	CreatedAt time.Time `json:"created_at"`
 	Device    *Device   `json:"device,omitempty"` // soft tokens once activated
+	// OneLogin links: the OneLogin user and device ids.
+	OneLoginUser   string `json:"onelogin_user,omitempty"`
+	OneLoginDevice string `json:"onelogin_device,omitempty"`
 }
 
 // Device is the phone a soft token was activated on.
