@@ -27,6 +27,8 @@ type Deps struct {
 	Signer    *push.Signer
 	// Providers by name: "poll", "apns", "fcm", "onelogin".
 	Providers map[string]providers.Pusher
+	// ProviderLimits tune the provider actors (circuit breaker, rate, retries).
+	ProviderLimits ProviderLimits
 	// Settings returns the current settings.
 	Settings func() Settings
 	Log      zerolog.Logger

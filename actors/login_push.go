@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -97,7 +98,8 @@ func (l *login) startPush(ctx actor.Context) {
 	l.push.current, l.push.deviceID = nonce, p.DeviceID
 	l.push.answered[nonce] = false
 	l.push.sent++
-	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(), Deadline: p.Expires}
+	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(), Deadline: p.Expires,
+		OneLoginUser: l.pushTok.OneLoginUser, OneLoginDevice: l.pushTok.OneLoginDevice}
 	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
 	ctx.Send(l.sys.supervisor, &waitingOnPush{user: l.user.Name, id: l.id, on: true})
 	l.armTimer(ctx, l.set.NotificationTimeout)
@@ -158,8 +160,12 @@ func (l *login) onPushResult(ctx actor.Context, r *pushResult) {
 		return
 	}
 	reason := "push-failed"
-	if errors.Is(r.err, providers.ErrUnavailable) {
+	switch {
+	case errors.Is(r.err, providers.ErrUnavailable):
 		reason = "provider-unavailable"
+	case errors.Is(r.err, providers.ErrUnregistered):
+		reason = "device-unregistered"
+		l.disableDevicePush()
 	}
 	l.deps.Log.Warn().Err(r.err).Str("login", l.id).Str("provider", l.provider).Msg("push not delivered")
 	l.noPushWhy = reason
@@ -169,6 +175,23 @@ func (l *login) onPushResult(ctx actor.Context, r *pushResult) {
 		return
 	}
 	l.challenge(ctx, msgPushUnusable)
+}
+
+// disableDevicePush records that the device's push registration is gone,
+// so later logins go to the passcode and operators see why
+// (`pushctl token list`). The device re-enables it by sending a new token.
+func (l *login) disableDevicePush() {
+	if l.pushTok.Device == nil {
+		return
+	}
+	deps, id := l.deps, l.pushTok.Device.ID
+	go func() {
+		c, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		if err := deps.Store.UpdateDevicePush(c, id, "", "unregistered"); err != nil {
+			deps.Log.Error().Err(err).Str("device", id).Msg("disable device push")
+		}
+	}()
 }
 
 // onJoinOrWithdraw: the same user started another login while this one

@@ -8,6 +8,7 @@ type Metrics struct {
 	pushes   *prometheus.CounterVec
 	finished *prometheus.CounterVec
 	inFlight prometheus.Gauge
+	circuits *prometheus.GaugeVec
 }
 
 // NewMetrics registers the login and push metrics on reg.
@@ -22,8 +23,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "pushauth_logins_in_flight", Help: "Logins started and not finished.",
 		}),
+		circuits: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "pushauth_provider_circuit_open", Help: "1 while a provider's circuit breaker is open.",
+		}, []string{"provider"}),
 	}
-	reg.MustRegister(m.pushes, m.finished, m.inFlight)
+	reg.MustRegister(m.pushes, m.finished, m.inFlight, m.circuits)
 	return m
 }
 
@@ -49,4 +53,15 @@ func (m *Metrics) done(outcome string) {
 		m.inFlight.Dec()
 		m.finished.WithLabelValues(outcome).Inc()
 	}
+}
+
+func (m *Metrics) circuit(provider string, open bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if open {
+		v = 1
+	}
+	m.circuits.WithLabelValues(provider).Set(v)
 }

@@ -11,9 +11,6 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// providerConcurrency bounds sends in progress per provider.
-const providerConcurrency = 1024
-
 // System is the running actor tree: the entry point for the RADIUS adapter,
 // the device API and the admin API.
 type System struct {
@@ -34,7 +31,7 @@ func Start(d Deps) *System {
 	}))
 	s := &System{deps: &d, as: as, pushers: map[string]*actor.PID{}, limiter: newPushLimiter()}
 	for name, p := range d.Providers {
-		pa := newProviderActor(p, providerConcurrency, d.Metrics)
+		pa := newProviderActor(p, d.ProviderLimits, s.deps)
 		s.pushers[name] = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
 	}
 	r := newRouter(s)
