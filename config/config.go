@@ -42,6 +42,7 @@ type Config struct {
 	DeviceAPI DeviceAPI
 	Log       Log
 	Passwords Passwords
+	Providers Providers
 }
 
 // Radius is the RADIUS front end.

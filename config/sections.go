@@ -30,7 +30,7 @@ const (
 // config decodes the whole raw map.
 func (d *decoder) config(raw map[string]any) *Config {
 	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir",
-		"server_key", "radius", "admin_api", "device_api", "log", "passwords"})
+		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers"})
 	return &Config{
 		NotificationTimeout: d.notificationTimeout(raw),
 		PushOff:             d.pushOff(raw),
@@ -42,6 +42,7 @@ func (d *decoder) config(raw map[string]any) *Config {
 		DeviceAPI:           d.deviceAPI(raw["device_api"]),
 		Log:                 d.log(raw["log"]),
 		Passwords:           d.passwords(raw["passwords"]),
+		Providers:           d.providers(raw["providers"]),
 	}
 }
 

@@ -25,7 +25,6 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
@@ -76,14 +75,20 @@ func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	s.passwords = auth.NewPasswords(auth.Argon2Params{MemoryKiB: p.Argon2MemoryKiB, Time: p.Argon2Time, Threads: p.Argon2Threads}, p.MaxConcurrent)
 	s.Reload(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	pushers, err := s.pushers(context.Background())
+	if err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	s.sys = actors.Start(actors.Deps{
-		Store:     s.store,
-		Passwords: s.passwords,
-		Signer:    s.signer,
-		Providers: map[string]providers.Pusher{store.PushPoll: s.poll},
-		Settings:  func() actors.Settings { return *s.settings.Load() },
-		Log:       log,
-		Metrics:   actors.NewMetrics(s.registry),
+		Store:          s.store,
+		Passwords:      s.passwords,
+		Signer:         s.signer,
+		Providers:      pushers,
+		ProviderLimits: providerLimits(cfg.Providers.Limits),
+		Settings:       func() actors.Settings { return *s.settings.Load() },
+		Log:            log,
+		Metrics:        actors.NewMetrics(s.registry),
 	})
 	return s, nil
 }

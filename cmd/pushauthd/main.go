@@ -43,14 +43,27 @@ func run(args []string, stderr *os.File) int {
 		return 1
 	}
 	if *check {
-		boot.Info().Str("file", cfg.File).Int("warnings", len(warnings)).Msg("config ok")
-		return 0
+		return checkConfig(boot, cfg, len(warnings))
 	}
 	log := server.NewLogger(cfg.Log, stderr)
 	if err := serve(cfg, *path, log); err != nil {
 		log.Error().Err(err).Msg("pushauthd stopped")
 		return 1
 	}
+	return 0
+}
+
+// checkConfig validates what loading cannot: provider keys and files.
+func checkConfig(log zerolog.Logger, cfg *config.Config, warnings int) int {
+	errs := server.CheckProviders(cfg.Providers)
+	for _, err := range errs {
+		log.Error().Str("file", cfg.File).Msg(err.Error())
+	}
+	if len(errs) > 0 {
+		log.Error().Int("errors", len(errs)).Msg("configuration rejected")
+		return 1
+	}
+	log.Info().Str("file", cfg.File).Int("warnings", warnings).Msg("config ok")
 	return 0
 }
 
