@@ -138,3 +138,15 @@ func providerLimits(l config.ProviderLimits) actors.ProviderLimits {
 		CircuitPause:    l.CircuitPause,
 	}
 }
+
+// closePushers releases providers that hold connections or goroutines.
+func closePushers(ps map[string]providers.Pusher) {
+	for _, p := range ps {
+		switch c := p.(type) {
+		case interface{ Close() error }:
+			_ = c.Close() // shutting down: nothing left to tell
+		case interface{ Close() }:
+			c.Close()
+		}
+	}
+}

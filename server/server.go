@@ -25,6 +25,7 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
@@ -50,6 +51,8 @@ type Server struct {
 	sys       *actors.System
 	registry  *prometheus.Registry
 	adminTok  string
+
+	pushersToClose map[string]providers.Pusher
 }
 
 // New opens the store and keys and starts the actor system.
@@ -80,6 +83,7 @@ func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	s.pushersToClose = pushers
 	s.sys = actors.Start(actors.Deps{
 		Store:          s.store,
 		Passwords:      s.passwords,
@@ -190,6 +194,7 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 
 func (s *Server) close() {
 	s.sys.Stop()
+	closePushers(s.pushersToClose)
 	if err := s.store.Close(); err != nil {
 		s.log.Error().Err(err).Msg("close store")
 	}
