@@ -75,7 +75,7 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 		rec.Token = l.pushTok.Serial
 	}
 	// A push-capable user who got no push: say why (push-off, offline, …).
-	if l.pushTok != nil && l.noPushWhy != "" && l.push.sent == 0 && reason != l.noPushWhy {
+	if l.pushTok != nil && l.noPushWhy != "" && reason != l.noPushWhy {
 		rec.Reason = reason + ";" + l.noPushWhy
 	}
 	return rec

@@ -96,6 +96,7 @@ func (l *login) startPush(ctx actor.Context) {
 		return
 	}
 	l.push.current, l.push.deviceID = nonce, p.DeviceID
+	l.noPushWhy = ""
 	l.push.answered[nonce] = false
 	l.push.sent++
 	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(), Deadline: p.Expires,
