@@ -22,10 +22,14 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, stderr *os.File) int {
+// run is pushauthd without the process around it: it serves until ctx ends.
+func run(ctx context.Context, args []string, stderr *os.File) int {
 	fs := flag.NewFlagSet("pushauthd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (YAML); empty = built-in example config")
@@ -46,7 +50,7 @@ func run(args []string, stderr *os.File) int {
 		return checkConfig(boot, cfg, len(warnings))
 	}
 	log := server.NewLogger(cfg.Log, stderr)
-	if err := serve(cfg, *path, log); err != nil {
+	if err := serve(ctx, cfg, *path, log); err != nil {
 		log.Error().Err(err).Msg("pushauthd stopped")
 		return 1
 	}
@@ -88,9 +92,7 @@ func reportConfigError(log zerolog.Logger, err error) {
 	log.Error().Int("errors", len(ve.Errors)).Msg("configuration rejected")
 }
 
-func serve(cfg *config.Config, path string, log zerolog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func serve(ctx context.Context, cfg *config.Config, path string, log zerolog.Logger) error {
 	srv, err := server.New(cfg, log)
 	if err != nil {
 		return err
@@ -99,15 +101,15 @@ func serve(cfg *config.Config, path string, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	go reloadOnHUP(ctx, srv, path, log)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHUP(ctx, hup, srv, path, log)
 	return srv.Serve(ctx, ls)
 }
 
 // reloadOnHUP applies the run-time settings on SIGHUP (SPEC S1.3).
-func reloadOnHUP(ctx context.Context, srv *server.Server, path string, log zerolog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, srv *server.Server, path string, log zerolog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():

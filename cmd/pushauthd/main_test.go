@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const testConfig = `
+NOTIFICATIONTIMEOUT: %s
+PushOff: %s
+data_dir: %s
+radius:
+  listen: 127.0.0.1:0
+  clients:
+    - {name: local, address: 127.0.0.1, secret: s3cret, kind: ddl}
+admin_api: {listen: "127.0.0.1:0", token: t}
+device_api: {listen: "127.0.0.1:0"}
+log: {format: json, level: info}
+`
+
+func writeConfig(t *testing.T, path, timeout, pushOff, dataDir string) {
+	t.Helper()
+	body := fmt.Sprintf(testConfig, timeout, pushOff, dataDir)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitLog polls the log file until it contains want.
+func waitLog(t *testing.T, path, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if strings.Contains(string(b), want) {
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log never said %q:\n%s", want, b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// S1.3: SIGHUP re-reads NOTIFICATIONTIMEOUT and PushOff without a restart;
+// S1.1/S1.2: invalid values fall back with a warning naming them.
+func TestSIGHUPReloadsSettings(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath, logPath := filepath.Join(dir, "pushauth.yaml"), filepath.Join(dir, "log.json")
+	writeConfig(t, cfgPath, "5", "0", filepath.Join(dir, "data"))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"--config", cfgPath}, logFile) }()
+	waitLog(t, logPath, `"notification_timeout":5000`)
+	waitLog(t, logPath, "pushauth serving")
+
+	writeConfig(t, cfgPath, "abc", "1", filepath.Join(dir, "data"))
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	out := waitLog(t, logPath, `"push_off":true`)
+	if !strings.Contains(out, `"notification_timeout":30000`) || !strings.Contains(out, `abc`) {
+		t.Fatalf("reload did not fall back to 30s with a warning naming \"abc\":\n%s", out)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
+
+// S1.5: --check-config reports every error with its key and file.
+func TestCheckConfigReportsErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath, logPath := filepath.Join(dir, "bad.yaml"), filepath.Join(dir, "log.json")
+	bad := "radius:\n  listen: nowhere\n  clients:\n    - {name: x, address: 999.1.1.1}\nbogus: 1\n"
+	if err := os.WriteFile(cfgPath, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, logFile); code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	out, _ := os.ReadFile(logPath)
+	for _, key := range []string{"radius.listen", "radius.clients[0].address", "radius.clients[0].secret", "bogus"} {
+		if !strings.Contains(string(out), `"key":"`+key+`"`) {
+			t.Errorf("no error for %s in:\n%s", key, out)
+		}
+	}
+	if !strings.Contains(string(out), cfgPath) {
+		t.Errorf("errors do not name the file")
+	}
+}
+
+// --check-config validates provider key files too.
+func TestCheckConfigProviders(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath, logPath := filepath.Join(dir, "p.yaml"), filepath.Join(dir, "log.json")
+	cfg := "providers:\n  apns: {topic: com.example.app, key_file: " + filepath.Join(dir, "missing.p8") + ", key_id: K, team_id: T}\n"
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, logFile); code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	if out, _ := os.ReadFile(logPath); !strings.Contains(string(out), "providers.apns.key_file") {
+		t.Fatalf("missing key file not reported:\n%s", out)
+	}
+}
