@@ -108,7 +108,8 @@ func timeout(seconds int) func(*config.Config) {
 	return func(c *config.Config) { c.NotificationTimeout = time.Duration(seconds) * time.Second }
 }
 
-// S2.4, S2.6 (approve), S5.1, S4.1: the first request pushes implicitly;
+// S2.4, S2.6 (approve), S5.1, S5.3: the first request pushes implicitly (the
+// poll-mode phone fetches it with a signed long-poll);
 // approving on the phone gives Access-Accept.
 func TestPushApproved(t *testing.T) {
 	h := StartServer(t, nil)
@@ -456,4 +457,41 @@ func encodeKey(t *testing.T, k *ecdsa.PrivateKey) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(der)
+}
+
+// S4.1: activation once, from Android 8+ / iOS 10+; the soft token's OTP
+// then works as a passcode (S3.2).
+func TestSoftTokenActivation(t *testing.T) {
+	h := StartServer(t, nil)
+	h.AddUser("ola", "pw")
+	res, err := h.Admin.ProgramToken(h.ctx(), "ola", adminapi.ProgramRequest{Type: "softtoken"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ActivationCode == "" || !strings.Contains(res.ActivationURL, res.ActivationCode) || res.ActivationExpiresAt == nil {
+		t.Fatalf("program result %+v", res)
+	}
+	for _, old := range []deviceclient.Options{{Platform: "android", OSVersion: "7.1"}, {Platform: "ios", OSVersion: "9.3"}} {
+		_, err := deviceclient.Activate(h.ctx(), res.ActivationURL, old)
+		expectAPIError(t, err, "os_too_old")
+	}
+	phone, err := deviceclient.Activate(h.ctx(), res.ActivationURL, deviceclient.Options{Platform: "android", OSVersion: "8.0"})
+	if err != nil {
+		t.Fatalf("Android 8 refused: %v", err)
+	}
+	_, err = deviceclient.Activate(h.ctx(), res.ActivationURL, deviceclient.Options{Platform: "android", OSVersion: "14"})
+	expectAPIError(t, err, "activation_invalid")
+	toks, err := h.Admin.Tokens(h.ctx(), "ola")
+	if err != nil || len(toks) != 1 || toks[0].Device == nil || toks[0].Device.Platform != "android" || !toks[0].PushOn {
+		t.Fatalf("token list %+v err %v", toks, err)
+	}
+	policy := "nopush"
+	h.SetPolicy(policy, map[string]string{"push": "off"})
+	if _, err := h.Admin.SetUserPolicy(h.ctx(), "ola", policy); err != nil {
+		t.Fatal(err)
+	}
+	c := h.Client("")
+	r := Start(c, "ola", "pw", "", "").Wait(t)
+	code, _ := phone.Code(time.Now())
+	expectCode(t, Start(c, "ola", code, rfc2865.State_GetString(r.Packet), "").Wait(t), layeh.CodeAccessAccept)
 }
