@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -63,9 +64,10 @@ type login struct {
 	timerGen  int
 	timer     *time.Timer
 
-	tokenUsed string // audit: the token that decided
-	noPushWhy string // audit: why no push was sent, if none
-	timedOut  bool   // audit: a push timed out before the outcome
+	grid      *auth.Grid // the GridSure grid of the current challenge, if any
+	tokenUsed string     // audit: the token that decided
+	noPushWhy string     // audit: why no push was sent, if none
+	timedOut  bool       // audit: a push timed out before the outcome
 }
 
 // pushState tracks the pushes this login sent.
@@ -158,7 +160,7 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		l.finish(ctx, Reject, msgAuthFailed, v.reason)
 		return
 	}
-	if !hasOTPToken(l.tokens) && !hasPushToken(l.tokens) {
+	if !l.canChallenge() && !hasPushToken(l.tokens) {
 		l.finish(ctx, Reject, msgAuthFailed, "no-token")
 		return
 	}
@@ -208,8 +210,16 @@ func (l *login) done(ctx actor.Context) {
 	}
 }
 
-// challenge replies Access-Challenge to the held requests and waits.
+// challenge replies Access-Challenge to the held requests and waits. A
+// user with a GridSure PIP gets a fresh grid with every challenge (never
+// on eap agents, SPEC S2.6, S3.3).
 func (l *login) challenge(ctx actor.Context, message string) {
+	l.grid = nil
+	if l.gridToken() != nil {
+		g := auth.NewGrid(rand.Reader)
+		l.grid = &g
+		message += "\nOr enter your GridSure PIP from this grid:\n" + g.String()
+	}
 	l.respondHeld(Reply{Code: Challenge, Message: message, State: l.id})
 	l.armTimer(ctx, l.set.ChallengeTimeout)
 	l.become(ctx, stateChallenged, l.challenged)

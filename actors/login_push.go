@@ -36,11 +36,35 @@ func hasPushToken(tokens []store.Token) bool {
 
 func hasOTPToken(tokens []store.Token) bool {
 	for _, t := range tokens {
-		if len(t.Seed) > 0 && (t.Type == store.TokenOATH || t.Type == store.TokenSoftToken) {
+		if isOTPToken(t) {
 			return true
 		}
 	}
 	return false
+}
+
+func isOTPToken(t store.Token) bool {
+	return len(t.Seed) > 0 && (t.Type == store.TokenOATH || t.Type == store.TokenSoftToken)
+}
+
+// gridToken is the user's GridSure token, unless the agent is eap, which
+// never gets GridSure (SPEC S2.6).
+func (l *login) gridToken() *store.Token {
+	if l.first.Client.Kind == "eap" {
+		return nil
+	}
+	for i := range l.tokens {
+		if l.tokens[i].Type == store.TokenGridSure {
+			return &l.tokens[i]
+		}
+	}
+	return nil
+}
+
+// canChallenge tells whether the user has a next authentication action
+// (SPEC S0): a passcode or a GridSure grid.
+func (l *login) canChallenge() bool {
+	return hasOTPToken(l.tokens) || l.gridToken() != nil
 }
 
 // noPushReason says why no push may be sent now (SPEC S2.5, S1.4), or "".
@@ -67,7 +91,7 @@ func (l *login) noPushReason() string {
 func (l *login) pushOrChallenge(ctx actor.Context, challengeMsg string) {
 	if why := l.noPushReason(); why != "" {
 		l.noPushWhy = why
-		if !hasOTPToken(l.tokens) {
+		if !l.canChallenge() {
 			l.finish(ctx, Reject, msgAuthFailed, why)
 			return
 		}
@@ -171,7 +195,7 @@ func (l *login) onPushResult(ctx actor.Context, r *pushResult) {
 	l.deps.Log.Warn().Err(r.err).Str("login", l.id).Str("provider", l.provider).Msg("push not delivered")
 	l.noPushWhy = reason
 	l.stopWaiting(ctx)
-	if !hasOTPToken(l.tokens) {
+	if !l.canChallenge() {
 		l.finish(ctx, Reject, msgAuthFailed, reason)
 		return
 	}

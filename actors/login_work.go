@@ -96,8 +96,28 @@ func checkPassword(ctx context.Context, d *Deps, u *store.User, p store.Policy, 
 func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
 	l.stopTimer()
 	l.become(ctx, stateChecking, l.checking)
-	tokens, deps := l.tokens, l.deps
-	l.async(ctx, func(c context.Context) any { return checkOTP(c, deps, tokens, a) })
+	tokens, deps, grid := l.tokens, l.deps, l.grid
+	if l.gridToken() == nil {
+		grid = nil
+	}
+	l.grid = nil // a grid answers one challenge only
+	l.async(ctx, func(c context.Context) any { return checkAnswer(c, deps, tokens, grid, a) })
+}
+
+// checkAnswer checks a typed answer against the GridSure grid shown (if
+// any, SPEC S3.3), then against the OTP tokens (S3.2).
+func checkAnswer(ctx context.Context, d *Deps, tokens []store.Token, grid *auth.Grid, a *Attempt) *otpChecked {
+	if grid != nil {
+		for _, t := range tokens {
+			if t.Type != store.TokenGridSure {
+				continue
+			}
+			if pip, err := auth.ParsePIP(string(t.Seed)); err == nil && auth.VerifyGridAnswer(*grid, pip, a.Password) {
+				return &otpChecked{attempt: a, ok: true, token: t.Serial, reason: "gridsure"}
+			}
+		}
+	}
+	return checkOTP(ctx, d, tokens, a)
 }
 
 // checkOTP tries the answer against every OTP token of the user and
@@ -105,7 +125,7 @@ func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
 func checkOTP(ctx context.Context, d *Deps, tokens []store.Token, a *Attempt) *otpChecked {
 	res := &otpChecked{attempt: a, reason: "wrong-passcode"}
 	for _, t := range tokens {
-		if len(t.Seed) == 0 {
+		if !isOTPToken(t) {
 			continue
 		}
 		spec := auth.OTPSpec{Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period, LastStep: t.LastStep}
