@@ -15,6 +15,7 @@ import (
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/providers/apns/apnstest"
+	"github.com/pushauth/pushauth/providers/fcm/fcmtest"
 	"github.com/pushauth/pushauth/providers/onelogin/oneloginfake"
 	"github.com/pushauth/pushauth/push"
 )
@@ -283,4 +284,66 @@ func trialLogin(t *testing.T, h *Harness, fake *apnstest.Server, before int) pen
 	}
 	t.Fatal("no trial send after the circuit pause")
 	return nil
+}
+
+// fakeFCM starts an FCM fake (OAuth token endpoint + HTTP v1 send) and
+// points the server at it with a real service-account file.
+func fakeFCM(t *testing.T) (*fcmtest.Server, func(*config.Config)) {
+	t.Helper()
+	fake := fcmtest.NewServer(t)
+	sa := fake.ServiceAccount(t, t.TempDir())
+	edit := func(c *config.Config) {
+		c.Providers.FCM = &config.FCM{ProjectID: fake.Project(), CredentialsFile: sa,
+			Endpoint: fake.URL() + "/v1", CAFile: fake.CAFile(t)}
+	}
+	return fake, edit
+}
+
+// android activates a soft token as an Android device registered with FCM.
+func (h *Harness) android(user, fcmToken string) *deviceclient.Device {
+	h.t.Helper()
+	res, err := h.Admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "softtoken"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	d, err := deviceclient.Activate(h.ctx(), res.ActivationURL,
+		deviceclient.Options{Platform: "android", OSVersion: "14", PushKind: "fcm", PushToken: fcmToken})
+	if err != nil {
+		h.t.Fatalf("activate: %v", err)
+	}
+	return d
+}
+
+// S2.4: a push to an Android device goes through FCM as a data message;
+// the device answers through the device API. UNREGISTERED disables it.
+func TestFCMPush(t *testing.T) {
+	fake, withFCM := fakeFCM(t)
+	h := StartServer(t, withFCM)
+	h.AddUser("flo", "pw")
+	phone := h.android("flo", "fcm-token-flo")
+	login := Start(h.Client(""), "flo", "pw", "", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msg, err := fake.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Token != "fcm-token-flo" || msg.Android == nil || !strings.EqualFold(msg.Android.Priority, "high") || msg.Android.TTL <= 0 {
+		t.Fatalf("FCM message %+v", msg)
+	}
+	p, err := phone.Verify(push.Signed{Data: msg.Data["data"], Signature: msg.Data["signature"]})
+	if err != nil {
+		t.Fatalf("the phone refused the push: %v", err)
+	}
+	if err := phone.Answer(h.ctx(), p, push.Approve); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
+
+	fake.Unregister("fcm-token-flo")
+	expectCode(t, Start(h.Client(""), "flo", "pw", "", "").Wait(t), layeh.CodeAccessChallenge)
+	checkFor(t, 5*time.Second, func() bool {
+		toks, err := h.Admin.Tokens(h.ctx(), "flo")
+		return err == nil && len(toks) == 1 && toks[0].Device != nil && toks[0].Device.PushDisabled == "unregistered"
+	}, "FCM device push disabled")
 }
