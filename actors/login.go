@@ -198,15 +198,14 @@ func (l *login) checking(ctx actor.Context) {
 	}
 }
 
-// done answers late messages until the supervisor poisons the actor.
+// done answers late messages until the supervisor poisons the actor
+// (joinOrWithdraw is answered by Receive: not waiting → restart).
 func (l *login) done(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *Attempt:
 		msg.Respond(Reply{Code: Reject, Message: msgLoginOver})
 	case *Answer:
 		ctx.Respond(&AnswerResult{Status: AnswerUnknownLogin})
-	case *joinOrWithdraw:
-		ctx.Send(l.sys.supervisor, &restart{attempt: msg.attempt})
 	}
 }
 
