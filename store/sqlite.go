@@ -26,6 +26,7 @@ type SQLite struct {
 	write  *sql.DB
 	read   *sql.DB
 	sealer *Sealer
+	audit  *auditWriter
 }
 
 var _ Store = (*SQLite)(nil)
@@ -53,11 +54,12 @@ func OpenSQLite(path string, sealer *Sealer) (*SQLite, error) {
 		write.Close()
 		return nil, err
 	}
-	return &SQLite{write: write, read: read, sealer: sealer}, nil
+	return &SQLite{write: write, read: read, sealer: sealer, audit: newAuditWriter(write)}, nil
 }
 
 // Close closes both pools.
 func (s *SQLite) Close() error {
+	s.audit.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 

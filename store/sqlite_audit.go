@@ -64,20 +64,8 @@ func (s *SQLite) ListPolicies(ctx context.Context) ([]Policy, error) {
 
 // AppendAudit stores r and sets r.ID (and r.Time when zero).
 func (s *SQLite) AppendAudit(ctx context.Context, r *AuditRecord) error {
-	at := orNow(r.Time)
-	res, err := s.write.ExecContext(ctx,
-		`INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.LoginID, unixNano(at), r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason, r.DurationMS)
-	if err != nil {
-		return fmt.Errorf("append audit of login %q: %w", r.LoginID, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("append audit of login %q: %w", r.LoginID, err)
-	}
-	r.ID, r.Time = id, at
-	return nil
+	r.Time = orNow(r.Time)
+	return s.audit.append(ctx, r)
 }
 
 // ListAudit returns audit records newest first, only q.User's when set, at

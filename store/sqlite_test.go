@@ -21,7 +21,7 @@ type testDB struct {
 	sealer *Sealer
 }
 
-func openTestDB(t *testing.T) *testDB {
+func openTestDB(t testing.TB) *testDB {
 	t.Helper()
 	dir := t.TempDir()
 	key, err := LoadOrCreateKey(dir)
@@ -38,7 +38,7 @@ func openTestDB(t *testing.T) *testDB {
 }
 
 // reopen opens the database file again (closing the current handle first).
-func (db *testDB) reopen(t *testing.T) {
+func (db *testDB) reopen(t testing.TB) {
 	t.Helper()
 	if db.SQLite != nil {
 		if err := db.Close(); err != nil {
