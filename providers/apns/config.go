@@ -17,6 +17,8 @@ import (
 	"github.com/sideshow/apns2/certificate"
 	"github.com/sideshow/apns2/token"
 	"golang.org/x/crypto/pkcs12"
+
+	"github.com/pushauth/pushauth/providers"
 )
 
 // Config configures the APNs provider. Use token auth (KeyFile, KeyID,
@@ -41,13 +43,7 @@ type Config struct {
 // FieldError is one configuration problem. Field is the key name in the
 // provider's config section (topic, environment, url, key_file, key_id,
 // team_id, cert_file, cert_password, ca_file).
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-func (e *FieldError) Unwrap() error { return e.Err }
+type FieldError = providers.FieldError
 
 // Validate returns every problem in c, each a *FieldError. It reads and
 // parses the key, certificate and CA files.
@@ -121,7 +117,7 @@ func load(c Config) (*loaded, []error) {
 	}
 
 	if c.CAFile != "" {
-		if pool, err := loadCA(c.CAFile); err != nil {
+		if pool, err := providers.CertPool(c.CAFile); err != nil {
 			bad("ca_file", "%v", err)
 		} else {
 			l.roots = pool
@@ -206,19 +202,4 @@ func loadCert(path, password string) (*tls.Certificate, error) {
 		return nil, fmt.Errorf("%s: certificate expired on %s", path, crt.Leaf.NotAfter.UTC().Format(time.DateOnly))
 	}
 	return &crt, nil
-}
-
-func loadCA(path string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(b) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
 }

@@ -1,7 +1,6 @@
 package fcm
 
 import (
-	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
@@ -13,6 +12,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/pushauth/pushauth/providers"
 )
 
 // DefaultEndpoint is the FCM HTTP v1 base URL; messages go to
@@ -40,13 +41,7 @@ type Config struct {
 // FieldError is one configuration problem. Field is the key name in the
 // provider's config section (project_id, credentials_file, endpoint,
 // ca_file).
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-func (e *FieldError) Unwrap() error { return e.Err }
+type FieldError = providers.FieldError
 
 // Validate returns every problem in c, each a *FieldError. It reads and
 // parses the credentials and CA files; it does not touch the network.
@@ -139,7 +134,7 @@ func load(c Config) (*loaded, []error) {
 	}
 
 	if c.CAFile != "" {
-		if pool, err := loadCA(c.CAFile); err != nil {
+		if pool, err := providers.CertPool(c.CAFile); err != nil {
 			bad("ca_file", "%v", err)
 		} else {
 			l.roots = pool
@@ -250,19 +245,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func loadCA(path string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if !bytes.Contains(b, []byte("-----BEGIN CERTIFICATE-----")) || !pool.AppendCertsFromPEM(b) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
 }
