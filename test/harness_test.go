@@ -1,7 +1,6 @@
 package test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base32"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 	"github.com/pushauth/pushauth/server"
@@ -56,7 +55,7 @@ type Harness struct {
 	AdminURL  string
 	DeviceURL string
 	Admin     *adminapi.Client
-	Logs      *syncBuffer
+	Logs      *logbuf.Buffer
 }
 
 // StartServer binds 127.0.0.1:0 sockets, starts the server on them and
@@ -71,7 +70,7 @@ func StartServer(t *testing.T, edit func(*config.Config)) *Harness {
 	if edit != nil {
 		edit(cfg)
 	}
-	h := &Harness{t: t, Cfg: cfg, Logs: &syncBuffer{}}
+	h := &Harness{t: t, Cfg: cfg, Logs: &logbuf.Buffer{}}
 	log := zerolog.New(h.Logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	if h.Server, err = server.New(cfg, log); err != nil {
 		t.Fatalf("server: %v", err)
@@ -229,22 +228,4 @@ func checkFor(t *testing.T, timeout time.Duration, cond func() bool, what string
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// syncBuffer collects server logs for assertions (no secrets in logs).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

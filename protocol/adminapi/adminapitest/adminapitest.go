@@ -3,15 +3,14 @@
 package adminapitest
 
 import (
-	"bytes"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/store"
 )
@@ -25,7 +24,7 @@ type Server struct {
 	Store     *store.SQLite
 	Dir       string // holds the database and server key
 	Passwords *auth.Passwords
-	Logs      *Buffer // the API's zerolog output
+	Logs      *logbuf.Buffer // the API's zerolog output
 }
 
 // Start serves adminapi.New on a fresh SQLite store in t.TempDir(), with
@@ -39,7 +38,7 @@ func Start(t testing.TB, edit func(*adminapi.Deps)) *Server {
 		Store:     st,
 		Dir:       dir,
 		Passwords: auth.NewPasswords(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2),
-		Logs:      &Buffer{},
+		Logs:      &logbuf.Buffer{},
 	}
 	d := adminapi.Deps{
 		Store:        st,
@@ -77,23 +76,4 @@ func openStore(t testing.TB, dir string) *store.SQLite {
 // AdminClient returns an adminapi.Client of the server with the right token.
 func (s *Server) AdminClient() *adminapi.Client {
 	return adminapi.NewClient(s.URL, Token, s.Server.Client())
-}
-
-// Buffer is a bytes.Buffer safe for concurrent writes and reads.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

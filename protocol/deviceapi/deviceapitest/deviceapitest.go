@@ -7,7 +7,6 @@
 package deviceapitest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
@@ -41,7 +41,7 @@ type Server struct {
 	Signer *push.Signer
 	Logins *Logins
 	Clock  *Clock
-	Logs   *SyncBuffer // everything the API logged
+	Logs   *logbuf.Buffer // everything the API logged
 
 	inFlight atomic.Int64
 	mu       sync.Mutex
@@ -61,7 +61,7 @@ func Start(t testing.TB, options ...func(*deviceapi.Deps)) *Server {
 		Poll:   poll.New(),
 		Signer: newSigner(t),
 		Clock:  NewClock(time.Now()),
-		Logs:   &SyncBuffer{},
+		Logs:   &logbuf.Buffer{},
 		users:  map[string]int64{},
 	}
 	s.Logins = NewLogins(s.Poll)
@@ -218,24 +218,4 @@ func (c *Clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-}
-
-// SyncBuffer is a bytes.Buffer safe for concurrent writers.
-type SyncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *SyncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
