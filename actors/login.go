@@ -72,10 +72,25 @@ type login struct {
 
 // pushState tracks the pushes this login sent.
 type pushState struct {
-	current  string          // nonce of the outstanding push; "" when none
-	deviceID string          // device the pushes went to
-	answered map[string]bool // every nonce issued → answered already
+	current  string        // nonce of the outstanding push; "" when none
+	deviceID string        // device the pushes went to
+	issued   []issuedNonce // every push sent, usually one or two
 	sent     int
+}
+
+type issuedNonce struct {
+	nonce    string
+	answered bool
+}
+
+// lookup finds an issued nonce.
+func (p *pushState) lookup(nonce string) *issuedNonce {
+	for i := range p.issued {
+		if p.issued[i].nonce == nonce {
+			return &p.issued[i]
+		}
+	}
+	return nil
 }
 
 func newLogin(sys *System, first *Attempt) *login {
@@ -87,7 +102,6 @@ func newLogin(sys *System, first *Attempt) *login {
 		first:   first,
 		held:    []*Attempt{first},
 		started: sys.deps.now(),
-		push:    pushState{answered: map[string]bool{}},
 	}
 	_, _ = rand.Read(l.pwSalt[:])
 	l.pwDigest = l.digest(first.Password)
@@ -156,6 +170,9 @@ func (l *login) verifying(ctx actor.Context) {
 // decideFirst applies SPEC S2.2–S2.7 once the first checks are back.
 func (l *login) decideFirst(ctx actor.Context, v *verified) {
 	l.user, l.policy, l.tokens = v.user, v.policy, v.tokens
+	if !v.passcode {
+		l.first.Password = "" // checked: keep only the digest (for joins)
+	}
 	if !v.ok {
 		l.finish(ctx, Reject, msgAuthFailed, v.reason)
 		return

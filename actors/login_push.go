@@ -121,7 +121,7 @@ func (l *login) startPush(ctx actor.Context) {
 	}
 	l.push.current, l.push.deviceID = nonce, p.DeviceID
 	l.noPushWhy = ""
-	l.push.answered[nonce] = false
+	l.push.issued = append(l.push.issued, issuedNonce{nonce: nonce})
 	l.push.sent++
 	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(), Deadline: p.Expires,
 		OneLoginUser: l.pushTok.OneLoginUser, OneLoginDevice: l.pushTok.OneLoginDevice}
@@ -233,22 +233,22 @@ func (l *login) onJoinOrWithdraw(ctx actor.Context, a *Attempt) {
 
 // onAnswer applies a device's answer (SPEC S2.6, S3.5, S5.2).
 func (l *login) onAnswer(ctx actor.Context, a *Answer) {
-	answered, issued := l.push.answered[a.Nonce]
+	issued := l.push.lookup(a.Nonce)
 	switch {
 	case a.DeviceID != l.push.deviceID:
 		ctx.Respond(&AnswerResult{Status: AnswerWrongDevice})
 		return
-	case !issued:
+	case issued == nil:
 		ctx.Respond(&AnswerResult{Status: AnswerStale})
 		return
-	case answered:
+	case issued.answered:
 		ctx.Respond(&AnswerResult{Status: AnswerAlreadyAnswer})
 		return
 	case a.Decision == push.Approve && (a.Nonce != l.push.current || l.state != stateWaiting):
 		ctx.Respond(&AnswerResult{Status: AnswerStale})
 		return
 	}
-	l.push.answered[a.Nonce] = true
+	issued.answered = true
 	ctx.Respond(&AnswerResult{Status: AnswerAccepted})
 	l.tokenUsed = l.pushTok.Serial
 	if a.Decision == push.Deny {

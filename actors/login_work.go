@@ -61,6 +61,11 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 		v.reason = "store-error"
 		return v
 	}
+	for _, t := range v.tokens {
+		if t.Device != nil {
+			t.Device.PublicKey = nil // only the device API needs it; logins are many
+		}
+	}
 	v.ok = true
 	v.passcode = v.policy.Method == policyToken && a.Password != ""
 	return v

@@ -11,10 +11,17 @@ type supervisor struct {
 	sys     *System
 	waiting map[string]string     // user → id of the login waiting on a push
 	logins  map[string]*actor.PID // id → login
+	// props spawn every login: its producer hands out next, which spawn
+	// sets just before (Spawn calls the producer synchronously), so logins
+	// share one Props instead of allocating one each.
+	props *actor.Props
+	next  *login
 }
 
 func newSupervisor(sys *System) *supervisor {
-	return &supervisor{sys: sys, waiting: map[string]string{}, logins: map[string]*actor.PID{}}
+	s := &supervisor{sys: sys, waiting: map[string]string{}, logins: map[string]*actor.PID{}}
+	s.props = actor.PropsFromProducer(func() actor.Actor { return s.next })
+	return s
 }
 
 // Receive is a short type switch; nothing here blocks.
@@ -41,8 +48,9 @@ func (s *supervisor) onAttempt(ctx actor.Context, a *Attempt) {
 
 func (s *supervisor) spawn(ctx actor.Context, a *Attempt) {
 	l := newLogin(s.sys, a)
-	props := actor.PropsFromProducer(func() actor.Actor { return l })
-	pid := ctx.Spawn(props)
+	s.next = l
+	pid := ctx.Spawn(s.props)
+	s.next = nil
 	s.sys.deps.Metrics.started()
 	s.logins[l.id] = pid
 	ctx.Send(s.sys.router, &register{pid: pid, info: LoginInfo{

@@ -31,7 +31,7 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 		r.Reply(p.Response(layeh.CodeAccessReject))
 		return
 	}
-	h.sys.Submit(&actors.Attempt{
+	a := &actors.Attempt{
 		LoginID:        rfc2865.State_GetString(p),
 		User:           rfc2865.UserName_GetString(p),
 		Password:       password,
@@ -40,7 +40,9 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 		Received:       r.Received,
 		Respond:        func(rep actors.Reply) { r.Reply(encodeReply(p, rep)) },
 		Drop:           r.Drop,
-	})
+	}
+	r.Compact()
+	h.sys.Submit(a)
 }
 
 // encodeReply builds the response packet for a login's reply.

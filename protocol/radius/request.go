@@ -49,6 +49,19 @@ func (r *Request) Reply(resp *layeh.Packet) {
 	}
 }
 
+// Compact drops the request's attributes that a reply does not need
+// (everything but Proxy-State), once the handler has read them: a login
+// can hold its request for NOTIFICATIONTIMEOUT, and there may be 100,000.
+func (r *Request) Compact() {
+	kept := r.Packet.Attributes[:0:0]
+	for _, a := range r.Packet.Attributes {
+		if a.Type == attrProxyState {
+			kept = append(kept, a)
+		}
+	}
+	r.Packet.Attributes = kept
+}
+
 // Drop abandons the request without a reply; a retransmission will be
 // processed as a new request.
 func (r *Request) Drop() {

@@ -307,3 +307,33 @@ func TestReplyCacheExpiry(t *testing.T) {
 		t.Fatal("expired entry kept")
 	}
 }
+
+// Compact keeps only what a reply needs: Proxy-State is still echoed.
+func TestCompactKeepsProxyState(t *testing.T) {
+	h := startServer(t, localClient(true), func(r *Request) {
+		r.Compact()
+		if len(r.Packet.Attributes) != 1 || r.Packet.Attributes[0].Type != attrProxyState {
+			t.Errorf("after Compact: %d attributes", len(r.Packet.Attributes))
+		}
+		accept(r)
+	})
+	p := layeh.New(layeh.CodeAccessRequest, []byte(testSecret))
+	_ = rfc2865.UserName_SetString(p, "alice")
+	p.Attributes = append(layeh.Attributes{{Type: attrMessageAuthenticator, Attribute: make([]byte, 16)}}, p.Attributes...)
+	p.Add(attrProxyState, layeh.Attribute("proxy-1"))
+	b, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(md5.New, []byte(testSecret))
+	mac.Write(b)
+	mac.Sum(b[22:22])
+	reply := exchange(t, dial(t, h.addr), b)
+	rp, err := layeh.Parse(reply, []byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := rp.Lookup(attrProxyState); !ok || string(v) != "proxy-1" {
+		t.Fatal("Proxy-State not echoed")
+	}
+}
