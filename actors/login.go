@@ -130,6 +130,7 @@ func (l *login) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		l.self = ctx.Self()
+		l.register(ctx)
 		l.startVerify(ctx)
 		return
 	case *actor.Stopped:
@@ -146,6 +147,15 @@ func (l *login) Receive(ctx actor.Context) {
 		}
 	}
 	l.behavior.Receive(ctx)
+}
+
+// register tells the router about this login before the login can reply
+// to anything: the NAS's answer to a challenge is caused by that reply, so
+// it always reaches the router after the registration.
+func (l *login) register(ctx actor.Context) {
+	ctx.Send(l.sys.router, &register{pid: ctx.Self(), info: LoginInfo{
+		ID: l.id, User: l.first.User, Client: l.first.Client.Name, State: stateVerifying, Started: l.started,
+	}})
 }
 
 // become switches state and tells the router (for operators).

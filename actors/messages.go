@@ -97,8 +97,9 @@ type LoginInfo struct {
 // the router responds with []LoginInfo.
 type listLogins struct{}
 
-// register tells the router about a new login (sent by the supervisor
-// right after the spawn, before the login can answer anything).
+// register tells the router about a new login (sent by the login itself
+// when it starts, before it can answer anything: sent by the supervisor
+// after Spawn it could arrive after the NAS's next request).
 type register struct {
 	info LoginInfo
 	pid  *actor.PID

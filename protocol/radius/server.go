@@ -37,8 +37,12 @@ type Options struct {
 	MaxProcessing time.Duration
 	// Readers is the number of goroutines reading the socket (default 2).
 	Readers int
-	Logger  zerolog.Logger
-	Metrics *Metrics // optional
+	// ReadBuffer is the socket's receive buffer in bytes (default 8 MiB;
+	// the kernel caps it at net.core.rmem_max). Bursts of Access-Requests
+	// beyond it are lost before the server sees them.
+	ReadBuffer int
+	Logger     zerolog.Logger
+	Metrics    *Metrics // optional
 }
 
 // Server is a RADIUS authentication server on one UDP socket.
@@ -67,6 +71,9 @@ func NewServer(conn *net.UDPConn, h Handler, opts Options) *Server {
 	if opts.Readers <= 0 {
 		opts.Readers = 2
 	}
+	if opts.ReadBuffer <= 0 {
+		opts.ReadBuffer = 8 << 20
+	}
 	return &Server{
 		conn:    conn,
 		clients: newClientTable(opts.Clients),
@@ -84,6 +91,9 @@ func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 // Serve reads packets until ctx ends or the socket is closed. It closes the
 // socket when ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
+	if err := s.conn.SetReadBuffer(s.opts.ReadBuffer); err != nil {
+		s.log.Warn().Err(err).Msg("set RADIUS socket receive buffer")
+	}
 	var wg sync.WaitGroup
 	stop := context.AfterFunc(ctx, func() { s.conn.Close() })
 	defer stop()
