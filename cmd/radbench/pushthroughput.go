@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/protocol/radius/radclient"
+)
+
+// runPushThroughput measures push logins per second: each worker starts a
+// login, the user's phone long-polls its pending pushes and approves at
+// once, and the worker waits for the Access-Accept.
+func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("radbench push-throughput", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var so serverOptions
+	so.register(fs)
+	levels := fs.String("concurrency", "64", "logins in flight (workers), comma-separated levels")
+	duration := fs.Duration("duration", 20*time.Second, "measured time per level")
+	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured time before each level")
+	users := fs.Int("users", 0, "users with an activated phone each (default 4 x the highest concurrency)")
+	method := fs.String("method", "token", "token: isapi client, policy method token, no password; password: ddl client, password+token (argon2 per login: see --argon2-*)")
+	retry := fs.Duration("retry", 10*time.Second, "RADIUS retransmission interval")
+	timeout := fs.Duration("timeout", 60*time.Second, "give up on a login after this long")
+	provWorkers := fs.Int("provision-workers", 16, "parallel provisioning calls")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	conc, err := parseInts(*levels)
+	if err != nil {
+		return fmt.Errorf("--concurrency: %w", err)
+	}
+	source, label := isapiSource, "isapi client, policy method=token: empty User-Password"
+	switch *method {
+	case "token":
+	case "password":
+		source, label = ddlPushSource, fmt.Sprintf("ddl client, policy method=password+token: password (%s)", so.argonLabel())
+	default:
+		return fmt.Errorf("--method must be token or password, not %q", *method)
+	}
+	maxC := 0
+	for _, c := range conc {
+		maxC = max(maxC, c)
+	}
+	if *users == 0 {
+		*users = 4 * maxC
+	}
+	srv, err := startServer(ctx, so, stderr)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	if err := setBenchPolicies(ctx, srv.Admin); err != nil {
+		return err
+	}
+	fl := newFleet(max(*provWorkers, 2*maxC))
+	defer fl.close()
+	began := time.Now()
+	phones, err := provisionPhones(ctx, srv.Admin, *users, *method == "password", *provWorkers, fl, stderr)
+	if err != nil {
+		return fmt.Errorf("provision: %w", err)
+	}
+	provTime := time.Since(began)
+	pool := make(chan *phone, len(phones))
+	for _, p := range phones {
+		pool <- p
+	}
+
+	header(stdout, "push-throughput", so,
+		"login", label+" → push to a poll-mode soft token; the phone long-polls, approves at once → Access-Accept; latency = Access-Request to Access-Accept",
+		"users", fmt.Sprintf("%d with one activated phone each (provisioned in %v)", *users, provTime.Round(time.Millisecond)),
+		"per level", fmt.Sprintf("%v warm-up + %v measured", *warmup, *duration))
+	var tb table
+	tb.add("concurrency", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
+	for _, c := range conc {
+		rp, err := dialPool(srv.Radius, source, (c+127)/128, *retry)
+		if err != nil {
+			return err
+		}
+		sw := &serverWindow{srv: srv}
+		res := level{concurrency: c, warmup: *warmup, measure: *duration, windowStart: sw.start, windowEnd: sw.end,
+			login: func(ctx context.Context, w int) (time.Duration, string) {
+				p := <-pool
+				defer func() { pool <- p }()
+				return pushLogin(ctx, rp.get(w), fl, p, *timeout)
+			}}.run(ctx)
+		rp.Close()
+		s := Summarize(res.latencies)
+		tb.add(fmt.Sprint(c), fmt.Sprint(s.N), fmt.Sprintf("%.1f", res.rate()),
+			ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), sw.cpuPerLogin(s.N), sw.cpuShare(res.window), sw.retransmits(), res.failures.String())
+		fmt.Fprintf(stderr, "concurrency %d: %d logins, %.1f/s, p50 %s ms, p99 %s ms\n", c, s.N, res.rate(), ms(s.P50), ms(s.P99))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	tb.print(stdout)
+	mem, _ := srv.Memory()
+	warns, errs, samples := srv.logCounts()
+	kv(stdout, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+	return nil
+}
+
+// pushLogin starts one login, approves its push from the phone and waits
+// for the reply.
+func pushLogin(ctx context.Context, client *radclient.Client, fl *fleet, p *phone, timeout time.Duration) (time.Duration, string) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type reply struct {
+		code layeh.Code
+		err  error
+	}
+	done := make(chan reply, 1)
+	actx, stopAnswer := context.WithCancel(ctx)
+	defer stopAnswer()
+	answered := make(chan error, 1)
+	t0 := time.Now()
+	go func() {
+		rc, _, err := exchange(ctx, client, p.name, p.password, "")
+		done <- reply{rc, err}
+	}()
+	go func() { answered <- fl.approve(actx, p, timeout) }()
+	r := <-done
+	lat := time.Since(t0)
+	if r.err != nil || r.code != layeh.CodeAccessAccept {
+		stopAnswer() // no push is coming, or it no longer matters
+	}
+	answerErr := <-answered
+	switch {
+	case r.err != nil:
+		return 0, radiusErrorKind(r.err)
+	case r.code != layeh.CodeAccessAccept:
+		if answerErr != nil {
+			return 0, r.code.String() + " (" + errorKind(answerErr) + ")"
+		}
+		return 0, r.code.String()
+	}
+	return lat, ""
+}

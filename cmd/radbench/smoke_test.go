@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// buildServer builds cmd/pushauthd once for the smoke tests.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("smoke test builds and starts pushauthd as a separate process; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "pushauthd")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/pushauth/pushauth/cmd/pushauthd").CombinedOutput(); err != nil {
+		t.Fatalf("go build pushauthd: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runBench runs radbench with args against bin and returns its stdout.
+func runBench(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	args = append(args, "--server-bin", bin, "--work-dir", t.TempDir(), "--argon2-memory-kib", "1024", "--argon2-time", "1")
+	if rc := run(args, &stdout, &stderr); rc != 0 {
+		t.Fatalf("radbench %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), rc, stdout.String(), stderr.String())
+	}
+	t.Logf("radbench %s:\n%s", args[0], stdout.String())
+	return stdout.String()
+}
+
+func TestSmoke(t *testing.T) {
+	bin := buildServer(t)
+	t.Run("passcode", func(t *testing.T) {
+		out := runBench(t, bin, "passcode", "--concurrency", "1,4", "--duration", "1s", "--warmup", "0", "--users", "8")
+		if !strings.Contains(out, "logins/s") || !strings.Contains(out, "server peak RSS") {
+			t.Fatalf("no result table:\n%s", out)
+		}
+		if strings.Contains(out, "step ") {
+			t.Fatalf("failed logins:\n%s", out)
+		}
+	})
+	t.Run("push-throughput", func(t *testing.T) {
+		out := runBench(t, bin, "push-throughput", "--concurrency", "4", "--duration", "1s", "--warmup", "0")
+		if !strings.Contains(out, "logins/s") {
+			t.Fatalf("no result table:\n%s", out)
+		}
+	})
+	t.Run("push-wait", func(t *testing.T) {
+		out := runBench(t, bin, "push-wait", "--logins", "50", "--list-logins")
+		if !strings.Contains(out, " 50 of 50\n") || !strings.Contains(out, "waiting on phones:     50 at once") {
+			t.Fatalf("not every login accepted:\n%s", out)
+		}
+	})
+}
+
+func TestUsage(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if rc := run(nil, &stdout, &stderr); rc != 2 || !strings.Contains(stderr.String(), "push-wait") {
+		t.Fatalf("no args: exit %d, %q", rc, stderr.String())
+	}
+	if rc := run([]string{"nope"}, &stdout, &stderr); rc != 2 {
+		t.Fatalf("unknown scenario: exit %d", rc)
+	}
+	stderr.Reset()
+	if rc := run([]string{"passcode", "--server-bin"}, &stdout, &stderr); rc != 2 {
+		t.Fatalf("bad flags: exit %d", rc)
+	}
+	stderr.Reset()
+	if rc := run([]string{"passcode", "--users", "1"}, &stdout, &stderr); rc != 1 || !strings.Contains(stderr.String(), "--server-bin PATH or --build") {
+		t.Fatalf("no server: exit %d, %q", rc, stderr.String())
+	}
+}
