@@ -2,10 +2,41 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"sync"
 	"time"
 )
+
+// levelFlags are the flags every closed-loop scenario shares.
+type levelFlags struct {
+	levels           string
+	duration, warmup time.Duration
+	retry, timeout   time.Duration
+}
+
+// register defines the flags with the scenario's defaults.
+func (f *levelFlags) register(fs *flag.FlagSet, levels string, duration, warmup time.Duration) {
+	fs.StringVar(&f.levels, "concurrency", levels, "concurrency levels (logins in flight), comma-separated")
+	fs.DurationVar(&f.duration, "duration", duration, "measured time per level")
+	fs.DurationVar(&f.warmup, "warmup", warmup, "unmeasured time before each level")
+	fs.DurationVar(&f.retry, "retry", 10*time.Second, "RADIUS retransmission interval")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on a login after this long")
+}
+
+// concurrency parses --concurrency.
+func (f *levelFlags) concurrency() ([]int, error) {
+	conc, err := parseInts(f.levels)
+	if err != nil {
+		return nil, fmt.Errorf("--concurrency: %w", err)
+	}
+	return conc, nil
+}
+
+// perLevel describes a level's timing for the report header.
+func (f *levelFlags) perLevel() string {
+	return fmt.Sprintf("%v warm-up + %v measured", f.warmup, f.duration)
+}
 
 // level is one closed-loop load level: c workers each run one login after
 // another for warmup+measure; only logins that end inside the measured

@@ -21,21 +21,18 @@ func runPasscode(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	var so serverOptions
 	so.register(fs)
-	levels := fs.String("concurrency", "1,16,256", "concurrency levels (logins in flight), comma-separated")
-	duration := fs.Duration("duration", 10*time.Second, "measured time per level")
-	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each level")
+	var lf levelFlags
+	lf.register(fs, "1,16,256", 10*time.Second, time.Second)
 	users := fs.Int("users", 1024, "users, each with a password and an OATH token (at least the highest concurrency)")
 	alg := fs.String("otp", "hotp", "OATH algorithm: hotp (per-user counter) or totp (each step once: ~3 logins per user per 30 s)")
-	retry := fs.Duration("retry", 10*time.Second, "RADIUS retransmission interval")
-	timeout := fs.Duration("timeout", 60*time.Second, "give up on a request after this long")
 	provWorkers := fs.Int("provision-workers", 8, "parallel admin API calls while provisioning")
 	perSocket := fs.Int("per-socket", 128, "logins in flight per client socket (at most 256)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	conc, err := parseInts(*levels)
+	conc, err := lf.concurrency()
 	if err != nil {
-		return fmt.Errorf("--concurrency: %w", err)
+		return err
 	}
 	if *alg != adminapi.AlgorithmHOTP && *alg != adminapi.AlgorithmTOTP {
 		return fmt.Errorf("--otp must be hotp or totp, not %q", *alg)
@@ -65,7 +62,7 @@ func runPasscode(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	header(stdout, "passcode", so,
 		"login", fmt.Sprintf("password (%s) → Access-Challenge → %s passcode → Access-Accept; latency = first Access-Request to Access-Accept", so.argonLabel(), *alg),
 		"users", fmt.Sprintf("%d (provisioned in %v: %.0f users/s, server RSS after %s)", *users, provTime.Round(time.Millisecond), float64(*users)/provTime.Seconds(), mib(mem0.RSS)),
-		"per level", fmt.Sprintf("%v warm-up + %v measured", *warmup, *duration))
+		"per level", lf.perLevel())
 	var tb table
 	tb.add("concurrency", "sockets", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
 	for _, c := range conc {
@@ -73,12 +70,12 @@ func runPasscode(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			fmt.Fprintf(stderr, "warning: concurrency %d > %d users: workers share users and wait for one another\n", c, *users)
 		}
 		sockets := (c + *perSocket - 1) / *perSocket
-		rp, err := dialPool(srv.Radius, ddlSource, sockets, *retry)
+		rp, err := dialPool(srv.Radius, ddlSource, sockets, lf.retry)
 		if err != nil {
 			return err
 		}
 		sw := &serverWindow{srv: srv}
-		res := level{concurrency: c, warmup: *warmup, measure: *duration, windowStart: sw.start, windowEnd: sw.end,
+		res := level{concurrency: c, warmup: lf.warmup, measure: lf.duration, windowStart: sw.start, windowEnd: sw.end,
 			login: func(ctx context.Context, w int) (time.Duration, string) {
 				u := <-pool
 				defer func() { pool <- u }()
@@ -87,7 +84,7 @@ func runPasscode(ctx context.Context, args []string, stdout, stderr io.Writer) e
 					time.Sleep(10 * time.Millisecond)
 					return 0, skipped
 				}
-				return passcodeLogin(ctx, rp.get(w), u, code, *timeout)
+				return passcodeLogin(ctx, rp.get(w), u, code, lf.timeout)
 			}}.run(ctx)
 		rp.Close()
 		s := Summarize(res.latencies)

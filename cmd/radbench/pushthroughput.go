@@ -20,20 +20,17 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	fs.SetOutput(stderr)
 	var so serverOptions
 	so.register(fs)
-	levels := fs.String("concurrency", "64", "logins in flight (workers), comma-separated levels")
-	duration := fs.Duration("duration", 20*time.Second, "measured time per level")
-	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured time before each level")
+	var lf levelFlags
+	lf.register(fs, "64", 20*time.Second, 2*time.Second)
 	users := fs.Int("users", 0, "users with an activated phone each (default 4 x the highest concurrency)")
 	method := fs.String("method", "token", "token: isapi client, policy method token, no password; password: ddl client, password+token (argon2 per login: see --argon2-*)")
-	retry := fs.Duration("retry", 10*time.Second, "RADIUS retransmission interval")
-	timeout := fs.Duration("timeout", 60*time.Second, "give up on a login after this long")
 	provWorkers := fs.Int("provision-workers", 16, "parallel provisioning calls")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	conc, err := parseInts(*levels)
+	conc, err := lf.concurrency()
 	if err != nil {
-		return fmt.Errorf("--concurrency: %w", err)
+		return err
 	}
 	source, label := isapiSource, "isapi client, policy method=token: empty User-Password"
 	switch *method {
@@ -74,20 +71,20 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	header(stdout, "push-throughput", so,
 		"login", label+" → push to a poll-mode soft token; the phone long-polls, approves at once → Access-Accept; latency = Access-Request to Access-Accept",
 		"users", fmt.Sprintf("%d with one activated phone each (provisioned in %v)", *users, provTime.Round(time.Millisecond)),
-		"per level", fmt.Sprintf("%v warm-up + %v measured", *warmup, *duration))
+		"per level", lf.perLevel())
 	var tb table
 	tb.add("concurrency", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
 	for _, c := range conc {
-		rp, err := dialPool(srv.Radius, source, (c+127)/128, *retry)
+		rp, err := dialPool(srv.Radius, source, (c+127)/128, lf.retry)
 		if err != nil {
 			return err
 		}
 		sw := &serverWindow{srv: srv}
-		res := level{concurrency: c, warmup: *warmup, measure: *duration, windowStart: sw.start, windowEnd: sw.end,
+		res := level{concurrency: c, warmup: lf.warmup, measure: lf.duration, windowStart: sw.start, windowEnd: sw.end,
 			login: func(ctx context.Context, w int) (time.Duration, string) {
 				p := <-pool
 				defer func() { pool <- p }()
-				return pushLogin(ctx, rp.get(w), fl, p, *timeout)
+				return pushLogin(ctx, rp.get(w), fl, p, lf.timeout)
 			}}.run(ctx)
 		rp.Close()
 		s := Summarize(res.latencies)
