@@ -98,18 +98,7 @@ func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 }
 
 func (s *Server) openStore() error {
-	key := s.cfg.ServerKey
-	if key == nil {
-		var err error
-		if key, err = store.LoadOrCreateKey(s.cfg.DataDir); err != nil {
-			return fmt.Errorf("server key: %w", err)
-		}
-	}
-	sealer, err := store.NewSealer(key)
-	if err != nil {
-		return fmt.Errorf("server key: %w", err)
-	}
-	st, err := store.OpenSQLite(filepath.Join(s.cfg.DataDir, "pushauth.db"), sealer)
+	st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

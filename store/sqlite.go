@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -181,4 +182,24 @@ func orNow(t time.Time) time.Time {
 		return time.Now()
 	}
 	return t
+}
+
+// DBFileName is the database file inside a data directory.
+const DBFileName = "pushauth.db"
+
+// OpenDir opens the store of a data directory: dataDir/pushauth.db, sealed
+// with key, or with the key kept in dataDir (created on first start) when
+// key is nil.
+func OpenDir(dataDir string, key []byte) (*SQLite, error) {
+	if key == nil {
+		var err error
+		if key, err = LoadOrCreateKey(dataDir); err != nil {
+			return nil, fmt.Errorf("server key: %w", err)
+		}
+	}
+	sealer, err := NewSealer(key)
+	if err != nil {
+		return nil, fmt.Errorf("server key: %w", err)
+	}
+	return OpenSQLite(filepath.Join(dataDir, DBFileName), sealer)
 }

@@ -4,7 +4,6 @@ package adminapitest
 
 import (
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -57,15 +56,7 @@ func Start(t testing.TB, edit func(*adminapi.Deps)) *Server {
 
 func openStore(t testing.TB, dir string) *store.SQLite {
 	t.Helper()
-	key, err := store.LoadOrCreateKey(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := store.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenSQLite(filepath.Join(dir, "pushauth.db"), sealer)
+	st, err := store.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -87,15 +86,7 @@ func Start(t testing.TB, options ...func(*deviceapi.Deps)) *Server {
 func openStore(t testing.TB) *store.SQLite {
 	t.Helper()
 	dir := t.TempDir()
-	key, err := store.LoadOrCreateKey(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := store.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenSQLite(filepath.Join(dir, "pushauth.db"), sealer)
+	st, err := store.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
