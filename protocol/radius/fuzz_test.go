@@ -19,9 +19,8 @@ func FuzzAccessRequest(f *testing.F) {
 	}
 	defer conn.Close()
 	srv := NewServer(conn, HandlerFunc(accept), Options{Clients: localClient(false), Logger: zerolog.Nop()})
-	t := &testing.T{}
-	f.Add(request(t, testSecret, true))
-	f.Add(request(t, testSecret, false))
+	f.Add(request(f, testSecret, true))
+	f.Add(request(f, testSecret, false))
 	f.Add([]byte{1, 2, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{12, 1, 0, 38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 18})
 	sink := netip.MustParseAddrPort("127.0.0.1:9")

@@ -15,6 +15,8 @@ import (
 	"github.com/rs/zerolog"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
+
+	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
 const testSecret = "s3cret"
@@ -58,26 +60,17 @@ func localClient(requireMA bool) []Client {
 func accept(r *Request) { r.Reply(r.Packet.Response(layeh.CodeAccessAccept)) }
 
 // request builds an Access-Request, with a Message-Authenticator when withMA.
-func request(t *testing.T, secret string, withMA bool) []byte {
+func request(t testing.TB, secret string, withMA bool) []byte {
 	t.Helper()
-	p := layeh.New(layeh.CodeAccessRequest, []byte(secret))
-	if err := rfc2865.UserName_SetString(p, "alice"); err != nil {
-		t.Fatal(err)
-	}
-	if err := rfc2865.UserPassword_SetString(p, "pw"); err != nil {
-		t.Fatal(err)
-	}
-	if withMA {
-		p.Attributes = append(layeh.Attributes{{Type: attrMessageAuthenticator, Attribute: make([]byte, 16)}}, p.Attributes...)
-	}
-	b, err := p.Encode()
+	return encode(t, radclient.NewAccessRequest([]byte(secret), "alice", "pw", "", ""), withMA)
+}
+
+// encode encodes a request the way a client does (radclient.Encode).
+func encode(t testing.TB, p *layeh.Packet, withMA bool) []byte {
+	t.Helper()
+	b, err := radclient.Encode(p, p.Identifier, withMA)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if withMA {
-		mac := hmac.New(md5.New, []byte(secret))
-		mac.Write(b)
-		mac.Sum(b[22:22])
 	}
 	return b
 }
@@ -255,15 +248,7 @@ func TestDropForgetsRequest(t *testing.T) {
 // RFC 5997: Status-Server is answered for allowed clients.
 func TestStatusServer(t *testing.T) {
 	h := startServer(t, localClient(true), accept)
-	p := layeh.New(layeh.CodeStatusServer, []byte(testSecret))
-	p.Attributes = layeh.Attributes{{Type: attrMessageAuthenticator, Attribute: make([]byte, 16)}}
-	b, err := p.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mac := hmac.New(md5.New, []byte(testSecret))
-	mac.Write(b)
-	mac.Sum(b[22:22])
+	b := encode(t, layeh.New(layeh.CodeStatusServer, []byte(testSecret)), true)
 	reply := exchange(t, dial(t, h.addr), b)
 	if layeh.Code(reply[0]) != layeh.CodeAccessAccept || !layeh.IsAuthenticResponse(reply, b, []byte(testSecret)) {
 		t.Fatalf("bad Status-Server reply code %d", reply[0])
@@ -317,18 +302,9 @@ func TestCompactKeepsProxyState(t *testing.T) {
 		}
 		accept(r)
 	})
-	p := layeh.New(layeh.CodeAccessRequest, []byte(testSecret))
-	_ = rfc2865.UserName_SetString(p, "alice")
-	p.Attributes = append(layeh.Attributes{{Type: attrMessageAuthenticator, Attribute: make([]byte, 16)}}, p.Attributes...)
+	p := radclient.NewAccessRequest([]byte(testSecret), "alice", "pw", "", "")
 	p.Add(attrProxyState, layeh.Attribute("proxy-1"))
-	b, err := p.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mac := hmac.New(md5.New, []byte(testSecret))
-	mac.Write(b)
-	mac.Sum(b[22:22])
-	reply := exchange(t, dial(t, h.addr), b)
+	reply := exchange(t, dial(t, h.addr), encode(t, p, true))
 	rp, err := layeh.Parse(reply, []byte(testSecret))
 	if err != nil {
 		t.Fatal(err)
