@@ -15,6 +15,7 @@ import (
 func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string) {
 	l.stopTimer()
 	l.stopWaiting(ctx)
+	l.withdrawPush(ctx)
 	l.become(ctx, stateDone, l.done)
 	rec := l.auditRecord(code, reason)
 	held, reply := l.held, Reply{Code: code, Message: message}

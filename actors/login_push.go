@@ -169,15 +169,23 @@ func (l *login) waiting(ctx actor.Context) {
 	}
 }
 
-// stopWaiting ends the outstanding push: the user's push slot is freed and
-// the pending notification withdrawn.
+// stopWaiting ends the outstanding push: the user's push slot is freed.
+// The notification itself stays with the provider until the login ends,
+// so that a deny after the timeout still cancels the login (SPEC S3.5).
 func (l *login) stopWaiting(ctx actor.Context) {
 	if l.push.current == "" {
 		return
 	}
 	l.push.current = ""
 	ctx.Send(l.sys.supervisor, &waitingOnPush{user: l.user.Name, id: l.id, on: false})
-	ctx.Send(l.sys.pushers[l.provider], &withdrawPush{deviceID: l.push.deviceID, loginID: l.id})
+}
+
+// withdrawPush tells the provider the login is over: a poll-mode device
+// stops seeing the push, a OneLogin poller stops.
+func (l *login) withdrawPush(ctx actor.Context) {
+	if l.push.sent > 0 {
+		ctx.Send(l.sys.pushers[l.provider], &withdrawPush{deviceID: l.push.deviceID, loginID: l.id})
+	}
 }
 
 func (l *login) onPushResult(ctx actor.Context, r *pushResult) {

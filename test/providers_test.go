@@ -347,3 +347,32 @@ func TestFCMPush(t *testing.T) {
 		return err == nil && len(toks) == 1 && toks[0].Device != nil && toks[0].Device.PushDisabled == "unregistered"
 	}, "FCM device push disabled")
 }
+
+// S3.5 with OneLogin Protect: a deny tapped after the push timed out, while
+// the login is challenged, cancels the login; the passcode is then refused.
+func TestOneLoginDenyAfterTimeoutCancels(t *testing.T) {
+	fake, withOneLogin := fakeOneLogin(t)
+	h := StartServer(t, edits(withOneLogin, timeout(1)))
+	h.AddUser("gwen", "pw")
+	tok := h.ProgramOATH("gwen", "hotp")
+	fake.AddUser("9002", "556")
+	if _, err := h.Admin.ProgramToken(h.ctx(), "gwen", adminapi.ProgramRequest{Type: "onelogin", OneLoginUser: "9002"}); err != nil {
+		t.Fatal(err)
+	}
+	c := h.Client("")
+	r := Start(c, "gwen", "pw", "", "").Wait(t) // nobody answers: challenge after 1 s
+	expectCode(t, r, layeh.CodeAccessChallenge)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v, err := fake.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Resolve(v.ID, oneloginfake.StatusRejected); err != nil {
+		t.Fatal(err)
+	}
+	if rec := h.WaitAudit("gwen", 1)[0]; rec.Reason != "denied" {
+		t.Fatalf("audit %+v", rec)
+	}
+	expectCode(t, Start(c, "gwen", tok.HOTP(0), rfc2865.State_GetString(r.Packet), "").Wait(t), layeh.CodeAccessReject)
+}

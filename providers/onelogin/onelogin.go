@@ -64,7 +64,16 @@ type Config struct {
 	PollInterval time.Duration
 	// HTTPClient is used for every call (optional; tests).
 	HTTPClient *http.Client
+	// LateAnswerWindow is how long polling goes on after the login's push
+	// deadline, so that a deny tapped after the push timed out still
+	// cancels the challenged login (SPEC S3.5); DefaultLateAnswerWindow when
+	// zero. The login withdraws the push when it ends, which stops polling.
+	LateAnswerWindow time.Duration
 }
+
+// DefaultLateAnswerWindow keeps polling within OneLogin's shortest
+// verification lifetime (120 s) for the longest NOTIFICATIONTIMEOUT (30 s).
+const DefaultLateAnswerWindow = 90 * time.Second
 
 // FieldError is one configuration problem; Field is the key under the
 // provider's section (base_url, client_id, client_secret, poll_interval).
@@ -133,6 +142,7 @@ type Provider struct {
 	clientID string
 	secret   string
 	interval time.Duration
+	late     time.Duration // polling after the push deadline (S3.5)
 	hc       *http.Client
 	answer   providers.AnswerFunc
 	now      func() time.Time // clock for the token cache
@@ -169,6 +179,10 @@ func New(c Config, answer providers.AnswerFunc) (*Provider, error) {
 	if interval == 0 {
 		interval = DefaultPollInterval
 	}
+	late := c.LateAnswerWindow
+	if late <= 0 {
+		late = DefaultLateAnswerWindow
+	}
 	hc := c.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: requestTimeout}
@@ -179,6 +193,7 @@ func New(c Config, answer providers.AnswerFunc) (*Provider, error) {
 		clientID: c.ClientID,
 		secret:   c.ClientSecret,
 		interval: interval,
+		late:     late,
 		hc:       hc,
 		answer:   answer,
 		now:      time.Now,
@@ -194,8 +209,8 @@ func (p *Provider) Name() string { return "onelogin" }
 // Push creates a verification (a Protect push) for n.OneLoginUser's device
 // (n.OneLoginDevice, or the user's OneLogin Protect device when empty) and
 // returns once OneLogin accepted it. A goroutine then polls its status
-// until the user answers, it expires, n.Deadline passes, or Withdraw or
-// Close stops it.
+// until the user answers, it expires, LateAnswerWindow after n.Deadline
+// passes, or Withdraw or Close stops it.
 //
 // Errors wrap providers.ErrTemporary (429, 5xx, network, timeouts),
 // providers.ErrUnregistered (user or device unknown to OneLogin, or no
@@ -213,7 +228,7 @@ func (p *Provider) Push(ctx context.Context, n *providers.Notification) error {
 		}
 	}
 	key := pollKey{device: n.Payload.DeviceID, login: n.Payload.LoginID}
-	pctx, pcancel := context.WithDeadline(p.life, deadline)
+	pctx, pcancel := context.WithDeadline(p.life, deadline.Add(p.late))
 	e := &poller{cancel: pcancel, done: make(chan struct{})}
 
 	p.mu.Lock()

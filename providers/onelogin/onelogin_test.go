@@ -205,15 +205,15 @@ func TestExpiredStopsSilently(t *testing.T) {
 	r.noAnswer(t)
 }
 
-// The notification's deadline bounds polling.
+// The notification's deadline plus LateAnswerWindow bounds polling.
 func TestDeadlineStopsPolling(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, func(c *Config) { c.LateAnswerWindow = 100 * time.Millisecond })
 	n := notif("L1")
-	n.Deadline = time.Now().Add(150 * time.Millisecond)
+	n.Deadline = time.Now().Add(50 * time.Millisecond)
 	r.mustPush(t, n)
 	v := r.next(t)
 	done := r.pollerDone(t, ourDevice, "L1")
-	waitClosed(t, "poller to stop at the deadline", done)
+	waitClosed(t, "poller to stop after the deadline and the late-answer window", done)
 	if r.fake.Polls(v.ID) == 0 {
 		t.Error("never polled before the deadline")
 	}
@@ -603,5 +603,26 @@ func TestRequestEncoding(t *testing.T) {
 	}
 	if m := refreshMargin(10 * time.Hour); m != time.Minute {
 		t.Errorf("margin for 10h = %v", m)
+	}
+}
+
+// S3.5: a deny tapped after the push deadline (the login is challenged by
+// then) still reaches the login while the late-answer window lasts.
+func TestLateDenyDelivered(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.LateAnswerWindow = time.Minute })
+	n := notif("L9")
+	n.Deadline = time.Now().Add(-time.Millisecond) // already past its deadline
+	r.mustPush(t, n)
+	v := r.next(t)
+	if err := r.fake.Resolve(v.ID, oneloginfake.StatusRejected); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case a := <-r.answers:
+		if a.login != "L9" || a.decision != push.Deny {
+			t.Fatalf("answer %+v", a)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("late deny not delivered")
 	}
 }
