@@ -25,7 +25,7 @@ const busyTimeoutMS = 10000
 // run alongside it.
 type SQLite struct {
 	write  *sql.DB
-	read   *sql.DB
+	read   *preparedDB // read-only pool, statements prepared once
 	sealer *Sealer
 	audit  *auditWriter
 }
@@ -55,13 +55,14 @@ func OpenSQLite(path string, sealer *Sealer) (*SQLite, error) {
 		write.Close()
 		return nil, err
 	}
-	return &SQLite{write: write, read: read, sealer: sealer, audit: newAuditWriter(write)}, nil
+	return &SQLite{write: write, read: &preparedDB{db: read}, sealer: sealer, audit: newAuditWriter(write)}, nil
 }
 
 // Close closes both pools.
 func (s *SQLite) Close() error {
 	s.audit.close()
-	return errors.Join(s.read.Close(), s.write.Close())
+	s.read.close()
+	return errors.Join(s.read.db.Close(), s.write.Close())
 }
 
 // createPrivateFile creates path with mode 0600 unless it exists, so the

@@ -658,7 +658,7 @@ func TestDatabaseSettings(t *testing.T) {
 	if err := db.write.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode %q, %v", mode, err)
 	}
-	for name, pool := range map[string]*sql.DB{"write": db.write, "read": db.read} {
+	for name, pool := range map[string]*sql.DB{"write": db.write, "read": db.read.db} {
 		var fk, busy int
 		if err := pool.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 			t.Fatalf("%s foreign_keys %d, %v", name, fk, err)
@@ -667,7 +667,7 @@ func TestDatabaseSettings(t *testing.T) {
 			t.Fatalf("%s busy_timeout %d, %v", name, busy, err)
 		}
 	}
-	if _, err := db.read.Exec(`DELETE FROM users`); err == nil {
+	if _, err := db.read.db.Exec(`DELETE FROM users`); err == nil {
 		t.Fatal("read pool accepted a write")
 	}
 }
