@@ -43,7 +43,6 @@ type login struct {
 	sys      *System
 	set      Settings
 	behavior actor.Behavior
-	self     *actor.PID
 	state    string
 	started  time.Time
 
@@ -75,8 +74,10 @@ type pushState struct {
 	current  string        // nonce of the outstanding push; "" when none
 	deviceID string        // device the pushes went to
 	issued   []issuedNonce // every push sent, usually one or two
-	sent     int
 }
+
+// sent tells whether any push went out.
+func (p *pushState) sent() bool { return len(p.issued) > 0 }
 
 type issuedNonce struct {
 	nonce    string
@@ -129,7 +130,6 @@ func (l *login) digest(password string) [32]byte {
 func (l *login) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
-		l.self = ctx.Self()
 		l.register(ctx)
 		l.startVerify(ctx)
 		return

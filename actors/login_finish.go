@@ -69,10 +69,10 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 		Reason:     reason,
 		DurationMS: now.Sub(l.started).Milliseconds(),
 	}
-	if l.push.sent > 0 {
+	if l.push.sent() {
 		rec.Provider = l.provider
 	}
-	if rec.Token == "" && l.pushTok != nil && l.push.sent > 0 {
+	if rec.Token == "" && l.pushTok != nil && l.push.sent() {
 		rec.Token = l.pushTok.Serial
 	}
 	// A push-capable user who got no push: say why (push-off, offline, …).

@@ -122,7 +122,6 @@ func (l *login) startPush(ctx actor.Context) {
 	l.push.current, l.push.deviceID = nonce, p.DeviceID
 	l.noPushWhy = ""
 	l.push.issued = append(l.push.issued, issuedNonce{nonce: nonce})
-	l.push.sent++
 	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(), Deadline: p.Expires,
 		OneLoginUser: l.pushTok.OneLoginUser, OneLoginDevice: l.pushTok.OneLoginDevice}
 	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
@@ -183,7 +182,7 @@ func (l *login) stopWaiting(ctx actor.Context) {
 // withdrawPush tells the provider the login is over: a poll-mode device
 // stops seeing the push, a OneLogin poller stops.
 func (l *login) withdrawPush(ctx actor.Context) {
-	if l.push.sent > 0 {
+	if l.push.sent() {
 		ctx.Send(l.sys.pushers[l.provider], &withdrawPush{deviceID: l.push.deviceID, loginID: l.id})
 	}
 }
