@@ -14,31 +14,27 @@ import (
 
 // storyApproved: the password starts a push; the user approves it.
 func (d *demo) storyApproved() error {
-	began := time.Now()
-	x := d.send(user, userPassword, "password=****", "")
-	p, err := d.nextPush()
-	if err != nil {
-		return err
-	}
-	if err := d.answer(p, push.Approve); err != nil {
-		return err
-	}
-	_, err = d.expect(x, began, layeh.CodeAccessAccept)
-	return err
+	return d.storyAnswered(push.Approve, layeh.CodeAccessAccept)
 }
 
 // storyDenied: the user did not start this login and denies it.
 func (d *demo) storyDenied() error {
+	return d.storyAnswered(push.Deny, layeh.CodeAccessReject, "denied")
+}
+
+// storyAnswered: the password starts a push, the phone answers decision,
+// and the NAS gets want (with a Reply-Message holding every hint).
+func (d *demo) storyAnswered(decision string, want layeh.Code, hints ...string) error {
 	began := time.Now()
 	x := d.send(user, userPassword, "password=****", "")
 	p, err := d.nextPush()
 	if err != nil {
 		return err
 	}
-	if err := d.answer(p, push.Deny); err != nil {
+	if err := d.answer(p, decision); err != nil {
 		return err
 	}
-	_, err = d.expect(x, began, layeh.CodeAccessReject, "denied")
+	_, err = d.expect(x, began, want, hints...)
 	return err
 }
 
