@@ -1,6 +1,15 @@
 // Package poll is the push provider for devices without a push service: it
 // keeps each device's pending pushes in memory until the device fetches them
 // through the device API (optionally long-polling) or the login ends.
+//
+// Each device has a mailbox with a wake channel that is closed whenever the
+// mailbox changes in a way a long poll must see: a push arrives, or the
+// mailbox is dropped. A mailbox is dropped as soon as it is empty (its last
+// push withdrawn) and by a periodic sweep that also removes expired pushes
+// nobody withdrew, so devices that never poll do not accumulate anything.
+// Closing the channel of a dropped mailbox means a poller holding it never
+// waits on a channel that no push can reach: it wakes, reads Pending again
+// and waits on the new mailbox's channel.
 package poll
 
 import (
@@ -15,16 +24,21 @@ import (
 
 var _ providers.Pusher = (*Provider)(nil)
 
+// sweepInterval is how often (at most) Push and Pending drop expired pushes
+// and empty mailboxes of every device.
+const sweepInterval = time.Minute
+
 // Provider holds pending pushes per device.
 type Provider struct {
-	mu      sync.Mutex
-	devices map[string]*mailbox
-	now     func() time.Time
+	mu        sync.Mutex
+	devices   map[string]*mailbox
+	now       func() time.Time
+	lastSweep time.Time
 }
 
 type mailbox struct {
 	pending map[string]*providers.Notification // by login id
-	wake    chan struct{}                      // closed and replaced when a push arrives
+	wake    chan struct{}                      // closed and replaced when a push arrives; closed when dropped
 }
 
 // New returns an empty poll provider.
@@ -35,10 +49,11 @@ func New() *Provider {
 // Name implements providers.Pusher.
 func (p *Provider) Name() string { return "poll" }
 
-// Push queues n for its device.
+// Push queues n for its device and wakes the device's long polls.
 func (p *Provider) Push(_ context.Context, n *providers.Notification) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.maybeSweepLocked()
 	mb := p.mailboxLocked(n.Payload.DeviceID)
 	mb.pending[n.Payload.LoginID] = n
 	close(mb.wake)
@@ -46,15 +61,14 @@ func (p *Provider) Push(_ context.Context, n *providers.Notification) error {
 	return nil
 }
 
-// Withdraw drops the pending push of a login.
+// Withdraw drops the pending push of a login. A mailbox left empty is
+// dropped, which wakes its long polls so that they wait on a fresh one.
 func (p *Provider) Withdraw(deviceID, loginID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if mb, ok := p.devices[deviceID]; ok {
 		delete(mb.pending, loginID)
-		if len(mb.pending) == 0 {
-			delete(p.devices, deviceID)
-		}
+		p.dropIfEmptyLocked(deviceID, mb)
 	}
 }
 
@@ -67,19 +81,50 @@ func (p *Provider) mailboxLocked(deviceID string) *mailbox {
 	return mb
 }
 
-// Pending returns the device's unexpired pushes, oldest deadline first, and
-// a channel closed when a new one arrives.
-func (p *Provider) Pending(deviceID string) ([]push.Signed, <-chan struct{}) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	mb := p.mailboxLocked(deviceID)
+// dropIfEmptyLocked removes an empty mailbox and closes its wake channel,
+// so that no poller is left holding a channel no push can close.
+func (p *Provider) dropIfEmptyLocked(deviceID string, mb *mailbox) {
+	if len(mb.pending) > 0 {
+		return
+	}
+	delete(p.devices, deviceID)
+	close(mb.wake)
+}
+
+// maybeSweepLocked drops expired pushes and empty mailboxes of every device
+// once per sweepInterval. Pollers of a dropped mailbox wake and re-read.
+func (p *Provider) maybeSweepLocked() {
 	now := p.now()
-	list := make([]*providers.Notification, 0, len(mb.pending))
+	if now.Sub(p.lastSweep) < sweepInterval {
+		return
+	}
+	p.lastSweep = now
+	for id, mb := range p.devices {
+		mb.pruneLocked(now)
+		p.dropIfEmptyLocked(id, mb)
+	}
+}
+
+// pruneLocked deletes the pushes whose deadline has passed.
+func (mb *mailbox) pruneLocked(now time.Time) {
 	for id, n := range mb.pending {
 		if !now.Before(n.Deadline) {
 			delete(mb.pending, id)
-			continue
 		}
+	}
+}
+
+// Pending returns the device's unexpired pushes, oldest deadline first, and
+// a channel closed when a new one arrives (or, rarely, when the device's
+// mailbox is dropped; then call Pending again for a fresh channel).
+func (p *Provider) Pending(deviceID string) ([]push.Signed, <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.maybeSweepLocked()
+	mb := p.mailboxLocked(deviceID)
+	mb.pruneLocked(p.now())
+	list := make([]*providers.Notification, 0, len(mb.pending))
+	for _, n := range mb.pending {
 		list = append(list, n)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Deadline.Before(list[j].Deadline) })

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,5 +51,90 @@ func TestWaitWakesOnPush(t *testing.T) {
 	<-wake
 	if list := <-got; len(list) != 1 || list[0].Data != "L" {
 		t.Fatalf("wait returned %+v", list)
+	}
+}
+
+// fired reports whether ch is closed within d.
+func fired(ch <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// S5.3, defect 3: a poll that holds the wake channel while the last push of
+// its device is withdrawn must still wake for the device's next push. The
+// device fetched N1 and keeps a long poll open with known=[N1]; N1 is
+// approved (withdrawn, emptying the mailbox); login B pushes N2.
+func TestWakeChannelSurvivesWithdrawOfLastPush(t *testing.T) {
+	p := New()
+	ctx := context.Background()
+	deadline := time.Now().Add(time.Minute)
+	_ = p.Push(ctx, note("d1", "A", deadline))
+	list, wake := p.Pending("d1")
+	if len(list) != 1 {
+		t.Fatalf("pending %+v", list)
+	}
+	p.Withdraw("d1", "A")
+	_ = p.Push(ctx, note("d1", "B", deadline))
+	if !fired(wake, 5*time.Second) {
+		t.Fatal("the wake channel held across the withdraw was orphaned: it never fired")
+	}
+	if list, _ := p.Pending("d1"); len(list) != 1 || list[0].Data != "B" {
+		t.Fatalf("pending after the next push %+v", list)
+	}
+}
+
+// deviceCount counts the mailboxes the provider holds.
+func (p *Provider) deviceCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.devices)
+}
+
+// Mailboxes do not accumulate: devices that are pushed to but never poll
+// (pushes expire without a withdraw) and devices that poll an empty mailbox
+// are dropped by the sweep, and a poller still holding a dropped mailbox's
+// channel is woken rather than orphaned.
+func TestSweepDropsIdleMailboxes(t *testing.T) {
+	p := New()
+	now := time.Unix(1000, 0)
+	p.now = func() time.Time { return now }
+	ctx := context.Background()
+	for i := range 100 {
+		_ = p.Push(ctx, note("unpolled-"+strconv.Itoa(i), "L", now.Add(30*time.Second)))
+		p.Pending("idle-" + strconv.Itoa(i))
+	}
+	_, held := p.Pending("idle-0")
+	if n := p.deviceCount(); n != 200 {
+		t.Fatalf("%d mailboxes before the sweep, want 200", n)
+	}
+	now = now.Add(sweepInterval + time.Second)
+	_ = p.Push(ctx, note("fresh", "L", now.Add(30*time.Second)))
+	if n := p.deviceCount(); n != 1 {
+		t.Fatalf("%d mailboxes after the sweep, want only the fresh one", n)
+	}
+	if !fired(held, 5*time.Second) {
+		t.Fatal("the channel of a swept mailbox was orphaned")
+	}
+}
+
+// Withdrawing the last push of a device nobody polls leaves nothing behind.
+func TestWithdrawDropsEmptyMailbox(t *testing.T) {
+	p := New()
+	ctx := context.Background()
+	_ = p.Push(ctx, note("d1", "A", time.Now().Add(time.Minute)))
+	_ = p.Push(ctx, note("d1", "B", time.Now().Add(time.Minute)))
+	p.Withdraw("d1", "A")
+	if n := p.deviceCount(); n != 1 {
+		t.Fatalf("%d mailboxes with one push left, want 1", n)
+	}
+	p.Withdraw("d1", "B")
+	if n := p.deviceCount(); n != 0 {
+		t.Fatalf("%d mailboxes after the last withdraw, want 0", n)
 	}
 }
