@@ -108,8 +108,8 @@ func (w *auditWriter) commit(batch []*auditJob) error {
 		return fmt.Errorf("append audit: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("append audit: prepare: %w", err)
 	}
@@ -118,7 +118,7 @@ func (w *auditWriter) commit(batch []*auditJob) error {
 	for i, j := range batch {
 		r := j.rec
 		res, err := stmt.ExecContext(ctx, r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
-			r.Provider, r.Outcome, r.Reason, r.DurationMS)
+			r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported)
 		if err != nil {
 			return fmt.Errorf("append audit of login %q: %w", r.LoginID, err)
 		}

@@ -11,7 +11,7 @@ const DefaultAuditLimit = 100
 
 const policyColumns = `name, push_enabled, method, attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute`
 
-const auditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms`
+const auditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported`
 
 // PutPolicy creates or replaces the policy named p.Name.
 func (s *SQLite) PutPolicy(ctx context.Context, p *Policy) error {
@@ -113,7 +113,7 @@ func scanAudit(row rowScanner) (*AuditRecord, error) {
 	var r AuditRecord
 	var at int64
 	err := row.Scan(&r.ID, &r.LoginID, &at, &r.User, &r.Client, &r.Agent, &r.Token, &r.Provider,
-		&r.Outcome, &r.Reason, &r.DurationMS)
+		&r.Outcome, &r.Reason, &r.DurationMS, &r.Reported)
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,20 @@ func sqliteMigrations() []string {
 		// 3: OneLogin Protect links (SPEC S4.2).
 		`ALTER TABLE tokens ADD COLUMN onelogin_user TEXT NOT NULL DEFAULT '';
 		ALTER TABLE tokens ADD COLUMN onelogin_device TEXT NOT NULL DEFAULT '';`,
+		// 4: push-bombing defences (SPEC S5.4): suspensions after "this
+		// wasn't me", recent pushes for the per-user cap, reported audits.
+		`CREATE TABLE push_suspensions (
+			username TEXT    PRIMARY KEY,
+			until    INTEGER NOT NULL,
+			reason   TEXT    NOT NULL
+		);
+		CREATE TABLE pushes (
+			username TEXT    NOT NULL,
+			at       INTEGER NOT NULL
+		);
+		CREATE INDEX pushes_username_at ON pushes(username, at);
+		CREATE INDEX pushes_at ON pushes(at);
+		ALTER TABLE audit ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;`,
 	}
 }
 

@@ -115,6 +115,8 @@ type AuditRecord struct {
 	Outcome    string // accept | reject
 	Reason     string
 	DurationMS int64
+	// Reported: the user answered the push "this wasn't me" (SPEC S5.4).
+	Reported bool
 }
 
 // AuditQuery filters audit records; zero fields do not filter.
@@ -158,6 +160,20 @@ type Store interface {
 
 	AppendAudit(ctx context.Context, r *AuditRecord) error
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditRecord, error)
+
+	// SuspendPush suspends pushes to user until until (SPEC S5.4), for
+	// every node and across restarts. It replaces the user's previous
+	// suspension, so an until in the past lifts it.
+	SuspendPush(ctx context.Context, user string, until time.Time, reason string) error
+	// PushSuspension returns when the user's push suspension ends and why;
+	// the zero time when there is none or it has ended.
+	PushSuspension(ctx context.Context, user string) (until time.Time, reason string, err error)
+	// RecordPush counts a push sent to user at at, for the per-user push
+	// cap (SPEC S4.4), and forgets pushes older than PushRetention.
+	RecordPush(ctx context.Context, user string, at time.Time) error
+	// PushesSince returns how many pushes were recorded for user at or
+	// after since; since must be within PushRetention of the latest push.
+	PushesSince(ctx context.Context, user string, since time.Time) (int, error)
 
 	Close() error
 }

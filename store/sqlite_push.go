@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PushRetention is how long recorded pushes are kept: RecordPush deletes
+// older ones, so PushesSince counts exactly only for a since no older than
+// PushRetention before the newest recorded push. The per-user cap looks one
+// minute back.
+const PushRetention = 10 * time.Minute
+
+// SuspendPush replaces user's push suspension with one until until
+// (SPEC S5.4). The user need not exist.
+func (s *SQLite) SuspendPush(ctx context.Context, user string, until time.Time, reason string) error {
+	if user == "" {
+		return errors.New("suspend push: empty user")
+	}
+	_, err := s.write.ExecContext(ctx,
+		`INSERT INTO push_suspensions (username, until, reason) VALUES (?, ?, ?)
+		ON CONFLICT (username) DO UPDATE SET until = excluded.until, reason = excluded.reason`,
+		user, unixNano(until), reason)
+	if err != nil {
+		return fmt.Errorf("suspend push to %q: %w", user, err)
+	}
+	return nil
+}
+
+// PushSuspension returns the end and reason of user's push suspension, or
+// the zero time and "" when there is none or it ended (by time.Now).
+func (s *SQLite) PushSuspension(ctx context.Context, user string) (time.Time, string, error) {
+	var until int64
+	var reason string
+	err := s.read.QueryRowContext(ctx,
+		`SELECT until, reason FROM push_suspensions WHERE username = ?`, user).Scan(&until, &reason)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, "", nil
+	case err != nil:
+		return time.Time{}, "", fmt.Errorf("push suspension of %q: %w", user, err)
+	}
+	end := fromUnixNano(until)
+	if !end.After(time.Now()) {
+		return time.Time{}, "", nil
+	}
+	return end, reason, nil
+}
+
+// RecordPush stores a push to user at at (now when zero) and, in the same
+// transaction, deletes every user's pushes older than PushRetention before
+// at, so the table holds only the last minutes.
+func (s *SQLite) RecordPush(ctx context.Context, user string, at time.Time) error {
+	if user == "" {
+		return errors.New("record push: empty user")
+	}
+	at = orNow(at)
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record push to %q: %w", user, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if _, err := tx.ExecContext(ctx, `INSERT INTO pushes (username, at) VALUES (?, ?)`, user, unixNano(at)); err != nil {
+		return fmt.Errorf("record push to %q: %w", user, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pushes WHERE at < ?`, at.Add(-PushRetention).UnixNano()); err != nil {
+		return fmt.Errorf("record push to %q: prune: %w", user, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record push to %q: %w", user, err)
+	}
+	return nil
+}
+
+// PushesSince counts user's pushes at or after since.
+func (s *SQLite) PushesSince(ctx context.Context, user string, since time.Time) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx,
+		`SELECT count(*) FROM pushes WHERE username = ? AND at >= ?`, user, unixNano(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("pushes to %q since %s: %w", user, since.Format(time.RFC3339), err)
+	}
+	return n, nil
+}
