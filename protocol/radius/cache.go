@@ -21,6 +21,7 @@ type cacheEntry struct {
 	reply   []byte
 	expires time.Time // zero while in processing
 	started time.Time
+	req     *Request // the request in processing; nil once answered
 }
 
 const cacheShards = 64
@@ -57,54 +58,66 @@ func (c *replyCache) shard(k cacheKey) *cacheShard {
 	return &c.shards[h.Sum64()%cacheShards]
 }
 
-// begin registers a new request. It returns (nil, true) for a new request,
-// (reply, false) for a duplicate of an answered one and (nil, false) for a
-// duplicate of one still in processing.
-func (c *replyCache) begin(k cacheKey, now time.Time) ([]byte, bool) {
+// begin registers req as the new request k. It returns (nil, true) for a
+// new request, (reply, false) for a duplicate of an answered one and
+// (nil, false) for a duplicate of one still in processing.
+func (c *replyCache) begin(k cacheKey, req *Request, now time.Time) ([]byte, bool) {
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.entries[k]; ok && (e.reply == nil || now.Before(e.expires)) {
 		return e.reply, false
 	}
-	s.entries[k] = &cacheEntry{started: now}
+	s.entries[k] = &cacheEntry{started: now, req: req}
 	return nil, true
 }
 
-// finish stores the reply sent for k.
-func (c *replyCache) finish(k cacheKey, reply []byte, now time.Time) {
+// finish stores the reply sent for k, if k is still req's: a request the
+// sweep forgot may have been followed by a retransmission under the same key.
+func (c *replyCache) finish(k cacheKey, req *Request, reply []byte, now time.Time) {
 	s := c.shard(k)
 	s.mu.Lock()
-	s.entries[k] = &cacheEntry{reply: reply, expires: now.Add(c.ttl)}
+	if e, ok := s.entries[k]; ok && e.req == req {
+		s.entries[k] = &cacheEntry{reply: reply, expires: now.Add(c.ttl)}
+	}
 	s.mu.Unlock()
 }
 
-// forget drops k, so that a retransmission is processed as new.
-func (c *replyCache) forget(k cacheKey) {
+// forget drops k if it is still req's, so that a retransmission is
+// processed as new.
+func (c *replyCache) forget(k cacheKey, req *Request) {
 	s := c.shard(k)
 	s.mu.Lock()
-	delete(s.entries, k)
+	if e, ok := s.entries[k]; ok && e.req == req {
+		delete(s.entries, k)
+	}
 	s.mu.Unlock()
 }
 
 // sweep removes expired replies and requests stuck in processing for longer
-// than maxProcessing (a handler that never replied).
-func (c *replyCache) sweep(now time.Time, maxProcessing time.Duration) (stuck int) {
+// than maxProcessing (a handler that never replied). It returns how many
+// stuck requests it abandoned (see Request.abandon); each held an in-flight
+// slot that the caller must release.
+func (c *replyCache) sweep(now time.Time, maxProcessing time.Duration) (abandoned int) {
 	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		for k, e := range s.entries {
-			switch {
-			case e.reply != nil && !now.Before(e.expires):
-				delete(s.entries, k)
-			case e.reply == nil && now.Sub(e.started) > maxProcessing:
-				delete(s.entries, k)
-				stuck++
-			}
-		}
-		s.mu.Unlock()
+		abandoned += c.shards[i].sweep(now, maxProcessing)
 	}
-	return stuck
+	return abandoned
+}
+
+func (s *cacheShard) sweep(now time.Time, maxProcessing time.Duration) (abandoned int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, e := range s.entries {
+		switch {
+		case e.reply != nil && !now.Before(e.expires):
+			delete(s.entries, k)
+		case e.reply == nil && now.Sub(e.started) > maxProcessing && e.req.abandon():
+			delete(s.entries, k)
+			abandoned++
+		}
+	}
+	return abandoned
 }
 
 // len counts entries (for tests and metrics).

@@ -19,15 +19,47 @@ type Request struct {
 	Src      netip.AddrPort
 	Received time.Time
 
-	srv  *Server
-	key  cacheKey
-	done atomic.Bool
+	srv   *Server
+	key   cacheKey
+	state atomic.Int32 // a reqState
+}
+
+// reqState is where a Request is in its life. Only the transition out of
+// stateInFlight releases the request's MaxInFlight slot, and only one
+// caller can make it: Reply, Drop or the sweep (abandon).
+type reqState = int32
+
+const (
+	stateAdmitting reqState = iota // checked by the server; holds no slot yet
+	stateInFlight                  // holds a slot; waits for Reply or Drop
+	stateFinished                  // answered or dropped by the handler
+	stateAbandoned                 // forgotten by the sweep after MaxProcessing
+)
+
+// finish claims the request for Reply or Drop; false if it was already
+// answered, dropped or abandoned.
+func (r *Request) finish() bool {
+	if r.state.CompareAndSwap(stateInFlight, stateFinished) {
+		return true
+	}
+	if r.state.Load() == stateAbandoned {
+		r.srv.log.Debug().Str("client", r.Client.Name).Stringer("src", r.Src).
+			Msg("late reply or drop of a request forgotten after max processing; ignored")
+	}
+	return false
+}
+
+// abandon claims a request stuck in processing for the sweep; the caller
+// releases its slot. Later Reply and Drop calls do nothing.
+func (r *Request) abandon() bool {
+	return r.state.CompareAndSwap(stateInFlight, stateAbandoned)
 }
 
 // Reply sends resp (built with r.Packet.Response), remembering its bytes for
-// retransmissions. Later calls do nothing.
+// retransmissions. Later calls do nothing, and so does a call after the
+// server forgot the request (Options.MaxProcessing).
 func (r *Request) Reply(resp *layeh.Packet) {
-	if !r.done.CompareAndSwap(false, true) {
+	if !r.finish() {
 		return
 	}
 	defer r.srv.inFlight.Add(-1)
@@ -39,10 +71,10 @@ func (r *Request) Reply(resp *layeh.Packet) {
 	b, err := encodeResponse(resp)
 	if err != nil {
 		r.srv.log.Error().Err(err).Str("client", r.Client.Name).Msg("encode reply")
-		r.srv.cache.forget(r.key)
+		r.srv.cache.forget(r.key, r)
 		return
 	}
-	r.srv.cache.finish(r.key, b, time.Now())
+	r.srv.cache.finish(r.key, r, b, time.Now())
 	r.srv.metrics.reply(resp.Code)
 	if _, err := r.srv.conn.WriteToUDPAddrPort(b, r.Src); err != nil {
 		r.srv.log.Debug().Err(err).Stringer("src", r.Src).Msg("send reply")
@@ -63,11 +95,11 @@ func (r *Request) Compact() {
 }
 
 // Drop abandons the request without a reply; a retransmission will be
-// processed as a new request.
+// processed as a new request. Later calls do nothing.
 func (r *Request) Drop() {
-	if !r.done.CompareAndSwap(false, true) {
+	if !r.finish() {
 		return
 	}
 	r.srv.inFlight.Add(-1)
-	r.srv.cache.forget(r.key)
+	r.srv.cache.forget(r.key, r)
 }

@@ -33,7 +33,8 @@ type Options struct {
 	// ReplyCacheTTL is how long replies are kept for retransmissions (default 30s).
 	ReplyCacheTTL time.Duration
 	// MaxProcessing is how long a request may stay unanswered before the
-	// cache forgets it (default 10m).
+	// cache forgets it and its MaxInFlight slot is released; a later Reply
+	// or Drop of it does nothing (default 10m).
 	MaxProcessing time.Duration
 	// Readers is the number of goroutines reading the socket (default 2).
 	Readers int
@@ -121,10 +122,17 @@ func (s *Server) sweepLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if n := s.cache.sweep(now, s.opts.MaxProcessing); n > 0 {
-				s.log.Warn().Int("count", n).Msg("forgot requests that were never answered")
-			}
+			s.sweep(now)
 		}
+	}
+}
+
+// sweep forgets expired replies and requests unanswered for longer than
+// MaxProcessing, releasing the in-flight slots of the latter.
+func (s *Server) sweep(now time.Time) {
+	if n := s.cache.sweep(now, s.opts.MaxProcessing); n > 0 {
+		s.inFlight.Add(-int64(n))
+		s.log.Warn().Int("count", n).Msg("forgot requests that were never answered")
 	}
 }
 
@@ -152,30 +160,38 @@ func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
 	}
 	key := cacheKey{src: src, id: raw[1]}
 	copy(key.auth[:], raw[4:20])
-	cached, isNew := s.cache.begin(key, now)
+	req := &Request{Client: client, Src: src, Received: now, srv: s, key: key}
+	cached, isNew := s.cache.begin(key, req, now)
 	if !isNew {
 		s.resend(cached, src)
 		return
 	}
 	pkt, reason := s.accept(raw, client)
+	if reason == "" && !s.admit(req) {
+		reason = "overload"
+	}
 	if reason != "" {
-		s.cache.forget(key)
+		s.cache.forget(key, req)
 		s.drop(src, reason)
 		return
 	}
-	if s.inFlight.Add(1) > int64(s.opts.MaxInFlight) {
-		s.inFlight.Add(-1)
-		s.cache.forget(key)
-		s.drop(src, "overload")
-		return
-	}
+	req.Packet = pkt
 	s.metrics.request(client.Name)
-	req := &Request{Packet: pkt, Client: client, Src: src, Received: now, srv: s, key: key}
 	if pkt.Code == layeh.CodeStatusServer {
 		req.Reply(pkt.Response(layeh.CodeAccessAccept))
 		return
 	}
 	s.handler.ServeRADIUS(req)
+}
+
+// admit takes one of the MaxInFlight slots for req; false when none is free.
+func (s *Server) admit(req *Request) bool {
+	if s.inFlight.Add(1) > int64(s.opts.MaxInFlight) {
+		s.inFlight.Add(-1)
+		return false
+	}
+	req.state.Store(stateInFlight)
+	return true
 }
 
 // accept parses and authenticates a datagram; a non-empty reason drops it.

@@ -31,13 +31,21 @@ type harness struct {
 // startServer runs a Server on 127.0.0.1:0 whose handler is h.
 func startServer(t *testing.T, clients []Client, h func(*Request)) *harness {
 	t.Helper()
+	return startServerOpts(t, Options{Clients: clients, Logger: zerolog.Nop()}, h)
+}
+
+// startServerOpts is startServer with options; Metrics is always set by
+// the harness.
+func startServerOpts(t *testing.T, opts Options, h func(*Request)) *harness {
+	t.Helper()
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := &harness{addr: conn.LocalAddr().(*net.UDPAddr), metrics: NewMetrics(prometheus.NewRegistry())}
 	handler := HandlerFunc(func(r *Request) { hs.calls.Add(1); h(r) })
-	hs.srv = NewServer(conn, handler, Options{Clients: clients, Logger: zerolog.Nop(), Metrics: hs.metrics})
+	opts.Metrics = hs.metrics
+	hs.srv = NewServer(conn, handler, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- hs.srv.Serve(ctx) }()
@@ -280,11 +288,12 @@ func TestReplyCacheExpiry(t *testing.T) {
 	c := newReplyCache(time.Second)
 	k := cacheKey{src: netip.MustParseAddrPort("127.0.0.1:1"), id: 7}
 	now := time.Now()
-	if _, isNew := c.begin(k, now); !isNew {
+	req := &Request{}
+	if _, isNew := c.begin(k, req, now); !isNew {
 		t.Fatal("first begin not new")
 	}
-	c.finish(k, []byte("reply"), now)
-	if r, isNew := c.begin(k, now.Add(500*time.Millisecond)); isNew || string(r) != "reply" {
+	c.finish(k, req, []byte("reply"), now)
+	if r, isNew := c.begin(k, &Request{}, now.Add(500*time.Millisecond)); isNew || string(r) != "reply" {
 		t.Fatal("cached reply not returned within TTL")
 	}
 	c.sweep(now.Add(2*time.Second), time.Minute)
