@@ -2,6 +2,7 @@ package radius
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
@@ -12,6 +13,10 @@ import (
 	"github.com/rs/zerolog"
 	layeh "layeh.com/radius"
 )
+
+// headerLen is the length of the RADIUS header: Code, Identifier, Length
+// and Authenticator.
+const headerLen = 20
 
 // Handler receives each new request (never a duplicate). It must return
 // quickly and answer later with Request.Reply or give up with Request.Drop.
@@ -147,14 +152,15 @@ func (s *Server) readLoop() error {
 	}
 }
 
-// handlePacket runs the checks of SPEC S2.1 and S2.8 on one datagram.
+// handlePacket runs the checks of SPEC S2.1, S2.8 and S6.3 on one datagram.
 func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
 	client := s.clients.lookup(src.Addr())
 	if client == nil {
 		s.drop(src, "unknown-client")
 		return
 	}
-	if len(raw) < 20 {
+	raw, ok := packetBytes(raw)
+	if !ok {
 		s.drop(src, "malformed")
 		return
 	}
@@ -194,7 +200,22 @@ func (s *Server) admit(req *Request) bool {
 	return true
 }
 
-// accept parses and authenticates a datagram; a non-empty reason drops it.
+// packetBytes returns the packet in a datagram: its first Length octets.
+// RFC 2865 §3: octets beyond Length are padding and are ignored, also by
+// the Message-Authenticator check (SPEC S6.3). ok is false for a datagram
+// shorter than the header or than Length, or a Length outside 20..4096.
+func packetBytes(datagram []byte) (pkt []byte, ok bool) {
+	if len(datagram) < headerLen {
+		return nil, false
+	}
+	n := int(binary.BigEndian.Uint16(datagram[2:4]))
+	if n < headerLen || n > layeh.MaxPacketLength || n > len(datagram) {
+		return nil, false
+	}
+	return datagram[:n], true
+}
+
+// accept parses and authenticates a packet; a non-empty reason drops it.
 func (s *Server) accept(raw []byte, c *Client) (*layeh.Packet, string) {
 	pkt, err := layeh.Parse(raw, c.Secret)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"sync/atomic"
@@ -80,6 +81,13 @@ func encode(t testing.TB, p *layeh.Packet, withMA bool) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// withLength returns a copy of pkt whose Length field says n.
+func withLength(pkt []byte, n uint16) []byte {
+	b := append([]byte(nil), pkt...)
+	binary.BigEndian.PutUint16(b[2:4], n)
 	return b
 }
 
@@ -163,6 +171,9 @@ func TestDrops(t *testing.T) {
 		{"unknown client", []Client{{Name: "far", Prefix: netip.MustParsePrefix("10.0.0.0/8"), Secret: []byte(testSecret)}},
 			func(t *testing.T) []byte { return request(t, testSecret, true) }, "unknown-client"},
 		{"truncated", localClient(true), func(t *testing.T) []byte { return request(t, testSecret, true)[:30] }, "malformed"},
+		{"length below 20", localClient(true), func(t *testing.T) []byte { return withLength(request(t, testSecret, true), 19) }, "malformed"},
+		{"length above 4096", localClient(true), func(t *testing.T) []byte { return withLength(request(t, testSecret, true), 4097) }, "malformed"},
+		{"short datagram", localClient(true), func(t *testing.T) []byte { return request(t, testSecret, true)[:19] }, "malformed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
