@@ -6,6 +6,17 @@
 // Request.Reply, which puts a Message-Authenticator first in every response
 // (SPEC S2.1) and caches the bytes for retransmissions (SPEC S2.8).
 //
+// A reply echoes every Proxy-State of its request (RFC 2865 §5.33). A
+// request carrying so many that the reply could not fit in 4096 octets,
+// with room kept for the handler's own attributes (replyReserve), is
+// dropped before the handler sees it, with reason "oversized-reply" in
+// the metrics and logs: answering Access-Reject instead would look like a
+// wrong password to the user behind the proxies, while a drop lets the
+// proxy chain report the failure. Should a reply still be too large to
+// encode, Request.Reply sends an Access-Reject carrying only the
+// Message-Authenticator and the Proxy-States, so the NAS always gets an
+// answer.
+//
 // The package holds no policy: it knows nothing of users, tokens or pushes.
 //
 // It uses layeh.com/radius for the packet codec but not its PacketServer,

@@ -11,6 +11,10 @@ import (
 // attrMessageAuthenticator is RFC 3579 §3.2 Message-Authenticator.
 const attrMessageAuthenticator = 80
 
+// messageAuthenticatorLen is the encoded length of the attribute: type,
+// length and a 16-octet HMAC-MD5.
+const messageAuthenticatorLen = 18
+
 var (
 	errMANotFound  = errors.New("message-authenticator absent")
 	errMAMalformed = errors.New("message-authenticator malformed or repeated")

@@ -1,6 +1,7 @@
 package radius
 
 import (
+	"fmt"
 	"net/netip"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,41 @@ import (
 
 // attrProxyState is RFC 2865 Proxy-State, echoed in every reply.
 const attrProxyState = 33
+
+// replyReserve is the room, in octets, that every reply keeps for what the
+// handler adds besides the echoed Proxy-States: a Reply-Message of up to
+// about 1 KiB (split into 253-octet attributes, 1,034 octets with their
+// headers), a State of 32 hex characters (34) and a few more attributes.
+const replyReserve = 1536
+
+// maxProxyStateLen is how many octets of Proxy-State attributes (headers
+// included) a request may carry so that its reply — header,
+// Message-Authenticator first, every Proxy-State echoed and replyReserve —
+// fits in a RADIUS packet. Requests with more are dropped before the
+// handler sees them ("oversized-reply").
+const maxProxyStateLen = layeh.MaxPacketLength - headerLen - messageAuthenticatorLen - replyReserve
+
+// proxyStateLen is the encoded length of p's Proxy-State attributes.
+func proxyStateLen(p *layeh.Packet) int {
+	n := 0
+	for _, a := range p.Attributes {
+		if a.Type == attrProxyState {
+			n += 2 + len(a.Attribute)
+		}
+	}
+	return n
+}
+
+// proxyStates returns p's Proxy-State attributes, in order.
+func proxyStates(p *layeh.Packet) layeh.Attributes {
+	var out layeh.Attributes
+	for _, a := range p.Attributes {
+		if a.Type == attrProxyState {
+			out = append(out, a)
+		}
+	}
+	return out
+}
 
 // Request is one new RADIUS request in processing. Exactly one of Reply or
 // Drop should be called, from any goroutine, at any later time.
@@ -63,35 +99,45 @@ func (r *Request) Reply(resp *layeh.Packet) {
 		return
 	}
 	defer r.srv.inFlight.Add(-1)
-	for _, a := range r.Packet.Attributes {
-		if a.Type == attrProxyState {
-			resp.Attributes = append(resp.Attributes, a)
-		}
-	}
-	b, err := encodeResponse(resp)
+	b, code, err := r.encode(resp)
 	if err != nil {
 		r.srv.log.Error().Err(err).Str("client", r.Client.Name).Msg("encode reply")
 		r.srv.cache.forget(r.key, r)
 		return
 	}
 	r.srv.cache.finish(r.key, r, b, time.Now())
-	r.srv.metrics.reply(resp.Code)
+	r.srv.metrics.reply(code)
 	if _, err := r.srv.conn.WriteToUDPAddrPort(b, r.Src); err != nil {
 		r.srv.log.Debug().Err(err).Stringer("src", r.Src).Msg("send reply")
 	}
+}
+
+// encode encodes resp with the request's Proxy-States echoed. A reply
+// that cannot be encoded (too large) becomes an Access-Reject carrying only
+// the Message-Authenticator and the Proxy-States, so that the NAS is never
+// left without an answer; code is what was encoded.
+func (r *Request) encode(resp *layeh.Packet) (b []byte, code layeh.Code, err error) {
+	proxy := proxyStates(r.Packet)
+	resp.Attributes = append(resp.Attributes, proxy...)
+	b, err = encodeResponse(resp)
+	if err == nil {
+		return b, resp.Code, nil
+	}
+	r.srv.log.Warn().Err(err).Str("client", r.Client.Name).Stringer("code", resp.Code).
+		Msg("cannot encode reply; sending Access-Reject with Proxy-State only")
+	reject := r.Packet.Response(layeh.CodeAccessReject)
+	reject.Attributes = proxy
+	if b, err = encodeResponse(reject); err != nil {
+		return nil, 0, fmt.Errorf("encode fallback Access-Reject: %w", err)
+	}
+	return b, layeh.CodeAccessReject, nil
 }
 
 // Compact drops the request's attributes that a reply does not need
 // (everything but Proxy-State), once the handler has read them: a login
 // can hold its request for NOTIFICATIONTIMEOUT, and there may be 100,000.
 func (r *Request) Compact() {
-	kept := r.Packet.Attributes[:0:0]
-	for _, a := range r.Packet.Attributes {
-		if a.Type == attrProxyState {
-			kept = append(kept, a)
-		}
-	}
-	r.Packet.Attributes = kept
+	r.Packet.Attributes = proxyStates(r.Packet)
 }
 
 // Drop abandons the request without a reply; a retransmission will be

@@ -234,6 +234,9 @@ func (s *Server) accept(raw []byte, c *Client) (*layeh.Packet, string) {
 	case err != nil:
 		return nil, "bad-message-authenticator"
 	}
+	if proxyStateLen(pkt) > maxProxyStateLen {
+		return nil, "oversized-reply"
+	}
 	return pkt, ""
 }
 

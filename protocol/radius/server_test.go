@@ -1,12 +1,14 @@
 package radius
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,6 +122,25 @@ func readReply(t *testing.T, c *net.UDPConn) []byte {
 	return buf[:n]
 }
 
+// syncBuffer is a bytes.Buffer safe for a logger writing from the
+// server's goroutines while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -141,7 +162,13 @@ func TestReplyHasMessageAuthenticatorFirst(t *testing.T) {
 	h := startServer(t, localClient(true), accept)
 	c := dial(t, h.addr)
 	req := request(t, testSecret, true)
-	reply := exchange(t, c, req)
+	checkReplyAuthenticators(t, exchange(t, c, req), req)
+}
+
+// checkReplyAuthenticators verifies a reply's Response Authenticator and its
+// Message-Authenticator, which must be the first attribute (SPEC S2.1).
+func checkReplyAuthenticators(t *testing.T, reply, req []byte) {
+	t.Helper()
 	if !layeh.IsAuthenticResponse(reply, req, []byte(testSecret)) {
 		t.Fatal("response authenticator does not verify")
 	}
