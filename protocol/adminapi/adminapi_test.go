@@ -230,14 +230,28 @@ func TestUsers(t *testing.T) {
 	do(t, srv, "DELETE", "/v1/users/bob", "").want(t, 404, "user_not_found")
 }
 
-func TestUserNameWithSlash(t *testing.T) {
+// A domain name with a backslash and a realm works in every user path.
+func TestUserNameWithDomainAndRealm(t *testing.T) {
 	srv := start(t, nil)
 	c := srv.AdminClient()
 	ctx := context.Background()
-	if _, err := c.CreateUser(ctx, `CORP\ann/x@example.com`, ""); err != nil {
+	const name = `CORP\ann.lee-2@example.com`
+	if _, err := c.CreateUser(ctx, name, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.User(ctx, `CORP\ann/x@example.com`); err != nil {
+	if _, err := c.User(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetPassword(ctx, name, password); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ProgramToken(ctx, name, adminapi.ProgramRequest{Type: adminapi.TypeOATH}); err != nil {
+		t.Fatal(err)
+	}
+	if tokens, err := c.Tokens(ctx, name); err != nil || len(tokens) != 1 {
+		t.Fatalf("tokens %v, %v", tokens, err)
+	}
+	if err := c.DeleteUser(ctx, name); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -352,6 +366,8 @@ func TestProgramErrors(t *testing.T) {
 		{`{"type":"gridsure","pip":"0,0,1,2"}`, "invalid_pip"},
 		{`{"type":"gridsure","pip":"0,1,2,25"}`, "invalid_pip"},
 		{`{"type":"oath","serial":"has space"}`, "invalid_serial"},
+		{`{"type":"oath","serial":".."}`, "invalid_serial"}, // could never be deleted by path
+		{`{"type":"oath","serial":"."}`, "invalid_serial"},
 	}
 	for _, c := range cases {
 		do(t, srv, "POST", "/v1/users/alice/tokens", c.body).want(t, 400, c.code)
@@ -545,6 +561,10 @@ func TestAudit(t *testing.T) {
 	if len(list.Records) != 3 || list.Records[0].LoginID != "L2" || list.Records[0].DurationMS != 1500 ||
 		list.Records[0].Provider != "fcm" {
 		t.Errorf("records %+v", list.Records)
+	}
+	a := do(t, srv, "GET", "/v1/audit", "")
+	if strings.Contains(a.body, `"reported"`) {
+		t.Errorf("unreported records show \"reported\": %s", a.body)
 	}
 	do(t, srv, "GET", "/v1/audit?user=alice&limit=1", "").want(t, 200, "").decode(t, &list)
 	if len(list.Records) != 1 || list.Records[0].LoginID != "L2" {

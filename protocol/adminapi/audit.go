@@ -53,6 +53,7 @@ func auditView(a *store.AuditRecord) AuditRecord {
 		Outcome:    a.Outcome,
 		Reason:     a.Reason,
 		DurationMS: a.DurationMS,
+		Reported:   a.Reported,
 	}
 }
 

@@ -57,33 +57,57 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 
 // User returns one user.
 func (c *Client) User(ctx context.Context, name string) (*User, error) {
-	return call[User](ctx, c, http.MethodGet, userPath(name, ""), nil)
+	path, err := pathOf("/v1/users/", name, "")
+	if err != nil {
+		return nil, err
+	}
+	return call[User](ctx, c, http.MethodGet, path, nil)
 }
 
 // DeleteUser deletes a user with their tokens.
 func (c *Client) DeleteUser(ctx context.Context, name string) error {
-	return c.do(ctx, http.MethodDelete, userPath(name, ""), nil, nil)
+	path, err := pathOf("/v1/users/", name, "")
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodDelete, path, nil, nil)
 }
 
 // SetPassword replaces a user's password; empty removes it.
 func (c *Client) SetPassword(ctx context.Context, name, password string) error {
-	return c.do(ctx, http.MethodPut, userPath(name, "/password"), SetPasswordRequest{Password: password}, nil)
+	path, err := pathOf("/v1/users/", name, "/password")
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPut, path, SetPasswordRequest{Password: password}, nil)
 }
 
 // SetUserPolicy names a user's policy; empty clears it.
 func (c *Client) SetUserPolicy(ctx context.Context, name, policy string) (*User, error) {
-	return call[User](ctx, c, http.MethodPut, userPath(name, "/policy"), SetUserPolicyRequest{Policy: policy})
+	path, err := pathOf("/v1/users/", name, "/policy")
+	if err != nil {
+		return nil, err
+	}
+	return call[User](ctx, c, http.MethodPut, path, SetUserPolicyRequest{Policy: policy})
 }
 
 // ProgramToken gives a user a new token. The result holds the token's
 // secret (OTP URI or activation code): it is never shown again.
 func (c *Client) ProgramToken(ctx context.Context, user string, req ProgramRequest) (*ProgramResult, error) {
-	return call[ProgramResult](ctx, c, http.MethodPost, userPath(user, "/tokens"), req)
+	path, err := pathOf("/v1/users/", user, "/tokens")
+	if err != nil {
+		return nil, err
+	}
+	return call[ProgramResult](ctx, c, http.MethodPost, path, req)
 }
 
 // Tokens lists a user's tokens (without secrets).
 func (c *Client) Tokens(ctx context.Context, user string) ([]Token, error) {
-	out, err := call[tokenList](ctx, c, http.MethodGet, userPath(user, "/tokens"), nil)
+	path, err := pathOf("/v1/users/", user, "/tokens")
+	if err != nil {
+		return nil, err
+	}
+	out, err := call[tokenList](ctx, c, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -92,12 +116,20 @@ func (c *Client) Tokens(ctx context.Context, user string) ([]Token, error) {
 
 // DeleteToken deletes a token by serial.
 func (c *Client) DeleteToken(ctx context.Context, serial string) error {
-	return c.do(ctx, http.MethodDelete, "/v1/tokens/"+url.PathEscape(serial), nil, nil)
+	path, err := pathOf("/v1/tokens/", serial, "")
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodDelete, path, nil, nil)
 }
 
 // NewActivation issues a fresh activation code for a soft token.
 func (c *Client) NewActivation(ctx context.Context, serial string) (*ProgramResult, error) {
-	return call[ProgramResult](ctx, c, http.MethodPost, "/v1/tokens/"+url.PathEscape(serial)+"/activation", nil)
+	path, err := pathOf("/v1/tokens/", serial, "/activation")
+	if err != nil {
+		return nil, err
+	}
+	return call[ProgramResult](ctx, c, http.MethodPost, path, nil)
 }
 
 // Policies lists the policies, including the built-in default.
@@ -111,7 +143,11 @@ func (c *Client) Policies(ctx context.Context) ([]Policy, error) {
 
 // Policy returns one policy.
 func (c *Client) Policy(ctx context.Context, name string) (*Policy, error) {
-	return call[Policy](ctx, c, http.MethodGet, "/v1/policies/"+url.PathEscape(name), nil)
+	path, err := pathOf("/v1/policies/", name, "")
+	if err != nil {
+		return nil, err
+	}
+	return call[Policy](ctx, c, http.MethodGet, path, nil)
 }
 
 // SetPolicy applies settings (key → value, see auth.PolicyKeys) to a policy,
@@ -121,7 +157,11 @@ func (c *Client) SetPolicy(ctx context.Context, name string, settings map[string
 	for k, v := range settings {
 		req.Settings[k] = v
 	}
-	return call[Policy](ctx, c, http.MethodPut, "/v1/policies/"+url.PathEscape(name), req)
+	path, err := pathOf("/v1/policies/", name, "")
+	if err != nil {
+		return nil, err
+	}
+	return call[Policy](ctx, c, http.MethodPut, path, req)
 }
 
 // Audit lists audit records newest first, only user's when user is not
@@ -154,8 +194,14 @@ func (c *Client) Logins(ctx context.Context) ([]Login, error) {
 	return out.Logins, nil
 }
 
-func userPath(name, suffix string) string {
-	return "/v1/users/" + url.PathEscape(name) + suffix
+// pathOf puts segment between prefix and suffix as exactly one escaped
+// path segment ("a/b" → "a%2Fb"), so that no name changes which endpoint is
+// called. "", "." and ".." cannot be a segment (servers clean them away).
+func pathOf(prefix, segment, suffix string) (string, error) {
+	if segment == "" || segment == "." || segment == ".." {
+		return "", fmt.Errorf("admin API request: %q cannot be a URL path segment", segment)
+	}
+	return prefix + url.PathEscape(segment) + suffix, nil
 }
 
 // call sends body and returns the decoded answer, or nil and the error.

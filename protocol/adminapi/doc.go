@@ -30,6 +30,21 @@
 //	GET    /v1/audit?user=NAME&limit=N                                  200 {"records":[AuditRecord]}
 //	GET    /v1/logins                                                   200 {"logins":[Login]}
 //
+// User names, in a body or a /v1/users/{name} path, go through
+// auth.NormalizeUserName: they are stored and looked up in its normal form
+// (PRECIS UsernameCasePreserved, RFC 8265; case is kept), and a name it
+// refuses is a 400 with code "invalid_name" whose message names the
+// problem: control or invisible characters (bidi overrides, zero-width
+// characters), letters of more than one of the Latin, Cyrillic and Greek
+// scripts, "." and "..", '/', '?', '#', '%', more than 253 bytes, and so on.
+// A user stored before these rules under a name they refuse can still be
+// read (GET /v1/users/{name} and its tokens) and deleted under exactly that
+// name, but is given no password, policy or token. Clients send a name as
+// one escaped path segment (url.PathEscape).
+//
+// Audit records have "reported": true when the user denied the push as
+// "this wasn't me" (SPEC S5.4); the field is absent otherwise.
+//
 // Programming a token (ProgramRequest.Type):
 //   - "oath": a new random seed; the response carries the otpauth:// URI for
 //     an authenticator app (algorithm "totp", the default, or "hotp"; 6

@@ -29,7 +29,7 @@ func (s *server) programToken(w http.ResponseWriter, r *http.Request) error {
 	if err := checkProgramRequest(&req); err != nil {
 		return err
 	}
-	u, err := s.user(r.Context(), r.PathValue("name"))
+	u, err := s.pathUser(r, validNameOnly)
 	if err != nil {
 		return err
 	}
@@ -68,10 +68,14 @@ func checkProgramRequest(req *ProgramRequest) error {
 	return checkSerial(req.Serial)
 }
 
-// checkSerial accepts an empty serial (generated) or 1..64 of A-Z a-z 0-9 . _ -.
+// checkSerial accepts an empty serial (generated) or 1..64 of A-Z a-z 0-9 . _ -,
+// except "." and "..", which cannot be a URL path segment.
 func checkSerial(serial string) error {
-	if len(serial) > maxSerialLen {
+	switch {
+	case len(serial) > maxSerialLen:
 		return badRequest("invalid_serial", "serial is longer than %d characters", maxSerialLen)
+	case serial == "." || serial == "..":
+		return badRequest("invalid_serial", "serial %q cannot be used in a URL path", serial)
 	}
 	for _, c := range serial {
 		ok := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune("._-", c)
@@ -253,7 +257,7 @@ func (s *server) newActivation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r.Context(), r.PathValue("name"))
+	u, err := s.pathUser(r, allowStoredName)
 	if err != nil {
 		return err
 	}

@@ -130,6 +130,9 @@ type AuditRecord struct {
 	Outcome    string    `json:"outcome"`
 	Reason     string    `json:"reason"`
 	DurationMS int64     `json:"duration_ms"`
+	// Reported: the user denied the push as "this wasn't me" (SPEC S5.4);
+	// absent otherwise.
+	Reported bool `json:"reported,omitempty"`
 }
 
 // Login is a login in flight.

@@ -8,11 +8,13 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/store"
 )
 
-// Input limits. RADIUS carries at most 253 bytes of User-Name and 128 bytes
-// of User-Password (RFC 2865), so longer ones could never log in.
+// Input limits. RADIUS carries at most 128 bytes of User-Password (RFC
+// 2865), so longer ones could never log in; user names are checked by
+// auth.NormalizeUserName, other names by checkName.
 const (
 	maxNameLen     = 253
 	maxPasswordLen = 128
@@ -23,17 +25,18 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	if err := checkName("user name", req.Name); err != nil {
-		return err
+	name, err := auth.NormalizeUserName(req.Name)
+	if err != nil {
+		return userNameError(err)
 	}
 	hash, err := s.hashPassword(req.Password)
 	if err != nil {
 		return err
 	}
-	u := &store.User{Name: req.Name, PasswordHash: hash, CreatedAt: s.now()}
+	u := &store.User{Name: name, PasswordHash: hash, CreatedAt: s.now()}
 	if err := s.deps.Store.CreateUser(r.Context(), u); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return conflict("user_exists", "user %q already exists", req.Name)
+			return conflict("user_exists", "user %q already exists", name)
 		}
 		return err
 	}
@@ -69,7 +72,7 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r.Context(), r.PathValue("name"))
+	u, err := s.pathUser(r, allowStoredName)
 	if err != nil {
 		return err
 	}
@@ -77,11 +80,14 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	if err := s.deps.Store.DeleteUser(r.Context(), name); err != nil {
-		return userError(name, err)
+	u, err := s.pathUser(r, allowStoredName)
+	if err != nil {
+		return err
 	}
-	s.deps.Log.Info().Str("user", name).Msg("user deleted")
+	if err := s.deps.Store.DeleteUser(r.Context(), u.Name); err != nil {
+		return userError(u.Name, err)
+	}
+	s.deps.Log.Info().Str("user", u.Name).Msg("user deleted")
 	return writeNoContent(w)
 }
 
@@ -90,15 +96,18 @@ func (s *server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
+	u, err := s.pathUser(r, validNameOnly)
+	if err != nil {
+		return err
+	}
 	hash, err := s.hashPassword(req.Password)
 	if err != nil {
 		return err
 	}
-	name := r.PathValue("name")
-	if err := s.deps.Store.SetPassword(r.Context(), name, hash); err != nil {
-		return userError(name, err)
+	if err := s.deps.Store.SetPassword(r.Context(), u.Name, hash); err != nil {
+		return userError(u.Name, err)
 	}
-	s.deps.Log.Info().Str("user", name).Bool("password", hash != "").Msg("user password set")
+	s.deps.Log.Info().Str("user", u.Name).Bool("password", hash != "").Msg("user password set")
 	return writeNoContent(w)
 }
 
@@ -109,16 +118,19 @@ func (s *server) setUserPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	ctx, name := r.Context(), r.PathValue("name")
+	ctx := r.Context()
+	u, err := s.pathUser(r, validNameOnly)
+	if err != nil {
+		return err
+	}
 	if err := s.checkPolicyExists(ctx, req.Policy); err != nil {
 		return err
 	}
-	if err := s.deps.Store.SetUserPolicy(ctx, name, req.Policy); err != nil {
-		return userError(name, err)
+	if err := s.deps.Store.SetUserPolicy(ctx, u.Name, req.Policy); err != nil {
+		return userError(u.Name, err)
 	}
-	s.deps.Log.Info().Str("user", name).Str("policy", req.Policy).Msg("user policy set")
-	u, err := s.user(ctx, name)
-	if err != nil {
+	s.deps.Log.Info().Str("user", u.Name).Str("policy", req.Policy).Msg("user policy set")
+	if u, err = s.user(ctx, u.Name); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, s.userView(u))
@@ -132,6 +144,52 @@ func (s *server) checkPolicyExists(ctx context.Context, name string) error {
 	p, _, err := s.lookupPolicy(ctx, name)
 	if err == nil && p == nil {
 		err = policyNotFound(name)
+	}
+	return err
+}
+
+// Whether pathUser accepts a name auth.NormalizeUserName refuses.
+const (
+	validNameOnly   = false // creating or changing something: refused names are a 400
+	allowStoredName = true  // reading or deleting: also a user stored under exactly that name
+)
+
+// pathUser returns the user named by the request's {name} path segment.
+// The name is normalized with auth.NormalizeUserName and a refused name is
+// a 400, except with allowStoredName when a user was stored under exactly
+// that name before the rules existed: such a user can still be seen and
+// deleted, never given a password, policy or token. A user stored under a
+// valid name not in normal form (e.g. decomposed accents) is found when the
+// path spells it as stored. Unknown is a 404.
+func (s *server) pathUser(r *http.Request, allowStored bool) (*store.User, error) {
+	ctx, raw := r.Context(), r.PathValue("name")
+	name, err := auth.NormalizeUserName(raw)
+	if err != nil {
+		if !allowStored {
+			return nil, userNameError(err)
+		}
+		u, lookupErr := s.deps.Store.UserByName(ctx, raw)
+		if errors.Is(lookupErr, store.ErrNotFound) {
+			return nil, userNameError(err)
+		}
+		return u, lookupErr
+	}
+	u, err := s.deps.Store.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) && name != raw {
+		u, err = s.deps.Store.UserByName(ctx, raw)
+	}
+	if err != nil {
+		return nil, userError(name, err)
+	}
+	return u, nil
+}
+
+// userNameError makes a 400 of a name auth.NormalizeUserName refused; its
+// message names the problem (and escapes the name).
+func userNameError(err error) error {
+	var ne *auth.UserNameError
+	if errors.As(err, &ne) {
+		return badRequest("invalid_name", "%s", ne.Error())
 	}
 	return err
 }

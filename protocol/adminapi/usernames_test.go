@@ -1,0 +1,186 @@
+package adminapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/store"
+)
+
+// Spoofing and path-unsafe names are refused with a 400 that names the
+// problem, in the body and in every /v1/users/{name} path.
+func TestUserNamesRefused(t *testing.T) {
+	srv := start(t, nil)
+	mustUser(t, srv, "alice")
+	for _, c := range []struct {
+		name, problem string
+	}{
+		{"alice\u202Egnp", "control or invisible formatting character (U+202E)"},
+		{"ali\u200Bce", "control or invisible formatting character (U+200B)"},
+		{"ali\u200Dce", "control or invisible formatting character (U+200D)"},
+		{"\uFEFFalice", "control or invisible formatting character (U+FEFF)"},
+		{"\u0430lice", "mixes letters of more than one of the Latin, Cyrillic and Greek scripts (Cyrillic U+0430 and Latin U+006C)"},
+		{"alice/../bob", "not safe as a URL path segment"},
+		{"alice?x", "not safe as a URL path segment"},
+		{"alice#x", "not safe as a URL path segment"},
+		{"alice%2F", "not safe as a URL path segment"},
+		{"..", "not safe as a URL path segment"},
+	} {
+		body := `{"name":` + jsonString(t, c.name) + `}`
+		msg := do(t, srv, "POST", "/v1/users", body).want(t, 400, "invalid_name").message(t)
+		if !strings.HasPrefix(msg, "invalid user name ") || !strings.Contains(msg, c.problem) {
+			t.Errorf("create %+q: message %q, want it to name %q", c.name, msg, c.problem)
+		}
+		if c.name == ".." {
+			continue // not a path segment at all: the client refuses it (TestClientPathSegments)
+		}
+		path := "/v1/users/" + url.PathEscape(c.name)
+		for _, r := range []struct{ method, path, body string }{
+			{"GET", path, ""},
+			{"DELETE", path, ""},
+			{"PUT", path + "/password", `{"password":"x"}`},
+			{"PUT", path + "/policy", `{"policy":""}`},
+			{"POST", path + "/tokens", `{"type":"oath"}`},
+			{"POST", path + "/tokens", `{"type":"onelogin","onelogin_user":"4242"}`},
+			{"GET", path + "/tokens", ""},
+		} {
+			msg := do(t, srv, r.method, r.path, r.body).want(t, 400, "invalid_name").message(t)
+			if !strings.Contains(msg, c.problem) {
+				t.Errorf("%s %s: message %q, want it to name %q", r.method, r.path, msg, c.problem)
+			}
+		}
+	}
+	users, err := srv.Store.ListUsers(context.Background())
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users %+v, %v; want only alice", users, err)
+	}
+}
+
+// jsonString is s as a JSON string.
+func jsonString(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Names are stored in normal form, so a fullwidth spelling is the same user.
+func TestUserNameNormalized(t *testing.T) {
+	srv := start(t, nil)
+	u := decoded[adminapi.User](t, do(t, srv, "POST", "/v1/users", `{"name":"ａｌｉｃｅ"}`).want(t, 201, ""))
+	if u.Name != "alice" {
+		t.Errorf("stored as %q, want alice", u.Name)
+	}
+	do(t, srv, "POST", "/v1/users", `{"name":"alice"}`).want(t, 409, "user_exists")
+	u = decoded[adminapi.User](t, do(t, srv, "GET", "/v1/users/"+url.PathEscape("ａｌｉｃｅ"), "").want(t, 200, ""))
+	if u.Name != "alice" {
+		t.Errorf("found %q", u.Name)
+	}
+	do(t, srv, "POST", "/v1/users/"+url.PathEscape("ａｌｉｃｅ")+"/tokens", `{"type":"oath"}`).want(t, 201, "")
+}
+
+// A user stored before the rules under a name they refuse can still be
+// seen, have its tokens listed and be deleted, but gets nothing new.
+func TestLegacyUserNames(t *testing.T) {
+	srv := start(t, nil)
+	ctx := context.Background()
+	for _, name := range []string{"\u0430lice", `CORP\ann/x`, "Jose\u0301"} {
+		if err := srv.Store.CreateUser(ctx, &store.User{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		path := "/v1/users/" + url.PathEscape(name)
+		if u := decoded[adminapi.User](t, do(t, srv, "GET", path, "").want(t, 200, "")); u.Name != name {
+			t.Errorf("GET %s: %q", path, u.Name)
+		}
+		do(t, srv, "GET", path+"/tokens", "").want(t, 200, "")
+		if _, err := auth.NormalizeUserName(name); err != nil {
+			do(t, srv, "PUT", path+"/password", `{"password":"x"}`).want(t, 400, "invalid_name")
+			do(t, srv, "PUT", path+"/policy", `{"policy":""}`).want(t, 400, "invalid_name")
+			do(t, srv, "POST", path+"/tokens", `{"type":"oath"}`).want(t, 400, "invalid_name")
+		} else { // valid, stored before in another normal form
+			do(t, srv, "PUT", path+"/password", `{"password":"x"}`).want(t, 204, "")
+		}
+		do(t, srv, "DELETE", path, "").want(t, 204, "")
+		if _, err := srv.Store.UserByName(ctx, name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%+q not deleted: %v", name, err)
+		}
+	}
+}
+
+// S5.4: a "this wasn't me" deny is visible in the audit listing.
+func TestAuditReported(t *testing.T) {
+	srv := start(t, nil)
+	rec := &store.AuditRecord{LoginID: "L1", Time: testNow, User: "alice", Client: "vpn", Agent: "generic",
+		Token: "SOFT-1", Provider: "fcm", Outcome: "reject", Reason: "push denied: reported", Reported: true}
+	if err := srv.Store.AppendAudit(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	a := do(t, srv, "GET", "/v1/audit", "").want(t, 200, "")
+	if !strings.Contains(a.body, `"reported":true`) {
+		t.Errorf("body %s lacks \"reported\":true", a.body)
+	}
+	records, err := srv.AdminClient().Audit(context.Background(), "alice", 0)
+	if err != nil || len(records) != 1 || !records[0].Reported {
+		t.Errorf("client audit %+v, %v", records, err)
+	}
+}
+
+// The client sends every name as exactly one escaped path segment and
+// refuses names that cannot be one, without calling the server.
+func TestClientPathSegments(t *testing.T) {
+	var got []string
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.EscapedPath())
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer fake.Close()
+	c, ctx := adminapi.NewClient(fake.URL, "t", fake.Client()), context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(c.DeleteUser(ctx, "a/../b?c#d%e f"))
+	must(c.SetPassword(ctx, `CORP\ann`, "x"))
+	must(c.DeleteToken(ctx, "../x"))
+	_, err := c.ProgramToken(ctx, "a/b", adminapi.ProgramRequest{Type: adminapi.TypeOATH})
+	must(err)
+	want := []string{
+		"DELETE /v1/users/a%2F..%2Fb%3Fc%23d%25e%20f",
+		"PUT /v1/users/CORP%5Cann/password",
+		"DELETE /v1/tokens/..%2Fx",
+		"POST /v1/users/a%2Fb/tokens",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	got = nil
+	for _, bad := range []string{"", ".", ".."} {
+		if err := c.DeleteUser(ctx, bad); err == nil || !strings.Contains(err.Error(), "cannot be a URL path segment") {
+			t.Errorf("DeleteUser(%q): %v", bad, err)
+		}
+		if _, err := c.Tokens(ctx, bad); err == nil {
+			t.Errorf("Tokens(%q) sent", bad)
+		}
+		if err := c.DeleteToken(ctx, bad); err == nil {
+			t.Errorf("DeleteToken(%q) sent", bad)
+		}
+		if _, err := c.Policy(ctx, bad); err == nil {
+			t.Errorf("Policy(%q) sent", bad)
+		}
+	}
+	if len(got) != 0 {
+		t.Errorf("requests sent for unusable segments: %v", got)
+	}
+}
