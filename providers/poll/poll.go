@@ -32,6 +32,7 @@ const sweepInterval = time.Minute
 type Provider struct {
 	mu        sync.Mutex
 	devices   map[string]*mailbox
+	polls     map[string]int // open polls per device (see OpenPoll)
 	now       func() time.Time
 	lastSweep time.Time
 }
@@ -43,7 +44,7 @@ type mailbox struct {
 
 // New returns an empty poll provider.
 func New() *Provider {
-	return &Provider{devices: make(map[string]*mailbox), now: time.Now}
+	return &Provider{devices: make(map[string]*mailbox), polls: make(map[string]int), now: time.Now}
 }
 
 // Name implements providers.Pusher.
@@ -135,17 +136,36 @@ func (p *Provider) Pending(deviceID string) ([]push.Signed, <-chan struct{}) {
 	return out, mb.wake
 }
 
+// OpenPoll counts a poll of the device as open, unless max are open
+// already (then ok is false). Call done, once, when the poll ends.
+func (p *Provider) OpenPoll(deviceID string, max int) (done func(), ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.polls[deviceID] >= max {
+		return nil, false
+	}
+	p.polls[deviceID]++
+	return sync.OnceFunc(func() { p.closePoll(deviceID) }), true
+}
+
+func (p *Provider) closePoll(deviceID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.polls[deviceID]--; p.polls[deviceID] <= 0 {
+		delete(p.polls, deviceID)
+	}
+}
+
 // Wait returns the device's pending pushes, waiting until ctx ends for one
-// to arrive when there are none.
+// to arrive when there are none; then it returns them read afresh.
 func (p *Provider) Wait(ctx context.Context, deviceID string) []push.Signed {
 	for {
 		list, wake := p.Pending(deviceID)
-		if len(list) > 0 {
+		if len(list) > 0 || ctx.Err() != nil {
 			return list
 		}
 		select {
 		case <-ctx.Done():
-			return list
 		case <-wake:
 		}
 	}

@@ -138,3 +138,39 @@ func TestWithdrawDropsEmptyMailbox(t *testing.T) {
 		t.Fatalf("%d mailboxes after the last withdraw, want 0", n)
 	}
 }
+
+// OpenPoll admits max polls per device at once and takes them back when
+// they end; devices do not share the count.
+func TestOpenPollCap(t *testing.T) {
+	p := New()
+	var done []func()
+	for range 2 {
+		d, ok := p.OpenPoll("d1", 2)
+		if !ok {
+			t.Fatal("poll within the cap refused")
+		}
+		done = append(done, d)
+	}
+	if _, ok := p.OpenPoll("d1", 2); ok {
+		t.Fatal("third poll admitted with a cap of 2")
+	}
+	if d, ok := p.OpenPoll("d2", 2); !ok {
+		t.Fatal("another device's poll refused")
+	} else {
+		d()
+	}
+	done[0]()
+	done[0]() // a second call changes nothing
+	if _, ok := p.OpenPoll("d1", 2); !ok {
+		t.Fatal("poll refused after one ended")
+	}
+	if _, ok := p.OpenPoll("d1", 2); ok {
+		t.Fatal("a repeated done gave back two slots")
+	}
+	done[1]()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := p.polls["d1"]; n != 1 {
+		t.Fatalf("open polls of d1 = %d, want 1", n)
+	}
+}
