@@ -12,6 +12,11 @@ import (
 // maxKnown bounds the nonces a pending request may list.
 const maxKnown = 64
 
+// DefaultMaxPollsPerDevice is how many pending calls one device may have
+// open at once (SPEC S6.4); one more gets 429 too_many_polls. An app needs
+// one; a few more cover polls a flaky network left behind.
+const DefaultMaxPollsPerDevice = 4
+
 type pendingRequest struct {
 	Timestamp int64    `json:"timestamp"`
 	Wait      int64    `json:"wait"`  // seconds to long-poll; capped at MaxLongPoll
@@ -33,10 +38,12 @@ func (a *api) pending(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if a.Poll == nil {
-		writeError(w, http.StatusServiceUnavailable, "poll_unavailable", "this server does not offer polling")
+	done, err := a.openPoll(id)
+	if err != nil {
+		fail(w, err)
 		return
 	}
+	defer done()
 	ctx, cancel := context.WithTimeout(r.Context(), a.longPoll(req.Wait))
 	defer cancel()
 	list := a.waitPending(ctx, id, req.Known)
@@ -45,6 +52,22 @@ func (a *api) pending(w http.ResponseWriter, r *http.Request) {
 	}
 	a.Log.Debug().Str("device_id", id).Int("pushes", len(list)).Msg("pending served")
 	writeJSON(w, http.StatusOK, pendingResponse{Pushes: list})
+}
+
+// openPoll counts a pending call of device id as open; the caller calls
+// done when it ends. It fails when polling is off or the device has
+// DefaultMaxPollsPerDevice calls open already.
+func (a *api) openPoll(id string) (done func(), err error) {
+	if a.Poll == nil {
+		return nil, errorf(http.StatusServiceUnavailable, "poll_unavailable", "this server does not offer polling")
+	}
+	done, ok := a.Poll.OpenPoll(id, DefaultMaxPollsPerDevice)
+	if !ok {
+		a.Log.Warn().Str("device_id", id).Int("max", DefaultMaxPollsPerDevice).Msg("pending refused: too many open polls")
+		return nil, errorf(http.StatusTooManyRequests, "too_many_polls",
+			"this device already has %d pending requests open; wait for one to end", DefaultMaxPollsPerDevice)
+	}
+	return done, nil
 }
 
 // longPoll is the wait asked for (seconds), capped at MaxLongPoll.
@@ -78,19 +101,18 @@ func (a *api) readPending(w http.ResponseWriter, r *http.Request, id string) (*p
 }
 
 // waitPending returns the pending pushes as soon as one of them is not in
-// known, or when ctx ends.
+// known, or, read afresh, when ctx ends.
 func (a *api) waitPending(ctx context.Context, id string, known []string) []push.Signed {
 	if len(known) == 0 {
 		return a.Poll.Wait(ctx, id)
 	}
 	for {
 		list, wake := a.Poll.Pending(id)
-		if hasUnknown(list, known) {
+		if hasUnknown(list, known) || ctx.Err() != nil {
 			return list
 		}
 		select {
 		case <-ctx.Done():
-			return list
 		case <-wake:
 		}
 	}
