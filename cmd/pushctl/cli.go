@@ -32,6 +32,11 @@ Users:
   user set-password NAME               replace the password (one line on stdin)
   user set-policy NAME POLICY          assign a policy ("" clears it)
 
+  NAME is checked before the call: no control or invisible characters, no
+  letters of two of the Latin, Cyrillic and Greek scripts, no '/', '?', '#',
+  '%', not "." or "..", at most 253 bytes. "user delete" and "token list"
+  also take a name stored before these rules.
+
 Tokens:
   token program NAME --type oath|softtoken|gridsure
         [--algorithm totp|hotp] [--pip 0,6,12,18] [--serial S] [--qr-png FILE]

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 )
 
 // timeLayout shows times in the operator's zone, with the zone.
@@ -43,9 +44,34 @@ func (c *cli) table(headers ...string) *table {
 
 func (t *table) row(cells ...string) {
 	for i, cell := range cells {
-		cells[i] = orDash(strings.NewReplacer("\t", " ", "\n", " ").Replace(cell))
+		cells[i] = orDash(visible(strings.NewReplacer("\t", " ", "\n", " ").Replace(cell)))
 	}
 	fmt.Fprintln(t.w, strings.Join(cells, "\t"))
+}
+
+// visible escapes control and invisible formatting characters (e.g. a
+// right-to-left override in a user name from a RADIUS request) as \uXXXX,
+// so a cell cannot reorder or hide what the terminal shows.
+func visible(s string) string {
+	if !strings.ContainsFunc(s, invisible) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !invisible(r):
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			fmt.Fprintf(&b, `\U%08X`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		}
+	}
+	return b.String()
+}
+
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 func (t *table) flush() error { return t.w.Flush() }

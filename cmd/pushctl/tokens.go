@@ -30,6 +30,9 @@ func (c *cli) tokenProgram(args []string) error {
 	if req.Type == "" {
 		return usagef(usage, "token program: --type is required (oath, softtoken or gridsure)")
 	}
+	if err := checkUserName(usage, pos[0]); err != nil {
+		return err
+	}
 	if *qrPNG != "" && strings.EqualFold(req.Type, adminapi.TypeGridSure) {
 		return usagef(usage, "token program: a gridsure token has no QR code (drop --qr-png)")
 	}
@@ -58,6 +61,9 @@ func (c *cli) tokenLinkOneLogin(args []string) error {
 	}
 	if req.OneLoginUser == "" {
 		return usagef(usage, "token link-onelogin: --onelogin-user is required")
+	}
+	if err := checkUserName(usage, pos[0]); err != nil {
+		return err
 	}
 	api, err := c.client()
 	if err != nil {
@@ -166,6 +172,8 @@ func writeQRPNG(path, text string) error {
 	return nil
 }
 
+// tokenList sends the name as given, even one checkUserName refuses, so the
+// tokens of a user stored before the rules can be listed (and deleted).
 func (c *cli) tokenList(args []string) error {
 	pos, api, err := c.connect(args, "token list NAME", 1)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/pushauth/pushauth/auth"
 )
 
 func (c *cli) userAdd(args []string) error {
@@ -14,6 +16,9 @@ func (c *cli) userAdd(args []string) error {
 	fromStdin := fs.Bool("password-stdin", false, "")
 	pos, err := c.parse(fs, args, usage, 1)
 	if err != nil {
+		return err
+	}
+	if err := checkUserName(usage, pos[0]); err != nil {
 		return err
 	}
 	password := ""
@@ -59,6 +64,8 @@ func (c *cli) userList(args []string) error {
 	return t.flush()
 }
 
+// userDelete sends the name as given, even one checkUserName refuses: the
+// server deletes a user stored under exactly that name before the rules.
 func (c *cli) userDelete(args []string) error {
 	pos, api, err := c.connect(args, "user delete NAME", 1)
 	if err != nil {
@@ -71,8 +78,12 @@ func (c *cli) userDelete(args []string) error {
 }
 
 func (c *cli) userSetPassword(args []string) error {
-	pos, api, err := c.connect(args, "user set-password NAME   (password: one line on stdin)", 1)
+	const usage = "user set-password NAME   (password: one line on stdin)"
+	pos, api, err := c.connect(args, usage, 1)
 	if err != nil {
+		return err
+	}
+	if err := checkUserName(usage, pos[0]); err != nil {
 		return err
 	}
 	password, err := readPassword(c.stdin)
@@ -86,8 +97,12 @@ func (c *cli) userSetPassword(args []string) error {
 }
 
 func (c *cli) userSetPolicy(args []string) error {
-	pos, api, err := c.connect(args, `user set-policy NAME POLICY   ("" clears it)`, 2)
+	const usage = `user set-policy NAME POLICY   ("" clears it)`
+	pos, api, err := c.connect(args, usage, 2)
 	if err != nil {
+		return err
+	}
+	if err := checkUserName(usage, pos[0]); err != nil {
 		return err
 	}
 	u, err := api.SetUserPolicy(c.ctx(), pos[0], pos[1])
@@ -101,6 +116,16 @@ func (c *cli) userSetPolicy(args []string) error {
 		return c.printf("user %s now uses the client's or the default policy\n", u.Name)
 	}
 	return c.printf("user %s now uses policy %s\n", u.Name, u.Policy)
+}
+
+// checkUserName refuses, as a usage error and before any API call, a user
+// name the server would refuse (auth.NormalizeUserName): look-alike
+// letters of another script, invisible characters, '/', and so on.
+func checkUserName(usage, name string) error {
+	if _, err := auth.NormalizeUserName(name); err != nil {
+		return usagef(usage, "%v", err)
+	}
+	return nil
 }
 
 // readPassword reads one line (without its line ending) from r.
