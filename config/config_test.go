@@ -392,6 +392,37 @@ NOTIFICATIONTIMEOUT: 99
 	checkOneWarning(t, warns, "NOTIFICATIONTIMEOUT", "99")
 }
 
+// S6.5: each client that turns require_message_authenticator off gets a
+// warning naming it and BlastRADIUS; the default and an explicit true do
+// not.
+func TestS6_5RequireMessageAuthenticatorOffWarns(t *testing.T) {
+	body := `radius:
+  clients:
+    - {name: vpn, address: 10.0.0.1, secret: a}
+    - {name: legacy-ap, address: 10.0.0.2, secret: b, require_message_authenticator: false}
+    - {name: wifi, address: 10.0.0.3, secret: c, require_message_authenticator: true}
+    - {name: old-vpn, address: 10.0.0.4, secret: d, require_message_authenticator: false}
+`
+	_, warns := mustLoad(t, body)
+	if len(warns) != 2 {
+		t.Fatalf("got %d warnings %v, want 2", len(warns), warns)
+	}
+	for i, want := range []struct{ key, client string }{
+		{"radius.clients[1].require_message_authenticator", `"legacy-ap"`},
+		{"radius.clients[3].require_message_authenticator", `"old-vpn"`},
+	} {
+		w := warns[i]
+		text := w.String()
+		if w.Key != want.key || w.Value != "false" || !strings.Contains(w.Msg, want.client) ||
+			!strings.Contains(w.Msg, "BlastRADIUS") || !strings.Contains(w.Msg, "CVE-2024-3596") {
+			t.Errorf("warning %d = %+v, want key %s naming client %s and BlastRADIUS (CVE-2024-3596)", i, w, want.key, want.client)
+		}
+		if !strings.HasPrefix(text, want.key+": ") || strings.Contains(text, "invalid value") {
+			t.Errorf("warning %d reads %q: want the key first and no claim of an invalid value", i, text)
+		}
+	}
+}
+
 // The embedded example is valid and holds the demo defaults.
 func TestExampleIsValid(t *testing.T) {
 	for _, load := range []func() (*Config, []Warning, error){
@@ -480,9 +511,7 @@ log: {level: warn, format: json}
 passwords: {argon2_memory_kib: 65536, argon2_time: 3, argon2_threads: 4, max_concurrent: 16}
 `
 	cfg, warns := mustLoad(t, body)
-	if len(warns) != 0 {
-		t.Errorf("warnings %v", warns)
-	}
+	checkOneWarning(t, warns, "radius.clients[0].require_message_authenticator", "false") // S6.5, client web
 	if cfg.NotificationTimeout != 12*time.Second || !cfg.PushOff || !cfg.Offline || cfg.DataDir != "/srv/pushauth" ||
 		len(cfg.ServerKey) != 32 || cfg.ServerKey[31] != 31 {
 		t.Errorf("top level = %+v", cfg)

@@ -37,6 +37,11 @@ func (d *decoder) warn(key string, value any, msg string) {
 	d.warns = append(d.warns, Warning{Key: name, Value: display(value), Msg: msg})
 }
 
+// warnUnsafe records a valid value that is used but weakens security.
+func (d *decoder) warnUnsafe(key string, value any, msg string) {
+	d.warns = append(d.warns, Warning{Key: key, Value: display(value), Msg: msg, Unsafe: true})
+}
+
 // fromEnv reports whether key's value came from the environment.
 func (d *decoder) fromEnv(key string) bool {
 	_, ok := d.env[key]

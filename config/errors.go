@@ -42,18 +42,27 @@ func (e *ValidationError) Error() string {
 
 // Warning is a configuration problem that does not stop start-up: an
 // invalid NOTIFICATIONTIMEOUT or PushOff value, replaced by its default
-// (SPEC S1.1, S1.2).
+// (SPEC S1.1, S1.2), or a valid but unsafe setting such as a client with
+// require_message_authenticator turned off (SPEC S6.5).
 type Warning struct {
 	// Key names where the value came from: the YAML key, or the
 	// environment variable (e.g. PUSHAUTH_NOTIFICATIONTIMEOUT).
 	Key string
-	// Value is the bad value as written: strings quoted, null as "null".
+	// Value is the value as written: strings quoted, null as "null".
 	Value string
-	// Msg says what was expected and which value is used instead.
+	// Msg says what was expected and which value is used instead, or,
+	// for an unsafe setting, what it exposes.
 	Msg string
+	// Unsafe marks a valid value that is used as written but weakens
+	// security; the other warnings are about invalid values.
+	Unsafe bool
 }
 
-// String formats the warning as "KEY: invalid value VALUE: message".
+// String formats the warning as "KEY: invalid value VALUE: message", or
+// "KEY: VALUE: message" for an unsafe setting.
 func (w Warning) String() string {
+	if w.Unsafe {
+		return fmt.Sprintf("%s: %s: %s", w.Key, w.Value, w.Msg)
+	}
 	return fmt.Sprintf("%s: invalid value %s: %s", w.Key, w.Value, w.Msg)
 }

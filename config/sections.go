@@ -135,7 +135,7 @@ func (d *decoder) client(v any, path string) Client {
 	}
 	name := d.required(m, path, "name")
 	address, prefix := d.address(m, path)
-	return Client{
+	c := Client{
 		Name:                        name,
 		Address:                     address,
 		Secret:                      d.required(m, path, "secret"),
@@ -144,6 +144,12 @@ func (d *decoder) client(v any, path string) Client {
 		Policy:                      d.str(m, path, "policy", ""),
 		prefix:                      prefix,
 	}
+	if !c.RequireMessageAuthenticator {
+		d.warnUnsafe(path+".require_message_authenticator", false, fmt.Sprintf(
+			"client %q may send requests without Message-Authenticator: it is exposed to BlastRADIUS "+
+				"(CVE-2024-3596) forgery of replies; set it to true once the client sends the attribute", name))
+	}
+	return c
 }
 
 // address reads a client's required IP or CIDR and parses it.

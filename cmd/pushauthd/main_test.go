@@ -126,3 +126,76 @@ func TestCheckConfigProviders(t *testing.T) {
 		t.Fatalf("missing key file not reported:\n%s", out)
 	}
 }
+
+// legacyClientConfig has one client that turns require_message_authenticator off.
+const legacyClientConfig = `
+data_dir: %s
+radius:
+  listen: 127.0.0.1:0
+  clients:
+    - {name: legacy-ap, address: 127.0.0.1, secret: s3cret, kind: generic, require_message_authenticator: false}
+admin_api: {listen: "127.0.0.1:0", token: t}
+device_api: {listen: "127.0.0.1:0"}
+log: {format: json, level: info}
+`
+
+// checkBlastRADIUSWarning asserts the log warns about client legacy-ap.
+func checkBlastRADIUSWarning(t *testing.T, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"level":"warn"`) &&
+			strings.Contains(line, `"key":"radius.clients[0].require_message_authenticator"`) &&
+			strings.Contains(line, "legacy-ap") && strings.Contains(line, "BlastRADIUS") && strings.Contains(line, "CVE-2024-3596") {
+			return
+		}
+	}
+	t.Fatalf("no BlastRADIUS warning for client legacy-ap in:\n%s", out)
+}
+
+// S6.5: --check-config warns about a client without
+// require_message_authenticator and still accepts the config.
+func TestCheckConfigWarnsMessageAuthenticatorOff(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath, logPath := filepath.Join(dir, "pushauth.yaml"), filepath.Join(dir, "log.json")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(legacyClientConfig, filepath.Join(dir, "data"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, logFile); code != 0 {
+		b, _ := os.ReadFile(logPath)
+		t.Fatalf("exit code %d, want 0:\n%s", code, b)
+	}
+	out, _ := os.ReadFile(logPath)
+	checkBlastRADIUSWarning(t, string(out))
+	if !strings.Contains(string(out), `"warnings":1`) {
+		t.Errorf("config ok line does not count the warning:\n%s", out)
+	}
+}
+
+// S6.5: the server warns at start about a client without
+// require_message_authenticator.
+func TestStartWarnsMessageAuthenticatorOff(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath, logPath := filepath.Join(dir, "pushauth.yaml"), filepath.Join(dir, "log.json")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(legacyClientConfig, filepath.Join(dir, "data"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"--config", cfgPath}, logFile) }()
+	out := waitLog(t, logPath, "pushauth serving")
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	checkBlastRADIUSWarning(t, out)
+}
