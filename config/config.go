@@ -43,6 +43,7 @@ type Config struct {
 	Log       Log
 	Passwords Passwords
 	Providers Providers
+	Metrics   Metrics
 }
 
 // Radius is the RADIUS front end.

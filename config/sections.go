@@ -30,7 +30,7 @@ const (
 // config decodes the whole raw map.
 func (d *decoder) config(raw map[string]any) *Config {
 	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir",
-		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers"})
+		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics"})
 	return &Config{
 		NotificationTimeout: d.notificationTimeout(raw),
 		PushOff:             d.pushOff(raw),
@@ -43,6 +43,7 @@ func (d *decoder) config(raw map[string]any) *Config {
 		Log:                 d.log(raw["log"]),
 		Passwords:           d.passwords(raw["passwords"]),
 		Providers:           d.providers(raw["providers"]),
+		Metrics:             d.metrics(raw["metrics"]),
 	}
 }
 
