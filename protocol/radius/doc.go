@@ -17,6 +17,13 @@
 // Message-Authenticator and the Proxy-States, so the NAS always gets an
 // answer.
 //
+// Every dropped packet is counted by reason in the metrics and logged at
+// debug level; at info level, at most one line per client (or source
+// address, for senders that are no client) and reason is written per
+// Options.DropLogInterval, with the number of drops since the previous
+// line, so operators can see why a NAS gets no answer. These lines carry
+// no packet contents.
+//
 // The package holds no policy: it knows nothing of users, tokens or pushes.
 //
 // It uses layeh.com/radius for the packet codec but not its PacketServer,

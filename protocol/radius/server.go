@@ -47,8 +47,12 @@ type Options struct {
 	// the kernel caps it at net.core.rmem_max). Bursts of Access-Requests
 	// beyond it are lost before the server sees them.
 	ReadBuffer int
-	Logger     zerolog.Logger
-	Metrics    *Metrics // optional
+	// DropLogInterval is how often at most one info line is logged per
+	// client (or unknown sender address) and drop reason, with the count
+	// of requests dropped since the previous line (default 10s).
+	DropLogInterval time.Duration
+	Logger          zerolog.Logger
+	Metrics         *Metrics // optional
 }
 
 // Server is a RADIUS authentication server on one UDP socket.
@@ -60,6 +64,7 @@ type Server struct {
 	opts     Options
 	log      zerolog.Logger
 	metrics  *Metrics
+	drops    *dropLimiter
 	inFlight atomic.Int64
 }
 
@@ -80,6 +85,9 @@ func NewServer(conn *net.UDPConn, h Handler, opts Options) *Server {
 	if opts.ReadBuffer <= 0 {
 		opts.ReadBuffer = 8 << 20
 	}
+	if opts.DropLogInterval <= 0 {
+		opts.DropLogInterval = 10 * time.Second
+	}
 	return &Server{
 		conn:    conn,
 		clients: newClientTable(opts.Clients),
@@ -88,6 +96,7 @@ func NewServer(conn *net.UDPConn, h Handler, opts Options) *Server {
 		opts:    opts,
 		log:     opts.Logger,
 		metrics: opts.Metrics,
+		drops:   newDropLimiter(opts.DropLogInterval, maxDropLogKeys),
 	}
 }
 
@@ -113,6 +122,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	err := <-errs
 	s.conn.Close()
 	wg.Wait()
+	s.writeDropReports(s.drops.drain())
 	if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
@@ -128,6 +138,7 @@ func (s *Server) sweepLoop(ctx context.Context) {
 			return
 		case now := <-t.C:
 			s.sweep(now)
+			s.logDrops(now)
 		}
 	}
 }
@@ -156,12 +167,12 @@ func (s *Server) readLoop() error {
 func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
 	client := s.clients.lookup(src.Addr())
 	if client == nil {
-		s.drop(src, "unknown-client")
+		s.drop(nil, src, "unknown-client", now)
 		return
 	}
 	raw, ok := packetBytes(raw)
 	if !ok {
-		s.drop(src, "malformed")
+		s.drop(client, src, "malformed", now)
 		return
 	}
 	key := cacheKey{src: src, id: raw[1]}
@@ -178,7 +189,7 @@ func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
 	}
 	if reason != "" {
 		s.cache.forget(key, req)
-		s.drop(src, reason)
+		s.drop(client, src, reason, now)
 		return
 	}
 	req.Packet = pkt
@@ -251,7 +262,16 @@ func (s *Server) resend(reply []byte, src netip.AddrPort) {
 	}
 }
 
-func (s *Server) drop(src netip.AddrPort, reason string) {
+// drop counts a dropped packet from client (nil if unknown) for the
+// metrics and the rate-limited info log, and logs it at debug level.
+func (s *Server) drop(client *Client, src netip.AddrPort, reason string, now time.Time) {
 	s.metrics.dropped(reason)
 	s.log.Debug().Stringer("src", src).Str("reason", reason).Msg("dropped packet")
+	k := dropKey{reason: reason}
+	if client != nil {
+		k.client = client.Name
+	} else {
+		k.src = src.Addr().Unmap()
+	}
+	s.drops.note(k, now)
 }
