@@ -16,8 +16,9 @@ import (
 // 253 bytes of User-Name (RFC 2865 section 5.1).
 const MaxUserNameLen = 253
 
-// Reasons NormalizeUserName refuses a name; test with errors.Is. The
-// *UserNameError that wraps each one names the offending character.
+// Reasons NormalizeUserName refuses a name; test with errors.Is. They come
+// wrapped in a *UserNameError, which names the offending characters when it
+// can.
 var (
 	ErrUserNameEmpty     = errors.New("is empty")
 	ErrUserNameTooLong   = fmt.Errorf("is longer than %d bytes", MaxUserNameLen)
@@ -73,7 +74,10 @@ func (e *UserNameError) Unwrap() error { return e.Reason }
 // the Latin, Cyrillic and Greek scripts, such as a Cyrillic 'а' among
 // Latin letters. Digits and '@', '.', '-', '_', '\' are valid.
 //
-// NormalizeUserName is a pure function, safe for concurrent use.
+// The result is its own normal form: normalizing it again returns it
+// unchanged. Note that RADIUS machine names such as "host/pc.example.com"
+// are refused ('/'). NormalizeUserName is a pure function, safe for
+// concurrent use.
 func NormalizeUserName(name string) (string, error) {
 	if err := checkUserNameBytes(name); err != nil {
 		return "", err
