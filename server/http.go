@@ -1,16 +1,28 @@
 package server
 
 import (
+	"bytes"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
 
+	"github.com/pushauth/pushauth/internal/httpserve"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/protocol/radius"
+)
+
+// longestRequest is the longest a request to pushauth's HTTP APIs may take
+// by design: a device's long poll (SPEC S5.3). Responses may take this
+// plus writeMargin before the write timeout cuts them off (SPEC S6.4).
+const (
+	longestRequest = deviceapi.DefaultMaxLongPoll
+	writeMargin    = 20 * time.Second
 )
 
 func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
@@ -23,30 +35,112 @@ func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
 	})
 }
 
+// httpServers are the admin API, the device API and, when metrics.listen
+// is set, the metrics listener, each with httpserve's limits (SPEC S6.4).
 func (s *Server) httpServers(ls Listeners) []httpServer {
-	admin := http.NewServeMux()
-	admin.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	admin.Handle("/", adminapi.New(adminapi.Deps{
+	device := deviceapi.New(deviceapi.Deps{
+		Store:       s.store,
+		Answers:     s.sys,
+		Poll:        s.poll,
+		Signer:      s.signer,
+		Log:         s.log,
+		MaxLongPoll: longestRequest,
+	})
+	deviceSrv := s.hardened("deviceapi", device, ls.Device)
+	deviceSrv.certFile, deviceSrv.keyFile = s.cfg.DeviceAPI.CertFile, s.cfg.DeviceAPI.KeyFile
+	servers := []httpServer{s.hardened("adminapi", s.adminHandler(ls), ls.Admin), deviceSrv}
+	if addr := s.cfg.Metrics.Listen; addr != "" {
+		servers = append(servers, s.hardened("metrics", s.metricsHandler(), s.listenMetrics(addr)))
+	}
+	return servers
+}
+
+// hardened serves h on ln with httpserve's timeouts, header limit and
+// connection cap; net/http's messages go to the log as JSON.
+func (s *Server) hardened(component string, h http.Handler, ln net.Listener) httpServer {
+	log := s.log.With().Str("component", component).Logger()
+	srv, lim := httpserve.New(h, ln, httpserve.Options{WriteTimeout: longestRequest + writeMargin}, log)
+	return httpServer{srv: srv, ln: lim}
+}
+
+// adminHandler is the admin API, with /metrics behind the admin token
+// unless metrics have their own listener.
+func (s *Server) adminHandler(ls Listeners) http.Handler {
+	deps := adminapi.Deps{
 		Store:        s.store,
 		Passwords:    s.passwords,
 		Logins:       s.sys,
 		Token:        s.adminTok,
 		DeviceAPIURL: s.deviceURL(ls.Device),
 		Log:          s.log.With().Str("component", "adminapi").Logger(),
-	}))
-	device := deviceapi.New(deviceapi.Deps{
-		Store:   s.store,
-		Answers: s.sys,
-		Poll:    s.poll,
-		Signer:  s.signer,
-		Log:     s.log,
-	})
-	deviceSrv := &http.Server{Handler: device, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	return []httpServer{
-		{srv: &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}, ln: ls.Admin},
-		{srv: deviceSrv, ln: ls.Device, certFile: s.cfg.DeviceAPI.CertFile, keyFile: s.cfg.DeviceAPI.KeyFile},
 	}
+	api := adminapi.New(deps)
+	if s.cfg.Metrics.Listen != "" {
+		return api
+	}
+	gate := deps
+	gate.Log = zerolog.Nop()
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", requireAdminToken(adminapi.New(gate), s.metricsHandler(), deps.Log))
+	mux.Handle("/", api)
+	return mux
 }
+
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+}
+
+// listenMetrics binds metrics.listen. A failure is returned by the
+// listener's Accept, so that Serve fails naming the key.
+func (s *Server) listenMetrics(addr string) net.Listener {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return failedListener{err: fmt.Errorf("metrics.listen: %w", err)}
+	}
+	s.log.Info().Str("metrics", ln.Addr().String()).Msg("metrics served without authentication")
+	return ln
+}
+
+// failedListener is a listener that could not be bound.
+type failedListener struct{ err error }
+
+func (l failedListener) Accept() (net.Conn, error) { return nil, l.err }
+func (l failedListener) Close() error              { return nil }
+func (l failedListener) Addr() net.Addr            { return &net.TCPAddr{} }
+
+// requireAdminToken serves next only to requests the admin API accepts the
+// bearer token of. It does not check the token itself: gate is an admin
+// API (logging nothing) that answers a request it lets through with 404,
+// since it has no such path, and a missing or wrong token with its own
+// 401 (or 503 without a configured token), which is passed on as is.
+func requireAdminToken(gate, next http.Handler, log zerolog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		probe := &recorder{header: http.Header{}, status: http.StatusOK}
+		gate.ServeHTTP(probe, r.Clone(r.Context()))
+		if probe.status == http.StatusNotFound {
+			next.ServeHTTP(w, r)
+			return
+		}
+		log.Info().Str("path", r.URL.Path).Int("status", probe.status).Str("remote", r.RemoteAddr).
+			Msg("metrics request refused")
+		for k, v := range probe.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(probe.status)
+		_, _ = w.Write(probe.body.Bytes()) // the client is gone if this fails
+	})
+}
+
+// recorder keeps the answer of the admin API to a metrics request.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
 
 // deviceURL is the device API's public base URL for activation links: the
 // configured one, or the bound address when the config asked for port 0.

@@ -203,11 +203,19 @@ func (h *Harness) WaitAudit(user string, n int) []adminapi.AuditRecord {
 // Metric reads one sample from /metrics, 0 when absent.
 func (h *Harness) Metric(name, labels string) float64 {
 	h.t.Helper()
-	resp, err := http.Get(h.AdminURL + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, h.AdminURL+"/metrics", nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("GET /metrics: %s", resp.Status)
+	}
 	body, _ := io.ReadAll(resp.Body)
 	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+"{"+labels+"}") + ` (\S+)$`)
 	m := re.FindSubmatch(body)

@@ -355,8 +355,9 @@ type metrics map[string]float64
 func (s *serverProc) Metrics(ctx context.Context) (metrics, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.AdminURL+"/metrics", nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("GET /metrics: %w", err)
 	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err

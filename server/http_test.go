@@ -1,0 +1,192 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/internal/httpserve"
+	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/protocol/deviceapi"
+)
+
+const (
+	testToken = "metrics-test-token"
+	// knownMetric is always exported (a gauge without labels).
+	knownMetric = "pushauth_logins_in_flight "
+)
+
+// testConfig is a server on loopback ports chosen by the kernel; extra is
+// appended to the YAML.
+func testConfig(t *testing.T, extra string) *config.Config {
+	t.Helper()
+	yaml := "data_dir: " + t.TempDir() + `
+radius: {listen: "127.0.0.1:0"}
+admin_api: {listen: "127.0.0.1:0", token: ` + testToken + `}
+device_api: {listen: "127.0.0.1:0"}
+passwords: {argon2_memory_kib: 1024, argon2_time: 1}
+` + extra
+	cfg, _, err := config.LoadBytes("test.yaml", []byte(yaml), nil)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg
+}
+
+// serve starts a server for cfg until the test ends and returns the
+// admin API's base URL.
+func serve(t *testing.T, cfg *config.Config) string {
+	t.Helper()
+	s, err := New(cfg, zerolog.New(&logbuf.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := s.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ls) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return "http://" + ls.Admin.Addr().String()
+}
+
+// get fetches url with an optional bearer token.
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// S6.2: /metrics on the admin listener needs the admin token, and refuses
+// without it exactly as the admin API does.
+func TestMetricsNeedAdminToken(t *testing.T) {
+	admin := serve(t, testConfig(t, ""))
+	for _, tok := range []string{"", "wrong-token"} {
+		status, body := get(t, admin+"/metrics", tok)
+		var e struct{ Code string }
+		if status != http.StatusUnauthorized || json.Unmarshal([]byte(body), &e) != nil || e.Code != "unauthorized" {
+			t.Errorf("token %q: %d %s, want 401 with code unauthorized", tok, status, body)
+		}
+		if strings.Contains(body, knownMetric) {
+			t.Errorf("token %q: metrics served", tok)
+		}
+	}
+	if status, body := get(t, admin+"/metrics", testToken); status != http.StatusOK || !strings.Contains(body, knownMetric) {
+		t.Fatalf("with the token: %d, want 200 with %q in:\n%.300s", status, knownMetric, body)
+	}
+	if status, _ := get(t, admin+"/v1/users", testToken); status != http.StatusOK {
+		t.Fatalf("admin API behind the metrics route: %d", status)
+	}
+}
+
+// S6.2: with metrics.listen, /metrics is served there without a token, and
+// no longer on the admin listener.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	addr := freeAddr(t)
+	admin := serve(t, testConfig(t, "metrics: {listen: \""+addr+"\"}\n"))
+	if status, body := get(t, "http://"+addr+"/metrics", ""); status != http.StatusOK || !strings.Contains(body, knownMetric) {
+		t.Fatalf("metrics listener: %d, want 200 with %q", status, knownMetric)
+	}
+	if status, body := get(t, admin+"/metrics", testToken); status != http.StatusNotFound || strings.Contains(body, knownMetric) {
+		t.Fatalf("admin listener with metrics.listen set: %d, want 404", status)
+	}
+}
+
+// A metrics.listen that cannot be bound stops the server, naming the key.
+func TestMetricsListenBindFailure(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	s, err := New(testConfig(t, "metrics: {listen: \""+taken.Addr().String()+"\"}\n"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := s.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Serve(ctx, ls); err == nil || !strings.Contains(err.Error(), "metrics.listen") {
+		t.Fatalf("Serve = %v, want an error naming metrics.listen", err)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatal("Serve ran until the deadline instead of failing")
+	}
+}
+
+// S6.4: every HTTP server pushauth runs has the hardened limits, and the
+// write timeout outlasts the device API's longest long poll.
+func TestHTTPServersAreHardened(t *testing.T) {
+	cfg := testConfig(t, "metrics: {listen: \"127.0.0.1:0\"}\n")
+	s, err := New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	ls, err := s.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Radius.Close()
+	servers := s.httpServers(ls)
+	if len(servers) != 3 {
+		t.Fatalf("%d HTTP servers, want admin, device and metrics", len(servers))
+	}
+	for i, h := range servers {
+		defer h.ln.Close()
+		srv := h.srv
+		if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 ||
+			srv.ErrorLog == nil || srv.WriteTimeout <= deviceapi.DefaultMaxLongPoll {
+			t.Errorf("server %d not hardened: %+v", i, srv)
+		}
+		if _, ok := h.ln.(*httpserve.Listener); !ok {
+			t.Errorf("server %d listener %T has no connection cap", i, h.ln)
+		}
+	}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
