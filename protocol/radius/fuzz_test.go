@@ -23,6 +23,8 @@ func FuzzAccessRequest(f *testing.F) {
 	f.Add(request(f, testSecret, false))
 	f.Add([]byte{1, 2, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{12, 1, 0, 38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 18})
+	f.Add(append(request(f, testSecret, true), 0, 0, 80, 18))                         // padding after Length
+	f.Add(withPaddingMessageAuthenticator(request(f, testSecret, false), testSecret)) // MA only in padding
 	sink := netip.MustParseAddrPort("127.0.0.1:9")
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		srv.handlePacket(raw, sink, time.Now())
