@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -20,9 +21,34 @@ type Settings struct {
 	Offline             bool
 }
 
+// Store is the part of the store that logins use.
+type Store interface {
+	UserByName(ctx context.Context, name string) (*store.User, error)
+	PolicyByName(ctx context.Context, name string) (*store.Policy, error)
+	TokensByUser(ctx context.Context, userID int64) ([]store.Token, error)
+	ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error
+	RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error
+	ResetLoginFailures(ctx context.Context, userID int64) error
+	UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error
+	AppendAudit(ctx context.Context, r *store.AuditRecord) error
+}
+
+// Clock tells the time and runs timers; tests pass a fake one.
+type Clock interface {
+	Now() time.Time
+	// AfterFunc calls f once d has passed; the returned function stops it.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) AfterFunc(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+
 // Deps is what the actors need from the rest of the server.
 type Deps struct {
-	Store     store.Store
+	Store     Store
 	Passwords *auth.Passwords
 	Signer    *push.Signer
 	// Providers by name: "poll", "apns", "fcm", "onelogin".
@@ -33,13 +59,21 @@ type Deps struct {
 	Settings func() Settings
 	Log      zerolog.Logger
 	Metrics  *Metrics // optional
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
+	// Clock is the time source (the real clock when nil).
+	Clock Clock
+	// RecentAnswers is how long a finished login's answered pushes are
+	// remembered, so that a repeated answer gets 409 (default 2 minutes;
+	// keep it at least the RADIUS reply-cache window).
+	RecentAnswers time.Duration
 }
 
-func (d *Deps) now() time.Time {
-	if d.Now == nil {
-		return time.Now()
+func (d *Deps) setDefaults() {
+	if d.Clock == nil {
+		d.Clock = realClock{}
 	}
-	return d.Now()
+	if d.RecentAnswers <= 0 {
+		d.RecentAnswers = 2 * time.Minute
+	}
 }
+
+func (d *Deps) now() time.Time { return d.Clock.Now() }

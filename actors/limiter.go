@@ -10,12 +10,13 @@ import (
 // nanoseconds of memory work shared by all logins of a user.
 type pushLimiter struct {
 	mu    sync.Mutex
-	sent  map[string][]time.Time
-	calls int
+	sent      map[string][]time.Time
+	suspensions map[string]time.Time // user → end of a "this wasn't me" suspension
+	calls     int
 }
 
 func newPushLimiter() *pushLimiter {
-	return &pushLimiter{sent: make(map[string][]time.Time)}
+	return &pushLimiter{sent: make(map[string][]time.Time), suspensions: make(map[string]time.Time)}
 }
 
 // allow records a push for user if fewer than perMinute were sent in the
@@ -52,4 +53,25 @@ func keepSince(ts []time.Time, since time.Time) []time.Time {
 		i++
 	}
 	return ts[i:]
+}
+
+// suspend stops pushes to user until the given time (SPEC S5.4).
+func (l *pushLimiter) suspend(user string, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until.After(l.suspensions[user]) {
+		l.suspensions[user] = until
+	}
+}
+
+// suspended tells whether pushes to user are suspended now.
+func (l *pushLimiter) suspended(user string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	until, ok := l.suspensions[user]
+	if ok && !now.Before(until) {
+		delete(l.suspensions, user)
+		return false
+	}
+	return ok
 }

@@ -2,8 +2,6 @@ package actors
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"time"
 
@@ -36,11 +34,12 @@ const (
 )
 
 // login is one in-flight login. Only its own Receive touches its fields;
-// goroutines it starts get copies and report back by message.
+// goroutines it starts get copies and report back by message. The owner
+// spawns it and sends begin first.
 type login struct {
 	id       string
-	deps     *Deps
 	sys      *System
+	deps     *Deps
 	set      Settings
 	behavior actor.Behavior
 	state    string
@@ -48,8 +47,8 @@ type login struct {
 
 	first    *Attempt
 	held     []*Attempt // requests waiting for this login's next decision
-	pwDigest [32]byte   // salted digest of the first password, to recognise a join
-	pwSalt   [16]byte
+	joinKey  []byte     // keyed digest of client, station and password (join)
+	holdSlot bool       // this login holds its user's push slot at the owner
 
 	user     *store.User
 	policy   store.Policy
@@ -61,12 +60,13 @@ type login struct {
 	wrong     int  // wrong passcodes so far
 	cancelled bool // a deny arrived while a passcode was being checked
 	timerGen  int
-	timer     *time.Timer
+	stopTimer func() bool
 
 	grid      *auth.Grid // the GridSure grid of the current challenge, if any
 	tokenUsed string     // audit: the token that decided
 	noPushWhy string     // audit: why no push was sent, if none
 	timedOut  bool       // audit: a push timed out before the outcome
+	reported  bool       // audit: a deny said "this wasn't me"
 }
 
 // pushState tracks the pushes this login sent.
@@ -94,21 +94,15 @@ func (p *pushState) lookup(nonce string) *issuedNonce {
 	return nil
 }
 
-func newLogin(sys *System, first *Attempt) *login {
-	l := &login{
-		id:      newID(),
-		deps:    sys.deps,
-		sys:     sys,
-		set:     sys.deps.Settings(),
-		first:   first,
-		held:    []*Attempt{first},
-		started: sys.deps.now(),
+// answeredNonces lists the nonces that were answered.
+func (p *pushState) answeredNonces() []string {
+	var out []string
+	for _, n := range p.issued {
+		if n.answered {
+			out = append(out, n.nonce)
+		}
 	}
-	_, _ = rand.Read(l.pwSalt[:])
-	l.pwDigest = l.digest(first.Password)
-	l.behavior = actor.NewBehavior()
-	l.behavior.Become(l.verifying)
-	return l
+	return out
 }
 
 func newID() string {
@@ -117,52 +111,61 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (l *login) digest(password string) [32]byte {
-	h := sha256.New()
-	h.Write(l.pwSalt[:])
-	h.Write([]byte(password))
-	var d [32]byte
-	h.Sum(d[:0])
-	return d
-}
-
 // Receive handles messages common to every state, then the state's own.
 func (l *login) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
-	case *actor.Started:
-		l.register(ctx)
-		l.startVerify(ctx)
+	case *begin:
+		l.onBegin(ctx, msg)
 		return
 	case *actor.Stopped:
-		l.abandon(ctx)
+		l.onStopped(ctx)
 		return
 	case *timerFired:
 		if msg.gen != l.timerGen {
 			return // a timer that was replaced
 		}
-	case *joinOrWithdraw:
-		if l.state != stateWaiting {
-			ctx.Send(l.sys.supervisor, &restart{attempt: msg.attempt})
+	case *Join:
+		if !l.holdSlot || l.state == stateDone {
+			ctx.Send(ctx.Parent(), &Restart{FromLoginId: l.id, Attempt: msg.Attempt})
 			return
 		}
+		l.held = append(l.held, msg.Attempt)
+		return
+	case *Supersede:
+		if msg.LoginId == l.id && l.holdSlot && l.state != stateDone {
+			l.holdSlot = false // the owner gave the slot away already
+			l.finish(ctx, Reject, msgSuperseded, "superseded")
+		}
+		return
+	case *Abandon:
+		if l.state != stateDone {
+			l.finish(ctx, Drop, "", "shutdown")
+		}
+		return
 	}
-	l.behavior.Receive(ctx)
+	if l.behavior != nil {
+		l.behavior.Receive(ctx)
+	}
 }
 
-// register tells the router about this login before the login can reply
-// to anything: the NAS's answer to a challenge is caused by that reply, so
-// it always reaches the router after the registration.
-func (l *login) register(ctx actor.Context) {
-	ctx.Send(l.sys.router, &register{pid: ctx.Self(), info: LoginInfo{
-		ID: l.id, User: l.first.User, Client: l.first.Client.Name, State: stateVerifying, Started: l.started,
-	}})
+func (l *login) onBegin(ctx actor.Context, b *begin) {
+	l.id, l.sys, l.first, l.joinKey = b.id, b.sys, b.first, b.joinKey
+	l.deps = l.sys.deps
+	l.set = l.deps.Settings()
+	l.held = []*Attempt{b.first}
+	l.holdSlot = true
+	l.started = l.deps.now()
+	l.behavior = actor.NewBehavior()
+	l.startVerify(ctx)
 }
 
-// become switches state and tells the router (for operators).
+// become switches state and tells the owner (for operators).
 func (l *login) become(ctx actor.Context, state string, fn actor.ReceiveFunc) {
 	l.state = state
 	l.behavior.Become(fn)
-	ctx.Send(l.sys.router, &stateChanged{id: l.id, state: state})
+	if state != stateDone {
+		ctx.Send(ctx.Parent(), &stateChanged{id: l.id, state: state})
+	}
 }
 
 // verifying waits for the first checks (password, user, tokens, policy).
@@ -171,9 +174,9 @@ func (l *login) verifying(ctx actor.Context) {
 	case *verified:
 		l.decideFirst(ctx, msg)
 	case *Attempt:
-		msg.Drop()
+		l.reply(ctx, msg, Drop, "", "") // no State was issued yet: a retry will find the outcome
 	case *Answer:
-		ctx.Respond(&AnswerResult{Status: AnswerStale})
+		ctx.Respond(&AnswerResult{Status: AnswerUnknownPush})
 	}
 }
 
@@ -181,7 +184,7 @@ func (l *login) verifying(ctx actor.Context) {
 func (l *login) decideFirst(ctx actor.Context, v *verified) {
 	l.user, l.policy, l.tokens = v.user, v.policy, v.tokens
 	if !v.passcode {
-		l.first.Password = "" // checked: keep only the digest (for joins)
+		l.first.Password = "" // checked: the join key is all a join needs
 	}
 	if !v.ok {
 		l.finish(ctx, Reject, msgAuthFailed, v.reason)
@@ -193,9 +196,13 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 	}
 	l.pushTok, l.provider = choosePushToken(l.tokens)
 	if v.passcode {
-		attempt := l.held[0]
+		l.releaseSlot(ctx)
+		held := l.held
 		l.held = nil
-		l.checkPasscode(ctx, attempt)
+		for _, a := range held[1:] {
+			l.reply(ctx, a, Drop, "", "") // joined copies: their retry finds the outcome
+		}
+		l.checkPasscode(ctx, held[0])
 		return
 	}
 	l.pushOrChallenge(ctx, msgPasscode)
@@ -219,19 +226,22 @@ func (l *login) checking(ctx actor.Context) {
 	case *otpChecked:
 		l.onPasscodeChecked(ctx, msg)
 	case *Attempt:
-		msg.Drop()
+		l.reply(ctx, msg, Drop, "", "")
 	case *Answer:
 		l.onAnswer(ctx, msg)
 	}
 }
 
-// done answers late messages until the supervisor poisons the actor
-// (joinOrWithdraw is answered by Receive: not waiting → restart).
+// done answers late messages until the owner stops the actor.
 func (l *login) done(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *Attempt:
-		msg.Respond(Reply{Code: Reject, Message: msgLoginOver})
+		l.reply(ctx, msg, Reject, msgLoginOver, "")
 	case *Answer:
+		if n := l.push.lookup(msg.Nonce); n != nil && n.answered && msg.DeviceId == l.push.deviceID {
+			ctx.Respond(&AnswerResult{Status: AnswerAlreadyAnswer})
+			return
+		}
 		ctx.Respond(&AnswerResult{Status: AnswerUnknownLogin})
 	}
 }
@@ -246,36 +256,52 @@ func (l *login) challenge(ctx actor.Context, message string) {
 		l.grid = &g
 		message += "\nOr enter your GridSure PIP from this grid:\n" + g.String()
 	}
-	l.respondHeld(Reply{Code: Challenge, Message: message, State: l.id})
+	l.replyHeld(ctx, Challenge, message, l.id)
 	l.armTimer(ctx, l.set.ChallengeTimeout)
 	l.become(ctx, stateChallenged, l.challenged)
 }
 
-func (l *login) respondHeld(r Reply) {
+// reply answers one request.
+func (l *login) reply(ctx actor.SenderContext, a *Attempt, code ReplyCode, message, state string) {
+	l.sys.reply(ctx, a, code, message, state)
+}
+
+func (l *login) replyHeld(ctx actor.Context, code ReplyCode, message, state string) {
 	for _, a := range l.held {
-		a.Respond(r)
+		l.reply(ctx, a, code, message, state)
 	}
 	l.held = nil
 }
 
 // armTimer replaces the login's single timer.
 func (l *login) armTimer(ctx actor.Context, d time.Duration) {
-	l.stopTimer()
-	l.timerGen++
+	l.cancelTimer()
 	gen, self, root := l.timerGen, ctx.Self(), ctx.ActorSystem().Root
-	l.timer = time.AfterFunc(d, func() { root.Send(self, &timerFired{gen: gen}) })
+	l.stopTimer = l.deps.Clock.AfterFunc(d, func() { root.Send(self, &timerFired{gen: gen}) })
 }
 
-func (l *login) stopTimer() {
-	if l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
+func (l *login) cancelTimer() {
+	if l.stopTimer != nil {
+		l.stopTimer()
+		l.stopTimer = nil
 	}
 	l.timerGen++
 }
 
-// samePassword tells whether a joining attempt typed the same password.
-func (l *login) samePassword(password string) bool {
-	d := l.digest(password)
-	return subtle.ConstantTimeCompare(d[:], l.pwDigest[:]) == 1
+// releaseSlot tells the owner this login no longer holds its user's push
+// slot.
+func (l *login) releaseSlot(ctx actor.Context) {
+	if l.holdSlot {
+		l.holdSlot = false
+		ctx.Send(ctx.Parent(), &ReleasePush{User: l.first.User, LoginId: l.id})
+	}
+}
+
+// claimSlot takes the user's push slot before a new push (the newest
+// claim wins at the owner).
+func (l *login) claimSlot(ctx actor.Context) {
+	if !l.holdSlot {
+		l.holdSlot = true
+		ctx.Send(ctx.Parent(), &ClaimPush{User: l.first.User, LoginId: l.id, JoinKey: l.joinKey})
+	}
 }

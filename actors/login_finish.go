@@ -9,36 +9,41 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
-// finish ends the login: the audit record is written first (nothing lost on
-// a crash), then every held request gets the reply, then the router and
-// supervisor forget the login.
+// finish ends the login. In this Receive it tells the owner (which stops
+// routing to it and then stops it) and hands the audit record, the lockout
+// bookkeeping and the replies to work the System owns: the record is
+// written first, then every held request gets the reply, so nothing is
+// lost if the process dies between the two, and Stop waits for both.
+// Code Drop (shutdown) drops the held requests instead of answering.
 func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string) {
-	l.stopTimer()
+	l.cancelTimer()
 	l.stopWaiting(ctx)
+	l.holdSlot = false
 	l.withdrawPush(ctx)
 	l.become(ctx, stateDone, l.done)
+	ctx.Send(ctx.Parent(), &LoginDone{LoginId: l.id, User: l.first.User, DeviceId: l.push.deviceID,
+		AnsweredNonces: l.push.answeredNonces()})
 	rec := l.auditRecord(code, reason)
-	held, reply := l.held, Reply{Code: code, Message: message}
+	held := l.held
 	l.held = nil
-	deps, user, policy := l.deps, l.user, l.policy
-	root, router, id := ctx.ActorSystem().Root, l.sys.router, l.id
-	go func() {
-		c, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	sys, user, policy, root := l.sys, l.user, l.policy, ctx.ActorSystem().Root
+	sys.goWork(func(base context.Context) {
+		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
-		recordOutcome(c, deps, user, policy, code, reason)
-		if err := deps.Store.AppendAudit(c, rec); err != nil {
-			deps.Log.Error().Err(err).Str("login", id).Msg("write audit record")
+		recordOutcome(c, sys.deps, user, policy, code, reason)
+		if err := sys.deps.Store.AppendAudit(c, rec); err != nil {
+			sys.deps.Log.Error().Err(err).Str("login", rec.LoginID).Msg("write audit record")
 		}
 		for _, a := range held {
-			a.Respond(reply)
+			sys.reply(root, a, code, message, "")
 		}
-		root.Send(router, &finished{id: id, user: rec.User})
-	}()
+	})
 	l.logOutcome(rec)
-	deps.Metrics.done(rec.Outcome)
+	l.deps.Metrics.done(rec.Outcome)
 }
 
-// recordOutcome keeps the lockout counters (SPEC S2.2 policy lockout).
+// recordOutcome keeps the lockout counters (SPEC S2.2 policy lockout,
+// S5.4: a deny counts like a failed passcode).
 func recordOutcome(ctx context.Context, d *Deps, u *store.User, p store.Policy, code ReplyCode, reason string) {
 	if u == nil {
 		return
@@ -47,7 +52,7 @@ func recordOutcome(ctx context.Context, d *Deps, u *store.User, p store.Policy, 
 	switch {
 	case code == Accept && u.Failures > 0:
 		err = d.Store.ResetLoginFailures(ctx, u.ID)
-	case code == Reject && (reason == "bad-password" || reason == "attempt-limit"):
+	case code == Reject && countsAsFailure(reason):
 		lockUntil := d.now().Add(time.Duration(p.LockoutSeconds) * time.Second)
 		err = d.Store.RecordLoginFailure(ctx, u.ID, p.LockoutFailures, lockUntil)
 	}
@@ -56,16 +61,27 @@ func recordOutcome(ctx context.Context, d *Deps, u *store.User, p store.Policy, 
 	}
 }
 
+// countsAsFailure tells whether a rejected login counts toward the user's
+// lockout: a wrong password, too many wrong passcodes, or a deny on the
+// phone (push bombing must not be free).
+func countsAsFailure(reason string) bool {
+	switch reason {
+	case "bad-password", "attempt-limit", "denied":
+		return true
+	}
+	return false
+}
+
 func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 	now := l.deps.now()
 	rec := &store.AuditRecord{
 		LoginID:    l.id,
 		Time:       now,
 		User:       l.first.User,
-		Client:     l.first.Client.Name,
-		Agent:      l.first.Client.Kind,
+		Client:     l.first.Client.GetName(),
+		Agent:      l.first.Client.GetKind(),
 		Token:      l.tokenUsed,
-		Outcome:    code.String(),
+		Outcome:    outcome(code),
 		Reason:     reason,
 		DurationMS: now.Sub(l.started).Milliseconds(),
 	}
@@ -79,6 +95,9 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 	if l.pushTok != nil && l.noPushWhy != "" && reason != l.noPushWhy {
 		rec.Reason = reason + ";" + l.noPushWhy
 	}
+	if l.reported {
+		rec.Reason += ";reported"
+	}
 	return rec
 }
 
@@ -89,17 +108,13 @@ func (l *login) logOutcome(r *store.AuditRecord) {
 		Msg("login finished")
 }
 
-// abandon runs when the actor stops without finishing (shutdown or crash):
-// held requests are dropped so the NAS's retransmission is processed anew.
-func (l *login) abandon(ctx actor.Context) {
-	l.stopTimer()
-	if l.state == stateDone {
+// onStopped runs when the actor stops. A login that did not finish (it
+// crashed) still leaves an audit record and drops the requests it held,
+// so their NAS's retransmission is processed anew.
+func (l *login) onStopped(ctx actor.Context) {
+	if l.sys == nil || l.state == stateDone {
+		l.cancelTimer()
 		return
 	}
-	for _, a := range l.held {
-		a.Drop()
-	}
-	l.held = nil
-	l.deps.Metrics.done("abandoned")
-	ctx.Send(l.sys.router, &finished{id: l.id, user: l.first.User})
+	l.finish(ctx, Drop, "", "crashed")
 }

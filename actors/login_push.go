@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -80,6 +81,8 @@ func (l *login) noPushReason() string {
 		return "offline"
 	case l.sys.pushers[l.provider] == nil:
 		return "provider-unavailable"
+	case l.sys.limiter.suspended(l.user.Name, l.deps.now()):
+		return "suspended"
 	case !l.sys.limiter.allow(l.user.Name, l.policy.PushesPerMinute, l.deps.now()):
 		return "rate-limited"
 	}
@@ -91,6 +94,7 @@ func (l *login) noPushReason() string {
 func (l *login) pushOrChallenge(ctx actor.Context, challengeMsg string) {
 	if why := l.noPushReason(); why != "" {
 		l.noPushWhy = why
+		l.releaseSlot(ctx)
 		if !l.canChallenge() {
 			l.finish(ctx, Reject, msgAuthFailed, why)
 			return
@@ -124,8 +128,8 @@ func (l *login) startPush(ctx actor.Context) {
 	l.push.issued = append(l.push.issued, issuedNonce{nonce: nonce})
 	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(), Deadline: p.Expires,
 		OneLoginUser: l.pushTok.OneLoginUser, OneLoginDevice: l.pushTok.OneLoginDevice}
+	l.claimSlot(ctx)
 	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
-	ctx.Send(l.sys.supervisor, &waitingOnPush{user: l.user.Name, id: l.id, on: true})
 	l.armTimer(ctx, l.set.NotificationTimeout)
 	l.become(ctx, stateWaiting, l.waiting)
 }
@@ -155,13 +159,11 @@ func (l *login) waiting(ctx actor.Context) {
 		l.timedOut = true
 		l.stopWaiting(ctx)
 		l.challenge(ctx, msgPushOrCode)
-	case *joinOrWithdraw:
-		l.onJoinOrWithdraw(ctx, msg.attempt)
 	case *Attempt:
 		// "Sign in with another option": a passcode typed while waiting.
 		l.stopWaiting(ctx)
 		for _, a := range l.held {
-			a.Drop()
+			l.reply(ctx, a, Drop, "", "")
 		}
 		l.held = nil
 		l.onChallengeAnswer(ctx, msg)
@@ -172,11 +174,8 @@ func (l *login) waiting(ctx actor.Context) {
 // The notification itself stays with the provider until the login ends,
 // so that a deny after the timeout still cancels the login (SPEC S3.5).
 func (l *login) stopWaiting(ctx actor.Context) {
-	if l.push.current == "" {
-		return
-	}
 	l.push.current = ""
-	ctx.Send(l.sys.supervisor, &waitingOnPush{user: l.user.Name, id: l.id, on: false})
+	l.releaseSlot(ctx)
 }
 
 // withdrawPush tells the provider the login is over: a poll-mode device
@@ -217,57 +216,64 @@ func (l *login) disableDevicePush() {
 		return
 	}
 	deps, id := l.deps, l.pushTok.Device.ID
-	go func() {
-		c, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	l.sys.goWork(func(base context.Context) {
+		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
 		if err := deps.Store.UpdateDevicePush(c, id, "", "unregistered"); err != nil {
 			deps.Log.Error().Err(err).Str("device", id).Msg("disable device push")
 		}
-	}()
+	})
 }
 
-// onJoinOrWithdraw: the same user started another login while this one
-// waits on the phone. Same client, station and password → one more request
-// waiting for this outcome; anything else → this login gives way.
-func (l *login) onJoinOrWithdraw(ctx actor.Context, a *Attempt) {
-	if a.Client.Name == l.first.Client.Name && a.CallingStation == l.first.CallingStation && l.samePassword(a.Password) {
-		l.held = append(l.held, a)
-		return
-	}
-	l.finish(ctx, Reject, msgSuperseded, "superseded")
-	ctx.Send(l.sys.supervisor, &restart{attempt: a})
+// suspendPushes stops pushes to the user for the policy's lockout time
+// after a deny that said "this wasn't me" (SPEC S5.4).
+func (l *login) suspendPushes() {
+	until := l.deps.now().Add(time.Duration(max(l.policy.LockoutSeconds, 60)) * time.Second)
+	l.sys.limiter.suspend(l.user.Name, until)
 }
 
 // onAnswer applies a device's answer (SPEC S2.6, S3.5, S5.2).
 func (l *login) onAnswer(ctx actor.Context, a *Answer) {
-	issued := l.push.lookup(a.Nonce)
-	switch {
-	case a.DeviceID != l.push.deviceID:
-		ctx.Respond(&AnswerResult{Status: AnswerWrongDevice})
-		return
-	case issued == nil:
-		ctx.Respond(&AnswerResult{Status: AnswerStale})
-		return
-	case issued.answered:
-		ctx.Respond(&AnswerResult{Status: AnswerAlreadyAnswer})
-		return
-	case a.Decision == push.Approve && (a.Nonce != l.push.current || l.state != stateWaiting):
-		ctx.Respond(&AnswerResult{Status: AnswerStale})
+	status := l.answerStatus(a)
+	ctx.Respond(&AnswerResult{Status: status})
+	if status != AnswerAccepted {
 		return
 	}
-	issued.answered = true
-	ctx.Respond(&AnswerResult{Status: AnswerAccepted})
+	l.push.lookup(a.Nonce).answered = true
 	l.tokenUsed = l.pushTok.Serial
 	if a.Decision == push.Deny {
-		l.onDeny(ctx)
+		l.onDeny(ctx, a.Report)
 		return
 	}
 	l.stopWaiting(ctx)
 	l.finish(ctx, Accept, "", "approved")
 }
 
-// onDeny cancels the login wherever it is (SPEC S3.5).
-func (l *login) onDeny(ctx actor.Context) {
+// answerStatus decides whether an answer is taken (docs/device-api.md §7):
+// approve only for the newest push of a login still waiting on it, deny for
+// any unanswered push of the login.
+func (l *login) answerStatus(a *Answer) AnswerStatus {
+	issued := l.push.lookup(a.Nonce)
+	switch {
+	case issued == nil:
+		return AnswerUnknownPush
+	case a.DeviceId != l.push.deviceID:
+		return AnswerWrongDevice
+	case issued.answered:
+		return AnswerAlreadyAnswer
+	case a.Decision == push.Approve && (a.Nonce != l.push.current || l.state != stateWaiting):
+		return AnswerStale
+	}
+	return AnswerAccepted
+}
+
+// onDeny cancels the login wherever it is (SPEC S3.5). A deny that says
+// "this wasn't me" also suspends pushes to the user (SPEC S5.4).
+func (l *login) onDeny(ctx actor.Context, report bool) {
+	if report {
+		l.reported = true
+		l.suspendPushes()
+	}
 	if l.state == stateChecking {
 		l.cancelled = true
 		return

@@ -17,21 +17,23 @@ const storeTimeout = 10 * time.Second
 // policyToken is the policy method that skips the password (SPEC S2.3).
 const policyToken = "token"
 
-// async runs work off the mailbox and delivers its result to the login.
+// async runs work off the mailbox (owned by the System, which waits for
+// it at shutdown) and delivers its result to the login.
 func (l *login) async(ctx actor.Context, work func(context.Context) any) {
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	go func() {
-		c, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	l.sys.goWork(func(base context.Context) {
+		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
 		root.Send(self, work(c))
-	}()
+	})
 }
 
 func (l *login) startVerify(ctx actor.Context) {
 	l.become(ctx, stateVerifying, l.verifying)
-	a := *l.first
-	deps := l.deps
-	l.async(ctx, func(c context.Context) any { return verifyFirst(c, deps, &a) })
+	// The goroutine reads l.first before the login touches it again: the
+	// login changes it only once the result (sent after) has arrived.
+	a, deps := l.first, l.deps
+	l.async(ctx, func(c context.Context) any { return verifyFirst(c, deps, a) })
 }
 
 // verifyFirst looks the user up, resolves the policy, checks the password
@@ -46,7 +48,7 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 	if u != nil {
 		userPolicy = u.Policy
 	}
-	v := &verified{user: u, policy: auth.ResolvePolicy(userPolicy, a.Client.Policy, func(name string) (*store.Policy, error) {
+	v := &verified{user: u, policy: auth.ResolvePolicy(userPolicy, a.Client.GetPolicy(), func(name string) (*store.Policy, error) {
 		return d.Store.PolicyByName(ctx, name)
 	})}
 	if v.reason = checkPassword(ctx, d, u, v.policy, a); v.reason != "" {
@@ -99,7 +101,7 @@ func checkPassword(ctx context.Context, d *Deps, u *store.User, p store.Policy, 
 
 // checkPasscode checks a typed passcode off the mailbox (SPEC S3.2).
 func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
-	l.stopTimer()
+	l.cancelTimer()
 	l.become(ctx, stateChecking, l.checking)
 	tokens, deps, grid := l.tokens, l.deps, l.grid
 	if l.gridToken() == nil {

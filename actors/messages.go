@@ -9,17 +9,33 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
-// ReplyCode is the RADIUS answer a login gives.
-type ReplyCode int
+// Messages that may come from another node are protobuf (messages.proto);
+// this file holds short names for their enums and the messages that never
+// leave the node: results of a login's own goroutines and timers, and the
+// node-local traffic between the owner, its logins and the provider actors.
 
-// Reply codes.
+// Reply codes (short names for the generated enum).
 const (
-	Accept ReplyCode = iota + 1
-	Reject
-	Challenge
+	Accept    = ReplyCode_REPLY_CODE_ACCEPT
+	Reject    = ReplyCode_REPLY_CODE_REJECT
+	Challenge = ReplyCode_REPLY_CODE_CHALLENGE
+	Drop      = ReplyCode_REPLY_CODE_DROP
 )
 
-func (c ReplyCode) String() string {
+// Answer outcomes (short names for the generated enum), mapped to HTTP
+// statuses by the device API (SPEC S5.2, docs/device-api.md §7).
+const (
+	AnswerAccepted       = AnswerStatus_ANSWER_STATUS_ACCEPTED
+	AnswerUnknownLogin   = AnswerStatus_ANSWER_STATUS_UNKNOWN_LOGIN
+	AnswerWrongDevice    = AnswerStatus_ANSWER_STATUS_WRONG_DEVICE
+	AnswerAlreadyAnswer  = AnswerStatus_ANSWER_STATUS_ALREADY_ANSWERED
+	AnswerStale          = AnswerStatus_ANSWER_STATUS_STALE
+	AnswerUnknownPush    = AnswerStatus_ANSWER_STATUS_UNKNOWN_PUSH
+	AnswerUnavailableNow = AnswerStatus_ANSWER_STATUS_UNAVAILABLE
+)
+
+// outcome is the audit and metrics name of a final reply code.
+func outcome(c ReplyCode) string {
 	switch c {
 	case Accept:
 		return "accept"
@@ -27,62 +43,11 @@ func (c ReplyCode) String() string {
 		return "reject"
 	case Challenge:
 		return "challenge"
+	case Drop:
+		return "abandoned"
 	}
 	return "unknown"
 }
-
-// Reply is a login's answer to one Access-Request.
-type Reply struct {
-	Code    ReplyCode
-	Message string // Reply-Message shown to the user
-	State   string // login id, set on Challenge
-}
-
-// Client describes the RADIUS client an attempt came from.
-type Client struct {
-	Name   string
-	Kind   string // ddl | eap | isapi | generic
-	Policy string
-}
-
-// Attempt is one Access-Request, sent by the RADIUS adapter to the System.
-// New attempts (no State) go to the supervisor, challenge answers to the
-// router; the login actor answers with Respond (exactly once) or Drop.
-type Attempt struct {
-	LoginID        string // the State of a challenge answer; "" for a new login
-	User           string
-	Password       string // User-Password: password, or the answer when challenged
-	Client         Client
-	CallingStation string
-	Received       time.Time
-	Respond        func(Reply)
-	Drop           func() // no reply: the NAS retransmits and it is processed anew
-}
-
-// Answer is a device's signed decision for a push, already verified against
-// the device's registered key by the device API. Sent to the router with
-// RequestFuture; the login responds with an AnswerResult.
-type Answer struct {
-	LoginID  string
-	DeviceID string
-	Nonce    string
-	Decision string // push.Approve | push.Deny
-}
-
-// AnswerStatus says what became of an Answer.
-type AnswerStatus int
-
-// Answer outcomes, mapped to HTTP statuses by the device API (SPEC S5.2).
-const (
-	AnswerAccepted      AnswerStatus = iota + 1
-	AnswerUnknownLogin               // no such login in flight (404)
-	AnswerWrongDevice                // the push did not go to this device (404)
-	AnswerAlreadyAnswer              // this push was answered already (409)
-	AnswerStale                      // the push expired or was replaced (410)
-)
-
-// AnswerResult is the login's response to an Answer.
-type AnswerResult struct{ Status AnswerStatus }
 
 // LoginInfo describes a login in flight for operators.
 type LoginInfo struct {
@@ -93,50 +58,30 @@ type LoginInfo struct {
 	Started time.Time `json:"started"`
 }
 
-// listLogins asks the router for every login in flight (RequestFuture);
-// the router responds with []LoginInfo.
-type listLogins struct{}
-
-// register tells the router about a new login (sent by the login itself
-// when it starts, before it can answer anything: sent by the supervisor
-// after Spawn it could arrive after the NAS's next request).
-type register struct {
-	info LoginInfo
-	pid  *actor.PID
+// begin is the owner's first message to a login it spawned: the login's
+// id, its first request and the keyed digest that recognises a join.
+type begin struct {
+	sys     *System
+	id      string
+	first   *Attempt
+	joinKey []byte
 }
 
-// stateChanged tells the router a login's new state (for operators).
+// listLogins asks the owner for every login in flight (request future);
+// the owner responds with []LoginInfo.
+type listLogins struct{}
+
+// stateChanged tells the owner a login's new state (for operators).
 type stateChanged struct {
 	id, state string
 }
 
-// finished is sent by a login when it is done: first to the router, which
-// forgets it and forwards it to the supervisor, which forgets its user and
-// poisons it. After that no message can reach the stopped login.
-type finished struct {
-	id, user string
-}
+// shutdown asks the owner to end every login (request future); it responds
+// with shutdownDone once no login is left.
+type shutdown struct{}
 
-// joinOrWithdraw is sent by the supervisor to the login waiting on a push
-// for the same user when a new login for that user arrives. The login either
-// takes the attempt in (same client, station and password: SPEC join) or
-// withdraws itself and hands the attempt back in a restart.
-type joinOrWithdraw struct {
-	attempt *Attempt
-}
-
-// restart hands an attempt back to the supervisor to start a new login.
-type restart struct {
-	attempt *Attempt
-}
-
-// waitingOnPush tells the supervisor that a login holds the user's one
-// outstanding push (on=true) or no longer does.
-type waitingOnPush struct {
-	user string
-	id   string
-	on   bool
-}
+// shutdownDone answers shutdown.
+type shutdownDone struct{}
 
 // sendPush asks a provider actor to deliver a notification; the provider
 // sends pushResult to replyTo.

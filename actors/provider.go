@@ -50,30 +50,32 @@ type sendDone struct {
 	trial bool
 }
 
-// providerActor owns one push provider: its circuit breaker and rate limit
-// live here, mutated only by Receive. Sends run in their own goroutines
-// (bounded by a semaphore and by the login's deadline) and report back, so
-// the mailbox never waits on the network.
+// providerActor owns one push provider: its circuit breaker, rate limit
+// and send slots live here, mutated only by Receive. At most
+// limits.Concurrency sends run at once, each in a goroutine the System
+// owns (bounded by the login's deadline); further sends wait in a queue
+// in the actor, so goroutines never pile up and the mailbox never waits on
+// the network.
 type providerActor struct {
+	sys     *System
 	pusher  providers.Pusher
 	limits  ProviderLimits
-	slots   chan struct{}
+	running int         // sends in progress
+	queue   []*sendPush // sends waiting for a slot, oldest first
 	metrics *Metrics
 	log     zerolog.Logger
-	now     func() time.Time
 	circuit circuit
 	bucket  bucket
 }
 
-func newProviderActor(p providers.Pusher, limits ProviderLimits, d *Deps) *providerActor {
+func newProviderActor(p providers.Pusher, limits ProviderLimits, sys *System) *providerActor {
 	limits = limits.withDefaults()
 	return &providerActor{
+		sys:     sys,
 		pusher:  p,
 		limits:  limits,
-		slots:   make(chan struct{}, limits.Concurrency),
-		metrics: d.Metrics,
-		log:     d.Log.With().Str("provider", p.Name()).Logger(),
-		now:     d.now,
+		metrics: sys.deps.Metrics,
+		log:     sys.deps.Log.With().Str("provider", p.Name()).Logger(),
 		bucket:  bucket{rate: limits.RatePerSecond, size: float64(limits.Burst), tokens: float64(limits.Burst)},
 	}
 }
@@ -84,14 +86,14 @@ func (p *providerActor) Receive(ctx actor.Context) {
 	case *sendPush:
 		p.onSend(ctx, msg)
 	case *sendDone:
-		p.onDone(msg)
+		p.onDone(ctx, msg)
 	case *withdrawPush:
 		p.pusher.Withdraw(msg.deviceID, msg.loginID)
 	}
 }
 
 func (p *providerActor) onSend(ctx actor.Context, m *sendPush) {
-	now := p.now()
+	now := p.sys.deps.now()
 	trial, ok := p.circuit.admit(now, p.limits.CircuitPause)
 	if !ok {
 		p.refuse(ctx, m, fmt.Errorf("%w: %s circuit open", providers.ErrUnavailable, p.pusher.Name()))
@@ -102,13 +104,24 @@ func (p *providerActor) onSend(ctx actor.Context, m *sendPush) {
 		p.refuse(ctx, m, fmt.Errorf("%w: %s rate limit", providers.ErrUnavailable, p.pusher.Name()))
 		return
 	}
+	if p.running >= p.limits.Concurrency {
+		p.circuit.release(trial)
+		p.queue = append(p.queue, m)
+		return
+	}
+	p.start(ctx, m, trial)
+}
+
+// start runs one send in a goroutine owned by the System.
+func (p *providerActor) start(ctx actor.Context, m *sendPush, trial bool) {
+	p.running++
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	go func() {
-		err := p.deliver(m.n)
+	p.sys.goWork(func(base context.Context) {
+		err := p.deliver(base, m.n)
 		p.metrics.pushed(p.pusher.Name(), err)
 		root.Send(m.replyTo, &pushResult{nonce: m.n.Payload.Nonce, err: err})
 		root.Send(self, &sendDone{err: err, trial: trial})
-	}()
+	})
 }
 
 func (p *providerActor) refuse(ctx actor.Context, m *sendPush, err error) {
@@ -118,15 +131,9 @@ func (p *providerActor) refuse(ctx actor.Context, m *sendPush, err error) {
 
 // deliver sends n, retrying temporary failures with doubling pauses while
 // the login's deadline allows (runs off the mailbox).
-func (p *providerActor) deliver(n *providers.Notification) error {
-	c, cancel := context.WithDeadline(context.Background(), n.Deadline.Add(-sendMargin))
+func (p *providerActor) deliver(base context.Context, n *providers.Notification) error {
+	c, cancel := context.WithDeadline(base, n.Deadline.Add(-sendMargin))
 	defer cancel()
-	select {
-	case p.slots <- struct{}{}:
-		defer func() { <-p.slots }()
-	case <-c.Done():
-		return fmt.Errorf("%w: no free send slot: %v", providers.ErrTemporary, c.Err())
-	}
 	backoff := p.limits.RetryBackoff
 	for {
 		err := p.pusher.Push(c, n)
@@ -142,14 +149,37 @@ func (p *providerActor) deliver(n *providers.Notification) error {
 	}
 }
 
-func (p *providerActor) onDone(m *sendDone) {
+func (p *providerActor) onDone(ctx actor.Context, m *sendDone) {
+	p.running--
 	failed := m.err != nil && !errors.Is(m.err, providers.ErrUnregistered)
-	switch p.circuit.record(failed, m.trial, p.now(), p.limits.CircuitFailures) {
+	switch p.circuit.record(failed, m.trial, p.sys.deps.now(), p.limits.CircuitFailures) {
 	case circuitOpened:
 		p.log.Warn().Err(m.err).Msg("push provider failing: circuit opened, logins go to the passcode")
 		p.metrics.circuit(p.pusher.Name(), true)
 	case circuitClosed:
 		p.log.Info().Msg("push provider recovered: circuit closed")
 		p.metrics.circuit(p.pusher.Name(), false)
+	}
+	p.startQueued(ctx)
+}
+
+// startQueued starts the oldest queued send that can still make its
+// deadline; sends whose deadline passed in the queue fail at once.
+func (p *providerActor) startQueued(ctx actor.Context) {
+	now := p.sys.deps.now()
+	for len(p.queue) > 0 && p.running < p.limits.Concurrency {
+		m := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		if !now.Before(m.n.Deadline.Add(-sendMargin)) {
+			p.refuse(ctx, m, fmt.Errorf("%w: no free send slot before the deadline", providers.ErrTemporary))
+			continue
+		}
+		trial, ok := p.circuit.admit(now, p.limits.CircuitPause)
+		if !ok {
+			p.refuse(ctx, m, fmt.Errorf("%w: %s circuit open", providers.ErrUnavailable, p.pusher.Name()))
+			continue
+		}
+		p.start(ctx, m, trial)
 	}
 }

@@ -2,9 +2,13 @@ package actors
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -14,35 +18,46 @@ import (
 // System is the running actor tree: the entry point for the RADIUS adapter,
 // the device API and the admin API.
 type System struct {
-	deps       *Deps
-	as         *actor.ActorSystem
-	supervisor *actor.PID
-	router     *actor.PID
-	pushers    map[string]*actor.PID // provider name → provider actor
-	limiter    *pushLimiter
+	deps    *Deps
+	as      *actor.ActorSystem
+	owner   *actor.PID
+	pushers map[string]*actor.PID // provider name → provider actor
+	limiter *pushLimiter
+	replies *replies
+	replyTo *actor.PID
+	joinMAC []byte // key of the digests that recognise a join
+
+	// Work off the mailbox (store, password, provider sends) runs under
+	// base and is counted in work, so Stop can wait for it.
+	base   context.Context
+	cancel context.CancelFunc
+	work   sync.WaitGroup
 }
 
 // Start builds the actor tree.
 func Start(d Deps) *System {
+	d.setDefaults()
 	log := d.Log.With().Str("component", "actors").Logger()
 	d.Log = log
 	as := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(zerolog.NewSlogHandler(log.Level(maxLevel(log.GetLevel(), zerolog.WarnLevel))))
 	}))
-	s := &System{deps: &d, as: as, pushers: map[string]*actor.PID{}, limiter: newPushLimiter()}
+	s := &System{deps: &d, as: as, pushers: map[string]*actor.PID{}, limiter: newPushLimiter(), replies: newReplies()}
+	s.base, s.cancel = context.WithCancel(context.Background())
+	s.joinMAC = make([]byte, 32)
+	_, _ = rand.Read(s.joinMAC) // crypto/rand never fails on supported platforms
+	s.replyTo, _ = as.ProcessRegistry.Add(s.replies, "radius-replies")
 	for name, p := range d.Providers {
-		pa := newProviderActor(p, d.ProviderLimits, s.deps)
+		pa := newProviderActor(p, d.ProviderLimits, s)
 		s.pushers[name] = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
 	}
-	r := newRouter(s)
-	s.router = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r }))
-	sup := newSupervisor(s)
+	o := newOwner(s)
 	stopCrashed := actor.NewOneForOneStrategy(0, 0, func(reason any) actor.Directive {
 		log.Error().Interface("reason", reason).Msg("login actor crashed")
 		return actor.StopDirective
 	})
-	s.supervisor = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return sup },
-		actor.WithSupervisor(stopCrashed)))
+	s.owner = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return o }, actor.WithSupervisor(stopCrashed)))
+	s.watchDeadLetters()
 	return s
 }
 
@@ -53,14 +68,62 @@ func maxLevel(a, b zerolog.Level) zerolog.Level {
 	return b
 }
 
-// Submit hands an Access-Request to the login it belongs to: a new login
-// (no State) or the challenged one its State names.
-func (s *System) Submit(a *Attempt) {
-	if a.LoginID == "" {
-		s.as.Root.Send(s.supervisor, a)
-		return
+// Submit hands an Access-Request to the node's login owner; send is called
+// once with the reply (from whichever goroutine the login decides on, or
+// from another node's message).
+func (s *System) Submit(a *Attempt, send func(*Reply)) {
+	a.ReplyTo = s.replyTo
+	a.RequestId = s.replies.hold(send)
+	s.as.Root.Send(s.owner, a)
+}
+
+// HeldReplies is the number of requests waiting for a login's reply.
+func (s *System) HeldReplies() int { return s.replies.held() }
+
+// reply answers an attempt.
+func (s *System) reply(sender actor.SenderContext, a *Attempt, code ReplyCode, message, state string) {
+	sender.Send(a.ReplyTo, &Reply{RequestId: a.RequestId, Code: code, Message: message, State: state})
+}
+
+// joinKey is a keyed digest of what makes a second request the same login
+// (SPEC S7.2 join): client, calling station and password.
+func (s *System) joinKey(a *Attempt) []byte {
+	m := hmac.New(sha256.New, s.joinMAC)
+	for _, f := range []string{a.Client.GetName(), a.CallingStation, a.Password} {
+		m.Write([]byte(f))
+		m.Write([]byte{0})
 	}
-	s.as.Root.Send(s.router, a)
+	return m.Sum(nil)
+}
+
+// goWork runs fn off the mailbox under the system's base context; Stop
+// waits for it.
+func (s *System) goWork(fn func(ctx context.Context)) {
+	s.work.Add(1)
+	go func() {
+		defer s.work.Done()
+		fn(s.base)
+	}()
+}
+
+// watchDeadLetters answers requests whose login stopped before the message
+// reached it, so that no RADIUS request is silently lost (its NAS gets
+// Access-Reject: the login it named is over).
+func (s *System) watchDeadLetters() {
+	s.as.EventStream.Subscribe(func(evt any) {
+		dl, ok := evt.(*actor.DeadLetterEvent)
+		if !ok {
+			return
+		}
+		switch m := dl.Message.(type) {
+		case *Attempt:
+			s.reply(s.as.Root, m, Reject, msgLoginOver, "")
+		case *Join:
+			s.reply(s.as.Root, m.Attempt, Drop, "", "")
+		case *Restart:
+			s.reply(s.as.Root, m.Attempt, Drop, "", "")
+		}
+	})
 }
 
 // ErrTimeout means the actors did not answer in time.
@@ -68,7 +131,7 @@ var ErrTimeout = errors.New("actor system did not answer in time")
 
 // Answer delivers a verified device answer and reports what became of it.
 func (s *System) Answer(ctx context.Context, a *Answer) (AnswerStatus, error) {
-	res, err := s.request(ctx, s.router, a)
+	res, err := s.request(ctx, s.owner, a)
 	if err != nil {
 		return 0, err
 	}
@@ -81,7 +144,7 @@ func (s *System) Answer(ctx context.Context, a *Answer) (AnswerStatus, error) {
 
 // Logins lists the logins in flight, oldest first.
 func (s *System) Logins(ctx context.Context) ([]LoginInfo, error) {
-	res, err := s.request(ctx, s.router, &listLogins{})
+	res, err := s.request(ctx, s.owner, &listLogins{})
 	if err != nil {
 		return nil, err
 	}
@@ -104,9 +167,25 @@ func (s *System) request(ctx context.Context, pid *actor.PID, msg any) (any, err
 	return res, nil
 }
 
-// Stop shuts the actor system down; logins in flight are dropped without a
-// reply, so their NAS retransmits to a peer or after restart.
-func (s *System) Stop() {
-	s.as.Root.Stop(s.supervisor)
+// Stop ends the actor system (SPEC S6.4): the owner takes no new logins and
+// ends every login in flight with an audit record (outcome abandoned),
+// dropping the requests they hold so their NAS retries a peer or the
+// restarted node; then Stop waits for all work off the mailbox (audit
+// writes included) until ctx ends, cancels what is left and stops the
+// actors. The store may be closed when Stop returns.
+func (s *System) Stop(ctx context.Context) error {
+	var errs []error
+	if _, err := s.request(ctx, s.owner, &shutdown{}); err != nil {
+		errs = append(errs, fmt.Errorf("end logins in flight: %w", err))
+	}
+	done := make(chan struct{})
+	go func() { s.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("wait for store and provider work: %w", ctx.Err()))
+	}
+	s.cancel()
 	s.as.Shutdown()
+	return errors.Join(errs...)
 }

@@ -93,7 +93,7 @@ func (s *Server) pushers(ctx context.Context) (map[string]providers.Pusher, erro
 // answerFromProvider delivers an answer that came through a provider
 // (OneLogin Protect) to the login, like a device answer.
 func (s *Server) answerFromProvider(ctx context.Context, loginID, deviceID, nonce, decision string) error {
-	status, err := s.sys.Answer(ctx, &actors.Answer{LoginID: loginID, DeviceID: deviceID, Nonce: nonce, Decision: decision})
+	status, err := s.sys.Answer(ctx, &actors.Answer{LoginId: loginID, DeviceId: deviceID, Nonce: nonce, Decision: decision})
 	if err != nil {
 		return err
 	}

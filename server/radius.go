@@ -18,8 +18,17 @@ const maxReplyMessage = 253
 // radiusAdapter turns RADIUS requests into actor attempts and replies back
 // into packets. It holds no policy.
 type radiusAdapter struct {
-	sys *actors.System
-	log zerolog.Logger
+	sys     *actors.System
+	log     zerolog.Logger
+	clients map[string]*actors.Client // by client name; shared by every attempt
+}
+
+func newRadiusAdapter(sys *actors.System, log zerolog.Logger, cs []config.Client) *radiusAdapter {
+	h := &radiusAdapter{sys: sys, log: log, clients: make(map[string]*actors.Client, len(cs))}
+	for _, c := range cs {
+		h.clients[c.Name] = &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy}
+	}
+	return h
 }
 
 // ServeRADIUS implements radius.Handler.
@@ -31,22 +40,30 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 		r.Reply(p.Response(layeh.CodeAccessReject))
 		return
 	}
+	client := h.clients[r.Client.Name]
+	if client == nil { // a client added by a reload the adapter has not seen
+		client = &actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy}
+	}
 	a := &actors.Attempt{
-		LoginID:        rfc2865.State_GetString(p),
-		User:           rfc2865.UserName_GetString(p),
-		Password:       password,
-		Client:         actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy},
-		CallingStation: rfc2865.CallingStationID_GetString(p),
-		Received:       r.Received,
-		Respond:        func(rep actors.Reply) { r.Reply(encodeReply(p, rep)) },
-		Drop:           r.Drop,
+		LoginId:          rfc2865.State_GetString(p),
+		User:             rfc2865.UserName_GetString(p),
+		Password:         password,
+		Client:           client,
+		CallingStation:   rfc2865.CallingStationID_GetString(p),
+		ReceivedUnixNano: r.Received.UnixNano(),
 	}
 	r.Compact()
-	h.sys.Submit(a)
+	h.sys.Submit(a, func(rep *actors.Reply) {
+		if rep.Code == actors.Drop {
+			r.Drop()
+			return
+		}
+		r.Reply(encodeReply(p, rep))
+	})
 }
 
 // encodeReply builds the response packet for a login's reply.
-func encodeReply(req *layeh.Packet, rep actors.Reply) *layeh.Packet {
+func encodeReply(req *layeh.Packet, rep *actors.Reply) *layeh.Packet {
 	code := layeh.CodeAccessReject
 	switch rep.Code {
 	case actors.Accept:

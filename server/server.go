@@ -181,8 +181,18 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 	return g.Wait()
 }
 
+// stopTimeout bounds how long shutdown waits for logins to end and their
+// audit records to be written.
+const stopTimeout = 15 * time.Second
+
 func (s *Server) close() {
-	s.sys.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := s.sys.Stop(ctx); err != nil {
+		s.log.Error().Err(err).Msg("stop logins")
+	}
+	s.log.Info().Dur("took", time.Since(start)).Msg("logins in flight ended; closing the store")
 	closePushers(s.pushersToClose)
 	if err := s.store.Close(); err != nil {
 		s.log.Error().Err(err).Msg("close store")

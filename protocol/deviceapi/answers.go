@@ -14,6 +14,9 @@ type answerRequest struct {
 	Nonce     string `json:"nonce"`
 	Decision  string `json:"decision"`
 	Signature string `json:"signature"`
+	// Report says "this wasn't me" with a deny (not signed: it can only
+	// add a suspension to a deny the device signed).
+	Report bool `json:"report,omitempty"`
 }
 
 type statusResponse struct {
@@ -38,7 +41,8 @@ func (a *api) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.deliver(w, r, &actors.Answer{
-		LoginID: req.LoginID, DeviceID: req.DeviceID, Nonce: req.Nonce, Decision: req.Decision,
+		LoginId: req.LoginID, DeviceId: req.DeviceID, Nonce: req.Nonce, Decision: req.Decision,
+		Report: req.Report && req.Decision == push.Deny,
 	})
 }
 
@@ -48,11 +52,11 @@ func (a *api) deliver(w http.ResponseWriter, r *http.Request, ans *actors.Answer
 	defer cancel()
 	status, err := a.Answers.Answer(ctx, ans)
 	log := func(result string) {
-		a.Log.Info().Str("device_id", ans.DeviceID).Str("login_id", ans.LoginID).
+		a.Log.Info().Str("device_id", ans.DeviceId).Str("login_id", ans.LoginId).
 			Str("decision", ans.Decision).Str("result", result).Msg("device answer")
 	}
 	if err != nil {
-		a.Log.Warn().Err(err).Str("device_id", ans.DeviceID).Str("login_id", ans.LoginID).Msg("answer not delivered")
+		a.Log.Warn().Err(err).Str("device_id", ans.DeviceId).Str("login_id", ans.LoginId).Msg("answer not delivered")
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "the answer could not be delivered in time; try again")
 		return
 	}
@@ -92,6 +96,10 @@ func answerError(s actors.AnswerStatus) *apiError {
 		return errorf(http.StatusConflict, "already_answered", "this push has already been answered")
 	case actors.AnswerStale:
 		return errorf(http.StatusGone, "push_expired", "this push has expired or was replaced by a newer one")
+	case actors.AnswerUnknownPush:
+		return errorf(http.StatusNotFound, "unknown_push", "this login never sent a push with this nonce")
+	case actors.AnswerUnavailableNow:
+		return errorf(http.StatusServiceUnavailable, "unavailable", "the server is shutting down; try again")
 	}
 	return errorf(http.StatusInternalServerError, "internal", "internal server error")
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceapitest"
 )
 
@@ -28,7 +27,7 @@ func TestAnswerAcceptedOnce(t *testing.T) {
 	if r.status != http.StatusOK || r.str("status") != "accepted" {
 		t.Fatalf("answer: %d %s", r.status, r.raw)
 	}
-	want := actors.Answer{LoginID: pl.LoginID, DeviceID: p.id, Nonce: pl.Nonce, Decision: "approve"}
+	want := deviceapitest.Answer{LoginID: pl.LoginID, DeviceID: p.id, Nonce: pl.Nonce, Decision: "approve"}
 	if got := s.Logins.Answers(); len(got) != 1 || got[0] != want {
 		t.Fatalf("answers = %+v, want %+v", got, want)
 	}

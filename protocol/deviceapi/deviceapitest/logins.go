@@ -17,7 +17,7 @@ type Logins struct {
 
 	mu      sync.Mutex
 	pushes  map[string]*pending // by login id
-	answers []actors.Answer
+	answers []Answer
 	err     error
 }
 
@@ -39,19 +39,25 @@ func (l *Logins) add(p push.Payload) {
 	l.pushes[p.LoginID] = &pending{payload: p}
 }
 
+// Answer is an answer the fake received, as plain values.
+type Answer struct {
+	LoginID, DeviceID, Nonce, Decision string
+	Report                             bool
+}
+
 // Answer implements deviceapi.Answerer.
 func (l *Logins) Answer(_ context.Context, a *actors.Answer) (actors.AnswerStatus, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.answers = append(l.answers, *a)
+	l.answers = append(l.answers, Answer{LoginID: a.LoginId, DeviceID: a.DeviceId, Nonce: a.Nonce, Decision: a.Decision, Report: a.Report})
 	if l.err != nil {
 		return 0, l.err
 	}
-	p, ok := l.pushes[a.LoginID]
+	p, ok := l.pushes[a.LoginId]
 	switch {
 	case !ok:
 		return actors.AnswerUnknownLogin, nil
-	case p.payload.DeviceID != a.DeviceID:
+	case p.payload.DeviceID != a.DeviceId:
 		return actors.AnswerWrongDevice, nil
 	case p.stale || p.payload.Nonce != a.Nonce:
 		return actors.AnswerStale, nil
@@ -59,15 +65,15 @@ func (l *Logins) Answer(_ context.Context, a *actors.Answer) (actors.AnswerStatu
 		return actors.AnswerAlreadyAnswer, nil
 	}
 	p.answered = true
-	l.poll.Withdraw(a.DeviceID, a.LoginID)
+	l.poll.Withdraw(a.DeviceId, a.LoginId)
 	return actors.AnswerAccepted, nil
 }
 
 // Answers returns every answer received so far, in order.
-func (l *Logins) Answers() []actors.Answer {
+func (l *Logins) Answers() []Answer {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]actors.Answer(nil), l.answers...)
+	return append([]Answer(nil), l.answers...)
 }
 
 // Expire marks a login's push as expired.
