@@ -9,10 +9,10 @@ import (
 // plain locked map rather than an actor because every check is a few
 // nanoseconds of memory work shared by all logins of a user.
 type pushLimiter struct {
-	mu    sync.Mutex
-	sent      map[string][]time.Time
+	mu          sync.Mutex
+	sent        map[string][]time.Time
 	suspensions map[string]time.Time // user → end of a "this wasn't me" suspension
-	calls     int
+	calls       int
 }
 
 func newPushLimiter() *pushLimiter {
