@@ -69,20 +69,3 @@ func TestBucket(t *testing.T) {
 		}
 	}
 }
-
-func TestPushLimiter(t *testing.T) {
-	l := newPushLimiter()
-	now := time.Unix(0, 0)
-	if !l.allow("u", 2, now) || !l.allow("u", 2, now) || l.allow("u", 2, now) {
-		t.Fatal("cap of 2 per minute not enforced")
-	}
-	if !l.allow("v", 2, now) {
-		t.Fatal("another user was limited")
-	}
-	if !l.allow("u", 2, now.Add(61*time.Second)) {
-		t.Fatal("window did not slide")
-	}
-	if !l.allow("w", 0, now) || !l.allow("w", 0, now) {
-		t.Fatal("0 must mean unlimited")
-	}
-}

@@ -31,6 +31,12 @@ type Store interface {
 	ResetLoginFailures(ctx context.Context, userID int64) error
 	UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error
 	AppendAudit(ctx context.Context, r *store.AuditRecord) error
+	// Push cap and "this wasn't me" suspensions, kept in the store so they
+	// survive a restart (and hold across a cluster).
+	RecordPush(ctx context.Context, user string, at time.Time) error
+	PushesSince(ctx context.Context, user string, since time.Time) (int, error)
+	SuspendPush(ctx context.Context, user string, until time.Time, reason string) error
+	PushSuspension(ctx context.Context, user string) (until time.Time, reason string, err error)
 }
 
 // Clock tells the time and runs timers; tests pass a fake one.

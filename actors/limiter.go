@@ -20,8 +20,10 @@ func newPushLimiter() *pushLimiter {
 }
 
 // allow records a push for user if fewer than perMinute were sent in the
-// last minute; perMinute <= 0 means no cap.
-func (l *pushLimiter) allow(user string, perMinute int, now time.Time) bool {
+// last minute; perMinute <= 0 means no cap. stored is the count the store
+// holds for the last minute (pushes from before a restart or from other
+// nodes); the larger of the two counts applies.
+func (l *pushLimiter) allow(user string, perMinute int, now time.Time, stored int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls++
@@ -29,7 +31,7 @@ func (l *pushLimiter) allow(user string, perMinute int, now time.Time) bool {
 		l.pruneLocked(now)
 	}
 	recent := keepSince(l.sent[user], now.Add(-time.Minute))
-	if perMinute > 0 && len(recent) >= perMinute {
+	if perMinute > 0 && max(len(recent), stored) >= perMinute {
 		l.sent[user] = recent
 		return false
 	}

@@ -67,6 +67,8 @@ type login struct {
 	noPushWhy string     // audit: why no push was sent, if none
 	timedOut  bool       // audit: a push timed out before the outcome
 	reported  bool       // audit: a deny said "this wasn't me"
+
+	storedPushes int // pushes to the user in the minute before this login, from the store
 }
 
 // pushState tracks the pushes this login sent.
@@ -182,7 +184,10 @@ func (l *login) verifying(ctx actor.Context) {
 
 // decideFirst applies SPEC S2.2–S2.7 once the first checks are back.
 func (l *login) decideFirst(ctx actor.Context, v *verified) {
-	l.user, l.policy, l.tokens = v.user, v.policy, v.tokens
+	l.user, l.policy, l.tokens, l.storedPushes = v.user, v.policy, v.tokens, v.recentPushes
+	if v.ok && v.suspendedUntil.After(l.deps.now()) {
+		l.sys.limiter.suspend(v.user.Name, v.suspendedUntil)
+	}
 	if !v.passcode {
 		l.first.Password = "" // checked: the join key is all a join needs
 	}

@@ -95,9 +95,7 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 	if l.pushTok != nil && l.noPushWhy != "" && reason != l.noPushWhy {
 		rec.Reason = reason + ";" + l.noPushWhy
 	}
-	if l.reported {
-		rec.Reason += ";reported"
-	}
+	rec.Reported = l.reported
 	return rec
 }
 

@@ -83,7 +83,7 @@ func (l *login) noPushReason() string {
 		return "provider-unavailable"
 	case l.sys.limiter.suspended(l.user.Name, l.deps.now()):
 		return "suspended"
-	case !l.sys.limiter.allow(l.user.Name, l.policy.PushesPerMinute, l.deps.now()):
+	case !l.sys.limiter.allow(l.user.Name, l.policy.PushesPerMinute, l.deps.now(), l.storedPushes):
 		return "rate-limited"
 	}
 	return ""
@@ -130,6 +130,7 @@ func (l *login) startPush(ctx actor.Context) {
 		OneLoginUser: l.pushTok.OneLoginUser, OneLoginDevice: l.pushTok.OneLoginDevice}
 	l.claimSlot(ctx)
 	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
+	l.recordPush(now)
 	l.armTimer(ctx, l.set.NotificationTimeout)
 	l.become(ctx, stateWaiting, l.waiting)
 }
@@ -230,6 +231,30 @@ func (l *login) disableDevicePush() {
 func (l *login) suspendPushes() {
 	until := l.deps.now().Add(time.Duration(max(l.policy.LockoutSeconds, 60)) * time.Second)
 	l.sys.limiter.suspend(l.user.Name, until)
+	deps, user, id := l.deps, l.user.Name, l.id
+	l.sys.goWork(func(base context.Context) {
+		c, cancel := context.WithTimeout(base, storeTimeout)
+		defer cancel()
+		if err := deps.Store.SuspendPush(c, user, until, "reported by the user (login "+id+")"); err != nil {
+			deps.Log.Error().Err(err).Str("user", user).Msg("store push suspension")
+		}
+	})
+}
+
+// recordPush stores a push so the per-user cap survives a restart (only
+// when the policy has a cap).
+func (l *login) recordPush(at time.Time) {
+	if l.policy.PushesPerMinute <= 0 {
+		return
+	}
+	deps, user := l.deps, l.user.Name
+	l.sys.goWork(func(base context.Context) {
+		c, cancel := context.WithTimeout(base, storeTimeout)
+		defer cancel()
+		if err := deps.Store.RecordPush(c, user, at); err != nil {
+			deps.Log.Error().Err(err).Str("user", user).Msg("record push")
+		}
+	})
 }
 
 // onAnswer applies a device's answer (SPEC S2.6, S3.5, S5.2).

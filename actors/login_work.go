@@ -37,10 +37,10 @@ func (l *login) startVerify(ctx actor.Context) {
 }
 
 // verifyFirst looks the user up, resolves the policy, checks the password
-// (SPEC S2.2, S2.3) and loads the tokens.
+// (SPEC S2.2, S2.3) and loads the tokens and the user's push history.
 func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
-	u, err := d.Store.UserByName(ctx, a.User)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	u, err := lookUpUser(ctx, d, a)
+	if err != nil {
 		d.Log.Error().Err(err).Msg("look up user")
 		return &verified{reason: "store-error"}
 	}
@@ -52,6 +52,9 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 		return d.Store.PolicyByName(ctx, name)
 	})}
 	if v.reason = checkPassword(ctx, d, u, v.policy, a); v.reason != "" {
+		if a.NameError != "" {
+			v.reason = "invalid-user-name"
+		}
 		return v
 	}
 	if auth.Locked(u, d.now()) {
@@ -68,9 +71,41 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 			t.Device.PublicKey = nil // only the device API needs it; logins are many
 		}
 	}
+	loadPushHistory(ctx, d, v)
 	v.ok = true
 	v.passcode = v.policy.Method == policyToken && a.Password != ""
 	return v
+}
+
+// lookUpUser finds the user; an unacceptable name or an unknown user is
+// nil without error (both are checked against a dummy hash for timing).
+func lookUpUser(ctx context.Context, d *Deps, a *Attempt) (*store.User, error) {
+	if a.NameError != "" {
+		return nil, nil
+	}
+	u, err := d.Store.UserByName(ctx, a.User)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// loadPushHistory reads the user's pushes in the last minute (for the
+// per-user cap) and any "this wasn't me" suspension. A store error is
+// logged and treated as no history: the in-memory cap still applies.
+func loadPushHistory(ctx context.Context, d *Deps, v *verified) {
+	if !v.policy.PushEnabled {
+		return
+	}
+	var err error
+	if v.policy.PushesPerMinute > 0 {
+		if v.recentPushes, err = d.Store.PushesSince(ctx, v.user.Name, d.now().Add(-time.Minute)); err != nil {
+			d.Log.Error().Err(err).Msg("read push history")
+		}
+	}
+	if v.suspendedUntil, _, err = d.Store.PushSuspension(ctx, v.user.Name); err != nil {
+		d.Log.Error().Err(err).Msg("read push suspension")
+	}
 }
 
 // checkPassword returns "" when the password step passes, else the reason.

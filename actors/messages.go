@@ -109,6 +109,10 @@ type verified struct {
 	ok       bool
 	reason   string // audit reason when !ok
 	passcode bool   // policy "token" with a non-empty password: check it as a passcode
+	// Pushes to the user in the last minute and the end of a suspension,
+	// from the store (they survive restarts, SPEC S5.4).
+	recentPushes   int
+	suspendedUntil time.Time
 }
 
 // otpChecked is the result of a passcode check, run off the mailbox.

@@ -228,8 +228,11 @@ type Attempt struct {
 	ReceivedUnixNano int64                  `protobuf:"varint,6,opt,name=received_unix_nano,json=receivedUnixNano,proto3" json:"received_unix_nano,omitempty"`
 	ReplyTo          *actor.PID             `protobuf:"bytes,7,opt,name=reply_to,json=replyTo,proto3" json:"reply_to,omitempty"`        // the RADIUS replies process of the receiving node
 	RequestId        uint64                 `protobuf:"varint,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"` // the request's handle at reply_to
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Why User-Name is not an acceptable user name (auth.NormalizeUserName),
+	// "" when it is: the login rejects it like an unknown user.
+	NameError     string `protobuf:"bytes,9,opt,name=name_error,json=nameError,proto3" json:"name_error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Attempt) Reset() {
@@ -316,6 +319,13 @@ func (x *Attempt) GetRequestId() uint64 {
 		return x.RequestId
 	}
 	return 0
+}
+
+func (x *Attempt) GetNameError() string {
+	if x != nil {
+		return x.NameError
+	}
+	return ""
 }
 
 // Reply is a login's answer to one Attempt, sent to Attempt.reply_to.
@@ -898,7 +908,7 @@ const file_messages_proto_rawDesc = "" +
 	"\x06Client\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
-	"\x06policy\x18\x03 \x01(\tR\x06policy\"\xa2\x02\n" +
+	"\x06policy\x18\x03 \x01(\tR\x06policy\"\xc1\x02\n" +
 	"\aAttempt\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\tR\x04user\x12\x1a\n" +
@@ -909,7 +919,9 @@ const file_messages_proto_rawDesc = "" +
 	"\breply_to\x18\a \x01(\v2\n" +
 	".actor.PIDR\areplyTo\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\b \x01(\x04R\trequestId\"\x86\x01\n" +
+	"request_id\x18\b \x01(\x04R\trequestId\x12\x1d\n" +
+	"\n" +
+	"name_error\x18\t \x01(\tR\tnameError\"\x86\x01\n" +
 	"\x05Reply\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12.\n" +
