@@ -71,6 +71,10 @@ type Deps struct {
 	// remembered, so that a repeated answer gets 409 (default 2 minutes;
 	// keep it at least the RADIUS reply-cache window).
 	RecentAnswers time.Duration
+
+	// receiveHook, set by tests, sees every message the owner and the
+	// logins receive.
+	receiveHook func(msg any)
 }
 
 func (d *Deps) setDefaults() {

@@ -21,8 +21,6 @@ func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string
 	l.holdSlot = false
 	l.withdrawPush(ctx)
 	l.become(ctx, stateDone, l.done)
-	ctx.Send(ctx.Parent(), &LoginDone{LoginId: l.id, User: l.first.User, DeviceId: l.push.deviceID,
-		AnsweredNonces: l.push.answeredNonces()})
 	rec := l.auditRecord(code, reason)
 	held := l.held
 	l.held = nil
@@ -38,6 +36,10 @@ func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string
 			sys.reply(root, a, code, message, "")
 		}
 	})
+	// After the work is counted: shutdown waits for it once the owner
+	// has seen every LoginDone.
+	ctx.Send(ctx.Parent(), &LoginDone{LoginId: l.id, User: l.first.User, DeviceId: l.push.deviceID,
+		AnsweredNonces: l.push.answeredNonces()})
 	l.logOutcome(rec)
 	l.deps.Metrics.done(rec.Outcome)
 }

@@ -39,7 +39,7 @@ type pushSlot struct {
 func newOwner(sys *System) *owner {
 	return &owner{
 		sys:    sys,
-		props:  actor.PropsFromProducer(func() actor.Actor { return new(login) }),
+		props:  actor.PropsFromProducer(func() actor.Actor { return new(login) }, sys.hookOptions()...),
 		logins: make(map[string]*ownedLogin),
 		slots:  make(map[string]*pushSlot),
 		recent: newRecentLogins(sys.deps.RecentAnswers, recentLimit),

@@ -31,7 +31,10 @@ type System struct {
 	// base and is counted in work, so Stop can wait for it.
 	base   context.Context
 	cancel context.CancelFunc
-	work   sync.WaitGroup
+	work   *tracker
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Start builds the actor tree.
@@ -44,6 +47,7 @@ func Start(d Deps) *System {
 	}))
 	s := &System{deps: &d, as: as, pushers: map[string]*actor.PID{}, limiter: newPushLimiter(), replies: newReplies()}
 	s.base, s.cancel = context.WithCancel(context.Background())
+	s.work = newTracker()
 	s.joinMAC = make([]byte, 32)
 	_, _ = rand.Read(s.joinMAC) // crypto/rand never fails on supported platforms
 	s.replyTo, _ = as.ProcessRegistry.Add(s.replies, "radius-replies")
@@ -56,9 +60,24 @@ func Start(d Deps) *System {
 		log.Error().Interface("reason", reason).Msg("login actor crashed")
 		return actor.StopDirective
 	})
-	s.owner = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return o }, actor.WithSupervisor(stopCrashed)))
+	s.owner = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return o },
+		append(s.hookOptions(), actor.WithSupervisor(stopCrashed))...))
 	s.watchDeadLetters()
 	return s
+}
+
+// hookOptions install Deps.receiveHook (tests only).
+func (s *System) hookOptions() []actor.PropsOption {
+	hook := s.deps.receiveHook
+	if hook == nil {
+		return nil
+	}
+	return []actor.PropsOption{actor.WithReceiverMiddleware(func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+			hook(env.Message)
+			next(c, env)
+		}
+	})}
 }
 
 func maxLevel(a, b zerolog.Level) zerolog.Level {
@@ -99,9 +118,9 @@ func (s *System) joinKey(a *Attempt) []byte {
 // goWork runs fn off the mailbox under the system's base context; Stop
 // waits for it.
 func (s *System) goWork(fn func(ctx context.Context)) {
-	s.work.Add(1)
+	s.work.add()
 	go func() {
-		defer s.work.Done()
+		defer s.work.done()
 		fn(s.base)
 	}()
 }
@@ -174,16 +193,17 @@ func (s *System) request(ctx context.Context, pid *actor.PID, msg any) (any, err
 // writes included) until ctx ends, cancels what is left and stops the
 // actors. The store may be closed when Stop returns.
 func (s *System) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop(ctx) })
+	return s.stopErr
+}
+
+func (s *System) stop(ctx context.Context) error {
 	var errs []error
 	if _, err := s.request(ctx, s.owner, &shutdown{}); err != nil {
 		errs = append(errs, fmt.Errorf("end logins in flight: %w", err))
 	}
-	done := make(chan struct{})
-	go func() { s.work.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		errs = append(errs, fmt.Errorf("wait for store and provider work: %w", ctx.Err()))
+	if err := s.work.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("wait for store and provider work: %w", err))
 	}
 	s.cancel()
 	s.as.Shutdown()

@@ -8,6 +8,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/radius"
 )
@@ -44,9 +45,11 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 	if client == nil { // a client added by a reload the adapter has not seen
 		client = &actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy}
 	}
+	user, nameErr := userName(rfc2865.UserName_GetString(p))
 	a := &actors.Attempt{
 		LoginId:          rfc2865.State_GetString(p),
-		User:             rfc2865.UserName_GetString(p),
+		User:             user,
+		NameError:        nameErr,
 		Password:         password,
 		Client:           client,
 		CallingStation:   rfc2865.CallingStationID_GetString(p),
@@ -60,6 +63,17 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 		}
 		r.Reply(encodeReply(p, rep))
 	})
+}
+
+// userName normalises User-Name (auth.NormalizeUserName); a name that is
+// not acceptable is passed on as received, with the reason, so the login
+// rejects it like an unknown user and audits it.
+func userName(raw string) (string, string) {
+	name, err := auth.NormalizeUserName(raw)
+	if err != nil {
+		return raw, err.Error()
+	}
+	return name, ""
 }
 
 // encodeReply builds the response packet for a login's reply.
