@@ -132,6 +132,7 @@ func (l *login) Receive(ctx actor.Context) {
 			return
 		}
 		l.held = append(l.held, msg.Attempt)
+		l.deps.Metrics.joined()
 		return
 	case *Supersede:
 		if msg.LoginId == l.id && l.holdSlot && l.state != stateDone {

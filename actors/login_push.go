@@ -114,7 +114,9 @@ func (l *login) startPush(ctx actor.Context) {
 		Client: l.first.Client.Name, Agent: l.first.Client.Kind,
 		CallingStation: l.first.CallingStation,
 		DeviceID:       l.pushDeviceID(),
-		Expires:        now.Add(l.set.NotificationTimeout).UTC(),
+		// Whole seconds, as docs/device-api.md shows; rounded down, so the
+		// phone never shows a push the server no longer waits for.
+		Expires: now.Add(l.set.NotificationTimeout).UTC().Truncate(time.Second),
 	}
 	signed, err := l.deps.Signer.Sign(p)
 	if err != nil {

@@ -9,6 +9,7 @@ type Metrics struct {
 	finished *prometheus.CounterVec
 	inFlight prometheus.Gauge
 	circuits *prometheus.GaugeVec
+	joins    prometheus.Counter
 }
 
 // NewMetrics registers the login and push metrics on reg.
@@ -27,7 +28,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "pushauth_provider_circuit_open", Help: "1 while a provider's circuit breaker is open.",
 		}, []string{"provider"}),
 	}
-	reg.MustRegister(m.pushes, m.finished, m.inFlight, m.circuits)
+	m.joins = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pushauth_login_joins_total",
+		Help: "Access-Requests that joined a login already under way for the same user, client, station and password.",
+	})
+	reg.MustRegister(m.pushes, m.finished, m.inFlight, m.circuits, m.joins)
 	return m
 }
 
@@ -64,4 +69,10 @@ func (m *Metrics) circuit(provider string, open bool) {
 		v = 1
 	}
 	m.circuits.WithLabelValues(provider).Set(v)
+}
+
+func (m *Metrics) joined() {
+	if m != nil {
+		m.joins.Inc()
+	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -49,8 +48,9 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 	deviceSrv := s.hardened("deviceapi", device, ls.Device)
 	deviceSrv.certFile, deviceSrv.keyFile = s.cfg.DeviceAPI.CertFile, s.cfg.DeviceAPI.KeyFile
 	servers := []httpServer{s.hardened("adminapi", s.adminHandler(ls), ls.Admin), deviceSrv}
-	if addr := s.cfg.Metrics.Listen; addr != "" {
-		servers = append(servers, s.hardened("metrics", s.metricsHandler(), s.listenMetrics(addr)))
+	if ls.Metrics != nil {
+		s.log.Info().Str("metrics", ls.Metrics.Addr().String()).Msg("metrics served without authentication")
+		servers = append(servers, s.hardened("metrics", s.metricsHandler(), ls.Metrics))
 	}
 	return servers
 }
@@ -75,7 +75,7 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 		Log:          s.log.With().Str("component", "adminapi").Logger(),
 	}
 	api := adminapi.New(deps)
-	if s.cfg.Metrics.Listen != "" {
+	if ls.Metrics != nil {
 		return api
 	}
 	gate := deps
@@ -90,23 +90,6 @@ func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
-// listenMetrics binds metrics.listen. A failure is returned by the
-// listener's Accept, so that Serve fails naming the key.
-func (s *Server) listenMetrics(addr string) net.Listener {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return failedListener{err: fmt.Errorf("metrics.listen: %w", err)}
-	}
-	s.log.Info().Str("metrics", ln.Addr().String()).Msg("metrics served without authentication")
-	return ln
-}
-
-// failedListener is a listener that could not be bound.
-type failedListener struct{ err error }
-
-func (l failedListener) Accept() (net.Conn, error) { return nil, l.err }
-func (l failedListener) Close() error              { return nil }
-func (l failedListener) Addr() net.Addr            { return &net.TCPAddr{} }
 
 // requireAdminToken serves next only to requests the admin API accepts the
 // bearer token of. It does not check the token itself: gate is an admin

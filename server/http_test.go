@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -44,7 +43,7 @@ passwords: {argon2_memory_kib: 1024, argon2_time: 1}
 
 // serve starts a server for cfg until the test ends and returns the
 // admin API's base URL.
-func serve(t *testing.T, cfg *config.Config) string {
+func serve(t *testing.T, cfg *config.Config) Listeners {
 	t.Helper()
 	s, err := New(cfg, zerolog.New(&logbuf.Buffer{}))
 	if err != nil {
@@ -63,7 +62,7 @@ func serve(t *testing.T, cfg *config.Config) string {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return "http://" + ls.Admin.Addr().String()
+	return ls
 }
 
 // get fetches url with an optional bearer token.
@@ -91,7 +90,7 @@ func get(t *testing.T, url, token string) (int, string) {
 // S6.2: /metrics on the admin listener needs the admin token, and refuses
 // without it exactly as the admin API does.
 func TestMetricsNeedAdminToken(t *testing.T) {
-	admin := serve(t, testConfig(t, ""))
+	admin := "http://" + serve(t, testConfig(t, "")).Admin.Addr().String()
 	for _, tok := range []string{"", "wrong-token"} {
 		status, body := get(t, admin+"/metrics", tok)
 		var e struct{ Code string }
@@ -113,8 +112,8 @@ func TestMetricsNeedAdminToken(t *testing.T) {
 // S6.2: with metrics.listen, /metrics is served there without a token, and
 // no longer on the admin listener.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
-	addr := freeAddr(t)
-	admin := serve(t, testConfig(t, "metrics: {listen: \""+addr+"\"}\n"))
+	ls := serve(t, testConfig(t, "metrics: {listen: \"127.0.0.1:0\"}\n"))
+	addr, admin := ls.Metrics.Addr().String(), "http://"+ls.Admin.Addr().String()
 	if status, body := get(t, "http://"+addr+"/metrics", ""); status != http.StatusOK || !strings.Contains(body, knownMetric) {
 		t.Fatalf("metrics listener: %d, want 200 with %q", status, knownMetric)
 	}
@@ -134,17 +133,9 @@ func TestMetricsListenBindFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := s.Serve(ctx, ls); err == nil || !strings.Contains(err.Error(), "metrics.listen") {
-		t.Fatalf("Serve = %v, want an error naming metrics.listen", err)
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Fatal("Serve ran until the deadline instead of failing")
+	defer s.close()
+	if _, err := s.Listen(); err == nil || !strings.Contains(err.Error(), "metrics.listen") {
+		t.Fatalf("Listen = %v, want an error naming metrics.listen", err)
 	}
 }
 
@@ -179,14 +170,3 @@ func TestHTTPServersAreHardened(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}

@@ -37,6 +37,9 @@ type Listeners struct {
 	Radius *net.UDPConn
 	Admin  net.Listener
 	Device net.Listener
+	// Metrics serves /metrics without a token; nil unless metrics.listen
+	// is set (then /metrics is on the admin listener behind the token).
+	Metrics net.Listener
 }
 
 // Server is one pushauth node.
@@ -162,6 +165,14 @@ func (s *Server) Listen() (Listeners, error) {
 		ls.Radius.Close()
 		ls.Admin.Close()
 		return ls, fmt.Errorf("device_api.listen: %w", err)
+	}
+	if addr := s.cfg.Metrics.Listen; addr != "" {
+		if ls.Metrics, err = net.Listen("tcp", addr); err != nil {
+			ls.Radius.Close()
+			ls.Admin.Close()
+			ls.Device.Close()
+			return ls, fmt.Errorf("metrics.listen: %w", err)
+		}
 	}
 	return ls, nil
 }

@@ -56,6 +56,7 @@ type Harness struct {
 	DeviceURL string
 	Admin     *adminapi.Client
 	Logs      *logbuf.Buffer
+	stop      func() error
 }
 
 // StartServer binds 127.0.0.1:0 sockets, starts the server on them and
@@ -71,11 +72,24 @@ func StartServer(t *testing.T, edit func(*config.Config)) *Harness {
 		edit(cfg)
 	}
 	h := &Harness{t: t, Cfg: cfg, Logs: &logbuf.Buffer{}}
+	h.start()
+	t.Cleanup(func() {
+		if err := h.Stop(); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return h
+}
+
+// start runs the server on fresh loopback sockets.
+func (h *Harness) start() {
+	h.t.Helper()
 	log := zerolog.New(h.Logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
-	if h.Server, err = server.New(cfg, log); err != nil {
-		t.Fatalf("server: %v", err)
+	var err error
+	if h.Server, err = server.New(h.Cfg, log); err != nil {
+		h.t.Fatalf("server: %v", err)
 	}
-	ls := bindLoopback(t)
+	ls := bindLoopback(h.t)
 	h.Radius = ls.Radius.LocalAddr().String()
 	h.AdminURL = "http://" + ls.Admin.Addr().String()
 	h.DeviceURL = "http://" + ls.Device.Addr().String()
@@ -83,13 +97,31 @@ func StartServer(t *testing.T, edit func(*config.Config)) *Harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Server.Serve(ctx, ls) }()
-	t.Cleanup(func() {
+	h.stop = func() error {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return h
+		return <-done
+	}
+}
+
+// Stop shuts the server down as SIGTERM does and waits until it has (the
+// store is closed when it returns). Stopping twice is harmless.
+func (h *Harness) Stop() error {
+	if h.stop == nil {
+		return nil
+	}
+	stop := h.stop
+	h.stop = nil
+	return stop()
+}
+
+// Restart stops the server and starts it again on the same data
+// directory (new sockets: clients and phones must use the new addresses).
+func (h *Harness) Restart() {
+	h.t.Helper()
+	if err := h.Stop(); err != nil {
+		h.t.Fatalf("stop: %v", err)
+	}
+	h.start()
 }
 
 func bindLoopback(t *testing.T) server.Listeners {
@@ -217,7 +249,11 @@ func (h *Harness) Metric(name, labels string) float64 {
 		h.t.Fatalf("GET /metrics: %s", resp.Status)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+"{"+labels+"}") + ` (\S+)$`)
+	series := name
+	if labels != "" {
+		series += "{" + labels + "}"
+	}
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
 	m := re.FindSubmatch(body)
 	if m == nil {
 		return 0

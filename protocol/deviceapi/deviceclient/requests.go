@@ -31,6 +31,7 @@ type answerRequest struct {
 	Nonce     string `json:"nonce"`
 	Decision  string `json:"decision"`
 	Signature string `json:"signature"`
+	Report    bool   `json:"report,omitempty"`
 }
 
 type pushTokenRequest struct {
@@ -90,11 +91,22 @@ func (d *Device) Verify(s push.Signed) (push.Payload, error) {
 // Answer signs and sends a decision (push.Approve or push.Deny) for a push.
 // The server's refusals are *APIError (e.g. code "already_answered").
 func (d *Device) Answer(ctx context.Context, p push.Payload, decision string) error {
+	return d.answer(ctx, p, decision, false)
+}
+
+// Report denies a push saying "this wasn't me": the server suspends pushes
+// to the user for a while and marks the login's audit record.
+func (d *Device) Report(ctx context.Context, p push.Payload) error {
+	return d.answer(ctx, p, push.Deny, true)
+}
+
+func (d *Device) answer(ctx context.Context, p push.Payload, decision string, report bool) error {
 	sig, err := push.Sign(d.key, push.AnswerMessage(p.LoginID, p.Nonce, decision))
 	if err != nil {
 		return err
 	}
-	req := answerRequest{DeviceID: d.ID(), LoginID: p.LoginID, Nonce: p.Nonce, Decision: decision, Signature: sig}
+	req := answerRequest{DeviceID: d.ID(), LoginID: p.LoginID, Nonce: p.Nonce, Decision: decision, Signature: sig,
+		Report: report}
 	var resp statusResponse
 	if err := postJSON(ctx, d.client(), d.State().APIBase+"/v1/answers", req, "", &resp); err != nil {
 		return fmt.Errorf("answer: %w", err)
