@@ -90,7 +90,6 @@ func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
-
 // requireAdminToken serves next only to requests the admin API accepts the
 // bearer token of. It does not check the token itself: gate is an admin
 // API (logging nothing) that answers a request it lets through with 404,

@@ -169,4 +169,3 @@ func TestHTTPServersAreHardened(t *testing.T) {
 		}
 	}
 }
-
