@@ -5,6 +5,8 @@
 #   make build   compile everything; binaries into ./bin
 #   make lint    gofmt and go vet
 #   make bench   benchmarks
+#   make generate  regenerate committed protobuf code (needs protoc: Debian
+#                protobuf-compiler; protoc-gen-go is installed at go.mod's version)
 #
 # Tests that need radclient (Debian package freeradius-utils) skip without
 # it, unless CI=true, where they fail.
@@ -16,7 +18,7 @@ FUZZTIME  ?= 20s
 # without it rather than not at all.
 RACE      := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 
-.PHONY: all demo test fuzz build lint bench clean
+.PHONY: all demo test fuzz build lint bench clean generate
 
 all: lint build test
 
@@ -48,3 +50,12 @@ bench:
 
 clean:
 	rm -rf $(BIN)
+
+# protoc-gen-go at the version of google.golang.org/protobuf in go.mod, so the
+# generated code matches the runtime it is compiled against.
+PROTOC_GEN_GO_VERSION = $(shell $(GO) list -m -f '{{.Version}}' google.golang.org/protobuf)
+
+generate:
+	@command -v protoc >/dev/null || { echo "make generate: protoc not found (apt-get install protobuf-compiler)" >&2; exit 1; }
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(GO) generate ./actors/...

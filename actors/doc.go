@@ -1,11 +1,17 @@
-// Package actors runs logins as actors (protoactor-go): a supervisor spawns
-// one login actor per in-flight login, a router delivers challenge answers
-// and device answers to the right login, and one provider actor per push
-// provider sends notifications. A login actor owns its timer and its state
-// machine (verifying → waiting → challenged → checking → done) and answers
-// the RADIUS request itself when it decides, so a waiting login costs
-// memory, not a goroutine. No Receive blocks on I/O: store and password work
-// runs in a goroutine that reports back to the actor's mailbox.
+// Package actors runs logins as actors (protoactor-go): one owner per node
+// spawns a login actor per in-flight login, knows each login's PID, routes
+// challenge answers and device answers to it, holds each user's push slot
+// (one outstanding push per user: join or supersede) and stops logins once
+// they report that they are done. One provider actor per push provider
+// sends notifications with a bounded number of sends in flight.
 //
-// docs/actors.md draws the tree and the messages.
+// A login actor owns its timer and its state machine (verifying → waiting →
+// challenged → checking → done) and answers the RADIUS request itself, by
+// sending a Reply to the request's reply PID, so a waiting login costs
+// memory, not a goroutine. No Receive blocks on I/O: store, password and
+// provider work runs in goroutines the System counts and waits for at
+// shutdown. Everything a login can receive from outside its own goroutines
+// is a protobuf message (messages.proto), so it can cross cluster nodes.
+//
+// docs/actors.md draws the tree, the messages and the state machine.
 package actors
