@@ -342,7 +342,7 @@ func (r *rig) send(user, password, state, station string, client ...string) requ
 	}
 	ch := make(request, 1)
 	a := &Attempt{LoginId: state, User: user, Password: password, CallingStation: station,
-		Client: &Client{Name: name, Kind: "ddl"}}
+		Client: &Client{Name: name, Kind: "ddl"}, ReceivedUnixNano: time.Now().UnixNano()}
 	r.sys.Submit(a, func(rep *Reply) { ch <- rep })
 	return ch
 }
@@ -452,3 +452,7 @@ func (r *rig) audits(n int) []*store.AuditRecord {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func (p *fakePusher) Start(context.Context) error { return nil }
+
+func (p *fakePusher) Stop(context.Context) error { return nil }

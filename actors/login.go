@@ -49,6 +49,7 @@ type login struct {
 	held     []*Attempt // requests waiting for this login's next decision
 	joinKey  []byte     // keyed digest of client, station and password (join)
 	holdSlot bool       // this login holds its user's push slot at the owner
+	asked    int64      // receive time (Unix ns) of the request that asked for the next push
 
 	user     *store.User
 	policy   store.Policy
@@ -127,7 +128,7 @@ func (l *login) Receive(ctx actor.Context) {
 			return // a timer that was replaced
 		}
 	case *Join:
-		if !l.holdSlot || l.state == stateDone {
+		if !l.holdSlot || l.state == stateDone || l.state == stateChallenged || l.state == stateChecking {
 			ctx.Send(ctx.Parent(), &Restart{FromLoginId: l.id, Attempt: msg.Attempt})
 			return
 		}
@@ -156,7 +157,7 @@ func (l *login) onBegin(ctx actor.Context, b *begin) {
 	l.deps = l.sys.deps
 	l.set = l.deps.Settings()
 	l.held = []*Attempt{b.first}
-	l.holdSlot = true
+	l.holdSlot, l.asked = b.holdSlot, b.first.ReceivedUnixNano
 	l.started = l.deps.now()
 	l.behavior = actor.NewBehavior()
 	l.startVerify(ctx)
@@ -196,11 +197,11 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		l.finish(ctx, Reject, msgAuthFailed, v.reason)
 		return
 	}
-	if !l.canChallenge() && !hasPushToken(l.tokens) {
+	l.pushTok, l.provider = auth.ChoosePushToken(l.tokens)
+	if !l.canChallenge() && l.pushTok == nil {
 		l.finish(ctx, Reject, msgAuthFailed, "no-token")
 		return
 	}
-	l.pushTok, l.provider = choosePushToken(l.tokens)
 	if v.passcode {
 		l.releaseSlot(ctx)
 		held := l.held
@@ -308,6 +309,6 @@ func (l *login) releaseSlot(ctx actor.Context) {
 func (l *login) claimSlot(ctx actor.Context) {
 	if !l.holdSlot {
 		l.holdSlot = true
-		ctx.Send(ctx.Parent(), &ClaimPush{User: l.first.User, LoginId: l.id, JoinKey: l.joinKey})
+		ctx.Send(ctx.Parent(), &ClaimPush{User: l.first.User, LoginId: l.id, JoinKey: l.joinKey, AskedUnixNano: l.asked})
 	}
 }

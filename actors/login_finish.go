@@ -6,6 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -54,24 +55,13 @@ func recordOutcome(ctx context.Context, d *Deps, u *store.User, p store.Policy, 
 	switch {
 	case code == Accept && u.Failures > 0:
 		err = d.Store.ResetLoginFailures(ctx, u.ID)
-	case code == Reject && countsAsFailure(reason):
+	case code == Reject && auth.CountsTowardLockout(reason):
 		lockUntil := d.now().Add(time.Duration(p.LockoutSeconds) * time.Second)
 		err = d.Store.RecordLoginFailure(ctx, u.ID, p.LockoutFailures, lockUntil)
 	}
 	if err != nil {
 		d.Log.Error().Err(err).Str("user", u.Name).Msg("record login outcome")
 	}
-}
-
-// countsAsFailure tells whether a rejected login counts toward the user's
-// lockout: a wrong password, too many wrong passcodes, or a deny on the
-// phone (push bombing must not be free).
-func countsAsFailure(reason string) bool {
-	switch reason {
-	case "bad-password", "attempt-limit", "denied":
-		return true
-	}
-	return false
 }
 
 func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {

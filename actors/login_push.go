@@ -13,80 +13,26 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
-// choosePushToken picks the push-capable token (SPEC S2.4): OneLogin first,
-// then a soft token activated on a device whose push registration works.
-func choosePushToken(tokens []store.Token) (*store.Token, string) {
-	for i := range tokens {
-		if tokens[i].Type == store.TokenOneLogin && tokens[i].PushOn {
-			return &tokens[i], "onelogin"
-		}
-	}
-	for i := range tokens {
-		t := &tokens[i]
-		if t.Type == store.TokenSoftToken && t.PushOn && t.Device != nil && t.Device.PushDisabled == "" {
-			return t, t.Device.PushKind
-		}
-	}
-	return nil, ""
-}
+// gridToken is the user's GridSure token at this agent (never eap).
+func (l *login) gridToken() *store.Token { return auth.GridToken(l.tokens, l.first.Client.GetKind()) }
 
-func hasPushToken(tokens []store.Token) bool {
-	t, _ := choosePushToken(tokens)
-	return t != nil
-}
+// canChallenge tells whether the user has a next authentication action.
+func (l *login) canChallenge() bool { return auth.CanChallenge(l.tokens, l.first.Client.GetKind()) }
 
-func hasOTPToken(tokens []store.Token) bool {
-	for _, t := range tokens {
-		if isOTPToken(t) {
-			return true
-		}
-	}
-	return false
-}
-
-func isOTPToken(t store.Token) bool {
-	return len(t.Seed) > 0 && (t.Type == store.TokenOATH || t.Type == store.TokenSoftToken)
-}
-
-// gridToken is the user's GridSure token, unless the agent is eap, which
-// never gets GridSure (SPEC S2.6).
-func (l *login) gridToken() *store.Token {
-	if l.first.Client.Kind == "eap" {
-		return nil
-	}
-	for i := range l.tokens {
-		if l.tokens[i].Type == store.TokenGridSure {
-			return &l.tokens[i]
-		}
-	}
-	return nil
-}
-
-// canChallenge tells whether the user has a next authentication action
-// (SPEC S0): a passcode or a GridSure grid.
-func (l *login) canChallenge() bool {
-	return hasOTPToken(l.tokens) || l.gridToken() != nil
-}
-
-// noPushReason says why no push may be sent now (SPEC S2.5, S1.4), or "".
+// noPushReason says why no push may be sent now, or "".
 func (l *login) noPushReason() string {
-	switch {
-	case l.pushTok == nil:
-		return "no-push-token"
-	case !l.policy.PushEnabled:
-		return "policy-push-disabled"
-	case l.set.PushOff:
-		return "push-off"
-	case l.set.Offline:
-		return "offline"
-	case l.sys.pushers[l.provider] == nil:
-		return "provider-unavailable"
-	case l.sys.limiter.suspended(l.user.Name, l.deps.now()):
-		return "suspended"
-	case !l.sys.limiter.allow(l.user.Name, l.policy.PushesPerMinute, l.deps.now(), l.storedPushes):
-		return "rate-limited"
-	}
-	return ""
+	now := l.deps.now()
+	return string(auth.WhyNoPush(auth.PushConditions{
+		HasPushToken:    l.pushTok != nil,
+		PolicyPush:      l.policy.PushEnabled,
+		PushOff:         l.set.PushOff,
+		Offline:         l.set.Offline,
+		ProviderRunning: l.sys.pushers[l.provider] != nil,
+		Suspended:       l.user != nil && l.sys.limiter.suspended(l.user.Name, now),
+		TakeCapSlot: func() bool {
+			return l.sys.limiter.allow(l.user.Name, l.policy.PushesPerMinute, now, l.storedPushes)
+		},
+	}))
 }
 
 // pushOrChallenge sends a push when allowed, else goes to the next
@@ -122,6 +68,7 @@ func (l *login) startPush(ctx actor.Context) {
 	if err != nil {
 		l.deps.Log.Error().Err(err).Str("login", l.id).Msg("sign push payload")
 		l.noPushWhy = "sign-failed"
+		l.releaseSlot(ctx)
 		l.challenge(ctx, msgPushUnusable)
 		return
 	}
@@ -311,6 +258,7 @@ func (l *login) onDeny(ctx actor.Context, report bool) {
 
 // onChallengeAnswer handles the answer typed at a challenge (SPEC S3.1, S3.2).
 func (l *login) onChallengeAnswer(ctx actor.Context, a *Attempt) {
+	l.asked = a.ReceivedUnixNano
 	if !auth.IsPushRequest(a.Password) {
 		l.checkPasscode(ctx, a)
 		return

@@ -167,7 +167,7 @@ func checkAnswer(ctx context.Context, d *Deps, tokens []store.Token, grid *auth.
 func checkOTP(ctx context.Context, d *Deps, tokens []store.Token, a *Attempt) *otpChecked {
 	res := &otpChecked{attempt: a, reason: "wrong-passcode"}
 	for _, t := range tokens {
-		if !isOTPToken(t) {
+		if !auth.IsOTPToken(t) {
 			continue
 		}
 		spec := auth.OTPSpec{Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period, LastStep: t.LastStep}

@@ -61,10 +61,11 @@ type LoginInfo struct {
 // begin is the owner's first message to a login it spawned: the login's
 // id, its first request and the keyed digest that recognises a join.
 type begin struct {
-	sys     *System
-	id      string
-	first   *Attempt
-	joinKey []byte
+	sys      *System
+	id       string
+	first    *Attempt
+	joinKey  []byte
+	holdSlot bool // the login starts with its user's push slot
 }
 
 // listLogins asks the owner for every login in flight (request future);

@@ -573,9 +573,9 @@ func (x *Join) GetAttempt() *Attempt {
 	return nil
 }
 
-// Supersede tells the login holding the user's push slot that a newer login
-// for the user took the slot: a login still verifying or waiting on the
-// phone ends with Reject (superseded); one that no longer holds it ignores it.
+// Supersede tells a login that a newer login for the same user took the
+// user's push slot: a login still verifying or waiting on the phone ends
+// with Reject (superseded); one that no longer holds the slot ignores it.
 type Supersede struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
@@ -674,14 +674,17 @@ func (x *Restart) GetAttempt() *Attempt {
 	return nil
 }
 
-// ClaimPush tells the owner that a login sends a push to its user now (a
-// new push after a challenge). The newest claim wins: a different login
-// holding the slot is superseded.
+// ClaimPush tells the owner that a login sends a push to its user now. A
+// login that did not get the slot when it started (another login held it)
+// claims it once its password is verified, so a request with a wrong
+// password can never cancel a login waiting on the phone. The request that
+// asked most recently wins: the other login is superseded.
 type ClaimPush struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	LoginId       string                 `protobuf:"bytes,2,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
 	JoinKey       []byte                 `protobuf:"bytes,3,opt,name=join_key,json=joinKey,proto3" json:"join_key,omitempty"`
+	AskedUnixNano int64                  `protobuf:"varint,4,opt,name=asked_unix_nano,json=askedUnixNano,proto3" json:"asked_unix_nano,omitempty"` // receive time of the request that asked for this push
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -735,6 +738,13 @@ func (x *ClaimPush) GetJoinKey() []byte {
 		return x.JoinKey
 	}
 	return nil
+}
+
+func (x *ClaimPush) GetAskedUnixNano() int64 {
+	if x != nil {
+		return x.AskedUnixNano
+	}
+	return 0
 }
 
 // ReleasePush tells the owner that a login no longer holds the user's push
@@ -942,11 +952,12 @@ const file_messages_proto_rawDesc = "" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\"a\n" +
 	"\aRestart\x12\"\n" +
 	"\rfrom_login_id\x18\x01 \x01(\tR\vfromLoginId\x122\n" +
-	"\aattempt\x18\x02 \x01(\v2\x18.pushauth.actors.AttemptR\aattempt\"U\n" +
+	"\aattempt\x18\x02 \x01(\v2\x18.pushauth.actors.AttemptR\aattempt\"}\n" +
 	"\tClaimPush\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x19\n" +
-	"\bjoin_key\x18\x03 \x01(\fR\ajoinKey\"<\n" +
+	"\bjoin_key\x18\x03 \x01(\fR\ajoinKey\x12&\n" +
+	"\x0fasked_unix_nano\x18\x04 \x01(\x03R\raskedUnixNano\"<\n" +
 	"\vReleasePush\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\"\x80\x01\n" +

@@ -31,9 +31,10 @@ type ownedLogin struct {
 }
 
 type pushSlot struct {
-	id  string
-	pid *actor.PID
-	key []byte
+	id    string
+	pid   *actor.PID
+	key   []byte
+	asked int64 // receive time (Unix ns) of the request that asked for the push
 }
 
 func newOwner(sys *System) *owner {
@@ -101,23 +102,22 @@ func (o *owner) route(ctx actor.Context, a *Attempt) {
 
 // onNew applies the one-push-per-user rule to a new login: the same
 // client, station and password as the login holding the user's push slot
-// joins it; anything else supersedes it and starts a login of its own.
+// joins it. Anything else starts a login of its own, which takes the slot
+// only once its password is verified (ClaimPush), so that a request with a
+// wrong password cannot cancel a login waiting on the phone.
 func (o *owner) onNew(ctx actor.Context, a *Attempt) {
 	key := o.sys.joinKey(a)
-	if s, ok := o.slots[a.User]; ok {
-		if hmac.Equal(key, s.key) {
-			ctx.Send(s.pid, &Join{Attempt: a})
-			return
-		}
-		ctx.Send(s.pid, &Supersede{LoginId: s.id})
-		delete(o.slots, a.User)
+	s, held := o.slots[a.User]
+	if held && hmac.Equal(key, s.key) {
+		ctx.Send(s.pid, &Join{Attempt: a})
+		return
 	}
-	o.spawn(ctx, a, key)
+	o.spawn(ctx, a, key, !held)
 }
 
-// spawn starts a login for a; the new login holds the user's push slot
-// from the start, so a second login for the user always finds it.
-func (o *owner) spawn(ctx actor.Context, a *Attempt, key []byte) {
+// spawn starts a login for a. A login that finds the user's push slot free
+// takes it at once, so a second login for the user always finds it.
+func (o *owner) spawn(ctx actor.Context, a *Attempt, key []byte, takeSlot bool) {
 	id := newID()
 	pid, err := ctx.SpawnNamed(o.props, id)
 	if err != nil { // ids are random: a clash is a bug, not a load problem
@@ -125,11 +125,13 @@ func (o *owner) spawn(ctx actor.Context, a *Attempt, key []byte) {
 		o.sys.reply(ctx, a, Drop, "", "")
 		return
 	}
-	ctx.Send(pid, &begin{sys: o.sys, id: id, first: a, joinKey: key})
+	ctx.Send(pid, &begin{sys: o.sys, id: id, first: a, joinKey: key, holdSlot: takeSlot})
 	o.logins[id] = &ownedLogin{pid: pid, info: LoginInfo{
 		ID: id, User: a.User, Client: a.Client.GetName(), State: stateVerifying, Started: o.sys.deps.now(),
 	}}
-	o.slots[a.User] = &pushSlot{id: id, pid: pid, key: key}
+	if takeSlot {
+		o.slots[a.User] = &pushSlot{id: id, pid: pid, key: key, asked: a.ReceivedUnixNano}
+	}
 	o.sys.deps.Metrics.started()
 }
 
@@ -140,16 +142,21 @@ func (o *owner) onRestart(ctx actor.Context, m *Restart) {
 	o.onAttempt(ctx, m.Attempt)
 }
 
-// onClaim: a login sends a new push to its user; the newest claim wins.
+// onClaim: a login pushes to its user. The request that asked most
+// recently wins the slot; the other login is superseded.
 func (o *owner) onClaim(ctx actor.Context, m *ClaimPush) {
 	l, ok := o.logins[m.LoginId]
 	if !ok {
 		return
 	}
 	if s, held := o.slots[m.User]; held && s.id != m.LoginId {
+		if s.asked > m.AskedUnixNano {
+			ctx.Send(l.pid, &Supersede{LoginId: m.LoginId})
+			return
+		}
 		ctx.Send(s.pid, &Supersede{LoginId: s.id})
 	}
-	o.slots[m.User] = &pushSlot{id: m.LoginId, pid: l.pid, key: m.JoinKey}
+	o.slots[m.User] = &pushSlot{id: m.LoginId, pid: l.pid, key: m.JoinKey, asked: m.AskedUnixNano}
 }
 
 func (o *owner) release(user, id string) {

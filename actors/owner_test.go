@@ -52,9 +52,9 @@ func TestJoinVerifyingLogin(t *testing.T) {
 
 // Supersede (defect 1): a second login for the user from elsewhere, sent
 // while the first is still between its checks and its push, replaces it:
-// the first gets Reject (superseded), exactly one login pushes. Before the
-// owner held the push slot from the start, the second login slipped in
-// and both pushed (1 run in 8).
+// the first gets Reject (superseded), and only the second's push is left
+// with the phone. Before the owner held each user's push slot, the second
+// login could slip in and both kept pushing (1 run in 8).
 func TestSupersedeWhileVerifying(t *testing.T) {
 	r := newRig(t)
 	r.user("carl", phoneToken("d1"))
@@ -63,20 +63,41 @@ func TestSupersedeWhileVerifying(t *testing.T) {
 	first := r.send("carl", "pw-carl", "", "station-a")
 	waitUntil(t, func() bool { return len(r.logins()) == 1 })
 	second := r.send("carl", "pw-carl", "", "station-b")
+	waitUntil(t, func() bool { return len(r.logins()) == 2 })
+	close(gate)
 	if rep := first.expect(t, Reject); rep.Message != msgSuperseded {
 		t.Fatalf("first: %q", rep.Message)
 	}
-	close(gate)
-	n := r.nextPush()
-	if n.Payload.CallingStation != "station-b" {
-		t.Fatalf("push for %q, want the second login's", n.Payload.CallingStation)
+	var n *providers.Notification
+	for n == nil || n.Payload.CallingStation != "station-b" {
+		n = r.nextPush() // the first login may have pushed before it was superseded
 	}
 	r.answer(n, push.Approve)
 	second.expect(t, Accept)
-	r.noPush()
+	for len(r.pusher.sent) > 0 { // the superseded login's push, withdrawn
+		if p := <-r.pusher.sent; p.Payload.CallingStation != "station-a" {
+			t.Fatalf("second push for %+v", p.Payload)
+		}
+	}
 	if rec := r.audits(2)[0]; rec.Reason != "superseded" {
 		t.Fatalf("audit %+v", rec)
 	}
+}
+
+// A request with a wrong password does not disturb the login waiting on
+// the phone: only a login whose password is verified takes the push slot.
+func TestWrongPasswordDoesNotSupersede(t *testing.T) {
+	r := newRig(t)
+	r.user("zoe", phoneToken("d1"))
+	q := r.send("zoe", "pw-zoe", "", "a")
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.send("zoe", "guess", "", "elsewhere").expect(t, Reject)
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	if st := r.answer(n, push.Approve); st != AnswerAccepted {
+		t.Fatalf("answer: %v", st)
+	}
+	q.expect(t, Accept)
 }
 
 // Supersede while waiting: the first push is withdrawn, the second sent.
@@ -295,3 +316,7 @@ func isSystemMessage(typ string) bool {
 	}
 	return false
 }
+
+func (p *blockingPusher) Start(context.Context) error { return nil }
+
+func (p *blockingPusher) Stop(context.Context) error { return nil }

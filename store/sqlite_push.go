@@ -50,29 +50,15 @@ func (s *SQLite) PushSuspension(ctx context.Context, user string) (time.Time, st
 	return end, reason, nil
 }
 
-// RecordPush stores a push to user at at (now when zero) and, in the same
+// RecordPush stores a push to user at at (now when zero), group-committed
+// with audit records (one fsync per group), and, in the same
 // transaction, deletes every user's pushes older than PushRetention before
 // at, so the table holds only the last minutes.
 func (s *SQLite) RecordPush(ctx context.Context, user string, at time.Time) error {
 	if user == "" {
 		return errors.New("record push: empty user")
 	}
-	at = orNow(at)
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record push to %q: %w", user, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if _, err := tx.ExecContext(ctx, `INSERT INTO pushes (username, at) VALUES (?, ?)`, user, unixNano(at)); err != nil {
-		return fmt.Errorf("record push to %q: %w", user, err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM pushes WHERE at < ?`, at.Add(-PushRetention).UnixNano()); err != nil {
-		return fmt.Errorf("record push to %q: prune: %w", user, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record push to %q: %w", user, err)
-	}
-	return nil
+	return s.audit.appendPush(ctx, user, orNow(at))
 }
 
 // PushesSince counts user's pushes at or after since.

@@ -1,0 +1,116 @@
+package auth
+
+import "github.com/pushauth/pushauth/store"
+
+// Decisions a login takes, as plain functions of what it knows, so that the
+// login actor only sequences them and each rule is tested on its own.
+
+// ChoosePushToken picks the push-capable token (SPEC S2.4): OneLogin first,
+// then a soft token activated on a device whose push registration works.
+// It returns the token and the name of the provider that reaches it, or
+// nil and "" when the user has none.
+func ChoosePushToken(tokens []store.Token) (*store.Token, string) {
+	for i := range tokens {
+		if tokens[i].Type == store.TokenOneLogin && tokens[i].PushOn {
+			return &tokens[i], store.TokenOneLogin
+		}
+	}
+	for i := range tokens {
+		t := &tokens[i]
+		if t.Type == store.TokenSoftToken && t.PushOn && t.Device != nil && t.Device.PushDisabled == "" {
+			return t, t.Device.PushKind
+		}
+	}
+	return nil, ""
+}
+
+// IsOTPToken tells whether a token checks passcodes (OATH or soft token).
+func IsOTPToken(t store.Token) bool {
+	return len(t.Seed) > 0 && (t.Type == store.TokenOATH || t.Type == store.TokenSoftToken)
+}
+
+// GridToken is the user's GridSure token, unless the agent is eap, which
+// never gets GridSure (SPEC S2.6, S3.3).
+func GridToken(tokens []store.Token, agent string) *store.Token {
+	if agent == "eap" {
+		return nil
+	}
+	for i := range tokens {
+		if tokens[i].Type == store.TokenGridSure {
+			return &tokens[i]
+		}
+	}
+	return nil
+}
+
+// CanChallenge tells whether the user has a next authentication action
+// (SPEC S0) at this agent: a passcode or a GridSure grid.
+func CanChallenge(tokens []store.Token, agent string) bool {
+	for _, t := range tokens {
+		if IsOTPToken(t) {
+			return true
+		}
+	}
+	return GridToken(tokens, agent) != nil
+}
+
+// NoPush says why no push is sent (audit reasons); "" means push.
+type NoPush string
+
+// Why no push is sent, in the order they are checked.
+const (
+	NoPushToken       NoPush = "no-push-token"        // S2.4: no push-capable token
+	NoPushPolicy      NoPush = "policy-push-disabled" // S2.5: the policy turns push off
+	NoPushOff         NoPush = "push-off"             // S1.2: PushOff = 1
+	NoPushOffline     NoPush = "offline"              // S1.4
+	NoPushProvider    NoPush = "provider-unavailable" // the token's provider is not configured
+	NoPushSuspended   NoPush = "suspended"            // S5.4: "this wasn't me"
+	NoPushRateLimited NoPush = "rate-limited"         // the policy's pushes per minute are used
+)
+
+// PushConditions are the facts WhyNoPush decides on.
+type PushConditions struct {
+	HasPushToken    bool
+	PolicyPush      bool
+	PushOff         bool
+	Offline         bool
+	ProviderRunning bool
+	Suspended       bool
+	// TakeCapSlot counts a push against the user's cap and reports whether
+	// it was under the cap. It is called last, only when everything else
+	// allows the push, so a refused push never uses up the cap.
+	TakeCapSlot func() bool
+}
+
+// WhyNoPush returns why no push may be sent now (SPEC S1.2, S1.4, S2.4,
+// S2.5, S5.4), or "" when it may.
+func WhyNoPush(c PushConditions) NoPush {
+	switch {
+	case !c.HasPushToken:
+		return NoPushToken
+	case !c.PolicyPush:
+		return NoPushPolicy
+	case c.PushOff:
+		return NoPushOff
+	case c.Offline:
+		return NoPushOffline
+	case !c.ProviderRunning:
+		return NoPushProvider
+	case c.Suspended:
+		return NoPushSuspended
+	case c.TakeCapSlot != nil && !c.TakeCapSlot():
+		return NoPushRateLimited
+	}
+	return ""
+}
+
+// CountsTowardLockout tells whether a rejected login counts toward the
+// user's lockout (SPEC S2.2 policy lockout, S5.4): a wrong password, too
+// many wrong passcodes, or a deny on the phone, so push bombing is not free.
+func CountsTowardLockout(reason string) bool {
+	switch reason {
+	case "bad-password", "attempt-limit", "denied":
+		return true
+	}
+	return false
+}
