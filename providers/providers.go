@@ -1,6 +1,7 @@
-// Package providers defines the Pusher interface every push provider
-// implements (poll, APNs, FCM, OneLogin) and the errors that tell a login
-// what to do when a push cannot be delivered.
+// Package providers defines the Pusher and Provider interfaces every push
+// provider implements (poll, APNs, FCM, OneLogin), the errors that tell a
+// login what to do when a push cannot be delivered, and Gate, which lets a
+// provider's Stop wait for its work.
 package providers
 
 import (
@@ -29,7 +30,8 @@ type Notification struct {
 type AnswerFunc func(ctx context.Context, loginID, deviceID, nonce, decision string) error
 
 // Pusher delivers notifications. Push must honour ctx's deadline and must be
-// safe for concurrent use.
+// safe for concurrent use. It is what a login needs of a provider; the
+// server, which owns the providers, uses Provider.
 type Pusher interface {
 	// Name is the provider's name in audit records and metrics.
 	Name() string
@@ -37,6 +39,28 @@ type Pusher interface {
 	// Withdraw removes a notification that is no longer wanted (login
 	// finished); providers that cannot recall a push do nothing.
 	Withdraw(deviceID, loginID string)
+}
+
+// Provider is a Pusher with its lifecycle; every push provider implements
+// it. Its package's Validate checks a Config without touching the network
+// (pushauthd --check-config); New provisions it (parses keys and files,
+// builds clients) without starting goroutines or connecting; Start starts
+// its background work; Stop ends it.
+//
+// Start and Stop may each be called more than once, and Stop without Start
+// is fine. A stopped provider stays stopped: Start fails afterwards, and
+// providers that own connections or goroutines refuse Push with an error
+// wrapping ErrUnavailable.
+type Provider interface {
+	Pusher
+	// Start starts the provider's background goroutines, if any. ctx is
+	// the server's lifetime: when it ends, that work ends too (Stop is
+	// still needed to wait for it).
+	Start(ctx context.Context) error
+	// Stop refuses new work, ends the provider's goroutines and closes its
+	// idle connections. It waits for those goroutines (and pushes in
+	// flight) until ctx ends, then returns an error wrapping ctx's error.
+	Stop(ctx context.Context) error
 }
 
 // Delivery errors a Pusher may return (wrapped). Any other error is a
