@@ -48,13 +48,12 @@ func (p *Provider) token(ctx context.Context) (string, error) {
 	}
 	f := p.flight
 	if f == nil {
-		if p.closed {
+		if !p.work.Enter() {
 			p.mu.Unlock()
-			return "", errClosed
+			return "", errStopped
 		}
 		f = &tokenFlight{done: make(chan struct{})}
 		p.flight = f
-		p.wg.Add(1)
 		go p.refresh(f)
 	}
 	p.mu.Unlock()
@@ -69,7 +68,7 @@ func (p *Provider) token(ctx context.Context) (string, error) {
 // refresh runs one token request on the provider's own context, so a
 // caller giving up does not fail it for the others.
 func (p *Provider) refresh(f *tokenFlight) {
-	defer p.wg.Done()
+	defer p.work.Leave()
 	ctx, cancel := context.WithTimeout(p.life, requestTimeout)
 	defer cancel()
 	tok, ttl, err := p.fetchToken(ctx)
@@ -309,7 +308,7 @@ func statusError(op string, code int) error {
 }
 
 // transportError wraps a network failure or timeout as temporary; a
-// cancelled context (withdrawn push, Close) stays context.Canceled.
+// cancelled context (withdrawn push, Stop) stays context.Canceled.
 func transportError(op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("onelogin: %s: %w", op, context.Canceled)

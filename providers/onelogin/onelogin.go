@@ -26,7 +26,7 @@ import (
 	"github.com/pushauth/pushauth/push"
 )
 
-var _ providers.Pusher = (*Provider)(nil)
+var _ providers.Provider = (*Provider)(nil)
 
 const (
 	// DefaultPollInterval is how often a verification's status is polled
@@ -48,8 +48,8 @@ const (
 // the pair lacks the scope for the MFA API. It is a permanent failure.
 var ErrCredentials = errors.New("onelogin: API credentials rejected")
 
-// errClosed is returned by Push after Close.
-var errClosed = errors.New("onelogin: provider closed")
+// errStopped is returned by Push and Start after Stop.
+var errStopped = fmt.Errorf("onelogin: provider stopped: %w", providers.ErrUnavailable)
 
 // Config configures the provider.
 type Config struct {
@@ -62,7 +62,8 @@ type Config struct {
 	// PollInterval is how often a pending verification is polled
 	// (DefaultPollInterval when zero).
 	PollInterval time.Duration
-	// HTTPClient is used for every call (optional; tests).
+	// HTTPClient is used for every call (optional; tests). Stop closes its
+	// idle connections.
 	HTTPClient *http.Client
 	// LateAnswerWindow is how long polling goes on after the login's push
 	// deadline, so that a deny tapped after the push timed out still
@@ -147,12 +148,13 @@ type Provider struct {
 	answer   providers.AnswerFunc
 	now      func() time.Time // clock for the token cache
 
-	life     context.Context // cancelled by Close
+	life     context.Context // cancelled by Stop or when Start's ctx ends
 	stopLife context.CancelFunc
-	wg       sync.WaitGroup // pollers, pushes in flight, token refreshes
+	work     providers.Gate // pushes in flight, pollers, token refreshes
 
 	mu      sync.Mutex
-	closed  bool
+	started bool
+	unlink  func() bool // stops tying life to Start's ctx
 	pollers map[pollKey]*poller
 	tok     string    // cached access token
 	tokExp  time.Time // refresh at or after this instant
@@ -168,6 +170,7 @@ type poller struct {
 }
 
 // New checks c and returns a provider that delivers answers through answer.
+// It starts nothing and does not connect; see Start and Stop.
 func New(c Config, answer providers.AnswerFunc) (*Provider, error) {
 	if errs := Validate(c); len(errs) > 0 {
 		return nil, fmt.Errorf("onelogin: invalid config: %w", errors.Join(errs...))
@@ -185,7 +188,13 @@ func New(c Config, answer providers.AnswerFunc) (*Provider, error) {
 	}
 	hc := c.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: requestTimeout}
+		// Its own transport, so that Stop closes only this provider's
+		// idle connections, not those of http.DefaultTransport's users.
+		var rt http.RoundTripper = http.DefaultTransport
+		if t, ok := rt.(*http.Transport); ok {
+			rt = t.Clone()
+		}
+		hc = &http.Client{Timeout: requestTimeout, Transport: rt}
 	}
 	life, stop := context.WithCancel(context.Background())
 	return &Provider{
@@ -206,15 +215,52 @@ func New(c Config, answer providers.AnswerFunc) (*Provider, error) {
 // Name implements providers.Pusher.
 func (p *Provider) Name() string { return "onelogin" }
 
+// Start implements providers.Provider: the provider's pollers and token
+// refreshes end when ctx does (they are started per push, not here). A
+// second Start does nothing; Start after Stop fails.
+func (p *Provider) Start(ctx context.Context) error {
+	if p.work.Closed() {
+		return errStopped
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		p.started = true
+		p.unlink = context.AfterFunc(ctx, p.stopLife)
+	}
+	return nil
+}
+
+// Stop implements providers.Provider: Push fails from now on, every poller
+// and token refresh is cancelled, and Stop waits for them (and for pushes
+// in flight) until ctx ends; then it closes the HTTP client's idle
+// connections. Calling it again is harmless.
+func (p *Provider) Stop(ctx context.Context) error {
+	p.work.Close()
+	p.stopLife()
+	p.mu.Lock()
+	if p.unlink != nil {
+		p.unlink()
+	}
+	p.mu.Unlock()
+	err := p.work.Wait(ctx)
+	p.hc.CloseIdleConnections()
+	if err != nil {
+		return fmt.Errorf("onelogin: waiting for pollers to end: %w", err)
+	}
+	return nil
+}
+
 // Push creates a verification (a Protect push) for n.OneLoginUser's device
 // (n.OneLoginDevice, or the user's OneLogin Protect device when empty) and
 // returns once OneLogin accepted it. A goroutine then polls its status
 // until the user answers, it expires, LateAnswerWindow after n.Deadline
-// passes, or Withdraw or Close stops it.
+// passes, or Withdraw or Stop stops it.
 //
 // Errors wrap providers.ErrTemporary (429, 5xx, network, timeouts),
 // providers.ErrUnregistered (user or device unknown to OneLogin, or no
-// Protect device) or ErrCredentials; anything else is permanent too.
+// Protect device), providers.ErrUnavailable (after Stop, or once Start's
+// ctx has ended) or ErrCredentials; anything else is permanent too.
 func (p *Provider) Push(ctx context.Context, n *providers.Notification) error {
 	if n.OneLoginUser == "" {
 		return fmt.Errorf("onelogin: notification has no OneLogin user: %w", providers.ErrUnregistered)
@@ -227,26 +273,26 @@ func (p *Provider) Push(ctx context.Context, n *providers.Notification) error {
 			deadline = time.Now().Add(defaultPushWindow)
 		}
 	}
+	if p.life.Err() != nil || !p.work.Enter() {
+		return errStopped
+	}
 	key := pollKey{device: n.Payload.DeviceID, login: n.Payload.LoginID}
 	pctx, pcancel := context.WithDeadline(p.life, deadline.Add(p.late))
 	e := &poller{cancel: pcancel, done: make(chan struct{})}
 
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		pcancel()
-		return errClosed
-	}
 	if old := p.pollers[key]; old != nil {
 		old.cancel() // a newer push for the same login replaces it
 	}
 	p.pollers[key] = e
-	p.wg.Add(1)
 	p.mu.Unlock()
 
 	verID, err := p.create(ctx, pctx, n, deadline)
 	if err != nil {
 		p.finish(key, e)
+		if p.life.Err() != nil && ctx.Err() == nil {
+			return fmt.Errorf("%w (push cut short: %v)", errStopped, err)
+		}
 		return err
 	}
 	go p.poll(pctx, key, e, n, verID)
@@ -284,17 +330,6 @@ func (p *Provider) Withdraw(deviceID, loginID string) {
 	}
 }
 
-// Close stops every poller and waits for the provider's goroutines to end.
-// Push fails afterwards.
-func (p *Provider) Close() error {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.stopLife()
-	p.wg.Wait()
-	return nil
-}
-
 // finish ends a push: it forgets the poller (unless a newer push replaced
 // it) and releases its goroutine slot.
 func (p *Provider) finish(key pollKey, e *poller) {
@@ -305,11 +340,11 @@ func (p *Provider) finish(key pollKey, e *poller) {
 	p.mu.Unlock()
 	e.cancel()
 	close(e.done)
-	p.wg.Done()
+	p.work.Leave()
 }
 
 // poll checks the verification every interval until it is answered,
-// expires, or ctx ends (deadline, Withdraw, Close).
+// expires, or ctx ends (deadline, Withdraw, Stop).
 func (p *Provider) poll(ctx context.Context, key pollKey, e *poller, n *providers.Notification, verID string) {
 	defer p.finish(key, e)
 	t := time.NewTimer(p.interval)

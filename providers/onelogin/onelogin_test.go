@@ -34,7 +34,8 @@ type rig struct {
 }
 
 // newRig starts a fake with one user (olUser, Protect device olDevice) and
-// a provider polling it every 5ms. The provider is closed before the fake.
+// a started provider polling it every 5ms. The provider is stopped before
+// the fake closes.
 func newRig(t *testing.T, mut ...func(*Config)) *rig {
 	t.Helper()
 	fake := oneloginfake.New(t, testClientID, testSecret)
@@ -51,7 +52,16 @@ func newRig(t *testing.T, mut ...func(*Config)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.Close() })
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
 	r.p = p
 	return r
 }
@@ -281,27 +291,158 @@ func TestRepushReplacesPoller(t *testing.T) {
 	r.noAnswer(t)
 }
 
-// Close stops every poller and waits for them; Push fails afterwards.
-func TestCloseStopsAll(t *testing.T) {
+// Stop ends every poller and token refresh and returns only once their
+// goroutines have ended: right after it returns, every poller's done
+// channel is closed and the gate counts no work.
+func TestStopEndsPollersAndWaits(t *testing.T) {
 	r := newRig(t)
+	var done []<-chan struct{}
 	for _, l := range []string{"L1", "L2", "L3"} {
 		r.mustPush(t, notif(l))
+		v := r.next(t)
+		waitFor(t, "polling of "+l+" to start", func() bool { return r.fake.Polls(v.ID) >= 1 })
+		done = append(done, r.pollerDone(t, ourDevice, l))
 	}
-	if err := r.p.Close(); err != nil {
+	waitFor(t, "three pollers and nothing else in flight", func() bool { return r.p.work.Active() == 3 })
+	if err := r.p.Stop(testCtx(t)); err != nil {
 		t.Fatal(err)
+	}
+	for i, ch := range done {
+		select {
+		case <-ch:
+		default:
+			t.Errorf("poller %d still running after Stop returned", i+1)
+		}
+	}
+	if n := r.p.work.Active(); n != 0 {
+		t.Errorf("work in flight after Stop = %d", n)
 	}
 	if n := r.pollers(); n != 0 {
-		t.Fatalf("%d pollers after Close", n)
+		t.Errorf("%d pollers after Stop", n)
 	}
-	creates := r.fake.Creates()
-	if err := r.p.Push(testCtx(t), notif("L4")); err == nil {
-		t.Fatal("push after Close succeeded")
-	}
-	if got := r.fake.Creates(); got != creates {
-		t.Error("push after Close reached OneLogin")
-	}
-	if err := r.p.Close(); err != nil { // idempotent
+	r.noAnswer(t)
+}
+
+// A push after Stop starts no poller and reaches nobody: it fails with
+// providers.ErrUnavailable, so the login does not wait for it.
+func TestPushAfterStopUnavailable(t *testing.T) {
+	r := newRig(t)
+	r.mustPush(t, notif("L1"))
+	r.next(t)
+	if err := r.p.Stop(testCtx(t)); err != nil {
 		t.Fatal(err)
+	}
+	creates, tokens := r.fake.Creates(), r.fake.TokenRequests()
+	err := r.p.Push(testCtx(t), notif("L2"))
+	if !errors.Is(err, providers.ErrUnavailable) {
+		t.Fatalf("push after Stop: err = %v, want ErrUnavailable", err)
+	}
+	if n := r.p.work.Active(); n != 0 {
+		t.Errorf("work in flight after a refused push = %d", n)
+	}
+	if r.fake.Creates() != creates || r.fake.TokenRequests() != tokens {
+		t.Error("push after Stop reached OneLogin")
+	}
+	r.p.Withdraw(ourDevice, "L2") // harmless
+}
+
+// Start and Stop may be called twice; a stopped provider cannot be
+// restarted.
+func TestStartStopTwice(t *testing.T) {
+	r := newRig(t) // started once already
+	if err := r.p.Start(context.Background()); err != nil {
+		t.Fatalf("second Start: %v", err)
+	}
+	r.mustPush(t, notif("L1"))
+	r.next(t)
+	for i := range 2 {
+		if err := r.p.Stop(testCtx(t)); err != nil {
+			t.Fatalf("Stop #%d: %v", i+1, err)
+		}
+	}
+	if err := r.p.Start(context.Background()); !errors.Is(err, providers.ErrUnavailable) {
+		t.Fatalf("Start after Stop: err = %v, want ErrUnavailable", err)
+	}
+	// Stop without Start is fine too.
+	p, err := New(Config{BaseURL: r.fake.URL(), ClientID: testClientID, ClientSecret: testSecret},
+		func(context.Context, string, string, string, string) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Stop(testCtx(t)); err != nil {
+		t.Fatalf("Stop without Start: %v", err)
+	}
+}
+
+// When Start's context (the server's lifetime) ends, the pollers end and
+// pushes are refused, even before Stop.
+func TestStartContextEndsPollers(t *testing.T) {
+	fake := oneloginfake.New(t, testClientID, testSecret)
+	fake.AddUser(olUser, olDevice)
+	p, err := New(Config{BaseURL: fake.URL(), ClientID: testClientID, ClientSecret: testSecret, PollInterval: 5 * time.Millisecond},
+		func(context.Context, string, string, string, string) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	life, end := context.WithCancel(context.Background())
+	defer end()
+	if err := p.Start(life); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{fake: fake, p: p}
+	r.mustPush(t, notif("L1"))
+	v := r.next(t)
+	waitFor(t, "polling to start", func() bool { return fake.Polls(v.ID) >= 1 })
+	done := r.pollerDone(t, ourDevice, "L1")
+	end()
+	waitClosed(t, "poller to end with the lifetime context", done)
+	if err := p.Push(testCtx(t), notif("L2")); !errors.Is(err, providers.ErrUnavailable) {
+		t.Fatalf("push after the lifetime ended: err = %v, want ErrUnavailable", err)
+	}
+	if err := p.Stop(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Stop waits only until its context ends: a poller stuck in the AnswerFunc
+// (which ignores its context here) makes Stop return the context's error;
+// once the poller ends, Stop succeeds.
+func TestStopBoundedByContext(t *testing.T) {
+	fake := oneloginfake.New(t, testClientID, testSecret)
+	fake.AddUser(olUser, olDevice)
+	entered, release := make(chan struct{}), make(chan struct{})
+	p, err := New(Config{BaseURL: fake.URL(), ClientID: testClientID, ClientSecret: testSecret, PollInterval: 5 * time.Millisecond},
+		func(context.Context, string, string, string, string) error {
+			close(entered)
+			<-release
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{fake: fake, p: p}
+	r.mustPush(t, notif("L1"))
+	v := r.next(t)
+	if err := fake.Resolve(v.ID, oneloginfake.StatusAccepted); err != nil {
+		t.Fatal(err)
+	}
+	waitClosed(t, "the answer to be delivered", entered)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := p.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop with a poller stuck: err = %v, want DeadlineExceeded", err)
+	}
+	waitFor(t, "only the stuck poller in flight", func() bool { return p.work.Active() == 1 })
+	close(release)
+	if err := p.Stop(testCtx(t)); err != nil {
+		t.Fatalf("Stop after the poller ended: %v", err)
+	}
+	if n := p.work.Active(); n != 0 {
+		t.Errorf("work in flight after Stop = %d", n)
 	}
 }
 
