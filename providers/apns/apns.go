@@ -22,7 +22,7 @@ import (
 	"github.com/pushauth/pushauth/providers"
 )
 
-var _ providers.Pusher = (*Provider)(nil)
+var _ providers.Provider = (*Provider)(nil)
 
 // Category is the notification category the app registers its Approve /
 // Deny actions under.
@@ -35,11 +35,15 @@ const (
 	sendTimeout = 30 * time.Second
 )
 
+// errStopped is returned by Push and Start after Stop.
+var errStopped = fmt.Errorf("apns: provider stopped: %w", providers.ErrUnavailable)
+
 // Provider sends pushes to APNs. It is safe for concurrent use; keep one per
 // configuration so its HTTP/2 connection is reused.
 type Provider struct {
 	client *apns2.Client
 	topic  string
+	sends  providers.Gate // pushes in flight; closed by Stop
 }
 
 // New validates c, loads its key or certificate and returns a provider. It
@@ -81,11 +85,36 @@ func (p *Provider) Name() string { return "apns" }
 // Withdraw does nothing: APNs cannot recall a notification.
 func (p *Provider) Withdraw(deviceID, loginID string) {}
 
-// Close drops the provider's idle connections.
-func (p *Provider) Close() { p.client.HTTPClient.CloseIdleConnections() }
+// Start implements providers.Provider. APNs needs no background work (the
+// HTTP/2 connection is opened by the first push), so it only refuses to
+// restart a stopped provider.
+func (p *Provider) Start(context.Context) error {
+	if p.sends.Closed() {
+		return errStopped
+	}
+	return nil
+}
+
+// Stop implements providers.Provider: Push fails from now on; Stop waits for
+// pushes in flight until ctx ends, then closes the idle HTTP/2 connection.
+// Calling it again is harmless.
+func (p *Provider) Stop(ctx context.Context) error {
+	p.sends.Close()
+	err := p.sends.Wait(ctx)
+	p.client.HTTPClient.CloseIdleConnections()
+	if err != nil {
+		return fmt.Errorf("apns: waiting for pushes in flight: %w", err)
+	}
+	return nil
+}
 
 // Push sends n to the device token n.PushToken, within ctx's deadline.
+// After Stop it fails with an error wrapping providers.ErrUnavailable.
 func (p *Provider) Push(ctx context.Context, n *providers.Notification) error {
+	if !p.sends.Enter() {
+		return errStopped
+	}
+	defer p.sends.Leave()
 	if n.PushToken == "" || url.PathEscape(n.PushToken) != n.PushToken {
 		return fmt.Errorf("apns: malformed device token: %w", providers.ErrUnregistered)
 	}

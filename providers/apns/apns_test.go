@@ -70,7 +70,13 @@ func newProvider(t *testing.T, c Config) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(p.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
 	return p
 }
 
@@ -339,4 +345,72 @@ func TestPayloadWithoutStation(t *testing.T) {
 	if !strings.Contains(string(b), `"body":"alice is signing in to vpn-gw"`) {
 		t.Errorf("payload %s", b)
 	}
+}
+
+// waitFor polls cond until it holds, failing after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// Stop waits for the push in flight, then closes the idle HTTP/2
+// connection; later pushes fail with ErrUnavailable without connecting.
+// Start and Stop may be called twice; Start after Stop fails.
+func TestStopWaitsAndClosesConnection(t *testing.T) {
+	srv, p := tokenSetup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for range 2 {
+		if err := p.Start(ctx); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+	}
+	s, _ := signer(t)
+	srv.SetDelay(100 * time.Millisecond)
+	pushed := make(chan error, 1)
+	go func() { pushed <- p.Push(ctx, notification(t, s)) }()
+	waitFor(t, "the push to reach APNs", func() bool { return srv.Requests() == 1 })
+	if err := p.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if n := p.sends.Active(); n != 0 {
+		t.Fatalf("Stop returned with %d pushes in flight", n)
+	}
+	if err := <-pushed; err != nil {
+		t.Fatalf("push in flight during Stop: %v", err)
+	}
+	waitFor(t, "the connection to close", func() bool { return srv.Conns() == 0 })
+
+	checkKind(t, p.Push(ctx, notification(t, s)), providers.ErrUnavailable)
+	if srv.Requests() != 1 || srv.Conns() != 0 {
+		t.Errorf("push after Stop: %d requests, %d connections", srv.Requests(), srv.Conns())
+	}
+	if err := p.Stop(ctx); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	checkKind(t, p.Start(ctx), providers.ErrUnavailable)
+}
+
+// Stop returns the context's error when a push outlasts it.
+func TestStopBoundedByContext(t *testing.T) {
+	srv, p := tokenSetup(t)
+	s, _ := signer(t)
+	srv.SetDelay(time.Minute)
+	pctx, cancelPush := context.WithCancel(context.Background())
+	pushed := make(chan error, 1)
+	go func() { pushed <- p.Push(pctx, notification(t, s)) }()
+	waitFor(t, "the push to reach APNs", func() bool { return srv.Requests() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := p.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop with a push stuck: err = %v, want DeadlineExceeded", err)
+	}
+	cancelPush()
+	checkKind(t, <-pushed, providers.ErrTemporary)
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -67,6 +68,7 @@ type Server struct {
 	next     int           // index of the next notification Next returns
 	wake     chan struct{} // closed and replaced when one is accepted
 	requests int
+	conns    int // open client connections
 	jwts     map[string]bool
 	rejects  map[string]answer // by device token
 	failure  answer
@@ -89,6 +91,7 @@ func NewServer(t testing.TB, opts Options) *Server {
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
 	s.srv.EnableHTTP2 = true
+	s.srv.Config.ConnState = s.connState
 	if opts.RequireClientCert {
 		s.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
 	}
@@ -148,6 +151,25 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delay = d
+}
+
+// Conns counts the client connections open now (a provider that closed
+// its idle connections has none).
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+func (s *Server) connState(_ net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch state {
+	case http.StateNew:
+		s.conns++
+	case http.StateClosed, http.StateHijacked:
+		s.conns--
+	}
 }
 
 // Requests counts every request received, accepted or not.
