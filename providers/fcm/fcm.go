@@ -28,7 +28,7 @@ import (
 	"github.com/pushauth/pushauth/providers"
 )
 
-var _ providers.Pusher = (*Provider)(nil)
+var _ providers.Provider = (*Provider)(nil)
 
 // Scope is the OAuth2 scope the provider asks for.
 const Scope = "https://www.googleapis.com/auth/firebase.messaging"
@@ -40,12 +40,17 @@ const (
 	KeyLoginID   = "login_id"  // the login id (also the collapse key)
 )
 
+// errStopped is returned by Push, Check and Start after Stop.
+var errStopped = fmt.Errorf("fcm: provider stopped: %w", providers.ErrUnavailable)
+
 // Provider sends pushes through FCM. It is safe for concurrent use.
 type Provider struct {
-	client  *messaging.Client
-	creds   *auth.Credentials
-	project string
-	now     func() time.Time
+	client    *messaging.Client
+	creds     *auth.Credentials
+	transport *http.Transport // under both the sends and the token requests
+	project   string
+	now       func() time.Time
+	sends     providers.Gate // sends in flight (their goroutines); closed by Stop
 }
 
 // New validates c, loads the credentials and builds the FCM client. It does
@@ -76,7 +81,7 @@ func New(ctx context.Context, c Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fcm: %v", err)
 	}
-	return &Provider{client: mc, creds: creds, project: l.projectID, now: time.Now}, nil
+	return &Provider{client: mc, creds: creds, transport: base, project: l.projectID, now: time.Now}, nil
 }
 
 // baseTransport is the TLS transport for both the FCM endpoint and the
@@ -165,10 +170,37 @@ func (p *Provider) ProjectID() string { return p.project }
 // push whose login has ended when its answer is refused or it expires.
 func (p *Provider) Withdraw(deviceID, loginID string) {}
 
+// Start implements providers.Provider. FCM needs no background work of the
+// provider's own, so it only refuses to restart a stopped provider.
+func (p *Provider) Start(context.Context) error {
+	if p.sends.Closed() {
+		return errStopped
+	}
+	return nil
+}
+
+// Stop implements providers.Provider: Push and Check fail from now on; Stop
+// waits for sends in flight (including a send's goroutine that outlived
+// its Push, see bounded) until ctx ends, then closes the idle connections
+// to FCM and the token endpoint. Calling it again is harmless.
+func (p *Provider) Stop(ctx context.Context) error {
+	p.sends.Close()
+	err := p.sends.Wait(ctx)
+	p.transport.CloseIdleConnections()
+	if err != nil {
+		return fmt.Errorf("fcm: waiting for sends in flight: %w", err)
+	}
+	return nil
+}
+
 // Check fetches an access token, proving the credentials and the token
 // endpoint work; errors are classified like Push's.
 func (p *Provider) Check(ctx context.Context) error {
+	if !p.sends.Enter() {
+		return errStopped
+	}
 	return bounded(ctx, func(ctx context.Context) error {
+		defer p.sends.Leave()
 		if _, err := p.creds.Token(ctx); err != nil {
 			return tokenError(ctx, err)
 		}
@@ -179,8 +211,9 @@ func (p *Provider) Check(ctx context.Context) error {
 // Push sends n as a high-priority data message to n.PushToken. The send
 // (the SDK retries 503s and network errors internally) is bounded by ctx
 // and by n.Deadline. Errors wrap providers.ErrUnregistered (the token is
-// gone), providers.ErrTemporary (429, 5xx, network, deadline) or are
-// permanent (credentials, permissions, a rejected message).
+// gone), providers.ErrTemporary (429, 5xx, network, deadline),
+// providers.ErrUnavailable (after Stop) or are permanent (credentials,
+// permissions, a rejected message).
 func (p *Provider) Push(ctx context.Context, n *providers.Notification) error {
 	if n == nil {
 		return errors.New("fcm: nil notification")
@@ -212,7 +245,11 @@ func (p *Provider) Push(ctx context.Context, n *providers.Notification) error {
 	}
 	tries := &attempts{}
 	ctx = context.WithValue(ctx, attemptsKey{}, tries)
+	if !p.sends.Enter() {
+		return errStopped
+	}
 	return bounded(ctx, func(ctx context.Context) error {
+		defer p.sends.Leave() // when the send's goroutine ends, not when Push returns
 		// Fetch (or reuse) the access token first, so that a token
 		// failure is reported as such instead of disappearing into the
 		// SDK's network-error retries.

@@ -42,6 +42,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	stopAtCleanup(t, p)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +53,19 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	return &env{fake: fake, p: p, signer: s, pubDER: der, sa: sa}
+}
+
+// stopAtCleanup stops p when the test ends (before its fake closes, when
+// the fake was started first), failing the test if sends are left.
+func stopAtCleanup(t *testing.T, p *fcm.Provider) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
 }
 
 var loginSeq int
@@ -369,6 +383,7 @@ func TestUnknownServiceAccountIsPermanent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stopAtCleanup(t, p)
 	err = p.Push(ctxTimeout(t, 10*time.Second), e.notification(t, "tok", time.Now().Add(time.Minute)))
 	if kind(err) != "permanent" || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("Push with an unknown service account: %v, want a permanent invalid_grant error", err)
@@ -383,6 +398,7 @@ func TestUnreachableTokenEndpointIsTemporary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stopAtCleanup(t, p)
 	other.Close()
 	err = p.Push(ctxTimeout(t, 2*time.Second), e.notification(t, "tok", time.Now().Add(time.Minute)))
 	t.Logf("Push: %v", err)
@@ -458,5 +474,85 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 		if strings.Contains(msg, secret) {
 			t.Fatalf("error %q contains %q", msg, secret)
 		}
+	}
+}
+
+// waitFor polls cond until it holds, failing after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// Stop waits for a send in flight (the SDK retrying a 503 storm) to end,
+// then closes the idle connections; later pushes and checks fail with
+// ErrUnavailable without reaching FCM. Start and Stop may be called twice;
+// Start after Stop fails.
+func TestStopWaitsAndClosesConnections(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxTimeout(t, 10*time.Second)
+	for range 2 {
+		if err := e.p.Start(ctx); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+	}
+	e.fake.SetFailure(http.StatusServiceUnavailable, "UNAVAILABLE", "UNAVAILABLE")
+	pctx, cancelPush := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancelPush()
+	pushed := make(chan error, 1)
+	go func() { pushed <- e.p.Push(pctx, e.notification(t, "tok", time.Now().Add(time.Minute))) }()
+	waitFor(t, "the send to reach FCM", func() bool { return e.fake.Stats().SendRequests >= 1 })
+
+	if err := e.p.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if n := e.p.InFlight(); n != 0 {
+		t.Fatalf("Stop returned with %d sends in flight", n)
+	}
+	if err := <-pushed; !errors.Is(err, providers.ErrTemporary) {
+		t.Fatalf("push during the storm: %v, want ErrTemporary", err)
+	}
+	waitFor(t, "the connections to close", func() bool { return e.fake.Conns() == 0 })
+
+	before := e.fake.Stats()
+	for name, err := range map[string]error{
+		"Push":  e.p.Push(ctx, e.notification(t, "tok", time.Now().Add(time.Minute))),
+		"Check": e.p.Check(ctx),
+		"Start": e.p.Start(ctx),
+	} {
+		if !errors.Is(err, providers.ErrUnavailable) {
+			t.Errorf("%s after Stop: %v, want ErrUnavailable", name, err)
+		}
+	}
+	if after := e.fake.Stats(); after != before || e.fake.Conns() != 0 {
+		t.Errorf("after Stop: stats %+v → %+v, %d connections", before, after, e.fake.Conns())
+	}
+	if err := e.p.Stop(ctx); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+}
+
+// Stop without Start is fine, and it returns the context's error when a
+// send outlasts it.
+func TestStopBoundedByContext(t *testing.T) {
+	e := newEnv(t)
+	e.fake.SetFailure(http.StatusServiceUnavailable, "UNAVAILABLE", "UNAVAILABLE")
+	pctx, cancelPush := context.WithCancel(context.Background())
+	pushed := make(chan error, 1)
+	go func() { pushed <- e.p.Push(pctx, e.notification(t, "tok", time.Now().Add(time.Minute))) }()
+	waitFor(t, "the send to reach FCM", func() bool { return e.fake.Stats().SendRequests >= 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := e.p.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop with a send in flight: %v, want DeadlineExceeded", err)
+	}
+	cancelPush()
+	if err := <-pushed; !errors.Is(err, providers.ErrTemporary) {
+		t.Fatalf("cancelled push: %v, want ErrTemporary", err)
 	}
 }

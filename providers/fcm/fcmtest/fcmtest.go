@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,6 +49,7 @@ type Server struct {
 	wake         chan struct{} // closed and replaced when a message is accepted
 	stats        Stats
 	accountSeq   int
+	conns        int // open client connections
 }
 
 type failure struct {
@@ -105,6 +107,7 @@ func NewServer(t testing.TB) *Server {
 	})
 	s.srv = httptest.NewUnstartedServer(mux)
 	s.srv.EnableHTTP2 = true
+	s.srv.Config.ConnState = s.connState
 	s.srv.StartTLS()
 	t.Cleanup(s.Close)
 	return s
@@ -119,6 +122,25 @@ func (s *Server) TokenURI() string { return s.srv.URL + "/token" }
 
 // Project is the project id the server serves.
 func (s *Server) Project() string { return s.project }
+
+// Conns counts the client connections open now (token requests and sends
+// share them; a client that closed its idle connections has none).
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+func (s *Server) connState(_ net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch state {
+	case http.StateNew:
+		s.conns++
+	case http.StateClosed, http.StateHijacked:
+		s.conns--
+	}
+}
 
 // Close shuts the server down; sends then fail with network errors.
 func (s *Server) Close() { s.srv.Close() }
