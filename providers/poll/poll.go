@@ -22,7 +22,7 @@ import (
 	"github.com/pushauth/pushauth/push"
 )
 
-var _ providers.Pusher = (*Provider)(nil)
+var _ providers.Provider = (*Provider)(nil)
 
 // sweepInterval is how often (at most) Push and Pending drop expired pushes
 // and empty mailboxes of every device.
@@ -49,6 +49,15 @@ func New() *Provider {
 
 // Name implements providers.Pusher.
 func (p *Provider) Name() string { return "poll" }
+
+// Start implements providers.Provider; the poll provider has no background
+// work (expired pushes are swept by Push and Pending).
+func (p *Provider) Start(context.Context) error { return nil }
+
+// Stop implements providers.Provider. The poll provider holds no goroutines
+// or connections, so there is nothing to stop: its mailboxes stay readable
+// for the device API and Push keeps working (it only fills memory).
+func (p *Provider) Stop(context.Context) error { return nil }
 
 // Push queues n for its device and wakes the device's long polls.
 func (p *Provider) Push(_ context.Context, n *providers.Notification) error {

@@ -174,3 +174,31 @@ func TestOpenPollCap(t *testing.T) {
 		t.Fatalf("open polls of d1 = %d, want 1", n)
 	}
 }
+
+// The poll provider has no goroutines: Start and Stop are no-ops that may be
+// called in any order and any number of times, and leave its mailboxes
+// working.
+func TestStartStopNoOps(t *testing.T) {
+	p := New()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := p.Stop(ctx); err != nil { // Stop before Start
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel() // the lifetime ending changes nothing either
+	if err := p.Push(context.Background(), note("d1", "l1", time.Now().Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := p.Stop(ctx); err != nil { // an ended ctx: nothing to wait for
+			t.Fatal(err)
+		}
+	}
+	if list, _ := p.Pending("d1"); len(list) != 1 {
+		t.Fatalf("pending after Stop = %+v", list)
+	}
+}
