@@ -5,7 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/pushauth/pushauth/actors"
@@ -58,10 +61,12 @@ func oneLoginConfig(c *config.OneLogin, hc *http.Client) onelogin.Config {
 		PollInterval: c.PollInterval, HTTPClient: hc}
 }
 
-// pushers builds the configured providers; poll is always there.
-func (s *Server) pushers(ctx context.Context) (map[string]providers.Pusher, error) {
+// pushers builds the configured providers (poll is always there) and
+// starts them; ctx is the server's lifetime. The map's keys are the
+// providers' sections under providers in the config.
+func (s *Server) pushers(ctx context.Context) (map[string]providers.Provider, error) {
 	p := s.cfg.Providers
-	out := map[string]providers.Pusher{store.PushPoll: s.poll}
+	out := map[string]providers.Provider{store.PushPoll: s.poll}
 	if p.APNs != nil {
 		a, err := apns.New(apnsConfig(p.APNs))
 		if err != nil {
@@ -87,7 +92,42 @@ func (s *Server) pushers(ctx context.Context) (map[string]providers.Pusher, erro
 		}
 		out[store.TokenOneLogin] = o
 	}
+	if err := s.startPushers(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// startPushers starts every provider, in a fixed order. When one fails, the
+// ones already started are stopped again and the error names the failing
+// provider's config section.
+func (s *Server) startPushers(ctx context.Context, ps map[string]providers.Provider) error {
+	var started []string
+	for _, name := range slices.Sorted(maps.Keys(ps)) {
+		if err := ps[name].Start(ctx); err != nil {
+			s.stopPushers(ctx, subset(ps, started))
+			return fmt.Errorf("providers.%s: start: %w", name, err)
+		}
+		started = append(started, name)
+	}
+	return nil
+}
+
+func subset(ps map[string]providers.Provider, names []string) map[string]providers.Provider {
+	out := make(map[string]providers.Provider, len(names))
+	for _, n := range names {
+		out[n] = ps[n]
+	}
+	return out
+}
+
+// asPushers is ps as the actors see the providers: Name, Push, Withdraw.
+func asPushers(ps map[string]providers.Provider) map[string]providers.Pusher {
+	out := make(map[string]providers.Pusher, len(ps))
+	for name, p := range ps {
+		out[name] = p
+	}
+	return out
 }
 
 // answerFromProvider delivers an answer that came through a provider
@@ -130,14 +170,24 @@ func providerLimits(l config.ProviderLimits) actors.ProviderLimits {
 	}
 }
 
-// closePushers releases providers that hold connections or goroutines.
-func closePushers(ps map[string]providers.Pusher) {
-	for _, p := range ps {
-		switch c := p.(type) {
-		case interface{ Close() error }:
-			_ = c.Close() // shutting down: nothing left to tell
-		case interface{ Close() }:
-			c.Close()
-		}
+// pusherStopTimeout bounds how long shutdown waits for the providers'
+// goroutines (OneLogin's pollers) and pushes in flight to end.
+const pusherStopTimeout = 5 * time.Second
+
+// stopPushers stops every provider at once and logs the ones that fail to
+// stop in time. They get pusherStopTimeout even when ctx has already ended
+// (shutdown may have spent its budget waiting for logins): Stop cancels a
+// provider's work before it waits, so this wait is short.
+func (s *Server) stopPushers(ctx context.Context, ps map[string]providers.Provider) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pusherStopTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for name, p := range ps {
+		wg.Go(func() {
+			if err := p.Stop(ctx); err != nil {
+				s.log.Error().Err(err).Str("provider", name).Msg("stop push provider")
+			}
+		})
 	}
+	wg.Wait()
 }

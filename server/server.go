@@ -55,7 +55,7 @@ type Server struct {
 	registry  *prometheus.Registry
 	adminTok  string
 
-	pushersToClose map[string]providers.Pusher
+	pushersToStop map[string]providers.Provider
 }
 
 // New opens the store and keys and starts the actor system.
@@ -86,12 +86,12 @@ func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	s.pushersToClose = pushers
+	s.pushersToStop = pushers
 	s.sys = actors.Start(actors.Deps{
 		Store:          s.store,
 		Passwords:      s.passwords,
 		Signer:         s.signer,
-		Providers:      pushers,
+		Providers:      asPushers(pushers),
 		ProviderLimits: providerLimits(cfg.Providers.Limits),
 		Settings:       func() actors.Settings { return *s.settings.Load() },
 		Log:            log,
@@ -204,7 +204,7 @@ func (s *Server) close() {
 		s.log.Error().Err(err).Msg("stop logins")
 	}
 	s.log.Info().Dur("took", time.Since(start)).Msg("logins in flight ended; closing the store")
-	closePushers(s.pushersToClose)
+	s.stopPushers(ctx, s.pushersToStop)
 	if err := s.store.Close(); err != nil {
 		s.log.Error().Err(err).Msg("close store")
 	}
