@@ -44,6 +44,7 @@ type Config struct {
 	Passwords Passwords
 	Providers Providers
 	Metrics   Metrics
+	Cluster   Cluster
 }
 
 // Radius is the RADIUS front end.

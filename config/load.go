@@ -75,6 +75,10 @@ func envOverrides() []envOverride {
 		{"PUSHAUTH_ADMIN_API_TOKEN", "admin_api.token"},
 		{"PUSHAUTH_DEVICE_API_LISTEN", "device_api.listen"},
 		{"PUSHAUTH_LOG_LEVEL", "log.level"},
+		{"PUSHAUTH_CLUSTER_ENABLED", "cluster.enabled"},
+		{"PUSHAUTH_CLUSTER_NODE", "cluster.node"},
+		{"PUSHAUTH_CLUSTER_LISTEN", "cluster.listen"},
+		{"PUSHAUTH_CLUSTER_ETCD_ENDPOINTS", "cluster.etcd.endpoints"},
 	}
 }
 

@@ -30,7 +30,7 @@ const (
 // config decodes the whole raw map.
 func (d *decoder) config(raw map[string]any) *Config {
 	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir",
-		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics"})
+		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster"})
 	return &Config{
 		NotificationTimeout: d.notificationTimeout(raw),
 		PushOff:             d.pushOff(raw),
@@ -44,6 +44,7 @@ func (d *decoder) config(raw map[string]any) *Config {
 		Passwords:           d.passwords(raw["passwords"]),
 		Providers:           d.providers(raw["providers"]),
 		Metrics:             d.metrics(raw["metrics"]),
+		Cluster:             d.cluster(raw["cluster"]),
 	}
 }
 
