@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/auth"
@@ -39,6 +40,18 @@ type Store interface {
 	PushSuspension(ctx context.Context, user string) (until time.Time, reason string, err error)
 }
 
+// Network makes the actor system one node of a cluster (package cluster):
+// logins run on its actor system, whose remoting is started, and the
+// owner routes challenge answers and device answers for logins of other
+// nodes to their owner.
+type Network interface {
+	System() *actor.ActorSystem
+	// Address is this node's address as the other nodes dial it.
+	Address() string
+	// Alive tells whether a node address is a current member.
+	Alive(address string) bool
+}
+
 // Clock tells the time and runs timers; tests pass a fake one.
 type Clock interface {
 	Now() time.Time
@@ -71,6 +84,8 @@ type Deps struct {
 	// remembered, so that a repeated answer gets 409 (default 2 minutes;
 	// keep it at least the RADIUS reply-cache window).
 	RecentAnswers time.Duration
+	// Network, when set, makes this System a cluster node (nil: one node).
+	Network Network
 
 	// receiveHook, set by tests, sees every message the owner and the
 	// logins receive.

@@ -92,6 +92,14 @@ func (o *owner) onAttempt(ctx actor.Context, a *Attempt) {
 // route delivers a challenge answer; unknown, finished or foreign State →
 // Access-Reject (SPEC S3.4).
 func (o *owner) route(ctx actor.Context, a *Attempt) {
+	if pid, alive, remote := o.sys.remoteOwner(a.LoginId); remote {
+		if !alive {
+			o.sys.reply(ctx, a, Reject, msgLoginOver, "")
+			return
+		}
+		ctx.Send(pid, a) // the login's node replies to a.ReplyTo, on this node
+		return
+	}
 	l, ok := o.logins[a.LoginId]
 	if !ok || l.info.User != a.User {
 		o.sys.reply(ctx, a, Reject, msgLoginOver, "")
@@ -118,7 +126,7 @@ func (o *owner) onNew(ctx actor.Context, a *Attempt) {
 // spawn starts a login for a. A login that finds the user's push slot free
 // takes it at once, so a second login for the user always finds it.
 func (o *owner) spawn(ctx actor.Context, a *Attempt, key []byte, takeSlot bool) {
-	id := newID()
+	id := o.sys.newLoginID()
 	pid, err := ctx.SpawnNamed(o.props, id)
 	if err != nil { // ids are random: a clash is a bug, not a load problem
 		o.sys.deps.Log.Error().Err(err).Msg("spawn login")
@@ -168,6 +176,14 @@ func (o *owner) release(user, id string) {
 // onAnswer routes a device answer to its login, or answers it for a login
 // that is over (409 when this push was answered, else 404).
 func (o *owner) onAnswer(ctx actor.Context, a *Answer) {
+	if pid, alive, remote := o.sys.remoteOwner(a.LoginId); remote {
+		if !alive {
+			ctx.Respond(&AnswerResult{Status: AnswerUnknownLogin})
+			return
+		}
+		ctx.Forward(pid) // the login answers the request's future on this node
+		return
+	}
 	if l, ok := o.logins[a.LoginId]; ok {
 		ctx.Forward(l.pid)
 		return

@@ -18,14 +18,15 @@ import (
 // System is the running actor tree: the entry point for the RADIUS adapter,
 // the device API and the admin API.
 type System struct {
-	deps    *Deps
-	as      *actor.ActorSystem
-	owner   *actor.PID
-	pushers map[string]*actor.PID // provider name → provider actor
-	limiter *pushLimiter
-	replies *replies
-	replyTo *actor.PID
-	joinMAC []byte // key of the digests that recognise a join
+	deps      *Deps
+	as        *actor.ActorSystem
+	ownSystem bool // Stop shuts as down (a cluster node's system is the node's)
+	owner     *actor.PID
+	pushers   map[string]*actor.PID // provider name → provider actor
+	limiter   *pushLimiter
+	replies   *replies
+	replyTo   *actor.PID
+	joinMAC   []byte // key of the digests that recognise a join
 
 	// Work off the mailbox (store, password, provider sends) runs under
 	// base and is counted in work, so Stop can wait for it.
@@ -42,10 +43,9 @@ func Start(d Deps) *System {
 	d.setDefaults()
 	log := d.Log.With().Str("component", "actors").Logger()
 	d.Log = log
-	as := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(zerolog.NewSlogHandler(log.Level(maxLevel(log.GetLevel(), zerolog.WarnLevel))))
-	}))
-	s := &System{deps: &d, as: as, pushers: map[string]*actor.PID{}, limiter: newPushLimiter(), replies: newReplies()}
+	as, ownSystem := actorSystem(&d, log)
+	s := &System{deps: &d, as: as, ownSystem: ownSystem, pushers: map[string]*actor.PID{},
+		limiter: newPushLimiter(), replies: newReplies()}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.work = newTracker()
 	s.joinMAC = make([]byte, 32)
@@ -60,10 +60,24 @@ func Start(d Deps) *System {
 		log.Error().Interface("reason", reason).Msg("login actor crashed")
 		return actor.StopDirective
 	})
-	s.owner = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return o },
-		append(s.hookOptions(), actor.WithSupervisor(stopCrashed))...))
+	// A well-known name: the owners of other nodes address it by node.
+	s.owner, _ = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return o },
+		append(s.hookOptions(), actor.WithSupervisor(stopCrashed))...), ownerName)
 	s.watchDeadLetters()
 	return s
+}
+
+// ownerName is the owner's actor name on every node.
+const ownerName = "logins"
+
+// actorSystem is the cluster node's actor system, or a new local one.
+func actorSystem(d *Deps, log zerolog.Logger) (*actor.ActorSystem, bool) {
+	if d.Network != nil {
+		return d.Network.System(), false
+	}
+	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(zerolog.NewSlogHandler(log.Level(maxLevel(log.GetLevel(), zerolog.WarnLevel))))
+	})), true
 }
 
 // hookOptions install Deps.receiveHook (tests only).
@@ -206,6 +220,8 @@ func (s *System) stop(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("wait for store and provider work: %w", err))
 	}
 	s.cancel()
-	s.as.Shutdown()
+	if s.ownSystem {
+		s.as.Shutdown()
+	}
 	return errors.Join(errs...)
 }

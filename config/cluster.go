@@ -47,7 +47,7 @@ func (d *decoder) cluster(v any) Cluster {
 		return c
 	}
 	c.Listen = d.listen(m, path, "listen", "127.0.0.1:7101")
-	c.Advertise = d.str(m, path, "advertise", c.Listen)
+	c.Advertise = d.str(m, path, "advertise", defaultAdvertise(c.Listen))
 	d.clusterAddresses(&c)
 	c.EtcdEndpoints = d.etcdEndpoints(m[`etcd`], path+".etcd")
 	c.TLS = d.tlsFiles(m["tls"], path+".tls", c.Insecure)
@@ -60,9 +60,21 @@ func (d *decoder) cluster(v any) Cluster {
 	return c
 }
 
+// defaultAdvertise is the listen address, or "" (the address actually
+// bound) when listen asks for any free port.
+func defaultAdvertise(listen string) string {
+	if _, port, err := net.SplitHostPort(listen); err == nil && port == "0" {
+		return ""
+	}
+	return listen
+}
+
 // clusterAddresses checks advertise (a dialable host:port) and warns about
 // plaintext on a non-loopback address.
 func (d *decoder) clusterAddresses(c *Cluster) {
+	if c.Advertise == "" {
+		return // the bound address of listen's port 0
+	}
 	host, port, err := net.SplitHostPort(c.Advertise)
 	if err != nil || host == "" || port == "0" {
 		d.errorf("cluster.advertise", "invalid address %q: want host:port that other nodes can dial (not port 0)", c.Advertise)

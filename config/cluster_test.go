@@ -53,7 +53,7 @@ func TestClusterErrors(t *testing.T) {
 		{"cluster: {enabled: true, node: a, etcd: {endpoints: [http://e:1]}}", "cluster.tls"},
 		{"cluster: {enabled: true, node: a, etcd: {endpoints: [http://e:1]}, tls: {cert_file: c}}", "cluster.tls.key_file"},
 		{"cluster: {enabled: true, node: a, insecure: true, listen: nope, etcd: {endpoints: [http://e:1]}}", "cluster.listen"},
-		{"cluster: {enabled: true, node: a, insecure: true, listen: '127.0.0.1:0', etcd: {endpoints: [http://e:1]}}", "cluster.advertise"},
+		{"cluster: {enabled: true, node: a, insecure: true, advertise: '127.0.0.1:0', etcd: {endpoints: [http://e:1]}}", "cluster.advertise"},
 		{"cluster: {enabled: true, node: a, insecure: true, bogus: 1, etcd: {endpoints: [http://e:1]}}", "cluster.bogus"},
 	}
 	for _, tc := range cases {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/cluster"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
@@ -46,6 +47,7 @@ type Listeners struct {
 type Server struct {
 	cfg       *config.Config
 	log       zerolog.Logger
+	node      *cluster.Node // nil when the server runs alone
 	store     *store.SQLite
 	passwords *auth.Passwords
 	signer    *push.Signer
@@ -87,6 +89,11 @@ func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.pushersToStop = pushers
+	if err := s.joinCluster(); err != nil {
+		s.stopPushers(context.Background(), pushers)
+		s.store.Close()
+		return nil, err
+	}
 	s.sys = actors.Start(actors.Deps{
 		Store:          s.store,
 		Passwords:      s.passwords,
@@ -96,6 +103,7 @@ func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		Settings:       func() actors.Settings { return *s.settings.Load() },
 		Log:            log,
 		Metrics:        actors.NewMetrics(s.registry),
+		Network:        s.network(),
 	})
 	return s, nil
 }
@@ -204,6 +212,7 @@ func (s *Server) close() {
 		s.log.Error().Err(err).Msg("stop logins")
 	}
 	s.log.Info().Dur("took", time.Since(start)).Msg("logins in flight ended; closing the store")
+	s.leaveCluster(ctx)
 	s.stopPushers(ctx, s.pushersToStop)
 	if err := s.store.Close(); err != nil {
 		s.log.Error().Err(err).Msg("close store")

@@ -1,0 +1,44 @@
+package actors
+
+import (
+	"encoding/hex"
+	"strings"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Login ids name the node that owns the login, so that any node can route
+// a challenge answer (the RADIUS State) or a device answer (the push's
+// login_id) to it: on a cluster node an id is 32 random hex digits, a dash
+// and the hex of the owner node's address; on a single node it is the 32
+// hex digits alone.
+
+// newLoginID returns a fresh login id owned by this node.
+func (s *System) newLoginID() string {
+	if s.deps.Network == nil {
+		return newID()
+	}
+	return newID() + "-" + hex.EncodeToString([]byte(s.deps.Network.Address()))
+}
+
+// remoteOwner returns the owner of the node that owns login id, when that
+// is another node; ok is false for a login of this node. alive is false
+// when the owning node is not a member (left or died): its logins are over.
+func (s *System) remoteOwner(id string) (pid *actor.PID, alive, ok bool) {
+	if s.deps.Network == nil {
+		return nil, false, false
+	}
+	_, tail, found := strings.Cut(id, "-")
+	if !found {
+		return nil, false, false
+	}
+	raw, err := hex.DecodeString(tail)
+	addr := string(raw)
+	if err != nil || addr == s.deps.Network.Address() {
+		return nil, false, err != nil // malformed: treat as an unknown remote login
+	}
+	if !s.deps.Network.Alive(addr) {
+		return nil, false, true
+	}
+	return actor.NewPID(addr, ownerName), true, true
+}

@@ -1,0 +1,188 @@
+// Package cluster makes a pushauth server one node of several: protoactor
+// remoting between the nodes (gRPC, mutual TLS unless the operator chose
+// plaintext) and membership kept in etcd (SPEC S7). The actors package runs
+// logins on the actor system a Node provides; this package only knows who
+// the members are and how to reach them.
+package cluster
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
+	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/rs/zerolog"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/pushauth/pushauth/config"
+)
+
+// etcdPrefix is where the members register in etcd (the cluster name is
+// appended by protoactor, so clusters with other names never meet).
+const etcdPrefix = "/pushauth"
+
+// Node is this server's membership in the cluster.
+type Node struct {
+	cfg     config.Cluster
+	system  *actor.ActorSystem
+	cluster *pcluster.Cluster
+	log     zerolog.Logger
+}
+
+// Start binds the inter-node address, registers this node in etcd and
+// returns once it is a member. Errors (address in use, etcd unreachable,
+// bad TLS files) are returned, never panicked.
+func Start(cfg config.Cluster, log zerolog.Logger) (*Node, error) {
+	log = log.With().Str("component", "cluster").Str("node", cfg.Node).Logger()
+	rc, err := remoteConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBindable(cfg.Listen); err != nil {
+		return nil, err
+	}
+	provider, err := etcd.NewWithConfig(etcdPrefix, clientv3.Config{
+		Endpoints: cfg.EtcdEndpoints, DialTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster.etcd.endpoints: %w", err)
+	}
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel))))
+	}))
+	c := pcluster.New(system, pcluster.Configure(cfg.Name, provider, disthash.New(), rc))
+	if err := startMember(c); err != nil {
+		system.Shutdown()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, system: system, cluster: c, log: log}
+	log.Info().Str("address", n.Address()).Strs("etcd", cfg.EtcdEndpoints).Msg("joined the cluster")
+	return n, nil
+}
+
+// startMember runs protoactor's StartMember, which panics on provider or
+// bind errors, and turns a panic into an error.
+func startMember(c *pcluster.Cluster) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("join the cluster: %v", r)
+		}
+	}()
+	c.StartMember()
+	return nil
+}
+
+// checkBindable fails early with a clear error when the inter-node address
+// cannot be bound (protoactor would panic).
+func checkBindable(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cluster.listen: %w", err)
+	}
+	return ln.Close()
+}
+
+// remoteConfig is protoactor's remote configuration: the listen address,
+// the advertised one, and gRPC transport credentials.
+func remoteConfig(cfg config.Cluster) (*remote.Config, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("cluster.listen: %w", err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("cluster.listen: %w", err)
+	}
+	dial, serve, err := transport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts := []remote.ConfigOption{remote.WithDialOptions(dial), remote.WithServerOptions(serve)}
+	if cfg.Advertise != "" { // else the address actually bound (listen port 0, tests)
+		opts = append(opts, remote.WithAdvertisedHost(cfg.Advertise))
+	}
+	return remote.Configure(host, port, opts...), nil
+}
+
+// transport returns the gRPC credentials between nodes: mutual TLS with the
+// configured CA, or plaintext when cluster.insecure is true.
+func transport(cfg config.Cluster) (grpc.DialOption, grpc.ServerOption, error) {
+	if cfg.TLS == (config.TLSFiles{}) {
+		return grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.Creds(insecure.NewCredentials()), nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster.tls: %w", err)
+	}
+	pem, err := os.ReadFile(cfg.TLS.CAFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster.tls.ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, nil, errors.New("cluster.tls.ca_file: no PEM certificate in it")
+	}
+	server := &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool,
+		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS13}
+	client := &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13}
+	return grpc.WithTransportCredentials(credentials.NewTLS(client)), grpc.Creds(credentials.NewTLS(server)), nil
+}
+
+// System is the actor system the node's actors run on.
+func (n *Node) System() *actor.ActorSystem { return n.system }
+
+// Address is this node's inter-node address as other nodes dial it.
+func (n *Node) Address() string { return n.system.Address() }
+
+// Alive tells whether address is a current member.
+func (n *Node) Alive(address string) bool {
+	if address == n.Address() {
+		return true
+	}
+	for _, m := range n.cluster.MemberList.Members().Members() {
+		if m.Address() == address {
+			return true
+		}
+	}
+	return false
+}
+
+// Members lists the members' addresses.
+func (n *Node) Members() []string {
+	var out []string
+	for _, m := range n.cluster.MemberList.Members().Members() {
+		out = append(out, m.Address())
+	}
+	return out
+}
+
+// Stop leaves the cluster: etcd forgets this node and the inter-node
+// connections close. ctx bounds the wait.
+func (n *Node) Stop(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.cluster.Shutdown(true)
+	}()
+	select {
+	case <-done:
+		n.log.Info().Msg("left the cluster")
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("leave the cluster: %w", ctx.Err())
+	}
+}

@@ -1,0 +1,43 @@
+package server
+
+import (
+	"context"
+
+	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/cluster"
+)
+
+// joinCluster makes this server a cluster node when cluster.enabled is
+// true (SPEC S7); nil when it runs alone.
+func (s *Server) joinCluster() error {
+	if !s.cfg.Cluster.Enabled {
+		return nil
+	}
+	node, err := cluster.Start(s.cfg.Cluster, s.log)
+	if err != nil {
+		return err
+	}
+	s.node = node
+	return nil
+}
+
+// network is the actors' view of the cluster (nil when alone).
+func (s *Server) network() actors.Network {
+	if s.node == nil {
+		return nil
+	}
+	return s.node
+}
+
+// leaveCluster leaves the cluster after the logins have ended.
+func (s *Server) leaveCluster(ctx context.Context) {
+	if s.node == nil {
+		return
+	}
+	if err := s.node.Stop(ctx); err != nil {
+		s.log.Error().Err(err).Msg("leave the cluster")
+	}
+}
+
+// Node is the server's cluster membership (nil when it runs alone).
+func (s *Server) Node() *cluster.Node { return s.node }

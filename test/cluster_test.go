@@ -1,0 +1,107 @@
+package test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+
+	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/internal/testetcd"
+	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
+	"github.com/pushauth/pushauth/push"
+)
+
+// startCluster starts n nodes of one cluster (private etcd, plaintext on
+// loopback) sharing one data directory and store, and waits until every
+// node sees every other.
+func startCluster(t *testing.T, n int, edit func(*config.Config)) []*Harness {
+	t.Helper()
+	etcd := testetcd.Start(t)
+	name := fmt.Sprintf("t%d", rand.Uint64())
+	var nodes []*Harness
+	for i := range n {
+		nodes = append(nodes, StartServer(t, func(c *config.Config) {
+			c.Cluster = config.Cluster{Enabled: true, Name: name, Node: fmt.Sprintf("node-%c", 'a'+i),
+				Listen: "127.0.0.1:0", EtcdEndpoints: []string{etcd}, Insecure: true}
+			if len(nodes) > 0 {
+				c.DataDir = nodes[0].Cfg.DataDir
+			}
+			if edit != nil {
+				edit(c)
+			}
+		}))
+	}
+	checkFor(t, 20*time.Second, func() bool {
+		for _, a := range nodes {
+			for _, b := range nodes {
+				if !a.Server.Node().Alive(b.Server.Node().Address()) {
+					return false
+				}
+			}
+		}
+		return true
+	}, "%d nodes see each other", n)
+	return nodes
+}
+
+// via is the same phone talking to another node's device API (a load
+// balancer in front of the nodes).
+func via(t *testing.T, d *deviceclient.Device, h *Harness) *deviceclient.Device {
+	t.Helper()
+	st := d.State()
+	st.APIBase = h.DeviceURL
+	moved, err := deviceclient.FromState(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return moved
+}
+
+// S7.1, S5.1: a login lives on the node that received it; the phone's
+// answer sent to another node reaches it, and a repeated answer gets 409
+// from there too.
+func TestClusterAnswerThroughAnotherNode(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	a, b := nodes[0], nodes[1]
+	a.AddUser("alice", "pw")
+	phone := a.Phone("alice")
+	login := Start(a.Client(""), "alice", "pw", "", "")
+	p := NextPush(t, phone) // polled on the login's node
+	if err := via(t, phone, b).Answer(b.ctx(), p, push.Approve); err != nil {
+		t.Fatalf("answer through node b: %v", err)
+	}
+	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
+	expectAPIError(t, via(t, phone, b).Answer(b.ctx(), p, push.Approve), "already_answered")
+}
+
+// S7.1, S3.2: the NAS sends the passcode for a challenge to another node
+// (failover); it reaches the login on the first node and the second node
+// replies.
+func TestClusterChallengeAnswerOnAnotherNode(t *testing.T) {
+	nodes := startCluster(t, 2, func(c *config.Config) { c.PushOff = true })
+	a, b := nodes[0], nodes[1]
+	a.AddUser("bob", "pw")
+	phone := a.Phone("bob")
+	r := Start(a.Client(""), "bob", "pw", "", "").Wait(t)
+	expectCode(t, r, layeh.CodeAccessChallenge)
+	code, _ := phone.Code(time.Now())
+	state := rfc2865.State_GetString(r.Packet)
+	expectCode(t, Start(b.Client(""), "bob", code, state, "").Wait(t), layeh.CodeAccessAccept)
+	if rec := a.WaitAudit("bob", 1)[0]; rec.Outcome != "accept" {
+		t.Fatalf("audit %+v", rec)
+	}
+}
+
+// S3.4 across nodes: a State naming a node that is not a member is
+// rejected at once.
+func TestClusterStateOfUnknownNode(t *testing.T) {
+	nodes := startCluster(t, 1, nil)
+	a := nodes[0]
+	a.AddUser("carl", "pw")
+	state := "00000000000000000000000000000000-" + fmt.Sprintf("%x", "127.0.0.1:1")
+	expectCode(t, Start(a.Client(""), "carl", "123456", state, "").Wait(t), layeh.CodeAccessReject)
+}
