@@ -95,6 +95,9 @@ func sqliteMigrations() []string {
 		CREATE INDEX pushes_username_at ON pushes(username, at);
 		CREATE INDEX pushes_at ON pushes(at);
 		ALTER TABLE audit ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;`,
+		// 5: users linked to a directory entry by its stable id (SPEC S9.2).
+		`ALTER TABLE users ADD COLUMN directory_id TEXT NOT NULL DEFAULT '';
+		CREATE UNIQUE INDEX users_directory_id ON users(directory_id) WHERE directory_id != '';`,
 	}
 }
 

@@ -7,19 +7,19 @@ import (
 	"time"
 )
 
-const userColumns = `id, name, password_hash, policy, failures, locked_until, created_at`
+const userColumns = `id, name, password_hash, policy, directory_id, failures, locked_until, created_at`
 
 // CreateUser inserts u and sets its ID (and CreatedAt when zero). A taken name
-// is ErrExists.
+// or directory id is ErrExists.
 func (s *SQLite) CreateUser(ctx context.Context, u *User) error {
 	if u.Name == "" {
 		return errors.New("create user: empty name")
 	}
 	created := orNow(u.CreatedAt)
 	res, err := s.write.ExecContext(ctx,
-		`INSERT INTO users (name, password_hash, policy, failures, locked_until, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		u.Name, u.PasswordHash, u.Policy, u.Failures, unixNano(u.LockedUntil), unixNano(created))
+		`INSERT INTO users (name, password_hash, policy, directory_id, failures, locked_until, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.PasswordHash, u.Policy, u.DirectoryID, u.Failures, unixNano(u.LockedUntil), unixNano(created))
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Name, constraintError(err))
 	}
@@ -116,7 +116,7 @@ func (s *SQLite) ResetLoginFailures(ctx context.Context, userID int64) error {
 func scanUser(row rowScanner) (*User, error) {
 	var u User
 	var locked, created int64
-	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Policy, &u.Failures, &locked, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Policy, &u.DirectoryID, &u.Failures, &locked, &created); err != nil {
 		return nil, err
 	}
 	u.LockedUntil, u.CreatedAt = fromUnixNano(locked), fromUnixNano(created)

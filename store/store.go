@@ -47,9 +47,14 @@ type User struct {
 	Name         string
 	PasswordHash string // PHC-format argon2id hash; empty means no directory password
 	Policy       string // policy name; empty means the client's or the default policy
-	Failures     int    // consecutive failed logins
-	LockedUntil  time.Time
-	CreatedAt    time.Time
+	// DirectoryID is the directory's stable id of the entry this user is
+	// linked to (objectGUID for Active Directory, entryUUID for OpenLDAP;
+	// SPEC S9.2); empty for a user that is not linked. Unique when set, so
+	// a renamed directory user keeps the record and its tokens.
+	DirectoryID string
+	Failures    int // consecutive failed logins
+	LockedUntil time.Time
+	CreatedAt   time.Time
 }
 
 // Token is one second factor of a user.
@@ -127,12 +132,27 @@ type AuditQuery struct {
 
 // Store is everything pushauth keeps on disk.
 type Store interface {
+	// CreateUser inserts u, with its DirectoryID when set, and sets u.ID.
+	// A taken name or directory id is ErrExists.
 	CreateUser(ctx context.Context, u *User) error
 	UserByName(ctx context.Context, name string) (*User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	DeleteUser(ctx context.Context, name string) error
 	SetPassword(ctx context.Context, name, hash string) error
 	SetUserPolicy(ctx context.Context, name, policy string) error
+	// UserByDirectoryID returns the user linked to the directory entry
+	// with stable id directoryID (SPEC S9.2), or ErrNotFound. An empty
+	// directoryID is never found.
+	UserByDirectoryID(ctx context.Context, directoryID string) (*User, error)
+	// SetDirectoryID links the user called name to the directory entry
+	// with stable id directoryID; empty unlinks. ErrNotFound when there is
+	// no such user, ErrExists when another user is linked to directoryID.
+	SetDirectoryID(ctx context.Context, name, directoryID string) error
+	// RenameUser gives the user called oldName the name newName, keeping
+	// its id, tokens, policy and counters (a directory user was renamed).
+	// ErrNotFound when there is no user oldName, ErrExists when newName is
+	// taken. Audit records, push history and suspensions keep the old name.
+	RenameUser(ctx context.Context, oldName, newName string) error
 	// RecordLoginFailure increments the failure count and, when it reaches
 	// limit (limit > 0), locks the user until lockUntil and resets the count.
 	RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error

@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// UserByDirectoryID returns the user linked to the directory entry with
+// stable id directoryID, or ErrNotFound (always for an empty id).
+func (s *SQLite) UserByDirectoryID(ctx context.Context, directoryID string) (*User, error) {
+	if directoryID == "" {
+		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, ErrNotFound)
+	}
+	row := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE directory_id = ?`, directoryID)
+	u, err := scanUser(row)
+	if err != nil {
+		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, notFound(err))
+	}
+	return u, nil
+}
+
+// SetDirectoryID links the user called name to the directory entry with
+// stable id directoryID (empty unlinks). Another user linked to the same id
+// is ErrExists; no user called name is ErrNotFound.
+func (s *SQLite) SetDirectoryID(ctx context.Context, name, directoryID string) error {
+	err := execOne(ctx, s.write, `UPDATE users SET directory_id = ? WHERE name = ?`, directoryID, name)
+	if err != nil {
+		return fmt.Errorf("link user %q to directory id %q: %w", name, directoryID, constraintError(err))
+	}
+	return nil
+}
+
+// RenameUser renames the user oldName to newName; the row (id, tokens,
+// policy, counters) stays. A taken newName is ErrExists; no user oldName is
+// ErrNotFound.
+func (s *SQLite) RenameUser(ctx context.Context, oldName, newName string) error {
+	if newName == "" {
+		return fmt.Errorf("rename user %q: empty new name", oldName)
+	}
+	if err := execOne(ctx, s.write, `UPDATE users SET name = ? WHERE name = ?`, newName, oldName); err != nil {
+		return fmt.Errorf("rename user %q to %q: %w", oldName, newName, constraintError(err))
+	}
+	return nil
+}
