@@ -186,3 +186,16 @@ func (n *Node) Stop(ctx context.Context) error {
 		return fmt.Errorf("leave the cluster: %w", ctx.Err())
 	}
 }
+
+// Status is a node's view of the cluster, for operators.
+type Status struct {
+	Name    string   `json:"name"`
+	Node    string   `json:"node"`
+	Address string   `json:"address"`
+	Members []string `json:"members"` // addresses of every member, this node included
+}
+
+// Status reports the cluster as this node sees it now.
+func (n *Node) Status() Status {
+	return Status{Name: n.cfg.Name, Node: n.cfg.Node, Address: n.Address(), Members: n.Members()}
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/cluster"
+	"github.com/pushauth/pushauth/protocol/adminapi"
 )
 
 // joinCluster makes this server a cluster node when cluster.enabled is
@@ -23,6 +24,14 @@ func (s *Server) joinCluster() error {
 
 // network is the actors' view of the cluster (nil when alone).
 func (s *Server) network() actors.Network {
+	if s.node == nil {
+		return nil
+	}
+	return s.node
+}
+
+// clusterInfo is the admin API's view of the cluster (nil when alone).
+func (s *Server) clusterInfo() adminapi.ClusterInfo {
 	if s.node == nil {
 		return nil
 	}

@@ -9,42 +9,35 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
-	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/testetcd"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
 
-// startCluster starts n nodes of one cluster (private etcd, plaintext on
-// loopback) sharing one data directory and store, and waits until every
-// node sees every other.
-func startCluster(t *testing.T, n int, edit func(*config.Config)) []*Harness {
+// startCluster starts n pushauthd processes of one cluster (private etcd,
+// plaintext on loopback) sharing one data directory and store, and waits
+// until every node sees every other. extra is appended to each node's
+// config.
+func startCluster(t *testing.T, n int, extra string) []*Harness {
 	t.Helper()
 	etcd := testetcd.Start(t)
 	name := fmt.Sprintf("t%d", rand.Uint64())
+	dataDir := t.TempDir()
 	var nodes []*Harness
 	for i := range n {
-		nodes = append(nodes, StartServer(t, func(c *config.Config) {
-			c.Cluster = config.Cluster{Enabled: true, Name: name, Node: fmt.Sprintf("node-%c", 'a'+i),
-				Listen: "127.0.0.1:0", EtcdEndpoints: []string{etcd}, Insecure: true}
-			if len(nodes) > 0 {
-				c.DataDir = nodes[0].Cfg.DataDir
-			}
-			if edit != nil {
-				edit(c)
-			}
-		}))
+		nodes = append(nodes, StartProcess(t, dataDir, fmt.Sprintf(`
+cluster:
+  enabled: true
+  name: %s
+  node: node-%c
+  listen: "127.0.0.1:0"
+  etcd: {endpoints: [%s]}
+  insecure: true
+`, name, 'a'+i, etcd)+extra))
 	}
-	checkFor(t, 20*time.Second, func() bool {
-		for _, a := range nodes {
-			for _, b := range nodes {
-				if !a.Server.Node().Alive(b.Server.Node().Address()) {
-					return false
-				}
-			}
-		}
-		return true
-	}, "%d nodes see each other", n)
+	for _, h := range nodes {
+		waitMembers(t, h, n)
+	}
 	return nodes
 }
 
@@ -65,7 +58,7 @@ func via(t *testing.T, d *deviceclient.Device, h *Harness) *deviceclient.Device 
 // answer sent to another node reaches it, and a repeated answer gets 409
 // from there too.
 func TestClusterAnswerThroughAnotherNode(t *testing.T) {
-	nodes := startCluster(t, 2, nil)
+	nodes := startCluster(t, 2, "")
 	a, b := nodes[0], nodes[1]
 	a.AddUser("alice", "pw")
 	phone := a.Phone("alice")
@@ -82,7 +75,7 @@ func TestClusterAnswerThroughAnotherNode(t *testing.T) {
 // (failover); it reaches the login on the first node and the second node
 // replies.
 func TestClusterChallengeAnswerOnAnotherNode(t *testing.T) {
-	nodes := startCluster(t, 2, func(c *config.Config) { c.PushOff = true })
+	nodes := startCluster(t, 2, "PushOff: 1\n")
 	a, b := nodes[0], nodes[1]
 	a.AddUser("bob", "pw")
 	phone := a.Phone("bob")
@@ -99,7 +92,7 @@ func TestClusterChallengeAnswerOnAnotherNode(t *testing.T) {
 // S3.4 across nodes: a State naming a node that is not a member is
 // rejected at once.
 func TestClusterStateOfUnknownNode(t *testing.T) {
-	nodes := startCluster(t, 1, nil)
+	nodes := startCluster(t, 1, "")
 	a := nodes[0]
 	a.AddUser("carl", "pw")
 	state := "00000000000000000000000000000000-" + fmt.Sprintf("%x", "127.0.0.1:1")

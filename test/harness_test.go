@@ -57,6 +57,7 @@ type Harness struct {
 	Admin     *adminapi.Client
 	Logs      *logbuf.Buffer
 	stop      func() error
+	kill      func() error // set for nodes run as processes
 }
 
 // StartServer binds 127.0.0.1:0 sockets, starts the server on them and

@@ -32,6 +32,7 @@ type Deps struct {
 	Store     store.Store     // required
 	Passwords *auth.Passwords // nil → auth.NewPasswords with default parameters
 	Logins    LoginLister     // nil → GET /v1/logins answers 503
+	Cluster   ClusterInfo     // nil → the server runs alone
 	// Token is the bearer token operators send; empty → every request 503.
 	Token string
 	// Issuer names the service in authenticator apps; empty → DefaultIssuer.
@@ -100,6 +101,7 @@ func (s *server) routes() {
 	s.handle("PUT /v1/policies/{name}", s.setPolicy)
 	s.handle("GET /v1/audit", s.listAudit)
 	s.handle("GET /v1/logins", s.listLogins)
+	s.handle("GET /v1/cluster", s.clusterStatus)
 }
 
 func (s *server) handle(pattern string, h handlerFunc) {
