@@ -78,6 +78,9 @@ type AdminAPI struct {
 	Listen    string // default "127.0.0.1:8443"
 	Token     string // bearer token (from `token` or read from `token_file`)
 	TokenFile string // as written; relative paths are relative to the working directory
+	// PublicHealth serves /healthz and /readyz without the token
+	// (`public_health`, default false).
+	PublicHealth bool
 }
 
 // DeviceAPI is the HTTP API phones use.

@@ -171,11 +171,12 @@ func (d *decoder) address(m map[string]any, path string) (string, netip.Prefix) 
 // over both `token` and `token_file` (the file is then not read).
 func (d *decoder) adminAPI(v any) AdminAPI {
 	const path = "admin_api"
-	m := d.object(v, path, "listen", "token", "token_file")
+	m := d.object(v, path, "listen", "token", "token_file", "public_health")
 	a := AdminAPI{
-		Listen:    d.listen(m, path, "listen", DefaultAdminListen),
-		Token:     d.str(m, path, "token", ""),
-		TokenFile: d.str(m, path, "token_file", ""),
+		Listen:       d.listen(m, path, "listen", DefaultAdminListen),
+		Token:        d.str(m, path, "token", ""),
+		TokenFile:    d.str(m, path, "token_file", ""),
+		PublicHealth: d.boolean(m, path, "public_health", false),
 	}
 	_, hasToken := lookup(m, "token")
 	switch {

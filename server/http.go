@@ -64,7 +64,8 @@ func (s *Server) hardened(component string, h http.Handler, ln net.Listener) htt
 }
 
 // adminHandler is the admin API, with /metrics behind the admin token
-// unless metrics have their own listener.
+// unless metrics have their own listener, and /healthz and /readyz
+// (health.go).
 func (s *Server) adminHandler(ls Listeners) http.Handler {
 	deps := adminapi.Deps{
 		Store:        s.store,
@@ -75,13 +76,14 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 		Log:          s.log.With().Str("component", "adminapi").Logger(),
 	}
 	api := adminapi.New(deps)
-	if ls.Metrics != nil {
-		return api
-	}
-	gate := deps
-	gate.Log = zerolog.Nop()
+	gateDeps := deps
+	gateDeps.Log = zerolog.Nop()
+	gate := adminapi.New(gateDeps)
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", requireAdminToken(adminapi.New(gate), s.metricsHandler(), deps.Log))
+	s.handleHealth(mux, gate, deps.Log)
+	if ls.Metrics == nil {
+		mux.Handle("/metrics", requireAdminToken(gate, s.metricsHandler(), deps.Log))
+	}
 	mux.Handle("/", api)
 	return mux
 }
@@ -104,7 +106,7 @@ func requireAdminToken(gate, next http.Handler, log zerolog.Logger) http.Handler
 			return
 		}
 		log.Info().Str("path", r.URL.Path).Int("status", probe.status).Str("remote", r.RemoteAddr).
-			Msg("metrics request refused")
+			Msg("request without a valid admin token refused")
 		for k, v := range probe.header {
 			w.Header()[k] = v
 		}

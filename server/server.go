@@ -60,8 +60,9 @@ type Server struct {
 	pushersToStop map[string]providers.Provider
 }
 
-// New opens the store and keys and starts the actor system.
-func New(cfg *config.Config, log zerolog.Logger) (*Server, error) {
+// newServer opens the store and keys and starts the actor system (New
+// wraps it).
+func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, poll: poll.New(), registry: prometheus.NewRegistry()}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data_dir: %w", err)
@@ -123,7 +124,7 @@ func adminToken(cfg *config.Config) (string, error) {
 	if cfg.AdminAPI.Token != "" {
 		return cfg.AdminAPI.Token, nil
 	}
-	path := filepath.Join(cfg.DataDir, "admin.token")
+	path := filepath.Join(cfg.DataDir, AdminTokenFile)
 	if b, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	}
@@ -151,30 +152,34 @@ func (s *Server) Reload(cfg *config.Config) {
 		PushOff:             cfg.PushOff,
 		Offline:             cfg.Offline,
 	})
-	s.log.Info().Dur("notification_timeout", cfg.NotificationTimeout).Bool("push_off", cfg.PushOff).
+	s.log.Info().Int64("notification_timeout_seconds", int64(cfg.NotificationTimeout/time.Second)).Bool("push_off", cfg.PushOff).
 		Bool("offline", cfg.Offline).Msg("settings applied")
 }
 
 // Listen binds the configured addresses.
-func (s *Server) Listen() (Listeners, error) {
+func (s *Server) Listen() (Listeners, error) { return Listen(s.cfg) }
+
+// Listen binds the addresses cfg configures. pushauthd binds before New,
+// so that a busy port stops it before it creates anything on disk.
+func Listen(cfg *config.Config) (Listeners, error) {
 	var ls Listeners
-	ua, err := net.ResolveUDPAddr("udp", s.cfg.Radius.Listen)
+	ua, err := net.ResolveUDPAddr("udp", cfg.Radius.Listen)
 	if err != nil {
 		return ls, fmt.Errorf("radius.listen: %w", err)
 	}
 	if ls.Radius, err = net.ListenUDP("udp", ua); err != nil {
 		return ls, fmt.Errorf("radius.listen: %w", err)
 	}
-	if ls.Admin, err = net.Listen("tcp", s.cfg.AdminAPI.Listen); err != nil {
+	if ls.Admin, err = net.Listen("tcp", cfg.AdminAPI.Listen); err != nil {
 		ls.Radius.Close()
 		return ls, fmt.Errorf("admin_api.listen: %w", err)
 	}
-	if ls.Device, err = net.Listen("tcp", s.cfg.DeviceAPI.Listen); err != nil {
+	if ls.Device, err = net.Listen("tcp", cfg.DeviceAPI.Listen); err != nil {
 		ls.Radius.Close()
 		ls.Admin.Close()
 		return ls, fmt.Errorf("device_api.listen: %w", err)
 	}
-	if addr := s.cfg.Metrics.Listen; addr != "" {
+	if addr := cfg.Metrics.Listen; addr != "" {
 		if ls.Metrics, err = net.Listen("tcp", addr); err != nil {
 			ls.Radius.Close()
 			ls.Admin.Close()
@@ -217,6 +222,7 @@ func (s *Server) close() {
 	if err := s.store.Close(); err != nil {
 		s.log.Error().Err(err).Msg("close store")
 	}
+	s.log.Info().Dur("took", time.Since(start)).Msg("pushauth stopped")
 }
 
 type httpServer struct {

@@ -2,6 +2,7 @@
 //
 //	pushauthd --config /etc/pushauth/pushauth.yaml
 //	pushauthd --config pushauth.yaml --check-config
+//	pushauthd --help | --version
 //
 // SIGHUP re-reads the config file and applies NOTIFICATIONTIMEOUT, PushOff
 // and offline to logins started afterwards; SIGINT/SIGTERM stop the server.
@@ -11,75 +12,109 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/internal/cli"
 	"github.com/pushauth/pushauth/server"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
+// embeddedName names the embedded example configuration in logs and errors.
+const embeddedName = "embedded example configuration (config/example.yaml)"
+
 // run is pushauthd without the process around it: it serves until ctx ends.
-func run(ctx context.Context, args []string, stderr *os.File) int {
+func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) int {
 	fs := flag.NewFlagSet("pushauthd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "", "config file (YAML); empty = built-in example config")
-	check := fs.Bool("check-config", false, "validate the config and exit")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	path := fs.String("config", "", "configuration `file` (YAML); without it the "+embeddedName)
+	check := fs.Bool("check-config", false, "validate the configuration, including push provider key files, and exit")
+	version := cli.AddVersionFlag(fs)
+	cmd := command(fs)
+	if code, done := cmd.Parse(args, version, stdout, stderr); done {
+		return code
 	}
-	cfg, warnings, err := load(*path)
+	if fs.NArg() > 0 {
+		return cmd.UsageError(stderr, "unexpected argument "+fs.Arg(0))
+	}
 	boot := server.NewLogger(config.Log{Format: "auto"}, stderr)
+	cfg, warnings, err := load(*path)
+	warnings = append(warnings, extraWarnings(cfg)...)
 	for _, w := range warnings {
 		boot.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)
 	}
 	if err != nil {
 		reportConfigError(boot, err)
-		return 1
+		return cli.ExitError
 	}
 	if *check {
-		return checkConfig(boot, cfg, len(warnings))
+		return checkConfig(boot, cfg, *path, len(warnings))
 	}
 	log := server.NewLogger(cfg.Log, stderr)
+	log.Info().Str("version", cli.Version("pushauthd")).Str("config", source(*path)).Msg("pushauthd starting")
 	if err := serve(ctx, cfg, *path, log); err != nil {
 		log.Error().Err(err).Msg("pushauthd stopped")
-		return 1
+		return cli.ExitError
 	}
-	return 0
+	return cli.ExitOK
+}
+
+// source names where the configuration comes from: the file's absolute
+// path, or the embedded example.
+func source(path string) string {
+	if path == "" {
+		return embeddedName
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// extraWarnings are about configurations that load but cannot work as an
+// operator would expect.
+func extraWarnings(cfg *config.Config) []config.Warning {
+	if cfg != nil && len(cfg.Radius.Clients) == 0 {
+		return []config.Warning{{Key: "radius.clients",
+			Msg: "no RADIUS clients: every Access-Request will be dropped; add one entry per NAS"}}
+	}
+	return nil
 }
 
 // checkConfig validates what loading cannot: provider keys and files.
-func checkConfig(log zerolog.Logger, cfg *config.Config, warnings int) int {
+func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings int) int {
 	errs := server.CheckProviders(cfg.Providers)
 	for _, err := range errs {
-		log.Error().Str("file", cfg.File).Msg(err.Error())
+		log.Error().Str("file", source(path)).Msg(err.Error())
 	}
 	if len(errs) > 0 {
 		log.Error().Int("errors", len(errs)).Msg("configuration rejected")
-		return 1
+		return cli.ExitError
 	}
-	log.Info().Str("file", cfg.File).Int("warnings", warnings).Msg("config ok")
-	return 0
+	log.Info().Str("config", source(path)).Int("warnings", warnings).Msg("config ok")
+	return cli.ExitOK
 }
 
 func load(path string) (*config.Config, []config.Warning, error) {
 	if path == "" {
-		return config.LoadBytes("example.yaml", config.Example(), os.Environ())
+		return config.LoadBytes(embeddedName, config.Example(), os.Environ())
 	}
 	return config.Load(path, os.Environ())
 }
 
 // reportConfigError logs every config error on its own line, naming the
-// file and key (SPEC S1.5).
+// file and key (docs/behaviour.md S1.5).
 func reportConfigError(log zerolog.Logger, err error) {
 	var ve *config.ValidationError
 	if !errors.As(err, &ve) {
@@ -92,23 +127,31 @@ func reportConfigError(log zerolog.Logger, err error) {
 	log.Error().Int("errors", len(ve.Errors)).Msg("configuration rejected")
 }
 
+// serve binds the sockets first, so that a busy port stops the server
+// before it creates a data directory and keys, then serves until ctx ends.
 func serve(ctx context.Context, cfg *config.Config, path string, log zerolog.Logger) error {
-	srv, err := server.New(cfg, log)
+	ls, err := server.Listen(cfg)
 	if err != nil {
 		return err
 	}
-	ls, err := srv.Listen()
+	srv, err := server.New(cfg, log)
 	if err != nil {
+		ls.Close()
 		return err
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go reloadOnHUP(ctx, hup, srv, path, log)
+	go func() {
+		<-ctx.Done()
+		log.Info().Str("cause", context.Cause(ctx).Error()).Msg("shutting down")
+	}()
 	return srv.Serve(ctx, ls)
 }
 
-// reloadOnHUP applies the run-time settings on SIGHUP (SPEC S1.3).
+// reloadOnHUP applies the run-time settings on SIGHUP (docs/behaviour.md
+// S1.3).
 func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, srv *server.Server, path string, log zerolog.Logger) {
 	for {
 		select {
@@ -116,6 +159,7 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, srv *server.Server, 
 			return
 		case <-hup:
 		}
+		log.Info().Str("config", source(path)).Msg("SIGHUP: reloading the configuration")
 		cfg, warnings, err := load(path)
 		for _, w := range warnings {
 			log.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)

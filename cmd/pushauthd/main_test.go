@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,8 +62,8 @@ func TestSIGHUPReloadsSettings(t *testing.T) {
 	defer logFile.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", cfgPath}, logFile) }()
-	waitLog(t, logPath, `"notification_timeout":5000`)
+	go func() { done <- run(ctx, []string{"--config", cfgPath}, io.Discard, logFile) }()
+	waitLog(t, logPath, `"notification_timeout_seconds":5`)
 	waitLog(t, logPath, "pushauth serving")
 
 	writeConfig(t, cfgPath, "abc", "1", filepath.Join(dir, "data"))
@@ -70,7 +71,7 @@ func TestSIGHUPReloadsSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := waitLog(t, logPath, `"push_off":true`)
-	if !strings.Contains(out, `"notification_timeout":30000`) || !strings.Contains(out, `abc`) {
+	if !strings.Contains(out, `"notification_timeout_seconds":30`) || !strings.Contains(out, `abc`) {
 		t.Fatalf("reload did not fall back to 30s with a warning naming \"abc\":\n%s", out)
 	}
 	cancel()
@@ -92,7 +93,7 @@ func TestCheckConfigReportsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, logFile); code != 1 {
+	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, io.Discard, logFile); code != 1 {
 		t.Fatalf("exit code %d, want 1", code)
 	}
 	out, _ := os.ReadFile(logPath)
@@ -119,7 +120,7 @@ func TestCheckConfigProviders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, logFile); code != 1 {
+	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, io.Discard, logFile); code != 1 {
 		t.Fatalf("exit code %d, want 1", code)
 	}
 	if out, _ := os.ReadFile(logPath); !strings.Contains(string(out), "providers.apns.key_file") {
@@ -165,7 +166,7 @@ func TestCheckConfigWarnsMessageAuthenticatorOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, logFile); code != 0 {
+	if code := run(context.Background(), []string{"--config", cfgPath, "--check-config"}, io.Discard, logFile); code != 0 {
 		b, _ := os.ReadFile(logPath)
 		t.Fatalf("exit code %d, want 0:\n%s", code, b)
 	}
@@ -191,7 +192,7 @@ func TestStartWarnsMessageAuthenticatorOff(t *testing.T) {
 	defer logFile.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", cfgPath}, logFile) }()
+	go func() { done <- run(ctx, []string{"--config", cfgPath}, io.Discard, logFile) }()
 	out := waitLog(t, logPath, "pushauth serving")
 	cancel()
 	if code := <-done; code != 0 {

@@ -8,62 +8,26 @@ import (
 	"io"
 	"maps"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 
+	clihelp "github.com/pushauth/pushauth/internal/cli"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 )
 
 // Where the admin API is when nothing says otherwise.
 const (
-	defaultAdminURL = "http://127.0.0.1:8443"
-	envAdminURL     = "PUSHAUTH_ADMIN_URL"
-	envAdminToken   = "PUSHAUTH_ADMIN_TOKEN"
+	defaultAdminURL   = "http://127.0.0.1:8443"
+	envAdminURL       = "PUSHAUTH_ADMIN_URL"
+	envAdminToken     = "PUSHAUTH_ADMIN_TOKEN"
+	envAdminTokenFile = "PUSHAUTH_ADMIN_TOKEN_FILE"
 )
 
-const helpText = `pushctl manages a pushauth server through its admin API.
-
-usage: pushctl [--admin-url URL] [--token TOKEN] [--json] COMMAND [ARGS]
-
-Users:
-  user add NAME [--password-stdin]     create a user (password: one line on stdin)
-  user list                            list users
-  user delete NAME                     delete a user and their tokens
-  user set-password NAME               replace the password (one line on stdin)
-  user set-policy NAME POLICY          assign a policy ("" clears it)
-
-  NAME is checked before the call: no control or invisible characters, no
-  letters of two of the Latin, Cyrillic and Greek scripts, no '/', '?', '#',
-  '%', not "." or "..", at most 253 bytes. "user delete" and "token list"
-  also take a name stored before these rules.
-
-Tokens:
-  token program NAME --type oath|softtoken|gridsure
-        [--algorithm totp|hotp] [--pip 0,6,12,18] [--serial S] [--qr-png FILE]
-                                       program a token; its secret is shown only now
-  token activate SERIAL [--qr-png FILE]
-                                       new activation code for a soft token
-  token link-onelogin NAME --onelogin-user ID [--device ID]
-                                       link a user to OneLogin Protect (push first)
-  token list NAME                      list a user's tokens
-  token delete SERIAL                  delete a token
-
-Policies:
-  policy set NAME key=value...         create or change a policy (keys: push, method,
-                                       attempt_limit, lockout_failures, lockout_seconds,
-                                       pushes_per_minute)
-  policy show NAME                     show one policy
-  policy list                          list policies
-
-Operation:
-  audit [--user NAME] [--limit N]      finished logins, newest first
-  login list                           logins in flight
-
-Global flags (also accepted after the command):
-  --admin-url URL   admin API (default $PUSHAUTH_ADMIN_URL or ` + defaultAdminURL + `)
-  --token TOKEN     bearer token (default $PUSHAUTH_ADMIN_TOKEN)
-  --json            print the API's JSON instead of tables
-`
+// errNoToken says where the admin token is when none was given.
+var errNoToken = errors.New("no admin token: pass --token-file FILE or --token, or set " + envAdminTokenFile +
+	" or " + envAdminToken + "; a server without admin_api.token generates one into admin.token in its data_dir " +
+	"(./data/admin.token with the example config, /var/lib/pushauth/admin.token with the packaged one)")
 
 // cli is one pushctl invocation.
 type cli struct {
@@ -71,9 +35,10 @@ type cli struct {
 	stdout io.Writer
 	getenv func(string) string
 
-	adminURL string
-	token    string
-	json     bool
+	adminURL  string
+	token     string
+	tokenFile string
+	json      bool
 }
 
 // commandFunc runs a subcommand with the arguments after its name.
@@ -96,6 +61,9 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 
 // dispatch parses the global flags and runs the command.
 func (c *cli) dispatch(args []string) error {
+	if len(args) > 0 && clihelp.IsVersion(args[0]) {
+		args = []string{"version"}
+	}
 	fs := c.flagSet("")
 	if err := fs.Parse(args); err != nil {
 		return c.flagError(err, "COMMAND [ARGS]")
@@ -106,10 +74,15 @@ func (c *cli) dispatch(args []string) error {
 	}
 	switch args[0] {
 	case "help":
-		fmt.Fprint(c.stdout, helpText)
+		fmt.Fprint(c.stdout, help())
+		return nil
+	case "version":
+		fmt.Fprintln(c.stdout, clihelp.Version("pushctl"))
 		return nil
 	case "audit":
 		return c.audit(args[1:])
+	case "health":
+		return c.health(args[1:])
 	}
 	group, ok := c.commands()[args[0]]
 	if !ok {
@@ -134,6 +107,7 @@ func (c *cli) flagSet(usage string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.adminURL, "admin-url", c.adminURL, "")
 	fs.StringVar(&c.token, "token", c.token, "")
+	fs.StringVar(&c.tokenFile, "token-file", c.tokenFile, "")
 	fs.BoolVar(&c.json, "json", c.json, "")
 	return fs
 }
@@ -177,7 +151,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, usage string, want int) ([]
 // help and ends the command with status 0.
 func (c *cli) flagError(err error, usage string) error {
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, helpText)
+		fmt.Fprint(c.stdout, help())
 		return err
 	}
 	return usagef(usage, "%v", err)
@@ -185,16 +159,59 @@ func (c *cli) flagError(err error, usage string) error {
 
 // client returns an admin API client for the chosen server and token.
 func (c *cli) client() (*adminapi.Client, error) {
+	base, err := c.baseURL()
+	if err != nil {
+		return nil, err
+	}
+	token, err := c.adminToken()
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
+		return nil, errNoToken
+	}
+	return adminapi.NewClient(base, token, nil), nil
+}
+
+// baseURL is the admin API's base URL: --admin-url, else
+// $PUSHAUTH_ADMIN_URL, else the default.
+func (c *cli) baseURL() (string, error) {
 	base := firstNonEmpty(c.adminURL, c.getenv(envAdminURL), defaultAdminURL)
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("admin URL %q is not an http:// or https:// URL", base)
+		return "", fmt.Errorf("admin URL %q is not an http:// or https:// URL", base)
 	}
-	token := firstNonEmpty(c.token, c.getenv(envAdminToken))
-	if token == "" {
-		return nil, errors.New("no admin token: pass --token or set " + envAdminToken)
+	return base, nil
+}
+
+// adminToken is the bearer token: --token, else the file of --token-file,
+// else $PUSHAUTH_ADMIN_TOKEN, else the file of $PUSHAUTH_ADMIN_TOKEN_FILE;
+// "" when none is given.
+func (c *cli) adminToken() (string, error) {
+	switch {
+	case c.token != "":
+		return c.token, nil
+	case c.tokenFile != "":
+		return readTokenFile(c.tokenFile)
+	case c.getenv(envAdminToken) != "":
+		return c.getenv(envAdminToken), nil
+	case c.getenv(envAdminTokenFile) != "":
+		return readTokenFile(c.getenv(envAdminTokenFile))
 	}
-	return adminapi.NewClient(base, token, nil), nil
+	return "", nil
+}
+
+// readTokenFile reads a token file, trimming surrounding white space.
+func readTokenFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read admin token: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("admin token file %s is empty", path)
+	}
+	return tok, nil
 }
 
 // ctx is the context of API calls (the client has its own timeout).

@@ -11,15 +11,21 @@ import (
 )
 
 func (c *cli) userAdd(args []string) error {
-	const usage = "user add NAME [--password-stdin]"
+	const usage = "user add NAME --password-stdin | --no-password"
 	fs := c.flagSet(usage)
 	fromStdin := fs.Bool("password-stdin", false, "")
+	noPassword := fs.Bool("no-password", false, "")
 	pos, err := c.parse(fs, args, usage, 1)
 	if err != nil {
 		return err
 	}
 	if err := checkUserName(usage, pos[0]); err != nil {
 		return err
+	}
+	if *fromStdin == *noPassword {
+		return usagef(usage, "user add: give the password with --password-stdin (one line on stdin), or pass "+
+			"--no-password for a user who logs in with a token alone: the default policy (method=password+token) "+
+			"never lets a user without a password in")
 	}
 	password := ""
 	if *fromStdin {
@@ -40,7 +46,7 @@ func (c *cli) userAdd(args []string) error {
 	}
 	note := "with a password"
 	if !u.HasPassword {
-		note = "without a password"
+		note = "without a password: only a policy with method=token lets them log in"
 	}
 	return c.printf("created user %s (%s)\n", u.Name, note)
 }

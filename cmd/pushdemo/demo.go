@@ -92,7 +92,7 @@ func (d *demo) intro() {
 	fmt.Fprintf(d.out, "  device API %s\n", d.env.deviceURL)
 	fmt.Fprintf(d.out, "  NOTIFICATIONTIMEOUT=%v, data_dir %s (removed at the end)\n", notificationTimeout, d.env.dir)
 	if d.env.logPath != "" {
-		fmt.Fprintf(d.out, "  server logs: %s (run with -v to see them on stderr)\n", d.env.logPath)
+		fmt.Fprintf(d.out, "  server logs: %s (run with --verbose to see them on stderr)\n", d.env.logPath)
 	}
 }
 

@@ -12,9 +12,9 @@
 //
 // and prints the audit trail. It exits 0 when every reply was the expected
 // one, 1 otherwise. Server logs go to a file in the temporary data
-// directory, or to stderr with -v.
+// directory, or to stderr with --verbose.
 //
-//	go run ./cmd/pushdemo [-v]
+//	go run ./cmd/pushdemo [--verbose] [--help] [--version]
 package main
 
 import (
@@ -26,7 +26,31 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/pushauth/pushauth/internal/cli"
 )
+
+// command is pushdemo's help.
+func command(fs *flag.FlagSet) cli.Command {
+	return cli.Command{
+		Name:    "pushdemo",
+		Summary: "pushauth's story on loopback, as a transcript (make demo)",
+		Usage:   []string{"[--verbose]", "--version"},
+		About: `pushdemo starts pushauthd in-process on the embedded example config, with
+a throw-away data directory and a 3-second NOTIFICATIONTIMEOUT, creates a
+user with an OATH token and a soft token activated by a simulated phone,
+and tells four stories: a login approved on the phone, one denied, one
+where the phone stays silent (challenge, "push", approved), and a passcode
+login; then it prints the audit trail.`,
+		Flags: fs,
+		Sections: []cli.Section{{Title: "Exit status", Items: []cli.Item{
+			{Term: "0", Text: "every reply was the expected one"},
+			{Term: "1", Text: "a story went wrong (the server's last log lines follow)"},
+			{Term: "2", Text: "wrong command line"},
+			{Term: "130", Text: "interrupted"},
+		}}},
+	}
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -38,10 +62,14 @@ const demoTimeout = 2 * time.Minute
 // run is the whole program; it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pushdemo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	verbose := fs.Bool("v", false, "write the server's logs to stderr")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	verbose := fs.Bool("verbose", false, "write the server's logs to stderr")
+	version := cli.AddVersionFlag(fs)
+	cmd := command(fs)
+	if code, done := cmd.Parse(args, version, stdout, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return cmd.UsageError(stderr, "unexpected argument "+fs.Arg(0))
 	}
 	// Ctrl-C ends the demo early but still removes its data dir.
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -25,25 +25,42 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pushauth/pushauth/internal/cli"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `usage: radbench SCENARIO [flags]
+// scenarioSummaries describes each scenario in one line, for the help.
+func scenarioSummaries() []cli.Item {
+	return []cli.Item{
+		{Term: "passcode", Text: "password + OATH passcode logins at several concurrency levels"},
+		{Term: "push-wait", Text: "N push logins waiting on phones at once, then a fleet approves them"},
+		{Term: "push-throughput", Text: "push logins per second with a fleet approving without think time"},
+	}
+}
 
-scenarios:
-  passcode         password + OATH passcode logins at several concurrency levels
-  push-wait        N push logins waiting on phones at once, then a fleet approves them
-  push-throughput  push logins per second with a fleet approving without think time
-
-radbench SCENARIO -h lists the scenario's flags.
-`
+// command is radbench's help.
+func command() cli.Command {
+	return cli.Command{
+		Name:    "radbench",
+		Summary: "loopback load generator for pushauthd (docs/benchmarks.md)",
+		Usage:   []string{"SCENARIO [flags]", "--version"},
+		About:   "radbench SCENARIO --help lists the scenario's flags.",
+		Sections: []cli.Section{
+			{Title: "Scenarios", Items: scenarioSummaries()},
+			{Title: "Exit status", Items: []cli.Item{
+				{Term: "0", Text: "the scenario ran"}, {Term: "1", Text: "it failed"}, {Term: "2", Text: "wrong command line"},
+			}},
+		},
+	}
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, command().Help())
 		return 2
 	}
 	scenarios := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
@@ -52,13 +69,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"push-throughput": runPushThroughput,
 	}
 	fn, ok := scenarios[args[0]]
-	if !ok {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-			fmt.Fprint(stdout, usage)
-			return 0
-		}
-		fmt.Fprintf(stderr, "radbench: unknown scenario %q\n%s", args[0], usage)
-		return 2
+	switch {
+	case ok:
+	case cli.IsHelp(args[0]):
+		fmt.Fprint(stdout, command().Help())
+		return 0
+	case cli.IsVersion(args[0]):
+		fmt.Fprintln(stdout, cli.Version("radbench"))
+		return 0
+	default:
+		return command().UsageError(stderr, fmt.Sprintf("unknown scenario %q", args[0]))
 	}
 	raiseFileLimit(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -79,8 +99,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 // errUsage is a flag error already reported by the flag set.
 var errUsage = errors.New("usage")
 
-// parseFlags parses args, mapping flag errors to errUsage.
+// parseFlags parses args, mapping flag errors to errUsage; -h prints the
+// scenario's flags in the shared help style.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.Usage = func() {
+		name := strings.TrimPrefix(fs.Name(), "radbench ")
+		summary := ""
+		for _, it := range scenarioSummaries() {
+			if it.Term == name {
+				summary = it.Text
+			}
+		}
+		sub := cli.Command{Name: fs.Name(), Summary: summary, Usage: []string{"[flags]"}, Flags: fs}
+		fmt.Fprint(fs.Output(), sub.Help())
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err

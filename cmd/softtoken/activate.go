@@ -17,11 +17,11 @@ const defaultState = "softtoken.json"
 func cmdActivate(e *env, args []string) error {
 	fs := newFlagSet("activate", e)
 	var o deviceclient.Options
-	fs.StringVar(&o.Platform, "platform", "android", "device platform: android or ios")
-	fs.StringVar(&o.OSVersion, "os-version", "14", "OS version, e.g. 14 or 17.4")
-	fs.StringVar(&o.PushKind, "push-kind", "poll", "push service: poll, apns or fcm")
-	fs.StringVar(&o.PushToken, "push-token", "", "APNs/FCM registration token (apns and fcm only)")
-	state := fs.String("state", defaultState, "device state file")
+	fs.StringVar(&o.Platform, "platform", "android", "device `platform`: android or ios")
+	fs.StringVar(&o.OSVersion, "os-version", "14", "OS `version`, e.g. 14 or 17.4")
+	fs.StringVar(&o.PushKind, "push-kind", "poll", "push `service`: poll, apns or fcm")
+	fs.StringVar(&o.PushToken, "push-token", "", "APNs/FCM registration `token` (apns and fcm only)")
+	state := fs.String("state", defaultState, "device state `file`")
 	force := fs.Bool("force", false, "overwrite an existing state file")
 	pos, err := parseFlags(fs, args)
 	if err != nil {

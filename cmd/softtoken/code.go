@@ -10,7 +10,7 @@ import (
 // cmdCode prints the token's current one-time password.
 func cmdCode(e *env, args []string) error {
 	fs := newFlagSet("code", e)
-	state := fs.String("state", defaultState, "device state file")
+	state := fs.String("state", defaultState, "device state `file`")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -22,6 +22,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/pushauth/pushauth/internal/cli"
 )
 
 func main() {
@@ -30,17 +32,10 @@ func main() {
 
 // Exit codes.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitOK    = cli.ExitOK
+	exitError = cli.ExitError
+	exitUsage = cli.ExitUsage
 )
-
-const usage = `usage:
-  softtoken activate URL [--platform android|ios] [--os-version V] [--push-kind poll|apns|fcm]
-                         [--push-token T] [--state FILE] [--force]
-  softtoken code  [--state FILE]
-  softtoken watch --answer approve|deny|ignore|ask [--count N] [--state FILE]
-`
 
 // env is what a command may use: its streams and the context that ends on
 // interrupt.
@@ -54,8 +49,7 @@ type env struct {
 // run is the whole program; it returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
+		return command().UsageError(stderr, "missing command")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -66,13 +60,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"watch":    cmdWatch,
 	}
 	cmd, ok := commands[args[0]]
-	if !ok {
-		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-			fmt.Fprint(stdout, usage)
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "softtoken: unknown command %q\n%s", args[0], usage)
-		return exitUsage
+	switch {
+	case ok:
+	case cli.IsHelp(args[0]):
+		fmt.Fprint(stdout, command().Help())
+		return exitOK
+	case cli.IsVersion(args[0]):
+		fmt.Fprintln(stdout, cli.Version("softtoken"))
+		return exitOK
+	default:
+		return command().UsageError(stderr, fmt.Sprintf("unknown command %q", args[0]))
 	}
 	return exitCode(cmd(e, args[1:]), stderr)
 }
@@ -94,8 +91,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "softtoken: %v\n%s", err, usage)
-		return exitUsage
+		return command().UsageError(stderr, err.Error())
 	}
 	fmt.Fprintf(stderr, "softtoken: %v\n", err)
 	return exitError
@@ -121,8 +117,14 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// newFlagSet is a subcommand's flag set; -h prints the subcommand's flags
+// in the shared help style.
 func newFlagSet(name string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		sub := cli.Command{Name: "softtoken", Summary: subcommandSummary(name), Usage: subcommandUsage(name), Flags: fs}
+		fmt.Fprint(e.stdout, sub.Help())
+	}
 	return fs
 }

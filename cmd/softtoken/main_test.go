@@ -97,7 +97,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%q: exit %d, want 2 (%s)", args, r.code, r.stderr)
 		}
 	}
-	if r := runCmd("", "help"); r.code != 0 || !strings.Contains(r.stdout, "usage") {
+	if r := runCmd("", "help"); r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
 		t.Errorf("help: %+v", r)
 	}
 	if r := runCmd("", "code", "--state", filepath.Join(t.TempDir(), "none.json")); r.code != 1 {
@@ -124,7 +124,7 @@ func TestWatchApprove(t *testing.T) {
 		t.Fatalf("watch: %+v", r)
 	}
 	for _, want := range []string{`user "alice"`, "vpn-gw", "agent generic", "203.0.113.7", "expires", p.LoginID,
-		"approve: accepted"} {
+		"approve: answer delivered"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output misses %q:\n%s", want, r.stdout)
 		}

@@ -41,9 +41,9 @@ type watcher struct {
 // cmdWatch answers pushes until interrupted or --count are handled.
 func cmdWatch(e *env, args []string) error {
 	fs := newFlagSet("watch", e)
-	mode := fs.String("answer", "", "what to do with each push: approve, deny, ignore or ask")
-	state := fs.String("state", defaultState, "device state file")
-	count := fs.Int("count", 0, "exit after handling this many pushes (0: run until interrupted)")
+	mode := fs.String("answer", "", "`mode` for each push: approve, deny, ignore or ask")
+	state := fs.String("state", defaultState, "device state `file`")
+	count := fs.Int("count", 0, "exit after handling `n` pushes (0: run until interrupted)")
 	wait := fs.Duration("wait", 25*time.Second, "long-poll wait per request")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -136,7 +136,7 @@ func (w *watcher) handle(p push.Payload) error {
 	var ae *deviceclient.APIError
 	switch {
 	case err == nil:
-		fmt.Fprintf(w.stdout, "  -> %s: accepted by the server\n", decision)
+		fmt.Fprintf(w.stdout, "  -> %s: answer delivered (the login's result is the RADIUS reply)\n", decision)
 	case errors.As(err, &ae):
 		fmt.Fprintf(w.stdout, "  -> %s: refused by the server: %s (%s)\n", decision, ae.Message, ae.Code)
 	default:

@@ -1,0 +1,65 @@
+package main
+
+import clihelp "github.com/pushauth/pushauth/internal/cli"
+
+// help is pushctl's help text.
+func help() string {
+	return clihelp.Command{
+		Name:    "pushctl",
+		Summary: "manage a pushauth server through its admin API",
+		Usage: []string{
+			"[--admin-url URL] [--token-file FILE | --token TOKEN] [--json] COMMAND [ARGS]",
+			"help | --version",
+		},
+		About: `The global flags may also come after the command. Output is a table or
+a message; --json prints the API's JSON instead.`,
+		Sections: []clihelp.Section{
+			{Title: "Users", Items: []clihelp.Item{
+				{Term: "user add NAME --password-stdin", Text: "create a user; the password is one line on stdin"},
+				{Term: "user add NAME --no-password", Text: "create a user without a password: only a policy with\nmethod=token (web logins) lets them in"},
+				{Term: "user list", Text: "list users"},
+				{Term: "user delete NAME", Text: "delete a user and their tokens"},
+				{Term: "user set-password NAME", Text: "replace the password (one line on stdin)"},
+				{Term: "user set-policy NAME POLICY", Text: `assign a policy ("" clears it)`},
+			}, Text: `NAME is checked before the call: no control or invisible characters, no
+letters of two of the Latin, Cyrillic and Greek scripts, no '/', '?', '#',
+'%', not "." or "..", at most 253 bytes. "user delete" and "token list"
+also take a name stored before these rules.`},
+			{Title: "Tokens", Items: []clihelp.Item{
+				{Term: "token program NAME --type oath|softtoken|gridsure", Text: "program a token; its secret is shown only now\n[--algorithm totp|hotp] [--pip 0,6,12,18] [--serial S] [--qr-png FILE]"},
+				{Term: "token activate SERIAL [--qr-png FILE]", Text: "new activation code for a soft token"},
+				{Term: "token link-onelogin NAME --onelogin-user ID", Text: "link a user to OneLogin Protect (pushed first)\n[--device ID]"},
+				{Term: "token list NAME", Text: "list a user's tokens"},
+				{Term: "token delete SERIAL", Text: "delete a token"},
+			}},
+			{Title: "Policies", Items: []clihelp.Item{
+				{Term: "policy set NAME key=value...", Text: "create or change a policy (keys: push, method,\nattempt_limit, lockout_failures, lockout_seconds, pushes_per_minute)"},
+				{Term: "policy show NAME", Text: "show one policy"},
+				{Term: "policy list", Text: "list policies"},
+			}},
+			{Title: "Operation", Items: []clihelp.Item{
+				{Term: "audit [--user NAME] [--limit N]", Text: "finished logins, newest first"},
+				{Term: "login list", Text: "logins in flight"},
+				{Term: "health", Text: "the server's /readyz: exit 0 when ready (the token is\noptional with admin_api.public_health)"},
+			}},
+			{Title: "Flags", Items: []clihelp.Item{
+				{Term: "--admin-url URL", Text: "admin API (default $" + envAdminURL + " or " + defaultAdminURL + ")"},
+				{Term: "--token-file FILE", Text: "read the bearer token from FILE, e.g. the server's data_dir/admin.token"},
+				{Term: "--token TOKEN", Text: "bearer token (visible to other local users; prefer a file or the variable)"},
+				{Term: "--json", Text: "print the API's JSON instead of tables"},
+				{Term: "--version", Text: "print the version and exit"},
+				{Term: "--help", Text: "print this help and exit"},
+			}},
+			{Title: "Environment", Items: []clihelp.Item{
+				{Term: envAdminURL, Text: "admin API base URL"},
+				{Term: envAdminToken, Text: "bearer token"},
+				{Term: envAdminTokenFile, Text: "file holding the bearer token"},
+			}},
+			{Title: "Exit status", Items: []clihelp.Item{
+				{Term: "0", Text: "done"},
+				{Term: "1", Text: "the command failed (one line on stderr)"},
+				{Term: "2", Text: "wrong command line"},
+			}},
+		},
+	}.Help()
+}

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Health endpoints on the admin listener, for load balancers, container
+// health checks and service managers (docs/operations.md):
+//
+//	GET /healthz  200 {"status":"ok"}: the process is up and serving HTTP.
+//	GET /readyz   200 when the store answers, else 503; the body names the
+//	              store's state and each push provider's circuit.
+//
+// An open circuit does not make the node unready: logins then go to the
+// passcode challenge (docs/behaviour.md S1.4), and every node shares the
+// same provider, so taking nodes out of service would not help.
+const readyTimeout = 2 * time.Second
+
+// circuitMetric is the gauge the provider actors keep per provider.
+const circuitMetric = "pushauth_provider_circuit_open"
+
+// readiness is the body of /readyz.
+type readiness struct {
+	Status    string            `json:"status"`    // "ready" or "not ready"
+	Store     string            `json:"store"`     // "ok" or what failed
+	Providers map[string]string `json:"providers"` // provider → "closed" or "open"
+}
+
+// handleHealth serves /healthz and /readyz on mux: without a token when
+// admin_api.public_health is set, else only to requests with the admin
+// token (gate is an admin API used to check it, as for /metrics).
+func (s *Server) handleHealth(mux *http.ServeMux, gate http.Handler, log zerolog.Logger) {
+	health := http.NewServeMux()
+	health.HandleFunc("GET /healthz", s.healthz)
+	health.HandleFunc("GET /readyz", s.readyz)
+	var h http.Handler = health
+	if !s.cfg.AdminAPI.PublicHealth {
+		h = requireAdminToken(gate, health, log)
+	}
+	mux.Handle("/healthz", h)
+	mux.Handle("/readyz", h)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeHealth(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	body := readiness{Status: "ready", Store: "ok", Providers: s.circuits()}
+	status := http.StatusOK
+	if _, err := s.store.ListPolicies(ctx); err != nil {
+		body.Status, body.Store, status = "not ready", "unreachable: "+err.Error(), http.StatusServiceUnavailable
+		s.log.Warn().Err(err).Msg("readiness check: store unreachable")
+	}
+	writeHealth(w, status, body)
+}
+
+// circuits reports each configured provider's circuit as the provider
+// actors last set it in the metrics.
+func (s *Server) circuits() map[string]string {
+	out := make(map[string]string, len(s.pushersToStop))
+	for _, p := range s.pushersToStop {
+		out[p.Name()] = "closed"
+	}
+	families, err := s.registry.Gather()
+	if err != nil {
+		return out
+	}
+	for _, f := range families {
+		if f.GetName() != circuitMetric {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "provider" && m.GetGauge().GetValue() == 1 {
+					out[l.GetValue()] = "open"
+				}
+			}
+		}
+	}
+	return out
+}
+
+// writeHealth writes v as JSON with status.
+func writeHealth(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client is gone if this fails
+}
