@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -21,8 +19,8 @@ var errClosed = errors.New("store closed")
 // instead of one per login and one per push. Each caller still returns
 // only once its own record is durable.
 type auditWriter struct {
-	db     *sql.DB
-	mu     sync.RWMutex // guards closed against sends on a closed queue
+	commit func(ctx context.Context, batch []*auditJob) error // one transaction per group
+	mu     sync.RWMutex                                       // guards closed against sends on a closed queue
 	closed bool
 	queue  chan *auditJob
 	done   chan struct{}
@@ -39,8 +37,10 @@ type pushRecord struct {
 	at   time.Time
 }
 
-func newAuditWriter(db *sql.DB) *auditWriter {
-	w := &auditWriter{db: db, queue: make(chan *auditJob, maxAuditBatch), done: make(chan struct{})}
+// newAuditWriter starts the writer goroutine; commit stores one group in
+// one transaction and sets each audit record's ID (the driver's part).
+func newAuditWriter(commit func(ctx context.Context, batch []*auditJob) error) *auditWriter {
+	w := &auditWriter{commit: commit, queue: make(chan *auditJob, maxAuditBatch), done: make(chan struct{})}
 	go w.run()
 	return w
 }
@@ -92,7 +92,7 @@ func (w *auditWriter) run() {
 	defer close(w.done)
 	for first := range w.queue {
 		batch := w.collect(first)
-		err := w.commit(batch)
+		err := w.commit(context.Background(), batch)
 		for _, j := range batch {
 			j.done <- err
 		}
@@ -116,78 +116,18 @@ func (w *auditWriter) collect(first *auditJob) []*auditJob {
 	return batch
 }
 
-// commit inserts the batch in one transaction and sets each record's ID.
-func (w *auditWriter) commit(batch []*auditJob) error {
-	ctx := context.Background()
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("append audit: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	ids, err := insertAudit(ctx, tx, batch)
-	if err != nil {
-		return err
-	}
-	if err := insertPushes(ctx, tx, batch); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("append audit: commit: %w", err)
-	}
-	for i, j := range batch {
-		if j.rec != nil {
-			j.rec.ID = ids[i]
-		}
-	}
-	return nil
-}
-
-func insertAudit(ctx context.Context, tx *sql.Tx, batch []*auditJob) ([]int64, error) {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, fmt.Errorf("append audit: prepare: %w", err)
-	}
-	defer stmt.Close()
-	ids := make([]int64, len(batch))
-	for i, j := range batch {
-		r := j.rec
-		if r == nil {
-			continue
-		}
-		res, err := stmt.ExecContext(ctx, r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
-			r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported)
-		if err != nil {
-			return nil, fmt.Errorf("append audit of login %q: %w", r.LoginID, err)
-		}
-		if ids[i], err = res.LastInsertId(); err != nil {
-			return nil, fmt.Errorf("append audit of login %q: %w", r.LoginID, err)
-		}
-	}
-	return ids, nil
-}
-
-// insertPushes stores the batch's push records and forgets pushes older
-// than PushRetention before the newest one, so the table stays small.
-func insertPushes(ctx context.Context, tx *sql.Tx, batch []*auditJob) error {
+// prunePushesBefore is the cut-off for forgetting pushes in a batch: every
+// push older than PushRetention before the batch's newest push; the zero
+// time when the batch holds no push.
+func prunePushesBefore(batch []*auditJob) time.Time {
 	var newest time.Time
 	for _, j := range batch {
-		if j.push == nil {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO pushes (username, at) VALUES (?, ?)`,
-			j.push.user, unixNano(j.push.at)); err != nil {
-			return fmt.Errorf("record push to %q: %w", j.push.user, err)
-		}
-		if j.push.at.After(newest) {
+		if j.push != nil && j.push.at.After(newest) {
 			newest = j.push.at
 		}
 	}
 	if newest.IsZero() {
-		return nil
+		return newest
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM pushes WHERE at < ?`, newest.Add(-PushRetention).UnixNano()); err != nil {
-		return fmt.Errorf("record push: prune: %w", err)
-	}
-	return nil
+	return newest.Add(-PushRetention)
 }

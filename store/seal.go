@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -39,8 +42,12 @@ var ErrSealed = errors.New("sealed value cannot be opened")
 // and the version byte is authenticated as additional data. A Sealer is safe
 // for concurrent use.
 type Sealer struct {
-	aead cipher.AEAD
+	aead        cipher.AEAD
+	fingerprint string
 }
+
+// fingerprintLabel is what the key fingerprint authenticates.
+const fingerprintLabel = "pushauth server key fingerprint v1"
 
 // NewSealer returns a Sealer for a 32-byte key.
 func NewSealer(key []byte) (*Sealer, error) {
@@ -55,8 +62,15 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new sealer: %w", err)
 	}
-	return &Sealer{aead: aead}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(fingerprintLabel))
+	return &Sealer{aead: aead, fingerprint: hex.EncodeToString(mac.Sum(nil)[:16])}, nil
 }
+
+// Fingerprint names the key without revealing it: HMAC-SHA256 of a fixed
+// label under the key, 16 bytes in hex. Nodes sharing a database compare
+// fingerprints to prove they seal with the same key.
+func (s *Sealer) Fingerprint() string { return s.fingerprint }
 
 // Seal encrypts plain under a fresh random nonce.
 func (s *Sealer) Seal(plain []byte) []byte {

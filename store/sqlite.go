@@ -55,7 +55,7 @@ func OpenSQLite(path string, sealer *Sealer) (*SQLite, error) {
 		write.Close()
 		return nil, err
 	}
-	return &SQLite{write: write, read: &preparedDB{db: read}, sealer: sealer, audit: newAuditWriter(write)}, nil
+	return &SQLite{write: write, read: &preparedDB{db: read}, sealer: sealer, audit: newAuditWriter(sqliteAuditCommit(write))}, nil
 }
 
 // Close closes both pools.
@@ -192,6 +192,16 @@ const DBFileName = "pushauth.db"
 // with key, or with the key kept in dataDir (created on first start) when
 // key is nil.
 func OpenDir(dataDir string, key []byte) (*SQLite, error) {
+	sealer, err := DirSealer(dataDir, key)
+	if err != nil {
+		return nil, err
+	}
+	return OpenSQLite(filepath.Join(dataDir, DBFileName), sealer)
+}
+
+// DirSealer returns the Sealer of key, or, when key is nil, of the key kept
+// in dataDir/server.key (created on first start).
+func DirSealer(dataDir string, key []byte) (*Sealer, error) {
 	if key == nil {
 		var err error
 		if key, err = LoadOrCreateKey(dataDir); err != nil {
@@ -202,5 +212,5 @@ func OpenDir(dataDir string, key []byte) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server key: %w", err)
 	}
-	return OpenSQLite(filepath.Join(dataDir, DBFileName), sealer)
+	return sealer, nil
 }

@@ -223,7 +223,7 @@ func insertDevice(ctx context.Context, tx *sql.Tx, tokenID int64, d *Device) err
 }
 
 func (s *SQLite) queryToken(ctx context.Context, q querier, query string, args ...any) (*Token, error) {
-	t, err := s.scanToken(q.QueryRowContext(ctx, query, args...))
+	t, err := scanToken(s.sealer, q.QueryRowContext(ctx, query, args...))
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -238,7 +238,7 @@ func (s *SQLite) queryTokens(ctx context.Context, q querier, query string, args 
 	defer rows.Close()
 	tokens := []Token{}
 	for rows.Next() {
-		t, err := s.scanToken(rows)
+		t, err := scanToken(s.sealer, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -247,8 +247,8 @@ func (s *SQLite) queryTokens(ctx context.Context, q querier, query string, args 
 	return tokens, rows.Err()
 }
 
-// scanToken reads a tokenSelect row and opens the seed.
-func (s *SQLite) scanToken(row rowScanner) (*Token, error) {
+// scanToken reads a tokenSelect row (either driver) and opens the seed.
+func scanToken(sealer *Sealer, row rowScanner) (*Token, error) {
 	var t Token
 	var d Device
 	var sealed []byte
@@ -261,7 +261,7 @@ func (s *SQLite) scanToken(row rowScanner) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.Seed, err = s.sealer.Open(sealed); err != nil {
+	if t.Seed, err = sealer.Open(sealed); err != nil {
 		return nil, fmt.Errorf("seed of token %q: %w", t.Serial, err)
 	}
 	t.CreatedAt = fromUnixNano(created)
