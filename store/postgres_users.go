@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// CreateUser inserts u and sets its ID (and CreatedAt when zero). A taken name
+// or directory id is ErrExists.
+func (s *Postgres) CreateUser(ctx context.Context, u *User) error {
+	if u.Name == "" {
+		return errors.New("create user: empty name")
+	}
+	created := orNow(u.CreatedAt)
+	var id int64
+	err := s.pool.QueryRow(ctx,
+		`INSERT INTO users (name, password_hash, policy, directory_id, failures, locked_until, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		u.Name, u.PasswordHash, u.Policy, u.DirectoryID, u.Failures, unixNano(u.LockedUntil), unixNano(created)).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Name, pgError(err))
+	}
+	u.ID, u.CreatedAt = id, created
+	return nil
+}
+
+// UserByName returns the user called name or ErrNotFound.
+func (s *Postgres) UserByName(ctx context.Context, name string) (*User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
+	if err != nil {
+		return nil, fmt.Errorf("user %q: %w", name, pgError(err))
+	}
+	return u, nil
+}
+
+// ListUsers returns all users ordered by name.
+func (s *Postgres) ListUsers(ctx context.Context) ([]User, error) {
+	users, err := pgList(ctx, s.pool, scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+// DeleteUser deletes the user and, by cascade, their tokens, devices and
+// pending activations. Audit records stay.
+func (s *Postgres) DeleteUser(ctx context.Context, name string) error {
+	if err := s.execOne(ctx, `DELETE FROM users WHERE name = $1`, name); err != nil {
+		return fmt.Errorf("delete user %q: %w", name, err)
+	}
+	return nil
+}
+
+// SetPassword replaces the user's password hash.
+func (s *Postgres) SetPassword(ctx context.Context, name, hash string) error {
+	if err := s.execOne(ctx, `UPDATE users SET password_hash = $1 WHERE name = $2`, hash, name); err != nil {
+		return fmt.Errorf("set password of %q: %w", name, err)
+	}
+	return nil
+}
+
+// SetUserPolicy names the user's policy; empty clears it.
+func (s *Postgres) SetUserPolicy(ctx context.Context, name, policy string) error {
+	if err := s.execOne(ctx, `UPDATE users SET policy = $1 WHERE name = $2`, policy, name); err != nil {
+		return fmt.Errorf("set policy of %q: %w", name, err)
+	}
+	return nil
+}
+
+// RecordLoginFailure counts a failed login in one statement (atomic across
+// nodes): when the count reaches limit (limit > 0) the user is locked until
+// lockUntil and the count starts again from zero.
+func (s *Postgres) RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error {
+	// SET expressions all see the row as it was before the update.
+	err := s.execOne(ctx,
+		`UPDATE users SET
+			failures     = CASE WHEN $1::integer > 0 AND failures + 1 >= $1::integer THEN 0 ELSE failures + 1 END,
+			locked_until = CASE WHEN $1::integer > 0 AND failures + 1 >= $1::integer THEN $2::bigint ELSE locked_until END
+		WHERE id = $3`,
+		limit, unixNano(lockUntil), userID)
+	if err != nil {
+		return fmt.Errorf("record login failure of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// ResetLoginFailures sets the failure count to zero.
+func (s *Postgres) ResetLoginFailures(ctx context.Context, userID int64) error {
+	if err := s.execOne(ctx, `UPDATE users SET failures = 0 WHERE id = $1`, userID); err != nil {
+		return fmt.Errorf("reset login failures of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// pgQuerier is a pool or a transaction.
+type pgQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// pgList runs query and scans every row with scan; no rows is an empty,
+// non-nil list.
+func pgList[T any](ctx context.Context, q pgQuerier, scan func(rowScanner) (*T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, *v)
+	}
+	return list, rows.Err()
+}
