@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-func testSealer(t *testing.T, fill byte) *Sealer {
+func testSealer(t testing.TB, fill byte) *Sealer {
 	t.Helper()
 	s, err := NewSealer(bytes.Repeat([]byte{fill}, KeySize))
 	if err != nil {

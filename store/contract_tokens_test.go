@@ -1,0 +1,376 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func testTokens(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "bob")
+	wantErr(t, db.CreateToken(ctx, &Token{UserID: u.ID + 100, Type: TokenOATH, Serial: "X"}), ErrNotFound)
+
+	tok := &Token{UserID: u.ID, Type: TokenOATH, Serial: "OATH1", Algorithm: OTPHOTP, Digits: 8,
+		Seed: []byte("12345678901234567890"), LastStep: 42}
+	if err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if tok.ID == 0 || tok.LastStep != -1 {
+		t.Fatalf("created token %+v: want ID set and LastStep -1", tok)
+	}
+	wantErr(t, db.CreateToken(ctx, &Token{UserID: u.ID, Type: TokenOATH, Serial: "OATH1"}), ErrExists)
+	mustToken(t, db, u.ID, "SOFT1")
+
+	got, err := db.TokenBySerial(ctx, "OATH1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != tok.ID || got.UserID != u.ID || got.Type != TokenOATH || got.Algorithm != OTPHOTP ||
+		got.Digits != 8 || !bytes.Equal(got.Seed, tok.Seed) || got.LastStep != -1 || got.PushOn ||
+		got.Device != nil || !got.CreatedAt.Equal(tok.CreatedAt) {
+		t.Fatalf("TokenBySerial = %+v, want %+v", got, tok)
+	}
+	_, err = db.TokenBySerial(ctx, "nope")
+	wantErr(t, err, ErrNotFound)
+
+	list, err := db.TokensByUser(ctx, u.ID)
+	if err != nil || len(list) != 2 || list[0].Serial != "OATH1" || list[1].Serial != "SOFT1" || !list[1].PushOn {
+		t.Fatalf("TokensByUser = %+v, %v", list, err)
+	}
+	if list, err := db.TokensByUser(ctx, u.ID+100); err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("TokensByUser(unknown) = %#v, %v; want an empty list", list, err)
+	}
+
+	// A token created with its device (as provisioning tools do).
+	withDev := &Token{UserID: u.ID, Type: TokenSoftToken, Serial: "SOFT2", Seed: []byte("s"),
+		Device: &Device{ID: "pre", Platform: "ios", PushKind: PushAPNs, PublicKey: []byte{9}, ActivatedAt: time.Unix(5, 6)}}
+	if err := db.CreateToken(ctx, withDev); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.DeviceByID(ctx, "pre"); err != nil || got.ID != withDev.ID || got.Device.Platform != "ios" ||
+		!got.Device.ActivatedAt.Equal(time.Unix(5, 6)) {
+		t.Fatalf("DeviceByID(pre) = %+v, %v", got, err)
+	}
+	dupDev := &Token{UserID: u.ID, Type: TokenSoftToken, Serial: "SOFT3", Seed: []byte("s"), Device: &Device{ID: "pre"}}
+	wantErr(t, db.CreateToken(ctx, dupDev), ErrExists)
+	_, err = db.TokenBySerial(ctx, "SOFT3")
+	wantErr(t, err, ErrNotFound) // the token went with its device
+
+	if err := db.DeleteToken(ctx, "OATH1"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, db.DeleteToken(ctx, "OATH1"), ErrNotFound)
+	_, err = db.TokenBySerial(ctx, "OATH1")
+	wantErr(t, err, ErrNotFound)
+}
+
+func testSeedSealedAtRest(t *testing.T, db *contractDB) {
+	u := mustUser(t, db, "bob")
+	tok := mustToken(t, db, u.ID, "S1")
+
+	var raw []byte
+	db.raw(t, fmt.Sprintf(`SELECT seed_sealed FROM tokens WHERE id = %d`, tok.ID), &raw)
+	if bytes.Contains(raw, tok.Seed) {
+		t.Fatalf("seed stored in plaintext: %q", raw)
+	}
+	opened, err := db.sealer.Open(raw)
+	if err != nil || !bytes.Equal(opened, tok.Seed) {
+		t.Fatalf("Open(raw) = %q, %v; want %q", opened, err, tok.Seed)
+	}
+	_, err = testSealer(t, 7).Open(raw)
+	wantErr(t, err, ErrSealed)
+}
+
+// A store opened with another key never hands out seeds: either the open
+// is refused (PostgreSQL checks the key's fingerprint) or reading a seed
+// fails (SQLite), both with ErrSealed.
+func testWrongKeyCannotReadSeeds(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "bob")
+	mustToken(t, db, u.ID, "S1")
+	db.Close()
+
+	other, err := db.open(t, testSealer(t, 7))
+	if err == nil {
+		_, err = other.TokenBySerial(ctx, "S1")
+	}
+	wantErr(t, err, ErrSealed)
+}
+
+// S4.2: a OneLogin link survives a reopen.
+func testOneLoginLink(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "olga")
+	tok := &Token{UserID: u.ID, Type: TokenOneLogin, Serial: "OL-1", PushOn: true, OneLoginUser: "4242", OneLoginDevice: "77"}
+	if err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	db.reopen(t)
+	got, err := db.TokenBySerial(ctx, "OL-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OneLoginUser != "4242" || got.OneLoginDevice != "77" || !got.PushOn || got.Type != TokenOneLogin {
+		t.Fatalf("link not kept: %+v", got)
+	}
+}
+
+func testConsumeOTPStep(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+
+	if err := db.ConsumeOTPStep(ctx, tok.ID, 0); err != nil {
+		t.Fatalf("first step 0 (HOTP counter 0): %v", err)
+	}
+	if err := db.ConsumeOTPStep(ctx, tok.ID, 100); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, db.ConsumeOTPStep(ctx, tok.ID, 100), ErrOTPReused)
+	wantErr(t, db.ConsumeOTPStep(ctx, tok.ID, 99), ErrOTPReused)
+	wantErr(t, db.ConsumeOTPStep(ctx, tok.ID+100, 1000), ErrNotFound)
+
+	db.reopen(t)
+	wantErr(t, db.ConsumeOTPStep(ctx, tok.ID, 100), ErrOTPReused)
+	got, err := db.TokenBySerial(ctx, "S1")
+	if err != nil || got.LastStep != 100 {
+		t.Fatalf("after reopen LastStep = %+v, %v; want 100", got, err)
+	}
+	if err := db.ConsumeOTPStep(ctx, tok.ID, 101); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Many goroutines of one node race one step: exactly one wins.
+func testConsumeOTPStepConcurrent(t *testing.T, db *contractDB) {
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	const n = 20
+	stores := make([]Store, n)
+	for i := range stores {
+		stores[i] = db
+	}
+	if won := raceConsume(t, stores, tok.ID, 7); won != 1 {
+		t.Fatalf("%d goroutines consumed step 7, want exactly 1", won)
+	}
+}
+
+// A passcode raced on two nodes (two handles on one database): in every
+// round exactly one node accepts it, the other gets ErrOTPReused.
+func testConsumeOTPStepTwoNodes(t *testing.T, db *contractDB) {
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	nodes := []Store{db, db.another(t)}
+	for step := int64(1); step <= 50; step++ {
+		if won := raceConsume(t, nodes, tok.ID, step); won != 1 {
+			t.Fatalf("step %d consumed by %d nodes, want exactly 1", step, won)
+		}
+	}
+}
+
+// raceConsume has one goroutine per store consume step at once and counts
+// the successes; any error but ErrOTPReused fails the test.
+func raceConsume(t *testing.T, stores []Store, tokenID, step int64) int {
+	t.Helper()
+	errs := make(chan error, len(stores))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs <- s.ConsumeOTPStep(context.Background(), tokenID, step)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	won := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrOTPReused):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	return won
+}
+
+func testActivation(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	now := time.Now()
+	code := sha256.Sum256([]byte("ABCD-EFGH"))
+
+	wantErr(t, db.CreateActivation(ctx, &Activation{CodeHash: code[:], TokenID: tok.ID + 100, ExpiresAt: now.Add(time.Minute)}), ErrNotFound)
+	if err := db.CreateActivation(ctx, &Activation{CodeHash: code[:], TokenID: tok.ID, ExpiresAt: now.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	other := mustToken(t, db, mustUser(t, db, "carol").ID, "S2")
+	wantErr(t, db.CreateActivation(ctx, &Activation{CodeHash: code[:], TokenID: other.ID, ExpiresAt: now.Add(time.Minute)}), ErrExists)
+
+	dev := &Device{ID: "dev-1", Platform: "android", OSVersion: "14", PushKind: PushFCM,
+		PushToken: "fcm-token", PublicKey: []byte{0x30, 0x59}}
+	wrong := sha256.Sum256([]byte("wrong"))
+	_, err := db.Activate(ctx, wrong[:], dev, now)
+	wantErr(t, err, ErrActivation)
+
+	got, err := db.Activate(ctx, code[:], dev, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != tok.ID || got.Device == nil || got.Device.ID != "dev-1" || got.Device.PushToken != "fcm-token" ||
+		!bytes.Equal(got.Device.PublicKey, dev.PublicKey) || !got.Device.ActivatedAt.Equal(now) ||
+		!bytes.Equal(got.Seed, tok.Seed) {
+		t.Fatalf("Activate = %+v (device %+v)", got, got.Device)
+	}
+	_, err = db.Activate(ctx, code[:], &Device{ID: "dev-2"}, now)
+	wantErr(t, err, ErrActivation)
+
+	byDev, err := db.DeviceByID(ctx, "dev-1")
+	if err != nil || byDev.Serial != "S1" || byDev.Device.OSVersion != "14" || byDev.Device.Platform != "android" {
+		t.Fatalf("DeviceByID = %+v, %v", byDev, err)
+	}
+	_, err = db.DeviceByID(ctx, "dev-2")
+	wantErr(t, err, ErrNotFound)
+}
+
+// One activation code raced by phones on two nodes: exactly one activates.
+func testActivateConcurrent(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	code := sha256.Sum256([]byte("race"))
+	if err := db.CreateActivation(ctx, &Activation{CodeHash: code[:], TokenID: tok.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	nodes := []Store{db, db.another(t)}
+	const n = 8
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := nodes[i%2].Activate(ctx, code[:], &Device{ID: fmt.Sprintf("phone-%d", i)}, time.Now())
+			errs <- err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	won := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrActivation):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d activations with one code, want exactly 1", won)
+	}
+	var devices int
+	if db.raw(t, "SELECT count(*) FROM devices", &devices); devices != 1 {
+		t.Fatalf("%d devices stored, want 1", devices)
+	}
+}
+
+func testActivationExpiry(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	now := time.Now()
+	code := sha256.Sum256([]byte("code"))
+	if err := db.CreateActivation(ctx, &Activation{CodeHash: code[:], TokenID: tok.ID, ExpiresAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Activate(ctx, code[:], &Device{ID: "d"}, now)
+	wantErr(t, err, ErrActivation)
+	_, err = db.Activate(ctx, code[:], &Device{ID: "d"}, now.Add(-time.Second))
+	if err != nil {
+		t.Fatalf("activation before expiry: %v", err)
+	}
+}
+
+func testActivationReplacesOldCode(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	exp := time.Now().Add(time.Hour)
+	old, fresh := sha256.Sum256([]byte("old")), sha256.Sum256([]byte("new"))
+	for _, c := range [][]byte{old[:], fresh[:]} {
+		if err := db.CreateActivation(ctx, &Activation{CodeHash: c, TokenID: tok.ID, ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := db.Activate(ctx, old[:], &Device{ID: "d"}, time.Now())
+	wantErr(t, err, ErrActivation)
+	if _, err := db.Activate(ctx, fresh[:], &Device{ID: "d"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testDeviceIDUnique(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "bob")
+	t1, t2 := mustToken(t, db, u.ID, "S1"), mustToken(t, db, u.ID, "S2")
+	exp := time.Now().Add(time.Hour)
+	c1, c2 := sha256.Sum256([]byte("c1")), sha256.Sum256([]byte("c2"))
+	for _, a := range []Activation{{CodeHash: c1[:], TokenID: t1.ID, ExpiresAt: exp}, {CodeHash: c2[:], TokenID: t2.ID, ExpiresAt: exp}} {
+		if err := db.CreateActivation(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Activate(ctx, c1[:], &Device{ID: "phone"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Activate(ctx, c2[:], &Device{ID: "phone"}, time.Now())
+	wantErr(t, err, ErrExists)
+	// The failed activation did not consume the code.
+	if _, err := db.Activate(ctx, c2[:], &Device{ID: "phone-2"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Activating a token again replaces its device.
+	c3 := sha256.Sum256([]byte("c3"))
+	if err := db.CreateActivation(ctx, &Activation{CodeHash: c3[:], TokenID: t1.ID, ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Activate(ctx, c3[:], &Device{ID: "new-phone"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.DeviceByID(ctx, "phone")
+	wantErr(t, err, ErrNotFound)
+}
+
+func testUpdateDevicePush(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	code := sha256.Sum256([]byte("c"))
+	if err := db.CreateActivation(ctx, &Activation{CodeHash: code[:], TokenID: tok.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Activate(ctx, code[:], &Device{ID: "d", PushKind: PushAPNs, PushToken: "old"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct{ token, reason, wantToken, wantReason string }{
+		{"new", "", "new", ""},
+		{"", "unregistered", "new", "unregistered"},
+		{"newer", "", "newer", ""},
+	}
+	for _, s := range steps {
+		if err := db.UpdateDevicePush(ctx, "d", s.token, s.reason); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.DeviceByID(ctx, "d")
+		if err != nil || got.Device.PushToken != s.wantToken || got.Device.PushDisabled != s.wantReason {
+			t.Fatalf("after UpdateDevicePush(%q, %q): %+v, %v", s.token, s.reason, got.Device, err)
+		}
+	}
+	wantErr(t, db.UpdateDevicePush(ctx, "nope", "x", ""), ErrNotFound)
+}

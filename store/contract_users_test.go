@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func testUsers(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	bob := mustUser(t, db, "bob")
+	alice := mustUser(t, db, "alice")
+	if bob.ID == 0 || alice.ID == bob.ID || bob.CreatedAt.IsZero() {
+		t.Fatalf("ids/created not set: %+v %+v", bob, alice)
+	}
+	wantErr(t, db.CreateUser(ctx, &User{Name: "bob"}), ErrExists)
+
+	got, err := db.UserByName(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != bob.ID || got.PasswordHash != bob.PasswordHash || !got.CreatedAt.Equal(bob.CreatedAt) {
+		t.Fatalf("UserByName = %+v, want %+v", got, bob)
+	}
+	_, err = db.UserByName(ctx, "carol")
+	wantErr(t, err, ErrNotFound)
+
+	users, err := db.ListUsers(ctx)
+	if err != nil || len(users) != 2 || users[0].Name != "alice" || users[1].Name != "bob" {
+		t.Fatalf("ListUsers = %+v, %v", users, err)
+	}
+
+	if err := db.SetPassword(ctx, "bob", "$argon2id$new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetUserPolicy(ctx, "bob", "strict"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.UserByName(ctx, "bob")
+	if got.PasswordHash != "$argon2id$new" || got.Policy != "strict" {
+		t.Fatalf("after updates: %+v", got)
+	}
+	wantErr(t, db.SetPassword(ctx, "carol", "x"), ErrNotFound)
+	wantErr(t, db.SetUserPolicy(ctx, "carol", "x"), ErrNotFound)
+
+	if err := db.DeleteUser(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, db.DeleteUser(ctx, "bob"), ErrNotFound)
+	_, err = db.UserByName(ctx, "bob")
+	wantErr(t, err, ErrNotFound)
+	if err := db.CreateUser(ctx, &User{}); err == nil {
+		t.Fatal("created a user without a name")
+	}
+	if list, err := db.another(t).ListUsers(ctx); err != nil || len(list) != 1 {
+		t.Fatalf("another handle sees %+v, %v", list, err)
+	}
+}
+
+// SPEC S9.2: a user linked to a directory entry is found by its stable id;
+// one id links at most one user.
+func testDirectoryLinks(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	linked := &User{Name: "dana", DirectoryID: "guid-1"}
+	if err := db.CreateUser(ctx, linked); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.UserByDirectoryID(ctx, "guid-1")
+	if err != nil || got.ID != linked.ID || got.Name != "dana" || got.DirectoryID != "guid-1" {
+		t.Fatalf("UserByDirectoryID = %+v, %v", got, err)
+	}
+	wantErr(t, db.CreateUser(ctx, &User{Name: "dana2", DirectoryID: "guid-1"}), ErrExists)
+
+	// Any number of users have no link.
+	erin, frank := mustUser(t, db, "erin"), mustUser(t, db, "frank")
+	_, err = db.UserByDirectoryID(ctx, "")
+	wantErr(t, err, ErrNotFound)
+	_, err = db.UserByDirectoryID(ctx, "guid-unknown")
+	wantErr(t, err, ErrNotFound)
+
+	if err := db.SetDirectoryID(ctx, "erin", "guid-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.UserByDirectoryID(ctx, "guid-2"); err != nil || got.ID != erin.ID {
+		t.Fatalf("after SetDirectoryID: %+v, %v", got, err)
+	}
+	wantErr(t, db.SetDirectoryID(ctx, "frank", "guid-2"), ErrExists)
+	wantErr(t, db.SetDirectoryID(ctx, "nobody", "guid-3"), ErrNotFound)
+	if err := db.SetDirectoryID(ctx, "erin", ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.UserByDirectoryID(ctx, "guid-2")
+	wantErr(t, err, ErrNotFound)
+	if err := db.SetDirectoryID(ctx, "frank", "guid-2"); err != nil {
+		t.Fatalf("id freed by unlinking: %v", err)
+	}
+	if got, _ := db.UserByName(ctx, "frank"); got.DirectoryID != "guid-2" || got.ID != frank.ID {
+		t.Fatalf("UserByName after link: %+v", got)
+	}
+}
+
+// A renamed user keeps its row: id, tokens, policy and counters.
+func testRenameUser(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "old")
+	tok := mustToken(t, db, u.ID, "S1")
+	if err := db.SetUserPolicy(ctx, "old", "strict"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordLoginFailure(ctx, u.ID, 5, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	mustUser(t, db, "taken")
+
+	if err := db.RenameUser(ctx, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.UserByName(ctx, "new")
+	if err != nil || got.ID != u.ID || got.Policy != "strict" || got.Failures != 1 {
+		t.Fatalf("renamed user %+v, %v", got, err)
+	}
+	if list, err := db.TokensByUser(ctx, u.ID); err != nil || len(list) != 1 || list[0].ID != tok.ID {
+		t.Fatalf("tokens after rename %+v, %v", list, err)
+	}
+	_, err = db.UserByName(ctx, "old")
+	wantErr(t, err, ErrNotFound)
+	wantErr(t, db.RenameUser(ctx, "new", "taken"), ErrExists)
+	wantErr(t, db.RenameUser(ctx, "old", "other"), ErrNotFound)
+	if err := db.RenameUser(ctx, "new", ""); err == nil {
+		t.Fatal("renamed to the empty name")
+	}
+}
+
+func testDeleteUserCascades(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "bob")
+	tok := mustToken(t, db, u.ID, "S1")
+	hash := sha256.Sum256([]byte("code"))
+	if err := db.CreateActivation(ctx, &Activation{CodeHash: hash[:], TokenID: tok.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Activate(ctx, hash[:], &Device{ID: "dev1", PublicKey: []byte{1}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// A second, pending activation must go too.
+	if err := db.CreateActivation(ctx, &Activation{CodeHash: hash[1:], TokenID: tok.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteUser(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.TokenBySerial(ctx, "S1")
+	wantErr(t, err, ErrNotFound)
+	_, err = db.DeviceByID(ctx, "dev1")
+	wantErr(t, err, ErrNotFound)
+	for _, table := range []string{"tokens", "devices", "activations"} {
+		var n int
+		if db.raw(t, "SELECT count(*) FROM "+table, &n); n != 0 {
+			t.Fatalf("%s has %d rows after DeleteUser", table, n)
+		}
+	}
+}
+
+func testLoginFailures(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "bob")
+	lockUntil := time.Now().Add(5 * time.Minute)
+
+	check := func(failures int, locked time.Time) {
+		t.Helper()
+		got, err := db.UserByName(ctx, "bob")
+		if err != nil || got.Failures != failures || !got.LockedUntil.Equal(locked) {
+			t.Fatalf("user %+v, %v; want failures %d locked until %v", got, err, failures, locked)
+		}
+	}
+	for i := 1; i <= 2; i++ {
+		if err := db.RecordLoginFailure(ctx, u.ID, 3, lockUntil); err != nil {
+			t.Fatal(err)
+		}
+		check(i, time.Time{})
+	}
+	if err := db.ResetLoginFailures(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	check(0, time.Time{})
+	for range 3 {
+		if err := db.RecordLoginFailure(ctx, u.ID, 3, lockUntil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(0, lockUntil)
+
+	for range 10 { // limit 0: count only, never lock again
+		if err := db.RecordLoginFailure(ctx, u.ID, 0, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(10, lockUntil)
+	wantErr(t, db.RecordLoginFailure(ctx, u.ID+100, 3, lockUntil), ErrNotFound)
+	wantErr(t, db.ResetLoginFailures(ctx, u.ID+100), ErrNotFound)
+}
+
+// Two nodes writing at once: every write lands, none fails.
+func testConcurrentWritersTwoNodes(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	second := db.another(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20*5*4)
+	for i := range 20 {
+		s := Store(db)
+		if i%2 == 1 {
+			s = second
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 5 {
+				name := fmt.Sprintf("u%d-%d", i, j)
+				u := &User{Name: name}
+				errs <- s.CreateUser(ctx, u)
+				errs <- s.RecordLoginFailure(ctx, u.ID, 3, time.Now())
+				errs <- s.AppendAudit(ctx, &AuditRecord{LoginID: name, User: name, Outcome: "accept"})
+				_, err := s.ListAudit(ctx, AuditQuery{User: name})
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	users, err := db.ListUsers(ctx)
+	if err != nil || len(users) != 100 {
+		t.Fatalf("ListUsers: %d users, %v; want 100", len(users), err)
+	}
+}
+
+// Closing and opening again (a restart, a rolling upgrade) keeps
+// everything and re-running the migrations is harmless.
+func testReopenKeepsData(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := mustUser(t, db, "bob")
+	tok := mustToken(t, db, u.ID, "S1")
+	db.reopen(t)
+	db.reopen(t)
+	got, err := db.UserByName(ctx, "bob")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("after reopen: %+v, %v", got, err)
+	}
+	if got, err := db.TokenBySerial(ctx, "S1"); err != nil || string(got.Seed) != string(tok.Seed) {
+		t.Fatalf("token after reopen: %+v, %v", got, err)
+	}
+	// New ids do not collide with old ones.
+	if v := mustUser(t, db, "carol"); v.ID == u.ID {
+		t.Fatalf("id %d reused", v.ID)
+	}
+}

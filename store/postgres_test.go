@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pushauth/pushauth/internal/testpg"
+)
+
+// PostgreSQL's own machinery: migrations under an advisory lock, the key
+// fingerprint, errors without the password. The Store behaviours are in
+// the contract suite (contract_test.go).
+
+func openPostgres(t testing.TB, dsn string, sealer *Sealer) (*Postgres, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := OpenPostgres(ctx, dsn, sealer)
+	if err == nil {
+		t.Cleanup(func() { s.Close() })
+	}
+	return s, err
+}
+
+func pgScalar(t testing.TB, dsn, query string, dest ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, query).Scan(dest...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+func TestPostgres(t *testing.T) {
+	pg := testpg.Start(t)
+	t.Run("NodesStartingTogetherMigrateOnce", func(t *testing.T) { testPostgresMigrateTogether(t, pg) })
+	t.Run("RefusesNewerSchema", func(t *testing.T) { testPostgresRefusesNewerSchema(t, pg) })
+	t.Run("RefusesOtherKey", func(t *testing.T) { testPostgresRefusesOtherKey(t, pg) })
+	t.Run("ErrorsHidePassword", func(t *testing.T) { testPostgresErrorsHidePassword(t, pg) })
+}
+
+// Four nodes open an empty database at the same moment: the advisory lock
+// lets one migrate while the others wait, then all find the schema
+// current.
+func testPostgresMigrateTogether(t *testing.T, pg *testpg.Server) {
+	dsn := pg.NewDatabase(t)
+	sealer := testSealer(t, 1)
+	const nodes = 4
+	stores := make([]*Postgres, nodes)
+	errs := make([]error, nodes)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			stores[i], errs[i] = openPostgres(t, dsn, sealer)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+	}
+	var version, rows int
+	pgScalar(t, dsn, `SELECT max(schema_version), count(*) FROM pushauth_meta`, &version, &rows)
+	if version != len(postgresMigrations()) || rows != 1 {
+		t.Fatalf("schema version %d in %d rows, want %d in 1", version, rows, len(postgresMigrations()))
+	}
+	mustUser(t, stores[0], "bob")
+	if u, err := stores[nodes-1].UserByName(context.Background(), "bob"); err != nil || u.Name != "bob" {
+		t.Fatalf("another node: %+v, %v", u, err)
+	}
+	if !strings.HasPrefix(stores[0].Target(), testpg.AppUser+"@127.0.0.1:") {
+		t.Fatalf("Target() = %q", stores[0].Target())
+	}
+}
+
+func testPostgresRefusesNewerSchema(t *testing.T, pg *testpg.Server) {
+	dsn := pg.NewDatabase(t)
+	s, err := openPostgres(t, dsn, testSealer(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var n int
+	pgScalar(t, dsn, `WITH u AS (UPDATE pushauth_meta SET schema_version = 99 RETURNING 1) SELECT count(*) FROM u`, &n)
+	_, err = openPostgres(t, dsn, testSealer(t, 1))
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("opened a database with a newer schema: %v", err)
+	}
+}
+
+// A node with another server key is refused before it can write seeds
+// the other nodes could not read.
+func testPostgresRefusesOtherKey(t *testing.T, pg *testpg.Server) {
+	dsn := pg.NewDatabase(t)
+	if _, err := openPostgres(t, dsn, testSealer(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := openPostgres(t, dsn, testSealer(t, 2))
+	wantErr(t, err, ErrSealed)
+	if !strings.Contains(err.Error(), testSealer(t, 2).Fingerprint()) || !strings.Contains(err.Error(), testSealer(t, 1).Fingerprint()) {
+		t.Fatalf("error does not name both fingerprints: %v", err)
+	}
+}
+
+// No error of OpenPostgres shows the DSN's password.
+func testPostgresErrorsHidePassword(t *testing.T, pg *testpg.Server) {
+	const secret = "s3cr3t-PW"
+	dsn := pg.NewDatabase(t)
+	port := pg.Port()
+	for _, bad := range []string{
+		strings.Replace(dsn, testpg.AppPassword, secret, 1),                               // wrong password
+		"postgres://pushauth:" + secret + "@127.0.0.1:1/x?sslmode=disable",                // nothing listening
+		"postgres://pushauth:" + secret + "@127.0.0.1:notaport/x",                         // unparsable URL
+		"host=127.0.0.1 port=" + strconv.Itoa(port) + " user=pushauth password=" + secret, // key=value form, wrong password
+		"host=127.0.0.1 port=bad user=pushauth password=" + secret,                        // key=value form, unparsable
+	} {
+		_, err := openPostgres(t, bad, testSealer(t, 1))
+		if err == nil {
+			t.Fatalf("opened %q", strings.ReplaceAll(bad, secret, "***"))
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
