@@ -42,6 +42,7 @@ type Config struct {
 	DeviceAPI DeviceAPI
 	Log       Log
 	Passwords Passwords
+	Directory Directory
 	Providers Providers
 	Metrics   Metrics
 	Cluster   Cluster
@@ -104,4 +105,7 @@ type Passwords struct {
 	Argon2Threads   uint8  // default 1
 	// MaxConcurrent bounds password verifications running at once (default 2×CPU).
 	MaxConcurrent int
+	// Source is where passwords are checked: local (default), directory
+	// or local_then_directory (SPEC S9.1).
+	Source string
 }

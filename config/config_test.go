@@ -531,7 +531,7 @@ passwords: {argon2_memory_kib: 65536, argon2_time: 3, argon2_threads: 4, max_con
 	if cfg.DeviceAPI.PublicURL != "https://push.example.com" {
 		t.Errorf("PublicURL = %q", cfg.DeviceAPI.PublicURL)
 	}
-	if cfg.Log != (Log{Level: "warn", Format: "json"}) || cfg.Passwords != (Passwords{65536, 3, 4, 16}) {
+	if cfg.Log != (Log{Level: "warn", Format: "json"}) || cfg.Passwords != (Passwords{65536, 3, 4, 16, SourceLocal}) {
 		t.Errorf("log %+v passwords %+v", cfg.Log, cfg.Passwords)
 	}
 	if cfg.Radius.MaxInFlight != 100 || cfg.Radius.ReplyCacheTTL != time.Minute || cfg.Radius.ChallengeTimeout != 90*time.Second {

@@ -49,6 +49,7 @@ func load(name string, data []byte, environ []string) (*Config, []Warning, error
 	}
 	d := &decoder{file: name, env: applyEnv(k, environ)}
 	cfg := d.config(k.Raw())
+	d.checkPasswordSource(cfg)
 	if len(d.errs) > 0 {
 		return nil, d.warns, &ValidationError{Errors: d.errs}
 	}

@@ -29,7 +29,7 @@ const (
 
 // config decodes the whole raw map.
 func (d *decoder) config(raw map[string]any) *Config {
-	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir",
+	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir", "directory",
 		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster"})
 	return &Config{
 		NotificationTimeout: d.notificationTimeout(raw),
@@ -42,6 +42,7 @@ func (d *decoder) config(raw map[string]any) *Config {
 		DeviceAPI:           d.deviceAPI(raw["device_api"]),
 		Log:                 d.log(raw["log"]),
 		Passwords:           d.passwords(raw["passwords"]),
+		Directory:           d.directory(raw["directory"]),
 		Providers:           d.providers(raw["providers"]),
 		Metrics:             d.metrics(raw["metrics"]),
 		Cluster:             d.cluster(raw["cluster"]),
@@ -267,12 +268,13 @@ func (d *decoder) log(v any) Log {
 // passwords decodes `passwords`.
 func (d *decoder) passwords(v any) Passwords {
 	const path = "passwords"
-	m := d.object(v, path, "argon2_memory_kib", "argon2_time", "argon2_threads", "max_concurrent")
+	m := d.object(v, path, "argon2_memory_kib", "argon2_time", "argon2_threads", "max_concurrent", "source")
 	p := Passwords{
 		Argon2MemoryKiB: uint32(d.integer(m, path, "argon2_memory_kib", DefaultArgon2MemoryKiB, 8, 4<<20)),
 		Argon2Time:      uint32(d.integer(m, path, "argon2_time", DefaultArgon2Time, 1, 100)),
 		Argon2Threads:   uint8(d.integer(m, path, "argon2_threads", DefaultArgon2Threads, 1, 255)),
 		MaxConcurrent:   int(d.integer(m, path, "max_concurrent", int64(2*runtime.NumCPU()), 1, 4096)),
+		Source:          d.oneOf(m, path, "source", SourceLocal, SourceLocal, SourceDirectory, SourceLocalThenDirectory),
 	}
 	if p.Argon2MemoryKiB < 8*uint32(p.Argon2Threads) {
 		d.errorf(path+".argon2_memory_kib", "must be at least 8 × argon2_threads (%d)", 8*uint32(p.Argon2Threads))
