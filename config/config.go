@@ -46,6 +46,7 @@ type Config struct {
 	Providers Providers
 	Metrics   Metrics
 	Cluster   Cluster
+	Store     Store
 }
 
 // Radius is the RADIUS front end.

@@ -80,6 +80,8 @@ func envOverrides() []envOverride {
 		{"PUSHAUTH_CLUSTER_NODE", "cluster.node"},
 		{"PUSHAUTH_CLUSTER_LISTEN", "cluster.listen"},
 		{"PUSHAUTH_CLUSTER_ETCD_ENDPOINTS", "cluster.etcd.endpoints"},
+		{"PUSHAUTH_STORE_DRIVER", "store.driver"},
+		{"PUSHAUTH_STORE_DSN", "store.dsn"},
 	}
 }
 

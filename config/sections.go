@@ -30,7 +30,7 @@ const (
 // config decodes the whole raw map.
 func (d *decoder) config(raw map[string]any) *Config {
 	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir", "directory",
-		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster"})
+		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster", "store"})
 	return &Config{
 		NotificationTimeout: d.notificationTimeout(raw),
 		PushOff:             d.pushOff(raw),
@@ -46,6 +46,7 @@ func (d *decoder) config(raw map[string]any) *Config {
 		Providers:           d.providers(raw["providers"]),
 		Metrics:             d.metrics(raw["metrics"]),
 		Cluster:             d.cluster(raw["cluster"]),
+		Store:               d.store(raw["store"]),
 	}
 }
 
