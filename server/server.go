@@ -48,7 +48,7 @@ type Server struct {
 	cfg       *config.Config
 	log       zerolog.Logger
 	node      *cluster.Node // nil when the server runs alone
-	store     *store.SQLite
+	store     store.Store
 	passwords *auth.Passwords
 	signer    *push.Signer
 	poll      *poll.Provider
@@ -109,11 +109,31 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	return s, nil
 }
 
+// openStore opens the configured store: SQLite in data_dir (the default),
+// or the PostgreSQL database every node of a cluster shares, sealed with
+// server_key or the key in data_dir. The DSN's password is never logged.
 func (s *Server) openStore() error {
-	st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey)
+	if s.cfg.Store.Driver != config.StorePostgres {
+		st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey)
+		if err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		s.store = st
+		return nil
+	}
+	const openTimeout = 30 * time.Second // connect and migrate
+	sealer, err := store.DirSealer(s.cfg.DataDir, s.cfg.ServerKey)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	st, err := store.OpenPostgres(ctx, s.cfg.Store.DSN, sealer)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	s.log.Info().Str("driver", config.StorePostgres).Str("database", st.Target()).
+		Str("server_key_fingerprint", sealer.Fingerprint()).Msg("store opened")
 	s.store = st
 	return nil
 }
