@@ -50,6 +50,9 @@ type Network interface {
 	Address() string
 	// Alive tells whether a node address is a current member.
 	Alive(address string) bool
+	// SlotNode is the address of the member that keeps user's push slot
+	// (the same answer on every node once they agree on the members).
+	SlotNode(user string) string
 }
 
 // Clock tells the time and runs timers; tests pass a fake one.
@@ -74,6 +77,9 @@ type Deps struct {
 	Providers map[string]providers.Pusher
 	// ProviderLimits tune the provider actors (circuit breaker, rate, retries).
 	ProviderLimits ProviderLimits
+	// PasswordChecker is the password step of logins (passwords.source);
+	// nil means the local argon2id hashes (auth.LocalSource).
+	PasswordChecker PasswordChecker
 	// Settings returns the current settings.
 	Settings func() Settings
 	Log      zerolog.Logger
@@ -86,6 +92,10 @@ type Deps struct {
 	RecentAnswers time.Duration
 	// Network, when set, makes this System a cluster node (nil: one node).
 	Network Network
+	// JoinSecret keys the digests that recognise a join (client, station,
+	// password). Every node of a cluster needs the same one; random when
+	// empty (fine for a single node).
+	JoinSecret []byte
 
 	// receiveHook, set by tests, sees every message the owner and the
 	// logins receive.
@@ -98,6 +108,9 @@ func (d *Deps) setDefaults() {
 	}
 	if d.RecentAnswers <= 0 {
 		d.RecentAnswers = 2 * time.Minute
+	}
+	if d.PasswordChecker == nil {
+		d.PasswordChecker = auth.NewLocalSource(d.Store, d.Passwords)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/auth"
@@ -262,15 +264,19 @@ func (p *fakePusher) Withdraw(_, loginID string) { p.withdrawn <- loginID }
 
 // rig is an actor system with a fake store, clock and provider.
 type rig struct {
-	t      *testing.T
-	sys    *System
-	store  *fakeStore
-	clock  *fakeClock
-	pusher *fakePusher
-	pw     *auth.Passwords
-	set    Settings
-	nextID int64
+	t       *testing.T
+	sys     *System
+	store   *fakeStore
+	clock   *fakeClock
+	pusher  *fakePusher
+	pw      *auth.Passwords
+	set     Settings
+	nextID  int64
+	metrics *Metrics
 }
+
+// joins is how many requests joined a login so far.
+func (r *rig) joins() int { return int(testutil.ToFloat64(r.metrics.joins)) }
 
 func newRig(t *testing.T, tune ...func(*Deps)) *rig {
 	t.Helper()
@@ -286,11 +292,13 @@ func newRig(t *testing.T, tune ...func(*Deps)) *rig {
 		Providers: map[string]providers.Pusher{store.PushPoll: r.pusher},
 		Settings:  func() Settings { return r.set },
 		Log:       zerolog.Nop(), Clock: r.clock,
+		Metrics: NewMetrics(prometheus.NewRegistry()),
 	}
 	for _, f := range tune {
 		f(&d)
 	}
 	r.sys = Start(d)
+	r.metrics = d.Metrics
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 		defer cancel()

@@ -39,19 +39,15 @@ func (l *login) startVerify(ctx actor.Context) {
 // verifyFirst looks the user up, resolves the policy, checks the password
 // (SPEC S2.2, S2.3) and loads the tokens and the user's push history.
 func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
-	u, err := lookUpUser(ctx, d, a)
+	id, err := identify(ctx, d, a)
 	if err != nil {
-		d.Log.Error().Err(err).Msg("look up user")
-		return &verified{reason: "store-error"}
+		return &verified{reason: sourceFailure(d, err, "store-error", "look up user")}
 	}
-	userPolicy := ""
-	if u != nil {
-		userPolicy = u.Policy
-	}
+	u, userPolicy := id.User, id.PolicyName()
 	v := &verified{user: u, policy: auth.ResolvePolicy(userPolicy, a.Client.GetPolicy(), func(name string) (*store.Policy, error) {
 		return d.Store.PolicyByName(ctx, name)
 	})}
-	if v.reason = checkPassword(ctx, d, u, v.policy, a); v.reason != "" {
+	if v.reason = checkPassword(ctx, d, id, v.policy, a); v.reason != "" {
 		if a.NameError != "" {
 			v.reason = "invalid-user-name"
 		}
@@ -77,17 +73,14 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 	return v
 }
 
-// lookUpUser finds the user; an unacceptable name or an unknown user is
-// nil without error (both are checked against a dummy hash for timing).
-func lookUpUser(ctx context.Context, d *Deps, a *Attempt) (*store.User, error) {
+// identify asks the password source who the user is (the local record,
+// and the directory entry for a directory source). An unacceptable name
+// is nobody; its password is still checked, for timing.
+func identify(ctx context.Context, d *Deps, a *Attempt) (*auth.Identity, error) {
 	if a.NameError != "" {
-		return nil, nil
+		return &auth.Identity{}, nil
 	}
-	u, err := d.Store.UserByName(ctx, a.User)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	return u, err
+	return d.PasswordChecker.Identify(ctx, a.User)
 }
 
 // loadPushHistory reads the user's pushes in the last minute (for the
@@ -109,29 +102,20 @@ func loadPushHistory(ctx context.Context, d *Deps, v *verified) {
 }
 
 // checkPassword returns "" when the password step passes, else the reason.
-// Unknown users are checked against a dummy hash for comparable timing.
-func checkPassword(ctx context.Context, d *Deps, u *store.User, p store.Policy, a *Attempt) string {
+// The password source checks unknown users too, for comparable timing
+// (SPEC S2.2); a directory that cannot answer rejects (SPEC S9.1).
+func checkPassword(ctx context.Context, d *Deps, id *auth.Identity, p store.Policy, a *Attempt) string {
 	if p.Method == policyToken {
-		if u == nil {
-			return "unknown-user"
-		}
-		return ""
+		return id.Unusable()
 	}
-	hash := ""
-	if u != nil {
-		hash = u.PasswordHash
-	}
-	ok, err := d.Passwords.Verify(ctx, hash, a.Password)
+	reason, err := d.PasswordChecker.Check(ctx, id, a.Password)
 	switch {
 	case err != nil:
-		d.Log.Error().Err(err).Msg("verify password")
-		return "password-error"
-	case u == nil:
-		return "unknown-user"
-	case !ok:
-		return "bad-password"
+		return sourceFailure(d, err, "password-error", "verify password")
+	case reason != "":
+		return reason
 	}
-	return ""
+	return id.Unusable()
 }
 
 // checkPasscode checks a typed passcode off the mailbox (SPEC S3.2).

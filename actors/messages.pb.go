@@ -524,21 +524,168 @@ func (x *AnswerResult) GetStatus() AnswerStatus {
 	return AnswerStatus_ANSWER_STATUS_UNSPECIFIED
 }
 
+// SlotQuery asks the user's push-slot keeper (the "push-slots" actor of
+// the node the user hashes to) what to do with a new attempt: join the
+// login holding the user's slot, or start login login_id on the node that
+// received the attempt (taking the slot when it is free).
+type SlotQuery struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Attempt *Attempt               `protobuf:"bytes,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	LoginId string                 `protobuf:"bytes,2,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"` // the id the new login will get
+	JoinKey []byte                 `protobuf:"bytes,3,opt,name=join_key,json=joinKey,proto3" json:"join_key,omitempty"`
+	// A login that handed the attempt back (Restart) and no longer holds
+	// the slot: forget it as holder first.
+	ReleaseLoginId string `protobuf:"bytes,4,opt,name=release_login_id,json=releaseLoginId,proto3" json:"release_login_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SlotQuery) Reset() {
+	*x = SlotQuery{}
+	mi := &file_messages_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotQuery) ProtoMessage() {}
+
+func (x *SlotQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotQuery.ProtoReflect.Descriptor instead.
+func (*SlotQuery) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SlotQuery) GetAttempt() *Attempt {
+	if x != nil {
+		return x.Attempt
+	}
+	return nil
+}
+
+func (x *SlotQuery) GetLoginId() string {
+	if x != nil {
+		return x.LoginId
+	}
+	return ""
+}
+
+func (x *SlotQuery) GetJoinKey() []byte {
+	if x != nil {
+		return x.JoinKey
+	}
+	return nil
+}
+
+func (x *SlotQuery) GetReleaseLoginId() string {
+	if x != nil {
+		return x.ReleaseLoginId
+	}
+	return ""
+}
+
+// SlotDecision tells the owner of the node that received an attempt to
+// start its login.
+type SlotDecision struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Attempt       *Attempt               `protobuf:"bytes,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	LoginId       string                 `protobuf:"bytes,2,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
+	JoinKey       []byte                 `protobuf:"bytes,3,opt,name=join_key,json=joinKey,proto3" json:"join_key,omitempty"`
+	TakeSlot      bool                   `protobuf:"varint,4,opt,name=take_slot,json=takeSlot,proto3" json:"take_slot,omitempty"` // the login starts holding the user's push slot
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotDecision) Reset() {
+	*x = SlotDecision{}
+	mi := &file_messages_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotDecision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotDecision) ProtoMessage() {}
+
+func (x *SlotDecision) ProtoReflect() protoreflect.Message {
+	mi := &file_messages_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotDecision.ProtoReflect.Descriptor instead.
+func (*SlotDecision) Descriptor() ([]byte, []int) {
+	return file_messages_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SlotDecision) GetAttempt() *Attempt {
+	if x != nil {
+		return x.Attempt
+	}
+	return nil
+}
+
+func (x *SlotDecision) GetLoginId() string {
+	if x != nil {
+		return x.LoginId
+	}
+	return ""
+}
+
+func (x *SlotDecision) GetJoinKey() []byte {
+	if x != nil {
+		return x.JoinKey
+	}
+	return nil
+}
+
+func (x *SlotDecision) GetTakeSlot() bool {
+	if x != nil {
+		return x.TakeSlot
+	}
+	return false
+}
+
 // Join hands a new attempt to the login holding the user's push slot: the
 // same client, calling station and password as that login's first request
-// (the owner compares keyed digests). The login holds the attempt for its
+// (the slot keeper compares keyed digests). It goes to the owner of the
+// login's node, which passes it on. The login holds the attempt for its
 // own outcome while it is verifying or waiting on the phone; otherwise it
-// sends the attempt back in a Restart.
+// (or its owner, when the login is gone) sends the attempt back in a
+// Restart to the owner of the node that received it.
 type Join struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Attempt       *Attempt               `protobuf:"bytes,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	LoginId       string                 `protobuf:"bytes,2,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"` // the login to join
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Join) Reset() {
 	*x = Join{}
-	mi := &file_messages_proto_msgTypes[5]
+	mi := &file_messages_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -550,7 +697,7 @@ func (x *Join) String() string {
 func (*Join) ProtoMessage() {}
 
 func (x *Join) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[5]
+	mi := &file_messages_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -563,7 +710,7 @@ func (x *Join) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Join.ProtoReflect.Descriptor instead.
 func (*Join) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{5}
+	return file_messages_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Join) GetAttempt() *Attempt {
@@ -571,6 +718,13 @@ func (x *Join) GetAttempt() *Attempt {
 		return x.Attempt
 	}
 	return nil
+}
+
+func (x *Join) GetLoginId() string {
+	if x != nil {
+		return x.LoginId
+	}
+	return ""
 }
 
 // Supersede tells a login that a newer login for the same user took the
@@ -585,7 +739,7 @@ type Supersede struct {
 
 func (x *Supersede) Reset() {
 	*x = Supersede{}
-	mi := &file_messages_proto_msgTypes[6]
+	mi := &file_messages_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +751,7 @@ func (x *Supersede) String() string {
 func (*Supersede) ProtoMessage() {}
 
 func (x *Supersede) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[6]
+	mi := &file_messages_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +764,7 @@ func (x *Supersede) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supersede.ProtoReflect.Descriptor instead.
 func (*Supersede) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{6}
+	return file_messages_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Supersede) GetLoginId() string {
@@ -632,7 +786,7 @@ type Restart struct {
 
 func (x *Restart) Reset() {
 	*x = Restart{}
-	mi := &file_messages_proto_msgTypes[7]
+	mi := &file_messages_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +798,7 @@ func (x *Restart) String() string {
 func (*Restart) ProtoMessage() {}
 
 func (x *Restart) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[7]
+	mi := &file_messages_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +811,7 @@ func (x *Restart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Restart.ProtoReflect.Descriptor instead.
 func (*Restart) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{7}
+	return file_messages_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Restart) GetFromLoginId() string {
@@ -691,7 +845,7 @@ type ClaimPush struct {
 
 func (x *ClaimPush) Reset() {
 	*x = ClaimPush{}
-	mi := &file_messages_proto_msgTypes[8]
+	mi := &file_messages_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +857,7 @@ func (x *ClaimPush) String() string {
 func (*ClaimPush) ProtoMessage() {}
 
 func (x *ClaimPush) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[8]
+	mi := &file_messages_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +870,7 @@ func (x *ClaimPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimPush.ProtoReflect.Descriptor instead.
 func (*ClaimPush) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{8}
+	return file_messages_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ClaimPush) GetUser() string {
@@ -759,7 +913,7 @@ type ReleasePush struct {
 
 func (x *ReleasePush) Reset() {
 	*x = ReleasePush{}
-	mi := &file_messages_proto_msgTypes[9]
+	mi := &file_messages_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -771,7 +925,7 @@ func (x *ReleasePush) String() string {
 func (*ReleasePush) ProtoMessage() {}
 
 func (x *ReleasePush) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[9]
+	mi := &file_messages_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -784,7 +938,7 @@ func (x *ReleasePush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePush.ProtoReflect.Descriptor instead.
 func (*ReleasePush) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{9}
+	return file_messages_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReleasePush) GetUser() string {
@@ -816,7 +970,7 @@ type LoginDone struct {
 
 func (x *LoginDone) Reset() {
 	*x = LoginDone{}
-	mi := &file_messages_proto_msgTypes[10]
+	mi := &file_messages_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -828,7 +982,7 @@ func (x *LoginDone) String() string {
 func (*LoginDone) ProtoMessage() {}
 
 func (x *LoginDone) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[10]
+	mi := &file_messages_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -841,7 +995,7 @@ func (x *LoginDone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginDone.ProtoReflect.Descriptor instead.
 func (*LoginDone) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{10}
+	return file_messages_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LoginDone) GetLoginId() string {
@@ -882,7 +1036,7 @@ type Abandon struct {
 
 func (x *Abandon) Reset() {
 	*x = Abandon{}
-	mi := &file_messages_proto_msgTypes[11]
+	mi := &file_messages_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1048,7 @@ func (x *Abandon) String() string {
 func (*Abandon) ProtoMessage() {}
 
 func (x *Abandon) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[11]
+	mi := &file_messages_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1061,7 @@ func (x *Abandon) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Abandon.ProtoReflect.Descriptor instead.
 func (*Abandon) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{11}
+	return file_messages_proto_rawDescGZIP(), []int{13}
 }
 
 var File_messages_proto protoreflect.FileDescriptor
@@ -945,9 +1099,20 @@ const file_messages_proto_rawDesc = "" +
 	"\bdecision\x18\x04 \x01(\tR\bdecision\x12\x16\n" +
 	"\x06report\x18\x05 \x01(\bR\x06report\"E\n" +
 	"\fAnswerResult\x125\n" +
-	"\x06status\x18\x01 \x01(\x0e2\x1d.pushauth.actors.AnswerStatusR\x06status\":\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x1d.pushauth.actors.AnswerStatusR\x06status\"\x9f\x01\n" +
+	"\tSlotQuery\x122\n" +
+	"\aattempt\x18\x01 \x01(\v2\x18.pushauth.actors.AttemptR\aattempt\x12\x19\n" +
+	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x19\n" +
+	"\bjoin_key\x18\x03 \x01(\fR\ajoinKey\x12(\n" +
+	"\x10release_login_id\x18\x04 \x01(\tR\x0ereleaseLoginId\"\x95\x01\n" +
+	"\fSlotDecision\x122\n" +
+	"\aattempt\x18\x01 \x01(\v2\x18.pushauth.actors.AttemptR\aattempt\x12\x19\n" +
+	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x19\n" +
+	"\bjoin_key\x18\x03 \x01(\fR\ajoinKey\x12\x1b\n" +
+	"\ttake_slot\x18\x04 \x01(\bR\btakeSlot\"U\n" +
 	"\x04Join\x122\n" +
-	"\aattempt\x18\x01 \x01(\v2\x18.pushauth.actors.AttemptR\aattempt\"&\n" +
+	"\aattempt\x18\x01 \x01(\v2\x18.pushauth.actors.AttemptR\aattempt\x12\x19\n" +
+	"\blogin_id\x18\x02 \x01(\tR\aloginId\"&\n" +
 	"\tSupersede\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\"a\n" +
 	"\aRestart\x12\"\n" +
@@ -996,7 +1161,7 @@ func file_messages_proto_rawDescGZIP() []byte {
 }
 
 var file_messages_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_messages_proto_goTypes = []any{
 	(ReplyCode)(0),       // 0: pushauth.actors.ReplyCode
 	(AnswerStatus)(0),    // 1: pushauth.actors.AnswerStatus
@@ -1005,27 +1170,31 @@ var file_messages_proto_goTypes = []any{
 	(*Reply)(nil),        // 4: pushauth.actors.Reply
 	(*Answer)(nil),       // 5: pushauth.actors.Answer
 	(*AnswerResult)(nil), // 6: pushauth.actors.AnswerResult
-	(*Join)(nil),         // 7: pushauth.actors.Join
-	(*Supersede)(nil),    // 8: pushauth.actors.Supersede
-	(*Restart)(nil),      // 9: pushauth.actors.Restart
-	(*ClaimPush)(nil),    // 10: pushauth.actors.ClaimPush
-	(*ReleasePush)(nil),  // 11: pushauth.actors.ReleasePush
-	(*LoginDone)(nil),    // 12: pushauth.actors.LoginDone
-	(*Abandon)(nil),      // 13: pushauth.actors.Abandon
-	(*actor.PID)(nil),    // 14: actor.PID
+	(*SlotQuery)(nil),    // 7: pushauth.actors.SlotQuery
+	(*SlotDecision)(nil), // 8: pushauth.actors.SlotDecision
+	(*Join)(nil),         // 9: pushauth.actors.Join
+	(*Supersede)(nil),    // 10: pushauth.actors.Supersede
+	(*Restart)(nil),      // 11: pushauth.actors.Restart
+	(*ClaimPush)(nil),    // 12: pushauth.actors.ClaimPush
+	(*ReleasePush)(nil),  // 13: pushauth.actors.ReleasePush
+	(*LoginDone)(nil),    // 14: pushauth.actors.LoginDone
+	(*Abandon)(nil),      // 15: pushauth.actors.Abandon
+	(*actor.PID)(nil),    // 16: actor.PID
 }
 var file_messages_proto_depIdxs = []int32{
 	2,  // 0: pushauth.actors.Attempt.client:type_name -> pushauth.actors.Client
-	14, // 1: pushauth.actors.Attempt.reply_to:type_name -> actor.PID
+	16, // 1: pushauth.actors.Attempt.reply_to:type_name -> actor.PID
 	0,  // 2: pushauth.actors.Reply.code:type_name -> pushauth.actors.ReplyCode
 	1,  // 3: pushauth.actors.AnswerResult.status:type_name -> pushauth.actors.AnswerStatus
-	3,  // 4: pushauth.actors.Join.attempt:type_name -> pushauth.actors.Attempt
-	3,  // 5: pushauth.actors.Restart.attempt:type_name -> pushauth.actors.Attempt
-	6,  // [6:6] is the sub-list for method output_type
-	6,  // [6:6] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	3,  // 4: pushauth.actors.SlotQuery.attempt:type_name -> pushauth.actors.Attempt
+	3,  // 5: pushauth.actors.SlotDecision.attempt:type_name -> pushauth.actors.Attempt
+	3,  // 6: pushauth.actors.Join.attempt:type_name -> pushauth.actors.Attempt
+	3,  // 7: pushauth.actors.Restart.attempt:type_name -> pushauth.actors.Attempt
+	8,  // [8:8] is the sub-list for method output_type
+	8,  // [8:8] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_messages_proto_init() }
@@ -1039,7 +1208,7 @@ func file_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_messages_proto_rawDesc), len(file_messages_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -42,3 +42,34 @@ func (s *System) remoteOwner(id string) (pid *actor.PID, alive, ok bool) {
 	}
 	return actor.NewPID(addr, ownerName), true, true
 }
+
+// ownerOf is the owner of the node that owns login id (this node's owner
+// for its own logins and on a single node).
+func (s *System) ownerOf(id string) *actor.PID {
+	if pid, _, remote := s.remoteOwner(id); remote && pid != nil {
+		return pid
+	}
+	return s.owner
+}
+
+// originOwner is the owner of the node whose socket received a (its reply
+// goes there).
+func (s *System) originOwner(a *Attempt) *actor.PID {
+	if s.deps.Network == nil || a.ReplyTo == nil || a.ReplyTo.Address == s.deps.Network.Address() {
+		return s.owner
+	}
+	return actor.NewPID(a.ReplyTo.Address, ownerName)
+}
+
+// slotsFor is the push-slot keeper of user: the node the user's name
+// hashes to among the members, or this node alone.
+func (s *System) slotsFor(user string) *actor.PID {
+	if s.deps.Network == nil {
+		return s.slots
+	}
+	addr := s.deps.Network.SlotNode(user)
+	if addr == "" || addr == s.deps.Network.Address() {
+		return s.slots
+	}
+	return actor.NewPID(addr, slotsName)
+}

@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"crypto/hmac"
 	"path"
 	"sort"
 
@@ -19,7 +18,6 @@ type owner struct {
 	sys     *System
 	props   *actor.Props // shared by every login; the login is set up by begin
 	logins  map[string]*ownedLogin
-	slots   map[string]*pushSlot // user → login holding the user's push slot
 	recent  *recentLogins
 	closing bool
 	stopper *actor.PID // the future waiting for shutdownDone
@@ -30,19 +28,11 @@ type ownedLogin struct {
 	info LoginInfo
 }
 
-type pushSlot struct {
-	id    string
-	pid   *actor.PID
-	key   []byte
-	asked int64 // receive time (Unix ns) of the request that asked for the push
-}
-
 func newOwner(sys *System) *owner {
 	return &owner{
 		sys:    sys,
 		props:  actor.PropsFromProducer(func() actor.Actor { return new(login) }, sys.hookOptions()...),
 		logins: make(map[string]*ownedLogin),
-		slots:  make(map[string]*pushSlot),
 		recent: newRecentLogins(sys.deps.RecentAnswers, recentLimit),
 	}
 }
@@ -57,12 +47,18 @@ func (o *owner) Receive(ctx actor.Context) {
 		o.onAttempt(ctx, msg)
 	case *Answer:
 		o.onAnswer(ctx, msg)
+	case *SlotDecision:
+		o.spawn(ctx, msg)
+	case *Join:
+		o.onJoin(ctx, msg)
+	case *Supersede:
+		o.toLogin(ctx, msg.LoginId, msg)
 	case *Restart:
 		o.onRestart(ctx, msg)
 	case *ClaimPush:
-		o.onClaim(ctx, msg)
+		ctx.Send(o.sys.slotsFor(msg.User), msg)
 	case *ReleasePush:
-		o.release(msg.User, msg.LoginId)
+		ctx.Send(o.sys.slotsFor(msg.User), msg)
 	case *LoginDone:
 		o.onDone(ctx, msg)
 	case *stateChanged:
@@ -83,7 +79,7 @@ func (o *owner) onAttempt(ctx actor.Context, a *Attempt) {
 	case o.closing:
 		o.sys.reply(ctx, a, Drop, "", "")
 	case a.LoginId == "":
-		o.onNew(ctx, a)
+		o.onNew(ctx, a, "")
 	default:
 		o.route(ctx, a)
 	}
@@ -108,68 +104,73 @@ func (o *owner) route(ctx actor.Context, a *Attempt) {
 	ctx.Send(l.pid, a)
 }
 
-// onNew applies the one-push-per-user rule to a new login: the same
-// client, station and password as the login holding the user's push slot
-// joins it. Anything else starts a login of its own, which takes the slot
-// only once its password is verified (ClaimPush), so that a request with a
-// wrong password cannot cancel a login waiting on the phone.
-func (o *owner) onNew(ctx actor.Context, a *Attempt) {
-	key := o.sys.joinKey(a)
-	s, held := o.slots[a.User]
-	if held && hmac.Equal(key, s.key) {
-		ctx.Send(s.pid, &Join{Attempt: a})
-		return
-	}
-	o.spawn(ctx, a, key, !held)
+// onNew asks the user's push-slot keeper what to do with a new attempt
+// (join the login holding the user's slot, or start a login here).
+func (o *owner) onNew(ctx actor.Context, a *Attempt, release string) {
+	ctx.Send(o.sys.slotsFor(a.User), &SlotQuery{Attempt: a, LoginId: o.sys.newLoginID(),
+		JoinKey: o.sys.joinKey(a), ReleaseLoginId: release})
 }
 
-// spawn starts a login for a. A login that finds the user's push slot free
-// takes it at once, so a second login for the user always finds it.
-func (o *owner) spawn(ctx actor.Context, a *Attempt, key []byte, takeSlot bool) {
-	id := o.sys.newLoginID()
-	pid, err := ctx.SpawnNamed(o.props, id)
-	if err != nil { // ids are random: a clash is a bug, not a load problem
-		o.sys.deps.Log.Error().Err(err).Msg("spawn login")
+// spawn starts the login the slot keeper decided on. In the same Receive
+// the owner records it, so nothing can be routed to a login it does not
+// know.
+func (o *owner) spawn(ctx actor.Context, d *SlotDecision) {
+	a, id := d.Attempt, d.LoginId
+	if o.closing {
+		o.release(ctx, a.User, id, d.TakeSlot)
 		o.sys.reply(ctx, a, Drop, "", "")
 		return
 	}
-	ctx.Send(pid, &begin{sys: o.sys, id: id, first: a, joinKey: key, holdSlot: takeSlot})
+	pid, err := ctx.SpawnNamed(o.props, id)
+	if err != nil { // ids are random: a clash is a bug, not a load problem
+		o.sys.deps.Log.Error().Err(err).Msg("spawn login")
+		o.release(ctx, a.User, id, d.TakeSlot)
+		o.sys.reply(ctx, a, Drop, "", "")
+		return
+	}
+	ctx.Send(pid, &begin{sys: o.sys, id: id, first: a, joinKey: d.JoinKey, holdSlot: d.TakeSlot})
 	o.logins[id] = &ownedLogin{pid: pid, info: LoginInfo{
 		ID: id, User: a.User, Client: a.Client.GetName(), State: stateVerifying, Started: o.sys.deps.now(),
 	}}
-	if takeSlot {
-		o.slots[a.User] = &pushSlot{id: id, pid: pid, key: key, asked: a.ReceivedUnixNano}
-	}
 	o.sys.deps.Metrics.started()
 }
 
-// onRestart starts a login for an attempt that could not join the login
-// it was handed to (that login no longer holds the push slot).
-func (o *owner) onRestart(ctx actor.Context, m *Restart) {
-	o.release(m.Attempt.User, m.FromLoginId)
-	o.onAttempt(ctx, m.Attempt)
-}
-
-// onClaim: a login pushes to its user. The request that asked most
-// recently wins the slot; the other login is superseded.
-func (o *owner) onClaim(ctx actor.Context, m *ClaimPush) {
-	l, ok := o.logins[m.LoginId]
-	if !ok {
+// onJoin passes a Join to its login; when the login is gone, the attempt
+// goes back to the node that received it to start anew.
+func (o *owner) onJoin(ctx actor.Context, j *Join) {
+	if l, ok := o.logins[j.LoginId]; ok {
+		ctx.Send(l.pid, j)
 		return
 	}
-	if s, held := o.slots[m.User]; held && s.id != m.LoginId {
-		if s.asked > m.AskedUnixNano {
-			ctx.Send(l.pid, &Supersede{LoginId: m.LoginId})
-			return
-		}
-		ctx.Send(s.pid, &Supersede{LoginId: s.id})
-	}
-	o.slots[m.User] = &pushSlot{id: m.LoginId, pid: l.pid, key: m.JoinKey, asked: m.AskedUnixNano}
+	ctx.Send(o.sys.originOwner(j.Attempt), &Restart{FromLoginId: j.LoginId, Attempt: j.Attempt})
 }
 
-func (o *owner) release(user, id string) {
-	if s, ok := o.slots[user]; ok && s.id == id {
-		delete(o.slots, user)
+// toLogin passes a message to one of this node's logins, if it still runs.
+func (o *owner) toLogin(ctx actor.Context, id string, msg any) {
+	if l, ok := o.logins[id]; ok {
+		ctx.Send(l.pid, msg)
+	}
+}
+
+// onRestart handles an attempt that could not join the login it was
+// handed to (that login no longer holds the slot): on the node that
+// received it, it is a new attempt again.
+func (o *owner) onRestart(ctx actor.Context, m *Restart) {
+	if origin := o.sys.originOwner(m.Attempt); origin != o.sys.owner {
+		ctx.Send(origin, m)
+		return
+	}
+	if o.closing {
+		o.sys.reply(ctx, m.Attempt, Drop, "", "")
+		return
+	}
+	o.onNew(ctx, m.Attempt, m.FromLoginId)
+}
+
+// release gives up a slot the keeper granted to a login that will not run.
+func (o *owner) release(ctx actor.Context, user, id string, held bool) {
+	if held {
+		ctx.Send(o.sys.slotsFor(user), &ReleasePush{User: user, LoginId: id})
 	}
 }
 
@@ -198,7 +199,7 @@ func (o *owner) onDone(ctx actor.Context, m *LoginDone) {
 		return
 	}
 	delete(o.logins, m.LoginId)
-	o.release(m.User, m.LoginId)
+	o.release(ctx, m.User, m.LoginId, true)
 	o.recent.add(m.LoginId, m.DeviceId, m.AnsweredNonces, o.sys.deps.now())
 	ctx.Poison(l.pid)
 	o.checkStopped(ctx)
@@ -210,7 +211,7 @@ func (o *owner) onTerminated(ctx actor.Context, m *actor.Terminated) {
 	id := path.Base(m.GetWho().GetId())
 	if l, ok := o.logins[id]; ok {
 		delete(o.logins, id)
-		o.release(l.info.User, id)
+		o.release(ctx, l.info.User, id, true)
 	}
 	o.checkStopped(ctx)
 }

@@ -23,7 +23,7 @@ func TestJoinWaitingLogin(t *testing.T) {
 	n := r.nextPush()
 	r.waitState(n.Payload.LoginID, stateWaiting)
 	second := r.send("alice", "pw-alice", "", "st")
-	waitUntil(t, func() bool { return r.sys.HeldReplies() == 2 })
+	waitUntil(t, func() bool { return r.joins() == 1 })
 	r.answer(n, push.Approve)
 	first.expect(t, Accept)
 	second.expect(t, Accept)
@@ -42,7 +42,7 @@ func TestJoinVerifyingLogin(t *testing.T) {
 	r.store.gate = gate
 	first := r.send("bob", "pw-bob", "", "st")
 	second := r.send("bob", "pw-bob", "", "st")
-	waitUntil(t, func() bool { return len(r.logins()) == 1 && r.sys.HeldReplies() == 2 })
+	waitUntil(t, func() bool { return len(r.logins()) == 1 && r.joins() == 1 })
 	close(gate)
 	r.answer(r.nextPush(), push.Approve)
 	first.expect(t, Accept)
@@ -252,12 +252,8 @@ func TestMessagesToLoginsAreProtobuf(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var seen []any
-	joined := make(chan struct{}, 1)
 	r := newRig(t, func(d *Deps) {
 		d.receiveHook = func(m any) {
-			if _, ok := m.(*Join); ok {
-				joined <- struct{}{}
-			}
 			mu.Lock()
 			seen = append(seen, m)
 			mu.Unlock()
@@ -269,7 +265,7 @@ func TestMessagesToLoginsAreProtobuf(t *testing.T) {
 	n := r.nextPush()
 	r.waitState(n.Payload.LoginID, stateWaiting)
 	join := r.send("pia", "pw-pia", "", "a")
-	<-joined // the login is handling the Join: the timer fires after it
+	waitUntil(t, func() bool { return r.joins() == 1 }) // the login holds it: the timer fires after
 	r.clock.Advance(r.set.NotificationTimeout)
 	q.expect(t, Challenge)
 	join.expect(t, Challenge)
@@ -302,7 +298,8 @@ func TestMessagesToLoginsAreProtobuf(t *testing.T) {
 		t.Errorf("%s reaches a login or the owner and is not a protobuf message", typ)
 	}
 	for _, want := range []string{"*actors.Attempt", "*actors.Answer", "*actors.Join", "*actors.Supersede",
-		"*actors.ClaimPush", "*actors.ReleasePush", "*actors.LoginDone", "*actors.Abandon"} {
+		"*actors.ClaimPush", "*actors.ReleasePush", "*actors.LoginDone", "*actors.Abandon",
+		"*actors.SlotQuery", "*actors.SlotDecision"} {
 		if !kinds[want] {
 			t.Errorf("the scenario never sent %s: the check proves nothing for it", want)
 		}

@@ -22,6 +22,7 @@ type System struct {
 	as        *actor.ActorSystem
 	ownSystem bool // Stop shuts as down (a cluster node's system is the node's)
 	owner     *actor.PID
+	slots     *actor.PID // this node's push-slot keeper
 	pushers   map[string]*actor.PID // provider name → provider actor
 	limiter   *pushLimiter
 	replies   *replies
@@ -48,13 +49,18 @@ func Start(d Deps) *System {
 		limiter: newPushLimiter(), replies: newReplies()}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.work = newTracker()
-	s.joinMAC = make([]byte, 32)
-	_, _ = rand.Read(s.joinMAC) // crypto/rand never fails on supported platforms
+	s.joinMAC = d.JoinSecret
+	if len(s.joinMAC) == 0 {
+		s.joinMAC = make([]byte, 32)
+		_, _ = rand.Read(s.joinMAC) // crypto/rand never fails on supported platforms
+	}
 	s.replyTo, _ = as.ProcessRegistry.Add(s.replies, "radius-replies")
 	for name, p := range d.Providers {
 		pa := newProviderActor(p, d.ProviderLimits, s)
 		s.pushers[name] = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
 	}
+	sl := newSlots(s)
+	s.slots, _ = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sl }, s.hookOptions()...), slotsName)
 	o := newOwner(s)
 	stopCrashed := actor.NewOneForOneStrategy(0, 0, func(reason any) actor.Directive {
 		log.Error().Interface("reason", reason).Msg("login actor crashed")
@@ -154,6 +160,10 @@ func (s *System) watchDeadLetters() {
 		case *Join:
 			s.reply(s.as.Root, m.Attempt, Drop, "", "")
 		case *Restart:
+			s.reply(s.as.Root, m.Attempt, Drop, "", "")
+		case *SlotQuery:
+			s.reply(s.as.Root, m.Attempt, Drop, "", "")
+		case *SlotDecision:
 			s.reply(s.as.Root, m.Attempt, Drop, "", "")
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net"
 	"os"
@@ -198,4 +199,22 @@ type Status struct {
 // Status reports the cluster as this node sees it now.
 func (n *Node) Status() Status {
 	return Status{Name: n.cfg.Name, Node: n.cfg.Node, Address: n.Address(), Members: n.Members()}
+}
+
+// SlotNode is the member that keeps user's push slot: rendezvous hashing
+// of the user name over the members' addresses, so every node computes the
+// same answer from the same member list, and a member joining or leaving
+// moves only the users that hash to it.
+func (n *Node) SlotNode(user string) string {
+	best, bestScore := "", uint64(0)
+	for _, addr := range n.Members() {
+		h := fnv.New64a()
+		h.Write([]byte(user))
+		h.Write([]byte{0})
+		h.Write([]byte(addr))
+		if s := h.Sum64(); best == "" || s > bestScore {
+			best, bestScore = addr, s
+		}
+	}
+	return best
 }

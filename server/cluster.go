@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/cluster"
@@ -36,6 +39,18 @@ func (s *Server) clusterInfo() adminapi.ClusterInfo {
 		return nil
 	}
 	return s.node
+}
+
+// joinSecret keys the digests that recognise a join. It is derived from
+// the push-signing key, which every node of a cluster shares, so that a
+// request re-sent to another node joins the login waiting on the first.
+func joinSecret(key *ecdsa.PrivateKey) []byte {
+	der, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil // random per node: joins stay within a node
+	}
+	sum := sha256.Sum256(append([]byte("pushauth join key\x00"), der...))
+	return sum[:]
 }
 
 // leaveCluster leaves the cluster after the logins have ended.

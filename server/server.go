@@ -50,6 +50,7 @@ type Server struct {
 	node      *cluster.Node // nil when the server runs alone
 	store     store.Store
 	passwords *auth.Passwords
+	dir       directoryParts
 	signer    *push.Signer
 	poll      *poll.Provider
 	settings  atomic.Pointer[actors.Settings]
@@ -82,6 +83,10 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	s.signer = push.NewSigner(key)
 	p := cfg.Passwords
 	s.passwords = auth.NewPasswords(auth.Argon2Params{MemoryKiB: p.Argon2MemoryKiB, Time: p.Argon2Time, Threads: p.Argon2Threads}, p.MaxConcurrent)
+	if err := s.openDirectory(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	s.Reload(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	pushers, err := s.pushers(context.Background())
@@ -96,6 +101,8 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.sys = actors.Start(actors.Deps{
+		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
+
 		Store:          s.store,
 		Passwords:      s.passwords,
 		Signer:         s.signer,
@@ -105,6 +112,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		Log:            log,
 		Metrics:        actors.NewMetrics(s.registry),
 		Network:        s.network(),
+		JoinSecret:     joinSecret(key),
 	})
 	return s, nil
 }
@@ -239,6 +247,7 @@ func (s *Server) close() {
 	s.log.Info().Dur("took", time.Since(start)).Msg("logins in flight ended; closing the store")
 	s.leaveCluster(ctx)
 	s.stopPushers(ctx, s.pushersToStop)
+	s.dir.close()
 	if err := s.store.Close(); err != nil {
 		s.log.Error().Err(err).Msg("close store")
 	}

@@ -98,3 +98,49 @@ func TestClusterStateOfUnknownNode(t *testing.T) {
 	state := "00000000000000000000000000000000-" + fmt.Sprintf("%x", "127.0.0.1:1")
 	expectCode(t, Start(a.Client(""), "carl", "123456", state, "").Wait(t), layeh.CodeAccessReject)
 }
+
+// S7.2: a NAS re-sending a login to another node while it waits on the
+// phone (same user, station and password) joins it: one push, both nodes
+// reply with the outcome.
+func TestClusterJoinAcrossNodes(t *testing.T) {
+	nodes := startCluster(t, 2, "")
+	a, b := nodes[0], nodes[1]
+	a.AddUser("dora", "pw")
+	phone := a.Phone("dora")
+	first := Start(a.Client(""), "dora", "pw", "", "st-1")
+	p := NextPush(t, phone)
+	second := Start(b.Client(""), "dora", "pw", "", "st-1")
+	checkFor(t, 10*time.Second, func() bool {
+		return b.Metric("pushauth_login_joins_total", "")+a.Metric("pushauth_login_joins_total", "") == 1
+	}, "the second request joined the login on node a")
+	if err := phone.Answer(a.ctx(), p, push.Approve); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, first.Wait(t), layeh.CodeAccessAccept)
+	expectCode(t, second.Wait(t), layeh.CodeAccessAccept)
+	if recs := a.WaitAudit("dora", 1); len(recs) != 1 {
+		t.Fatalf("%d audit records for one joined login", len(recs))
+	}
+}
+
+// S7.2: a login for the same user from another station on another node
+// supersedes the one waiting: the first NAS gets Reject, the second
+// login's push is approved.
+func TestClusterSupersedeAcrossNodes(t *testing.T) {
+	nodes := startCluster(t, 2, "")
+	a, b := nodes[0], nodes[1]
+	a.AddUser("emil", "pw")
+	phone := a.Phone("emil")
+	first := Start(a.Client(""), "emil", "pw", "", "st-1")
+	p1 := NextPush(t, phone)
+	second := Start(b.Client(""), "emil", "pw", "", "st-2")
+	expectCode(t, first.Wait(t), layeh.CodeAccessReject)
+	p2 := NextPush(t, via(t, phone, b), p1.Nonce) // the second login's push, on node b
+	if err := via(t, phone, b).Answer(b.ctx(), p2, push.Approve); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, second.Wait(t), layeh.CodeAccessAccept)
+	if rec := a.WaitAudit("emil", 2)[1]; rec.Reason != "superseded" {
+		t.Fatalf("first login's audit %+v", rec)
+	}
+}
