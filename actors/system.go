@@ -22,7 +22,7 @@ type System struct {
 	as        *actor.ActorSystem
 	ownSystem bool // Stop shuts as down (a cluster node's system is the node's)
 	owner     *actor.PID
-	slots     *actor.PID // this node's push-slot keeper
+	slots     *actor.PID            // this node's push-slot keeper
 	pushers   map[string]*actor.PID // provider name → provider actor
 	limiter   *pushLimiter
 	replies   *replies
