@@ -5,8 +5,8 @@ go 1.26.8
 require (
 	cloud.google.com/go/auth v0.16.1
 	firebase.google.com/go/v4 v4.19.0
-	github.com/go-ldap/ldap/v3 v3.4.12
 	github.com/asynkron/protoactor-go v0.0.0-20240822202345-3c0e61ca19c9
+	github.com/go-ldap/ldap/v3 v3.4.12
 	github.com/knadh/koanf/parsers/yaml v1.1.1
 	github.com/knadh/koanf/providers/rawbytes v1.0.0
 	github.com/knadh/koanf/v2 v2.4.1

@@ -73,6 +73,7 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 		Logins:       s.sys,
 		Token:        s.adminTok,
 		DeviceAPIURL: s.deviceURL(ls.Device),
+		Directory:    s.dir.adminDirectory(),
 		Log:          s.log.With().Str("component", "adminapi").Logger(),
 	}
 	api := adminapi.New(deps)

@@ -40,6 +40,10 @@ type Deps struct {
 	// DeviceAPIURL is the device API's base URL for activation links, e.g.
 	// http://127.0.0.1:8080; empty → no activation URL, only the code.
 	DeviceAPIURL string
+	// Directory, when set, finds directory users and links their local
+	// records (SPEC S9.2), so that a user who exists only in the directory
+	// can be given a token. nil: no directory is configured.
+	Directory Directory
 	// ActivationTTL is how long an activation code works; 0 → DefaultActivationTTL.
 	ActivationTTL time.Duration
 	Log           zerolog.Logger
@@ -101,6 +105,7 @@ func (s *server) routes() {
 	s.handle("PUT /v1/policies/{name}", s.setPolicy)
 	s.handle("GET /v1/audit", s.listAudit)
 	s.handle("GET /v1/logins", s.listLogins)
+	s.handle("GET /v1/directory/users/{name}", s.directoryUser)
 	s.handle("GET /v1/cluster", s.clusterStatus)
 }
 

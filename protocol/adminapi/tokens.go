@@ -29,7 +29,7 @@ func (s *server) programToken(w http.ResponseWriter, r *http.Request) error {
 	if err := checkProgramRequest(&req); err != nil {
 		return err
 	}
-	u, err := s.pathUser(r, validNameOnly)
+	u, err := s.tokenUser(r)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,8 @@ type User struct {
 	Name        string     `json:"name"`
 	Policy      string     `json:"policy,omitempty"`
 	HasPassword bool       `json:"has_password"`
+	Source      string     `json:"source"`                 // SourceLocal or SourceDirectory
+	DirectoryID string     `json:"directory_id,omitempty"` // stable id of the linked directory entry
 	Failures    int        `json:"failures"`
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`

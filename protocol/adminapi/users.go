@@ -59,14 +59,22 @@ func (s *server) hashPassword(password string) (string, error) {
 	return hash, nil
 }
 
+// listUsers lists every user, or with ?source=local|directory only those
+// only pushauth knows or those linked to a directory entry.
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	source := r.URL.Query().Get("source")
+	if source != "" && source != SourceLocal && source != SourceDirectory {
+		return badRequest("invalid_source", "source %q: want %s or %s", source, SourceLocal, SourceDirectory)
+	}
 	users, err := s.deps.Store.ListUsers(r.Context())
 	if err != nil {
 		return err
 	}
 	out := userList{Users: make([]User, 0, len(users))}
 	for i := range users {
-		out.Users = append(out.Users, s.userView(&users[i]))
+		if source == "" || sourceOf(&users[i]) == source {
+			out.Users = append(out.Users, s.userView(&users[i]))
+		}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -217,6 +225,8 @@ func (s *server) userView(u *store.User) User {
 		Name:        u.Name,
 		Policy:      u.Policy,
 		HasPassword: u.PasswordHash != "",
+		Source:      sourceOf(u),
+		DirectoryID: u.DirectoryID,
 		Failures:    u.Failures,
 		CreatedAt:   u.CreatedAt.UTC(),
 	}
