@@ -9,7 +9,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: messages.proto
+// source: actors/messages.proto
 
 package actors
 
@@ -70,11 +70,11 @@ func (x ReplyCode) String() string {
 }
 
 func (ReplyCode) Descriptor() protoreflect.EnumDescriptor {
-	return file_messages_proto_enumTypes[0].Descriptor()
+	return file_actors_messages_proto_enumTypes[0].Descriptor()
 }
 
 func (ReplyCode) Type() protoreflect.EnumType {
-	return &file_messages_proto_enumTypes[0]
+	return &file_actors_messages_proto_enumTypes[0]
 }
 
 func (x ReplyCode) Number() protoreflect.EnumNumber {
@@ -83,7 +83,7 @@ func (x ReplyCode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReplyCode.Descriptor instead.
 func (ReplyCode) EnumDescriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{0}
+	return file_actors_messages_proto_rawDescGZIP(), []int{0}
 }
 
 // AnswerStatus says what became of an Answer; the device API maps each to
@@ -136,11 +136,11 @@ func (x AnswerStatus) String() string {
 }
 
 func (AnswerStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_messages_proto_enumTypes[1].Descriptor()
+	return file_actors_messages_proto_enumTypes[1].Descriptor()
 }
 
 func (AnswerStatus) Type() protoreflect.EnumType {
-	return &file_messages_proto_enumTypes[1]
+	return &file_actors_messages_proto_enumTypes[1]
 }
 
 func (x AnswerStatus) Number() protoreflect.EnumNumber {
@@ -149,7 +149,7 @@ func (x AnswerStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AnswerStatus.Descriptor instead.
 func (AnswerStatus) EnumDescriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{1}
+	return file_actors_messages_proto_rawDescGZIP(), []int{1}
 }
 
 // Client is the RADIUS client an attempt came from.
@@ -164,7 +164,7 @@ type Client struct {
 
 func (x *Client) Reset() {
 	*x = Client{}
-	mi := &file_messages_proto_msgTypes[0]
+	mi := &file_actors_messages_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -176,7 +176,7 @@ func (x *Client) String() string {
 func (*Client) ProtoMessage() {}
 
 func (x *Client) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[0]
+	mi := &file_actors_messages_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -189,7 +189,7 @@ func (x *Client) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Client.ProtoReflect.Descriptor instead.
 func (*Client) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{0}
+	return file_actors_messages_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Client) GetName() string {
@@ -237,7 +237,7 @@ type Attempt struct {
 
 func (x *Attempt) Reset() {
 	*x = Attempt{}
-	mi := &file_messages_proto_msgTypes[1]
+	mi := &file_actors_messages_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -249,7 +249,7 @@ func (x *Attempt) String() string {
 func (*Attempt) ProtoMessage() {}
 
 func (x *Attempt) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[1]
+	mi := &file_actors_messages_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -262,7 +262,7 @@ func (x *Attempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attempt.ProtoReflect.Descriptor instead.
 func (*Attempt) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{1}
+	return file_actors_messages_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Attempt) GetLoginId() string {
@@ -341,7 +341,7 @@ type Reply struct {
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_messages_proto_msgTypes[2]
+	mi := &file_actors_messages_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -353,7 +353,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[2]
+	mi := &file_actors_messages_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -366,7 +366,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{2}
+	return file_actors_messages_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Reply) GetRequestId() uint64 {
@@ -416,7 +416,7 @@ type Answer struct {
 
 func (x *Answer) Reset() {
 	*x = Answer{}
-	mi := &file_messages_proto_msgTypes[3]
+	mi := &file_actors_messages_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +428,7 @@ func (x *Answer) String() string {
 func (*Answer) ProtoMessage() {}
 
 func (x *Answer) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[3]
+	mi := &file_actors_messages_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +441,7 @@ func (x *Answer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Answer.ProtoReflect.Descriptor instead.
 func (*Answer) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{3}
+	return file_actors_messages_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Answer) GetLoginId() string {
@@ -489,7 +489,7 @@ type AnswerResult struct {
 
 func (x *AnswerResult) Reset() {
 	*x = AnswerResult{}
-	mi := &file_messages_proto_msgTypes[4]
+	mi := &file_actors_messages_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +501,7 @@ func (x *AnswerResult) String() string {
 func (*AnswerResult) ProtoMessage() {}
 
 func (x *AnswerResult) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[4]
+	mi := &file_actors_messages_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +514,7 @@ func (x *AnswerResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerResult.ProtoReflect.Descriptor instead.
 func (*AnswerResult) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{4}
+	return file_actors_messages_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *AnswerResult) GetStatus() AnswerStatus {
@@ -542,7 +542,7 @@ type SlotQuery struct {
 
 func (x *SlotQuery) Reset() {
 	*x = SlotQuery{}
-	mi := &file_messages_proto_msgTypes[5]
+	mi := &file_actors_messages_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +554,7 @@ func (x *SlotQuery) String() string {
 func (*SlotQuery) ProtoMessage() {}
 
 func (x *SlotQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[5]
+	mi := &file_actors_messages_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +567,7 @@ func (x *SlotQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlotQuery.ProtoReflect.Descriptor instead.
 func (*SlotQuery) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{5}
+	return file_actors_messages_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SlotQuery) GetAttempt() *Attempt {
@@ -612,7 +612,7 @@ type SlotDecision struct {
 
 func (x *SlotDecision) Reset() {
 	*x = SlotDecision{}
-	mi := &file_messages_proto_msgTypes[6]
+	mi := &file_actors_messages_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +624,7 @@ func (x *SlotDecision) String() string {
 func (*SlotDecision) ProtoMessage() {}
 
 func (x *SlotDecision) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[6]
+	mi := &file_actors_messages_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +637,7 @@ func (x *SlotDecision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlotDecision.ProtoReflect.Descriptor instead.
 func (*SlotDecision) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{6}
+	return file_actors_messages_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SlotDecision) GetAttempt() *Attempt {
@@ -685,7 +685,7 @@ type Join struct {
 
 func (x *Join) Reset() {
 	*x = Join{}
-	mi := &file_messages_proto_msgTypes[7]
+	mi := &file_actors_messages_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +697,7 @@ func (x *Join) String() string {
 func (*Join) ProtoMessage() {}
 
 func (x *Join) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[7]
+	mi := &file_actors_messages_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +710,7 @@ func (x *Join) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Join.ProtoReflect.Descriptor instead.
 func (*Join) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{7}
+	return file_actors_messages_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Join) GetAttempt() *Attempt {
@@ -739,7 +739,7 @@ type Supersede struct {
 
 func (x *Supersede) Reset() {
 	*x = Supersede{}
-	mi := &file_messages_proto_msgTypes[8]
+	mi := &file_actors_messages_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -751,7 +751,7 @@ func (x *Supersede) String() string {
 func (*Supersede) ProtoMessage() {}
 
 func (x *Supersede) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[8]
+	mi := &file_actors_messages_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -764,7 +764,7 @@ func (x *Supersede) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supersede.ProtoReflect.Descriptor instead.
 func (*Supersede) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{8}
+	return file_actors_messages_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Supersede) GetLoginId() string {
@@ -786,7 +786,7 @@ type Restart struct {
 
 func (x *Restart) Reset() {
 	*x = Restart{}
-	mi := &file_messages_proto_msgTypes[9]
+	mi := &file_actors_messages_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +798,7 @@ func (x *Restart) String() string {
 func (*Restart) ProtoMessage() {}
 
 func (x *Restart) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[9]
+	mi := &file_actors_messages_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +811,7 @@ func (x *Restart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Restart.ProtoReflect.Descriptor instead.
 func (*Restart) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{9}
+	return file_actors_messages_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Restart) GetFromLoginId() string {
@@ -845,7 +845,7 @@ type ClaimPush struct {
 
 func (x *ClaimPush) Reset() {
 	*x = ClaimPush{}
-	mi := &file_messages_proto_msgTypes[10]
+	mi := &file_actors_messages_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +857,7 @@ func (x *ClaimPush) String() string {
 func (*ClaimPush) ProtoMessage() {}
 
 func (x *ClaimPush) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[10]
+	mi := &file_actors_messages_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +870,7 @@ func (x *ClaimPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimPush.ProtoReflect.Descriptor instead.
 func (*ClaimPush) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{10}
+	return file_actors_messages_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ClaimPush) GetUser() string {
@@ -913,7 +913,7 @@ type ReleasePush struct {
 
 func (x *ReleasePush) Reset() {
 	*x = ReleasePush{}
-	mi := &file_messages_proto_msgTypes[11]
+	mi := &file_actors_messages_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -925,7 +925,7 @@ func (x *ReleasePush) String() string {
 func (*ReleasePush) ProtoMessage() {}
 
 func (x *ReleasePush) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[11]
+	mi := &file_actors_messages_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -938,7 +938,7 @@ func (x *ReleasePush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePush.ProtoReflect.Descriptor instead.
 func (*ReleasePush) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{11}
+	return file_actors_messages_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReleasePush) GetUser() string {
@@ -970,7 +970,7 @@ type LoginDone struct {
 
 func (x *LoginDone) Reset() {
 	*x = LoginDone{}
-	mi := &file_messages_proto_msgTypes[12]
+	mi := &file_actors_messages_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -982,7 +982,7 @@ func (x *LoginDone) String() string {
 func (*LoginDone) ProtoMessage() {}
 
 func (x *LoginDone) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[12]
+	mi := &file_actors_messages_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -995,7 +995,7 @@ func (x *LoginDone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginDone.ProtoReflect.Descriptor instead.
 func (*LoginDone) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{12}
+	return file_actors_messages_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LoginDone) GetLoginId() string {
@@ -1036,7 +1036,7 @@ type Abandon struct {
 
 func (x *Abandon) Reset() {
 	*x = Abandon{}
-	mi := &file_messages_proto_msgTypes[13]
+	mi := &file_actors_messages_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1048,7 @@ func (x *Abandon) String() string {
 func (*Abandon) ProtoMessage() {}
 
 func (x *Abandon) ProtoReflect() protoreflect.Message {
-	mi := &file_messages_proto_msgTypes[13]
+	mi := &file_actors_messages_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,14 +1061,14 @@ func (x *Abandon) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Abandon.ProtoReflect.Descriptor instead.
 func (*Abandon) Descriptor() ([]byte, []int) {
-	return file_messages_proto_rawDescGZIP(), []int{13}
+	return file_actors_messages_proto_rawDescGZIP(), []int{13}
 }
 
-var File_messages_proto protoreflect.FileDescriptor
+var File_actors_messages_proto protoreflect.FileDescriptor
 
-const file_messages_proto_rawDesc = "" +
+const file_actors_messages_proto_rawDesc = "" +
 	"\n" +
-	"\x0emessages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"H\n" +
+	"\x15actors/messages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"H\n" +
 	"\x06Client\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
@@ -1149,20 +1149,20 @@ const file_messages_proto_rawDesc = "" +
 	"\x19ANSWER_STATUS_UNAVAILABLE\x10\aB%Z#github.com/pushauth/pushauth/actorsb\x06proto3"
 
 var (
-	file_messages_proto_rawDescOnce sync.Once
-	file_messages_proto_rawDescData []byte
+	file_actors_messages_proto_rawDescOnce sync.Once
+	file_actors_messages_proto_rawDescData []byte
 )
 
-func file_messages_proto_rawDescGZIP() []byte {
-	file_messages_proto_rawDescOnce.Do(func() {
-		file_messages_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_messages_proto_rawDesc), len(file_messages_proto_rawDesc)))
+func file_actors_messages_proto_rawDescGZIP() []byte {
+	file_actors_messages_proto_rawDescOnce.Do(func() {
+		file_actors_messages_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_actors_messages_proto_rawDesc), len(file_actors_messages_proto_rawDesc)))
 	})
-	return file_messages_proto_rawDescData
+	return file_actors_messages_proto_rawDescData
 }
 
-var file_messages_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
-var file_messages_proto_goTypes = []any{
+var file_actors_messages_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_actors_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_actors_messages_proto_goTypes = []any{
 	(ReplyCode)(0),       // 0: pushauth.actors.ReplyCode
 	(AnswerStatus)(0),    // 1: pushauth.actors.AnswerStatus
 	(*Client)(nil),       // 2: pushauth.actors.Client
@@ -1181,7 +1181,7 @@ var file_messages_proto_goTypes = []any{
 	(*Abandon)(nil),      // 15: pushauth.actors.Abandon
 	(*actor.PID)(nil),    // 16: actor.PID
 }
-var file_messages_proto_depIdxs = []int32{
+var file_actors_messages_proto_depIdxs = []int32{
 	2,  // 0: pushauth.actors.Attempt.client:type_name -> pushauth.actors.Client
 	16, // 1: pushauth.actors.Attempt.reply_to:type_name -> actor.PID
 	0,  // 2: pushauth.actors.Reply.code:type_name -> pushauth.actors.ReplyCode
@@ -1197,27 +1197,27 @@ var file_messages_proto_depIdxs = []int32{
 	0,  // [0:8] is the sub-list for field type_name
 }
 
-func init() { file_messages_proto_init() }
-func file_messages_proto_init() {
-	if File_messages_proto != nil {
+func init() { file_actors_messages_proto_init() }
+func file_actors_messages_proto_init() {
+	if File_actors_messages_proto != nil {
 		return
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_messages_proto_rawDesc), len(file_messages_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_actors_messages_proto_rawDesc), len(file_actors_messages_proto_rawDesc)),
 			NumEnums:      2,
 			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_messages_proto_goTypes,
-		DependencyIndexes: file_messages_proto_depIdxs,
-		EnumInfos:         file_messages_proto_enumTypes,
-		MessageInfos:      file_messages_proto_msgTypes,
+		GoTypes:           file_actors_messages_proto_goTypes,
+		DependencyIndexes: file_actors_messages_proto_depIdxs,
+		EnumInfos:         file_actors_messages_proto_enumTypes,
+		MessageInfos:      file_actors_messages_proto_msgTypes,
 	}.Build()
-	File_messages_proto = out.File
-	file_messages_proto_goTypes = nil
-	file_messages_proto_depIdxs = nil
+	File_actors_messages_proto = out.File
+	file_actors_messages_proto_goTypes = nil
+	file_actors_messages_proto_depIdxs = nil
 }

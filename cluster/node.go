@@ -201,15 +201,18 @@ func (n *Node) Status() Status {
 	return Status{Name: n.cfg.Name, Node: n.cfg.Node, Address: n.Address(), Members: n.Members()}
 }
 
-// SlotNode is the member that keeps user's push slot: rendezvous hashing
-// of the user name over the members' addresses, so every node computes the
-// same answer from the same member list, and a member joining or leaving
-// moves only the users that hash to it.
-func (n *Node) SlotNode(user string) string {
+// SlotNode is the member that keeps user's push slot (see rendezvous).
+func (n *Node) SlotNode(user string) string { return n.rendezvous("user\x00" + user) }
+
+// rendezvous is the member that owns key: rendezvous hashing of the key
+// over the members' addresses, so every node computes the same answer from
+// the same member list, and a member joining or leaving moves only the
+// keys it owns.
+func (n *Node) rendezvous(key string) string {
 	best, bestScore := "", uint64(0)
 	for _, addr := range n.Members() {
 		h := fnv.New64a()
-		h.Write([]byte(user))
+		h.Write([]byte(key))
 		h.Write([]byte{0})
 		h.Write([]byte(addr))
 		if s := h.Sum64(); best == "" || s > bestScore {

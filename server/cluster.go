@@ -9,6 +9,8 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/cluster"
 	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/deviceapi"
+	"github.com/pushauth/pushauth/providers"
 )
 
 // joinCluster makes this server a cluster node when cluster.enabled is
@@ -31,6 +33,27 @@ func (s *Server) network() actors.Network {
 		return nil
 	}
 	return s.node
+}
+
+// pollProvider is the "poll" push provider: this node's mailboxes, or the
+// cluster's device mailboxes on a cluster node (SPEC S5.3).
+func (s *Server) pollProvider() providers.Provider {
+	if s.node == nil {
+		return s.poll
+	}
+	if s.mailboxes == nil {
+		s.mailboxes = s.node.Mailboxes(s.poll)
+	}
+	return s.mailboxes
+}
+
+// poller is where the device API finds poll-mode devices' pushes.
+func (s *Server) poller() deviceapi.Poller {
+	if s.node == nil {
+		return s.poll
+	}
+	s.pollProvider()
+	return s.mailboxes
 }
 
 // clusterInfo is the admin API's view of the cluster (nil when alone).

@@ -40,7 +40,8 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 	device := deviceapi.New(deviceapi.Deps{
 		Store:       s.store,
 		Answers:     s.sys,
-		Poll:        s.poll,
+		Poll:        s.poller(),
+		Metrics:     s.deviceMetrics,
 		Signer:      s.signer,
 		Log:         s.log,
 		MaxLongPoll: longestRequest,
@@ -71,6 +72,7 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 		Store:        s.store,
 		Passwords:    s.passwords,
 		Logins:       s.sys,
+		Cluster:      s.clusterInfo(),
 		Token:        s.adminTok,
 		DeviceAPIURL: s.deviceURL(ls.Device),
 		Directory:    s.dir.adminDirectory(),

@@ -26,6 +26,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/cluster"
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
@@ -45,18 +46,20 @@ type Listeners struct {
 
 // Server is one pushauth node.
 type Server struct {
-	cfg       *config.Config
-	log       zerolog.Logger
-	node      *cluster.Node // nil when the server runs alone
-	store     store.Store
-	passwords *auth.Passwords
-	dir       directoryParts
-	signer    *push.Signer
-	poll      *poll.Provider
-	settings  atomic.Pointer[actors.Settings]
-	sys       *actors.System
-	registry  *prometheus.Registry
-	adminTok  string
+	cfg           *config.Config
+	log           zerolog.Logger
+	node          *cluster.Node      // nil when the server runs alone
+	mailboxes     *cluster.Mailboxes // device mailboxes across the cluster (nil when alone)
+	deviceMetrics *deviceapi.Metrics
+	store         store.Store
+	passwords     *auth.Passwords
+	dir           directoryParts
+	signer        *push.Signer
+	poll          *poll.Provider
+	settings      atomic.Pointer[actors.Settings]
+	sys           *actors.System
+	registry      *prometheus.Registry
+	adminTok      string
 
 	pushersToStop map[string]providers.Provider
 }
@@ -89,17 +92,18 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	}
 	s.Reload(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
+	if err := s.joinCluster(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	pushers, err := s.pushers(context.Background())
 	if err != nil {
+		s.leaveCluster(context.Background())
 		s.store.Close()
 		return nil, err
 	}
 	s.pushersToStop = pushers
-	if err := s.joinCluster(); err != nil {
-		s.stopPushers(context.Background(), pushers)
-		s.store.Close()
-		return nil, err
-	}
 	s.sys = actors.Start(actors.Deps{
 		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
 

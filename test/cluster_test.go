@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -54,16 +55,16 @@ func via(t *testing.T, d *deviceclient.Device, h *Harness) *deviceclient.Device 
 	return moved
 }
 
-// S7.1, S5.1: a login lives on the node that received it; the phone's
-// answer sent to another node reaches it, and a repeated answer gets 409
-// from there too.
+// S7.1, S5.1, S5.3: a login lives on the node that received it; the phone
+// polling another node sees its push, its answer sent to a third node
+// reaches the login, and a repeated answer gets 409 from there too.
 func TestClusterAnswerThroughAnotherNode(t *testing.T) {
-	nodes := startCluster(t, 2, "")
-	a, b := nodes[0], nodes[1]
+	nodes := startCluster(t, 3, "")
+	a, b, c := nodes[0], nodes[1], nodes[2]
 	a.AddUser("alice", "pw")
 	phone := a.Phone("alice")
 	login := Start(a.Client(""), "alice", "pw", "", "")
-	p := NextPush(t, phone) // polled on the login's node
+	p := NextPush(t, via(t, phone, c)) // polled on node c
 	if err := via(t, phone, b).Answer(b.ctx(), p, push.Approve); err != nil {
 		t.Fatalf("answer through node b: %v", err)
 	}
@@ -143,4 +144,38 @@ func TestClusterSupersedeAcrossNodes(t *testing.T) {
 	if rec := a.WaitAudit("emil", 2)[1]; rec.Reason != "superseded" {
 		t.Fatalf("first login's audit %+v", rec)
 	}
+}
+
+// S5.3: a long poll open on one node returns at once when a login on
+// another node pushes to the device.
+func TestClusterLongPollWakesOnAnotherNode(t *testing.T) {
+	nodes := startCluster(t, 2, "")
+	a, b := nodes[0], nodes[1]
+	a.AddUser("fay", "pw")
+	phone := via(t, a.Phone("fay"), b)
+	type polled struct {
+		list []push.Payload
+		err  error
+		took time.Duration
+	}
+	done := make(chan polled, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+		defer cancel()
+		start := time.Now()
+		list, err := phone.Pending(ctx, 25*time.Second)
+		done <- polled{list, err, time.Since(start)}
+	}()
+	checkFor(t, 10*time.Second, func() bool {
+		return b.Metric("pushauth_device_polls_open", "") == 1
+	}, "the phone's long poll open on node b")
+	login := Start(a.Client(""), "fay", "pw", "", "")
+	r := <-done
+	if r.err != nil || len(r.list) != 1 || r.took >= 20*time.Second {
+		t.Fatalf("poll: %d pushes after %v, err %v", len(r.list), r.took, r.err)
+	}
+	if err := phone.Answer(b.ctx(), r.list[0], push.Approve); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
 }

@@ -29,17 +29,32 @@ type Answerer interface {
 	Answer(ctx context.Context, a *actors.Answer) (actors.AnswerStatus, error)
 }
 
+// Poller holds the pushes of poll-mode devices: *poll.Provider on a single
+// node, the cluster's device mailboxes on a cluster node.
+type Poller interface {
+	// OpenPoll counts an open pending call of the device, unless max are
+	// open; done, called once, closes it.
+	OpenPoll(deviceID string, max int) (done func(), ok bool)
+	// WaitFor returns the device's pushes once one is not in known (any
+	// when known is empty), or when ctx ends.
+	WaitFor(ctx context.Context, deviceID string, known []string) []push.Signed
+}
+
+var _ Poller = (*poll.Provider)(nil)
+
 // Deps is what the device API needs.
 type Deps struct {
 	Store   store.Store
 	Answers Answerer
-	Poll    *poll.Provider // nil: polling is unavailable (503)
+	Poll    Poller // nil: polling is unavailable (503)
 	Signer  *push.Signer
 	Log     zerolog.Logger
 	// Now is the clock for timestamps and activation expiry; nil → time.Now.
 	Now func() time.Time
 	// MaxLongPoll caps the wait of a pending request; default 25s.
 	MaxLongPoll time.Duration
+	// Metrics, when set, count open long polls.
+	Metrics *Metrics
 	// ClockSkew is how far a signed request's timestamp may be from Now;
 	// default 60s.
 	ClockSkew time.Duration

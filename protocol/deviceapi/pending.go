@@ -2,7 +2,6 @@ package deviceapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -44,6 +43,7 @@ func (a *api) pending(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
+	defer a.Metrics.pollOpened()()
 	ctx, cancel := context.WithTimeout(r.Context(), a.longPoll(req.Wait))
 	defer cancel()
 	list := a.waitPending(ctx, id, req.Known)
@@ -103,34 +103,5 @@ func (a *api) readPending(w http.ResponseWriter, r *http.Request, id string) (*p
 // waitPending returns the pending pushes as soon as one of them is not in
 // known, or, read afresh, when ctx ends.
 func (a *api) waitPending(ctx context.Context, id string, known []string) []push.Signed {
-	if len(known) == 0 {
-		return a.Poll.Wait(ctx, id)
-	}
-	for {
-		list, wake := a.Poll.Pending(id)
-		if hasUnknown(list, known) || ctx.Err() != nil {
-			return list
-		}
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		}
-	}
-}
-
-// hasUnknown reports whether a push in list has a nonce not in known.
-func hasUnknown(list []push.Signed, known []string) bool {
-	seen := make(map[string]bool, len(known))
-	for _, n := range known {
-		seen[n] = true
-	}
-	for _, s := range list {
-		var p struct {
-			Nonce string `json:"nonce"`
-		}
-		if json.Unmarshal([]byte(s.Data), &p) != nil || !seen[p.Nonce] {
-			return true
-		}
-	}
-	return false
+	return a.Poll.WaitFor(ctx, id, known)
 }

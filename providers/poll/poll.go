@@ -14,6 +14,7 @@ package poll
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"sync"
 	"time"
@@ -178,4 +179,40 @@ func (p *Provider) Wait(ctx context.Context, deviceID string) []push.Signed {
 		case <-wake:
 		}
 	}
+}
+
+// WaitFor returns the device's pending pushes as soon as one of them has a
+// nonce not in known (any push when known is empty), or, read afresh, when
+// ctx ends.
+func (p *Provider) WaitFor(ctx context.Context, deviceID string, known []string) []push.Signed {
+	if len(known) == 0 {
+		return p.Wait(ctx, deviceID)
+	}
+	for {
+		list, wake := p.Pending(deviceID)
+		if HasUnknown(list, known) || ctx.Err() != nil {
+			return list
+		}
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		}
+	}
+}
+
+// HasUnknown reports whether a push in list has a nonce not in known.
+func HasUnknown(list []push.Signed, known []string) bool {
+	seen := make(map[string]bool, len(known))
+	for _, n := range known {
+		seen[n] = true
+	}
+	for _, s := range list {
+		var p struct {
+			Nonce string `json:"nonce"`
+		}
+		if json.Unmarshal([]byte(s.Data), &p) != nil || !seen[p.Nonce] {
+			return true
+		}
+	}
+	return false
 }
