@@ -11,17 +11,19 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/internal/testetcd"
+	"github.com/pushauth/pushauth/internal/testpg"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
 
-// startCluster starts n pushauthd processes of one cluster (private etcd,
-// plaintext on loopback) sharing one data directory and store, and waits
-// until every node sees every other. extra is appended to each node's
-// config.
+// startCluster starts n pushauthd processes of one cluster (private etcd
+// and PostgreSQL, plaintext on loopback; one data directory for the keys
+// every node shares) and waits until every node sees every other. extra is
+// appended to each node's config.
 func startCluster(t *testing.T, n int, extra string) []*Harness {
 	t.Helper()
 	etcd := testetcd.Start(t)
+	dsn := testpg.Start(t).NewDatabase(t)
 	name := fmt.Sprintf("t%d", rand.Uint64())
 	dataDir := t.TempDir()
 	var nodes []*Harness
@@ -34,7 +36,8 @@ cluster:
   listen: "127.0.0.1:0"
   etcd: {endpoints: [%s]}
   insecure: true
-`, name, 'a'+i, etcd)+extra))
+store: {driver: postgres, dsn: %q}
+`, name, 'a'+i, etcd, dsn)+extra))
 	}
 	for _, h := range nodes {
 		waitMembers(t, h, n)
