@@ -2,8 +2,10 @@ package test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,4 +183,77 @@ func TestClusterLongPollWakesOnAnotherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
+}
+
+// S7.3: a node that dies (SIGKILL) with logins waiting on it fails only
+// those logins: the other node keeps serving, a phone answering a dead
+// login gets a clean 404, the NAS's retries on the other node succeed,
+// and the dead node rejoins when it starts again.
+func TestClusterNodeDeath(t *testing.T) {
+	nodes := startCluster(t, 2, "")
+	a, b := nodes[0], nodes[1]
+	const n = 20
+	phones := make([]*deviceclient.Device, n)
+	for i := range n {
+		name := fmt.Sprintf("kd%02d", i)
+		a.AddUser(name, "pw")
+		phones[i] = a.Phone(name)
+		Start(b.Client(""), name, "pw", "", "st")
+	}
+	checkFor(t, 30*time.Second, func() bool {
+		list, err := b.Admin.Logins(b.ctx())
+		return err == nil && len(list) == n
+	}, "%d logins in flight on node b", n)
+	dead := NextPush(t, via(t, phones[0], a))
+	b.Kill()
+	waitMembers(t, a, 1)
+	expectAPIError(t, via(t, phones[0], a).Answer(a.ctx(), dead, push.Approve), "unknown_login")
+	onA := loginsOf(t, a)
+	for i := range 3 { // the NAS retries on node a
+		name := fmt.Sprintf("kd%02d", i)
+		login := Start(a.Client(""), name, "pw", "", "st")
+		p := nextPushWhere(t, via(t, phones[i], a), onA)
+		if err := via(t, phones[i], a).Answer(a.ctx(), p, push.Approve); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
+	}
+	b = b.Respawn()
+	waitMembers(t, a, 2)
+	waitMembers(t, b, 2)
+	login := Start(b.Client(""), "kd10", "pw", "", "st")
+	p := NextPush(t, via(t, phones[10], a))
+	if err := via(t, phones[10], a).Answer(a.ctx(), p, push.Approve); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
+}
+
+// loginsOf matches pushes of logins that live on node h (login ids name
+// their node).
+func loginsOf(t *testing.T, h *Harness) func(push.Payload) bool {
+	t.Helper()
+	st, err := h.Admin.Cluster(h.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	suffix := "-" + hex.EncodeToString([]byte(st.Address))
+	return func(p push.Payload) bool { return strings.HasSuffix(p.LoginID, suffix) }
+}
+
+// nextPushWhere long-polls the phone until a push matching want arrives
+// (pushes of logins on a dead node stay until they expire).
+func nextPushWhere(t *testing.T, d *deviceclient.Device, want func(push.Payload) bool) push.Payload {
+	t.Helper()
+	var known []string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		p := NextPush(t, d, known...)
+		if want(p) {
+			return p
+		}
+		known = append(known, p.Nonce)
+	}
+	t.Fatal("no matching push arrived")
+	return push.Payload{}
 }

@@ -57,7 +57,8 @@ type Harness struct {
 	Admin     *adminapi.Client
 	Logs      *logbuf.Buffer
 	stop      func() error
-	kill      func() error // set for nodes run as processes
+	kill      func() error    // set for nodes run as processes
+	respawn   func() *Harness // set for nodes run as processes
 }
 
 // StartServer binds 127.0.0.1:0 sockets, starts the server on them and

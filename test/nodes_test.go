@@ -102,7 +102,18 @@ func StartProcess(t *testing.T, dataDir, extra string) *Harness {
 		t.Fatalf("pushauthd not serving after 60s:\n%s", h.Logs.String())
 	}
 	h.Admin = adminapi.NewClient(h.AdminURL, adminToken, nil)
+	h.respawn = func() *Harness { return StartProcess(t, dataDir, extra) }
 	return h
+}
+
+// Respawn starts the node again with the same configuration (new
+// sockets), after Stop or Kill.
+func (h *Harness) Respawn() *Harness {
+	h.t.Helper()
+	if h.respawn == nil {
+		h.t.Fatal("not a process")
+	}
+	return h.respawn()
 }
 
 // scanLog copies the JSON log into buf and reports the serving line.
