@@ -47,6 +47,9 @@ type LDAP struct {
 	Timeout          time.Duration
 	PoolSize         int
 	Groups           []DirectoryGroup // group → policy, first match wins
+	// CircuitPause is how long a URL that could not be reached is skipped
+	// before one attempt is let through again (default 10s).
+	CircuitPause time.Duration
 }
 
 // DirectoryGroup maps a directory group to a pushauth policy.
@@ -68,7 +71,7 @@ func (d *decoder) directory(v any) Directory {
 func (d *decoder) ldap(v any) *LDAP {
 	const path = "directory.ldap"
 	m := d.object(v, path, "urls", "start_tls", "ca_file", "bind_dn", "bind_password", "bind_password_file",
-		"base_dn", "user_filter", "timeout", "pool_size", "groups")
+		"base_dn", "user_filter", "timeout", "pool_size", "groups", "circuit_pause")
 	if m == nil {
 		return nil
 	}
@@ -83,6 +86,7 @@ func (d *decoder) ldap(v any) *LDAP {
 		Timeout:          d.duration(m, path, "timeout", DefaultDirectoryTimeout),
 		PoolSize:         int(d.integer(m, path, "pool_size", DefaultDirectoryPoolSize, 1, 1024)),
 		Groups:           d.directoryGroups(m["groups"], path+".groups"),
+		CircuitPause:     d.duration(m, path, "circuit_pause", directory.DefaultCircuitPause),
 	}
 	l.BindPassword = d.bindPassword(m, path, l.BindPasswordFile)
 	if err := directory.CheckUserFilter(l.UserFilter); err != nil {

@@ -28,6 +28,7 @@ directory:
     user_filter: (&(objectClass=user)(sAMAccountName={user}))
     timeout: 3s
     pool_size: 4
+    circuit_pause: 20s
     groups:
       - {dn: "CN=VPN-Admins,OU=Groups,DC=example,DC=com", policy: strict}
       - {dn: "CN=Staff,OU=Groups,DC=example,DC=com", policy: default}
@@ -69,7 +70,7 @@ func TestDirectoryConfig(t *testing.T) {
 	if l.BindDN != "CN=pushauth,OU=Service,DC=example,DC=com" || l.BindPassword != "s3rvice-pw" || l.BaseDN != "DC=example,DC=com" {
 		t.Errorf("bind: %q %q %q", l.BindDN, l.BindPassword, l.BaseDN)
 	}
-	if l.UserFilter != "(&(objectClass=user)(sAMAccountName={user}))" || l.Timeout != 3*time.Second || l.PoolSize != 4 {
+	if l.UserFilter != "(&(objectClass=user)(sAMAccountName={user}))" || l.Timeout != 3*time.Second || l.PoolSize != 4 || l.CircuitPause != 20*time.Second {
 		t.Errorf("filter/timeout/pool: %+v", l)
 	}
 	if len(l.Groups) != 2 || l.Groups[0] != (DirectoryGroup{DN: "CN=VPN-Admins,OU=Groups,DC=example,DC=com", Policy: "strict"}) {
@@ -90,7 +91,7 @@ passwords: {source: local_then_directory}
 `)
 	l := cfg.Directory.LDAP
 	if l.Timeout != DefaultDirectoryTimeout || l.PoolSize != DefaultDirectoryPoolSize ||
-		l.UserFilter != "(&(objectClass=person)(uid={user}))" || l.BindPassword != "s3cret-pw" {
+		l.UserFilter != "(&(objectClass=person)(uid={user}))" || l.BindPassword != "s3cret-pw" || l.CircuitPause != 10*time.Second {
 		t.Fatalf("ldap defaults: %+v", l)
 	}
 }

@@ -69,7 +69,7 @@ func OpenDirectory(l *config.LDAP, log zerolog.Logger, reg prometheus.Registerer
 	dir, err := directory.New(directory.Config{
 		URLs: l.URLs, StartTLS: l.StartTLS, CAFile: l.CAFile,
 		BindDN: l.BindDN, BindPassword: l.BindPassword, BaseDN: l.BaseDN, UserFilter: l.UserFilter,
-		Timeout: l.Timeout, PoolSize: l.PoolSize, Groups: groups,
+		Timeout: l.Timeout, PoolSize: l.PoolSize, Groups: groups, CircuitPause: l.CircuitPause,
 	}, directory.Options{Log: log, Registerer: reg})
 	if err != nil {
 		return nil, fmt.Errorf("directory.ldap: %w", err)
