@@ -76,3 +76,17 @@ func OpenDirectory(l *config.LDAP, log zerolog.Logger, reg prometheus.Registerer
 	}
 	return dir, nil
 }
+
+// CheckDirectory validates directory.ldap without connecting (for
+// `pushauthd --check-config`).
+func CheckDirectory(d config.Directory) []error {
+	if d.LDAP == nil {
+		return nil
+	}
+	dir, err := OpenDirectory(d.LDAP, zerolog.Nop(), nil)
+	if err != nil {
+		return []error{err}
+	}
+	dir.Close()
+	return nil
+}

@@ -11,7 +11,7 @@ func command(fs *flag.FlagSet) cli.Command {
 	return cli.Command{
 		Name:    "pushauthd",
 		Summary: "RADIUS two-factor server with push approval",
-		Usage:   []string{"[--config FILE] [--check-config]", "--version"},
+		Usage:   []string{"[--config FILE] [--check-config]", "[--config FILE] --check-directory USER", "--version"},
 		About: `pushauthd answers RADIUS Access-Requests from VPN gateways, Wi-Fi
 controllers and login agents: it checks the password, sends a push to the
 user's phone and, when the phone stays silent, challenges for a passcode.

@@ -40,6 +40,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) 
 	fs := flag.NewFlagSet("pushauthd", flag.ContinueOnError)
 	path := fs.String("config", "", "configuration `file` (YAML); without it the "+embeddedName)
 	check := fs.Bool("check-config", false, "validate the configuration, including push provider key files, and exit")
+	checkDir := fs.String("check-directory", "", "find `USER` in the directory (directory.ldap) as the service account, print what\n"+
+		"pushauth would use (DN, stable id, groups, policy) and exit; no password is asked for")
 	version := cli.AddVersionFlag(fs)
 	cmd := command(fs)
 	if code, done := cmd.Parse(args, version, stdout, stderr); done {
@@ -60,6 +62,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) 
 	}
 	if *check {
 		return checkConfig(boot, cfg, *path, len(warnings))
+	}
+	if *checkDir != "" {
+		return checkDirectory(ctx, stdout, boot, cfg, *checkDir)
 	}
 	log := server.NewLogger(cfg.Log, stderr)
 	log.Info().Str("version", cli.Version("pushauthd")).Str("config", source(*path)).Msg("pushauthd starting")
@@ -94,7 +99,7 @@ func extraWarnings(cfg *config.Config) []config.Warning {
 
 // checkConfig validates what loading cannot: provider keys and files.
 func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings int) int {
-	errs := server.CheckProviders(cfg.Providers)
+	errs := append(server.CheckProviders(cfg.Providers), server.CheckDirectory(cfg.Directory)...)
 	for _, err := range errs {
 		log.Error().Str("file", source(path)).Msg(err.Error())
 	}

@@ -54,6 +54,9 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 			"program": c.tokenProgram, "activate": c.tokenActivate, "link-onelogin": c.tokenLinkOneLogin,
 			"list": c.tokenList, "delete": c.tokenDelete,
 		},
+		"directory": {
+			"test": c.directoryTest,
+		},
 		"policy": {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
 		"login":  {"list": c.loginList},
 	}

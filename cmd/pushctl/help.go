@@ -17,7 +17,7 @@ a message; --json prints the API's JSON instead.`,
 			{Title: "Users", Items: []clihelp.Item{
 				{Term: "user add NAME --password-stdin", Text: "create a user; the password is one line on stdin"},
 				{Term: "user add NAME --no-password", Text: "create a user without a password: only a policy with\nmethod=token (web logins) lets them in"},
-				{Term: "user list", Text: "list users"},
+				{Term: "user list [--source local|directory]", Text: "list users; SOURCE: local, or linked to a directory entry"},
 				{Term: "user delete NAME", Text: "delete a user and their tokens"},
 				{Term: "user set-password NAME", Text: "replace the password (one line on stdin)"},
 				{Term: "user set-policy NAME POLICY", Text: `assign a policy ("" clears it)`},
@@ -32,6 +32,11 @@ also take a name stored before these rules.`},
 				{Term: "token list NAME", Text: "list a user's tokens"},
 				{Term: "token delete SERIAL", Text: "delete a token"},
 			}},
+			{Title: "Directory", Items: []clihelp.Item{
+				{Term: "directory test NAME", Text: "what the server would use for a directory user: DN, stable id,\ngroups, policy, local user (no password)"},
+			}, Text: `With a directory (directory.ldap), "token program NAME" also works for a
+user who exists only in the directory: the local user is created then,
+linked to the entry's stable id (objectGUID or entryUUID).`},
 			{Title: "Policies", Items: []clihelp.Item{
 				{Term: "policy set NAME key=value...", Text: "create or change a policy (keys: push, method,\nattempt_limit, lockout_failures, lockout_seconds, pushes_per_minute)"},
 				{Term: "policy show NAME", Text: "show one policy"},

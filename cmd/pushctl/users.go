@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/adminapi"
 )
 
 func (c *cli) userAdd(args []string) error {
@@ -51,21 +52,32 @@ func (c *cli) userAdd(args []string) error {
 	return c.printf("created user %s (%s)\n", u.Name, note)
 }
 
+// userList lists users; SOURCE says whether each is linked to the
+// directory; --source local|directory shows only those.
 func (c *cli) userList(args []string) error {
-	_, api, err := c.connect(args, "user list", 0)
+	const usage = "user list [--source local|directory]"
+	fs := c.flagSet(usage)
+	source := fs.String("source", "", "")
+	if _, err := c.parse(fs, args, usage, 0); err != nil {
+		return err
+	}
+	if *source != "" && *source != adminapi.SourceLocal && *source != adminapi.SourceDirectory {
+		return usagef(usage, "user list: --source is local or directory, not %q", *source)
+	}
+	api, err := c.client()
 	if err != nil {
 		return err
 	}
-	users, err := api.Users(c.ctx())
+	users, err := api.UsersFrom(c.ctx(), *source)
 	if err != nil {
 		return err
 	}
 	if c.json {
 		return c.printJSON(map[string]any{"users": users})
 	}
-	t := c.table("NAME", "POLICY", "PASSWORD", "FAILURES", "LOCKED UNTIL", "CREATED")
+	t := c.table("NAME", "SOURCE", "POLICY", "PASSWORD", "FAILURES", "LOCKED UNTIL", "CREATED")
 	for _, u := range users {
-		t.row(u.Name, u.Policy, yesNo(u.HasPassword), fmt.Sprint(u.Failures), formatTimePtr(u.LockedUntil), formatTime(u.CreatedAt))
+		t.row(u.Name, u.Source, u.Policy, yesNo(u.HasPassword), fmt.Sprint(u.Failures), formatTimePtr(u.LockedUntil), formatTime(u.CreatedAt))
 	}
 	return t.flush()
 }
