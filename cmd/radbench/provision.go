@@ -96,15 +96,19 @@ func (u *oathUser) code(now time.Time) (string, bool) {
 }
 
 // provisionOATH creates n users with a password and an OATH token each.
-func provisionOATH(ctx context.Context, admin *adminapi.Client, n int, alg string, workers int, progress io.Writer) ([]*oathUser, error) {
+// Without local, the users exist only in the directory (with the same
+// passwords): programming the token creates their local record.
+func provisionOATH(ctx context.Context, admin *adminapi.Client, n int, alg string, local bool, workers int, progress io.Writer) ([]*oathUser, error) {
 	users := make([]*oathUser, n)
 	err := parallel(ctx, n, workers, progress, "oath users", func(ctx context.Context, i int) error {
 		u := &oathUser{name: userName(i), password: userPassword(i), alg: alg, next: -1}
 		if alg == adminapi.AlgorithmHOTP {
 			u.next = 0
 		}
-		if _, err := admin.CreateUser(ctx, u.name, u.password); err != nil {
-			return fmt.Errorf("create user: %w", err)
+		if local {
+			if _, err := admin.CreateUser(ctx, u.name, u.password); err != nil {
+				return fmt.Errorf("create user: %w", err)
+			}
 		}
 		res, err := admin.ProgramToken(ctx, u.name, adminapi.ProgramRequest{Type: adminapi.TypeOATH, Algorithm: alg})
 		if err != nil {

@@ -55,6 +55,10 @@ type serverOptions struct {
 	logLevel     string
 	maxInFlight  int
 	env          envList
+	// passwordSource is passwords.source ("" = the server's default,
+	// local); directoryYAML is the directory section it needs.
+	passwordSource string
+	directoryYAML  string
 }
 
 // envList collects repeated --server-env KEY=VALUE flags.
@@ -86,6 +90,9 @@ func (o *serverOptions) register(fs *flag.FlagSet) {
 
 // argonLabel names the password parameters for result tables.
 func (o *serverOptions) argonLabel() string {
+	if o.passwordSource == sourceDirectory {
+		return "directory: LDAP search + bind to slapd on loopback"
+	}
 	m, t := o.argonMemKiB, o.argonTime
 	if m == 0 {
 		m = 19456
@@ -188,6 +195,10 @@ func configYAML(o serverOptions, dataDir, token string) string {
 	if o.pwWorkers > 0 {
 		pw = append(pw, fmt.Sprintf("max_concurrent: %d", o.pwWorkers))
 	}
+	if o.passwordSource != "" {
+		pw = append(pw, "source: "+o.passwordSource)
+	}
+	b.WriteString(o.directoryYAML)
 	if len(pw) > 0 {
 		fmt.Fprintf(&b, "passwords: {%s}\n", strings.Join(pw, ", "))
 	}

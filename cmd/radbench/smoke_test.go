@@ -43,6 +43,17 @@ func TestSmoke(t *testing.T) {
 			t.Fatalf("failed logins:\n%s", out)
 		}
 	})
+	t.Run("passcode-directory", func(t *testing.T) {
+		requireSlapd(t)
+		out := runBench(t, bin, "passcode", "--password-source", "local,directory", "--concurrency", "2",
+			"--duration", "1s", "--warmup", "0", "--users", "8")
+		if strings.Count(out, "logins/s") != 2 || !strings.Contains(out, "directory: LDAP search + bind") {
+			t.Fatalf("want a table per password source:\n%s", out)
+		}
+		if strings.Contains(out, "step ") {
+			t.Fatalf("failed logins:\n%s", out)
+		}
+	})
 	t.Run("push-throughput", func(t *testing.T) {
 		out := runBench(t, bin, "push-throughput", "--concurrency", "4", "--duration", "1s", "--warmup", "0")
 		if !strings.Contains(out, "logins/s") {
