@@ -8,7 +8,7 @@
 
 # Build stage: static binaries (the SQLite driver is pure Go), paths trimmed,
 # version and commit stamped from the Git checkout when the context has one.
-FROM golang:1.26-bookworm AS build
+FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -24,8 +24,11 @@ COPY packaging/pushauth.yaml /etc/pushauth/pushauth.yaml
 COPY --from=build --chown=nonroot:nonroot /out/data /var/lib/pushauth
 USER nonroot:nonroot
 VOLUME ["/var/lib/pushauth"]
+# pushctl (docker exec pushauth pushctl ...) uses the token the server
+# generates there, unless the config sets admin_api.token.
+ENV PUSHAUTH_ADMIN_TOKEN_FILE=/var/lib/pushauth/admin.token
 # RADIUS (UDP) and the device API for phones. The admin API stays on the
-# container's loopback: docker exec pushauth pushctl --token-file /var/lib/pushauth/admin.token ...
+# container's loopback: docker exec pushauth pushctl user list
 EXPOSE 1812/udp 8080/tcp
 # /readyz on the admin API (admin_api.public_health in the packaged config).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
