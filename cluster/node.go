@@ -45,12 +45,17 @@ type Node struct {
 }
 
 // Start binds the inter-node address, registers this node in etcd and
-// returns once it is a member. Errors (address in use, etcd unreachable,
-// bad TLS files) are returned, never panicked.
-func Start(cfg config.Cluster, log zerolog.Logger) (*Node, error) {
+// returns once it is a member. pushKey is the fingerprint of the node's
+// push-signing key: a node whose key differs from the cluster's is refused.
+// Errors (address in use, etcd unreachable, bad TLS files, another key) are
+// returned, never panicked.
+func Start(cfg config.Cluster, pushKey string, log zerolog.Logger) (*Node, error) {
 	log = log.With().Str("component", "cluster").Str("node", cfg.Node).Logger()
 	rc, err := remoteConfig(cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkKeys(context.Background(), cfg, pushKey); err != nil {
 		return nil, err
 	}
 	if err := checkBindable(cfg.Listen); err != nil {

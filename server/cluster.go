@@ -5,12 +5,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/cluster"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/providers"
+	"github.com/pushauth/pushauth/push"
 )
 
 // joinCluster makes this server a cluster node when cluster.enabled is
@@ -19,7 +21,7 @@ func (s *Server) joinCluster() error {
 	if !s.cfg.Cluster.Enabled {
 		return nil
 	}
-	node, err := cluster.Start(s.cfg.Cluster, s.log)
+	node, err := cluster.Start(s.cfg.Cluster, keyFingerprint(s.signer), s.log)
 	if err != nil {
 		return err
 	}
@@ -62,6 +64,12 @@ func (s *Server) clusterInfo() adminapi.ClusterInfo {
 		return nil
 	}
 	return s.node
+}
+
+// keyFingerprint identifies the push-signing key (its public half).
+func keyFingerprint(signer *push.Signer) string {
+	sum := sha256.Sum256([]byte(signer.PublicKey()))
+	return hex.EncodeToString(sum[:16])
 }
 
 // joinSecret keys the digests that recognise a join. It is derived from

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/pushauth/pushauth/internal/testpg"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
+	"github.com/pushauth/pushauth/store"
 )
 
 // startCluster starts n pushauthd processes of one cluster (private etcd
@@ -24,28 +27,40 @@ import (
 // appended to each node's config.
 func startCluster(t *testing.T, n int, extra string) []*Harness {
 	t.Helper()
+	nodes, _ := startClusterConfig(t, n, extra)
+	return nodes
+}
+
+// startClusterConfig is startCluster that also returns the config text of
+// a node named node (for a node joining later).
+func startClusterConfig(t *testing.T, n int, extra string) ([]*Harness, func(node string) string) {
+	t.Helper()
 	etcd := testetcd.Start(t)
 	dsn := testpg.Start(t).NewDatabase(t)
 	name := fmt.Sprintf("t%d", rand.Uint64())
 	dataDir := t.TempDir()
-	var nodes []*Harness
-	for i := range n {
-		nodes = append(nodes, StartProcess(t, dataDir, fmt.Sprintf(`
+	nodeConfig := func(node string) string {
+		return fmt.Sprintf(`
 cluster:
   enabled: true
   name: %s
-  node: node-%c
+  node: %s
   listen: "127.0.0.1:0"
   etcd: {endpoints: [%s]}
   insecure: true
 store: {driver: postgres, dsn: %q}
-`, name, 'a'+i, etcd, dsn)+extra))
+`, name, node, etcd, dsn) + extra
+	}
+	var nodes []*Harness
+	for i := range n {
+		nodes = append(nodes, StartProcess(t, dataDir, nodeConfig(fmt.Sprintf("node-%c", 'a'+i))))
 	}
 	for _, h := range nodes {
 		waitMembers(t, h, n)
 	}
-	return nodes
+	return nodes, nodeConfig
 }
+
 
 // via is the same phone talking to another node's device API (a load
 // balancer in front of the nodes).
@@ -256,4 +271,24 @@ func nextPushWhere(t *testing.T, d *deviceclient.Device, want func(push.Payload)
 	}
 	t.Fatal("no matching push arrived")
 	return push.Payload{}
+}
+
+// Issue 8: a node whose push-signing key differs from the cluster's is
+// refused (phones activated through the other nodes could not verify its
+// pushes), with an error that says what to do.
+func TestClusterRefusesOtherPushKey(t *testing.T) {
+	nodes, nodeConfig := startClusterConfig(t, 1, "")
+	shared := nodes[0].Cfg.DataDir
+	own := t.TempDir() // the same server key, a push-signing key of its own
+	key, err := os.ReadFile(filepath.Join(shared, store.KeyFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(own, store.KeyFileName), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := StartProcessFailing(t, own, nodeConfig("node-x"))
+	if !strings.Contains(logs, "push-signing key") {
+		t.Fatalf("refusal does not name the push-signing key:\n%s", logs)
+	}
 }

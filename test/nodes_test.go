@@ -176,3 +176,22 @@ func waitMembers(t *testing.T, h *Harness, n int) {
 		return err == nil && len(st.Members) == n
 	}, "%d members seen by %s", n, h.AdminURL)
 }
+
+// StartProcessFailing runs pushauthd like StartProcess and expects it to
+// exit with an error before serving; it returns the log.
+func StartProcessFailing(t *testing.T, dataDir, extra string) string {
+	t.Helper()
+	yaml := strings.ReplaceAll(baseConfig, "DATADIR", dataDir) + extra
+	path := filepath.Join(t.TempDir(), "node.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, pushauthdBinary(t), "--config", path).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ctx.Err() != nil {
+		t.Fatalf("pushauthd: %v, want it to exit with an error\n%s", err, out)
+	}
+	return string(out)
+}
