@@ -61,7 +61,6 @@ store: {driver: postgres, dsn: %q}
 	return nodes, nodeConfig
 }
 
-
 // via is the same phone talking to another node's device API (a load
 // balancer in front of the nodes).
 func via(t *testing.T, d *deviceclient.Device, h *Harness) *deviceclient.Device {
