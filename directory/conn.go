@@ -138,7 +138,9 @@ func (d *Directory) dialService() (*conn, error) {
 		if isNetworkError(err) {
 			d.markServer(c.srv, err)
 		}
-		return nil, serviceBindError(err)
+		err = serviceBindError(err)
+		d.logServiceRefused(c.srv.url, err)
+		return nil, err
 	}
 	if d.kind.Load() == kindUnknown {
 		d.learnKind(c.Conn)
@@ -152,6 +154,17 @@ func (d *Directory) dialService() (*conn, error) {
 func (d *Directory) operationFailed(s *server, err error) {
 	d.metrics.failures.WithLabelValues("operation").Inc()
 	d.markServer(s, err)
+}
+
+// logServiceRefused logs a failed service-account bind, at most once per
+// CircuitPause: it fails every login until the configuration is fixed.
+func (d *Directory) logServiceRefused(url string, err error) {
+	now := d.now().UnixNano()
+	last := d.serviceLogged.Load()
+	if now-last < int64(d.cfg.CircuitPause) || !d.serviceLogged.CompareAndSwap(last, now) {
+		return
+	}
+	d.log.Error().Err(err).Str("url", url).Str("bind_dn", d.cfg.BindDN).Msg("directory service account cannot bind; logins are rejected")
 }
 
 // serviceBindError says why the service account could not bind, without

@@ -115,9 +115,11 @@ type Directory struct {
 	search  *pool // bound as the service account
 	binds   *pool // users' binds; their identity after a bind is never used
 	kind    atomic.Int32
-	log     zerolog.Logger
-	metrics *metrics
-	now     func() time.Time
+	// serviceLogged is when a refused service bind was last logged (Unix ns).
+	serviceLogged atomic.Int64
+	log           zerolog.Logger
+	metrics       *metrics
+	now           func() time.Time
 }
 
 // Kinds of directory server, learnt from the root DSE.

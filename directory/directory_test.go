@@ -322,6 +322,12 @@ func TestWrongServiceAccount(t *testing.T) {
 	if _, err := d.Lookup(ctx(t), "alice"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Lookup = %v, want ErrUnavailable", err)
 	}
+	if _, err := d.Lookup(ctx(t), "bob"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Lookup = %v, want ErrUnavailable", err)
+	}
+	if n := strings.Count(logs.String(), "service account cannot bind"); n != 1 {
+		t.Errorf("%d log lines about the service account, want 1 per pause:\n%s", n, logs.String())
+	}
 	if strings.Contains(logs.String(), "not-the-service-pw") {
 		t.Fatal("the service password reached the log")
 	}
