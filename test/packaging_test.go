@@ -252,16 +252,7 @@ func checkImageConfig(t *testing.T, run stage) {
 // Status-Server and serves /readyz without a token, as the image's
 // HEALTHCHECK needs.
 func TestPackagedConfigAnswersStatusServer(t *testing.T) {
-	b, err := os.ReadFile(packagedConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	yaml := strings.Replace(string(b), "  clients: []\n",
-		"  clients:\n    - {name: probe, address: 127.0.0.1, secret: "+secret+"}\n", 1)
-	path := filepath.Join(t.TempDir(), "pushauth.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := packagedConfigWithClient(t, "127.0.0.1")
 	cfg, _, err := config.Load(path, []string{"PUSHAUTH_DATA_DIR=" + t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -289,6 +280,27 @@ func TestPackagedConfigAnswersStatusServer(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/readyz without a token: %s", resp.Status)
 	}
+}
+
+// packagedConfigWithClient writes the packaged config with one RADIUS
+// client at address (secret: the tests' secret) and returns its path. The
+// file is world-readable: the container's user must read it.
+func packagedConfigWithClient(t *testing.T, address string) string {
+	t.Helper()
+	b, err := os.ReadFile(packagedConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(string(b), "  clients: []\n",
+		"  clients:\n    - {name: probe, address: "+address+", secret: "+secret+"}\n", 1)
+	if yaml == string(b) {
+		t.Fatalf("%s has no \"  clients: []\" line to put a client in", packagedConfig)
+	}
+	path := filepath.Join(t.TempDir(), "pushauth.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // expectStatusServer sends Status-Server (RFC 5997) to addr until an
@@ -332,17 +344,8 @@ func TestContainerAnswersStatusServer(t *testing.T) {
 		t.Fatalf("%s build: %v\n%s", rt, err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command(rt, "rmi", "-f", tag).Run() })
-	b, err := os.ReadFile(packagedConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Published ports reach the container from the bridge's gateway.
-	yaml := strings.Replace(string(b), "  clients: []\n",
-		"  clients:\n    - {name: probe, address: 0.0.0.0/0, secret: "+secret+"}\n", 1)
-	cfgPath := filepath.Join(t.TempDir(), "pushauth.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := packagedConfigWithClient(t, "0.0.0.0/0")
 	out, err := exec.Command(rt, "run", "-d", "--health-interval=1s", "-p", "127.0.0.1::1812/udp",
 		"-v", cfgPath+":/etc/pushauth/pushauth.yaml:ro", tag).CombinedOutput()
 	if err != nil {
