@@ -73,3 +73,10 @@ func (s *System) slotsFor(user string) *actor.PID {
 	}
 	return actor.NewPID(addr, slotsName)
 }
+
+// loginNodeAlive tells whether the node owning login id is a member (always
+// true for this node's logins and on a single node).
+func (s *System) loginNodeAlive(id string) bool {
+	_, alive, remote := s.remoteOwner(id)
+	return !remote || alive
+}

@@ -51,6 +51,7 @@ func (s *slots) onQuery(ctx actor.Context, q *SlotQuery) {
 	if q.ReleaseLoginId != "" {
 		s.release(user, q.ReleaseLoginId)
 	}
+	s.forgetDead(user)
 	h, held := s.holders[user]
 	if held && hmac.Equal(h.key, q.JoinKey) {
 		ctx.Send(s.sys.ownerOf(h.loginID), &Join{Attempt: q.Attempt, LoginId: h.loginID})
@@ -66,6 +67,7 @@ func (s *slots) onQuery(ctx actor.Context, q *SlotQuery) {
 // onClaim: a login pushes to its user. The request that asked most
 // recently wins the slot; the other login is superseded.
 func (s *slots) onClaim(ctx actor.Context, m *ClaimPush) {
+	s.forgetDead(m.User)
 	if h, held := s.holders[m.User]; held && h.loginID != m.LoginId {
 		if h.asked > m.AskedUnixNano {
 			ctx.Send(s.sys.ownerOf(m.LoginId), &Supersede{LoginId: m.LoginId})
@@ -74,6 +76,14 @@ func (s *slots) onClaim(ctx actor.Context, m *ClaimPush) {
 		ctx.Send(s.sys.ownerOf(h.loginID), &Supersede{LoginId: h.loginID})
 	}
 	s.holders[m.User] = &slotHolder{loginID: m.LoginId, key: m.JoinKey, asked: m.AskedUnixNano}
+}
+
+// forgetDead drops a holder whose node is no longer a member: its logins
+// are gone, and a join sent there would be lost.
+func (s *slots) forgetDead(user string) {
+	if h, ok := s.holders[user]; ok && !s.sys.loginNodeAlive(h.loginID) {
+		delete(s.holders, user)
+	}
 }
 
 func (s *slots) release(user, loginID string) {

@@ -223,7 +223,7 @@ func TestClusterNodeDeath(t *testing.T) {
 	waitMembers(t, a, 1)
 	expectAPIError(t, via(t, phones[0], a).Answer(a.ctx(), dead, push.Approve), "unknown_login")
 	onA := loginsOf(t, a)
-	for i := range 3 { // the NAS retries on node a
+	for i := range 10 { // the NAS retries on node a (users whose slots were kept on either node)
 		name := fmt.Sprintf("kd%02d", i)
 		login := Start(a.Client(""), name, "pw", "", "st")
 		p := nextPushWhere(t, via(t, phones[i], a), onA)
