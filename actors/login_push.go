@@ -75,7 +75,10 @@ func (l *login) startPush(ctx actor.Context) {
 	l.push.current, l.push.deviceID = nonce, p.DeviceID
 	l.noPushWhy = ""
 	l.push.issued = append(l.push.issued, issuedNonce{nonce: nonce})
-	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(), Deadline: p.Expires,
+	// The send's deadline is the exact end of the wait; the payload shows it
+	// rounded down to whole seconds.
+	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(),
+		Deadline:     now.Add(l.set.NotificationTimeout),
 		OneLoginUser: l.pushTok.OneLoginUser, OneLoginDevice: l.pushTok.OneLoginDevice}
 	l.claimSlot(ctx)
 	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
