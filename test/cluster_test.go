@@ -236,7 +236,7 @@ func TestClusterNodeDeath(t *testing.T) {
 	waitMembers(t, a, 2)
 	waitMembers(t, b, 2)
 	login := Start(b.Client(""), "kd10", "pw", "", "st")
-	p := NextPush(t, via(t, phones[10], a))
+	p := nextPushWhere(t, via(t, phones[10], a), loginsOf(t, b)) // not the dead login's push
 	if err := via(t, phones[10], a).Answer(a.ctx(), p, push.Approve); err != nil {
 		t.Fatal(err)
 	}
