@@ -57,8 +57,9 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 		"directory": {
 			"test": c.directoryTest,
 		},
-		"policy": {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
-		"login":  {"list": c.loginList},
+		"policy":  {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
+		"login":   {"list": c.loginList},
+		"cluster": {"status": c.clusterStatus},
 	}
 }
 

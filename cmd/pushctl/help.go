@@ -45,6 +45,7 @@ linked to the entry's stable id (objectGUID or entryUUID).`},
 			{Title: "Operation", Items: []clihelp.Item{
 				{Term: "audit [--user NAME] [--limit N]", Text: "finished logins, newest first"},
 				{Term: "login list", Text: "logins in flight"},
+				{Term: "cluster status", Text: "the cluster's members as this node sees them (cluster nodes only)"},
 				{Term: "health", Text: "the server's /readyz: exit 0 when ready (the token is\noptional with admin_api.public_health)"},
 			}},
 			{Title: "Flags", Items: []clihelp.Item{
