@@ -9,11 +9,12 @@ import (
 
 // owner is the node's one owner of logins. In the same Receive it spawns a
 // login and records id → PID, so nothing can route to a login the owner
-// does not know yet; it routes challenge answers and device answers, holds
-// each user's push slot (one outstanding push per user: join or
-// supersede), remembers recently answered pushes, and stops a login after
-// the login reported LoginDone, so that everything it routed to the login
-// before is handled first (Poison is a user message, queued behind them).
+// does not know yet; it routes challenge answers and device answers (also
+// to other nodes' owners), passes the push-slot keeper's joins and
+// supersedes to its logins, remembers recently answered pushes, and stops a
+// login after the login reported LoginDone, so that everything it routed to
+// the login before is handled first (Poison is a user message, queued
+// behind them).
 type owner struct {
 	sys     *System
 	props   *actor.Props // shared by every login; the login is set up by begin
