@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+
+	"github.com/pushauth/pushauth/protocol/radius/radclient"
+)
+
+// What pushlogin tells the user.
+const (
+	msgNotified   = "Notification sent to your device. Approve the sign-in there..."
+	msgSignedIn   = "Signed in."
+	msgRejected   = "Access denied."
+	msgNoAnswer   = "No answer given; you are not signed in."
+	msgAgain      = "Sign in again? [y/N] "
+	promptUser    = "Username: "
+	promptPass    = "Password: "
+	promptChoice  = "Passcode, push, or Enter to SUBMIT: "
+	promptCode    = "Passcode: "
+	shownPassword = "Password: ******** (remembered)"
+)
+
+// authFailed is the Reply-Message of a wrong password or an unknown user
+// (docs/behaviour.md S2.2): such a password is never remembered.
+const authFailed = "Authentication failed."
+
+// holdNotice is how long the server must hold a reply before pushlogin
+// says that a notification went to the device: a password check answers
+// sooner, a login waiting on the phone much later.
+const holdNotice = 500 * time.Millisecond
+
+// agent runs the logins of one pushlogin invocation.
+type agent struct {
+	opts   options
+	secret []byte
+	client *radclient.Client
+	term   *terminal
+	out    io.Writer
+}
+
+// outcome is how one login ended.
+type outcome struct {
+	accepted bool
+	// passwordOK: the server got past the password (it challenged, or its
+	// rejection was not S2.2's "Authentication failed.").
+	passwordOK bool
+}
+
+// run asks for the user and password and signs in, offering a new login
+// after a rejection on a terminal. It returns the exit status and, for
+// exit status 2, the error.
+func (a *agent) run(ctx context.Context) (int, error) {
+	user := a.opts.user
+	for user == "" {
+		line, err := a.term.readLine(ctx, promptUser, false)
+		if err != nil {
+			return exitError, inputError("user name", err)
+		}
+		user = strings.TrimSpace(line)
+		if user == "" && !a.term.tty {
+			return exitError, errors.New("empty user name")
+		}
+	}
+	var remembered string
+	for attempt := 1; ; attempt++ {
+		var password string
+		if attempt == 2 && remembered != "" {
+			fmt.Fprintln(a.out, shownPassword)
+			password, remembered = remembered, ""
+		} else {
+			line, err := a.term.readLine(ctx, promptPass, true)
+			if err != nil {
+				return exitError, inputError("password", err)
+			}
+			password = line
+		}
+		res, err := a.login(ctx, user, password)
+		if err != nil {
+			return exitError, err
+		}
+		if res.accepted {
+			fmt.Fprintln(a.out, msgSignedIn)
+			return exitAccepted, nil
+		}
+		if !a.term.tty {
+			return exitRejected, nil
+		}
+		if a.opts.remember && attempt == 1 && res.passwordOK {
+			remembered = password
+		}
+		again, err := a.term.readLine(ctx, msgAgain, false)
+		if err != nil || !strings.EqualFold(strings.TrimSpace(again), "y") {
+			return exitRejected, nil
+		}
+	}
+}
+
+// login runs one login from the first Access-Request to Access-Accept or
+// Access-Reject, answering challenges at the terminal.
+func (a *agent) login(ctx context.Context, user, password string) (outcome, error) {
+	var res outcome
+	answer, state := password, ""
+	for {
+		resp, err := a.exchange(ctx, user, answer, state)
+		if err != nil {
+			return res, err
+		}
+		msg := replyMessage(resp.Packet)
+		switch resp.Code {
+		case layeh.CodeAccessAccept:
+			if msg != "" {
+				fmt.Fprintln(a.out, msg)
+			}
+			res.accepted = true
+			return res, nil
+		case layeh.CodeAccessReject:
+			if msg == "" {
+				msg = msgRejected
+			}
+			fmt.Fprintln(a.out, msg)
+			res.passwordOK = res.passwordOK || msg != authFailed
+			return res, nil
+		case layeh.CodeAccessChallenge:
+			res.passwordOK = true
+			state = rfc2865.State_GetString(resp.Packet)
+			if state == "" {
+				return res, errors.New("the server challenged without a State")
+			}
+			fmt.Fprintln(a.out, msg)
+			prompt := promptCode
+			if strings.Contains(strings.ToLower(msg), "push") {
+				prompt = promptChoice
+			}
+			answer, err = a.term.readLine(ctx, prompt, false)
+			if errors.Is(err, io.EOF) {
+				fmt.Fprintln(a.out, msgNoAnswer)
+				return res, nil
+			}
+			if err != nil {
+				return res, inputError("answer", err)
+			}
+			answer = strings.TrimSpace(answer)
+		default:
+			return res, fmt.Errorf("unexpected reply %v from the server", resp.Code)
+		}
+	}
+}
+
+// exchange sends one Access-Request and waits up to --timeout for the
+// reply; after holdNotice without one it tells the user that the server
+// is waiting for the device.
+func (a *agent) exchange(ctx context.Context, user, password, state string) (*radclient.Response, error) {
+	p := radclient.NewAccessRequest(a.secret, user, password, state, a.opts.callingStation)
+	if a.opts.nasIdentifier != "" {
+		if err := rfc2865.NASIdentifier_SetString(p, a.opts.nasIdentifier); err != nil {
+			return nil, fmt.Errorf("NAS-Identifier: %w", err)
+		}
+	}
+	type reply struct {
+		resp *radclient.Response
+		err  error
+	}
+	done := make(chan reply, 1)
+	wait, cancel := context.WithTimeout(ctx, a.opts.timeout)
+	defer cancel()
+	go func() {
+		r, err := a.client.Exchange(wait, p)
+		done <- reply{r, err}
+	}()
+	began := time.Now()
+	notice := time.NewTimer(holdNotice)
+	defer notice.Stop()
+	noticed := false
+	for {
+		select {
+		case <-notice.C:
+			fmt.Fprintln(a.out, msgNotified)
+			noticed = true
+		case r := <-done:
+			if !noticed && r.err == nil && time.Since(began) >= holdNotice {
+				// the timer and the reply were both ready: the reply was held
+				fmt.Fprintln(a.out, msgNotified)
+			}
+			switch {
+			case r.err == nil:
+				return r.resp, nil
+			case ctx.Err() != nil:
+				return nil, fmt.Errorf("interrupted: %w", ctx.Err())
+			case errors.Is(r.err, radclient.ErrNoReply):
+				return nil, fmt.Errorf("no reply from %s within %v (is this host a client of pushauthd with this shared secret?): %w",
+					a.opts.server, a.opts.timeout, r.err)
+			}
+			return nil, fmt.Errorf("RADIUS exchange with %s: %w", a.opts.server, r.err)
+		}
+	}
+}
+
+// replyMessage joins the reply's Reply-Message attributes (a long message,
+// such as one with a GridSure grid, may come in several).
+func replyMessage(p *layeh.Packet) string {
+	var b strings.Builder
+	for _, v := range p.Attributes {
+		if v.Type == rfc2865.ReplyMessage_Type {
+			b.Write(v.Attribute)
+		}
+	}
+	return b.String()
+}
+
+// inputError explains a failed read of what the user was asked for.
+func inputError(what string, err error) error {
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("no %s given", what)
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: %w", err)
+	}
+	return fmt.Errorf("read %s: %w", what, err)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pushauth/pushauth/internal/cli"
+	"github.com/pushauth/pushauth/protocol/radius/radclient"
+)
+
+const (
+	exitAccepted = cli.ExitOK
+	exitRejected = cli.ExitError
+	exitError    = cli.ExitUsage
+
+	defaultServer  = "127.0.0.1:1812"
+	defaultTimeout = 35 * time.Second
+	// maxRetry is the longest pause between retransmissions of a request
+	// the server has not answered; resends never cause a second push and
+	// get the login's one reply (docs/behaviour.md S2.8).
+	maxRetry = 5 * time.Second
+)
+
+// options is the command line after defaults and the environment.
+type options struct {
+	server         string
+	secretFile     string
+	user           string
+	nasIdentifier  string
+	callingStation string
+	timeout        time.Duration
+	remember       bool
+}
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("pushlogin", flag.ContinueOnError)
+	var o options
+	fs.StringVar(&o.server, "server", "", "pushauthd's RADIUS address `HOST:PORT` (default $PUSHAUTH_RADIUS_SERVER, else "+defaultServer+")")
+	fs.StringVar(&o.secretFile, "secret-file", "", "`FILE` holding the RADIUS shared secret (default $PUSHAUTH_RADIUS_SECRET_FILE)")
+	fs.StringVar(&o.user, "user", "", "the user `NAME`; no prompt (default $PAM_USER, else asked)")
+	fs.StringVar(&o.nasIdentifier, "nas-identifier", "", "NAS-Identifier `ID` sent with each request (default the host name)")
+	fs.StringVar(&o.callingStation, "calling-station", "", "Calling-Station-Id `ID` the phone shows (default $PAM_RHOST)")
+	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "how long to wait for each reply; must exceed NOTIFICATIONTIMEOUT")
+	fs.BoolVar(&o.remember, "remember-password", false, "reuse the password for a second attempt after a rejection (not shown)")
+	version := cli.AddVersionFlag(fs)
+	cmd := command(fs)
+	if code, done := cmd.Parse(args, version, stdout, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return cmd.UsageError(stderr, fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	if o.timeout <= 0 {
+		return cmd.UsageError(stderr, "--timeout must be positive")
+	}
+	if err := o.defaults(getenv); err != nil {
+		return cmd.UsageError(stderr, err.Error())
+	}
+	secret, err := readSecret(o.secretFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "pushlogin: %v\n", err)
+		return exitError
+	}
+	client, err := radclient.Dial(o.server, "", secret)
+	if err != nil {
+		fmt.Fprintf(stderr, "pushlogin: %v\n", err)
+		return exitError
+	}
+	defer client.Close()
+	client.Retry = min(maxRetry, o.timeout)
+	a := &agent{opts: o, secret: secret, client: client, term: newTerminal(stdin, stdout), out: stdout}
+	code, err := a.run(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "pushlogin: %v\n", err)
+	}
+	return code
+}
+
+// defaults fills in what the command line left out from the environment.
+func (o *options) defaults(getenv func(string) string) error {
+	if o.server == "" {
+		o.server = getenv("PUSHAUTH_RADIUS_SERVER")
+	}
+	if o.server == "" {
+		o.server = defaultServer
+	}
+	if _, _, err := net.SplitHostPort(o.server); err != nil {
+		o.server = net.JoinHostPort(strings.Trim(o.server, "[]"), "1812")
+	}
+	if o.secretFile == "" {
+		o.secretFile = getenv("PUSHAUTH_RADIUS_SECRET_FILE")
+	}
+	if o.secretFile == "" {
+		return errors.New("no shared secret: give --secret-file or set PUSHAUTH_RADIUS_SECRET_FILE")
+	}
+	if o.user == "" {
+		o.user = getenv("PAM_USER")
+	}
+	if o.callingStation == "" {
+		o.callingStation = getenv("PAM_RHOST")
+	}
+	if o.nasIdentifier == "" {
+		if host, err := os.Hostname(); err == nil {
+			o.nasIdentifier = host
+		}
+	}
+	return nil
+}
+
+// readSecret reads the shared secret: the file's first line.
+func readSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("shared secret: %w", err)
+	}
+	s, _, _ := strings.Cut(string(b), "\n")
+	s = strings.TrimRight(s, "\r")
+	if s == "" {
+		return nil, fmt.Errorf("shared secret: %s is empty", path)
+	}
+	return []byte(s), nil
+}
