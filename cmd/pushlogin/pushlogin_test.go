@@ -13,6 +13,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
+	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/push"
 )
 
@@ -375,5 +376,61 @@ func TestErrors(t *testing.T) {
 	c, stdout, stderr := call("pw\n", "--server", silent.LocalAddr().String(), "--secret-file", secretFile, "--user", "x", "--timeout", "300ms")
 	if c != exitError || !strings.Contains(stderr, "no reply from") {
 		t.Errorf("silent server: exit %d, stdout %q, stderr %q", c, stdout, stderr)
+	}
+}
+
+// S2.7, S3.3: a user whose only token is a GridSure PIP gets the grid at
+// once, shown as the server sends it; the digits under the PIP sign in.
+func TestGridSure(t *testing.T) {
+	h := startServer(t, 1)
+	h.addUser("gil", "pw-gil")
+	if _, err := h.admin.ProgramToken(h.ctx(), "gil", adminapi.ProgramRequest{Type: "gridsure", PIP: "0,6,12,18"}); err != nil {
+		t.Fatal(err)
+	}
+	s := h.pushlogin("--user", "gil")
+	s.typePassword("pw-gil")
+	s.expect("GridSure")
+	s.expect(promptCode)
+	var cells []string
+	for _, line := range strings.Split(s.output(), "\n") {
+		if f := strings.Fields(line); len(f) == 5 && len(strings.Join(f, "")) == 5 {
+			cells = append(cells, f...)
+		}
+	}
+	if len(cells) != 25 {
+		t.Fatalf("no 5×5 grid on the terminal:\n%s", s.output())
+	}
+	s.typeLine(cells[0] + cells[6] + cells[12] + cells[18])
+	s.expect(msgSignedIn)
+	s.exit(exitAccepted)
+	if strings.Contains(s.output(), msgNotified) {
+		t.Fatal("a notification was announced for a user without a push token")
+	}
+}
+
+// Every pushlogin command line in docs/agents.md (the transcripts and the
+// pam_exec line) parses.
+func TestDocsCommandLines(t *testing.T) {
+	b, err := os.ReadFile("../../docs/agents.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		for i, w := range f {
+			if w != "pushlogin" && !strings.HasSuffix(w, "/pushlogin") || i+1 == len(f) || !strings.HasPrefix(f[i+1], "--") {
+				continue
+			}
+			lines++
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string(nil), f[i+1:]...), "--version")
+			if c := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" }); c != 0 {
+				t.Errorf("docs/agents.md: %q does not parse: %s", line, stderr.String())
+			}
+		}
+	}
+	if lines < 3 {
+		t.Fatalf("found %d pushlogin command lines in docs/agents.md, want the transcripts and the pam_exec line", lines)
 	}
 }
