@@ -84,6 +84,9 @@ func EncryptMPPEKey(key, secret []byte, requestAuth [16]byte, salt [2]byte) ([]b
 	if len(key) == 0 || len(key) > 255-16 {
 		return nil, fmt.Errorf("encrypt mppe key of %d octets: %w", len(key), ErrKey)
 	}
+	if len(secret) == 0 {
+		return nil, fmt.Errorf("encrypt mppe key: empty shared secret: %w", ErrKey)
+	}
 	salt[0] |= 0x80
 	plain := make([]byte, (1+len(key)+15)/16*16)
 	plain[0] = byte(len(key))

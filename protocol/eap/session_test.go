@@ -400,3 +400,44 @@ func TestNewSessionRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestTLSBelow12Refused(t *testing.T) {
+	c := certs(t)
+	s := newSession(t, c, eap.TypeTTLS)
+	cfg := c.ClientTLS(0)
+	cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
+	p := eaptest.New(eaptest.Config{Method: eap.TypeTTLS, Identity: "x", TLS: cfg})
+	defer p.Close()
+	step, err := s.Handle(p.IdentityResponse(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := p.Respond(step.Reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step, err = s.Handle(resp); err != nil {
+		t.Fatal(err)
+	}
+	if !step.Done || step.Success || step.Err == nil {
+		t.Fatalf("tls 1.1 client: %+v", step)
+	}
+}
+
+func TestPEAPPeerFailureResult(t *testing.T) {
+	// A peer whose Result TLV says failure ends the conversation with
+	// EAP-Failure even after the caller chose success.
+	c := certs(t)
+	s := newSession(t, c, eap.TypePEAP)
+	p := eaptest.New(eaptest.Config{Method: eap.TypePEAP, Inner: eaptest.GTC, Identity: "anonymous",
+		InnerIdentity: "alice", Password: password, TLS: c.ClientTLS(0), RefuseResult: true})
+	step, _ := converse(t, s, p, func(s *eap.Session, ev eap.Event) (eap.Step, error) {
+		if ev.Kind == eap.EventIdentity {
+			return s.Prompt(promptPass)
+		}
+		return s.Succeed()
+	})
+	if done, ok := p.Result(); !done || ok || step.Success || step.Err == nil {
+		t.Fatalf("peer done=%v success=%v, server %+v", done, ok, step)
+	}
+}

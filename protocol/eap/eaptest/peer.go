@@ -29,6 +29,9 @@ type Config struct {
 	FragmentSize  int // default 1024
 	// NakTo, when set, is what the peer's Nak lists instead of Method.
 	NakTo []eap.Type
+	// RefuseResult makes a PEAP peer answer the server's Result TLV
+	// with a failure status.
+	RefuseResult bool
 }
 
 // Peer is one supplicant conversation. Not safe for concurrent use.
@@ -190,6 +193,9 @@ func (p *Peer) inner(outerID uint8, data []byte) ([]byte, error) {
 		status, err := eap.ParseResultTLV(req.Data)
 		if err != nil {
 			return nil, fmt.Errorf("peer: %w", err)
+		}
+		if p.cfg.RefuseResult {
+			status = eap.ResultFailure
 		}
 		return eap.ResultTLV(eap.CodeResponse, req.ID, status), nil
 	}
