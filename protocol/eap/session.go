@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 )
 
@@ -259,6 +260,10 @@ func (s *Session) start(m Type) Step {
 	s.method = m
 	s.tried = append(s.tried, m)
 	s.tunnel = NewServerTunnel(s.cfg.TLS, s.cfg.MaxTLSMessage)
+	// Safety net for a Session dropped without Close: once it is garbage,
+	// its handshake goroutine (which does not reference the Session) is
+	// released.
+	runtime.AddCleanup(s, func(c *memConn) { c.Close() }, s.tunnel.conn)
 	s.state = stStarted
 	return s.request(TLSData{Flags: FlagStart})
 }
