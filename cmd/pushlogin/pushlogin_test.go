@@ -35,6 +35,12 @@ type session struct {
 // server, secret and a 10 s --timeout, plus args.
 func (h *harness) pushlogin(args ...string) *session {
 	h.t.Helper()
+	return h.pushloginCtx(context.Background(), args...)
+}
+
+// pushloginCtx is pushlogin running until ctx ends (as on Ctrl-C).
+func (h *harness) pushloginCtx(ctx context.Context, args ...string) *session {
+	h.t.Helper()
 	ptm, tty, err := pty.Open()
 	if err != nil {
 		h.t.Fatalf("open pty: %v", err)
@@ -54,7 +60,7 @@ func (h *harness) pushlogin(args ...string) *session {
 	}()
 	args = append([]string{"--server", h.radius, "--secret-file", h.secretFile, "--timeout", "10s"}, args...)
 	noEnv := func(string) string { return "" }
-	go func() { s.code <- run(context.Background(), args, tty, tty, tty, noEnv) }()
+	go func() { s.code <- run(ctx, args, tty, tty, tty, noEnv) }()
 	h.t.Cleanup(func() {
 		ptm.Close()
 		tty.Close()
@@ -194,7 +200,7 @@ func TestDeny(t *testing.T) {
 // the challenge's Reply-Message and the SUBMIT prompt; Enter sends a new
 // push, approved → exit 0.
 func TestTimeoutSubmitApprove(t *testing.T) {
-	h := startServer(t, 1)
+	h := startServer(t, 2)
 	h.addUser("carol", "pw-carol")
 	phone := h.phone("carol")
 	s := h.pushlogin()
@@ -292,7 +298,7 @@ func TestWrongPasswordNotRemembered(t *testing.T) {
 // and secret from the environment. Approve → exit 0; a challenge cannot be
 // answered → exit 1.
 func TestPAMExec(t *testing.T) {
-	h := startServer(t, 1)
+	h := startServer(t, 2)
 	h.addUser("gail", "pw-gail")
 	phone := h.phone("gail")
 	env := map[string]string{
@@ -433,4 +439,19 @@ func TestDocsCommandLines(t *testing.T) {
 	if lines < 3 {
 		t.Fatalf("found %d pushlogin command lines in docs/agents.md, want the transcripts and the pam_exec line", lines)
 	}
+}
+
+// Ctrl-C at the password prompt (the context ends, as main's does on
+// SIGINT): exit status 2 and the terminal's echo is back on.
+func TestInterruptRestoresEcho(t *testing.T) {
+	h := startServer(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := h.pushloginCtx(ctx, "--user", "hal")
+	s.expect(promptPass)
+	if !s.echoIsOff() {
+		t.Fatal("echo on at the password prompt")
+	}
+	cancel()
+	s.exit(exitError) // checks the echo is on again
 }
