@@ -12,6 +12,7 @@ import (
 const (
 	DefaultFragmentSize  = 1024
 	MinFragmentSize      = 64
+	MaxFragmentSize      = 3000 // keeps a request with its attributes inside 4096 RADIUS octets
 	DefaultMaxTLSMessage = 64 << 10
 	DefaultMaxRounds     = 64
 	maxInnerData         = 16 << 10
@@ -37,7 +38,7 @@ type Config struct {
 	// may choose another of them.
 	Methods []Type
 	// FragmentSize is the most TLS data per EAP-Request (default 1024,
-	// at least 64).
+	// from 64 to 3000).
 	FragmentSize int
 	// MaxTLSMessage bounds one reassembled TLS message from the peer and
 	// the TLS output buffered for it (default 64 KiB).
@@ -130,41 +131,15 @@ type Session struct {
 	keys     Keys
 }
 
-// NewSession returns a Session waiting for the peer's EAP-Response/Identity.
+// NewSession returns a Session waiting for the peer's
+// EAP-Response/Identity. Servers that start many conversations build the
+// configuration once with NewServer.
 func NewSession(cfg Config) (*Session, error) {
-	if cfg.TLS == nil || (len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil) {
-		return nil, errors.New("new eap session: tls config without a certificate")
+	srv, err := NewServer(cfg)
+	if err != nil {
+		return nil, err
 	}
-	t := cfg.TLS.Clone()
-	t.MinVersion = max(t.MinVersion, tls.VersionTLS12)
-	if t.MaxVersion != 0 && t.MaxVersion < t.MinVersion {
-		return nil, fmt.Errorf("new eap session: tls max version %#x below 1.2", t.MaxVersion)
-	}
-	t.SessionTicketsDisabled = true
-	cfg.TLS = t
-	if len(cfg.Methods) == 0 {
-		cfg.Methods = []Type{TypePEAP, TypeTTLS}
-	}
-	for _, m := range cfg.Methods {
-		if m != TypePEAP && m != TypeTTLS {
-			return nil, fmt.Errorf("new eap session: method %s: %w", m, ErrUnsupported)
-		}
-	}
-	if cfg.FragmentSize == 0 {
-		cfg.FragmentSize = DefaultFragmentSize
-	}
-	cfg.FragmentSize = max(cfg.FragmentSize, MinFragmentSize)
-	if cfg.MaxTLSMessage <= 0 {
-		cfg.MaxTLSMessage = DefaultMaxTLSMessage
-	}
-	if cfg.MaxRounds <= 0 {
-		cfg.MaxRounds = DefaultMaxRounds
-	}
-	return &Session{
-		cfg:   cfg,
-		frag:  NewFragmenter(cfg.FragmentSize),
-		reasm: NewReassembler(cfg.MaxTLSMessage),
-	}, nil
+	return srv.NewSession(), nil
 }
 
 // OuterIdentity is the identity of the first EAP-Response (often

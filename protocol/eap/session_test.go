@@ -394,6 +394,8 @@ func TestNewSessionRefusesBadConfig(t *testing.T) {
 		"no cert":     {TLS: &tls.Config{}},
 		"eap-tls":     {TLS: c.ServerTLS(), Methods: []eap.Type{13}},
 		"max tls 1.1": {TLS: &tls.Config{Certificates: c.ServerTLS().Certificates, MaxVersion: tls.VersionTLS11}},
+		"fragment 10": {TLS: c.ServerTLS(), FragmentSize: 10},
+		"fragment 5k": {TLS: c.ServerTLS(), FragmentSize: 5000},
 	} {
 		if _, err := eap.NewSession(cfg); err == nil {
 			t.Errorf("%s: accepted", name)
