@@ -204,7 +204,7 @@ func (s *Session) Handle(b []byte) (Step, error) {
 	if s.rounds > s.cfg.MaxRounds {
 		return s.fail(fmt.Errorf("handle eap response: more than %d rounds", s.cfg.MaxRounds)), nil
 	}
-	if s.state == stStarted && p.Type == TypeNak {
+	if s.state == stStarted && p.Type == TypeNak && !s.reasm.Busy() {
 		return s.nak(p), nil
 	}
 	if p.Type != s.method {
