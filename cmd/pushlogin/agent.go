@@ -97,7 +97,10 @@ func (a *agent) run(ctx context.Context) (int, error) {
 			remembered = password
 		}
 		again, err := a.term.readLine(ctx, msgAgain, false)
-		if err != nil || !strings.EqualFold(strings.TrimSpace(again), "y") {
+		if err != nil && !errors.Is(err, io.EOF) {
+			return exitError, inputError("answer", err)
+		}
+		if again = strings.ToLower(strings.TrimSpace(again)); again != "y" && again != "yes" {
 			return exitRejected, nil
 		}
 	}

@@ -43,12 +43,12 @@ type options struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("pushlogin", flag.ContinueOnError)
 	var o options
-	fs.StringVar(&o.server, "server", "", "pushauthd's RADIUS address `HOST:PORT` (default $PUSHAUTH_RADIUS_SERVER, else "+defaultServer+")")
-	fs.StringVar(&o.secretFile, "secret-file", "", "`FILE` holding the RADIUS shared secret (default $PUSHAUTH_RADIUS_SECRET_FILE)")
-	fs.StringVar(&o.user, "user", "", "the user `NAME`; no prompt (default $PAM_USER, else asked)")
-	fs.StringVar(&o.nasIdentifier, "nas-identifier", "", "NAS-Identifier `ID` sent with each request (default the host name)")
-	fs.StringVar(&o.callingStation, "calling-station", "", "Calling-Station-Id `ID` the phone shows (default $PAM_RHOST)")
-	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "how long to wait for each reply; must exceed NOTIFICATIONTIMEOUT")
+	fs.StringVar(&o.server, "server", "", "send to pushauthd's RADIUS socket at `HOST:PORT` (default $PUSHAUTH_RADIUS_SERVER, else "+defaultServer+")")
+	fs.StringVar(&o.secretFile, "secret-file", "", "read the RADIUS shared secret from `FILE` (default $PUSHAUTH_RADIUS_SECRET_FILE)")
+	fs.StringVar(&o.user, "user", "", "sign in as `NAME` without asking (default $PAM_USER)")
+	fs.StringVar(&o.nasIdentifier, "nas-identifier", "", "send `ID` as NAS-Identifier (default the host name)")
+	fs.StringVar(&o.callingStation, "calling-station", "", "send `ID` as Calling-Station-Id, which the phone shows (default $PAM_RHOST)")
+	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "wait up to `D` for each reply; must exceed NOTIFICATIONTIMEOUT")
 	fs.BoolVar(&o.remember, "remember-password", false, "reuse the password for a second attempt after a rejection (not shown)")
 	version := cli.AddVersionFlag(fs)
 	cmd := command(fs)
