@@ -43,7 +43,9 @@ func (h *harness) pushloginCtx(ctx context.Context, args ...string) *session {
 	h.t.Helper()
 	ptm, tty, err := pty.Open()
 	if err != nil {
-		h.t.Fatalf("open pty: %v", err)
+		// A system without pseudo-terminals (no /dev/ptmx or devpts) cannot
+		// run these tests; TestPAMExec still drives pushlogin through pipes.
+		h.t.Skipf("no pseudo-terminal: %v", err)
 	}
 	s := &session{t: h.t, ptm: ptm, tty: tty, code: make(chan int, 1)}
 	go func() {
