@@ -30,25 +30,17 @@ func echo(w http.ResponseWriter, r *http.Request) {
 }
 
 // start serves h on 127.0.0.1:0 with o until the test ends. It returns
-// the base URL and a gauge of the connections the server holds at most.
+// the base URL and the most connections the server held open at once,
+// counted under the connection cap (a connection counts from its accept
+// until its close, before the cap frees its slot).
 func start(t *testing.T, h http.Handler, o Options, log zerolog.Logger) (string, *atomic.Int64) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln := &countingListener{Listener: raw}
 	srv, lim := New(h, ln, o, log)
-	var open, peak atomic.Int64
-	srv.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			n := open.Add(1)
-			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-			}
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		}
-	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(lim) }()
 	t.Cleanup(func() {
@@ -57,7 +49,34 @@ func start(t *testing.T, h http.Handler, o Options, log zerolog.Logger) (string,
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String(), &peak
+	return "http://" + raw.Addr().String(), &ln.peak
+}
+
+// countingListener counts the connections open at once.
+type countingListener struct {
+	net.Listener
+	open, peak atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	n := l.open.Add(1)
+	for p := l.peak.Load(); n > p && !l.peak.CompareAndSwap(p, n); p = l.peak.Load() {
+	}
+	return &countedConn{Conn: c, close: sync.OnceFunc(func() { l.open.Add(-1) })}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	close func()
+}
+
+func (c *countedConn) Close() error {
+	c.close()
+	return c.Conn.Close()
 }
 
 // stall opens a connection that sends a request's headers and part of
