@@ -121,12 +121,22 @@ func (l level) run(ctx context.Context) *levelResult {
 // end of a measured window.
 type serverWindow struct {
 	srv        *serverProc
+	others     []*serverProc // the other nodes of a cluster run: their CPU counts too
 	cpu0, cpu1 time.Duration
 	m0, m1     metrics
 }
 
-func (s *serverWindow) start() { s.cpu0 = s.srv.CPU(); s.m0, _ = s.srv.Metrics(context.Background()) }
-func (s *serverWindow) end()   { s.cpu1 = s.srv.CPU(); s.m1, _ = s.srv.Metrics(context.Background()) }
+func (s *serverWindow) start() { s.cpu0 = s.cpu(); s.m0, _ = s.srv.Metrics(context.Background()) }
+func (s *serverWindow) end()   { s.cpu1 = s.cpu(); s.m1, _ = s.srv.Metrics(context.Background()) }
+
+// cpu is the CPU time of every node so far.
+func (s *serverWindow) cpu() time.Duration {
+	t := s.srv.CPU()
+	for _, o := range s.others {
+		t += o.CPU()
+	}
+	return t
+}
 
 // cpuPerLogin formats the server's CPU time per successful login.
 func (s *serverWindow) cpuPerLogin(n int) string {

@@ -25,7 +25,12 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	users := fs.Int("users", 0, "users with an activated phone each (default 4 x the highest concurrency)")
 	method := fs.String("method", "token", "token: isapi client, policy method token, no password; password: ddl client, password+token (argon2 per login: see --argon2-*)")
 	provWorkers := fs.Int("provision-workers", 16, "parallel provisioning calls")
+	var cf clusterFlags
+	cf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := cf.check(); err != nil {
 		return err
 	}
 	conc, err := lf.concurrency()
@@ -47,11 +52,12 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	if *users == 0 {
 		*users = 4 * maxC
 	}
-	srv, err := startServer(ctx, so, stderr)
+	nodes, stopNodes, err := startNodes(ctx, so, cf, stderr)
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
+	defer stopNodes()
+	srv := nodes[0]
 	if err := setBenchPolicies(ctx, srv.Admin); err != nil {
 		return err
 	}
@@ -63,6 +69,11 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 		return fmt.Errorf("provision: %w", err)
 	}
 	provTime := time.Since(began)
+	if len(nodes) > 1 {
+		if err := answerThrough(phones, nodes[1]); err != nil {
+			return err
+		}
+	}
 	pool := make(chan *phone, len(phones))
 	for _, p := range phones {
 		pool <- p
@@ -71,6 +82,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	header(stdout, "push-throughput", so,
 		"login", label+" → push to a poll-mode soft token; the phone long-polls, approves at once → Access-Accept; latency = Access-Request to Access-Accept",
 		"users", fmt.Sprintf("%d with one activated phone each (provisioned in %v)", *users, provTime.Round(time.Millisecond)),
+		"nodes", cf.label(),
 		"per level", lf.perLevel())
 	var tb table
 	tb.add("concurrency", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
@@ -79,7 +91,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err != nil {
 			return err
 		}
-		sw := &serverWindow{srv: srv}
+		sw := &serverWindow{srv: srv, others: nodes[1:]}
 		res := level{concurrency: c, warmup: lf.warmup, measure: lf.duration, windowStart: sw.start, windowEnd: sw.end,
 			login: func(ctx context.Context, w int) (time.Duration, string) {
 				p := <-pool

@@ -59,6 +59,11 @@ type serverOptions struct {
 	// local); directoryYAML is the directory section it needs.
 	passwordSource string
 	directoryYAML  string
+	// dataDir, when set, is the data_dir of every node of a cluster run
+	// (they share the keys); extraYAML is appended to the config (store,
+	// cluster sections).
+	dataDir   string
+	extraYAML string
 }
 
 // envList collects repeated --server-env KEY=VALUE flags.
@@ -144,7 +149,11 @@ func startServer(ctx context.Context, o serverOptions, progress io.Writer) (*ser
 	}
 	s.token = randomHex(16)
 	cfgPath := filepath.Join(dir, "pushauth.yaml")
-	if err := os.WriteFile(cfgPath, []byte(configYAML(o, filepath.Join(dir, "data"), s.token)), 0o600); err != nil {
+	dataDir := o.dataDir
+	if dataDir == "" {
+		dataDir = filepath.Join(dir, "data")
+	}
+	if err := os.WriteFile(cfgPath, []byte(configYAML(o, dataDir, s.token)), 0o600); err != nil {
 		return fail(err)
 	}
 	logf, err := os.Create(s.logPath)
@@ -202,6 +211,7 @@ func configYAML(o serverOptions, dataDir, token string) string {
 	if len(pw) > 0 {
 		fmt.Fprintf(&b, "passwords: {%s}\n", strings.Join(pw, ", "))
 	}
+	b.WriteString(o.extraYAML)
 	return b.String()
 }
 
