@@ -101,12 +101,35 @@ func (p *Provider) Start(context.Context) error {
 func (p *Provider) Stop(ctx context.Context) error {
 	p.sends.Close()
 	err := p.sends.Wait(ctx)
-	p.client.HTTPClient.CloseIdleConnections()
+	p.closeIdle(ctx)
 	if err != nil {
 		return fmt.Errorf("apns: waiting for pushes in flight: %w", err)
 	}
 	return nil
 }
+
+// closeIdle closes the HTTP/2 connections. The last push's stream may be
+// torn down just after its Push returned, leaving its connection busy for
+// a moment, so it tries a few times over closeIdleFor (or until ctx ends).
+func (p *Provider) closeIdle(ctx context.Context) {
+	t := time.NewTicker(closeIdleFor / 10)
+	defer t.Stop()
+	deadline := time.Now().Add(closeIdleFor)
+	for {
+		p.client.HTTPClient.CloseIdleConnections()
+		if time.Now().After(deadline) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// closeIdleFor bounds closeIdle.
+const closeIdleFor = 200 * time.Millisecond
 
 // Push sends n to the device token n.PushToken, within ctx's deadline.
 // After Stop it fails with an error wrapping providers.ErrUnavailable.
