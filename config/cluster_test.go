@@ -22,11 +22,11 @@ cluster:
   listen: 127.0.0.1:7101
   advertise: 127.0.0.1:7101
   etcd: {endpoints: [http://127.0.0.1:2379, https://10.0.0.2:2379]}
-  tls: {cert_file: /etc/n.crt, key_file: /etc/n.key, ca_file: /etc/ca.crt}
+  insecure: true
 `)
 	c := cfg.Cluster
 	if !c.Enabled || c.Name != "prod" || c.Node != "node-a" || c.Listen != "127.0.0.1:7101" ||
-		len(c.EtcdEndpoints) != 2 || c.TLS.CAFile != "/etc/ca.crt" || c.Insecure {
+		len(c.EtcdEndpoints) != 2 || !c.Insecure {
 		t.Fatalf("cluster %+v", c)
 	}
 	if len(warns) != 0 {
@@ -52,6 +52,7 @@ func TestClusterErrors(t *testing.T) {
 		{"cluster: {enabled: true, node: a, insecure: true, etcd: {endpoints: [e:1]}}", "cluster.etcd.endpoints"},
 		{"cluster: {enabled: true, node: a, etcd: {endpoints: [http://e:1]}}", "cluster.tls"},
 		{"cluster: {enabled: true, node: a, etcd: {endpoints: [http://e:1]}, tls: {cert_file: c}}", "cluster.tls.key_file"},
+		{"cluster: {enabled: true, node: a, etcd: {endpoints: [http://e:1]}, tls: {cert_file: c, key_file: k, ca_file: a}}", "cluster.tls"},
 		{"cluster: {enabled: true, node: a, insecure: true, listen: nope, etcd: {endpoints: [http://e:1]}}", "cluster.listen"},
 		{"cluster: {enabled: true, node: a, insecure: true, advertise: '127.0.0.1:0', etcd: {endpoints: [http://e:1]}}", "cluster.advertise"},
 		{"cluster: {enabled: true, node: a, insecure: true, bogus: 1, etcd: {endpoints: [http://e:1]}}", "cluster.bogus"},
