@@ -81,10 +81,12 @@ func (l *login) startPush(ctx actor.Context) {
 		Deadline:     now.Add(l.set.NotificationTimeout),
 		OneLoginUser: l.pushTok.OneLoginUser, OneLoginDevice: l.pushTok.OneLoginDevice}
 	l.claimSlot(ctx)
-	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
-	l.recordPush(now)
+	// Waiting before the push leaves: operators listing logins see
+	// "waiting" by the time a phone can have the push.
 	l.armTimer(ctx, l.set.NotificationTimeout)
 	l.become(ctx, stateWaiting, l.waiting)
+	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
+	l.recordPush(now)
 }
 
 func (l *login) pushDeviceID() string {

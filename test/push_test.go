@@ -120,10 +120,10 @@ func TestPushApproved(t *testing.T) {
 	if p.User != "alice" || p.Client != "desktop" || p.Agent != "ddl" || p.CallingStation != "10.9.8.7" || p.DeviceID != phone.ID() {
 		t.Fatalf("push payload %+v", p)
 	}
-	logins, err := h.Admin.Logins(h.ctx())
-	if err != nil || len(logins) != 1 || logins[0].State != "waiting" || logins[0].User != "alice" {
-		t.Fatalf("logins in flight %+v err %v", logins, err)
-	}
+	checkFor(t, 5*time.Second, func() bool { // the list is updated by message, just after the push
+		logins, err := h.Admin.Logins(h.ctx())
+		return err == nil && len(logins) == 1 && logins[0].State == "waiting" && logins[0].User == "alice"
+	}, "alice's login listed as waiting")
 	if err := phone.Answer(h.ctx(), p, push.Approve); err != nil {
 		t.Fatal(err)
 	}
