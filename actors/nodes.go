@@ -21,32 +21,34 @@ func (s *System) newLoginID() string {
 	return newID() + "-" + hex.EncodeToString([]byte(s.deps.Network.Address()))
 }
 
-// remoteOwner returns the owner of the node that owns login id, when that
-// is another node; ok is false for a login of this node. alive is false
-// when the owning node is not a member (left or died): its logins are over.
-func (s *System) remoteOwner(id string) (pid *actor.PID, alive, ok bool) {
+// remoteOwner tells whether login id belongs to another node and returns
+// that node's owner; pid is nil when the node is not a member (it left or
+// died, so its logins are over) or the id names no node properly.
+func (s *System) remoteOwner(id string) (pid *actor.PID, remote bool) {
 	if s.deps.Network == nil {
-		return nil, false, false
+		return nil, false
 	}
 	_, tail, found := strings.Cut(id, "-")
 	if !found {
-		return nil, false, false
+		return nil, false
 	}
 	raw, err := hex.DecodeString(tail)
 	addr := string(raw)
-	if err != nil || addr == s.deps.Network.Address() {
-		return nil, false, err != nil // malformed: treat as an unknown remote login
+	switch {
+	case err != nil:
+		return nil, true // malformed: an unknown login of no live node
+	case addr == s.deps.Network.Address():
+		return nil, false
+	case !s.deps.Network.Alive(addr):
+		return nil, true
 	}
-	if !s.deps.Network.Alive(addr) {
-		return nil, false, true
-	}
-	return actor.NewPID(addr, ownerName), true, true
+	return actor.NewPID(addr, ownerName), true
 }
 
 // ownerOf is the owner of the node that owns login id (this node's owner
 // for its own logins and on a single node).
 func (s *System) ownerOf(id string) *actor.PID {
-	if pid, _, remote := s.remoteOwner(id); remote && pid != nil {
+	if pid, _ := s.remoteOwner(id); pid != nil {
 		return pid
 	}
 	return s.owner
@@ -77,6 +79,6 @@ func (s *System) slotsFor(user string) *actor.PID {
 // loginNodeAlive tells whether the node owning login id is a member (always
 // true for this node's logins and on a single node).
 func (s *System) loginNodeAlive(id string) bool {
-	_, alive, remote := s.remoteOwner(id)
-	return !remote || alive
+	pid, remote := s.remoteOwner(id)
+	return !remote || pid != nil
 }

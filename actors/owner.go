@@ -89,8 +89,8 @@ func (o *owner) onAttempt(ctx actor.Context, a *Attempt) {
 // route delivers a challenge answer; unknown, finished or foreign State →
 // Access-Reject (SPEC S3.4).
 func (o *owner) route(ctx actor.Context, a *Attempt) {
-	if pid, alive, remote := o.sys.remoteOwner(a.LoginId); remote {
-		if !alive {
+	if pid, remote := o.sys.remoteOwner(a.LoginId); remote {
+		if pid == nil {
 			o.sys.reply(ctx, a, Reject, msgLoginOver, "")
 			return
 		}
@@ -178,8 +178,8 @@ func (o *owner) release(ctx actor.Context, user, id string, held bool) {
 // onAnswer routes a device answer to its login, or answers it for a login
 // that is over (409 when this push was answered, else 404).
 func (o *owner) onAnswer(ctx actor.Context, a *Answer) {
-	if pid, alive, remote := o.sys.remoteOwner(a.LoginId); remote {
-		if !alive {
+	if pid, remote := o.sys.remoteOwner(a.LoginId); remote {
+		if pid == nil {
 			ctx.Respond(&AnswerResult{Status: AnswerUnknownLogin})
 			return
 		}

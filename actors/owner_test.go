@@ -182,8 +182,8 @@ func TestStopAbandonsLogins(t *testing.T) {
 			t.Fatalf("held request got %v, want dropped", rep.Code)
 		}
 	}
-	if r.sys.HeldReplies() != 0 {
-		t.Fatalf("%d replies still held", r.sys.HeldReplies())
+	if r.sys.heldReplies() != 0 {
+		t.Fatalf("%d replies still held", r.sys.heldReplies())
 	}
 }
 

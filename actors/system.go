@@ -116,8 +116,8 @@ func (s *System) Submit(a *Attempt, send func(*Reply)) {
 	s.as.Root.Send(s.owner, a)
 }
 
-// HeldReplies is the number of requests waiting for a login's reply.
-func (s *System) HeldReplies() int { return s.replies.held() }
+// heldReplies is the number of requests waiting for a login's reply.
+func (s *System) heldReplies() int { return s.replies.held() }
 
 // reply answers an attempt.
 func (s *System) reply(sender actor.SenderContext, a *Attempt, code ReplyCode, message, state string) {
