@@ -25,7 +25,7 @@ func (s *Server) joinCluster() error {
 	if err != nil {
 		return err
 	}
-	s.node = node
+	s.node, s.mailboxes = node, node.Mailboxes(s.poll)
 	return nil
 }
 
@@ -40,21 +40,17 @@ func (s *Server) network() actors.Network {
 // pollProvider is the "poll" push provider: this node's mailboxes, or the
 // cluster's device mailboxes on a cluster node (SPEC S5.3).
 func (s *Server) pollProvider() providers.Provider {
-	if s.node == nil {
-		return s.poll
-	}
 	if s.mailboxes == nil {
-		s.mailboxes = s.node.Mailboxes(s.poll)
+		return s.poll
 	}
 	return s.mailboxes
 }
 
 // poller is where the device API finds poll-mode devices' pushes.
 func (s *Server) poller() deviceapi.Poller {
-	if s.node == nil {
+	if s.mailboxes == nil {
 		return s.poll
 	}
-	s.pollProvider()
 	return s.mailboxes
 }
 
