@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -87,7 +88,20 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 	if ls.Metrics == nil {
 		mux.Handle("/metrics", requireAdminToken(gate, s.metricsHandler(), deps.Log))
 	}
+	mux.Handle("/debug/pprof/", requireAdminToken(gate, profiler(), deps.Log))
 	mux.Handle("/", api)
+	return mux
+}
+
+// profiler serves Go's runtime profiles (CPU, heap, goroutines) under
+// /debug/pprof/; the admin handler puts it behind the admin token.
+func profiler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

@@ -109,6 +109,20 @@ func TestMetricsNeedAdminToken(t *testing.T) {
 	}
 }
 
+// Runtime profiles are served on the admin listener only with the admin
+// token: they reveal memory contents and cost CPU.
+func TestProfilesNeedAdminToken(t *testing.T) {
+	admin := "http://" + serve(t, testConfig(t, "")).Admin.Addr().String()
+	for _, tok := range []string{"", "wrong-token"} {
+		if status, body := get(t, admin+"/debug/pprof/goroutine?debug=1", tok); status != http.StatusUnauthorized || strings.Contains(body, "goroutine profile") {
+			t.Errorf("token %q: %d, want 401 and no profile", tok, status)
+		}
+	}
+	if status, body := get(t, admin+"/debug/pprof/goroutine?debug=1", testToken); status != http.StatusOK || !strings.Contains(body, "goroutine profile") {
+		t.Fatalf("with the token: %d, want 200 with a goroutine profile in:\n%.300s", status, body)
+	}
+}
+
 // S6.2: with metrics.listen, /metrics is served there without a token, and
 // no longer on the admin listener.
 func TestMetricsOnTheirOwnListener(t *testing.T) {

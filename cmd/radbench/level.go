@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 )
@@ -124,10 +125,31 @@ type serverWindow struct {
 	others     []*serverProc // the other nodes of a cluster run: their CPU counts too
 	cpu0, cpu1 time.Duration
 	m0, m1     metrics
+	// profile names the window's CPU profile file when the server was
+	// started with --cpu-profile; window is how long to profile.
+	profile   string
+	window    time.Duration
+	profiling chan error
 }
 
-func (s *serverWindow) start() { s.cpu0 = s.cpu(); s.m0, _ = s.srv.Metrics(context.Background()) }
-func (s *serverWindow) end()   { s.cpu1 = s.cpu(); s.m1, _ = s.srv.Metrics(context.Background()) }
+func (s *serverWindow) start() {
+	s.cpu0 = s.cpu()
+	s.m0, _ = s.srv.Metrics(context.Background())
+	if s.srv.profile != "" && s.profile != "" {
+		s.profiling = make(chan error, 1)
+		go func() { s.profiling <- s.srv.CPUProfile(s.window, s.profile) }()
+	}
+}
+
+func (s *serverWindow) end() {
+	s.cpu1 = s.cpu()
+	s.m1, _ = s.srv.Metrics(context.Background())
+	if s.profiling != nil {
+		if err := <-s.profiling; err != nil {
+			fmt.Fprintf(os.Stderr, "radbench: cpu profile %s: %v\n", s.profile, err)
+		}
+	}
+}
 
 // cpu is the CPU time of every node so far.
 func (s *serverWindow) cpu() time.Duration {

@@ -128,7 +128,7 @@ func (p passcodeRun) level(ctx context.Context, srv *serverProc, pool chan *oath
 		return err
 	}
 	defer rp.Close()
-	sw := &serverWindow{srv: srv}
+	sw := &serverWindow{srv: srv, window: p.lf.duration, profile: fmt.Sprintf("passcode-c%d.pprof", c)}
 	res := level{concurrency: c, warmup: p.lf.warmup, measure: p.lf.duration, windowStart: sw.start, windowEnd: sw.end,
 		login: func(ctx context.Context, w int) (time.Duration, string) {
 			u := <-pool

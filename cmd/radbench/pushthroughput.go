@@ -91,7 +91,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err != nil {
 			return err
 		}
-		sw := &serverWindow{srv: srv, others: nodes[1:]}
+		sw := &serverWindow{srv: srv, others: nodes[1:], window: lf.duration, profile: fmt.Sprintf("push-throughput-c%d.pprof", c)}
 		res := level{concurrency: c, warmup: lf.warmup, measure: lf.duration, windowStart: sw.start, windowEnd: sw.end,
 			login: func(ctx context.Context, w int) (time.Duration, string) {
 				p := <-pool

@@ -64,6 +64,9 @@ type serverOptions struct {
 	// cluster sections).
 	dataDir   string
 	extraYAML string
+	// profileDir, when set, receives a CPU profile of the server for each
+	// measured window (fetched from the admin API's /debug/pprof/).
+	profileDir string
 }
 
 // envList collects repeated --server-env KEY=VALUE flags.
@@ -90,6 +93,7 @@ func (o *serverOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.pwWorkers, "password-workers", 0, "passwords.max_concurrent (0 = server default, 2 x CPUs)")
 	fs.StringVar(&o.logLevel, "server-log-level", "info", "log.level of the server (its log goes to server.log)")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", 262144, "radius.max_in_flight")
+	fs.StringVar(&o.profileDir, "cpu-profile", "", "write the server's CPU profile of each measured window into this directory (go tool pprof FILE)")
 	fs.Var(&o.env, "server-env", "KEY=VALUE in the server's environment only, e.g. GOMEMLIMIT=900MiB (repeatable)")
 }
 
@@ -118,6 +122,7 @@ type serverProc struct {
 	AdminURL  string
 	DeviceURL string
 	token     string
+	profile   string // serverOptions.profileDir
 	Admin     *adminapi.Client
 	exited    chan struct{}
 	waitErr   error
@@ -130,7 +135,7 @@ func startServer(ctx context.Context, o serverOptions, progress io.Writer) (*ser
 	if err != nil {
 		return nil, err
 	}
-	s := &serverProc{dir: dir, keep: o.keep, logPath: filepath.Join(dir, "server.log"), exited: make(chan struct{})}
+	s := &serverProc{dir: dir, keep: o.keep, profile: o.profileDir, logPath: filepath.Join(dir, "server.log"), exited: make(chan struct{})}
 	fail := func(err error) (*serverProc, error) {
 		s.Stop()
 		return nil, err
@@ -288,6 +293,37 @@ func (s *serverProc) awaitAdmin(ctx context.Context, timeout time.Duration) erro
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// CPUProfile fetches a CPU profile of the server over d from the admin
+// API and writes it to name inside the --cpu-profile directory.
+func (s *serverProc) CPUProfile(d time.Duration, name string) error {
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.AdminURL, secs), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := (&http.Client{Timeout: d + 30*time.Second}).Do(req)
+	if err != nil {
+		return fmt.Errorf("fetch profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetch profile: %s", resp.Status)
+	}
+	if err := os.MkdirAll(s.profile, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(s.profile, name))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("write profile: %w", err)
+	}
+	return f.Close()
 }
 
 // Pid is the server's process id.
