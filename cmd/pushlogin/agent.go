@@ -11,6 +11,7 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
+	"github.com/pushauth/pushauth/internal/radagent"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -116,7 +117,7 @@ func (a *agent) login(ctx context.Context, user, password string) (outcome, erro
 		if err != nil {
 			return res, err
 		}
-		msg := replyMessage(resp.Packet)
+		msg := radagent.ReplyMessage(resp.Packet)
 		switch resp.Code {
 		case layeh.CodeAccessAccept:
 			if msg != "" {
@@ -139,7 +140,7 @@ func (a *agent) login(ctx context.Context, user, password string) (outcome, erro
 			}
 			fmt.Fprintln(a.out, msg)
 			prompt := promptCode
-			if strings.Contains(strings.ToLower(msg), "push") {
+			if radagent.OffersPush(msg) {
 				prompt = promptChoice
 			}
 			answer, err = a.term.readLine(ctx, prompt, false)
@@ -161,11 +162,10 @@ func (a *agent) login(ctx context.Context, user, password string) (outcome, erro
 // reply; after holdNotice without one it tells the user that the server
 // is waiting for the device.
 func (a *agent) exchange(ctx context.Context, user, password, state string) (*radclient.Response, error) {
-	p := radclient.NewAccessRequest(a.secret, user, password, state, a.opts.callingStation)
-	if a.opts.nasIdentifier != "" {
-		if err := rfc2865.NASIdentifier_SetString(p, a.opts.nasIdentifier); err != nil {
-			return nil, fmt.Errorf("NAS-Identifier: %w", err)
-		}
+	p, err := radagent.Request{User: user, Password: password, State: state,
+		CallingStation: a.opts.callingStation, NASIdentifier: a.opts.nasIdentifier}.Packet(a.secret)
+	if err != nil {
+		return nil, err
 	}
 	type reply struct {
 		resp *radclient.Response
@@ -204,18 +204,6 @@ func (a *agent) exchange(ctx context.Context, user, password, state string) (*ra
 			return nil, fmt.Errorf("RADIUS exchange with %s: %w", a.opts.server, r.err)
 		}
 	}
-}
-
-// replyMessage joins the reply's Reply-Message attributes (a long message,
-// such as one with a GridSure grid, may come in several).
-func replyMessage(p *layeh.Packet) string {
-	var b strings.Builder
-	for _, v := range p.Attributes {
-		if v.Type == rfc2865.ReplyMessage_Type {
-			b.Write(v.Attribute)
-		}
-	}
-	return b.String()
 }
 
 // inputError explains a failed read of what the user was asked for.

@@ -6,12 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/pushauth/pushauth/internal/cli"
+	"github.com/pushauth/pushauth/internal/radagent"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -64,7 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err := o.defaults(getenv); err != nil {
 		return cmd.UsageError(stderr, err.Error())
 	}
-	secret, err := readSecret(o.secretFile)
+	secret, err := radagent.ReadSecret(o.secretFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "pushlogin: %v\n", err)
 		return exitError
@@ -92,9 +91,7 @@ func (o *options) defaults(getenv func(string) string) error {
 	if o.server == "" {
 		o.server = defaultServer
 	}
-	if _, _, err := net.SplitHostPort(o.server); err != nil {
-		o.server = net.JoinHostPort(strings.Trim(o.server, "[]"), "1812")
-	}
+	o.server = radagent.ServerAddr(o.server)
 	if o.secretFile == "" {
 		o.secretFile = getenv("PUSHAUTH_RADIUS_SECRET_FILE")
 	}
@@ -113,18 +110,4 @@ func (o *options) defaults(getenv func(string) string) error {
 		}
 	}
 	return nil
-}
-
-// readSecret reads the shared secret: the file's first line.
-func readSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("shared secret: %w", err)
-	}
-	s, _, _ := strings.Cut(string(b), "\n")
-	s = strings.TrimRight(s, "\r")
-	if s == "" {
-		return nil, fmt.Errorf("shared secret: %s is empty", path)
-	}
-	return []byte(s), nil
 }
