@@ -190,7 +190,7 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 	if v.ok && v.suspendedUntil.After(l.deps.now()) {
 		l.sys.limiter.suspend(v.user.Name, v.suspendedUntil)
 	}
-	if !v.passcode {
+	if !v.passcode || v.appended != "" {
 		l.first.Password = "" // checked: the join key is all a join needs
 	}
 	if !v.ok {
@@ -209,7 +209,7 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		for _, a := range held[1:] {
 			l.reply(ctx, a, Drop, "", "") // joined copies: their retry finds the outcome
 		}
-		l.checkPasscode(ctx, held[0])
+		l.checkPasscode(ctx, appendedPasscode(held[0], v.appended))
 		return
 	}
 	l.pushOrChallenge(ctx, msgPasscode)

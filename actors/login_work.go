@@ -3,9 +3,11 @@ package actors
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/store"
@@ -47,7 +49,7 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 	v := &verified{user: u, policy: auth.ResolvePolicy(userPolicy, a.Client.GetPolicy(), func(name string) (*store.Policy, error) {
 		return d.Store.PolicyByName(ctx, name)
 	})}
-	if v.reason = checkPassword(ctx, d, id, v.policy, a); v.reason != "" {
+	if v.reason, v.appended = checkPasswordAppended(ctx, d, id, v.policy, a); v.reason != "" {
 		if a.NameError != "" {
 			v.reason = "invalid-user-name"
 		}
@@ -69,8 +71,27 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 	}
 	loadPushHistory(ctx, d, v)
 	v.ok = true
-	v.passcode = v.policy.Method == policyToken && a.Password != ""
+	v.passcode = (v.policy.Method == policyToken && a.Password != "") ||
+		(v.appended != "" && !auth.IsPushRequest(v.appended))
 	return v
+}
+
+// checkPasswordAppended is checkPassword with append mode (SPEC S8.3): for
+// a client with append_mode, a password that is not right as a whole and
+// holds a comma is tried once more without its last ",…"; the rest
+// ("push" or a passcode) is returned. The whole string goes first, so a
+// comma that belongs to the password still works.
+func checkPasswordAppended(ctx context.Context, d *Deps, id *auth.Identity, p store.Policy, a *Attempt) (reason, appended string) {
+	reason = checkPassword(ctx, d, id, p, a)
+	i := strings.LastIndexByte(a.Password, ',')
+	if reason == "" || !a.Client.GetAppendMode() || p.Method == policyToken || i < 0 {
+		return reason, ""
+	}
+	short := &Attempt{Password: a.Password[:i]}
+	if again := checkPassword(ctx, d, id, p, short); again != "" {
+		return reason, ""
+	}
+	return "", strings.TrimSpace(a.Password[i+1:])
 }
 
 // identify asks the password source who the user is (the local record,
@@ -116,6 +137,18 @@ func checkPassword(ctx context.Context, d *Deps, id *auth.Identity, p store.Poli
 		return reason
 	}
 	return id.Unusable()
+}
+
+// appendedPasscode is the attempt whose passcode is checked first: the
+// attempt itself (policy "token"), or in append mode a copy carrying only
+// what followed the password's last comma.
+func appendedPasscode(a *Attempt, appended string) *Attempt {
+	if appended == "" {
+		return a
+	}
+	c := proto.Clone(a).(*Attempt)
+	c.Password = appended
+	return c
 }
 
 // checkPasscode checks a typed passcode off the mailbox (SPEC S3.2).

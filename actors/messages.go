@@ -110,6 +110,7 @@ type verified struct {
 	ok       bool
 	reason   string // audit reason when !ok
 	passcode bool   // policy "token" with a non-empty password: check it as a passcode
+	appended string // append mode: what followed the password's last comma
 	// Pushes to the user in the last minute and the end of a suspension,
 	// from the store (they survive restarts, SPEC S5.4).
 	recentPushes   int

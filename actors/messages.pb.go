@@ -154,10 +154,13 @@ func (AnswerStatus) EnumDescriptor() ([]byte, []int) {
 
 // Client is the RADIUS client an attempt came from.
 type Client struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`     // ddl | eap | isapi | generic
-	Policy        string                 `protobuf:"bytes,3,opt,name=policy,proto3" json:"policy,omitempty"` // the client's policy name, "" for the default
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Kind   string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`     // ddl | eap | isapi | generic
+	Policy string                 `protobuf:"bytes,3,opt,name=policy,proto3" json:"policy,omitempty"` // the client's policy name, "" for the default
+	// Append mode (SPEC S8.3): the password may end in ",<passcode>" or
+	// ",push" when the whole string is not the password.
+	AppendMode    bool `protobuf:"varint,4,opt,name=append_mode,json=appendMode,proto3" json:"append_mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -211,6 +214,13 @@ func (x *Client) GetPolicy() string {
 		return x.Policy
 	}
 	return ""
+}
+
+func (x *Client) GetAppendMode() bool {
+	if x != nil {
+		return x.AppendMode
+	}
+	return false
 }
 
 // Attempt is one Access-Request. New attempts (no login_id) go to the owner,
@@ -1068,11 +1078,13 @@ var File_actors_messages_proto protoreflect.FileDescriptor
 
 const file_actors_messages_proto_rawDesc = "" +
 	"\n" +
-	"\x15actors/messages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"H\n" +
+	"\x15actors/messages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"i\n" +
 	"\x06Client\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
-	"\x06policy\x18\x03 \x01(\tR\x06policy\"\xc1\x02\n" +
+	"\x06policy\x18\x03 \x01(\tR\x06policy\x12\x1f\n" +
+	"\vappend_mode\x18\x04 \x01(\bR\n" +
+	"appendMode\"\xc1\x02\n" +
 	"\aAttempt\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\tR\x04user\x12\x1a\n" +

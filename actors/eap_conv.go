@@ -1,0 +1,275 @@
+package actors
+
+import (
+	"bytes"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/eap"
+)
+
+// msgEAPPassword is the first GTC prompt (PEAP/GTC, TTLS/GTC).
+const msgEAPPassword = "Password: "
+
+// eapConv is one EAP conversation. Only its Receive touches its fields.
+//
+// A request whose EAP packet repeats the last one handled (the supplicant
+// re-sent its response under a new RADIUS identifier) gets the last reply
+// again; a request that arrives while the login decides replaces the held
+// one if it repeats it (the NAS gave up on the older RADIUS request) and
+// is dropped otherwise. Retransmissions of the same RADIUS request never
+// get here: the reply cache absorbs them.
+type eapConv struct {
+	id  string
+	eap *EAP
+	sys *System
+
+	sess    *eap.Session
+	client  *Client
+	station string
+	user    string // inner identity, normalised
+	nameErr string // why the inner identity is not an acceptable name
+	loginID string // the login's State once it challenged
+
+	lastIn  []byte    // EAP packet of the last request handled
+	lastOut *EAPReply // its reply (nil while the login decides)
+
+	pending  *EAPRequest // the request held while the login decides
+	attempt  *Attempt    // the Attempt it submitted (resubmitted after a Drop)
+	gen      int         // generation of the submitted Attempt
+	prompted bool        // a GTC prompt after a login's challenge is out
+	done     bool
+
+	timerGen  int
+	stopTimer func() bool
+}
+
+func newEAPConv(id string, e *EAP, first *EAPRequest) *eapConv {
+	return &eapConv{id: id, eap: e, sys: e.sys, sess: e.cfg.Server.NewSession(),
+		client: first.Client, station: first.CallingStation}
+}
+
+// Receive is a short type switch; nothing here blocks.
+func (c *eapConv) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *EAPRequest:
+		c.onRequest(ctx, msg)
+	case *eapLoginReply:
+		if msg.gen == c.gen && c.attempt != nil {
+			c.onLoginReply(ctx, msg.rep)
+		}
+	case *eapIdle:
+		c.onIdle(ctx, msg)
+	case *actor.Stopped:
+		c.onStopped()
+	}
+}
+
+func (c *eapConv) onRequest(ctx actor.Context, r *EAPRequest) {
+	if c.done {
+		c.replyLate(r)
+		return
+	}
+	c.armIdle(ctx)
+	repeat := c.lastIn != nil && bytes.Equal(r.Message, c.lastIn)
+	switch {
+	case c.pending != nil && repeat:
+		c.pending.send(&EAPReply{Code: Drop})
+		c.pending = r
+		return
+	case c.pending != nil:
+		r.send(&EAPReply{Code: Drop})
+		return
+	case repeat && c.lastOut != nil:
+		r.send(c.lastOut)
+		return
+	case repeat && c.attempt != nil: // the login dropped it: ask again
+		c.submit(ctx, r, c.attempt)
+		return
+	}
+	step, err := c.sess.Handle(r.Message)
+	if err != nil {
+		c.sys.deps.Log.Debug().Err(err).Str("eap", c.id).Msg("eap response discarded")
+		r.send(&EAPReply{Code: Drop})
+		return
+	}
+	c.lastIn, c.lastOut = r.Message, nil
+	c.apply(ctx, r, step, "")
+}
+
+// replyLate answers a request that reached a finished conversation: the
+// same reply for a repeat, else Access-Reject.
+func (c *eapConv) replyLate(r *EAPRequest) {
+	if c.lastOut != nil && bytes.Equal(r.Message, c.lastIn) {
+		r.send(c.lastOut)
+		return
+	}
+	r.send(eapFailure(r.Message, msgLoginOver))
+}
+
+// apply acts on a Session step: an event goes to the login (or, for the
+// inner identity, gets the password prompt); a packet is the reply.
+func (c *eapConv) apply(ctx actor.Context, r *EAPRequest, step eap.Step, message string) {
+	ev := step.Event
+	switch ev.Kind {
+	case eap.EventIdentity:
+		c.setUser(ev.Identity)
+		next, err := c.sess.Prompt(msgEAPPassword)
+		c.applyInstruction(ctx, r, next, err, "")
+	case eap.EventPassword:
+		c.setUser(ev.Identity)
+		c.submit(ctx, r, c.newAttempt(r, "", ev.Secret))
+	case eap.EventAnswer:
+		c.prompted = false
+		c.submit(ctx, r, c.newAttempt(r, c.loginID, ev.Secret))
+	default:
+		c.reply(ctx, r, step, message)
+	}
+}
+
+// applyInstruction applies the step an instruction (Prompt, Succeed,
+// Fail) returned; an instruction refused in this state fails the
+// conversation.
+func (c *eapConv) applyInstruction(ctx actor.Context, r *EAPRequest, step eap.Step, err error, message string) {
+	if err != nil {
+		c.sys.deps.Log.Warn().Err(err).Str("eap", c.id).Msg("eap instruction refused; failing the conversation")
+		if step, err = c.sess.Fail(); err != nil {
+			r.send(eapFailure(r.Message, msgAuthFailed))
+			c.finish(ctx)
+			return
+		}
+	}
+	c.apply(ctx, r, step, message)
+}
+
+func (c *eapConv) setUser(identity string) {
+	name, err := auth.NormalizeUserName(identity)
+	c.user, c.nameErr = name, ""
+	if err != nil {
+		c.user, c.nameErr = identity, err.Error()
+	}
+}
+
+func (c *eapConv) newAttempt(r *EAPRequest, loginID, password string) *Attempt {
+	return &Attempt{LoginId: loginID, User: c.user, NameError: c.nameErr, Password: password,
+		Client: c.client, CallingStation: c.station, ReceivedUnixNano: r.Received.UnixNano()}
+}
+
+// submit sends an Attempt to the login owner, like a PAP request, and
+// holds r until the login's Reply comes back.
+func (c *eapConv) submit(ctx actor.Context, r *EAPRequest, a *Attempt) {
+	c.pending, c.attempt = r, a
+	c.gen++
+	gen, self, root := c.gen, ctx.Self(), ctx.ActorSystem().Root
+	sent := proto.Clone(a).(*Attempt) // Submit fills reply_to and request_id
+	sent.ReceivedUnixNano = r.Received.UnixNano()
+	c.sys.Submit(sent, func(rep *Reply) { root.Send(self, &eapLoginReply{rep: rep, gen: gen}) })
+}
+
+// onLoginReply translates the login's decision (SPEC S8.2): Accept →
+// EAP-Success with keys; Reject → EAP-Failure; Challenge → a GTC prompt
+// with the login's text (TTLS/PAP cannot show one: Reject); Drop → no
+// reply, the NAS's retransmission submits the attempt again.
+func (c *eapConv) onLoginReply(ctx actor.Context, rep *Reply) {
+	r := c.pending
+	c.pending = nil
+	if rep.Code == Drop {
+		if r != nil {
+			r.send(&EAPReply{Code: Drop})
+		}
+		return
+	}
+	c.attempt = nil
+	if r == nil { // cannot happen: a reply always has its request
+		return
+	}
+	var step eap.Step
+	var err error
+	switch {
+	case rep.Code == Accept:
+		step, err = c.sess.Succeed()
+	case rep.Code == Challenge && c.sess.Inner() == eap.InnerGTC:
+		c.loginID, c.prompted = rep.State, true
+		c.armIdle(ctx)
+		step, err = c.sess.Prompt(rep.Message)
+	default:
+		step, err = c.sess.Fail()
+	}
+	c.applyInstruction(ctx, r, step, err, rep.Message)
+}
+
+// reply sends a step's packet; the last one ends the conversation.
+func (c *eapConv) reply(ctx actor.Context, r *EAPRequest, step eap.Step, message string) {
+	out := &EAPReply{Code: Challenge, EAPMessage: step.Reply, State: c.id}
+	if step.Done {
+		out = &EAPReply{Code: Reject, EAPMessage: step.Reply, Message: message}
+		if step.Success {
+			out = &EAPReply{Code: Accept, EAPMessage: step.Reply, Keys: step.Keys}
+		}
+		if step.Err != nil {
+			c.sys.deps.Log.Debug().Err(step.Err).Str("eap", c.id).Msg("eap conversation failed")
+		}
+	}
+	c.lastOut = out
+	r.send(out)
+	if step.Done {
+		c.finish(ctx)
+	}
+}
+
+// finish ends the conversation: the Session is closed and the keeper
+// forgets it (then stops it; requests routed before are answered late).
+func (c *eapConv) finish(ctx actor.Context) {
+	if c.done {
+		return
+	}
+	c.done = true
+	c.cancelIdle()
+	c.sess.Close()
+	ctx.Send(ctx.Parent(), &eapConvDone{id: c.id})
+}
+
+// armIdle (re)starts the idle timer.
+func (c *eapConv) armIdle(ctx actor.Context) {
+	c.cancelIdle()
+	d := c.eap.cfg.IdleTimeout
+	if ct := c.sys.deps.Settings().ChallengeTimeout; c.prompted && ct > d {
+		d = ct
+	}
+	gen, self, root := c.timerGen, ctx.Self(), ctx.ActorSystem().Root
+	c.stopTimer = c.sys.deps.Clock.AfterFunc(d, func() { root.Send(self, &eapIdle{gen: gen}) })
+}
+
+func (c *eapConv) cancelIdle() {
+	if c.stopTimer != nil {
+		c.stopTimer()
+		c.stopTimer = nil
+	}
+	c.timerGen++
+}
+
+// onIdle frees an abandoned conversation; one whose login is deciding
+// waits for it (the login's own timers bound that).
+func (c *eapConv) onIdle(ctx actor.Context, m *eapIdle) {
+	if m.gen != c.timerGen || c.done {
+		return
+	}
+	if c.pending != nil {
+		c.armIdle(ctx)
+		return
+	}
+	c.sys.deps.Log.Debug().Str("eap", c.id).Msg("eap conversation idle; freed")
+	c.finish(ctx)
+}
+
+// onStopped frees the Session and drops a request still held (shutdown).
+func (c *eapConv) onStopped() {
+	c.cancelIdle()
+	c.sess.Close()
+	if c.pending != nil {
+		c.pending.send(&EAPReply{Code: Drop})
+		c.pending = nil
+	}
+}

@@ -1,0 +1,395 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/pushauth/pushauth/protocol/eap"
+	"github.com/pushauth/pushauth/protocol/eap/eaptest"
+	"github.com/pushauth/pushauth/push"
+)
+
+// hotp0 is RFC 4226's first HOTP value for oathSeed.
+const hotp0 = "755224"
+
+const testEAPIdle = 10 * time.Second
+
+type eapRig struct {
+	*rig
+	eap   *EAP
+	certs eaptest.Certs
+}
+
+func newEAPRig(t *testing.T, tune ...func(*Deps)) *eapRig {
+	t.Helper()
+	r := newRig(t, tune...)
+	certs, err := eaptest.NewCerts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := eap.NewServer(eap.Config{TLS: certs.ServerTLS(), FragmentSize: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := StartEAP(r.sys, EAPConfig{Server: srv, IdleTimeout: testEAPIdle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &eapRig{rig: r, eap: e, certs: certs}
+}
+
+var eapClient = &Client{Name: "wlc", Kind: "eap"}
+
+// round sends one EAP packet as the NAS would and returns where the
+// reply arrives.
+func (r *eapRig) round(state string, msg []byte) chan *EAPReply {
+	ch := make(chan *EAPReply, 1)
+	r.eap.Submit(&EAPRequest{State: state, Message: msg, Client: eapClient, CallingStation: "aa-bb",
+		Received: time.Now()}, func(rep *EAPReply) { ch <- rep })
+	return ch
+}
+
+func waitReply(t *testing.T, ch chan *EAPReply) *EAPReply {
+	t.Helper()
+	select {
+	case rep := <-ch:
+		return rep
+	case <-time.After(waitFor):
+		t.Fatal("no eap reply")
+		return nil
+	}
+}
+
+// converse runs a peer's conversation in the background until the
+// server's last reply; rounds held by a login wait as long as it takes.
+func (r *eapRig) converse(peer *eaptest.Peer) <-chan *EAPReply {
+	out := make(chan *EAPReply, 1)
+	go func() {
+		msg, state := peer.IdentityResponse(1), ""
+		for {
+			rep := <-r.round(state, msg)
+			if rep.Code != Challenge {
+				_, _ = peer.Respond(rep.EAPMessage)
+				out <- rep
+				return
+			}
+			var err error
+			if msg, err = peer.Respond(rep.EAPMessage); err != nil {
+				out <- &EAPReply{Code: Drop, Message: err.Error()}
+				return
+			}
+			state = rep.State
+		}
+	}()
+	return out
+}
+
+func finalReply(t *testing.T, ch <-chan *EAPReply, want ReplyCode) *EAPReply {
+	t.Helper()
+	select {
+	case rep := <-ch:
+		if rep.Code != want {
+			t.Fatalf("conversation ended with %v (%q), want %v", rep.Code, rep.Message, want)
+		}
+		return rep
+	case <-time.After(waitFor):
+		t.Fatal("conversation did not end")
+		return nil
+	}
+}
+
+func (r *eapRig) peer(method eap.Type, inner eaptest.Inner, user, password string, answers ...string) *eaptest.Peer {
+	p := eaptest.New(eaptest.Config{Method: method, Inner: inner, Identity: "anonymous", InnerIdentity: user,
+		Password: password, Answers: answers, TLS: r.certs.ClientTLS(0), FragmentSize: 300})
+	r.t.Cleanup(p.Close)
+	return p
+}
+
+// S8.2: the push goes out after the inner password; approve → EAP-Success
+// with the keys the peer derived too.
+func TestEAPTTLSPAPPushApproved(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	peer := r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia")
+	done := r.converse(peer)
+	n := r.nextPush()
+	if n.Payload.User != "pia" || n.Payload.Agent != "eap" {
+		t.Fatalf("push for %q agent %q", n.Payload.User, n.Payload.Agent)
+	}
+	r.answer(n, push.Approve)
+	rep := finalReply(t, done, Accept)
+	if !bytes.Equal(rep.Keys.MSK, peer.MSK()) || len(rep.Keys.MSK) != 64 {
+		t.Fatal("server and peer keys differ")
+	}
+	if ok, success := peer.Result(); !ok || !success {
+		t.Fatal("peer did not see EAP-Success")
+	}
+	if recs := r.audits(1); recs[0].Outcome != "accept" || recs[0].Agent != "eap" {
+		t.Fatalf("audit %+v", recs[0])
+	}
+}
+
+// S8.2: a timeout brings the GTC prompt for push or a passcode; the
+// passcode answer is checked by the same login (its State).
+func TestEAPPEAPGTCTimeoutThenPasscode(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	peer := r.peer(eap.TypePEAP, eaptest.GTC, "pia", "", "pw-pia", hotp0)
+	done := r.converse(peer)
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.clock.Advance(r.set.NotificationTimeout)
+	finalReply(t, done, Accept)
+	prompts := peer.Prompts()
+	if len(prompts) != 2 || prompts[0] != msgEAPPassword || prompts[1] != msgPushOrCode {
+		t.Fatalf("prompts %q", prompts)
+	}
+	if recs := r.audits(1); recs[0].Reason != "timeout-then-passcode" {
+		t.Fatalf("audit reason %q", recs[0].Reason)
+	}
+}
+
+// S8.2, S3.1: "push" at the GTC prompt sends another push; a deny ends
+// the conversation with EAP-Failure.
+func TestEAPTTLSGTCPushAgainThenDeny(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	peer := r.peer(eap.TypeTTLS, eaptest.GTC, "pia", "", "pw-pia", "push")
+	done := r.converse(peer)
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.clock.Advance(r.set.NotificationTimeout)
+	n2 := r.nextPush()
+	r.answer(n2, push.Deny)
+	rep := finalReply(t, done, Reject)
+	if rep.Message != msgDenied {
+		t.Fatalf("reply message %q", rep.Message)
+	}
+	if ok, success := peer.Result(); !ok || success {
+		t.Fatal("peer did not see EAP-Failure")
+	}
+}
+
+// S8.2: TTLS/PAP cannot show a prompt: a timeout is Access-Reject.
+func TestEAPTTLSPAPTimeoutRejects(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	done := r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia"))
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.clock.Advance(r.set.NotificationTimeout)
+	finalReply(t, done, Reject)
+}
+
+// S2.2 inside the tunnel: a wrong password is EAP-Failure, no push.
+func TestEAPWrongPassword(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	finalReply(t, r.converse(r.peer(eap.TypePEAP, eaptest.GTC, "pia", "wrong")), Reject)
+	r.noPush()
+}
+
+// S8.3: append mode over TTLS/PAP: "password,passcode" logs in without a
+// push.
+func TestEAPAppendModePasscode(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	old := eapClient
+	eapClient = &Client{Name: "wlc", Kind: "eap", AppendMode: true}
+	t.Cleanup(func() { eapClient = old })
+	finalReply(t, r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia,"+hotp0)), Accept)
+	r.noPush()
+}
+
+// The conversation is freed when the NAS stops sending (an abandoned
+// supplicant), also in the middle of the TLS handshake.
+func TestEAPIdleConversationFreed(t *testing.T) {
+	r := newEAPRig(t)
+	peer := r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia")
+	rep := waitReply(t, r.round("", peer.IdentityResponse(1)))
+	hello, err := peer.Respond(rep.EAPMessage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = waitReply(t, r.round(rep.State, hello)) // handshake under way
+	if rep.Code != Challenge || !IsEAPState(rep.State) {
+		t.Fatalf("got %v state %q", rep.Code, rep.State)
+	}
+	if n := r.conversations(); n != 1 {
+		t.Fatalf("%d conversations, want 1", n)
+	}
+	r.clock.Advance(testEAPIdle)
+	r.waitConversations(0)
+	late := waitReply(t, r.round(rep.State, hello))
+	if late.Code != Reject || !bytes.Equal(late.EAPMessage[:1], []byte{byte(eap.CodeFailure)}) {
+		t.Fatalf("request for a freed conversation got %v", late.Code)
+	}
+}
+
+// Routing is by State: an unknown State is Access-Reject with
+// EAP-Failure; two conversations run side by side.
+func TestEAPRoutingByState(t *testing.T) {
+	r := newEAPRig(t)
+	rep := waitReply(t, r.round(EAPStatePrefix+"00000000000000000000000000000000", []byte{2, 7, 0, 6, 21, 0}))
+	if rep.Code != Reject || rep.EAPMessage[0] != byte(eap.CodeFailure) || rep.EAPMessage[1] != 7 {
+		t.Fatalf("unknown state got %v %x", rep.Code, rep.EAPMessage)
+	}
+	r.user("pia", phoneToken("d1"), oathToken())
+	r.user("quentin", phoneToken("d2"), oathToken())
+	a := r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia"))
+	b := r.converse(r.peer(eap.TypePEAP, eaptest.GTC, "quentin", "pw-quentin"))
+	for range 2 {
+		n := r.nextPush()
+		if n.Payload.User == "quentin" {
+			r.answer(n, push.Deny)
+		} else {
+			r.answer(n, push.Approve)
+		}
+	}
+	finalReply(t, a, Accept)
+	finalReply(t, b, Reject)
+	r.waitConversations(0)
+}
+
+// A supplicant's repeated response under a new RADIUS request gets the
+// same reply; while the login decides, the repeat takes the held
+// request's place (one push, one reply).
+func TestEAPRepeatedResponse(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	peer := r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia")
+	first := peer.IdentityResponse(1)
+	rep := waitReply(t, r.round("", first))
+	hello, err := peer.Respond(rep.EAPMessage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := waitReply(t, r.round(rep.State, hello))
+	b := waitReply(t, r.round(rep.State, hello))
+	if !bytes.Equal(a.EAPMessage, b.EAPMessage) {
+		t.Fatal("repeated response got a different reply")
+	}
+	msg, state := hello, rep.State
+	for rep = a; ; {
+		if msg, err = peer.Respond(rep.EAPMessage); err != nil {
+			t.Fatal(err)
+		}
+		held := r.round(state, msg)
+		select {
+		case rep = <-held:
+			continue
+		case n := <-r.pusher.sent: // the password went to the login
+			again := r.round(state, msg)
+			if rep := waitReply(t, held); rep.Code != Drop {
+				t.Fatalf("replaced request got %v", rep.Code)
+			}
+			r.answer(n, push.Approve)
+			if rep := waitReply(t, again); rep.Code != Accept {
+				t.Fatalf("got %v", rep.Code)
+			}
+			r.noPush()
+			return
+		case <-time.After(waitFor):
+			t.Fatal("no reply and no push")
+		}
+	}
+}
+
+// Messages reaching the EAP keeper and its conversations are either
+// protobuf or node-local by design: EAPRequest carries the function that
+// sends its RADIUS reply, eapLoginReply wraps the login's (protobuf)
+// Reply for the conversation, eapIdle and eapConvDone are the
+// conversation's own timer and end, eapCount a local question. A
+// conversation's TLS state cannot leave its node, so none of these ever
+// needs to.
+func TestEAPMessagesAreProtobufOrNodeLocal(t *testing.T) {
+	local := map[string]bool{
+		"*actors.EAPRequest": true, "*actors.eapLoginReply": true, "*actors.eapIdle": true,
+		"*actors.eapConvDone": true, "*actors.eapCount": true,
+		// the login side, as in TestMessagesToLoginsAreProtobuf
+		"*actors.begin": true, "*actors.verified": true, "*actors.otpChecked": true,
+		"*actors.timerFired": true, "*actors.pushResult": true, "*actors.stateChanged": true,
+		"*actors.listLogins": true, "*actors.shutdown": true,
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	r := newEAPRig(t, func(d *Deps) {
+		d.receiveHook = func(m any) {
+			mu.Lock()
+			defer mu.Unlock()
+			typ := fmt.Sprintf("%T", m)
+			if _, ok := m.(proto.Message); !ok && !local[typ] && !isSystemMessage(typ) {
+				seen[typ] = true
+			}
+		}
+	})
+	r.user("pia", phoneToken("d1"), oathToken())
+	done := r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia"))
+	r.answer(r.nextPush(), push.Approve)
+	finalReply(t, done, Accept)
+	r.waitConversations(0)
+	mu.Lock()
+	defer mu.Unlock()
+	for typ := range seen {
+		t.Errorf("%s reaches an actor and is neither protobuf nor listed as node-local", typ)
+	}
+}
+
+// S8.3 over plain RADIUS: append mode tries the whole password first (a
+// comma may belong to it), then "password,push" and
+// "password,passcode".
+func TestAppendMode(t *testing.T) {
+	r := newRig(t)
+	r.user("co,ma", phoneToken("d1"), oathToken()) // password "pw-co,ma"
+	appendClient := &Client{Name: "vpn", Kind: "generic", AppendMode: true}
+	send := func(user, password string, c *Client) request {
+		ch := make(request, 1)
+		r.sys.Submit(&Attempt{User: user, Password: password, Client: c, CallingStation: "s",
+			ReceivedUnixNano: time.Now().UnixNano()}, func(rep *Reply) { ch <- rep })
+		return ch
+	}
+	q := send("co,ma", "pw-co,ma", appendClient) // the comma belongs to the password
+	r.answer(r.nextPush(), push.Approve)
+	q.expect(t, Accept)
+	q = send("co,ma", "pw-co,ma,push", appendClient)
+	r.answer(r.nextPush(), push.Approve)
+	q.expect(t, Accept)
+	send("co,ma", "pw-co,ma,"+hotp0, appendClient).expect(t, Accept)
+	r.noPush()
+	q = send("co,ma", "pw-co,ma,000000", appendClient) // wrong passcode: challenged, no push
+	if rep := q.reply(t); rep.Code != Challenge || !strings.Contains(rep.Message, msgWrong) {
+		t.Fatalf("got %v %q", rep.Code, rep.Message)
+	}
+	// Without append mode the suffix is part of a wrong password.
+	send("co,ma", "pw-co,ma,"+hotp0, &Client{Name: "vpn2", Kind: "generic"}).expect(t, Reject)
+	r.noPush()
+}
+
+func (r *eapRig) conversations() int {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	n, err := r.eap.Conversations(ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return n
+}
+
+func (r *eapRig) waitConversations(want int) {
+	r.t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for r.conversations() != want {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%d eap conversations, want %d", r.conversations(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
