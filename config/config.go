@@ -47,6 +47,7 @@ type Config struct {
 	Metrics   Metrics
 	Cluster   Cluster
 	Store     Store
+	EAP       EAP // network logins over EAP (SPEC S8); off without eap.cert_file
 }
 
 // Radius is the RADIUS front end.
@@ -71,6 +72,9 @@ type Client struct {
 	// RequireMessageAuthenticator defaults to true.
 	RequireMessageAuthenticator bool
 	Policy                      string // security policy name; "" = the default policy
+	// AppendMode accepts "password,passcode" and "password,push" in one
+	// password field (SPEC S8.3; `append_mode`, default false).
+	AppendMode bool
 
 	prefix netip.Prefix // Address parsed at load time; see Prefix
 }

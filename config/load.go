@@ -82,6 +82,8 @@ func envOverrides() []envOverride {
 		{"PUSHAUTH_CLUSTER_ETCD_ENDPOINTS", "cluster.etcd.endpoints"},
 		{"PUSHAUTH_STORE_DRIVER", "store.driver"},
 		{"PUSHAUTH_STORE_DSN", "store.dsn"},
+		{"PUSHAUTH_EAP_CERT_FILE", "eap.cert_file"},
+		{"PUSHAUTH_EAP_KEY_FILE", "eap.key_file"},
 	}
 }
 

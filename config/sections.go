@@ -30,7 +30,7 @@ const (
 // config decodes the whole raw map.
 func (d *decoder) config(raw map[string]any) *Config {
 	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir", "directory",
-		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster", "store"})
+		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster", "store", "eap"})
 	return &Config{
 		NotificationTimeout: d.notificationTimeout(raw),
 		PushOff:             d.pushOff(raw),
@@ -47,6 +47,7 @@ func (d *decoder) config(raw map[string]any) *Config {
 		Metrics:             d.metrics(raw["metrics"]),
 		Cluster:             d.cluster(raw["cluster"]),
 		Store:               d.store(raw["store"]),
+		EAP:                 d.eap(raw["eap"]),
 	}
 }
 
@@ -133,7 +134,7 @@ func (d *decoder) clients(v any, path string) []Client {
 
 // client decodes one `radius.clients[i]` entry.
 func (d *decoder) client(v any, path string) Client {
-	m := d.object(v, path, "name", "address", "secret", "kind", "require_message_authenticator", "policy")
+	m := d.object(v, path, "name", "address", "secret", "kind", "require_message_authenticator", "policy", "append_mode")
 	if m == nil {
 		return Client{}
 	}
@@ -146,6 +147,7 @@ func (d *decoder) client(v any, path string) Client {
 		Kind:                        d.oneOf(m, path, "kind", KindGeneric, KindDDL, KindEAP, KindISAPI, KindGeneric),
 		RequireMessageAuthenticator: d.boolean(m, path, "require_message_authenticator", true),
 		Policy:                      d.str(m, path, "policy", ""),
+		AppendMode:                  d.boolean(m, path, "append_mode", false),
 		prefix:                      prefix,
 	}
 	if !c.RequireMessageAuthenticator {
