@@ -26,7 +26,7 @@ const (
 )
 
 func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
-	return radius.NewServer(conn, newRadiusAdapter(s.sys, s.log, s.cfg.Radius.Clients), radius.Options{
+	return radius.NewServer(conn, newRadiusAdapter(s.sys, s.eap, s.log, s.cfg.Radius.Clients), radius.Options{
 		Clients:       radiusClients(s.cfg.Radius.Clients),
 		MaxInFlight:   s.cfg.Radius.MaxInFlight,
 		ReplyCacheTTL: s.cfg.Radius.ReplyCacheTTL,

@@ -10,6 +10,7 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/radius"
 )
 
@@ -20,30 +21,41 @@ const maxReplyMessage = 253
 // into packets. It holds no policy.
 type radiusAdapter struct {
 	sys     *actors.System
+	eap     *actors.EAP // nil when EAP is off
 	log     zerolog.Logger
 	clients map[string]*actors.Client // by client name; shared by every attempt
 }
 
-func newRadiusAdapter(sys *actors.System, log zerolog.Logger, cs []config.Client) *radiusAdapter {
-	h := &radiusAdapter{sys: sys, log: log, clients: make(map[string]*actors.Client, len(cs))}
+func newRadiusAdapter(sys *actors.System, e *actors.EAP, log zerolog.Logger, cs []config.Client) *radiusAdapter {
+	h := &radiusAdapter{sys: sys, eap: e, log: log, clients: make(map[string]*actors.Client, len(cs))}
 	for _, c := range cs {
-		h.clients[c.Name] = &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy}
+		h.clients[c.Name] = &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode}
 	}
 	return h
 }
 
-// ServeRADIUS implements radius.Handler.
+// ServeRADIUS implements radius.Handler. Requests carrying EAP-Message go
+// to the EAP conversations (serveEAP); the rest are PAP attempts.
 func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 	p := r.Packet
+	client := h.clients[r.Client.Name]
+	if client == nil { // a client added by a reload the adapter has not seen
+		client = &actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy}
+	}
+	if msg, ok, err := eap.FromPacket(p); err != nil || ok {
+		if err != nil { // RFC 3579 §3.1: silently discarded
+			h.log.Debug().Err(err).Str("client", r.Client.Name).Msg("malformed eap-message; dropped")
+			r.Drop()
+			return
+		}
+		h.serveEAP(r, msg, client)
+		return
+	}
 	password, err := rfc2865.UserPassword_LookupString(p)
 	if err != nil && !errors.Is(err, layeh.ErrNoAttribute) {
 		h.log.Debug().Str("client", r.Client.Name).Msg("undecodable user-password")
 		r.Reply(p.Response(layeh.CodeAccessReject))
 		return
-	}
-	client := h.clients[r.Client.Name]
-	if client == nil { // a client added by a reload the adapter has not seen
-		client = &actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy}
 	}
 	user, nameErr := userName(rfc2865.UserName_GetString(p))
 	a := &actors.Attempt{

@@ -58,6 +58,7 @@ type Server struct {
 	poll          *poll.Provider
 	settings      atomic.Pointer[actors.Settings]
 	sys           *actors.System
+	eap           *actors.EAP // nil when EAP is off
 	registry      *prometheus.Registry
 	adminTok      string
 
@@ -84,6 +85,11 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.signer = push.NewSigner(key)
+	eapSrv, err := newEAPServer(cfg.EAP, log)
+	if err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	p := cfg.Passwords
 	s.passwords = auth.NewPasswords(auth.Argon2Params{MemoryKiB: p.Argon2MemoryKiB, Time: p.Argon2Time, Threads: p.Argon2Threads}, p.MaxConcurrent)
 	if err := s.openDirectory(); err != nil {
@@ -118,6 +124,9 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		Network:        s.network(),
 		JoinSecret:     joinSecret(key),
 	})
+	if err := s.startEAP(eapSrv); err != nil { // only a name clash: a bug
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -245,6 +254,7 @@ func (s *Server) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	start := time.Now()
+	s.stopEAP()
 	if err := s.sys.Stop(ctx); err != nil {
 		s.log.Error().Err(err).Msg("stop logins")
 	}
