@@ -16,7 +16,7 @@ func testPolicies(t *testing.T, db *contractDB) {
 		t.Fatal(err)
 	}
 	strict := Policy{Name: "strict", PushEnabled: false, Method: "token", AttemptLimit: 1,
-		LockoutFailures: 2, LockoutSeconds: 3600, PushesPerMinute: 1}
+		LockoutFailures: 2, LockoutSeconds: 3600, PushesPerMinute: 1, NumberMatching: true}
 	if err := db.PutPolicy(ctx, &strict); err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func testPolicies(t *testing.T, db *contractDB) {
 	if err != nil || *got != strict {
 		t.Fatalf("PolicyByName = %+v, %v; want %+v", got, err, strict)
 	}
-	strict.PushEnabled, strict.AttemptLimit = true, 9
+	strict.PushEnabled, strict.AttemptLimit, strict.NumberMatching = true, 9, false
 	if err := db.PutPolicy(ctx, &strict); err != nil {
 		t.Fatal(err)
 	}

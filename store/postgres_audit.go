@@ -16,12 +16,14 @@ func (s *Postgres) PutPolicy(ctx context.Context, p *Policy) error {
 		return errors.New("put policy: empty name")
 	}
 	_, err := s.pool.Exec(ctx,
-		`INSERT INTO policies (`+policyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		`INSERT INTO policies (`+policyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (name) DO UPDATE SET
 			push_enabled = excluded.push_enabled, method = excluded.method,
 			attempt_limit = excluded.attempt_limit, lockout_failures = excluded.lockout_failures,
-			lockout_seconds = excluded.lockout_seconds, pushes_per_minute = excluded.pushes_per_minute`,
-		p.Name, p.PushEnabled, p.Method, p.AttemptLimit, p.LockoutFailures, p.LockoutSeconds, p.PushesPerMinute)
+			lockout_seconds = excluded.lockout_seconds, pushes_per_minute = excluded.pushes_per_minute,
+			number_matching = excluded.number_matching`,
+		p.Name, p.PushEnabled, p.Method, p.AttemptLimit, p.LockoutFailures, p.LockoutSeconds, p.PushesPerMinute,
+		p.NumberMatching)
 	if err != nil {
 		return fmt.Errorf("put policy %q: %w", p.Name, err)
 	}

@@ -9,7 +9,7 @@ import (
 // DefaultAuditLimit is how many records ListAudit returns when q.Limit <= 0.
 const DefaultAuditLimit = 100
 
-const policyColumns = `name, push_enabled, method, attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute`
+const policyColumns = `name, push_enabled, method, attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute, number_matching`
 
 const auditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported`
 
@@ -19,12 +19,14 @@ func (s *SQLite) PutPolicy(ctx context.Context, p *Policy) error {
 		return errors.New("put policy: empty name")
 	}
 	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO policies (`+policyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO policies (`+policyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
 			push_enabled = excluded.push_enabled, method = excluded.method,
 			attempt_limit = excluded.attempt_limit, lockout_failures = excluded.lockout_failures,
-			lockout_seconds = excluded.lockout_seconds, pushes_per_minute = excluded.pushes_per_minute`,
-		p.Name, p.PushEnabled, p.Method, p.AttemptLimit, p.LockoutFailures, p.LockoutSeconds, p.PushesPerMinute)
+			lockout_seconds = excluded.lockout_seconds, pushes_per_minute = excluded.pushes_per_minute,
+			number_matching = excluded.number_matching`,
+		p.Name, p.PushEnabled, p.Method, p.AttemptLimit, p.LockoutFailures, p.LockoutSeconds, p.PushesPerMinute,
+		p.NumberMatching)
 	if err != nil {
 		return fmt.Errorf("put policy %q: %w", p.Name, err)
 	}
@@ -102,7 +104,7 @@ func (s *SQLite) ListAudit(ctx context.Context, q AuditQuery) ([]AuditRecord, er
 func scanPolicy(row rowScanner) (*Policy, error) {
 	var p Policy
 	err := row.Scan(&p.Name, &p.PushEnabled, &p.Method, &p.AttemptLimit, &p.LockoutFailures,
-		&p.LockoutSeconds, &p.PushesPerMinute)
+		&p.LockoutSeconds, &p.PushesPerMinute, &p.NumberMatching)
 	if err != nil {
 		return nil, err
 	}

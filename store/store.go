@@ -105,6 +105,9 @@ type Policy struct {
 	LockoutFailures int    // failed logins before the user is locked
 	LockoutSeconds  int
 	PushesPerMinute int
+	// NumberMatching: the agent shows a two-digit number and the user
+	// picks it among three on the phone to approve (SPEC S4.6).
+	NumberMatching bool
 }
 
 // AuditRecord is one finished login (SPEC S6.1).
