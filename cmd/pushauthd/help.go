@@ -37,6 +37,8 @@ terminal). The behaviour is described in docs/behaviour.md.`,
 				{Term: "PUSHAUTH_CLUSTER_NODE", Text: "cluster.node"},
 				{Term: "PUSHAUTH_CLUSTER_LISTEN", Text: "cluster.listen"},
 				{Term: "PUSHAUTH_CLUSTER_ETCD_ENDPOINTS", Text: "cluster.etcd.endpoints, comma-separated"},
+				{Term: "PUSHAUTH_EAP_CERT_FILE", Text: "eap.cert_file: PEM certificate for PEAP/TTLS (turns EAP on)"},
+				{Term: "PUSHAUTH_EAP_KEY_FILE", Text: "eap.key_file"},
 				{Term: "GOMEMLIMIT", Text: "Go's soft memory limit, e.g. 900MiB (see docs/benchmarks.md)"},
 			}},
 			{Title: "Signals", Items: []cli.Item{

@@ -39,7 +39,8 @@ const embeddedName = "embedded example configuration (config/example.yaml)"
 func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) int {
 	fs := flag.NewFlagSet("pushauthd", flag.ContinueOnError)
 	path := fs.String("config", "", "configuration `file` (YAML); without it the "+embeddedName)
-	check := fs.Bool("check-config", false, "validate the configuration, including push provider key files, and exit")
+	check := fs.Bool("check-config", false, "validate the configuration, including push provider key files and the EAP\n"+
+		"certificate (warned about when it expires within 30 days or lacks server-auth), and exit")
 	checkDir := fs.String("check-directory", "", "find `USER` in the directory (directory.ldap) as the service account, print what\n"+
 		"pushauth would use (DN, stable id, groups, policy) and exit; no password is asked for")
 	version := cli.AddVersionFlag(fs)
@@ -100,6 +101,14 @@ func extraWarnings(cfg *config.Config) []config.Warning {
 // checkConfig validates what loading cannot: provider keys and files.
 func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings int) int {
 	errs := append(server.CheckProviders(cfg.Providers), server.CheckDirectory(cfg.Directory)...)
+	eapWarnings, err := server.CheckEAP(cfg.EAP)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, w := range eapWarnings {
+		log.Warn().Str("key", "eap.cert_file").Msg(w)
+	}
+	warnings += len(eapWarnings)
 	for _, err := range errs {
 		log.Error().Str("file", source(path)).Msg(err.Error())
 	}
