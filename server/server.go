@@ -133,13 +133,15 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 // openStore opens the configured store: SQLite in data_dir (the default),
 // or the PostgreSQL database every node of a cluster shares, sealed with
 // server_key or the key in data_dir. The DSN's password is never logged.
+// This process is SQLite's only writer, so its devices are cached
+// (store.CacheDevices); PostgreSQL's rows change under other nodes too.
 func (s *Server) openStore() error {
 	if s.cfg.Store.Driver != config.StorePostgres {
 		st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey)
 		if err != nil {
 			return fmt.Errorf("open store: %w", err)
 		}
-		s.store = st
+		s.store = store.CacheDevices(st)
 		return nil
 	}
 	const openTimeout = 30 * time.Second // connect and migrate
