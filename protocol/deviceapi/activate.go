@@ -56,10 +56,15 @@ type activateInfoResponse struct {
 	Code    string `json:"code"`
 }
 
-// activateInfo answers the activation link itself (GET, e.g. opened in a
-// browser from the QR code): it says what to do and consumes nothing.
+// activateInfo answers the activation link itself (GET): a browser that
+// asks for HTML gets the activation page (activate_page.go), anything else
+// JSON saying what to do. It consumes nothing.
 func (a *api) activateInfo(w http.ResponseWriter, r *http.Request) {
 	code := r.URL.Query().Get("code")
+	if wantsHTML(r) {
+		a.activateHTML(w, r, code)
+		return
+	}
 	if code == "" {
 		writeError(w, http.StatusBadRequest, "missing_code", "the activation link has no code parameter")
 		return

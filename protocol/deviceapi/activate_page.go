@@ -1,0 +1,153 @@
+package deviceapi
+
+import (
+	"bytes"
+	"context"
+	_ "embed" // the activation page template
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+//go:embed activate_page.html
+var activatePageHTML string
+
+// activatePage is the page a browser gets for an activation link.
+var activatePage = template.Must(template.New("activate").Parse(activatePageHTML))
+
+// activatePagePolicy allows the page's inline style and data: image only.
+const activatePagePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// qrSize is the QR code's width and height in pixels.
+const qrSize = 256
+
+// pendingActivations is implemented by stores that can tell whether an
+// activation code is still usable without consuming it (store.SQLite,
+// store.Postgres). With another store the page shows the QR code and the
+// app finds out on activation.
+type pendingActivations interface {
+	PendingActivation(ctx context.Context, codeHash []byte, now time.Time) (*store.Activation, error)
+}
+
+type activatePageData struct {
+	Title   string
+	Message string
+	QR      template.URL // data: URL of the PNG
+	Code    string       // grouped by four for typing
+	Expires string
+}
+
+// wantsHTML tells whether the request comes from a browser that asked for
+// a page (Accept names text/html); the app asks for JSON.
+func wantsHTML(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		if strings.Contains(strings.ToLower(v), "text/html") {
+			return true
+		}
+	}
+	return false
+}
+
+// activateHTML shows an activation link to a browser: the QR code of the
+// link and what to do with it, or a page saying the code cannot be used.
+// It consumes nothing.
+func (a *api) activateHTML(w http.ResponseWriter, r *http.Request, code string) {
+	if normalizeCode(code) == "" {
+		a.writePage(w, http.StatusBadRequest, activatePageData{Title: "Activation link incomplete",
+			Message: "This activation link has no code. Open the whole link you were given, or ask your administrator for a new one."})
+		return
+	}
+	expires, err := a.pendingUntil(r.Context(), code)
+	if errors.Is(err, store.ErrActivation) {
+		a.writePage(w, http.StatusGone, activatePageData{Title: "Activation code expired or used",
+			Message: "This activation code has expired or was already used. Ask your administrator for a new one."})
+		return
+	}
+	if err != nil {
+		a.Log.Error().Err(err).Msg("activation page")
+		a.writePage(w, http.StatusInternalServerError, activatePageData{Title: "Try again later",
+			Message: "The activation page could not be shown. Try again in a moment."})
+		return
+	}
+	png, err := qrcode.Encode(activationLink(r, code), qrcode.Medium, qrSize)
+	if err != nil {
+		a.Log.Error().Err(err).Msg("activation QR code")
+		a.writePage(w, http.StatusInternalServerError, activatePageData{Title: "Try again later",
+			Message: "The activation page could not be shown. Try again in a moment."})
+		return
+	}
+	d := activatePageData{
+		Title: "Activate your pushauth soft token",
+		QR:    template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		Code:  groupCode(normalizeCode(code)),
+	}
+	if !expires.IsZero() {
+		d.Expires = expires.UTC().Format("15:04 UTC on 2 January 2006")
+	} else {
+		d.Expires = "it expires"
+	}
+	a.writePage(w, http.StatusOK, d)
+}
+
+// pendingUntil returns when the code expires, store.ErrActivation when it
+// cannot be used, or the zero time when the store cannot tell.
+func (a *api) pendingUntil(ctx context.Context, code string) (time.Time, error) {
+	p, ok := a.Store.(pendingActivations)
+	if !ok {
+		return time.Time{}, nil
+	}
+	act, err := p.PendingActivation(ctx, hashCode(code), a.Now())
+	if err != nil {
+		return time.Time{}, err
+	}
+	return act.ExpiresAt, nil
+}
+
+func (a *api) writePage(w http.ResponseWriter, status int, d activatePageData) {
+	var b bytes.Buffer
+	if err := activatePage.Execute(&b, d); err != nil {
+		a.Log.Error().Err(err).Msg("render activation page")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", activatePagePolicy)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+// activationLink is the link the browser opened, as the app should get it
+// from the QR code: this host, the scheme it was reached by (https behind
+// a TLS-terminating proxy that says so in X-Forwarded-Proto) and the code.
+func activationLink(r *http.Request, code string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: "code=" + url.QueryEscape(normalizeCode(code))}
+	return u.String()
+}
+
+// groupCode writes a code in groups of four for typing.
+func groupCode(code string) string {
+	var b strings.Builder
+	for i, c := range code {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
