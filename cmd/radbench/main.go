@@ -8,6 +8,7 @@
 //	radbench passcode        --build --concurrency 1,16,256 --duration 10s --users 1024
 //	radbench push-wait       --build --logins 100000
 //	radbench push-throughput --build --concurrency 64 --duration 20s
+//	radbench push-throughput --build --concurrency 1,16 --compare freeradius
 //
 // See docs/benchmarks.md for the measured figures.
 package main
@@ -39,6 +40,7 @@ func scenarioSummaries() []cli.Item {
 		{Term: "passcode", Text: "password + OATH passcode logins at several concurrency levels"},
 		{Term: "push-wait", Text: "N push logins waiting on phones at once, then a fleet approves them"},
 		{Term: "push-throughput", Text: "push logins per second with a fleet approving without think time"},
+		{Term: "freeradius", Text: "a private FreeRADIUS 3 alone: PAP requests per second (the peer of --compare freeradius)"},
 	}
 }
 
@@ -67,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"passcode":        runPasscode,
 		"push-wait":       runPushWait,
 		"push-throughput": runPushThroughput,
+		"freeradius":      runFreeradius,
 	}
 	fn, ok := scenarios[args[0]]
 	switch {

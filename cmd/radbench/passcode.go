@@ -30,6 +30,8 @@ func runPasscode(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&p.perSocket, "per-socket", 128, "logins in flight per client socket (at most 256)")
 	sources := fs.String("password-source", sourceLocal, "where passwords are checked: local (argon2id), directory (a private slapd\n"+
 		"on loopback, Debian package slapd) or both, e.g. local,directory: one table each")
+	var cmp compareFlags
+	cmp.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +47,9 @@ func runPasscode(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	list, err := parseSources(*sources)
 	if err != nil {
+		return err
+	}
+	if p.peer, err = cmp.runPeer(ctx, p.so, p.lf, p.conc, stdout, stderr); err != nil {
 		return err
 	}
 	for i, source := range list {
@@ -67,6 +72,7 @@ type passcodeRun struct {
 	alg         string
 	provWorkers int
 	perSocket   int
+	peer        *comparison // --compare: the peer's figures, or nil
 }
 
 // run measures every level with one password source.
@@ -105,27 +111,32 @@ func (p passcodeRun) run(ctx context.Context, source string, stdout, stderr io.W
 		"per level", p.lf.perLevel())
 	var tb table
 	tb.add("concurrency", "sockets", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
+	var figs []levelFigures
 	for _, c := range p.conc {
-		if err := p.level(ctx, srv, pool, c, &tb, stderr); err != nil {
+		fig, err := p.level(ctx, srv, pool, c, &tb, stderr)
+		if err != nil {
 			return err
 		}
+		figs = append(figs, fig)
 	}
 	tb.print(stdout)
 	mem, _ := srv.Memory()
 	warns, errs, samples := srv.logCounts()
 	kv(stdout, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+	p.peer.print(stdout, "passcode login ("+source+" passwords)", figs)
 	return nil
 }
 
-// level runs one concurrency level and adds its row to tb.
-func (p passcodeRun) level(ctx context.Context, srv *serverProc, pool chan *oathUser, c int, tb *table, stderr io.Writer) error {
+// level runs one concurrency level, adds its row to tb and returns its
+// figures for --compare.
+func (p passcodeRun) level(ctx context.Context, srv *serverProc, pool chan *oathUser, c int, tb *table, stderr io.Writer) (levelFigures, error) {
 	if c > p.users {
 		fmt.Fprintf(stderr, "warning: concurrency %d > %d users: workers share users and wait for one another\n", c, p.users)
 	}
 	sockets := (c + p.perSocket - 1) / p.perSocket
 	rp, err := dialPool(srv.Radius, ddlSource, sockets, p.lf.retry)
 	if err != nil {
-		return err
+		return levelFigures{}, err
 	}
 	defer rp.Close()
 	sw := &serverWindow{srv: srv, window: p.lf.duration, profile: fmt.Sprintf("passcode-c%d.pprof", c)}
@@ -144,7 +155,7 @@ func (p passcodeRun) level(ctx context.Context, srv *serverProc, pool chan *oath
 	tb.add(fmt.Sprint(c), fmt.Sprint(sockets), fmt.Sprint(s.N), fmt.Sprintf("%.1f", res.rate()),
 		ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), sw.cpuPerLogin(s.N), sw.cpuShare(res.window), sw.retransmits(), res.failures.String())
 	fmt.Fprintf(stderr, "concurrency %d: %d logins, %.1f/s, p50 %s ms, p99 %s ms\n", c, s.N, res.rate(), ms(s.P50), ms(s.P99))
-	return ctx.Err()
+	return newFigures(c, res, s, sw.cpu1-sw.cpu0), ctx.Err()
 }
 
 // passcodeLogin does one two-round-trip login and returns its latency, or

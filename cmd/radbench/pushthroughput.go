@@ -27,6 +27,8 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	provWorkers := fs.Int("provision-workers", 16, "parallel provisioning calls")
 	var cf clusterFlags
 	cf.register(fs)
+	var cmp compareFlags
+	cmp.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,6 +53,10 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	if *users == 0 {
 		*users = 4 * maxC
+	}
+	peer, err := cmp.runPeer(ctx, so, lf, conc, stdout, stderr)
+	if err != nil {
+		return err
 	}
 	nodes, stopNodes, err := startNodes(ctx, so, cf, stderr)
 	if err != nil {
@@ -86,6 +92,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 		"per level", lf.perLevel())
 	var tb table
 	tb.add("concurrency", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
+	var figs []levelFigures
 	for _, c := range conc {
 		rp, err := dialPool(srv.Radius, source, (c+127)/128, lf.retry)
 		if err != nil {
@@ -100,6 +107,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 			}}.run(ctx)
 		rp.Close()
 		s := Summarize(res.latencies)
+		figs = append(figs, newFigures(c, res, s, sw.cpu1-sw.cpu0))
 		tb.add(fmt.Sprint(c), fmt.Sprint(s.N), fmt.Sprintf("%.1f", res.rate()),
 			ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), sw.cpuPerLogin(s.N), sw.cpuShare(res.window), sw.retransmits(), res.failures.String())
 		fmt.Fprintf(stderr, "concurrency %d: %d logins, %.1f/s, p50 %s ms, p99 %s ms\n", c, s.N, res.rate(), ms(s.P50), ms(s.P99))
@@ -111,6 +119,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	mem, _ := srv.Memory()
 	warns, errs, samples := srv.logCounts()
 	kv(stdout, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+	peer.print(stdout, "push login", figs)
 	return nil
 }
 

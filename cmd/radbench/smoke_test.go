@@ -60,6 +60,16 @@ func TestSmoke(t *testing.T) {
 			t.Fatalf("no result table:\n%s", out)
 		}
 	})
+	t.Run("push-throughput-compare-freeradius", func(t *testing.T) {
+		requireFreeradius(t)
+		out := runBench(t, bin, "push-throughput", "--compare", "freeradius", "--concurrency", "1,4", "--duration", "1s", "--warmup", "0")
+		if !strings.Contains(out, "radbench freeradius") || !strings.Contains(out, "requests/s") || !strings.Contains(out, "0 errors, ") {
+			t.Fatalf("no clean FreeRADIUS table:\n%s", out)
+		}
+		if !strings.Contains(out, "throughput ratio") || strings.Count(out, "×") < 4 {
+			t.Fatalf("no ratios for both levels:\n%s", out)
+		}
+	})
 	t.Run("push-wait", func(t *testing.T) {
 		out := runBench(t, bin, "push-wait", "--logins", "50", "--list-logins")
 		if !strings.Contains(out, " 50 of 50\n") || !strings.Contains(out, "waiting on phones:     50 at once") {
