@@ -44,10 +44,11 @@ func findFreeradius(bin string) (string, error) {
 // on PATH (or as a path), else errNoFreeradius.
 func findBinary(bin string, names []string) (string, error) {
 	if bin != "" {
-		if _, err := exec.LookPath(bin); err != nil {
+		p, err := exec.LookPath(bin)
+		if err != nil {
 			return "", fmt.Errorf("--freeradius-bin: %w", err)
 		}
-		return bin, nil
+		return p, nil
 	}
 	for _, name := range names {
 		if p, err := exec.LookPath(name); err == nil {
