@@ -17,6 +17,7 @@ const (
 	stateWaiting    = "waiting"
 	stateChallenged = "challenged"
 	stateChecking   = "checking"
+	stateDecided    = "decided" // number matching: outcome kept for the agent's follow-up
 	stateDone       = "done"
 )
 
@@ -31,6 +32,7 @@ const (
 	msgLoginOver    = "This login is over. Start again."
 	msgSuperseded   = "This login was replaced by a newer one."
 	msgPushUnusable = "A notification cannot be sent now. Enter your passcode."
+	msgWrongNumber  = "The number picked on your device was not the one shown; this login is cancelled."
 )
 
 // login is one in-flight login. Only its own Receive touches its fields;
@@ -70,6 +72,8 @@ type login struct {
 	reported  bool       // audit: a deny said "this wasn't me"
 
 	storedPushes int // pushes to the user in the minute before this login, from the store
+
+	match numberMatch // number matching (SPEC S10.3), when the policy asks for it
 }
 
 // pushState tracks the pushes this login sent.
@@ -142,6 +146,10 @@ func (l *login) Receive(ctx actor.Context) {
 		}
 		return
 	case *Abandon:
+		if l.state == stateDecided {
+			l.finishDecided(ctx) // the outcome is known: audit it as it was
+			return
+		}
 		if l.state != stateDone {
 			l.finish(ctx, Drop, "", "shutdown")
 		}

@@ -17,6 +17,9 @@ import (
 // lost if the process dies between the two, and Stop waits for both.
 // Code Drop (shutdown) drops the held requests instead of answering.
 func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string) {
+	if l.keepForPickup(ctx, code, message, reason) {
+		return
+	}
 	l.cancelTimer()
 	l.stopWaiting(ctx)
 	l.holdSlot = false

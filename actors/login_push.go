@@ -64,6 +64,9 @@ func (l *login) startPush(ctx actor.Context) {
 		// phone never shows a push the server no longer waits for.
 		Expires: now.Add(l.set.NotificationTimeout).UTC().Truncate(time.Second),
 	}
+	if l.policy.NumberMatching {
+		p.NumberChoices = l.match.choicesFor()
+	}
 	signed, err := l.deps.Signer.Sign(p)
 	if err != nil {
 		l.deps.Log.Error().Err(err).Str("login", l.id).Msg("sign push payload")
@@ -87,6 +90,7 @@ func (l *login) startPush(ctx actor.Context) {
 	l.become(ctx, stateWaiting, l.waiting)
 	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
 	l.recordPush(now)
+	l.showNumber(ctx)
 }
 
 func (l *login) pushDeviceID() string {
@@ -115,6 +119,9 @@ func (l *login) waiting(ctx actor.Context) {
 		l.stopWaiting(ctx)
 		l.challenge(ctx, msgPushOrCode)
 	case *Attempt:
+		if l.holdForNumber(msg) {
+			return
+		}
 		// "Sign in with another option": a passcode typed while waiting.
 		l.stopWaiting(ctx)
 		for _, a := range l.held {
@@ -224,6 +231,11 @@ func (l *login) onAnswer(ctx actor.Context, a *Answer) {
 		l.onDeny(ctx, a.Report)
 		return
 	}
+	if !l.match.picked(a.Number) {
+		l.stopWaiting(ctx)
+		l.finish(ctx, Reject, msgWrongNumber, "wrong-number")
+		return
+	}
 	l.stopWaiting(ctx)
 	l.finish(ctx, Accept, "", "approved")
 }
@@ -240,8 +252,12 @@ func (l *login) answerStatus(a *Answer) AnswerStatus {
 		return AnswerWrongDevice
 	case issued.answered:
 		return AnswerAlreadyAnswer
+	case l.state == stateDecided:
+		return AnswerStale // the outcome is reached; it waits for the agent
 	case a.Decision == push.Approve && (a.Nonce != l.push.current || l.state != stateWaiting):
 		return AnswerStale
+	case a.Decision == push.Approve && l.match.number != 0 && a.Number == 0:
+		return AnswerNumberRequired
 	}
 	return AnswerAccepted
 }

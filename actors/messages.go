@@ -32,6 +32,7 @@ const (
 	AnswerStale          = AnswerStatus_ANSWER_STATUS_STALE
 	AnswerUnknownPush    = AnswerStatus_ANSWER_STATUS_UNKNOWN_PUSH
 	AnswerUnavailableNow = AnswerStatus_ANSWER_STATUS_UNAVAILABLE
+	AnswerNumberRequired = AnswerStatus_ANSWER_STATUS_NUMBER_REQUIRED
 )
 
 // outcome is the audit and metrics name of a final reply code.

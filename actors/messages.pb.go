@@ -99,6 +99,7 @@ const (
 	AnswerStatus_ANSWER_STATUS_STALE            AnswerStatus = 5 // 410 push_expired: expired or replaced by a newer push
 	AnswerStatus_ANSWER_STATUS_UNKNOWN_PUSH     AnswerStatus = 6 // 404 unknown_push: the login never issued this nonce
 	AnswerStatus_ANSWER_STATUS_UNAVAILABLE      AnswerStatus = 7 // 503 unavailable: the node is shutting down
+	AnswerStatus_ANSWER_STATUS_NUMBER_REQUIRED  AnswerStatus = 8 // 400 number_required: an approve without the picked number
 )
 
 // Enum value maps for AnswerStatus.
@@ -112,6 +113,7 @@ var (
 		5: "ANSWER_STATUS_STALE",
 		6: "ANSWER_STATUS_UNKNOWN_PUSH",
 		7: "ANSWER_STATUS_UNAVAILABLE",
+		8: "ANSWER_STATUS_NUMBER_REQUIRED",
 	}
 	AnswerStatus_value = map[string]int32{
 		"ANSWER_STATUS_UNSPECIFIED":      0,
@@ -122,6 +124,7 @@ var (
 		"ANSWER_STATUS_STALE":            5,
 		"ANSWER_STATUS_UNKNOWN_PUSH":     6,
 		"ANSWER_STATUS_UNAVAILABLE":      7,
+		"ANSWER_STATUS_NUMBER_REQUIRED":  8,
 	}
 )
 
@@ -419,7 +422,10 @@ type Answer struct {
 	Decision string                 `protobuf:"bytes,4,opt,name=decision,proto3" json:"decision,omitempty"` // "approve" | "deny"
 	// The user said "this wasn't me" with a deny: pushes to the user are
 	// suspended for the policy's lockout time.
-	Report        bool `protobuf:"varint,5,opt,name=report,proto3" json:"report,omitempty"`
+	Report bool `protobuf:"varint,5,opt,name=report,proto3" json:"report,omitempty"`
+	// The number the user picked, for a push with number choices (number
+	// matching); 0 when none was sent.
+	Number        int32 `protobuf:"varint,6,opt,name=number,proto3" json:"number,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -487,6 +493,13 @@ func (x *Answer) GetReport() bool {
 		return x.Report
 	}
 	return false
+}
+
+func (x *Answer) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
 }
 
 // AnswerResult is the response to an Answer.
@@ -1103,13 +1116,14 @@ const file_actors_messages_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12.\n" +
 	"\x04code\x18\x02 \x01(\x0e2\x1a.pushauth.actors.ReplyCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x14\n" +
-	"\x05state\x18\x04 \x01(\tR\x05state\"\x8a\x01\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\"\xa2\x01\n" +
 	"\x06Answer\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x1b\n" +
 	"\tdevice_id\x18\x02 \x01(\tR\bdeviceId\x12\x14\n" +
 	"\x05nonce\x18\x03 \x01(\tR\x05nonce\x12\x1a\n" +
 	"\bdecision\x18\x04 \x01(\tR\bdecision\x12\x16\n" +
-	"\x06report\x18\x05 \x01(\bR\x06report\"E\n" +
+	"\x06report\x18\x05 \x01(\bR\x06report\x12\x16\n" +
+	"\x06number\x18\x06 \x01(\x05R\x06number\"E\n" +
 	"\fAnswerResult\x125\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1d.pushauth.actors.AnswerStatusR\x06status\"\x9f\x01\n" +
 	"\tSlotQuery\x122\n" +
@@ -1149,7 +1163,7 @@ const file_actors_messages_proto_rawDesc = "" +
 	"\x11REPLY_CODE_ACCEPT\x10\x01\x12\x15\n" +
 	"\x11REPLY_CODE_REJECT\x10\x02\x12\x18\n" +
 	"\x14REPLY_CODE_CHALLENGE\x10\x03\x12\x13\n" +
-	"\x0fREPLY_CODE_DROP\x10\x04*\x86\x02\n" +
+	"\x0fREPLY_CODE_DROP\x10\x04*\xa9\x02\n" +
 	"\fAnswerStatus\x12\x1d\n" +
 	"\x19ANSWER_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ANSWER_STATUS_ACCEPTED\x10\x01\x12\x1f\n" +
@@ -1158,7 +1172,8 @@ const file_actors_messages_proto_rawDesc = "" +
 	"\x1eANSWER_STATUS_ALREADY_ANSWERED\x10\x04\x12\x17\n" +
 	"\x13ANSWER_STATUS_STALE\x10\x05\x12\x1e\n" +
 	"\x1aANSWER_STATUS_UNKNOWN_PUSH\x10\x06\x12\x1d\n" +
-	"\x19ANSWER_STATUS_UNAVAILABLE\x10\aB%Z#github.com/pushauth/pushauth/actorsb\x06proto3"
+	"\x19ANSWER_STATUS_UNAVAILABLE\x10\a\x12!\n" +
+	"\x1dANSWER_STATUS_NUMBER_REQUIRED\x10\bB%Z#github.com/pushauth/pushauth/actorsb\x06proto3"
 
 var (
 	file_actors_messages_proto_rawDescOnce sync.Once

@@ -106,10 +106,11 @@ func WhyNoPush(c PushConditions) NoPush {
 
 // CountsTowardLockout tells whether a rejected login counts toward the
 // user's lockout (SPEC S2.2 policy lockout, S5.4): a wrong password, too
-// many wrong passcodes, or a deny on the phone, so push bombing is not free.
+// many wrong passcodes, or a deny on the phone (or a wrong number picked
+// under number matching, S10.3), so push bombing is not free.
 func CountsTowardLockout(reason string) bool {
 	switch reason {
-	case "bad-password", "attempt-limit", "denied":
+	case "bad-password", "attempt-limit", "denied", "wrong-number":
 		return true
 	}
 	return false

@@ -23,12 +23,13 @@ const (
 	KeyLockoutFailures = "lockout_failures"
 	KeyLockoutSeconds  = "lockout_seconds"
 	KeyPushesPerMinute = "pushes_per_minute"
+	KeyNumberMatching  = "number_matching"
 )
 
 // PolicyKeys returns the setting keys ParsePolicySetting accepts, in the
 // order an operator would read them.
 func PolicyKeys() []string {
-	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute}
+	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute, KeyNumberMatching}
 }
 
 // ResolvePolicy returns the policy that governs a login: the user's named
@@ -69,6 +70,8 @@ func ParsePolicySetting(p *store.Policy, key, value string) error {
 		return setIntRange(&p.LockoutSeconds, key, value, 0, 86400, "")
 	case KeyPushesPerMinute:
 		return setIntRange(&p.PushesPerMinute, key, value, 0, 600, " (0 = unlimited)")
+	case KeyNumberMatching:
+		return setBool(&p.NumberMatching, key, value)
 	}
 	return fmt.Errorf("unknown policy setting %q: allowed keys are %s", key, strings.Join(PolicyKeys(), ", "))
 }

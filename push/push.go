@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -37,6 +38,10 @@ type Payload struct {
 	CallingStation string    `json:"calling_station_id,omitempty"`
 	DeviceID       string    `json:"device_id"`
 	Expires        time.Time `json:"expires"`
+	// NumberChoices, under number matching (SPEC S10.3), are three
+	// two-digit numbers; the agent shows the user one of them, and an
+	// approve must name it. Absent (all zero) otherwise.
+	NumberChoices [3]int `json:"number_choices,omitzero"`
 }
 
 // Signed is a payload as sent: the exact JSON bytes and the server's
@@ -49,6 +54,12 @@ type Signed struct {
 // AnswerMessage is the exact byte string a device signs to answer a push.
 func AnswerMessage(loginID, nonce, decision string) []byte {
 	return []byte(loginID + "|" + nonce + "|" + decision)
+}
+
+// PickedAnswerMessage is what a device signs to answer a push with number
+// choices: the answer and the number the user picked.
+func PickedAnswerMessage(loginID, nonce, decision string, number int) []byte {
+	return []byte(loginID + "|" + nonce + "|" + decision + "|" + strconv.Itoa(number))
 }
 
 // Signer signs payloads with the server's key.

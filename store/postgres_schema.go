@@ -101,7 +101,7 @@ func postgresMigrations() []string {
 		CREATE INDEX audit_username_time ON audit(username, time, id);
 		CREATE INDEX pushes_username_at ON pushes(username, at);
 		CREATE INDEX pushes_at ON pushes(at);`,
-		// 2: number matching per policy (SPEC S4.6).
+		// 2: number matching per policy (SPEC S10.3).
 		`ALTER TABLE policies ADD COLUMN number_matching BOOLEAN NOT NULL DEFAULT FALSE;`,
 	}
 }

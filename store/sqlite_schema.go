@@ -98,7 +98,7 @@ func sqliteMigrations() []string {
 		// 5: users linked to a directory entry by its stable id (SPEC S9.2).
 		`ALTER TABLE users ADD COLUMN directory_id TEXT NOT NULL DEFAULT '';
 		CREATE UNIQUE INDEX users_directory_id ON users(directory_id) WHERE directory_id != '';`,
-		// 6: number matching per policy (SPEC S4.6).
+		// 6: number matching per policy (SPEC S10.3).
 		`ALTER TABLE policies ADD COLUMN number_matching INTEGER NOT NULL DEFAULT 0;`,
 	}
 }

@@ -106,7 +106,7 @@ type Policy struct {
 	LockoutSeconds  int
 	PushesPerMinute int
 	// NumberMatching: the agent shows a two-digit number and the user
-	// picks it among three on the phone to approve (SPEC S4.6).
+	// picks it among three on the phone to approve (SPEC S10.3).
 	NumberMatching bool
 }
 

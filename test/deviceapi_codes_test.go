@@ -76,6 +76,13 @@ func TestDeviceAPIAnswerCodesMatchDocs(t *testing.T) {
 	again.Wait(t)
 	record(phone.Answer(h.ctx(), p2, push.Approve)) // the login is over: 409 all the same
 
+	numberUser(t, h, "nm") // number matching (S10.3)
+	nmPhone := h.Phone("nm")
+	Start(c, "nm", "pw-nm", "", "").Wait(t) // the challenge that shows the number
+	np := NextPush(t, nmPhone)
+	record(nmPhone.Answer(h.ctx(), np, push.Approve))
+	record(nmPhone.Pick(h.ctx(), np, 100))
+
 	for code := range documented {
 		if !got[code] && code != "503 unavailable" {
 			t.Errorf("documented %q never produced", code)

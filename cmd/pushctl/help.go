@@ -38,7 +38,7 @@ also take a name stored before these rules.`},
 user who exists only in the directory: the local user is created then,
 linked to the entry's stable id (objectGUID or entryUUID).`},
 			{Title: "Policies", Items: []clihelp.Item{
-				{Term: "policy set NAME key=value...", Text: "create or change a policy (keys: push, method,\nattempt_limit, lockout_failures, lockout_seconds, pushes_per_minute)"},
+				{Term: "policy set NAME key=value...", Text: "create or change a policy (keys: push, method,\nattempt_limit, lockout_failures, lockout_seconds, pushes_per_minute,\nnumber_matching)"},
 				{Term: "policy show NAME", Text: "show one policy"},
 				{Term: "policy list", Text: "list policies"},
 			}},

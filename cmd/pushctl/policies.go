@@ -67,14 +67,14 @@ func (c *cli) showPolicies(policies ...adminapi.Policy) error {
 	if c.json && len(policies) == 1 {
 		return c.printJSON(policies[0])
 	}
-	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN")
+	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN", "NUMBER MATCHING")
 	for _, p := range policies {
 		name := p.Name
 		if p.Builtin {
 			name += " (built-in)"
 		}
 		t.row(name, onOff(p.Push), p.Method, fmt.Sprint(p.AttemptLimit), fmt.Sprint(p.LockoutFailures),
-			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute))
+			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching))
 	}
 	return t.flush()
 }

@@ -62,7 +62,7 @@
 // logged.
 //
 // Policy settings are the keys of auth.ParsePolicySetting (push, method,
-// attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute);
+// attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute, number_matching);
 // values may be JSON strings, numbers or booleans. Setting a policy that does
 // not exist yet starts from the built-in default. The "default" policy is
 // listed (with "builtin": true) even when it has never been stored.

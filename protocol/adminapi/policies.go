@@ -130,6 +130,7 @@ func policyView(p *store.Policy, builtin bool) Policy {
 		LockoutFailures: p.LockoutFailures,
 		LockoutSeconds:  p.LockoutSeconds,
 		PushesPerMinute: p.PushesPerMinute,
+		NumberMatching:  p.NumberMatching,
 		Builtin:         builtin,
 	}
 }

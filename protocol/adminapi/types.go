@@ -111,6 +111,7 @@ type Policy struct {
 	LockoutFailures int    `json:"lockout_failures"`
 	LockoutSeconds  int    `json:"lockout_seconds"`
 	PushesPerMinute int    `json:"pushes_per_minute"`
+	NumberMatching  bool   `json:"number_matching"`
 	Builtin         bool   `json:"builtin,omitempty"` // the default policy, never stored
 }
 

@@ -17,6 +17,9 @@ type answerRequest struct {
 	// Report says "this wasn't me" with a deny (not signed: it can only
 	// add a suspension to a deny the device signed).
 	Report bool `json:"report,omitempty"`
+	// Number is the number the user picked, for a push with number
+	// choices (signed with the answer).
+	Number int `json:"number,omitempty"`
 }
 
 type statusResponse struct {
@@ -36,13 +39,16 @@ func (a *api) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := push.AnswerMessage(req.LoginID, req.Nonce, req.Decision)
+	if req.Number != 0 {
+		msg = push.PickedAnswerMessage(req.LoginID, req.Nonce, req.Decision, req.Number)
+	}
 	if _, err := a.verifiedDevice(r.Context(), req.DeviceID, msg, req.Signature); err != nil {
 		fail(w, err)
 		return
 	}
 	a.deliver(w, r, &actors.Answer{
 		LoginId: req.LoginID, DeviceId: req.DeviceID, Nonce: req.Nonce, Decision: req.Decision,
-		Report: req.Report && req.Decision == push.Deny,
+		Report: req.Report && req.Decision == push.Deny, Number: int32(req.Number),
 	})
 }
 
@@ -82,6 +88,9 @@ func checkAnswer(req *answerRequest) error {
 	if req.Decision != push.Approve && req.Decision != push.Deny {
 		return errorf(http.StatusBadRequest, "bad_decision", "field \"decision\" must be \"approve\" or \"deny\"")
 	}
+	if req.Number != 0 && (req.Number < 10 || req.Number > 99) {
+		return errorf(http.StatusBadRequest, "bad_number", "field \"number\" must be one of the push's number_choices (10..99)")
+	}
 	return nil
 }
 
@@ -98,6 +107,8 @@ func answerError(s actors.AnswerStatus) *apiError {
 		return errorf(http.StatusGone, "push_expired", "this push has expired or was replaced by a newer one")
 	case actors.AnswerUnknownPush:
 		return errorf(http.StatusNotFound, "unknown_push", "this login never sent a push with this nonce")
+	case actors.AnswerNumberRequired:
+		return errorf(http.StatusBadRequest, "number_required", "this push asks the user to pick a number: approve with field \"number\"")
 	case actors.AnswerUnavailableNow:
 		return errorf(http.StatusServiceUnavailable, "unavailable", "the server is shutting down; try again")
 	}

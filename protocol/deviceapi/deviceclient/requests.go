@@ -32,6 +32,7 @@ type answerRequest struct {
 	Decision  string `json:"decision"`
 	Signature string `json:"signature"`
 	Report    bool   `json:"report,omitempty"`
+	Number    int    `json:"number,omitempty"`
 }
 
 type pushTokenRequest struct {
@@ -91,22 +92,32 @@ func (d *Device) Verify(s push.Signed) (push.Payload, error) {
 // Answer signs and sends a decision (push.Approve or push.Deny) for a push.
 // The server's refusals are *APIError (e.g. code "already_answered").
 func (d *Device) Answer(ctx context.Context, p push.Payload, decision string) error {
-	return d.answer(ctx, p, decision, false)
+	return d.answer(ctx, p, decision, false, 0)
+}
+
+// Pick approves a push with number choices (number matching): number is
+// the one the user picked among p.NumberChoices.
+func (d *Device) Pick(ctx context.Context, p push.Payload, number int) error {
+	return d.answer(ctx, p, push.Approve, false, number)
 }
 
 // Report denies a push saying "this wasn't me": the server suspends pushes
 // to the user for a while and marks the login's audit record.
 func (d *Device) Report(ctx context.Context, p push.Payload) error {
-	return d.answer(ctx, p, push.Deny, true)
+	return d.answer(ctx, p, push.Deny, true, 0)
 }
 
-func (d *Device) answer(ctx context.Context, p push.Payload, decision string, report bool) error {
-	sig, err := push.Sign(d.key, push.AnswerMessage(p.LoginID, p.Nonce, decision))
+func (d *Device) answer(ctx context.Context, p push.Payload, decision string, report bool, number int) error {
+	msg := push.AnswerMessage(p.LoginID, p.Nonce, decision)
+	if number != 0 {
+		msg = push.PickedAnswerMessage(p.LoginID, p.Nonce, decision, number)
+	}
+	sig, err := push.Sign(d.key, msg)
 	if err != nil {
 		return err
 	}
 	req := answerRequest{DeviceID: d.ID(), LoginID: p.LoginID, Nonce: p.Nonce, Decision: decision, Signature: sig,
-		Report: report}
+		Report: report, Number: number}
 	var resp statusResponse
 	if err := postJSON(ctx, d.client(), d.State().APIBase+"/v1/answers", req, "", &resp); err != nil {
 		return fmt.Errorf("answer: %w", err)

@@ -1,0 +1,131 @@
+package actors
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"slices"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/pushauth/pushauth/auth"
+)
+
+// Number matching (SPEC S10.3): the login picks a two-digit number, shows
+// it to the user at the agent in an immediate Access-Challenge, and sends
+// it to the phone among three choices. An approve must name it; a wrong
+// pick ends the login like a deny. The agent sends the challenge's State
+// back with an empty answer, and the server holds that request for the
+// push as it holds a first request.
+
+// NumberPrompt is the Reply-Message of the immediate challenge; agents
+// recognise it by its "Pick NN in your app" start.
+const NumberPrompt = "Pick %d in your app to approve this sign-in."
+
+// numberMatch is a login's number and the choices its pushes carry.
+type numberMatch struct {
+	number  int    // 10..99; 0 until the first push under number matching
+	choices [3]int // distinct numbers, one of them number, in random order
+	shown   bool   // the immediate challenge went out
+	pickup  bool   // the agent has not come back with the challenge's State yet
+	// decided is the outcome reached before the agent came back, kept
+	// until it does (or the challenge expires).
+	decided *heldOutcome
+}
+
+type heldOutcome struct {
+	code            ReplyCode
+	message, reason string
+}
+
+// choicesFor draws the login's number and choices on first use; later
+// pushes of the login carry the same ones.
+func (m *numberMatch) choicesFor() [3]int {
+	if m.number == 0 {
+		m.choices = drawChoices()
+		m.number = m.choices[randInt(len(m.choices))]
+	}
+	return m.choices
+}
+
+// picked tells whether an approve named the login's number (always true
+// without number matching).
+func (m *numberMatch) picked(n int32) bool { return m.number == 0 || int(n) == m.number }
+
+// drawChoices returns three distinct numbers in 10..99.
+func drawChoices() [3]int {
+	var out [3]int
+	for i := 0; i < len(out); {
+		n := 10 + randInt(90)
+		if !slices.Contains(out[:i], n) {
+			out[i] = n
+			i++
+		}
+	}
+	return out
+}
+
+// randInt is uniform in [0, n) from crypto/rand.
+func randInt(n int) int {
+	v, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
+	if err != nil { // crypto/rand does not fail on supported platforms
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return int(v.Int64())
+}
+
+// showNumber answers the held requests with the immediate challenge that
+// shows the number, once per login.
+func (l *login) showNumber(ctx actor.Context) {
+	if l.match.number == 0 || l.match.shown {
+		return
+	}
+	l.match.shown, l.match.pickup = true, true
+	l.replyHeld(ctx, Challenge, fmt.Sprintf(NumberPrompt, l.match.number), l.id)
+}
+
+// holdForNumber holds, while waiting, the agent's follow-up to the number
+// challenge (an empty answer or "push"): it gets the push's outcome.
+func (l *login) holdForNumber(a *Attempt) bool {
+	if !l.match.shown || !auth.IsPushRequest(a.Password) {
+		return false
+	}
+	l.match.pickup = false
+	l.held = append(l.held, a)
+	return true
+}
+
+// keepForPickup keeps an outcome reached before the agent came back for
+// it, so the follow-up still gets it: the login waits in state decided up
+// to the challenge timeout. It reports whether it kept the outcome.
+func (l *login) keepForPickup(ctx actor.Context, code ReplyCode, message, reason string) bool {
+	if !l.match.pickup || len(l.held) > 0 || code == Drop || l.state == stateDecided {
+		return false
+	}
+	l.match.decided = &heldOutcome{code: code, message: message, reason: reason}
+	l.stopWaiting(ctx)
+	l.withdrawPush(ctx)
+	l.armTimer(ctx, l.set.ChallengeTimeout)
+	l.become(ctx, stateDecided, l.decidedState)
+	return true
+}
+
+// decidedState hands the kept outcome to the agent's follow-up, or ends
+// the login with it when the follow-up never comes.
+func (l *login) decidedState(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *Attempt:
+		l.held = append(l.held, msg)
+		l.finishDecided(ctx)
+	case *timerFired:
+		l.finishDecided(ctx)
+	case *Answer:
+		ctx.Respond(&AnswerResult{Status: l.answerStatus(msg)})
+	}
+}
+
+func (l *login) finishDecided(ctx actor.Context) {
+	o := l.match.decided
+	l.match.pickup = false
+	l.finish(ctx, o.code, o.message, o.reason)
+}
