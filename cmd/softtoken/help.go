@@ -50,7 +50,7 @@ func subcommandSummary(name string) string {
 	case "code":
 		return "print the current one-time passcode"
 	case "watch":
-		return "long-poll for pushes and answer each (ask: prompt y/n on the terminal)"
+		return "long-poll for pushes and answer each (ask: prompt y/n on the terminal, or the number to pick under number matching)"
 	}
 	return ""
 }

@@ -135,6 +135,26 @@ func TestWatchApprove(t *testing.T) {
 	}
 }
 
+// A push with number choices (S10.3) is approved by typing one of its
+// numbers; --answer approve leaves it alone, since it cannot know which.
+func TestWatchPicksNumber(t *testing.T) {
+	s, _, state := activated(t)
+	p := s.PushChoices(t, "alice", deviceID(t, state), time.Minute, [3]int{12, 47, 85})
+	r := runCmd("", "watch", "--answer", "approve", "--count", "1", "--state", state)
+	if r.code != 0 || !strings.Contains(r.stdout, "use --answer ask") || len(s.Logins.Answers()) != 0 {
+		t.Fatalf("approve mode answered a number push: %+v, answers %+v", r, s.Logins.Answers())
+	}
+	// The push is still pending: a watcher that asks picks it up.
+	r = runCmd("y\n99\n47\n", "watch", "--answer", "ask", "--count", "1", "--state", state)
+	a := s.Logins.Answers()
+	if r.code != 0 || len(a) != 1 || a[0].Decision != push.Approve || a[0].Number != 47 || a[0].LoginID != p.LoginID {
+		t.Fatalf("watch: %+v, answers %+v", r, a)
+	}
+	if !strings.Contains(r.stdout, "pick the number: 12, 47 or 85") || strings.Count(r.stdout, "[12/47/85/n]") != 3 {
+		t.Errorf("output:\n%s", r.stdout)
+	}
+}
+
 func TestWatchAskAndLongPoll(t *testing.T) {
 	s, _, state := activated(t)
 	id := deviceID(t, state)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,12 +129,17 @@ func (w *watcher) handleAll(list []push.Payload) error {
 // handle shows one push and answers it as the mode says.
 func (w *watcher) handle(p push.Payload) error {
 	describe(w.stdout, p, time.Now())
-	decision := w.decide(p)
+	decision, number := w.decide(p)
 	if decision == "" {
 		fmt.Fprintln(w.stdout, "  -> ignored")
 		return nil
 	}
-	err := w.dev.Answer(w.ctx, p, decision)
+	var err error
+	if number != 0 {
+		err = w.dev.Pick(w.ctx, p, number)
+	} else {
+		err = w.dev.Answer(w.ctx, p, decision)
+	}
 	var ae *deviceclient.APIError
 	switch {
 	case err == nil:
@@ -155,38 +162,68 @@ func describe(out io.Writer, p push.Payload, now time.Time) {
 	left := p.Expires.Sub(now).Round(time.Second)
 	fmt.Fprintf(out, "  expires:         %s (in %s)\n", p.Expires.Local().Format(time.TimeOnly), left)
 	fmt.Fprintf(out, "  login id:        %s\n", p.LoginID)
+	if hasChoices(p) {
+		fmt.Fprintf(out, "  pick the number: %d, %d or %d (the login screen shows one)\n",
+			p.NumberChoices[0], p.NumberChoices[1], p.NumberChoices[2])
+	}
 }
 
-// decide returns the decision for p, or "" to leave it unanswered.
-func (w *watcher) decide(p push.Payload) string {
-	switch w.mode {
-	case modeApprove:
-		return push.Approve
-	case modeDeny:
-		return push.Deny
-	case modeAsk:
+// hasChoices tells whether the push asks for number matching.
+func hasChoices(p push.Payload) bool { return p.NumberChoices != [3]int{} }
+
+// decide returns the decision for p, or "" to leave it unanswered, and
+// the number picked for a push with number choices. --answer approve
+// cannot know the number: such a push is left for --answer ask.
+func (w *watcher) decide(p push.Payload) (string, int) {
+	switch {
+	case w.mode == modeApprove && hasChoices(p):
+		fmt.Fprintln(w.stdout, "  this push asks to pick a number: use --answer ask")
+		return "", 0
+	case w.mode == modeApprove:
+		return push.Approve, 0
+	case w.mode == modeDeny:
+		return push.Deny, 0
+	case w.mode == modeAsk:
 		return w.ask(p)
 	}
-	return ""
+	return "", 0
 }
 
-// ask prompts until the user types y or n; end of input leaves the push
+// ask prompts until the user types y or n (or, for a push with number
+// choices, one of the numbers or n); end of input leaves the push
 // unanswered.
-func (w *watcher) ask(p push.Payload) string {
+func (w *watcher) ask(p push.Payload) (string, int) {
 	for {
-		fmt.Fprintf(w.stdout, "approve login of %s? [y/n] ", p.User)
+		if hasChoices(p) {
+			c := p.NumberChoices
+			fmt.Fprintf(w.stdout, "approve login of %s by picking the number shown? [%d/%d/%d/n] ", p.User, c[0], c[1], c[2])
+		} else {
+			fmt.Fprintf(w.stdout, "approve login of %s? [y/n] ", p.User)
+		}
 		line, err := w.in.ReadString('\n')
-		switch strings.ToLower(strings.TrimSpace(line)) {
-		case "y", "yes":
-			return push.Approve
-		case "n", "no":
-			return push.Deny
+		if decision, number, ok := parseAnswer(p, strings.ToLower(strings.TrimSpace(line))); ok {
+			return decision, number
 		}
 		if err != nil {
 			fmt.Fprintln(w.stdout)
-			return ""
+			return "", 0
 		}
 	}
+}
+
+// parseAnswer reads one typed answer: y/n, or one of the push's numbers.
+func parseAnswer(p push.Payload, s string) (string, int, bool) {
+	switch s {
+	case "n", "no":
+		return push.Deny, 0, true
+	case "y", "yes":
+		return push.Approve, 0, !hasChoices(p)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || !hasChoices(p) || !slices.Contains(p.NumberChoices[:], n) {
+		return "", 0, false
+	}
+	return push.Approve, n, true
 }
 
 // pause waits a little (or until interrupted) so that forged pushes the

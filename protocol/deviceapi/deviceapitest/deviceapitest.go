@@ -162,10 +162,17 @@ func (s *Server) next(prefix string) string {
 // time: the poll provider uses the wall clock).
 func (s *Server) Push(t testing.TB, user, deviceID string, ttl time.Duration) push.Payload {
 	t.Helper()
+	return s.PushChoices(t, user, deviceID, ttl, [3]int{})
+}
+
+// PushChoices is Push with number matching's three choices.
+func (s *Server) PushChoices(t testing.TB, user, deviceID string, ttl time.Duration, choices [3]int) push.Payload {
+	t.Helper()
 	p := push.Payload{
 		LoginID: s.next("login_"), Nonce: hex.EncodeToString(randomBytes(t, 12)),
 		User: user, Client: "vpn-gw", Agent: "generic", CallingStation: "203.0.113.7",
 		DeviceID: deviceID, Expires: time.Now().Add(ttl).UTC().Truncate(time.Second),
+		NumberChoices: choices,
 	}
 	signed, err := s.Signer.Sign(p)
 	if err != nil {

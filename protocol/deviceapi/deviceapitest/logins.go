@@ -43,13 +43,15 @@ func (l *Logins) add(p push.Payload) {
 type Answer struct {
 	LoginID, DeviceID, Nonce, Decision string
 	Report                             bool
+	Number                             int // picked under number matching
 }
 
 // Answer implements deviceapi.Answerer.
 func (l *Logins) Answer(_ context.Context, a *actors.Answer) (actors.AnswerStatus, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.answers = append(l.answers, Answer{LoginID: a.LoginId, DeviceID: a.DeviceId, Nonce: a.Nonce, Decision: a.Decision, Report: a.Report})
+	l.answers = append(l.answers, Answer{LoginID: a.LoginId, DeviceID: a.DeviceId, Nonce: a.Nonce, Decision: a.Decision, Report: a.Report,
+		Number: int(a.Number)})
 	if l.err != nil {
 		return 0, l.err
 	}
