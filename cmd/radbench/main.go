@@ -9,6 +9,7 @@
 //	radbench push-wait       --build --logins 100000
 //	radbench push-throughput --build --concurrency 64 --duration 20s
 //	radbench push-throughput --build --concurrency 1,16 --compare freeradius
+//	radbench eap-throughput  --build --concurrency 1,16 --duration 10s
 //
 // See docs/benchmarks.md for the measured figures.
 package main
@@ -40,6 +41,7 @@ func scenarioSummaries() []cli.Item {
 		{Term: "passcode", Text: "password + OATH passcode logins at several concurrency levels"},
 		{Term: "push-wait", Text: "N push logins waiting on phones at once, then a fleet approves them"},
 		{Term: "push-throughput", Text: "push logins per second with a fleet approving without think time"},
+		{Term: "eap-throughput", Text: "EAP-TTLS/PAP push logins per second beside PAP push logins, phones approving at once"},
 		{Term: "freeradius", Text: "a private FreeRADIUS 3 alone: PAP requests per second (the peer of --compare freeradius)"},
 	}
 }
@@ -69,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"passcode":        runPasscode,
 		"push-wait":       runPushWait,
 		"push-throughput": runPushThroughput,
+		"eap-throughput":  runEAPThroughput,
 		"freeradius":      runFreeradius,
 	}
 	fn, ok := scenarios[args[0]]

@@ -196,6 +196,7 @@ func configYAML(o serverOptions, dataDir, token string) string {
 	fmt.Fprintf(&b, "    - {name: bench-ddl, address: %s, secret: %s, kind: ddl}\n", ddlSource, radiusSecret)
 	fmt.Fprintf(&b, "    - {name: bench-isapi, address: %s, secret: %s, kind: isapi, policy: %s}\n", isapiSource, radiusSecret, benchPolicy)
 	fmt.Fprintf(&b, "    - {name: bench-ddl-push, address: %s, secret: %s, kind: ddl, policy: %s}\n", ddlPushSource, radiusSecret, benchPWPolicy)
+	fmt.Fprintf(&b, "    - {name: bench-eap, address: %s, secret: %s, kind: eap, policy: %s}\n", eapSource, radiusSecret, benchPWPolicy)
 	fmt.Fprintf(&b, "admin_api: {listen: \"127.0.0.1:0\", token: %s}\n", token)
 	b.WriteString("device_api: {listen: \"127.0.0.1:0\"}\n")
 	fmt.Fprintf(&b, "log: {level: %s, format: json}\n", o.logLevel)
