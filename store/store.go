@@ -174,6 +174,9 @@ type Store interface {
 	// Activate consumes the activation code (single use, unexpired) and
 	// stores the device on its token. It returns the activated token.
 	Activate(ctx context.Context, codeHash []byte, d *Device, now time.Time) (*Token, error)
+	// PendingActivation returns the activation with codeHash while it can
+	// still be used at now, without consuming it; else ErrActivation.
+	PendingActivation(ctx context.Context, codeHash []byte, now time.Time) (*Activation, error)
 	DeviceByID(ctx context.Context, id string) (*Token, error)
 	UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error
 

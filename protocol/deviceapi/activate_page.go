@@ -29,14 +29,6 @@ const activatePagePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-s
 // qrSize is the QR code's width and height in pixels.
 const qrSize = 256
 
-// pendingActivations is implemented by stores that can tell whether an
-// activation code is still usable without consuming it (store.SQLite,
-// store.Postgres). With another store the page shows the QR code and the
-// app finds out on activation.
-type pendingActivations interface {
-	PendingActivation(ctx context.Context, codeHash []byte, now time.Time) (*store.Activation, error)
-}
-
 type activatePageData struct {
 	Title   string
 	Message string
@@ -89,22 +81,14 @@ func (a *api) activateHTML(w http.ResponseWriter, r *http.Request, code string) 
 		QR:    template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		Code:  groupCode(normalizeCode(code)),
 	}
-	if !expires.IsZero() {
-		d.Expires = expires.UTC().Format("15:04 UTC on 2 January 2006")
-	} else {
-		d.Expires = "it expires"
-	}
+	d.Expires = expires.UTC().Format("15:04 UTC on 2 January 2006")
 	a.writePage(w, http.StatusOK, d)
 }
 
-// pendingUntil returns when the code expires, store.ErrActivation when it
-// cannot be used, or the zero time when the store cannot tell.
+// pendingUntil returns when the code expires, or store.ErrActivation
+// when it cannot be used.
 func (a *api) pendingUntil(ctx context.Context, code string) (time.Time, error) {
-	p, ok := a.Store.(pendingActivations)
-	if !ok {
-		return time.Time{}, nil
-	}
-	act, err := p.PendingActivation(ctx, hashCode(code), a.Now())
+	act, err := a.Store.PendingActivation(ctx, hashCode(code), a.Now())
 	if err != nil {
 		return time.Time{}, err
 	}
