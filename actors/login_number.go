@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/push"
 )
 
 // Number matching (SPEC S10.3): the login picks a two-digit number, shows
@@ -17,10 +18,6 @@ import (
 // pick ends the login like a deny. The agent sends the challenge's State
 // back with an empty answer, and the server holds that request for the
 // push as it holds a first request.
-
-// NumberPrompt is the Reply-Message of the immediate challenge; agents
-// recognise it by its "Pick NN in your app" start.
-const NumberPrompt = "Pick %d in your app to approve this sign-in."
 
 // numberMatch is a login's number and the choices its pushes carry.
 type numberMatch struct {
@@ -81,7 +78,7 @@ func (l *login) showNumber(ctx actor.Context) {
 		return
 	}
 	l.match.shown, l.match.pickup = true, true
-	l.replyHeld(ctx, Challenge, fmt.Sprintf(NumberPrompt, l.match.number), l.id)
+	l.replyHeld(ctx, Challenge, fmt.Sprintf(push.NumberPrompt, l.match.number), l.id)
 }
 
 // holdForNumber holds, while waiting, the agent's follow-up to the number

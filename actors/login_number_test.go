@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -42,9 +41,9 @@ func numberRigCounting(t *testing.T) (*rig, *atomic.Int32) {
 // shownNumber reads the number from the immediate challenge.
 func shownNumber(t *testing.T, rep *Reply) int {
 	t.Helper()
-	var n int
-	if _, err := fmt.Sscanf(rep.Message, NumberPrompt, &n); err != nil {
-		t.Fatalf("challenge %q does not show a number: %v", rep.Message, err)
+	n, ok := push.ShownNumber(rep.Message)
+	if !ok {
+		t.Fatalf("challenge %q does not show a number", rep.Message)
 	}
 	return n
 }

@@ -56,6 +56,21 @@ func AnswerMessage(loginID, nonce, decision string) []byte {
 	return []byte(loginID + "|" + nonce + "|" + decision)
 }
 
+// NumberPrompt is the Reply-Message of the Access-Challenge that shows the
+// user the number to pick under number matching (SPEC S10.3). Agents
+// recognise it with ShownNumber.
+const NumberPrompt = "Pick %d in your app to approve this sign-in."
+
+// ShownNumber returns the number a number-matching challenge shows, and
+// false for any other Reply-Message.
+func ShownNumber(replyMessage string) (int, bool) {
+	var n int
+	if _, err := fmt.Sscanf(replyMessage, NumberPrompt, &n); err != nil || n < 10 || n > 99 {
+		return 0, false
+	}
+	return n, true
+}
+
 // PickedAnswerMessage is what a device signs to answer a push with number
 // choices: the answer and the number the user picked.
 func PickedAnswerMessage(loginID, nonce, decision string, number int) []byte {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -76,5 +77,19 @@ func TestSigningKeyCreatedPrivateAndReused(t *testing.T) {
 	}
 	if _, err := LoadOrCreateKey(path); err == nil {
 		t.Fatal("corrupt key file accepted")
+	}
+}
+
+// Agents read the number of a number-matching challenge (S10.3) from the
+// Reply-Message the server writes with NumberPrompt, and nothing else.
+func TestShownNumber(t *testing.T) {
+	if n, ok := ShownNumber(fmt.Sprintf(NumberPrompt, 47)); !ok || n != 47 {
+		t.Fatalf("ShownNumber(prompt 47) = %d, %v", n, ok)
+	}
+	for _, msg := range []string{"", "Enter your passcode.", "Pick 7 in your app to approve this sign-in.",
+		"Pick 100 in your app to approve this sign-in.", "Notification sent: approve it on your device."} {
+		if n, ok := ShownNumber(msg); ok {
+			t.Errorf("ShownNumber(%q) = %d, want none", msg, n)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/push"
 )
 
@@ -24,9 +23,9 @@ func numberUser(t *testing.T, h *Harness, user string) {
 // shown reads the number from the immediate challenge's Reply-Message.
 func shown(t *testing.T, r RadReply) int {
 	t.Helper()
-	var n int
-	if _, err := fmt.Sscanf(r.Attrs["Reply-Message"], actors.NumberPrompt, &n); err != nil || r.Code != "Access-Challenge" {
-		t.Fatalf("want an Access-Challenge showing the number, got %+v (%v)", r, err)
+	n, ok := push.ShownNumber(r.Attrs["Reply-Message"])
+	if !ok || r.Code != "Access-Challenge" {
+		t.Fatalf("want an Access-Challenge showing the number, got %+v", r)
 	}
 	return n
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pushauth/pushauth/internal/radagent"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
+	"github.com/pushauth/pushauth/push"
 )
 
 // What pushlogin tells the user.
@@ -139,6 +140,10 @@ func (a *agent) login(ctx context.Context, user, password string) (outcome, erro
 				return res, errors.New("the server challenged without a State")
 			}
 			fmt.Fprintln(a.out, msg)
+			if _, ok := push.ShownNumber(msg); ok {
+				answer = "" // number matching: the server holds this follow-up for the phone
+				continue
+			}
 			prompt := promptCode
 			if radagent.OffersPush(msg) {
 				prompt = promptChoice

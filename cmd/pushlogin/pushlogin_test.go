@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -177,6 +178,42 @@ func TestApprove(t *testing.T) {
 	s.noSecret("pw-alice")
 	if rec := h.waitAudit("alice", 1)[0]; rec.Reason != "approved" {
 		t.Fatalf("audit %+v", rec)
+	}
+}
+
+// S10.3: under number matching pushlogin shows the number from the
+// server's immediate challenge and waits for the phone without asking
+// anything; the phone picks the number shown → exit 0.
+func TestNumberMatching(t *testing.T) {
+	h := startServer(t, 5)
+	if _, err := h.admin.SetPolicy(h.ctx(), "matching", map[string]string{"number_matching": "on"}); err != nil {
+		t.Fatal(err)
+	}
+	h.addUser("nora", "pw-nora")
+	if _, err := h.admin.SetUserPolicy(h.ctx(), "nora", "matching"); err != nil {
+		t.Fatal(err)
+	}
+	phone := h.phone("nora")
+	s := h.pushlogin()
+	s.login("nora", "pw-nora")
+	p := nextPush(t, phone)
+	s.expect("in your app to approve this sign-in.")
+	number := 0
+	for _, line := range strings.Split(s.output(), "\n") {
+		if n, ok := push.ShownNumber(strings.TrimSpace(line)); ok {
+			number = n
+		}
+	}
+	if !slices.Contains(p.NumberChoices[:], number) {
+		t.Fatalf("shown number %d is not among the push's choices %v:\n%s", number, p.NumberChoices, s.output())
+	}
+	if err := phone.Pick(h.ctx(), p, number); err != nil {
+		t.Fatalf("pick %d: %v", number, err)
+	}
+	s.expect(msgSignedIn)
+	s.exit(exitAccepted)
+	if strings.Contains(s.output(), promptChoice) || strings.Contains(s.output(), promptCode) {
+		t.Fatalf("pushlogin asked for an answer to the number challenge:\n%s", s.output())
 	}
 }
 
