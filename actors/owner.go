@@ -2,7 +2,6 @@ package actors
 
 import (
 	"path"
-	"sort"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -235,11 +234,12 @@ func (o *owner) checkStopped(ctx actor.Context) {
 	}
 }
 
+// list copies the logins in flight; the caller sorts them, off the
+// owner's mailbox (System.Logins).
 func (o *owner) list() []LoginInfo {
 	out := make([]LoginInfo, 0, len(o.logins))
 	for _, l := range o.logins {
 		out = append(out, l.info)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
 	return out
 }

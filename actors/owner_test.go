@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -317,3 +318,25 @@ func isSystemMessage(typ string) bool {
 func (p *blockingPusher) Start(context.Context) error { return nil }
 
 func (p *blockingPusher) Stop(context.Context) error { return nil }
+
+// The list of logins in flight (pushctl login list) is oldest first.
+func TestLoginsListedOldestFirst(t *testing.T) {
+	r := newRig(t)
+	var ids []string
+	for i := range 5 {
+		name := fmt.Sprintf("u%d", i)
+		r.user(name, phoneToken("d"+name))
+		r.send(name, "pw-"+name, "", "")
+		n := r.nextPush()
+		r.waitState(n.Payload.LoginID, stateWaiting)
+		ids = append(ids, n.Payload.LoginID)
+		r.clock.Advance(time.Millisecond) // distinct start times
+	}
+	var got []string
+	for _, l := range r.logins() {
+		got = append(got, l.ID)
+	}
+	if !slices.Equal(got, ids) {
+		t.Fatalf("listed %v, want oldest first %v", got, ids)
+	}
+}

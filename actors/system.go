@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -195,6 +196,7 @@ func (s *System) Logins(ctx context.Context) ([]LoginInfo, error) {
 	if !ok {
 		return nil, fmt.Errorf("list logins: unexpected %T", res)
 	}
+	slices.SortFunc(list, func(a, b LoginInfo) int { return a.Started.Compare(b.Started) })
 	return list, nil
 }
 
