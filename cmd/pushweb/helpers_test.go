@@ -156,7 +156,9 @@ func (ta *testAgent) do(c *http.Client, method, path string, form url.Values, he
 	return response{resp.StatusCode, resp.Header.Get("Location"), string(b), resp.Header}
 }
 
-func (ta *testAgent) get(c *http.Client, path string) response { return ta.do(c, http.MethodGet, path, nil) }
+func (ta *testAgent) get(c *http.Client, path string) response {
+	return ta.do(c, http.MethodGet, path, nil)
+}
 
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
