@@ -15,7 +15,7 @@ package poll
 import (
 	"context"
 	"encoding/json"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,9 +38,39 @@ type Provider struct {
 	lastSweep time.Time
 }
 
+// mailbox is one device's pending pushes: usually one, so a slice (a
+// map per device would cost more than the push it holds).
 type mailbox struct {
-	pending map[string]*providers.Notification // by login id
-	wake    chan struct{}                      // closed and replaced when a push arrives; closed when dropped
+	pending []pendingPush
+	wake    chan struct{} // closed and replaced when a push arrives; closed when dropped
+}
+
+// pendingPush keeps of a notification only what the device is given.
+type pendingPush struct {
+	loginID  string
+	signed   push.Signed
+	deadline time.Time
+}
+
+// put stores the login's push, replacing the login's previous one.
+func (mb *mailbox) put(n *providers.Notification) {
+	pp := pendingPush{loginID: n.Payload.LoginID, signed: n.Signed, deadline: n.Deadline}
+	if i := mb.index(pp.loginID); i >= 0 {
+		mb.pending[i] = pp
+		return
+	}
+	mb.pending = append(mb.pending, pp)
+}
+
+// remove drops the login's push, if any.
+func (mb *mailbox) remove(loginID string) {
+	if i := mb.index(loginID); i >= 0 {
+		mb.pending = slices.Delete(mb.pending, i, i+1)
+	}
+}
+
+func (mb *mailbox) index(loginID string) int {
+	return slices.IndexFunc(mb.pending, func(pp pendingPush) bool { return pp.loginID == loginID })
 }
 
 // New returns an empty poll provider.
@@ -66,7 +96,7 @@ func (p *Provider) Push(_ context.Context, n *providers.Notification) error {
 	defer p.mu.Unlock()
 	p.maybeSweepLocked()
 	mb := p.mailboxLocked(n.Payload.DeviceID)
-	mb.pending[n.Payload.LoginID] = n
+	mb.put(n)
 	close(mb.wake)
 	mb.wake = make(chan struct{})
 	return nil
@@ -78,7 +108,7 @@ func (p *Provider) Withdraw(deviceID, loginID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if mb, ok := p.devices[deviceID]; ok {
-		delete(mb.pending, loginID)
+		mb.remove(loginID)
 		p.dropIfEmptyLocked(deviceID, mb)
 	}
 }
@@ -86,7 +116,7 @@ func (p *Provider) Withdraw(deviceID, loginID string) {
 func (p *Provider) mailboxLocked(deviceID string) *mailbox {
 	mb, ok := p.devices[deviceID]
 	if !ok {
-		mb = &mailbox{pending: make(map[string]*providers.Notification), wake: make(chan struct{})}
+		mb = &mailbox{wake: make(chan struct{})}
 		p.devices[deviceID] = mb
 	}
 	return mb
@@ -118,11 +148,7 @@ func (p *Provider) maybeSweepLocked() {
 
 // pruneLocked deletes the pushes whose deadline has passed.
 func (mb *mailbox) pruneLocked(now time.Time) {
-	for id, n := range mb.pending {
-		if !now.Before(n.Deadline) {
-			delete(mb.pending, id)
-		}
-	}
+	mb.pending = slices.DeleteFunc(mb.pending, func(pp pendingPush) bool { return !now.Before(pp.deadline) })
 }
 
 // Pending returns the device's unexpired pushes, oldest deadline first, and
@@ -134,14 +160,11 @@ func (p *Provider) Pending(deviceID string) ([]push.Signed, <-chan struct{}) {
 	p.maybeSweepLocked()
 	mb := p.mailboxLocked(deviceID)
 	mb.pruneLocked(p.now())
-	list := make([]*providers.Notification, 0, len(mb.pending))
-	for _, n := range mb.pending {
-		list = append(list, n)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Deadline.Before(list[j].Deadline) })
+	list := slices.Clone(mb.pending)
+	slices.SortStableFunc(list, func(a, b pendingPush) int { return a.deadline.Compare(b.deadline) })
 	out := make([]push.Signed, len(list))
-	for i, n := range list {
-		out[i] = n.Signed
+	for i, pp := range list {
+		out[i] = pp.signed
 	}
 	return out, mb.wake
 }

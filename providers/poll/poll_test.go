@@ -39,6 +39,23 @@ func TestPendingWithdrawAndExpiry(t *testing.T) {
 	}
 }
 
+// A login that pushes again (a new nonce after a timeout) replaces its
+// pending push: the device sees the newest one only.
+func TestRepushReplacesLoginsPush(t *testing.T) {
+	p := New()
+	ctx := context.Background()
+	deadline := time.Now().Add(time.Minute)
+	_ = p.Push(ctx, note("d1", "login-a", deadline))
+	_ = p.Push(ctx, note("d1", "login-b", deadline))
+	again := note("d1", "login-a", deadline.Add(time.Second))
+	again.Signed.Data = "login-a second push"
+	_ = p.Push(ctx, again)
+	list, _ := p.Pending("d1")
+	if len(list) != 2 || list[0].Data != "login-b" || list[1].Data != "login-a second push" {
+		t.Fatalf("pending %+v, want login-b and login-a's second push", list)
+	}
+}
+
 // Wait returns as soon as a push arrives.
 func TestWaitWakesOnPush(t *testing.T) {
 	p := New()
