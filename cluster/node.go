@@ -7,14 +7,11 @@ package cluster
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"net"
-	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -25,15 +22,15 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/rs/zerolog"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/pushauth/pushauth/config"
 )
 
-// etcdPrefix is where the members register in etcd (the cluster name is
-// appended by protoactor, so clusters with other names never meet).
+// etcdPrefix is where the members register in etcd, under
+// etcdPrefix/NAME/NAME/ID: protoactor appends the cluster name to its base
+// key and watches that as a bare prefix, so with etcdPrefix as the base a
+// cluster named "a" also saw the members of one named "ab". The name in
+// the base key, followed by "/", keeps every cluster to itself.
 const etcdPrefix = "/pushauth"
 
 // Node is this server's membership in the cluster.
@@ -41,6 +38,8 @@ type Node struct {
 	cfg     config.Cluster
 	system  *actor.ActorSystem
 	cluster *pcluster.Cluster
+	peers   *peers // members verified over mutual TLS
+	stop    context.CancelFunc
 	log     zerolog.Logger
 }
 
@@ -51,7 +50,7 @@ type Node struct {
 // returned, never panicked.
 func Start(cfg config.Cluster, pushKey string, log zerolog.Logger) (*Node, error) {
 	log = log.With().Str("component", "cluster").Str("node", cfg.Node).Logger()
-	rc, err := remoteConfig(cfg)
+	rc, tlsPeers, err := remoteConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -61,23 +60,56 @@ func Start(cfg config.Cluster, pushKey string, log zerolog.Logger) (*Node, error
 	if err := checkBindable(cfg.Listen); err != nil {
 		return nil, err
 	}
-	provider, err := etcd.NewWithConfig(etcdPrefix, clientv3.Config{
+	provider, err := etcd.NewWithConfig(etcdPrefix+"/"+cfg.Name, clientv3.Config{
 		Endpoints: cfg.EtcdEndpoints, DialTimeout: 5 * time.Second,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster.etcd.endpoints: %w", err)
 	}
+	n := newNode(cfg, tlsPeers, log)
+	if err := n.join(provider, rc); err != nil {
+		return nil, err
+	}
+	log.Info().Str("cluster", cfg.Name).Str("address", n.Address()).Strs("etcd", cfg.EtcdEndpoints).
+		Bool("mutual_tls", tlsPeers != nil).Msg("joined the cluster")
+	return n, nil
+}
+
+// newNode makes the node's actor system; join starts its membership.
+func newNode(cfg config.Cluster, tlsPeers *peerTLS, log zerolog.Logger) *Node {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel))))
 	}))
-	c := pcluster.New(system, pcluster.Configure(cfg.Name, provider, disthash.New(), rc))
-	if err := startMember(c); err != nil {
-		system.Shutdown()
-		return nil, err
+	n := &Node{cfg: cfg, system: system, log: log}
+	base, stop := context.WithCancel(context.Background())
+	n.stop = stop
+	n.peers = newPeers(base, tlsPeers, n.Address, n.allMembers, log)
+	system.EventStream.Subscribe(func(evt any) {
+		if t, ok := evt.(*pcluster.ClusterTopology); ok {
+			n.peers.onTopology(t)
+		}
+	})
+	return n
+}
+
+// join registers the node in etcd and, with mutual TLS, checks that the
+// members already there accept it.
+func (n *Node) join(provider pcluster.ClusterProvider, rc *remote.Config) error {
+	n.cluster = pcluster.New(n.system, pcluster.Configure(n.cfg.Name, provider, disthash.New(), rc))
+	if err := startMember(n.cluster); err != nil {
+		n.stop()
+		n.system.Shutdown()
+		return err
 	}
-	n := &Node{cfg: cfg, system: system, cluster: c, log: log}
-	log.Info().Str("address", n.Address()).Strs("etcd", cfg.EtcdEndpoints).Msg("joined the cluster")
-	return n, nil
+	if err := n.peers.checkJoin(context.Background()); err != nil {
+		// Leave at once: out of etcd, then no graceful wait for
+		// connections that never worked (protoactor waits 2 s + up to 10 s).
+		n.stop()
+		_ = provider.Shutdown(true)
+		n.cluster.Shutdown(false)
+		return err
+	}
+	return nil
 }
 
 // startMember runs protoactor's StartMember, which panics on provider or
@@ -103,49 +135,26 @@ func checkBindable(addr string) error {
 }
 
 // remoteConfig is protoactor's remote configuration: the listen address,
-// the advertised one, and gRPC transport credentials.
-func remoteConfig(cfg config.Cluster) (*remote.Config, error) {
+// the advertised one, and gRPC transport credentials (with the TLS half
+// used to verify peers; nil for plaintext).
+func remoteConfig(cfg config.Cluster) (*remote.Config, *peerTLS, error) {
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("cluster.listen: %w", err)
+		return nil, nil, fmt.Errorf("cluster.listen: %w", err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
-		return nil, fmt.Errorf("cluster.listen: %w", err)
+		return nil, nil, fmt.Errorf("cluster.listen: %w", err)
 	}
-	dial, serve, err := transport(cfg)
+	dial, serve, tlsPeers, err := transport(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	opts := []remote.ConfigOption{remote.WithDialOptions(dial), remote.WithServerOptions(serve)}
+	opts := []remote.ConfigOption{remote.WithDialOptions(dial...), remote.WithServerOptions(serve...)}
 	if cfg.Advertise != "" { // else the address actually bound (listen port 0, tests)
 		opts = append(opts, remote.WithAdvertisedHost(cfg.Advertise))
 	}
-	return remote.Configure(host, port, opts...), nil
-}
-
-// transport returns the gRPC credentials between nodes: mutual TLS with the
-// configured CA, or plaintext when cluster.insecure is true.
-func transport(cfg config.Cluster) (grpc.DialOption, grpc.ServerOption, error) {
-	if cfg.TLS == (config.TLSFiles{}) {
-		return grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.Creds(insecure.NewCredentials()), nil
-	}
-	cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cluster.tls: %w", err)
-	}
-	pem, err := os.ReadFile(cfg.TLS.CAFile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cluster.tls.ca_file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, nil, errors.New("cluster.tls.ca_file: no PEM certificate in it")
-	}
-	server := &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool,
-		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS13}
-	client := &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13}
-	return grpc.WithTransportCredentials(credentials.NewTLS(client)), grpc.Creds(credentials.NewTLS(server)), nil
+	return remote.Configure(host, port, opts...), tlsPeers, nil
 }
 
 // System is the actor system the node's actors run on.
@@ -154,21 +163,32 @@ func (n *Node) System() *actor.ActorSystem { return n.system }
 // Address is this node's inter-node address as other nodes dial it.
 func (n *Node) Address() string { return n.system.Address() }
 
-// Alive tells whether address is a current member.
+// Alive tells whether address is a current member (with mutual TLS, one
+// this node has verified).
 func (n *Node) Alive(address string) bool {
 	if address == n.Address() {
 		return true
 	}
-	for _, m := range n.cluster.MemberList.Members().Members() {
-		if m.Address() == address {
-			return true
-		}
-	}
-	return false
+	return n.peers.trusted(address) && slices.Contains(n.allMembers(), address)
 }
 
-// Members lists the members' addresses.
+// Members lists the addresses of the members this node uses: every member,
+// or with mutual TLS those verified (this node always).
 func (n *Node) Members() []string {
+	var out []string
+	for _, addr := range n.allMembers() {
+		if n.peers.trusted(addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
+// allMembers lists every member registered in etcd, verified or not.
+func (n *Node) allMembers() []string {
+	if n.cluster == nil {
+		return nil
+	}
 	var out []string
 	for _, m := range n.cluster.MemberList.Members().Members() {
 		out = append(out, m.Address())
@@ -180,6 +200,7 @@ func (n *Node) Members() []string {
 // connections close. ctx bounds the wait.
 func (n *Node) Stop(ctx context.Context) error {
 	done := make(chan struct{})
+	n.stop()
 	go func() {
 		defer close(done)
 		n.cluster.Shutdown(true)

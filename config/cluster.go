@@ -48,16 +48,30 @@ func (d *decoder) cluster(v any) Cluster {
 	}
 	c.Listen = d.listen(m, path, "listen", "127.0.0.1:7101")
 	c.Advertise = d.str(m, path, "advertise", defaultAdvertise(c.Listen))
-	d.clusterAddresses(&c)
 	c.EtcdEndpoints = d.etcdEndpoints(m[`etcd`], path+".etcd")
 	c.TLS = d.tlsFiles(m["tls"], path+".tls", c.Insecure)
+	d.clusterAddresses(&c)
 	if c.Node == "" {
 		d.errorf(join(path, "node"), "required when cluster.enabled is true: a name unique in the cluster")
 	}
-	if c.Name == "" {
-		d.errorf(join(path, "name"), "must not be empty")
+	if !validClusterName(c.Name) {
+		d.errorf(join(path, "name"), "invalid name %q: want 1-64 letters, digits, '.', '_' or '-'", c.Name)
 	}
 	return c
+}
+
+// validClusterName keeps the name usable as one etcd key segment.
+func validClusterName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // defaultAdvertise is the listen address, or "" (the address actually
@@ -69,21 +83,43 @@ func defaultAdvertise(listen string) string {
 	return listen
 }
 
-// clusterAddresses checks advertise (a dialable host:port) and warns about
-// plaintext on a non-loopback address.
+// clusterAddresses checks advertise (a host:port other nodes can dial)
+// and warns about plaintext on an address that is not loopback.
 func (d *decoder) clusterAddresses(c *Cluster) {
-	if c.Advertise == "" {
-		return // the bound address of listen's port 0
+	listenHost, _, _ := net.SplitHostPort(c.Listen)
+	advertise := c.Advertise
+	if advertise == "" { // the address bound for listen's port 0
+		advertise = c.Listen
 	}
-	host, port, err := net.SplitHostPort(c.Advertise)
-	if err != nil || host == "" || port == "0" {
-		d.errorf("cluster.advertise", "invalid address %q: want host:port that other nodes can dial (not port 0)", c.Advertise)
+	host, port, err := net.SplitHostPort(advertise)
+	switch {
+	case err == nil && isUnspecifiedHost(host) && isUnspecifiedHost(listenHost):
+		d.errorf("cluster.advertise", "required when cluster.listen binds every address (%s): "+
+			"the host:port other nodes dial", c.Listen)
+		return
+	case err != nil || isUnspecifiedHost(host) || (c.Advertise != "" && port == "0"):
+		d.errorf("cluster.advertise", "invalid address %q: want host:port that other nodes can dial "+
+			"(not port 0, not 0.0.0.0 or ::)", c.Advertise)
 		return
 	}
-	if c.Insecure && !isLoopbackHost(host) {
-		d.warnUnsafe("cluster.insecure", true, "nodes talk in plaintext on "+c.Advertise+
-			": anyone on that network can read passwords and forge logins; configure cluster.tls")
+	plaintext := c.TLS == (TLSFiles{}) && c.Insecure
+	for _, addr := range []string{c.Listen, c.Advertise} {
+		if host, _, err := net.SplitHostPort(addr); plaintext && err == nil && !isLoopbackHost(host) {
+			d.warnUnsafe("cluster.insecure", true, "nodes talk in plaintext on "+addr+
+				": anyone on that network can read passwords and forge logins; configure cluster.tls")
+			return
+		}
 	}
+}
+
+// isUnspecifiedHost tells whether host means every address (0.0.0.0, ::
+// or empty).
+func isUnspecifiedHost(host string) bool {
+	if host == "" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsUnspecified()
 }
 
 func isLoopbackHost(host string) bool {
@@ -144,14 +180,11 @@ func (d *decoder) tlsFiles(v any, path string, insecure bool) TLSFiles {
 	}
 	if t == (TLSFiles{}) {
 		if !insecure {
-			d.errorf(path, "mutual TLS between nodes is not available yet: set cluster.insecure: true and keep the inter-node port on a private network")
+			d.errorf(path, "required when cluster.enabled is true: cert_file, key_file and ca_file for mutual TLS "+
+				"between nodes (or cluster.insecure: true for plaintext on a private network)")
 		}
 		return t
 	}
-	// Nodes configured with TLS did not form a cluster across processes in
-	// this version's tests: refuse it rather than start nodes that never
-	// see each other.
-	d.errorf(path, "mutual TLS between nodes is not available yet (nodes would not see each other): remove cluster.tls, set cluster.insecure: true and keep the inter-node port on a private network")
 	for key, val := range map[string]string{"cert_file": t.CertFile, "key_file": t.KeyFile, "ca_file": t.CAFile} {
 		if val == "" {
 			d.errorf(join(path, key), "required with the other cluster.tls files")

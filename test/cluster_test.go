@@ -35,9 +35,16 @@ func startCluster(t *testing.T, n int, extra string) []*Harness {
 // a node named node (for a node joining later).
 func startClusterConfig(t *testing.T, n int, extra string) ([]*Harness, func(node string) string) {
 	t.Helper()
+	return startClusterWith(t, n, extra, func(string) string { return "insecure: true" })
+}
+
+// startClusterWith is startClusterConfig with each node's transport line
+// inside the cluster section (insecure: true, or its tls files).
+func startClusterWith(t *testing.T, n int, extra string, transport func(node string) string) ([]*Harness, func(node string) string) {
+	t.Helper()
 	etcd := testetcd.Start(t)
 	dsn := testpg.Start(t).NewDatabase(t)
-	name := fmt.Sprintf("t%d", rand.Uint64())
+	name := fmt.Sprintf("t%d", rand.Uint64()) // one name for every node: other names never meet
 	dataDir := t.TempDir()
 	nodeConfig := func(node string) string {
 		return fmt.Sprintf(`
@@ -47,19 +54,22 @@ cluster:
   node: %s
   listen: "127.0.0.1:0"
   etcd: {endpoints: [%s]}
-  insecure: true
+  %s
 store: {driver: postgres, dsn: %q}
-`, name, node, etcd, dsn) + extra
+`, name, node, etcd, transport(node), dsn) + extra
 	}
 	var nodes []*Harness
 	for i := range n {
-		nodes = append(nodes, StartProcess(t, dataDir, nodeConfig(fmt.Sprintf("node-%c", 'a'+i))))
+		nodes = append(nodes, StartProcess(t, dataDir, nodeConfig(nodeName(i))))
 	}
 	for _, h := range nodes {
 		waitMembers(t, h, n)
 	}
 	return nodes, nodeConfig
 }
+
+// nodeName is the name of the i-th node of a test cluster: node-a, ...
+func nodeName(i int) string { return fmt.Sprintf("node-%c", 'a'+i) }
 
 // via is the same phone talking to another node's device API (a load
 // balancer in front of the nodes).
