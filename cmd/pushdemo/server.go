@@ -31,6 +31,8 @@ type env struct {
 	adminURL  string
 	deviceURL string
 	token     string // admin API bearer token
+	eapol     string // eapol_test's path: the Wi-Fi story runs ("" = left out)
+	eapCA     string // the demo CA the Wi-Fi story's supplicant trusts
 	cancel    context.CancelFunc
 	done      chan error
 }
@@ -96,6 +98,9 @@ func (e *env) configure(ls server.Listeners) error {
 	cfg.AdminAPI.Token = e.token
 	cfg.DeviceAPI.Listen = ls.Device.Addr().String()
 	cfg.DeviceAPI.PublicURL = e.deviceURL
+	if err := e.configureEAP(cfg); err != nil {
+		return err
+	}
 	e.cfg = cfg
 	return nil
 }
