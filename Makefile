@@ -1,6 +1,8 @@
 # pushauth — developer targets. Only Go is required; see .ci/run for CI.
 #
 #   make demo    the whole story on loopback (cmd/pushdemo)
+#   make demo-web  pushweb in front of pushauthd on loopback: open the URL it
+#                prints in a browser; the terminal is the phone (cmd/pushweb/demo)
 #   make test    unit + end-to-end tests with the race detector, then a short fuzz run
 #   make build   release binaries into ./bin: -trimpath, module version and
 #                Git commit stamped (pushauthd --version, go version -m)
@@ -24,12 +26,18 @@ RACE      := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 # information stamped even when GOFLAGS says -buildvcs=false.
 BUILDFLAGS := -trimpath -buildvcs=auto
 
-.PHONY: all demo test fuzz build image lint bench clean generate
+.PHONY: all demo demo-web test fuzz build image lint bench clean generate
 
 all: lint build test
 
 demo:
 	$(GO) run ./cmd/pushdemo
+
+# PUSHWEB_LISTEN=127.0.0.1:9090 make demo-web to use another port.
+demo-web:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/pushweb ./cmd/pushweb
+	$(GO) run ./cmd/pushweb/demo --pushweb $(BIN)/pushweb --listen $${PUSHWEB_LISTEN:-127.0.0.1:8080}
 
 test:
 ifeq ($(RACE),)
