@@ -39,6 +39,8 @@ const (
 	// DefaultEAPIdleTimeout frees a conversation that hears nothing from
 	// the NAS for this long (a supplicant that walked away mid-handshake).
 	DefaultEAPIdleTimeout = 30 * time.Second
+	// DefaultMaxEAPConversations bounds the conversations in memory.
+	DefaultMaxEAPConversations = 65536
 )
 
 // EAPConfig configures the EAP keeper.
@@ -51,6 +53,9 @@ type EAPConfig struct {
 	// login decides (a push out) the conversation never times out: the
 	// login's own timers bound it.
 	IdleTimeout time.Duration
+	// MaxConversations bounds the conversations in memory (default
+	// 65536); a new one beyond it gets Access-Reject with EAP-Failure.
+	MaxConversations int
 }
 
 // EAPRequest is one Access-Request carrying EAP-Message, handed to the
@@ -90,6 +95,9 @@ func StartEAP(sys *System, cfg EAPConfig) (*EAP, error) {
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultEAPIdleTimeout
+	}
+	if cfg.MaxConversations <= 0 {
+		cfg.MaxConversations = DefaultMaxEAPConversations
 	}
 	e := &EAP{sys: sys, cfg: cfg}
 	k := &eapKeeper{eap: e, convs: map[string]*actor.PID{}}
@@ -180,6 +188,11 @@ func (k *eapKeeper) Receive(ctx actor.Context) {
 // it by State; an unknown State gets Access-Reject with EAP-Failure.
 func (k *eapKeeper) onRequest(ctx actor.Context, r *EAPRequest) {
 	if r.State == "" {
+		if len(k.convs) >= k.eap.cfg.MaxConversations {
+			k.eap.sys.deps.Log.Warn().Int("conversations", len(k.convs)).Msg("too many eap conversations; new one rejected")
+			r.send(eapFailure(r.Message, msgAuthFailed))
+			return
+		}
 		id := EAPStatePrefix + newID()
 		conv := newEAPConv(id, k.eap, r)
 		pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return conv }, k.eap.sys.hookOptions()...), id)

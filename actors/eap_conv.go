@@ -10,8 +10,13 @@ import (
 	"github.com/pushauth/pushauth/protocol/eap"
 )
 
-// msgEAPPassword is the first GTC prompt (PEAP/GTC, TTLS/GTC).
-const msgEAPPassword = "Password: "
+// Messages of EAP logins: the first GTC prompt (PEAP/GTC, TTLS/GTC), and
+// the Reply-Message of a TTLS/PAP login whose push timed out (PAP cannot
+// show the login's prompt for push or a passcode).
+const (
+	msgEAPPassword = "Password: "
+	msgEAPNoAnswer = "No answer from your device. Connect again to send another notification."
+)
 
 // eapConv is one EAP conversation. Only its Receive touches its fields.
 //
@@ -187,6 +192,7 @@ func (c *eapConv) onLoginReply(ctx actor.Context, rep *Reply) {
 	}
 	var step eap.Step
 	var err error
+	message := rep.Message
 	switch {
 	case rep.Code == Accept:
 		step, err = c.sess.Succeed()
@@ -194,10 +200,13 @@ func (c *eapConv) onLoginReply(ctx actor.Context, rep *Reply) {
 		c.loginID, c.prompted = rep.State, true
 		c.armIdle(ctx)
 		step, err = c.sess.Prompt(rep.Message)
+	case rep.Code == Challenge:
+		message = msgEAPNoAnswer
+		step, err = c.sess.Fail()
 	default:
 		step, err = c.sess.Fail()
 	}
-	c.applyInstruction(ctx, r, step, err, rep.Message)
+	c.applyInstruction(ctx, r, step, err, message)
 }
 
 // reply sends a step's packet; the last one ends the conversation.

@@ -185,7 +185,34 @@ func TestEAPTTLSPAPTimeoutRejects(t *testing.T) {
 	n := r.nextPush()
 	r.waitState(n.Payload.LoginID, stateWaiting)
 	r.clock.Advance(r.set.NotificationTimeout)
-	finalReply(t, done, Reject)
+	if rep := finalReply(t, done, Reject); rep.Message != msgEAPNoAnswer {
+		t.Fatalf("reply message %q", rep.Message)
+	}
+}
+
+// New conversations beyond MaxConversations are rejected.
+func TestEAPConversationCap(t *testing.T) {
+	r := newRig(t)
+	certs, err := eaptest.NewCerts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := eap.NewServer(eap.Config{TLS: certs.ServerTLS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := StartEAP(r.sys, EAPConfig{Server: srv, MaxConversations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	er := &eapRig{rig: r, eap: e, certs: certs}
+	id := eaptest.New(eaptest.Config{Identity: "anonymous"}).IdentityResponse(1)
+	if rep := waitReply(t, er.round("", id)); rep.Code != Challenge {
+		t.Fatalf("first conversation got %v", rep.Code)
+	}
+	if rep := waitReply(t, er.round("", id)); rep.Code != Reject {
+		t.Fatalf("second conversation got %v", rep.Code)
+	}
 }
 
 // S2.2 inside the tunnel: a wrong password is EAP-Failure, no push.
