@@ -73,7 +73,7 @@ type login struct {
 
 	storedPushes int // pushes to the user in the minute before this login, from the store
 
-	match numberMatch // number matching (SPEC S10.3), when the policy asks for it
+	match *numberMatch // number matching (SPEC S10.3); nil unless the policy asks for it
 }
 
 // pushState tracks the pushes this login sent.

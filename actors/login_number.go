@@ -19,9 +19,11 @@ import (
 // back with an empty answer, and the server holds that request for the
 // push as it holds a first request.
 
-// numberMatch is a login's number and the choices its pushes carry.
+// numberMatch is a login's number and the choices its pushes carry, made
+// at its first push under number matching (every later push of the login
+// carries the same).
 type numberMatch struct {
-	number  int    // 10..99; 0 until the first push under number matching
+	number  int    // 10..99
 	choices [3]int // distinct numbers, one of them number, in random order
 	shown   bool   // the immediate challenge went out
 	pickup  bool   // the agent has not come back with the challenge's State yet
@@ -35,19 +37,19 @@ type heldOutcome struct {
 	message, reason string
 }
 
-// choicesFor draws the login's number and choices on first use; later
-// pushes of the login carry the same ones.
-func (m *numberMatch) choicesFor() [3]int {
-	if m.number == 0 {
-		m.choices = drawChoices()
-		m.number = m.choices[randInt(len(m.choices))]
-	}
-	return m.choices
+func newNumberMatch() *numberMatch {
+	m := &numberMatch{choices: drawChoices()}
+	m.number = m.choices[randInt(len(m.choices))]
+	return m
 }
 
 // picked tells whether an approve named the login's number (always true
 // without number matching).
-func (m *numberMatch) picked(n int32) bool { return m.number == 0 || int(n) == m.number }
+func (m *numberMatch) picked(n int32) bool { return m == nil || int(n) == m.number }
+
+// awaitingPickup tells whether the agent has not yet come back for the
+// outcome of the number challenge.
+func (m *numberMatch) awaitingPickup() bool { return m != nil && m.pickup }
 
 // drawChoices returns three distinct numbers in 10..99.
 func drawChoices() [3]int {
@@ -74,7 +76,7 @@ func randInt(n int) int {
 // showNumber answers the held requests with the immediate challenge that
 // shows the number, once per login.
 func (l *login) showNumber(ctx actor.Context) {
-	if l.match.number == 0 || l.match.shown {
+	if l.match == nil || l.match.shown {
 		return
 	}
 	l.match.shown, l.match.pickup = true, true
@@ -84,7 +86,7 @@ func (l *login) showNumber(ctx actor.Context) {
 // holdForNumber holds, while waiting, the agent's follow-up to the number
 // challenge (an empty answer or "push"): it gets the push's outcome.
 func (l *login) holdForNumber(a *Attempt) bool {
-	if !l.match.shown || !auth.IsPushRequest(a.Password) {
+	if l.match == nil || !l.match.shown || !auth.IsPushRequest(a.Password) {
 		return false
 	}
 	l.match.pickup = false
@@ -96,7 +98,7 @@ func (l *login) holdForNumber(a *Attempt) bool {
 // it, so the follow-up still gets it: the login waits in state decided up
 // to the challenge timeout. It reports whether it kept the outcome.
 func (l *login) keepForPickup(ctx actor.Context, code ReplyCode, message, reason string) bool {
-	if !l.match.pickup || len(l.held) > 0 || code == Drop || l.state == stateDecided {
+	if !l.match.awaitingPickup() || len(l.held) > 0 || code == Drop || l.state == stateDecided {
 		return false
 	}
 	l.match.decided = &heldOutcome{code: code, message: message, reason: reason}

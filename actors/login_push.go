@@ -65,7 +65,10 @@ func (l *login) startPush(ctx actor.Context) {
 		Expires: now.Add(l.set.NotificationTimeout).UTC().Truncate(time.Second),
 	}
 	if l.policy.NumberMatching {
-		p.NumberChoices = l.match.choicesFor()
+		if l.match == nil {
+			l.match = newNumberMatch()
+		}
+		p.NumberChoices = l.match.choices
 	}
 	signed, err := l.deps.Signer.Sign(p)
 	if err != nil {
@@ -256,7 +259,7 @@ func (l *login) answerStatus(a *Answer) AnswerStatus {
 		return AnswerStale // the outcome is reached; it waits for the agent
 	case a.Decision == push.Approve && (a.Nonce != l.push.current || l.state != stateWaiting):
 		return AnswerStale
-	case a.Decision == push.Approve && l.match.number != 0 && a.Number == 0:
+	case a.Decision == push.Approve && l.match != nil && a.Number == 0:
 		return AnswerNumberRequired
 	}
 	return AnswerAccepted
