@@ -2,6 +2,9 @@ package actors
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
@@ -37,6 +40,9 @@ type eapConv struct {
 	user    string // inner identity, normalised
 	nameErr string // why the inner identity is not an acceptable name
 	loginID string // the login's State once it challenged
+
+	pwKey [32]byte // random key of pwMAC
+	pwMAC []byte   // keyed digest of the inner password
 
 	lastIn  []byte    // EAP packet of the last request handled
 	lastOut *EAPReply // its reply (nil while the login decides)
@@ -125,10 +131,17 @@ func (c *eapConv) apply(ctx actor.Context, r *EAPRequest, step eap.Step, message
 		c.applyInstruction(ctx, r, next, err, "")
 	case eap.EventPassword:
 		c.setUser(ev.Identity)
+		c.rememberPassword(ev.Secret)
 		c.submit(ctx, r, c.newAttempt(r, "", ev.Secret))
 	case eap.EventAnswer:
 		c.prompted = false
-		c.submit(ctx, r, c.newAttempt(r, c.loginID, ev.Secret))
+		answer := ev.Secret
+		if c.loginID == "" {
+			c.rememberPassword(answer)
+		} else if c.isPassword(answer) {
+			answer = auth.PushKeyword // a supplicant that re-sends its stored password
+		}
+		c.submit(ctx, r, c.newAttempt(r, c.loginID, answer))
 	default:
 		c.reply(ctx, r, step, message)
 	}
@@ -147,6 +160,30 @@ func (c *eapConv) applyInstruction(ctx actor.Context, r *EAPRequest, step eap.St
 		}
 	}
 	c.apply(ctx, r, step, message)
+}
+
+// rememberPassword keeps a keyed digest of the inner password (never the
+// password), so that the password typed again at the prompt after a push
+// timeout can be recognised.
+func (c *eapConv) rememberPassword(pw string) {
+	if _, err := rand.Read(c.pwKey[:]); err != nil {
+		return
+	}
+	c.pwMAC = passwordMAC(c.pwKey[:], pw)
+}
+
+// isPassword tells whether a GTC answer is the inner password again.
+// Supplicants that store the password (wpa_supplicant, Android) answer
+// every GTC prompt with it: at the prompt for push or a passcode it is
+// taken as "push" (SPEC S3.1) rather than as a wrong passcode.
+func (c *eapConv) isPassword(answer string) bool {
+	return c.pwMAC != nil && hmac.Equal(c.pwMAC, passwordMAC(c.pwKey[:], answer))
+}
+
+func passwordMAC(key []byte, pw string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(pw))
+	return m.Sum(nil)
 }
 
 func (c *eapConv) setUser(identity string) {

@@ -177,6 +177,23 @@ func TestEAPTTLSGTCPushAgainThenDeny(t *testing.T) {
 	}
 }
 
+// A supplicant that answers every GTC prompt with its stored password
+// asks for another push at the prompt after a timeout, not a passcode.
+func TestEAPStoredPasswordAtPromptIsPush(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	peer := r.peer(eap.TypePEAP, eaptest.GTC, "pia", "pw-pia") // every answer: the password
+	done := r.converse(peer)
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.clock.Advance(r.set.NotificationTimeout)
+	r.answer(r.nextPush(), push.Approve)
+	finalReply(t, done, Accept)
+	if recs := r.audits(1); recs[0].Reason != "approved" {
+		t.Fatalf("audit reason %q", recs[0].Reason)
+	}
+}
+
 // S8.2: TTLS/PAP cannot show a prompt: a timeout is Access-Reject.
 func TestEAPTTLSPAPTimeoutRejects(t *testing.T) {
 	r := newEAPRig(t)

@@ -348,6 +348,28 @@ func TestEAPPushOffPasscode(t *testing.T) {
 	}
 }
 
+// S8.2 with eapol_test's GTC, which answers every prompt with the stored
+// password: after a push timeout that answer asks for another push (not a
+// wrong passcode); approving it is EAP-Success.
+func TestEAPEapolTimeoutStoredPasswordPushesAgain(t *testing.T) {
+	eapolTest(t)
+	h, certs := startEAPServer(t, timeout(1))
+	h.AddUser("sam", "pw-sam")
+	phone := h.Phone("sam")
+	for i, m := range []eapolMethod{eapolMethods[0], eapolMethods[2]} {
+		run := runEapol(t, h, certs, m, "sam", "pw-sam", 20)
+		first := NextPush(t, phone)
+		second := NextPush(t, phone, first.Nonce)
+		if err := phone.Answer(h.ctx(), second, push.Approve); err != nil {
+			t.Fatal(err)
+		}
+		expectEapolSuccess(t, run)
+		if rec := h.WaitAudit("sam", i+1)[0]; rec.Outcome != "accept" || rec.Reason != "approved" {
+			t.Fatalf("%s: audit %+v", m.name, rec)
+		}
+	}
+}
+
 // S8.2: after a push timeout the GTC prompt offers push or a passcode;
 // "push" sends a second notification, whose approval is EAP-Success.
 func TestEAPTimeoutThenPushKeyword(t *testing.T) {
