@@ -57,7 +57,7 @@ func NewBrowser(t *testing.T, js bool) *Browser {
 		t.Fatal(err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.UserDataDir(profile), chromedp.WindowSize(900, 760))
+		chromedp.UserDataDir(profile), chromedp.WindowSize(900, 900))
 	actx, stopAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, stopTab := chromedp.NewContext(actx)
 	t.Cleanup(func() {
@@ -176,7 +176,7 @@ func (b *Browser) Screenshot(name string) {
 	if dir == "" {
 		return
 	}
-	png := run(b, "screenshot", chromedp.CaptureScreenshot())
+	png := run(b, "screenshot", chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
