@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	layeh "layeh.com/radius"
@@ -250,7 +251,8 @@ func writeFreeradiusConfig(cfg freeradiusConfig) error {
 }
 
 // startChild starts bin with its stdout and stderr appended to the log
-// file (FreeRADIUS appends its own log lines there too).
+// file (FreeRADIUS appends its own log lines there too). The child gets
+// SIGTERM if radbench dies without stopping it.
 func (s *serverProc) startChild(bin string, args ...string) error {
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -259,6 +261,7 @@ func (s *serverProc) startChild(bin string, args ...string) error {
 	defer logf.Close()
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}
