@@ -65,7 +65,8 @@ func TestWebApprove(t *testing.T) {
 	h, w, phone := webUser(t, 10, "alice")
 	b := NewBrowser(t, true)
 	webLogin(t, b, w, "/reports/q3?view=full", "alice", true)
-	if Eval[string](b, `document.documentElement.getAttribute("data-polling") || ""`) != "on" {
+	if !run(b, "the waiting page's script polls", chromedp.Poll[bool](
+		`document.documentElement.getAttribute("data-polling") === "on"`, chromedp.WithPollingTimeout(stepTimeout))) {
 		t.Fatal("the waiting page's script is not polling")
 	}
 	b.Screenshot("pushweb-waiting.png")
@@ -127,7 +128,7 @@ func TestWebDeny(t *testing.T) {
 // No answer → RESEND sends another push (the challenge's State, empty
 // answer), which is approved.
 func TestWebTimeoutResendApprove(t *testing.T) {
-	h, w, phone := webUser(t, 1, "carol")
+	h, w, phone := webUser(t, 3, "carol") // the second push must be approved within it
 	b := NewBrowser(t, true)
 	webLogin(t, b, w, "/", "carol", false)
 	first := NextPush(t, phone)
@@ -203,6 +204,11 @@ func TestWebWithoutJavaScript(t *testing.T) {
 	h, w, phone := webUser(t, 10, "finn")
 	b := NewBrowser(t, false)
 	webLogin(t, b, w, "/docs", "finn", false)
+	// With scripting off the <noscript> refresh is parsed as an element
+	// (with scripting on it is text), and the polling script never ran.
+	if !Eval[bool](b, `document.querySelector('meta[http-equiv="refresh"]') !== null`) {
+		t.Fatal("JavaScript is on: the <noscript> refresh was not parsed")
+	}
 	if Eval[string](b, `document.documentElement.getAttribute("data-polling") || ""`) != "" {
 		t.Fatal("the page's script ran with JavaScript off")
 	}
