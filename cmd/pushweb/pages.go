@@ -85,7 +85,10 @@ func (a *agent) startLogin(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieFlow); err == nil {
 		a.flows.remove(c.Value) // one login per browser: a new one replaces it
 	}
-	station := clientAddr(r, a.cfg.trustedProxies).String()
+	var station string // Calling-Station-Id: left out when the address is unknown
+	if addr := clientAddr(r, a.cfg.trustedProxies); addr.IsValid() {
+		station = addr.String()
+	}
 	id, err := a.flows.add(flow{user: user, next: next, station: station, step: stepWaiting, gen: 1})
 	if err != nil {
 		a.log.Warn().Err(err).Int("max_logins", a.cfg.maxLogins).Msg("login refused")
