@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -257,21 +258,28 @@ func TestEAPAppendModePasscode(t *testing.T) {
 func TestEAPIdleConversationFreed(t *testing.T) {
 	r := newEAPRig(t)
 	peer := r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia")
-	rep := waitReply(t, r.round("", peer.IdentityResponse(1)))
-	hello, err := peer.Respond(rep.EAPMessage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep = waitReply(t, r.round(rep.State, hello)) // handshake under way
-	if rep.Code != Challenge || !IsEAPState(rep.State) {
-		t.Fatalf("got %v state %q", rep.Code, rep.State)
+	msg, rep := peer.IdentityResponse(1), &EAPReply{}
+	// identity → PEAP start; Nak → TTLS start; ClientHello fragments →
+	// acknowledgements, then the server's first flight (TLS data).
+	for len(rep.EAPMessage) <= 6 {
+		rep = waitReply(t, r.round(rep.State, msg))
+		if rep.Code != Challenge || !IsEAPState(rep.State) {
+			t.Fatalf("got %v state %q", rep.Code, rep.State)
+		}
+		var err error
+		if msg, err = peer.Respond(rep.EAPMessage); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n := r.conversations(); n != 1 {
 		t.Fatalf("%d conversations, want 1", n)
 	}
+	peer.Close() // the supplicant walks away; its own handshake goroutine ends
+	waitHandshakes(t, func(n int) bool { return n == 1 }, "the server's handshake goroutine")
 	r.clock.Advance(testEAPIdle)
 	r.waitConversations(0)
-	late := waitReply(t, r.round(rep.State, hello))
+	waitHandshakes(t, func(n int) bool { return n == 0 }, "no handshake goroutine")
+	late := waitReply(t, r.round(rep.State, msg))
 	if late.Code != Reject || !bytes.Equal(late.EAPMessage[:1], []byte{byte(eap.CodeFailure)}) {
 		t.Fatalf("request for a freed conversation got %v", late.Code)
 	}
@@ -414,6 +422,27 @@ func TestAppendMode(t *testing.T) {
 	// Without append mode the suffix is part of a wrong password.
 	send("co,ma", "pw-co,ma,"+hotp0, &Client{Name: "vpn2", Kind: "generic"}).expect(t, Reject)
 	r.noPush()
+}
+
+// waitHandshakes polls the goroutine dump until the number of TLS
+// handshake goroutines (protocol/eap.Tunnel) satisfies ok.
+func waitHandshakes(t *testing.T, ok func(int) bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		var buf bytes.Buffer
+		if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
+			t.Fatal(err)
+		}
+		n := bytes.Count(buf.Bytes(), []byte("eap.(*Tunnel).Handshake.func"))
+		if ok(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d handshake goroutines, want %s", n, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (r *eapRig) conversations() int {
