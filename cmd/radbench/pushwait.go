@@ -224,6 +224,10 @@ func runPushWait(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 
+	if err := srv.HeapProfile("push-wait-heap.pprof"); err != nil {
+		fmt.Fprintf(stderr, "heap profile: %v\n", err)
+	}
+
 	// The fleet answers, oldest login first.
 	cpu1 := srv.CPU()
 	fleetStart := time.Now()

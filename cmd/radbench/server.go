@@ -93,7 +93,7 @@ func (o *serverOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.pwWorkers, "password-workers", 0, "passwords.max_concurrent (0 = server default, 2 x CPUs)")
 	fs.StringVar(&o.logLevel, "server-log-level", "info", "log.level of the server (its log goes to server.log)")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", 262144, "radius.max_in_flight")
-	fs.StringVar(&o.profileDir, "cpu-profile", "", "write the server's CPU profile of each measured window into this directory (go tool pprof FILE)")
+	fs.StringVar(&o.profileDir, "cpu-profile", "", "write the server's profiles into this directory (go tool pprof FILE): CPU of each measured window; push-wait: heap with every login waiting")
 	fs.Var(&o.env, "server-env", "KEY=VALUE in the server's environment only, e.g. GOMEMLIMIT=900MiB (repeatable)")
 }
 
@@ -300,12 +300,27 @@ func (s *serverProc) awaitAdmin(ctx context.Context, timeout time.Duration) erro
 // API and writes it to name inside the --cpu-profile directory.
 func (s *serverProc) CPUProfile(d time.Duration, name string) error {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
-	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.AdminURL, secs), nil)
+	return s.saveProfile(fmt.Sprintf("profile?seconds=%d", secs), d, name)
+}
+
+// HeapProfile saves the server's heap profile (after a GC) as name in the
+// --cpu-profile directory; it does nothing without that flag.
+func (s *serverProc) HeapProfile(name string) error {
+	if s.profile == "" {
+		return nil
+	}
+	return s.saveProfile("heap?gc=1", 0, name)
+}
+
+// saveProfile fetches /debug/pprof/QUERY from the admin API, which takes
+// about d, into the profile directory.
+func (s *serverProc) saveProfile(query string, d time.Duration, name string) error {
+	req, err := http.NewRequest(http.MethodGet, s.AdminURL+"/debug/pprof/"+query, nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := (&http.Client{Timeout: d + 30*time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: d + time.Minute}).Do(req)
 	if err != nil {
 		return fmt.Errorf("fetch profile: %w", err)
 	}
