@@ -48,6 +48,8 @@ endif
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzAccessRequest -fuzztime $(FUZZTIME) ./protocol/radius
+	$(GO) test -run '^$$' -fuzz FuzzEAPPacket -fuzztime $(FUZZTIME) ./protocol/eap
+	$(GO) test -run '^$$' -fuzz FuzzReassembly -fuzztime $(FUZZTIME) ./protocol/eap
 
 build:
 	$(GO) build ./...
