@@ -162,6 +162,46 @@ func testAuditReported(t *testing.T, db *contractDB) {
 	}
 }
 
+// Issue 8: each node's store stamps its audit records with the node's
+// name (WithNode); a store opened without it leaves the node empty, and a
+// record that names its node keeps it.
+func testAuditNode(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	stores := map[string]Store{"": db.Store}
+	for _, node := range []string{"node-a", "node-b"} {
+		s, err := db.open(t, db.sealer, WithNode(node))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores[node] = s
+	}
+	base := time.Now()
+	for i, node := range []string{"", "node-a", "node-b"} {
+		r := &AuditRecord{LoginID: "L" + node, Time: base.Add(time.Duration(i) * time.Second), User: "alice",
+			Outcome: "accept", Reason: "push approved"}
+		if err := stores[node].AppendAudit(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Node != node {
+			t.Fatalf("AppendAudit through %q set Node %q", node, r.Node)
+		}
+	}
+	own := &AuditRecord{LoginID: "Lown", Time: base.Add(5 * time.Second), User: "alice", Outcome: "reject", Node: "node-z"}
+	if err := stores["node-a"].AppendAudit(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ListAudit(ctx, AuditQuery{User: "alice"})
+	if err != nil || len(got) != 4 {
+		t.Fatalf("ListAudit = %+v, %v", got, err)
+	}
+	want := []string{"node-z", "node-b", "node-a", ""} // newest first
+	for i, r := range got {
+		if r.Node != want[i] {
+			t.Errorf("record %s: node %q, want %q", r.LoginID, r.Node, want[i])
+		}
+	}
+}
+
 // S5.4: a "this wasn't me" suspension holds across a restart and on
 // another node, ends on time and is per user.
 func testPushSuspension(t *testing.T, db *contractDB) {

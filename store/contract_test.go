@@ -27,7 +27,7 @@ type contractDB struct {
 	sealer *Sealer
 	// open opens another handle on the same database, as another node or
 	// the same node after a restart would; it is closed when the test ends.
-	open func(t testing.TB, sealer *Sealer) (Store, error)
+	open func(t testing.TB, sealer *Sealer, opts ...Option) (Store, error)
 	// raw runs query bypassing the store and scans its single row.
 	raw func(t testing.TB, query string, dest ...any)
 }
@@ -79,6 +79,7 @@ func contractTests() map[string]func(*testing.T, *contractDB) {
 		"Audit":                     testAudit,
 		"AuditGroupCommit":          testAuditGroupCommit,
 		"AuditReported":             testAuditReported,
+		"AuditNode":                 testAuditNode,
 		"PushSuspension":            testPushSuspension,
 		"RecordPushAndPushesSince":  testRecordPushAndPushesSince,
 		"ConcurrentWritersTwoNodes": testConcurrentWritersTwoNodes,
@@ -110,8 +111,8 @@ func sqliteBackend(testing.TB) backend {
 	return func(t testing.TB) *contractDB {
 		t.Helper()
 		path := filepath.Join(t.TempDir(), DBFileName)
-		open := func(t testing.TB, sealer *Sealer) (Store, error) {
-			s, err := OpenSQLite(path, sealer)
+		open := func(t testing.TB, sealer *Sealer, opts ...Option) (Store, error) {
+			s, err := OpenSQLite(path, sealer, opts...)
 			if err == nil {
 				t.Cleanup(func() { s.Close() })
 			}
@@ -139,10 +140,10 @@ func postgresBackend(tb testing.TB) backend {
 	return func(t testing.TB) *contractDB {
 		t.Helper()
 		dsn := pg.NewDatabase(t)
-		open := func(t testing.TB, sealer *Sealer) (Store, error) {
+		open := func(t testing.TB, sealer *Sealer, opts ...Option) (Store, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s, err := OpenPostgres(ctx, dsn, sealer)
+			s, err := OpenPostgres(ctx, dsn, sealer, opts...)
 			if err == nil {
 				t.Cleanup(func() { s.Close() })
 			}
@@ -164,7 +165,7 @@ func postgresBackend(tb testing.TB) backend {
 	}
 }
 
-func newContractDB(t testing.TB, open func(testing.TB, *Sealer) (Store, error), raw func(testing.TB, string, ...any)) *contractDB {
+func newContractDB(t testing.TB, open func(testing.TB, *Sealer, ...Option) (Store, error), raw func(testing.TB, string, ...any)) *contractDB {
 	t.Helper()
 	db := &contractDB{sealer: testSealer(t, 1), open: open, raw: raw}
 	db.Store = db.another(t)

@@ -17,8 +17,8 @@ func TestContractWithDeviceCache(t *testing.T) {
 		db := plain(t)
 		db.Store = CacheDevices(db.Store)
 		open := db.open
-		db.open = func(t testing.TB, sealer *Sealer) (Store, error) {
-			s, err := open(t, sealer)
+		db.open = func(t testing.TB, sealer *Sealer, opts ...Option) (Store, error) {
+			s, err := open(t, sealer, opts...)
 			if err != nil {
 				return nil, err
 			}

@@ -36,6 +36,7 @@ type Postgres struct {
 	sealer *Sealer
 	audit  *auditWriter
 	target string
+	node   string // stamped on audit records (WithNode)
 }
 
 var _ Store = (*Postgres)(nil)
@@ -45,7 +46,7 @@ var _ Store = (*Postgres)(nil)
 // schema to the current version under an advisory lock (nodes starting
 // together migrate one at a time), and checks that the database's secrets
 // were sealed with sealer's key. Errors never contain the DSN's password.
-func OpenPostgres(ctx context.Context, dsn string, sealer *Sealer) (*Postgres, error) {
+func OpenPostgres(ctx context.Context, dsn string, sealer *Sealer, opts ...Option) (*Postgres, error) {
 	if sealer == nil {
 		return nil, errors.New("open postgres: nil sealer")
 	}
@@ -69,7 +70,7 @@ func OpenPostgres(ctx context.Context, dsn string, sealer *Sealer) (*Postgres, e
 		pool.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", target, pgdsn.Scrub(err, dsn))
 	}
-	s := &Postgres{pool: pool, sealer: sealer, target: target}
+	s := &Postgres{pool: pool, sealer: sealer, target: target, node: applyOptions(opts).node}
 	s.audit = newAuditWriter(s.commitAudit)
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,7 @@ func (s *Postgres) ListPolicies(ctx context.Context) ([]Policy, error) {
 // and push records, and sets r.ID (and r.Time when zero).
 func (s *Postgres) AppendAudit(ctx context.Context, r *AuditRecord) error {
 	r.Time = orNow(r.Time)
+	r.Node = cmp.Or(r.Node, s.node)
 	return s.audit.append(ctx, r)
 }
 
@@ -91,10 +93,10 @@ func (s *Postgres) commitAudit(ctx context.Context, batch []*auditJob) error {
 		case j.rec != nil:
 			r := j.rec
 			b.Queue(`INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason,
-					duration_ms, reported)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+					duration_ms, reported, node)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 				r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason,
-				r.DurationMS, r.Reported)
+				r.DurationMS, r.Reported, r.Node)
 		case j.push != nil:
 			b.Queue(`INSERT INTO pushes (username, at) VALUES ($1, $2)`, j.push.user, unixNano(j.push.at))
 		}

@@ -103,6 +103,8 @@ func postgresMigrations() []string {
 		CREATE INDEX pushes_at ON pushes(at);`,
 		// 2: number matching per policy (SPEC S10.3).
 		`ALTER TABLE policies ADD COLUMN number_matching BOOLEAN NOT NULL DEFAULT FALSE;`,
+		// 3: the node that ran each login (cluster.node).
+		`ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pushauth/pushauth/internal/testpg"
 )
@@ -47,6 +48,39 @@ func TestPostgres(t *testing.T) {
 	t.Run("RefusesNewerSchema", func(t *testing.T) { testPostgresRefusesNewerSchema(t, pg) })
 	t.Run("RefusesOtherKey", func(t *testing.T) { testPostgresRefusesOtherKey(t, pg) })
 	t.Run("ErrorsHidePassword", func(t *testing.T) { testPostgresErrorsHidePassword(t, pg) })
+	t.Run("MigrateAuditNode", func(t *testing.T) { testPostgresMigrateAuditNode(t, pg) })
+}
+
+// Step 3 adds the audit node column to a database that already holds
+// audit records: they keep an empty node, new ones carry the node's name.
+func testPostgresMigrateAuditNode(t *testing.T, pg *testpg.Server) {
+	ctx := context.Background()
+	dsn := pg.NewDatabase(t)
+	sealer := testSealer(t, 1)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := migratePostgres(ctx, pool, postgresMigrations()[:2], sealer.Fingerprint()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome,
+		reason, duration_ms) VALUES ('old', 1, 'alice', 'vpn', 'ddl', 'S1', 'fcm', 'accept', 'push approved', 5)`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenPostgres(ctx, dsn, sealer, WithNode("node-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AppendAudit(ctx, &AuditRecord{LoginID: "new", Time: time.Now(), User: "alice", Outcome: "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListAudit(ctx, AuditQuery{User: "alice"})
+	if err != nil || len(got) != 2 || got[0].Node != "node-a" || got[1].LoginID != "old" || got[1].Node != "" {
+		t.Fatalf("audit after step 3: %+v, %v", got, err)
+	}
 }
 
 // Four nodes open an empty database at the same moment: the advisory lock

@@ -28,6 +28,7 @@ type SQLite struct {
 	read   *preparedDB // read-only pool, statements prepared once
 	sealer *Sealer
 	audit  *auditWriter
+	node   string // stamped on audit records (WithNode)
 }
 
 var _ Store = (*SQLite)(nil)
@@ -35,7 +36,7 @@ var _ Store = (*SQLite)(nil)
 // OpenSQLite opens (creating if needed, mode 0600) the database file at path
 // and migrates its schema to the current version. Secrets are sealed with
 // sealer. path must name a file; ":memory:" is not supported.
-func OpenSQLite(path string, sealer *Sealer) (*SQLite, error) {
+func OpenSQLite(path string, sealer *Sealer, opts ...Option) (*SQLite, error) {
 	if sealer == nil {
 		return nil, errors.New("open sqlite: nil sealer")
 	}
@@ -55,7 +56,8 @@ func OpenSQLite(path string, sealer *Sealer) (*SQLite, error) {
 		write.Close()
 		return nil, err
 	}
-	return &SQLite{write: write, read: &preparedDB{db: read}, sealer: sealer, audit: newAuditWriter(sqliteAuditCommit(write))}, nil
+	return &SQLite{write: write, read: &preparedDB{db: read}, sealer: sealer, audit: newAuditWriter(sqliteAuditCommit(write)),
+		node: applyOptions(opts).node}, nil
 }
 
 // Close closes both pools.
@@ -191,12 +193,12 @@ const DBFileName = "pushauth.db"
 // OpenDir opens the store of a data directory: dataDir/pushauth.db, sealed
 // with key, or with the key kept in dataDir (created on first start) when
 // key is nil.
-func OpenDir(dataDir string, key []byte) (*SQLite, error) {
+func OpenDir(dataDir string, key []byte, opts ...Option) (*SQLite, error) {
 	sealer, err := DirSealer(dataDir, key)
 	if err != nil {
 		return nil, err
 	}
-	return OpenSQLite(filepath.Join(dataDir, DBFileName), sealer)
+	return OpenSQLite(filepath.Join(dataDir, DBFileName), sealer, opts...)
 }
 
 // DirSealer returns the Sealer of key, or, when key is nil, of the key kept

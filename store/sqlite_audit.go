@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,7 @@ const DefaultAuditLimit = 100
 
 const policyColumns = `name, push_enabled, method, attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute, number_matching`
 
-const auditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported`
+const auditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node`
 
 // PutPolicy creates or replaces the policy named p.Name.
 func (s *SQLite) PutPolicy(ctx context.Context, p *Policy) error {
@@ -64,9 +65,11 @@ func (s *SQLite) ListPolicies(ctx context.Context) ([]Policy, error) {
 	return policies, nil
 }
 
-// AppendAudit stores r and sets r.ID (and r.Time when zero).
+// AppendAudit stores r and sets r.ID (and r.Time when zero, r.Node when
+// empty).
 func (s *SQLite) AppendAudit(ctx context.Context, r *AuditRecord) error {
 	r.Time = orNow(r.Time)
+	r.Node = cmp.Or(r.Node, s.node)
 	return s.audit.append(ctx, r)
 }
 
@@ -115,7 +118,7 @@ func scanAudit(row rowScanner) (*AuditRecord, error) {
 	var r AuditRecord
 	var at int64
 	err := row.Scan(&r.ID, &r.LoginID, &at, &r.User, &r.Client, &r.Agent, &r.Token, &r.Provider,
-		&r.Outcome, &r.Reason, &r.DurationMS, &r.Reported)
+		&r.Outcome, &r.Reason, &r.DurationMS, &r.Reported, &r.Node)
 	if err != nil {
 		return nil, err
 	}

@@ -39,8 +39,8 @@ func commitSQLiteAudit(ctx context.Context, db *sql.DB, batch []*auditJob) error
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, batch []*auditJob) ([]int64, error) {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("append audit: prepare: %w", err)
 	}
@@ -52,7 +52,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, batch []*auditJob) ([]int64, e
 			continue
 		}
 		res, err := stmt.ExecContext(ctx, r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
-			r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported)
+			r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported, r.Node)
 		if err != nil {
 			return nil, fmt.Errorf("append audit of login %q: %w", r.LoginID, err)
 		}

@@ -100,6 +100,8 @@ func sqliteMigrations() []string {
 		CREATE UNIQUE INDEX users_directory_id ON users(directory_id) WHERE directory_id != '';`,
 		// 6: number matching per policy (SPEC S10.3).
 		`ALTER TABLE policies ADD COLUMN number_matching INTEGER NOT NULL DEFAULT 0;`,
+		// 7: the node that ran each login (cluster.node; empty on a single node).
+		`ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
 	}
 }
 

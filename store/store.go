@@ -125,6 +125,9 @@ type AuditRecord struct {
 	DurationMS int64
 	// Reported: the user answered the push "this wasn't me" (SPEC S5.4).
 	Reported bool
+	// Node is the cluster node that ran the login (cluster.node), set by
+	// the store from its WithNode option; empty on a single node.
+	Node string
 }
 
 // AuditQuery filters audit records; zero fields do not filter.

@@ -26,13 +26,13 @@ func (c *cli) audit(args []string) error {
 	if c.json {
 		return c.printJSON(map[string]any{"records": records})
 	}
-	t := c.table("TIME", "USER", "CLIENT", "AGENT", "TOKEN", "PROVIDER", "OUTCOME", "REASON", "REPORTED", "DURATION")
+	t := c.table("TIME", "NODE", "USER", "CLIENT", "AGENT", "TOKEN", "PROVIDER", "OUTCOME", "REASON", "REPORTED", "DURATION")
 	for _, r := range records {
 		reported := ""
 		if r.Reported {
 			reported = "yes" // "this wasn't me" (SPEC S5.4)
 		}
-		t.row(formatTime(r.Time), r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
+		t.row(formatTime(r.Time), r.Node, r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
 			(time.Duration(r.DurationMS) * time.Millisecond).String())
 	}
 	return t.flush()

@@ -230,6 +230,19 @@ func TestAuditAndLogins(t *testing.T) {
 	if strings.Index(lines[0], "OUTCOME") != strings.Index(lines[1], "accept") {
 		t.Errorf("columns are not aligned:\n%s", r.stdout)
 	}
+	// Issue 8: the node that ran the login (none on a single node).
+	if col := strings.Index(lines[0], "NODE"); col < 0 || !strings.HasPrefix(lines[1][col:], "- ") {
+		t.Errorf("NODE column of a single node:\n%s", r.stdout)
+	}
+	rec = &store.AuditRecord{LoginID: "L2", Time: time.Now(), User: "bob", Outcome: "accept", Node: "node-b"}
+	if err := srv.Store.AppendAudit(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	r = pushctl(t, srv, "", "audit", "--user", "bob").ok(t)
+	lines = strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if col := strings.Index(lines[0], "NODE"); len(lines) != 2 || !strings.HasPrefix(lines[1][col:], "node-b ") {
+		t.Errorf("NODE column:\n%s", r.stdout)
+	}
 	r = pushctl(t, srv, "", "login", "list").ok(t)
 	if !strings.HasPrefix(r.stdout, "USER") || !strings.Contains(r.stdout, "alice  vpn     waiting  2s") {
 		t.Errorf("login list:\n%s", r.stdout)

@@ -566,6 +566,19 @@ func TestAudit(t *testing.T) {
 	if strings.Contains(a.body, `"reported"`) {
 		t.Errorf("unreported records show \"reported\": %s", a.body)
 	}
+	if strings.Contains(a.body, `"node"`) {
+		t.Errorf("records of a single node show \"node\": %s", a.body)
+	}
+	// Issue 8: a cluster node's records name it.
+	if err := srv.Store.AppendAudit(ctx, &store.AuditRecord{LoginID: "L3", Time: testNow.Add(5 * time.Second),
+		User: "carl", Outcome: "accept", Node: "node-b"}); err != nil {
+		t.Fatal(err)
+	}
+	a = do(t, srv, "GET", "/v1/audit?user=carl", "").want(t, 200, "")
+	a.decode(t, &list)
+	if len(list.Records) != 1 || list.Records[0].Node != "node-b" || !strings.Contains(a.body, `"node":"node-b"`) {
+		t.Errorf("carl's %s", a.body)
+	}
 	do(t, srv, "GET", "/v1/audit?user=alice&limit=1", "").want(t, 200, "").decode(t, &list)
 	if len(list.Records) != 1 || list.Records[0].LoginID != "L2" {
 		t.Errorf("filtered %+v", list.Records)

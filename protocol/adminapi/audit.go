@@ -54,6 +54,7 @@ func auditView(a *store.AuditRecord) AuditRecord {
 		Reason:     a.Reason,
 		DurationMS: a.DurationMS,
 		Reported:   a.Reported,
+		Node:       a.Node,
 	}
 }
 

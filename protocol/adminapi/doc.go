@@ -43,7 +43,9 @@
 // one escaped path segment (url.PathEscape).
 //
 // Audit records have "reported": true when the user denied the push as
-// "this wasn't me" (SPEC S5.4); the field is absent otherwise.
+// "this wasn't me" (SPEC S5.4); the field is absent otherwise. On a
+// cluster, "node" names the node that ran the login (cluster.node); it is
+// absent on a single node.
 //
 // Programming a token (ProgramRequest.Type):
 //   - "oath": a new random seed; the response carries the otpauth:// URI for

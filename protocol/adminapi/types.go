@@ -136,6 +136,9 @@ type AuditRecord struct {
 	// Reported: the user denied the push as "this wasn't me" (SPEC S5.4);
 	// absent otherwise.
 	Reported bool `json:"reported,omitempty"`
+	// Node is the cluster node that ran the login (cluster.node); absent
+	// on a single node.
+	Node string `json:"node,omitempty"`
 }
 
 // Login is a login in flight.
