@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/internal/testproc"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 )
 
@@ -78,6 +80,7 @@ func StartProcess(t *testing.T, dataDir, extra string) *Harness {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(pushauthdBinary(t), "--config", path)
+	cmd.SysProcAttr = childAttr()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -188,10 +191,31 @@ func StartProcessFailing(t *testing.T, dataDir, extra string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, pushauthdBinary(t), "--config", path).CombinedOutput()
+	cmd := exec.CommandContext(ctx, pushauthdBinary(t), "--config", path)
+	cmd.SysProcAttr = childAttr()
+	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ctx.Err() != nil {
 		t.Fatalf("pushauthd: %v, want it to exit with an error\n%s", err, out)
 	}
 	return string(out)
+}
+
+// A test binary killed outright (SIGKILL: no cleanup runs) takes the
+// pushauthd processes it started with it (Pdeathsig on Linux).
+func TestNodesDieWithTestBinary(t *testing.T) {
+	if testproc.IsHelper() {
+		StartProcess(t, t.TempDir(), "")
+		testproc.Report("pushauthd")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("parent-death signal is Linux only")
+	}
+	pids := testproc.KillHelper(t, "TestNodesDieWithTestBinary", 120*time.Second)
+	if len(pids) != 1 {
+		t.Fatalf("helper reported pushauthd pids %v, want one", pids)
+	}
+	if !testproc.WaitGone(pids[0], 10*time.Second) {
+		t.Fatalf("pushauthd (pid %d) still runs after its test binary was killed", pids[0])
+	}
 }

@@ -55,6 +55,7 @@ func try(t testing.TB, bin string, clientPort, peerPort int) (string, bool) {
 		"--listen-metrics-urls", "", "--logger", "zap", "--log-level", "warn")
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start etcd: %v", err)
 	}
