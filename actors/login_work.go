@@ -216,6 +216,10 @@ func (l *login) onPasscodeChecked(ctx actor.Context, r *otpChecked) {
 		l.deps.Log.Error().Err(r.err).Str("login", l.id).Msg("check passcode")
 		l.finish(ctx, Reject, msgAuthFailed, "store-error")
 	case r.ok:
+		// The user signed in another way: a login of theirs still waiting
+		// on the phone is superseded and its push withdrawn (S2.3). Only a
+		// right passcode does this, never a wrong one.
+		l.claimSlot(ctx)
 		l.tokenUsed = r.token
 		reason := r.reason
 		if l.timedOut {

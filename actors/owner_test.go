@@ -11,8 +11,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/push"
+	"github.com/pushauth/pushauth/store"
 )
 
 // Join (S7.2): the same client, station and password while the first
@@ -338,5 +340,35 @@ func TestLoginsListedOldestFirst(t *testing.T) {
 	}
 	if !slices.Equal(got, ids) {
 		t.Fatalf("listed %v, want oldest first %v", got, ids)
+	}
+}
+
+// S2.3: a web login that signs in with a passcode in a new request while
+// the user's push login waits on the phone ("Sign in with another
+// option") supersedes the waiting login and withdraws its push; a wrong
+// passcode does not.
+func TestPasscodeLoginSupersedesWaitingPush(t *testing.T) {
+	r := newRig(t)
+	r.store.policies["web"] = &store.Policy{Name: "web", PushEnabled: true, Method: "token", AttemptLimit: 3}
+	u := r.user("wes", phoneToken("d1"), oathToken())
+	u.Policy = "web"
+	waiting := r.send("wes", "", "", "")
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.send("wes", "000000", "", "").expect(t, Challenge) // wrong passcode: a challenge of its own
+	if !waiting.pending() {
+		t.Fatal("a wrong passcode ended the waiting login")
+	}
+	r.send("wes", auth.HOTP(oathSeed, 0, 6), "", "").expect(t, Accept)
+	if rep := waiting.expect(t, Reject); rep.Message != msgSuperseded {
+		t.Fatalf("waiting login: %q, want superseded", rep.Message)
+	}
+	select {
+	case id := <-r.pusher.withdrawn:
+		if id != n.Payload.LoginID {
+			t.Fatalf("withdrew %s, want %s", id, n.Payload.LoginID)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the waiting login's push was not withdrawn")
 	}
 }

@@ -149,9 +149,8 @@ func TestWebTimeoutResendApprove(t *testing.T) {
 
 // "Sign in with another option" while the push is outstanding → the
 // passcode field at once; a wrong passcode is refused with a message that
-// names no reason; the right one signs in. The abandoned push is not
-// withdrawn by pushauthd today: it leaves the phone when its login times
-// out (docs/agents.md).
+// names no reason; the right one signs in, and the login waiting on the
+// phone is superseded: its push leaves the phone at once (S2.3).
 func TestWebAnotherOptionPasscode(t *testing.T) {
 	h, w, phone := webUser(t, 4, "dora")
 	b := NewBrowser(t, true)
@@ -171,7 +170,14 @@ func TestWebAnotherOptionPasscode(t *testing.T) {
 	}
 	b.Do("passcode", chromedp.SendKeys(chromedp.ID("passcode"), code), chromedp.Click(chromedp.ID("submit")))
 	expectSignedIn(t, b, "dora", "/inbox")
-	checkFor(t, 15*time.Second, func() bool {
+	reasons := map[string]bool{}
+	for _, rec := range h.WaitAudit("dora", 2) {
+		reasons[rec.Reason] = true
+	}
+	if !reasons["superseded"] {
+		t.Fatalf("audit reasons %v: the login waiting on the phone was not superseded", reasons)
+	}
+	checkFor(t, 2*time.Second, func() bool { // withdrawn with the superseded login
 		list, err := phone.Pending(h.ctx(), 0)
 		return err == nil && len(list) == 0
 	}, "the abandoned push %s to leave the phone", abandoned.Nonce[:8])

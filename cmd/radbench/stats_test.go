@@ -106,7 +106,7 @@ func TestConfigYAML(t *testing.T) {
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("the server refuses the config: %v %v\n%s", err, warnings, y)
 	}
-	if len(cfg.Radius.Clients) != 3 || cfg.NotificationTimeout != 30*time.Second || cfg.Passwords.Argon2MemoryKiB != 1024 {
+	if len(cfg.Radius.Clients) != 4 || cfg.NotificationTimeout != 30*time.Second || cfg.Passwords.Argon2MemoryKiB != 1024 {
 		t.Fatalf("config read back as %+v", cfg)
 	}
 	for _, want := range []string{"NOTIFICATIONTIMEOUT: 30", "listen: 127.0.0.1:0", "max_in_flight: 262144",
