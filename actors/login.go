@@ -32,7 +32,7 @@ const (
 	msgLoginOver    = "This login is over. Start again."
 	msgSuperseded   = "This login was replaced by a newer one."
 	msgPushUnusable = "A notification cannot be sent now. Enter your passcode."
-	msgWrongNumber  = "The number picked on your device was not the one shown; this login is cancelled."
+	msgWrongNumber  = "The sign-in was denied: the number picked on your device was not the one shown."
 )
 
 // login is one in-flight login. Only its own Receive touches its fields;

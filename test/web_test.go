@@ -2,6 +2,8 @@ package test
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +248,50 @@ func TestWebCSRFTokenMissing(t *testing.T) {
 		t.Fatalf("agent after refusal: %v %v", resp, err)
 	} else {
 		resp.Body.Close()
+	}
+}
+
+// S10.3 in the browser: under number matching the waiting page shows the
+// number from pushauthd's immediate challenge; the phone picking it signs
+// the user in, picking another is a deny (the denial page).
+func TestWebNumberMatching(t *testing.T) {
+	for _, right := range []bool{true, false} {
+		h, w, phone := webUser(t, 10, "nell")
+		h.SetPolicy("matching", map[string]string{"number_matching": "on", "method": "token"}) // a web login
+		if _, err := h.Admin.SetUserPolicy(h.ctx(), "nell", "matching"); err != nil {
+			t.Fatal(err)
+		}
+		b := NewBrowser(t, true)
+		webLogin(t, b, w, "/payroll", "nell", false)
+		b.WaitFor("number")
+		number, err := strconv.Atoi(strings.TrimSpace(b.Text("number")))
+		if err != nil {
+			t.Fatalf("the waiting page shows %q, not a number", b.Text("number"))
+		}
+		if right {
+			b.Screenshot("pushweb-number.png")
+		}
+		p := NextPush(t, phone)
+		if !slices.Contains(p.NumberChoices[:], number) {
+			t.Fatalf("the page shows %d, the push offers %v", number, p.NumberChoices)
+		}
+		pick := number
+		if !right {
+			pick = p.NumberChoices[0]
+			if pick == number {
+				pick = p.NumberChoices[1]
+			}
+		}
+		if err := phone.Pick(h.ctx(), p, pick); err != nil {
+			t.Fatal(err)
+		}
+		if right {
+			expectSignedIn(t, b, "nell", "/payroll")
+			continue
+		}
+		b.WaitFor("denied")
+		if rec := h.WaitAudit("nell", 1)[0]; rec.Reason != "wrong-number" {
+			t.Fatalf("audit %+v", rec)
+		}
 	}
 }

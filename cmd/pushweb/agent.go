@@ -161,13 +161,18 @@ func (a *agent) launch(id string, gen int, kind exchangeKind, req radagent.Reque
 		defer a.wg.Done()
 		defer close(done)
 		r, err := a.rad.exchange(a.ctx, req)
+		pickup := false
 		f, current := a.flows.update(id, func(f *flow) bool {
 			if f.gen != gen {
 				return false
 			}
 			f.apply(kind, r, err)
+			pickup, f.pickup = f.pickup, false
 			return true
 		})
+		if pickup { // number matching: the follow-up waits for the phone
+			a.launch(id, gen, kindResend, radagent.Request{User: f.user, State: f.state, CallingStation: f.station})
+		}
 		ev := a.log.Info()
 		if err != nil {
 			ev = a.log.Warn().Err(err)

@@ -6,6 +6,7 @@ import (
 	layeh "layeh.com/radius"
 
 	"github.com/pushauth/pushauth/internal/radagent"
+	"github.com/pushauth/pushauth/push"
 )
 
 // exchangeKind is why the agent sent an Access-Request.
@@ -60,6 +61,7 @@ func (f *flow) apply(kind exchangeKind, r reply, err error) {
 		if kind == kindPasscode {
 			f.notice = noticeRefused
 		}
+	case r.code == layeh.CodeAccessChallenge && r.state != "" && kind != kindPasscode && f.showNumber(r):
 	case r.code == layeh.CodeAccessChallenge && r.state != "":
 		f.state, f.grid = r.state, gridOf(r.message)
 		f.step = stepPasscode
@@ -71,6 +73,18 @@ func (f *flow) apply(kind exchangeKind, r reply, err error) {
 	default:
 		f.step = stepUnavailable
 	}
+}
+
+// showNumber takes a number-matching challenge (SPEC S10.3): the waiting
+// page shows the number, and the agent sends the challenge's State back
+// at once with an empty answer, which pushauthd holds for the phone.
+func (f *flow) showNumber(r reply) bool {
+	n, ok := push.ShownNumber(r.message)
+	if !ok {
+		return false
+	}
+	f.state, f.number, f.pickup, f.step = r.state, n, true, stepWaiting
+	return true
 }
 
 // gridOf returns the GridSure part of a challenge's Reply-Message (the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -22,6 +23,7 @@ type pageData struct {
 	Grid     string
 	TimedOut bool
 	Refresh  int // seconds between refreshes of the waiting page without JavaScript
+	Number   int // number matching: the number to pick on the phone
 	Message  string
 	Path     string
 }
@@ -120,7 +122,7 @@ func (a *agent) flowPage(w http.ResponseWriter, r *http.Request) {
 	d := pageData{User: f.user, Next: f.next}
 	switch f.step {
 	case stepWaiting:
-		d.Title, d.Refresh = "Verifying your identity", pollInterval
+		d.Title, d.Refresh, d.Number = "Verifying your identity", pollInterval, f.number
 		a.render(w, r, http.StatusOK, "wait", d)
 	case stepTimedOut, stepPasscode:
 		d.Title, d.TimedOut, d.Notice, d.Grid = "Sign in with another option", f.step == stepTimedOut, f.notice, f.grid
@@ -166,13 +168,15 @@ func (a *agent) signIn(w http.ResponseWriter, r *http.Request, f flow) {
 // status tells the waiting page's script whether to reload: "waiting"
 // while pushauthd holds the reply, "ready" once there is something to
 // show. It answers at once: no browser connection waits for the phone.
+// Under number matching it also gives the number, so the page reloads to
+// show it when it arrives after the page.
 func (a *agent) status(w http.ResponseWriter, r *http.Request) {
-	state := "ready"
+	state, number := "ready", 0
 	if f, ok := a.currentFlow(r); ok && f.step == stepWaiting {
-		state = "waiting"
+		state, number = "waiting", f.number
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"state":"` + state + `"}`))
+	_, _ = fmt.Fprintf(w, `{"state":%q,"number":%d}`, state, number)
 }
 
 // otherOption ("Sign in with another option") shows the passcode field at

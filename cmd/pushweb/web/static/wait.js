@@ -3,11 +3,17 @@
 // page refreshes itself instead (meta refresh in <noscript>).
 (function () {
   "use strict";
+  var pick = document.getElementById("pick");
+  var shown = pick ? pick.getAttribute("data-number") : "";
   function poll() {
     fetch("status", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (s) {
-        if (s.state === "waiting") { setTimeout(poll, 1000); } else { location.replace("wait"); }
+        if (s.state === "waiting" && String(s.number || "") === shown) {
+          setTimeout(poll, 1000);
+        } else {
+          location.replace("wait");
+        }
       })
       .catch(function () { setTimeout(poll, 3000); });
   }
