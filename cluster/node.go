@@ -24,6 +24,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/providers/poll"
 )
 
 // etcdPrefix is where the members register in etcd, under
@@ -35,20 +36,22 @@ const etcdPrefix = "/pushauth"
 
 // Node is this server's membership in the cluster.
 type Node struct {
-	cfg     config.Cluster
-	system  *actor.ActorSystem
-	cluster *pcluster.Cluster
-	peers   *peers // members verified over mutual TLS
-	stop    context.CancelFunc
-	log     zerolog.Logger
+	cfg       config.Cluster
+	system    *actor.ActorSystem
+	cluster   *pcluster.Cluster
+	peers     *peers // members verified over mutual TLS
+	mailboxes *Mailboxes
+	stop      context.CancelFunc
+	log       zerolog.Logger
 }
 
 // Start binds the inter-node address, registers this node in etcd and
-// returns once it is a member. pushKey is the fingerprint of the node's
+// returns once it is a member, serving the device mailboxes it keeps from
+// local (see Mailboxes). pushKey is the fingerprint of the node's
 // push-signing key: a node whose key differs from the cluster's is refused.
 // Errors (address in use, etcd unreachable, bad TLS files, another key) are
 // returned, never panicked.
-func Start(cfg config.Cluster, pushKey string, log zerolog.Logger) (*Node, error) {
+func Start(cfg config.Cluster, pushKey string, local *poll.Provider, log zerolog.Logger) (*Node, error) {
 	log = log.With().Str("component", "cluster").Str("node", cfg.Node).Logger()
 	rc, tlsPeers, err := remoteConfig(cfg)
 	if err != nil {
@@ -67,7 +70,12 @@ func Start(cfg config.Cluster, pushKey string, log zerolog.Logger) (*Node, error
 		return nil, fmt.Errorf("cluster.etcd.endpoints: %w", err)
 	}
 	n := newNode(cfg, tlsPeers, log)
+	if n.mailboxes, err = newMailboxes(n, local); err != nil {
+		n.system.Shutdown()
+		return nil, err
+	}
 	if err := n.join(provider, rc); err != nil {
+		n.mailboxes.cancel()
 		return nil, err
 	}
 	log.Info().Str("cluster", cfg.Name).Str("address", n.Address()).Strs("etcd", cfg.EtcdEndpoints).
@@ -83,13 +91,22 @@ func newNode(cfg config.Cluster, tlsPeers *peerTLS, log zerolog.Logger) *Node {
 	n := &Node{cfg: cfg, system: system, log: log}
 	base, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	n.peers = newPeers(base, tlsPeers, n.Address, n.allMembers, log)
+	n.peers = newPeers(base, tlsPeers, n.Address, n.allMembers, n.membersChanged, log)
 	system.EventStream.Subscribe(func(evt any) {
 		if t, ok := evt.(*pcluster.ClusterTopology); ok {
 			n.peers.onTopology(t)
+			n.membersChanged()
 		}
 	})
 	return n
+}
+
+// membersChanged tells the device mailboxes that the members this node
+// uses changed (a member joined, left or was verified).
+func (n *Node) membersChanged() {
+	if n.mailboxes != nil {
+		n.mailboxes.membersChanged()
+	}
 }
 
 // join registers the node in etcd and, with mutual TLS, checks that the

@@ -19,11 +19,12 @@ import (
 // left out of Members and Alive, so no user's push slot or device mailbox
 // is placed on it. Without TLS (plaintext) every member counts.
 type peers struct {
-	tls  *peerTLS
-	self func() string   // this node's address
-	list func() []string // current member addresses, verified or not
-	log  zerolog.Logger
-	base context.Context
+	tls      *peerTLS
+	self     func() string   // this node's address
+	list     func() []string // current member addresses, verified or not
+	onChange func()          // called when a member becomes verified or stops being
+	log      zerolog.Logger
+	base     context.Context
 
 	mu      sync.Mutex
 	state   map[string]*peerState // by address, for members being probed or verified
@@ -37,8 +38,9 @@ type peerState struct {
 	err      error // the last failure
 }
 
-func newPeers(base context.Context, t *peerTLS, self func() string, list func() []string, log zerolog.Logger) *peers {
-	return &peers{tls: t, self: self, list: list, log: log, base: base,
+func newPeers(base context.Context, t *peerTLS, self func() string, list func() []string,
+	onChange func(), log zerolog.Logger) *peers {
+	return &peers{tls: t, self: self, list: list, onChange: onChange, log: log, base: base,
 		state: map[string]*peerState{}, changed: make(chan struct{})}
 }
 
@@ -83,6 +85,7 @@ func (p *peers) verify(addr string) {
 	for p.isMember(addr) {
 		err := p.tls.probe(p.base, addr)
 		if p.record(addr, err) {
+			p.onChange()
 			return
 		}
 		select {

@@ -7,12 +7,17 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/cluster"
+	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/push"
+	"github.com/pushauth/pushauth/store"
 )
 
 // joinCluster makes this server a cluster node when cluster.enabled is
@@ -21,11 +26,11 @@ func (s *Server) joinCluster() error {
 	if !s.cfg.Cluster.Enabled {
 		return nil
 	}
-	node, err := cluster.Start(s.cfg.Cluster, keyFingerprint(s.signer), s.log)
+	node, err := cluster.Start(s.cfg.Cluster, keyFingerprint(s.signer), s.poll, s.log)
 	if err != nil {
 		return err
 	}
-	s.node, s.mailboxes = node, node.Mailboxes(s.poll)
+	s.node, s.mailboxes = node, node.Mailboxes()
 	return nil
 }
 
@@ -92,3 +97,52 @@ func (s *Server) leaveCluster(ctx context.Context) {
 
 // Node is the server's cluster membership (nil when it runs alone).
 func (s *Server) Node() *cluster.Node { return s.node }
+
+// nodeName is the name audit records and metrics carry: cluster.node on a
+// cluster node, empty when the server runs alone.
+func nodeName(c config.Cluster) string {
+	if !c.Enabled {
+		return ""
+	}
+	return c.Node
+}
+
+// storeOptions stamp this node's name on its audit records.
+func storeOptions(c config.Cluster) []store.Option {
+	return []store.Option{store.WithNode(nodeName(c))}
+}
+
+// metricsRegistry is the server's Prometheus registry. On a cluster node
+// every collector registers through a wrapper that adds the constant label
+// node="<cluster.node>" to its series, so the nodes' series stay apart when
+// one Prometheus scrapes them all; alone, series have no node label.
+type metricsRegistry struct {
+	reg  *prometheus.Registry
+	wrap prometheus.Registerer
+}
+
+var (
+	_ prometheus.Registerer = (*metricsRegistry)(nil)
+	_ prometheus.Gatherer   = (*metricsRegistry)(nil)
+)
+
+func newMetricsRegistry(c config.Cluster) *metricsRegistry {
+	reg := prometheus.NewRegistry()
+	m := &metricsRegistry{reg: reg, wrap: reg}
+	if node := nodeName(c); node != "" {
+		m.wrap = prometheus.WrapRegistererWith(prometheus.Labels{"node": node}, reg)
+	}
+	return m
+}
+
+// Register implements prometheus.Registerer.
+func (m *metricsRegistry) Register(c prometheus.Collector) error { return m.wrap.Register(c) }
+
+// MustRegister implements prometheus.Registerer.
+func (m *metricsRegistry) MustRegister(cs ...prometheus.Collector) { m.wrap.MustRegister(cs...) }
+
+// Unregister implements prometheus.Registerer.
+func (m *metricsRegistry) Unregister(c prometheus.Collector) bool { return m.wrap.Unregister(c) }
+
+// Gather implements prometheus.Gatherer.
+func (m *metricsRegistry) Gather() ([]*dto.MetricFamily, error) { return m.reg.Gather() }

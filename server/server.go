@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
@@ -58,8 +57,8 @@ type Server struct {
 	poll          *poll.Provider
 	settings      atomic.Pointer[actors.Settings]
 	sys           *actors.System
-	eap           *actors.EAP // nil when EAP is off
-	registry      *prometheus.Registry
+	eap           *actors.EAP      // nil when EAP is off
+	registry      *metricsRegistry // node label on a cluster node
 	adminTok      string
 
 	pushersToStop map[string]providers.Provider
@@ -68,7 +67,7 @@ type Server struct {
 // newServer opens the store and keys and starts the actor system (New
 // wraps it).
 func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, log: log, poll: poll.New(), registry: prometheus.NewRegistry()}
+	s := &Server{cfg: cfg, log: log, poll: poll.New(), registry: newMetricsRegistry(cfg.Cluster)}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data_dir: %w", err)
 	}
@@ -137,7 +136,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 // (store.CacheDevices); PostgreSQL's rows change under other nodes too.
 func (s *Server) openStore() error {
 	if s.cfg.Store.Driver != config.StorePostgres {
-		st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey)
+		st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey, storeOptions(s.cfg.Cluster)...)
 		if err != nil {
 			return fmt.Errorf("open store: %w", err)
 		}
@@ -151,7 +150,7 @@ func (s *Server) openStore() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
-	st, err := store.OpenPostgres(ctx, s.cfg.Store.DSN, sealer)
+	st, err := store.OpenPostgres(ctx, s.cfg.Store.DSN, sealer, storeOptions(s.cfg.Cluster)...)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
