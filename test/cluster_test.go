@@ -114,9 +114,18 @@ func TestClusterChallengeAnswerOnAnotherNode(t *testing.T) {
 	code, _ := phone.Code(time.Now())
 	state := rfc2865.State_GetString(r.Packet)
 	expectCode(t, Start(b.Client(""), "bob", code, state, "").Wait(t), layeh.CodeAccessAccept)
-	if rec := a.WaitAudit("bob", 1)[0]; rec.Outcome != "accept" {
+	// The record names the node the login lived on (issue 8), seen from
+	// either node.
+	if rec := b.WaitAudit("bob", 1)[0]; rec.Outcome != "accept" || rec.Node != "node-a" {
 		t.Fatalf("audit %+v", rec)
 	}
+}
+
+// nodeMetric reads a series of node h that has no label but the node's
+// (issue 8: a cluster node's series carry node="<cluster.node>").
+func nodeMetric(h *Harness, name string) float64 {
+	h.t.Helper()
+	return h.Metric(name, fmt.Sprintf("node=%q", h.Cfg.Cluster.Node))
 }
 
 // S3.4 across nodes: a State naming a node that is not a member is
@@ -141,7 +150,7 @@ func TestClusterJoinAcrossNodes(t *testing.T) {
 	p := NextPush(t, phone)
 	second := Start(b.Client(""), "dora", "pw", "", "st-1")
 	checkFor(t, 10*time.Second, func() bool {
-		return b.Metric("pushauth_login_joins_total", "")+a.Metric("pushauth_login_joins_total", "") == 1
+		return nodeMetric(b, "pushauth_login_joins_total")+nodeMetric(a, "pushauth_login_joins_total") == 1
 	}, "the second request joined the login on node a")
 	if err := phone.Answer(a.ctx(), p, push.Approve); err != nil {
 		t.Fatal(err)
@@ -196,7 +205,7 @@ func TestClusterLongPollWakesOnAnotherNode(t *testing.T) {
 		done <- polled{list, err, time.Since(start)}
 	}()
 	checkFor(t, 10*time.Second, func() bool {
-		return b.Metric("pushauth_device_polls_open", "") == 1
+		return nodeMetric(b, "pushauth_device_polls_open") == 1
 	}, "the phone's long poll open on node b")
 	login := Start(a.Client(""), "fay", "pw", "", "")
 	r := <-done

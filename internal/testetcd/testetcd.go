@@ -91,21 +91,29 @@ func try(t testing.TB, bin string, clientPort, peerPort int) (string, bool) {
 	return "", false
 }
 
+// healthy tells whether an etcd client endpoint answers at url: /health
+// says true and /version answers (an etcd's metrics listener on that port
+// would answer /health only).
 func healthy(url string) bool {
+	return strings.Contains(get(url+"/health"), `"health":"true"`) && strings.Contains(get(url+"/version"), `"etcdserver"`)
+}
+
+// get returns the body of a GET, "" on any error.
+func get(url string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/health", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return false
+		return ""
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return false
+		return ""
 	}
 	defer resp.Body.Close()
 	var b bytes.Buffer
 	_, _ = b.ReadFrom(resp.Body)
-	return strings.Contains(b.String(), `"health":"true"`)
+	return b.String()
 }
 
 // syncBuffer collects etcd's output from its writer goroutines.
