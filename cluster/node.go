@@ -51,7 +51,7 @@ type Node struct {
 // push-signing key: a node whose key differs from the cluster's is refused.
 // Errors (address in use, etcd unreachable, bad TLS files, another key) are
 // returned, never panicked.
-func Start(cfg config.Cluster, pushKey string, local *poll.Provider, log zerolog.Logger) (*Node, error) {
+func Start(cfg config.Cluster, pushKey string, local *poll.Provider, log zerolog.Logger, opts ...Option) (*Node, error) {
 	log = log.With().Str("component", "cluster").Str("node", cfg.Node).Logger()
 	rc, tlsPeers, err := remoteConfig(cfg)
 	if err != nil {
@@ -70,6 +70,9 @@ func Start(cfg config.Cluster, pushKey string, local *poll.Provider, log zerolog
 		return nil, fmt.Errorf("cluster.etcd.endpoints: %w", err)
 	}
 	n := newNode(cfg, tlsPeers, log)
+	for _, opt := range opts {
+		opt(n)
+	}
 	if n.mailboxes, err = newMailboxes(n, local); err != nil {
 		n.system.Shutdown()
 		return nil, err
@@ -81,6 +84,35 @@ func Start(cfg config.Cluster, pushKey string, local *poll.Provider, log zerolog
 	log.Info().Str("cluster", cfg.Name).Str("address", n.Address()).Strs("etcd", cfg.EtcdEndpoints).
 		Bool("mutual_tls", tlsPeers != nil).Msg("joined the cluster")
 	return n, nil
+}
+
+// Option tunes a Node as it starts.
+type Option func(*Node)
+
+// ReadyWhenActor makes this node use another member only once the actor
+// named name answers there (protoactor's Touch): a member registers in
+// etcd before its server has started its actors, and messages sent to an
+// actor that does not exist yet are lost.
+func ReadyWhenActor(name string) Option {
+	return func(n *Node) {
+		n.peers.ready = func(ctx context.Context, addr string) error { return n.touch(ctx, addr, name) }
+	}
+}
+
+// touch asks the actor name on the member at addr to answer.
+func (n *Node) touch(ctx context.Context, addr, name string) error {
+	timeout := time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	res, err := n.system.Root.RequestFuture(actor.NewPID(addr, name), &actor.Touch{}, timeout).Result()
+	if err != nil {
+		return fmt.Errorf("actor %s: %w", name, err)
+	}
+	if _, ok := res.(*actor.Touched); !ok {
+		return fmt.Errorf("actor %s answered %T", name, res)
+	}
+	return nil
 }
 
 // newNode makes the node's actor system; join starts its membership.
@@ -180,13 +212,16 @@ func (n *Node) System() *actor.ActorSystem { return n.system }
 // Address is this node's inter-node address as other nodes dial it.
 func (n *Node) Address() string { return n.system.Address() }
 
-// Alive tells whether address is a current member (with mutual TLS, one
-// this node has verified).
+// Alive tells whether address is a current member, one that did not
+// refuse mutual TLS. Unlike Members it does not wait for a new member's
+// readiness check: a login id can only name a node whose actors run, and
+// its answer must not be refused (404) because this node has not checked
+// that member yet.
 func (n *Node) Alive(address string) bool {
 	if address == n.Address() {
 		return true
 	}
-	return n.peers.trusted(address) && slices.Contains(n.allMembers(), address)
+	return !n.peers.refused(address) && slices.Contains(n.allMembers(), address)
 }
 
 // Members lists the addresses of the members this node uses: every member,

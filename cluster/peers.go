@@ -12,17 +12,21 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// peers keeps which members this node has verified over mutual TLS. A
-// member's record in etcd says nothing about its certificate: a node with
-// a certificate from another CA registers like any other, but nobody can
-// talk to it. Until a member has passed a probe (see peerTLS.probe) it is
-// left out of Members and Alive, so no user's push slot or device mailbox
-// is placed on it. Without TLS (plaintext) every member counts.
+// peers keeps which members this node has verified. A member's record in
+// etcd says nothing about its certificate (a node with a certificate from
+// another CA registers like any other, but nobody can talk to it) nor about
+// its readiness (a node registers a second or more before its actors run,
+// and a message sent to an actor that does not exist yet is lost). Until a
+// member has passed the checks (mutual TLS, see peerTLS.probe; then a
+// named actor answering, see Node.touch) it is left out of Members and
+// Alive, so no user's push slot or device mailbox is placed on it. With no
+// check configured every member counts.
 type peers struct {
 	tls      *peerTLS
-	self     func() string   // this node's address
-	list     func() []string // current member addresses, verified or not
-	onChange func()          // called when a member becomes verified or stops being
+	ready    func(ctx context.Context, addr string) error // nil: no readiness check
+	self     func() string                                // this node's address
+	list     func() []string                              // current member addresses, verified or not
+	onChange func()                                       // called when a member becomes verified or stops being
 	log      zerolog.Logger
 	base     context.Context
 
@@ -44,10 +48,43 @@ func newPeers(base context.Context, t *peerTLS, self func() string, list func() 
 		state: map[string]*peerState{}, changed: make(chan struct{})}
 }
 
+// checked tells whether members are checked before use.
+func (p *peers) checked() bool { return p.tls != nil || p.ready != nil }
+
+// notReadyError is a member that answers over the network but whose
+// actors do not run yet (it is starting): no verdict, ask again.
+type notReadyError struct{ err error }
+
+func (e notReadyError) Error() string { return "not ready: " + e.err.Error() }
+func (e notReadyError) Unwrap() error { return e.err }
+
+// check runs the configured checks on the member at addr.
+func (p *peers) check(addr string) error {
+	if p.tls != nil {
+		if err := p.tls.probe(p.base, addr); err != nil {
+			return err
+		}
+	}
+	if p.ready != nil {
+		if err := p.ready(p.base, addr); err != nil {
+			return notReadyError{err}
+		}
+	}
+	return nil
+}
+
+// noVerdict tells whether err only says "not yet" (unreachable or not
+// ready) rather than "refused".
+func noVerdict(err error) bool {
+	var unreachable unreachableError
+	var notReady notReadyError
+	return errors.As(err, &unreachable) || errors.As(err, &notReady)
+}
+
 // trusted tells whether address may be used; self and every member
 // without TLS are.
 func (p *peers) trusted(address string) bool {
-	if p.tls == nil || address == p.self() {
+	if !p.checked() || address == p.self() {
 		return true
 	}
 	p.mu.Lock()
@@ -56,10 +93,19 @@ func (p *peers) trusted(address string) bool {
 	return s != nil && s.verified
 }
 
+// refused tells whether the member at address refused mutual TLS (or
+// presented a certificate this node refuses) at its last check.
+func (p *peers) refused(address string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.state[address]
+	return s != nil && s.tried && s.err != nil && !noVerdict(s.err)
+}
+
 // onTopology starts probing members that are new and forgets those that
 // left. It runs in protoactor's event stream, so it only starts goroutines.
 func (p *peers) onTopology(t *pcluster.ClusterTopology) {
-	if p.tls == nil {
+	if !p.checked() {
 		return
 	}
 	p.mu.Lock()
@@ -78,12 +124,13 @@ func (p *peers) onTopology(t *pcluster.ClusterTopology) {
 	}
 }
 
-// verify probes addr until it passes or stops being a member, backing off
-// up to 5 s. The first refusal is logged as an error naming the member.
+// verify checks addr until it passes or stops being a member, backing off
+// up to 1 s while it is starting and 5 s once it refused us. The first
+// refusal is logged as an error naming the member.
 func (p *peers) verify(addr string) {
-	wait := 100 * time.Millisecond
+	wait := 50 * time.Millisecond
 	for p.isMember(addr) {
-		err := p.tls.probe(p.base, addr)
+		err := p.check(addr)
 		if p.record(addr, err) {
 			p.onChange()
 			return
@@ -93,7 +140,11 @@ func (p *peers) verify(addr string) {
 			return
 		case <-time.After(wait):
 		}
-		wait = min(2*wait, 5*time.Second)
+		limit := 5 * time.Second
+		if noVerdict(err) {
+			limit = time.Second
+		}
+		wait = min(2*wait, limit)
 	}
 	p.mu.Lock()
 	delete(p.state, addr)
@@ -113,11 +164,10 @@ func (p *peers) record(addr string, err error) bool {
 	s.tried, s.verified, s.err = true, err == nil, err
 	close(p.changed)
 	p.changed = make(chan struct{})
-	var unreachable unreachableError
 	switch {
 	case err == nil:
-		p.log.Info().Str("member", addr).Msg("member verified over mutual TLS")
-	case first && !errors.As(err, &unreachable):
+		p.log.Info().Str("member", addr).Bool("mutual_tls", p.tls != nil).Msg("member verified")
+	case first && !noVerdict(err):
 		p.log.Error().Err(err).Str("member", addr).
 			Msg("member refused over mutual TLS: left out until it presents a certificate the cluster CA signed and accepts ours")
 	}
@@ -181,7 +231,6 @@ func (p *peers) results(addrs []string) (done bool, ok int, refusals []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	done = true
-	var unreachable unreachableError
 	for _, a := range addrs {
 		s := p.state[a]
 		switch {
@@ -189,7 +238,7 @@ func (p *peers) results(addrs []string) (done bool, ok int, refusals []string) {
 			done = false
 		case s.verified:
 			ok++
-		case !errors.As(s.err, &unreachable):
+		case !noVerdict(s.err):
 			refusals = append(refusals, a+": "+s.err.Error())
 		}
 	}

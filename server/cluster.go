@@ -20,13 +20,19 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
+// ownerActor is the actors' login owner ("logins" in actors/system.go):
+// once it answers on a member, that member's actors run and it can take
+// slot queries and answers.
+const ownerActor = "logins"
+
 // joinCluster makes this server a cluster node when cluster.enabled is
 // true (SPEC S7); nil when it runs alone.
 func (s *Server) joinCluster() error {
 	if !s.cfg.Cluster.Enabled {
 		return nil
 	}
-	node, err := cluster.Start(s.cfg.Cluster, keyFingerprint(s.signer), s.poll, s.log)
+	node, err := cluster.Start(s.cfg.Cluster, keyFingerprint(s.signer), s.poll, s.log,
+		cluster.ReadyWhenActor(ownerActor))
 	if err != nil {
 		return err
 	}
