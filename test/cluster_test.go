@@ -17,6 +17,7 @@ import (
 	"github.com/pushauth/pushauth/internal/testetcd"
 	"github.com/pushauth/pushauth/internal/testpg"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
+	"github.com/pushauth/pushauth/protocol/radius/radclient"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
 )
@@ -218,17 +219,17 @@ func TestClusterLongPollWakesOnAnotherNode(t *testing.T) {
 	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
 }
 
-// S7.3: a node that dies (SIGKILL) with logins waiting on it fails only
-// those logins: the other node keeps serving, a phone answering a dead
-// login gets a clean 404, the NAS's retries on the other node succeed,
+// S7.3: a node that dies (SIGKILL) with 100 logins waiting on it fails
+// only those logins: the other nodes keep serving, a phone answering a
+// dead login gets a clean 404, the NAS's retries on another node succeed,
 // and the dead node rejoins when it starts again.
 func TestClusterNodeDeath(t *testing.T) {
-	nodes := startCluster(t, 2, "")
-	a, b := nodes[0], nodes[1]
-	const n = 20
+	nodes := startCluster(t, 3, "")
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	const n = 100
 	phones := make([]*deviceclient.Device, n)
 	for i := range n {
-		name := fmt.Sprintf("kd%02d", i)
+		name := fmt.Sprintf("kd%03d", i)
 		a.AddUser(name, "pw")
 		phones[i] = a.Phone(name)
 		Start(b.Client(""), name, "pw", "", "st")
@@ -239,27 +240,62 @@ func TestClusterNodeDeath(t *testing.T) {
 	}, "%d logins in flight on node b", n)
 	dead := NextPush(t, via(t, phones[0], a))
 	b.Kill()
-	waitMembers(t, a, 1)
+	waitMembers(t, a, 2)
+	waitMembers(t, c, 2)
 	expectAPIError(t, via(t, phones[0], a).Answer(a.ctx(), dead, push.Approve), "unknown_login")
-	onA := loginsOf(t, a)
-	for i := range 10 { // the NAS retries on node a (users whose slots were kept on either node)
-		name := fmt.Sprintf("kd%02d", i)
+	onA, onC := loginsOf(t, a), loginsOf(t, c)
+	for i := range 10 { // the NAS retries on node a (users whose slots were kept on any node)
+		name := fmt.Sprintf("kd%03d", i)
 		login := Start(a.Client(""), name, "pw", "", "st")
-		p := nextPushWhere(t, via(t, phones[i], a), onA)
-		if err := via(t, phones[i], a).Answer(a.ctx(), p, push.Approve); err != nil {
+		p := nextPushWhere(t, via(t, phones[i], c), onA)
+		if err := via(t, phones[i], c).Answer(c.ctx(), p, push.Approve); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
 	}
+	// Node c serves its own logins as before.
+	login := Start(c.Client(""), "kd050", "pw", "", "st-c")
+	p := nextPushWhere(t, via(t, phones[50], a), onC)
+	if err := via(t, phones[50], a).Answer(a.ctx(), p, push.Deny); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, login.Wait(t), layeh.CodeAccessReject)
 	b = b.Respawn()
-	waitMembers(t, a, 2)
-	waitMembers(t, b, 2)
-	login := Start(b.Client(""), "kd10", "pw", "", "st")
-	p := nextPushWhere(t, via(t, phones[10], a), loginsOf(t, b)) // not the dead login's push
+	for _, h := range []*Harness{a, b, c} {
+		waitMembers(t, h, 3)
+	}
+	login = Start(b.Client(""), "kd010", "pw", "", "st")
+	p = nextPushWhere(t, via(t, phones[10], a), loginsOf(t, b)) // not the dead login's push
 	if err := via(t, phones[10], a).Answer(a.ctx(), p, push.Approve); err != nil {
 		t.Fatal(err)
 	}
 	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
+}
+
+// S7.3, issue 8: the same passcode sent at once to two nodes, each holding
+// a challenged login of the user, is accepted exactly once.
+func TestClusterPasscodeRace(t *testing.T) {
+	nodes := startCluster(t, 2, "")
+	a, b := nodes[0], nodes[1]
+	a.AddUser("pat", "pw")
+	tok := a.ProgramOATH("pat", "hotp") // no push-capable token: a passcode challenge
+	ca, cb := a.Client(""), b.Client("")
+	stateA := challengeState(t, Start(ca, "pat", "pw", "", "st-a").Wait(t))
+	stateB := challengeState(t, Start(cb, "pat", "pw", "", "st-b").Wait(t))
+	ra, rb := Start(ca, "pat", tok.HOTP(0), stateA, "st-a"), Start(cb, "pat", tok.HOTP(0), stateB, "st-b")
+	accepted := 0
+	for _, r := range []*radclient.Response{ra.Wait(t), rb.Wait(t)} {
+		switch r.Code {
+		case layeh.CodeAccessAccept:
+			accepted++
+		case layeh.CodeAccessChallenge: // the code was used: one more try allowed
+		default:
+			t.Fatalf("reply %v (%q)", r.Code, rfc2865.ReplyMessage_GetString(r.Packet))
+		}
+	}
+	if accepted != 1 {
+		t.Fatalf("passcode accepted by %d nodes, want exactly 1", accepted)
+	}
 }
 
 // loginsOf matches pushes of logins that live on node h (login ids name
