@@ -15,6 +15,7 @@ import (
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/eap/eaptest"
 	"github.com/pushauth/pushauth/push"
+	"github.com/pushauth/pushauth/store"
 )
 
 // hotp0 is RFC 4226's first HOTP value for oathSeed.
@@ -464,5 +465,67 @@ func (r *eapRig) waitConversations(want int) {
 			r.t.Fatalf("%d eap conversations, want %d", r.conversations(), want)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// S10.3 over PEAP/GTC: the GTC prompt after the password shows the number;
+// the supplicant's empty answer is held for the phone, whose right pick
+// ends in EAP-Success.
+func TestEAPNumberMatchingOverGTC(t *testing.T) {
+	r := newEAPRig(t)
+	r.user("pia", phoneToken("d1"), oathToken())
+	p := store.DefaultPolicy()
+	p.Name, p.NumberMatching = "matching", true
+	r.store.mu.Lock()
+	r.store.policies[p.Name] = &p
+	r.store.users["pia"].Policy = p.Name
+	r.store.mu.Unlock()
+	peer := r.peer(eap.TypePEAP, eaptest.GTC, "pia", "", "pw-pia", "")
+	msg, state := peer.IdentityResponse(1), ""
+	var held chan *EAPReply
+	for held == nil { // rounds in this goroutine, so the peer's prompts can be read between them
+		ch := r.round(state, msg)
+		if len(peer.Prompts()) == 2 {
+			held = ch // the answer to the number prompt: the login holds it
+			break
+		}
+		rep := waitReply(t, ch)
+		if rep.Code != Challenge {
+			t.Fatalf("conversation ended early: %v %q", rep.Code, rep.Message)
+		}
+		var err error
+		if msg, err = peer.Respond(rep.EAPMessage); err != nil {
+			t.Fatal(err)
+		}
+		state = rep.State
+	}
+	number, ok := push.ShownNumber(peer.Prompts()[1])
+	if !ok {
+		t.Fatalf("second prompt %q shows no number", peer.Prompts()[1])
+	}
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	if len(held) != 0 {
+		t.Fatal("the answer to the number prompt was not held for the phone")
+	}
+	if st := r.pick(n, number); st != AnswerAccepted {
+		t.Fatalf("pick: %v", st)
+	}
+	rep := waitReply(t, held)
+	for rep.Code == Challenge { // PEAPv0's result exchange
+		msg, err := peer.Respond(rep.EAPMessage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep = waitReply(t, r.round(rep.State, msg))
+	}
+	if rep.Code != Accept {
+		t.Fatalf("reply %v %q, want Accept", rep.Code, rep.Message)
+	}
+	if _, err := peer.Respond(rep.EAPMessage); err != nil {
+		t.Fatal(err)
+	}
+	if ok, success := peer.Result(); !ok || !success {
+		t.Fatal("peer did not see EAP-Success")
 	}
 }
