@@ -13,8 +13,8 @@ const maxAuditBatch = 512
 // errClosed is returned for writes after Close.
 var errClosed = errors.New("store closed")
 
-// auditWriter commits audit records, and the push records of the per-user
-// push cap, in groups: whatever arrives while one transaction is being
+// auditWriter commits audit records, the push records of the per-user
+// push cap and (SQLite) the used-OTP steps, in groups: whatever arrives while one transaction is being
 // synced goes into the next one, so a busy server pays one fsync per group
 // instead of one per login and one per push. Each caller still returns
 // only once its own record is durable.
@@ -28,8 +28,16 @@ type auditWriter struct {
 
 type auditJob struct {
 	rec  *AuditRecord // an audit record, or
-	push *pushRecord  // a push to a user
+	push *pushRecord  // a push to a user, or
+	otp  *otpStep     // a one-time password step to consume
+	err  error        // the job's own outcome, set by commit (e.g. a reused step)
 	done chan error
+}
+
+// otpStep is a ConsumeOTPStep in a group: the step is recorded only if it
+// is greater than the token's last one.
+type otpStep struct {
+	tokenID, step int64
 }
 
 type pushRecord struct {
@@ -49,6 +57,12 @@ func newAuditWriter(commit func(ctx context.Context, batch []*auditJob) error) *
 // case the record may still be written).
 func (w *auditWriter) append(ctx context.Context, r *AuditRecord) error {
 	return w.do(ctx, &auditJob{rec: r, done: make(chan error, 1)})
+}
+
+// consumeOTP queues a used-OTP step and waits like append; the job's own
+// error (errStepNotConsumed) says when the step was not newer.
+func (w *auditWriter) consumeOTP(ctx context.Context, tokenID, step int64) error {
+	return w.do(ctx, &auditJob{otp: &otpStep{tokenID: tokenID, step: step}, done: make(chan error, 1)})
 }
 
 // appendPush queues a push record and waits like append.
@@ -94,7 +108,11 @@ func (w *auditWriter) run() {
 		batch := w.collect(first)
 		err := w.commit(context.Background(), batch)
 		for _, j := range batch {
-			j.done <- err
+			if err != nil {
+				j.done <- err // the group failed: so did every job in it
+			} else {
+				j.done <- j.err
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -25,6 +26,9 @@ func commitSQLiteAudit(ctx context.Context, db *sql.DB, batch []*auditJob) error
 		return err
 	}
 	if err := insertPushes(ctx, tx, batch); err != nil {
+		return err
+	}
+	if err := consumeOTPSteps(ctx, tx, batch); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -61,6 +65,29 @@ func insertAudit(ctx context.Context, tx *sql.Tx, batch []*auditJob) ([]int64, e
 		}
 	}
 	return ids, nil
+}
+
+// errStepNotConsumed marks an OTP job whose step was not newer than the
+// token's last one, or whose token is gone (ConsumeOTPStep tells which).
+var errStepNotConsumed = errors.New("otp step not consumed")
+
+// consumeOTPSteps records the batch's used-OTP steps, in order, each with
+// the conditional UPDATE that makes exactly one of two equal steps win.
+func consumeOTPSteps(ctx context.Context, tx *sql.Tx, batch []*auditJob) error {
+	for _, j := range batch {
+		if j.otp == nil {
+			continue
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET last_step = ?1 WHERE id = ?2 AND last_step < ?1`,
+			j.otp.step, j.otp.tokenID)
+		if err != nil {
+			return fmt.Errorf("consume otp step of token %d: %w", j.otp.tokenID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			j.err = errStepNotConsumed
+		}
+	}
+	return nil
 }
 
 // insertPushes stores the batch's push records and forgets pushes older

@@ -86,10 +86,13 @@ func (s *SQLite) DeleteToken(ctx context.Context, serial string) error {
 // conditional UPDATE, so of two concurrent callers with the same step exactly
 // one succeeds. A step not greater than the last one is ErrOTPReused; an
 // unknown token is ErrNotFound.
+//
+// The write is group-committed with the audit records (one fsync for all
+// the logins that consume a step meanwhile); the caller returns once its
+// step is durable.
 func (s *SQLite) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
-	err := execOne(ctx, s.write,
-		`UPDATE tokens SET last_step = ?1 WHERE id = ?2 AND last_step < ?1`, step, tokenID)
-	if !errors.Is(err, ErrNotFound) {
+	err := s.audit.consumeOTP(ctx, tokenID, step)
+	if !errors.Is(err, errStepNotConsumed) {
 		if err != nil {
 			return fmt.Errorf("consume otp step of token %d: %w", tokenID, err)
 		}
