@@ -132,15 +132,16 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 // openStore opens the configured store: SQLite in data_dir (the default),
 // or the PostgreSQL database every node of a cluster shares, sealed with
 // server_key or the key in data_dir. The DSN's password is never logged.
-// This process is SQLite's only writer, so its devices are cached
-// (store.CacheDevices); PostgreSQL's rows change under other nodes too.
+// This process is SQLite's only writer, so the users, tokens, devices and
+// policies logins read are cached (store.CacheReads); PostgreSQL's rows
+// change under other nodes too.
 func (s *Server) openStore() error {
 	if s.cfg.Store.Driver != config.StorePostgres {
 		st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey, storeOptions(s.cfg.Cluster)...)
 		if err != nil {
 			return fmt.Errorf("open store: %w", err)
 		}
-		s.store = store.CacheDevices(st)
+		s.store = store.CacheReads(st)
 		return nil
 	}
 	const openTimeout = 30 * time.Second // connect and migrate

@@ -14,7 +14,7 @@ func TestPendingActivation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := start(t)(t)
 			ctx := context.Background()
-			p := CacheDevices(db.Store) // what pushauthd uses with SQLite
+			p := CacheReads(db.Store) // what pushauthd uses with SQLite
 			tok := mustToken(t, db, mustUser(t, db, "ann").ID, "S1")
 			now := time.Now()
 			code := sha256.Sum256([]byte("code"))

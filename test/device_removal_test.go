@@ -9,7 +9,7 @@ import (
 )
 
 // A phone whose token or user is removed is refused at once, even though
-// the server keeps the devices it has seen in memory (store.CacheDevices):
+// the server keeps the devices it has seen in memory (store.CacheReads):
 // its next poll after the removal gets 404 unknown_device.
 func TestRemovedPhoneIsRefusedAtOnce(t *testing.T) {
 	h := StartServer(t, nil)

@@ -1,0 +1,262 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ReadCacheSize bounds the entries of each of CacheReads' maps; past it a
+// map starts over (a miss costs one read, never a wrong answer).
+const ReadCacheSize = 1 << 20
+
+// CacheReads wraps s so that the reads every login and every signed device
+// request make (UserByName, TokensByUser, PolicyByName, DeviceByID) are
+// served from memory. Every other write that can change a user, a token,
+// a device or a policy goes through the wrapper and empties the whole
+// cache when it returns, so a removed phone, a deleted user or a changed
+// policy counts at once. The writes a login makes without changing those
+// rows (audit records, push records, push suspensions, activation codes)
+// leave the cache alone.
+//
+// Use it only when this process is the store's only writer (SQLite in
+// data_dir): a change made by another process would not be seen.
+//
+// The wrapper forwards every Store method by hand rather than embedding
+// s: a method added to Store does not compile here until someone decides
+// whether it invalidates.
+func CacheReads(s Store) Store {
+	c := &readCache{next: s}
+	c.reset()
+	return c
+}
+
+type readCache struct {
+	next Store
+
+	mu       sync.RWMutex
+	gen      uint64 // bumped by every invalidation
+	users    map[string]*User
+	tokens   map[int64][]Token
+	policies map[string]*Policy
+	devices  map[string]*Token
+}
+
+func (c *readCache) reset() {
+	c.users = make(map[string]*User)
+	c.tokens = make(map[int64][]Token)
+	c.policies = make(map[string]*Policy)
+	c.devices = make(map[string]*Token)
+}
+
+// invalidate forgets everything. It runs after the change, so a read that
+// started before it cannot put the old row back (gen).
+func (c *readCache) invalidate() {
+	c.mu.Lock()
+	c.gen++
+	c.reset()
+	c.mu.Unlock()
+}
+
+// cached serves key from m, or reads it with load and keeps a copy unless
+// an invalidation came in between. Errors (ErrNotFound included) are not
+// cached. copyOf keeps the cache's value apart from the callers'.
+func cached[K comparable, V any](c *readCache, m func() map[K]V, key K, load func() (V, error), copyOf func(V) V) (V, error) {
+	c.mu.RLock()
+	v, ok := m()[key]
+	gen := c.gen
+	c.mu.RUnlock()
+	if ok {
+		return copyOf(v), nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		mm := m()
+		if len(mm) >= ReadCacheSize {
+			clear(mm)
+		}
+		mm[key] = copyOf(v)
+	}
+	c.mu.Unlock()
+	return v, nil
+}
+
+// The cached reads.
+
+func (c *readCache) UserByName(ctx context.Context, name string) (*User, error) {
+	return cached(c, func() map[string]*User { return c.users }, name,
+		func() (*User, error) { return c.next.UserByName(ctx, name) }, cloneUser)
+}
+
+func (c *readCache) TokensByUser(ctx context.Context, userID int64) ([]Token, error) {
+	return cached(c, func() map[int64][]Token { return c.tokens }, userID,
+		func() ([]Token, error) { return c.next.TokensByUser(ctx, userID) }, cloneTokens)
+}
+
+func (c *readCache) PolicyByName(ctx context.Context, name string) (*Policy, error) {
+	return cached(c, func() map[string]*Policy { return c.policies }, name,
+		func() (*Policy, error) { return c.next.PolicyByName(ctx, name) }, clonePolicy)
+}
+
+func (c *readCache) DeviceByID(ctx context.Context, id string) (*Token, error) {
+	return cached(c, func() map[string]*Token { return c.devices }, id,
+		func() (*Token, error) { return c.next.DeviceByID(ctx, id) }, cloneToken)
+}
+
+func cloneUser(u *User) *User {
+	c := *u
+	return &c
+}
+
+func clonePolicy(p *Policy) *Policy {
+	c := *p
+	return &c
+}
+
+func cloneTokens(ts []Token) []Token {
+	out := make([]Token, len(ts))
+	for i := range ts {
+		out[i] = *cloneToken(&ts[i])
+	}
+	return out
+}
+
+// cloneToken copies t, its seed and its device.
+func cloneToken(t *Token) *Token {
+	c := *t
+	c.Seed = append([]byte(nil), t.Seed...)
+	if t.Device != nil {
+		d := *t.Device
+		d.PublicKey = append([]byte(nil), t.Device.PublicKey...)
+		c.Device = &d
+	}
+	return &c
+}
+
+// Reads that are not cached.
+
+func (c *readCache) ListUsers(ctx context.Context) ([]User, error) { return c.next.ListUsers(ctx) }
+
+func (c *readCache) UserByDirectoryID(ctx context.Context, directoryID string) (*User, error) {
+	return c.next.UserByDirectoryID(ctx, directoryID)
+}
+
+func (c *readCache) TokenBySerial(ctx context.Context, serial string) (*Token, error) {
+	return c.next.TokenBySerial(ctx, serial)
+}
+
+func (c *readCache) PendingActivation(ctx context.Context, codeHash []byte, now time.Time) (*Activation, error) {
+	return c.next.PendingActivation(ctx, codeHash, now)
+}
+
+func (c *readCache) ListPolicies(ctx context.Context) ([]Policy, error) {
+	return c.next.ListPolicies(ctx)
+}
+
+func (c *readCache) ListAudit(ctx context.Context, q AuditQuery) ([]AuditRecord, error) {
+	return c.next.ListAudit(ctx, q)
+}
+
+func (c *readCache) PushSuspension(ctx context.Context, user string) (time.Time, string, error) {
+	return c.next.PushSuspension(ctx, user)
+}
+
+func (c *readCache) PushesSince(ctx context.Context, user string, since time.Time) (int, error) {
+	return c.next.PushesSince(ctx, user, since)
+}
+
+// Writes that leave users, tokens, devices and policies as they are.
+
+func (c *readCache) AppendAudit(ctx context.Context, r *AuditRecord) error {
+	return c.next.AppendAudit(ctx, r)
+}
+
+func (c *readCache) RecordPush(ctx context.Context, user string, at time.Time) error {
+	return c.next.RecordPush(ctx, user, at)
+}
+
+func (c *readCache) SuspendPush(ctx context.Context, user string, until time.Time, reason string) error {
+	return c.next.SuspendPush(ctx, user, until, reason)
+}
+
+func (c *readCache) CreateActivation(ctx context.Context, a *Activation) error {
+	return c.next.CreateActivation(ctx, a)
+}
+
+func (c *readCache) Close() error { return c.next.Close() }
+
+// Writes that change what the cache holds: each empties it when done.
+
+func (c *readCache) CreateUser(ctx context.Context, u *User) error {
+	defer c.invalidate()
+	return c.next.CreateUser(ctx, u)
+}
+
+func (c *readCache) DeleteUser(ctx context.Context, name string) error {
+	defer c.invalidate()
+	return c.next.DeleteUser(ctx, name)
+}
+
+func (c *readCache) SetPassword(ctx context.Context, name, hash string) error {
+	defer c.invalidate()
+	return c.next.SetPassword(ctx, name, hash)
+}
+
+func (c *readCache) SetUserPolicy(ctx context.Context, name, policy string) error {
+	defer c.invalidate()
+	return c.next.SetUserPolicy(ctx, name, policy)
+}
+
+func (c *readCache) SetDirectoryID(ctx context.Context, name, directoryID string) error {
+	defer c.invalidate()
+	return c.next.SetDirectoryID(ctx, name, directoryID)
+}
+
+func (c *readCache) RenameUser(ctx context.Context, oldName, newName string) error {
+	defer c.invalidate()
+	return c.next.RenameUser(ctx, oldName, newName)
+}
+
+func (c *readCache) RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error {
+	defer c.invalidate()
+	return c.next.RecordLoginFailure(ctx, userID, limit, lockUntil)
+}
+
+func (c *readCache) ResetLoginFailures(ctx context.Context, userID int64) error {
+	defer c.invalidate()
+	return c.next.ResetLoginFailures(ctx, userID)
+}
+
+func (c *readCache) CreateToken(ctx context.Context, t *Token) error {
+	defer c.invalidate()
+	return c.next.CreateToken(ctx, t)
+}
+
+func (c *readCache) DeleteToken(ctx context.Context, serial string) error {
+	defer c.invalidate()
+	return c.next.DeleteToken(ctx, serial)
+}
+
+func (c *readCache) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
+	defer c.invalidate()
+	return c.next.ConsumeOTPStep(ctx, tokenID, step)
+}
+
+func (c *readCache) Activate(ctx context.Context, codeHash []byte, d *Device, now time.Time) (*Token, error) {
+	defer c.invalidate()
+	return c.next.Activate(ctx, codeHash, d, now)
+}
+
+func (c *readCache) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
+	defer c.invalidate()
+	return c.next.UpdateDevicePush(ctx, deviceID, pushToken, disabledReason)
+}
+
+func (c *readCache) PutPolicy(ctx context.Context, p *Policy) error {
+	defer c.invalidate()
+	return c.next.PutPolicy(ctx, p)
+}
