@@ -29,6 +29,7 @@ type SQLite struct {
 	sealer *Sealer
 	audit  *auditWriter
 	node   string // stamped on audit records (WithNode)
+	unlock func() // releases data_dir's lock (OpenDir); nil otherwise
 }
 
 var _ Store = (*SQLite)(nil)
@@ -64,7 +65,11 @@ func OpenSQLite(path string, sealer *Sealer, opts ...Option) (*SQLite, error) {
 func (s *SQLite) Close() error {
 	s.audit.close()
 	s.read.close()
-	return errors.Join(s.read.db.Close(), s.write.Close())
+	err := errors.Join(s.read.db.Close(), s.write.Close())
+	if s.unlock != nil {
+		s.unlock()
+	}
+	return err
 }
 
 // createPrivateFile creates path with mode 0600 unless it exists, so the
@@ -193,12 +198,26 @@ const DBFileName = "pushauth.db"
 // OpenDir opens the store of a data directory: dataDir/pushauth.db, sealed
 // with key, or with the key kept in dataDir (created on first start) when
 // key is nil.
+//
+// It holds an exclusive lock on data_dir until Close: a second OpenDir of
+// the same directory, in this process or another, fails with
+// ErrDataDirInUse.
 func OpenDir(dataDir string, key []byte, opts ...Option) (*SQLite, error) {
 	sealer, err := DirSealer(dataDir, key)
 	if err != nil {
 		return nil, err
 	}
-	return OpenSQLite(filepath.Join(dataDir, DBFileName), sealer, opts...)
+	unlock, err := lockDataDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := OpenSQLite(filepath.Join(dataDir, DBFileName), sealer, opts...)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	s.unlock = unlock
+	return s, nil
 }
 
 // DirSealer returns the Sealer of key, or, when key is nil, of the key kept
