@@ -10,14 +10,16 @@ import (
 // map starts over (a miss costs one read, never a wrong answer).
 const ReadCacheSize = 1 << 20
 
-// CacheReads wraps s so that the reads every login and every signed device
-// request make (UserByName, TokensByUser, PolicyByName, DeviceByID) are
-// served from memory. Every other write that can change a user, a token,
-// a device or a policy goes through the wrapper and empties the whole
-// cache when it returns, so a removed phone, a deleted user or a changed
-// policy counts at once. The writes a login makes without changing those
-// rows (audit records, push records, push suspensions, activation codes)
-// leave the cache alone.
+// CacheReads wraps s so that the rows read again and again are served
+// from memory: the device of every signed device request (a poll and an
+// answer per push login) and the policy of every login. Users and their
+// tokens are not cached: a user logs in a few times a day, so a cache of
+// them would mostly hold memory (and a busy benchmark's few users would
+// flatter it). Every write that can change a user, a token, a device or a
+// policy goes through the wrapper and empties the whole cache when it
+// returns, so a removed phone or a changed policy counts at once. The
+// writes a login makes without changing those rows (audit records, push
+// records, push suspensions, activation codes) leave the cache alone.
 //
 // Use it only when this process is the store's only writer (SQLite in
 // data_dir): a change made by another process would not be seen.
@@ -36,15 +38,11 @@ type readCache struct {
 
 	mu       sync.RWMutex
 	gen      uint64 // bumped by every invalidation
-	users    map[string]*User
-	tokens   map[int64][]Token
 	policies map[string]*Policy
 	devices  map[string]*Token
 }
 
 func (c *readCache) reset() {
-	c.users = make(map[string]*User)
-	c.tokens = make(map[int64][]Token)
 	c.policies = make(map[string]*Policy)
 	c.devices = make(map[string]*Token)
 }
@@ -87,16 +85,6 @@ func cached[K comparable, V any](c *readCache, m func() map[K]V, key K, load fun
 
 // The cached reads.
 
-func (c *readCache) UserByName(ctx context.Context, name string) (*User, error) {
-	return cached(c, func() map[string]*User { return c.users }, name,
-		func() (*User, error) { return c.next.UserByName(ctx, name) }, cloneUser)
-}
-
-func (c *readCache) TokensByUser(ctx context.Context, userID int64) ([]Token, error) {
-	return cached(c, func() map[int64][]Token { return c.tokens }, userID,
-		func() ([]Token, error) { return c.next.TokensByUser(ctx, userID) }, cloneTokens)
-}
-
 func (c *readCache) PolicyByName(ctx context.Context, name string) (*Policy, error) {
 	return cached(c, func() map[string]*Policy { return c.policies }, name,
 		func() (*Policy, error) { return c.next.PolicyByName(ctx, name) }, clonePolicy)
@@ -107,22 +95,9 @@ func (c *readCache) DeviceByID(ctx context.Context, id string) (*Token, error) {
 		func() (*Token, error) { return c.next.DeviceByID(ctx, id) }, cloneToken)
 }
 
-func cloneUser(u *User) *User {
-	c := *u
-	return &c
-}
-
 func clonePolicy(p *Policy) *Policy {
 	c := *p
 	return &c
-}
-
-func cloneTokens(ts []Token) []Token {
-	out := make([]Token, len(ts))
-	for i := range ts {
-		out[i] = *cloneToken(&ts[i])
-	}
-	return out
 }
 
 // cloneToken copies t, its seed and its device.
@@ -138,6 +113,14 @@ func cloneToken(t *Token) *Token {
 }
 
 // Reads that are not cached.
+
+func (c *readCache) UserByName(ctx context.Context, name string) (*User, error) {
+	return c.next.UserByName(ctx, name)
+}
+
+func (c *readCache) TokensByUser(ctx context.Context, userID int64) ([]Token, error) {
+	return c.next.TokensByUser(ctx, userID)
+}
 
 func (c *readCache) ListUsers(ctx context.Context) ([]User, error) { return c.next.ListUsers(ctx) }
 
