@@ -136,24 +136,14 @@ func hasMessageAuthenticator(p *layeh.Packet) bool {
 // MS-MPPE-Recv-Key and -Send-Key on an accept. The front end puts the
 // Message-Authenticator first.
 func (h *radiusAdapter) encodeEAPReply(req *layeh.Packet, rep *actors.EAPReply, secret []byte, reqAuth [16]byte) *layeh.Packet {
-	code := layeh.CodeAccessReject
-	switch rep.Code {
-	case actors.Accept:
-		code = layeh.CodeAccessAccept
-	case actors.Challenge:
-		code = layeh.CodeAccessChallenge
-	}
+	code := radiusCode(rep.Code)
 	resp := req.Response(code)
 	eap.AddToPacket(resp, rep.EAPMessage)
 	if rep.State != "" && code == layeh.CodeAccessChallenge {
 		_ = rfc2865.State_SetString(resp, rep.State) // short: eap- + 32 hex
 	}
 	if code == layeh.CodeAccessReject {
-		for msg := rep.Message; msg != ""; {
-			n := min(len(msg), maxReplyMessage)
-			_ = rfc2865.ReplyMessage_AddString(resp, msg[:n])
-			msg = msg[n:]
-		}
+		addReplyMessage(resp, rep.Message)
 	}
 	if code == layeh.CodeAccessAccept {
 		recv, send, err := eap.MPPEAttributes(rep.Keys, secret, reqAuth, rand.Reader)

@@ -90,23 +90,34 @@ func userName(raw string) (string, string) {
 
 // encodeReply builds the response packet for a login's reply.
 func encodeReply(req *layeh.Packet, rep *actors.Reply) *layeh.Packet {
-	code := layeh.CodeAccessReject
-	switch rep.Code {
-	case actors.Accept:
-		code = layeh.CodeAccessAccept
-	case actors.Challenge:
-		code = layeh.CodeAccessChallenge
-	}
-	resp := req.Response(code)
-	for msg := rep.Message; msg != ""; {
-		n := min(len(msg), maxReplyMessage)
-		_ = rfc2865.ReplyMessage_AddString(resp, msg[:n]) // length checked above
-		msg = msg[n:]
-	}
+	resp := req.Response(radiusCode(rep.Code))
+	addReplyMessage(resp, rep.Message)
 	if rep.State != "" {
 		_ = rfc2865.State_SetString(resp, rep.State)
 	}
 	return resp
+}
+
+// radiusCode is the RADIUS code of a login's reply (Drop is handled
+// before: nothing is sent).
+func radiusCode(c actors.ReplyCode) layeh.Code {
+	switch c {
+	case actors.Accept:
+		return layeh.CodeAccessAccept
+	case actors.Challenge:
+		return layeh.CodeAccessChallenge
+	}
+	return layeh.CodeAccessReject
+}
+
+// addReplyMessage adds msg as Reply-Message attributes of at most 253
+// octets each.
+func addReplyMessage(resp *layeh.Packet, msg string) {
+	for msg != "" {
+		n := min(len(msg), maxReplyMessage)
+		_ = rfc2865.ReplyMessage_AddString(resp, msg[:n]) // n fits one attribute
+		msg = msg[n:]
+	}
 }
 
 // radiusClients converts configured clients for the front end.
