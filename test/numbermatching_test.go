@@ -30,6 +30,17 @@ func shown(t *testing.T, r RadReply) int {
 	return n
 }
 
+// otherChoice is one of the push's number choices that is not number: a
+// wrong pick.
+func otherChoice(p push.Payload, number int) int {
+	for _, c := range p.NumberChoices {
+		if c != number {
+			return c
+		}
+	}
+	return 0
+}
+
 // S10.3 through radclient as the NAS: the first exchange is an immediate
 // challenge showing the number; the second (State, empty answer) is held
 // until the phone picks. The right number → Accept; a wrong one → Reject,
@@ -53,10 +64,7 @@ func TestNumberMatchingWithRadclient(t *testing.T) {
 		go func() { second <- h.radLogin(user, "", first.State()) }()
 		pick := number
 		if !right {
-			pick = p.NumberChoices[0]
-			if pick == number {
-				pick = p.NumberChoices[1]
-			}
+			pick = otherChoice(p, number)
 		}
 		if err := phone.Pick(h.ctx(), p, pick); err != nil {
 			t.Fatalf("pick %d: %v", pick, err)

@@ -277,10 +277,7 @@ func TestWebNumberMatching(t *testing.T) {
 		}
 		pick := number
 		if !right {
-			pick = p.NumberChoices[0]
-			if pick == number {
-				pick = p.NumberChoices[1]
-			}
+			pick = otherChoice(p, number)
 		}
 		if err := phone.Pick(h.ctx(), p, pick); err != nil {
 			t.Fatal(err)
