@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -114,22 +113,13 @@ func (d *demo) passcodeUser() (*oath, error) {
 func (d *demo) nextPush() (push.Payload, error) {
 	ctx, cancel := context.WithTimeout(d.ctx, 15*time.Second)
 	defer cancel()
-	for {
-		list, err := d.phone.Pending(ctx, 5*time.Second, d.seen...)
-		if err != nil {
-			return push.Payload{}, fmt.Errorf("expected a push on the phone: %w", err)
-		}
-		for _, p := range list {
-			if !contains(d.seen, p.Nonce) {
-				d.seen = append(d.seen, p.Nonce)
-				d.showPush(p)
-				return p, nil
-			}
-		}
-		if ctx.Err() != nil {
-			return push.Payload{}, errors.New("expected a push on the phone, none arrived")
-		}
+	p, err := d.phone.NextPush(ctx, 5*time.Second, d.seen...)
+	if err != nil {
+		return push.Payload{}, fmt.Errorf("expected a push on the phone: %w", err)
 	}
+	d.seen = append(d.seen, p.Nonce)
+	d.showPush(p)
+	return p, nil
 }
 
 func (d *demo) showPush(p push.Payload) {
@@ -145,13 +135,4 @@ func (d *demo) answer(p push.Payload, decision string) error {
 		return fmt.Errorf("expected the server to take the answer: %w", err)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

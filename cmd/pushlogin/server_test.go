@@ -164,27 +164,9 @@ func nextPush(t *testing.T, d *deviceclient.Device, known ...string) push.Payloa
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for {
-		list, err := d.Pending(ctx, 5*time.Second, known...)
-		if err != nil {
-			t.Fatalf("pending: %v", err)
-		}
-		for _, p := range list {
-			if !contains(known, p.Nonce) {
-				return p
-			}
-		}
-		if ctx.Err() != nil {
-			t.Fatal("no push arrived")
-		}
+	p, err := d.NextPush(ctx, 5*time.Second, known...)
+	if err != nil {
+		t.Fatalf("no push arrived: %v", err)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return p
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -71,6 +72,25 @@ func (d *Device) Pending(ctx context.Context, wait time.Duration, known ...strin
 		out = append(out, p)
 	}
 	return out, errors.Join(errs...)
+}
+
+// NextPush long-polls, wait at a time, until a push whose nonce is not in
+// known arrives, and returns it; it gives up when ctx ends.
+func (d *Device) NextPush(ctx context.Context, wait time.Duration, known ...string) (push.Payload, error) {
+	for {
+		list, err := d.Pending(ctx, wait, known...)
+		if err != nil {
+			return push.Payload{}, err
+		}
+		for _, p := range list {
+			if !slices.Contains(known, p.Nonce) {
+				return p, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return push.Payload{}, fmt.Errorf("no new push: %w", ctx.Err())
+		}
+	}
 }
 
 // Verify checks the server's signature over a push's data and that it is
