@@ -110,7 +110,7 @@ func (s *session) typeLine(line string) {
 
 // echoIsOff reports whether the terminal hides what is typed.
 func (s *session) echoIsOff() bool {
-	tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), unix.TCGETS)
+	tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), ioctlGetTermios)
 	if err != nil {
 		s.t.Fatalf("termios: %v", err)
 	}
