@@ -117,9 +117,7 @@ func runEAPThroughput(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 	}
 	tb.print(stdout)
-	mem, _ := srv.Memory()
-	warns, errs, samples := srv.logCounts()
-	kv(stdout, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+	srv.printFooter(stdout)
 	return nil
 }
 

@@ -120,9 +120,7 @@ func (p passcodeRun) run(ctx context.Context, source string, stdout, stderr io.W
 		figs = append(figs, fig)
 	}
 	tb.print(stdout)
-	mem, _ := srv.Memory()
-	warns, errs, samples := srv.logCounts()
-	kv(stdout, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+	srv.printFooter(stdout)
 	p.peer.print(stdout, "passcode login ("+source+" passwords)", figs)
 	return nil
 }

@@ -116,9 +116,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 		}
 	}
 	tb.print(stdout)
-	mem, _ := srv.Memory()
-	warns, errs, samples := srv.logCounts()
-	kv(stdout, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+	srv.printFooter(stdout)
 	peer.print(stdout, "push login", figs)
 	return nil
 }

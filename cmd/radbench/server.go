@@ -342,6 +342,14 @@ func (s *serverProc) saveProfile(query string, d time.Duration, name string) err
 	return f.Close()
 }
 
+// printFooter prints the server's peak memory and what its log said, under
+// a scenario's table.
+func (s *serverProc) printFooter(w io.Writer) {
+	mem, _ := s.Memory()
+	warns, errs, samples := s.logCounts()
+	kv(w, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+}
+
 // Pid is the server's process id.
 func (s *serverProc) Pid() int { return s.cmd.Process.Pid }
 
