@@ -18,8 +18,8 @@ const ReadCacheSize = 1 << 20
 // flatter it). Every write that can change a user, a token, a device or a
 // policy goes through the wrapper and empties the whole cache when it
 // returns, so a removed phone or a changed policy counts at once. The
-// writes a login makes without changing those rows (audit records, push
-// records, push suspensions, activation codes) leave the cache alone.
+// writes a login makes (audit records, push records, suspensions, failure
+// counters, used OTP steps) and activation codes leave the cache alone.
 //
 // Use it only when this process is the store's only writer (SQLite in
 // data_dir): a change made by another process would not be seen.
@@ -152,7 +152,22 @@ func (c *readCache) PushesSince(ctx context.Context, user string, since time.Tim
 	return c.next.PushesSince(ctx, user, since)
 }
 
-// Writes that leave users, tokens, devices and policies as they are.
+// Writes that leave devices and policies as they are. The counters that
+// logins change (a user's failures and lock, a token's last OTP step) are
+// in rows this cache does not hold; the LastStep of a token DeviceByID
+// returns may be stale, and nothing that asks for a device reads it.
+
+func (c *readCache) RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error {
+	return c.next.RecordLoginFailure(ctx, userID, limit, lockUntil)
+}
+
+func (c *readCache) ResetLoginFailures(ctx context.Context, userID int64) error {
+	return c.next.ResetLoginFailures(ctx, userID)
+}
+
+func (c *readCache) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
+	return c.next.ConsumeOTPStep(ctx, tokenID, step)
+}
 
 func (c *readCache) AppendAudit(ctx context.Context, r *AuditRecord) error {
 	return c.next.AppendAudit(ctx, r)
@@ -204,16 +219,6 @@ func (c *readCache) RenameUser(ctx context.Context, oldName, newName string) err
 	return c.next.RenameUser(ctx, oldName, newName)
 }
 
-func (c *readCache) RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error {
-	defer c.invalidate()
-	return c.next.RecordLoginFailure(ctx, userID, limit, lockUntil)
-}
-
-func (c *readCache) ResetLoginFailures(ctx context.Context, userID int64) error {
-	defer c.invalidate()
-	return c.next.ResetLoginFailures(ctx, userID)
-}
-
 func (c *readCache) CreateToken(ctx context.Context, t *Token) error {
 	defer c.invalidate()
 	return c.next.CreateToken(ctx, t)
@@ -222,11 +227,6 @@ func (c *readCache) CreateToken(ctx context.Context, t *Token) error {
 func (c *readCache) DeleteToken(ctx context.Context, serial string) error {
 	defer c.invalidate()
 	return c.next.DeleteToken(ctx, serial)
-}
-
-func (c *readCache) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
-	defer c.invalidate()
-	return c.next.ConsumeOTPStep(ctx, tokenID, step)
 }
 
 func (c *readCache) Activate(ctx context.Context, codeHash []byte, d *Device, now time.Time) (*Token, error) {

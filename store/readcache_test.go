@@ -116,24 +116,21 @@ func TestDeviceCacheInvalidation(t *testing.T) {
 }
 
 // Every write that can change a user, a token, a device or a policy
-// empties the whole cache; the writes a login makes without changing them
+// empties the whole cache; the writes a login makes (counters included)
 // keep it. Each case warms the cache, deletes every row behind its back,
 // makes one write through it, and looks at what the cached reads say.
 func TestReadCacheWrites(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	invalidating := map[string]func(s Store, u *User) error{
-		"CreateUser":         func(s Store, _ *User) error { return s.CreateUser(ctx, &User{Name: "new"}) },
-		"DeleteUser":         func(s Store, _ *User) error { return s.DeleteUser(ctx, "nobody") },
-		"SetPassword":        func(s Store, _ *User) error { return s.SetPassword(ctx, "nobody", "x") },
-		"SetUserPolicy":      func(s Store, _ *User) error { return s.SetUserPolicy(ctx, "nobody", "p") },
-		"SetDirectoryID":     func(s Store, _ *User) error { return s.SetDirectoryID(ctx, "nobody", "d") },
-		"RenameUser":         func(s Store, _ *User) error { return s.RenameUser(ctx, "nobody", "nobody2") },
-		"RecordLoginFailure": func(s Store, u *User) error { return s.RecordLoginFailure(ctx, u.ID, 5, now) },
-		"ResetLoginFailures": func(s Store, u *User) error { return s.ResetLoginFailures(ctx, u.ID) },
-		"CreateToken":        func(s Store, u *User) error { return s.CreateToken(ctx, &Token{UserID: u.ID, Serial: "X"}) },
-		"DeleteToken":        func(s Store, _ *User) error { return s.DeleteToken(ctx, "nothing") },
-		"ConsumeOTPStep":     func(s Store, _ *User) error { return s.ConsumeOTPStep(ctx, 424242, 1) },
+		"CreateUser":     func(s Store, _ *User) error { return s.CreateUser(ctx, &User{Name: "new"}) },
+		"DeleteUser":     func(s Store, _ *User) error { return s.DeleteUser(ctx, "nobody") },
+		"SetPassword":    func(s Store, _ *User) error { return s.SetPassword(ctx, "nobody", "x") },
+		"SetUserPolicy":  func(s Store, _ *User) error { return s.SetUserPolicy(ctx, "nobody", "p") },
+		"SetDirectoryID": func(s Store, _ *User) error { return s.SetDirectoryID(ctx, "nobody", "d") },
+		"RenameUser":     func(s Store, _ *User) error { return s.RenameUser(ctx, "nobody", "nobody2") },
+		"CreateToken":    func(s Store, u *User) error { return s.CreateToken(ctx, &Token{UserID: u.ID, Serial: "X"}) },
+		"DeleteToken":    func(s Store, _ *User) error { return s.DeleteToken(ctx, "nothing") },
 		"Activate": func(s Store, _ *User) error {
 			_, err := s.Activate(ctx, []byte("no such code"), &Device{ID: "x"}, now)
 			return err
@@ -141,10 +138,13 @@ func TestReadCacheWrites(t *testing.T) {
 		"UpdateDevicePush": func(s Store, _ *User) error { return s.UpdateDevicePush(ctx, "nothing", "", "") },
 		"PutPolicy":        func(s Store, _ *User) error { return s.PutPolicy(ctx, &Policy{Name: "other"}) },
 	}
-	keeping := map[string]func(s Store, u *User) error{
-		"AppendAudit": func(s Store, _ *User) error { return s.AppendAudit(ctx, &AuditRecord{LoginID: "l", User: "bob"}) },
-		"RecordPush":  func(s Store, _ *User) error { return s.RecordPush(ctx, "bob", now) },
-		"SuspendPush": func(s Store, _ *User) error { return s.SuspendPush(ctx, "bob", now, "test") },
+	keeping := map[string]func(s Store, u *User) error{ // the writes a login makes
+		"RecordLoginFailure": func(s Store, u *User) error { return s.RecordLoginFailure(ctx, u.ID, 5, now) },
+		"ResetLoginFailures": func(s Store, u *User) error { return s.ResetLoginFailures(ctx, u.ID) },
+		"ConsumeOTPStep":     func(s Store, _ *User) error { return s.ConsumeOTPStep(ctx, 424242, 1) },
+		"AppendAudit":        func(s Store, _ *User) error { return s.AppendAudit(ctx, &AuditRecord{LoginID: "l", User: "bob"}) },
+		"RecordPush":         func(s Store, _ *User) error { return s.RecordPush(ctx, "bob", now) },
+		"SuspendPush":        func(s Store, _ *User) error { return s.SuspendPush(ctx, "bob", now, "test") },
 		"CreateActivation": func(s Store, u *User) error {
 			return s.CreateActivation(ctx, &Activation{CodeHash: []byte("c"), TokenID: 1, ExpiresAt: now.Add(time.Hour)})
 		},
