@@ -180,3 +180,23 @@ func TestNumberMatchingRepushKeepsNumber(t *testing.T) {
 	r.pick(n2, number)
 	again.expect(t, Accept)
 }
+
+// A shutdown while an outcome waits for the agent's follow-up audits that
+// outcome, not "shutdown".
+func TestNumberMatchingDecidedAtShutdown(t *testing.T) {
+	r, _ := numberRig(t)
+	first := r.send("nina", "pw-nina", "", "")
+	n := r.nextPush()
+	rep := first.expect(t, Challenge)
+	r.waitState(rep.State, stateWaiting)
+	r.pick(n, shownNumber(t, rep))
+	r.waitState(rep.State, stateDecided)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := r.sys.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rec := r.audits(1)[0]; rec.Reason != "approved" || rec.Outcome != "accept" {
+		t.Fatalf("audit %+v", rec)
+	}
+}
