@@ -58,11 +58,17 @@ type Deps struct {
 	// ClockSkew is how far a signed request's timestamp may be from Now;
 	// default 60s.
 	ClockSkew time.Duration
+	// PollTokenKey is the HMAC-SHA256 key of poll tokens (see
+	// PollTokenKey, the function, to derive it). Every node of a cluster
+	// needs the same key to accept the others' tokens. Empty: a random key,
+	// so tokens are good only on this handler.
+	PollTokenKey []byte
 }
 
 // api is the handler's state: the dependencies, defaults applied.
 type api struct {
 	Deps
+	tokens pollTokens
 }
 
 // New returns the device API handler.
@@ -76,8 +82,11 @@ func New(d Deps) http.Handler {
 	if d.ClockSkew <= 0 {
 		d.ClockSkew = DefaultClockSkew
 	}
+	if len(d.PollTokenKey) == 0 {
+		d.PollTokenKey = randomPollTokenKey()
+	}
 	d.Log = d.Log.With().Str("component", "deviceapi").Logger()
-	a := &api{Deps: d}
+	a := &api{Deps: d, tokens: pollTokens{key: d.PollTokenKey}}
 	return a.routes()
 }
 

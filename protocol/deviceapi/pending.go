@@ -24,15 +24,20 @@ type pendingRequest struct {
 
 type pendingResponse struct {
 	Pushes []push.Signed `json:"pushes"`
+	// PollToken and PollTokenExpires answer a signed call only.
+	PollToken        string `json:"poll_token,omitempty"`
+	PollTokenExpires int64  `json:"poll_token_expires,omitempty"`
 }
 
 // pending returns the device's pending pushes, long-polling up to the
 // requested wait for one it does not know yet. It only reads, so replaying
 // a signed request within the clock window reveals nothing new to anyone
-// who could not already read the first response.
+// who could not already read the first response. A signed call's answer
+// carries a poll token that authenticates later calls without a signature
+// (polltoken.go).
 func (a *api) pending(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	req, err := a.readPending(w, r, id)
+	req, resp, err := a.readPending(w, r, id)
 	if err != nil {
 		fail(w, err)
 		return
@@ -50,8 +55,10 @@ func (a *api) pending(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []push.Signed{}
 	}
-	a.Log.Debug().Str("device_id", id).Int("pushes", len(list)).Msg("pending served")
-	writeJSON(w, http.StatusOK, pendingResponse{Pushes: list})
+	a.Log.Debug().Str("device_id", id).Int("pushes", len(list)).Bool("signed", resp.PollToken != "").
+		Msg("pending served")
+	resp.Pushes = list
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // openPoll counts a pending call of device id as open; the caller calls
@@ -78,26 +85,41 @@ func (a *api) longPoll(seconds int64) time.Duration {
 	return time.Duration(seconds) * time.Second
 }
 
-// readPending decodes and authenticates a pending request.
-func (a *api) readPending(w http.ResponseWriter, r *http.Request, id string) (*pendingRequest, error) {
+// readPending decodes and authenticates a pending request. The answer it
+// returns carries a new poll token when the request was signed.
+func (a *api) readPending(w http.ResponseWriter, r *http.Request, id string) (*pendingRequest, pendingResponse, error) {
 	var req pendingRequest
 	if err := readJSON(w, r, &req); err != nil {
-		return nil, err
+		return nil, pendingResponse{}, err
 	}
 	if req.Wait < 0 {
-		return nil, errorf(http.StatusBadRequest, "bad_wait", "field \"wait\" must be 0 or more seconds")
+		return nil, pendingResponse{}, errorf(http.StatusBadRequest, "bad_wait", "field \"wait\" must be 0 or more seconds")
 	}
 	if len(req.Known) > maxKnown {
-		return nil, errorf(http.StatusBadRequest, "bad_known", "field \"known\" may list at most %d nonces", maxKnown)
+		return nil, pendingResponse{}, errorf(http.StatusBadRequest, "bad_known", "field \"known\" may list at most %d nonces", maxKnown)
 	}
-	if err := a.checkTimestamp(req.Timestamp); err != nil {
-		return nil, err
+	resp, err := a.authPending(r, id, req.Timestamp)
+	return &req, resp, err
+}
+
+// authPending authenticates a pending call of device id: by its poll
+// token when it has one and no signature (the timestamp is then not
+// needed), else by its signature, which earns a new poll token.
+func (a *api) authPending(r *http.Request, id string, ts int64) (pendingResponse, error) {
+	sig, token := r.Header.Get(SignatureHeader), r.Header.Get(PollTokenHeader)
+	if token != "" && sig == "" {
+		return pendingResponse{}, a.tokenDevice(r.Context(), id, token)
 	}
-	sig := r.Header.Get(SignatureHeader)
-	if _, err := a.verifiedDevice(r.Context(), id, PendingMessage(id, req.Timestamp), sig); err != nil {
-		return nil, err
+	if err := a.checkTimestamp(ts); err != nil {
+		return pendingResponse{}, err
 	}
-	return &req, nil
+	tok, err := a.verifiedDevice(r.Context(), id, PendingMessage(id, ts), sig)
+	if err != nil {
+		return pendingResponse{}, err
+	}
+	var resp pendingResponse
+	resp.PollToken, resp.PollTokenExpires = a.tokens.issue(id, tok.Device.PublicKey, a.Now())
+	return resp, nil
 }
 
 // waitPending returns the pending pushes as soon as one of them is not in

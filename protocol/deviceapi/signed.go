@@ -3,6 +3,7 @@ package deviceapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,13 +45,8 @@ func (a *api) checkTimestamp(ts int64) error {
 // verifiedDevice loads a device and checks sig (base64 ASN.1 ECDSA P-256
 // SHA-256) over msg with its registered key.
 func (a *api) verifiedDevice(ctx context.Context, id string, msg []byte, sig string) (*store.Token, error) {
-	tok, err := a.Store.DeviceByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.Device == nil) {
-		return nil, errorf(http.StatusNotFound, "unknown_device",
-			"no device with this id is registered; activate the token again")
-	}
+	tok, err := a.device(ctx, id)
 	if err != nil {
-		a.Log.Error().Err(err).Str("device_id", id).Msg("device lookup failed")
 		return nil, err
 	}
 	if sig == "" {
@@ -60,6 +56,20 @@ func (a *api) verifiedDevice(ctx context.Context, id string, msg []byte, sig str
 		a.Log.Warn().Str("device_id", id).Msg("bad device signature")
 		return nil, errorf(http.StatusUnauthorized, "bad_signature",
 			"the signature does not verify with this device's registered key")
+	}
+	return tok, nil
+}
+
+// device loads the token a device was activated for, with the device.
+func (a *api) device(ctx context.Context, id string) (*store.Token, error) {
+	tok, err := a.Store.DeviceByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.Device == nil) {
+		return nil, errorf(http.StatusNotFound, "unknown_device",
+			"no device with this id is registered; activate the token again")
+	}
+	if err != nil {
+		a.Log.Error().Err(err).Str("device_id", id).Msg("device lookup failed")
+		return nil, fmt.Errorf("device %s: %w", id, err)
 	}
 	return tok, nil
 }

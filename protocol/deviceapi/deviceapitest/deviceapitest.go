@@ -43,10 +43,16 @@ type Server struct {
 	Logs   *logbuf.Buffer // everything the API logged
 
 	inFlight atomic.Int64
+	handler  atomic.Pointer[http.Handler]
+	options  []func(*deviceapi.Deps) // Start's, for Restart
 	mu       sync.Mutex
 	seq      int
 	users    map[string]int64
 }
+
+// Handler is the API handler serving now (Restart replaces it), for
+// benchmarks that leave the network out.
+func (s *Server) Handler() http.Handler { return *s.handler.Load() }
 
 // InFlight is the number of requests being served now (e.g. long polls).
 func (s *Server) InFlight() int64 { return s.inFlight.Load() }
@@ -64,23 +70,35 @@ func Start(t testing.TB, options ...func(*deviceapi.Deps)) *Server {
 		users:  map[string]int64{},
 	}
 	s.Logins = NewLogins(s.Poll)
+	s.options = options
+	s.Restart()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		(*s.handler.Load()).ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	s.URL = hs.URL
+	return s
+}
+
+// Restart builds the API handler anew at the same URL, over the same
+// store, poll provider, signer and clock, with Start's options and then
+// these: like a restarted server, or another node of a cluster. Unless an
+// option sets Deps.PollTokenKey, the new handler has a new random key and
+// refuses the poll tokens the old one issued. Requests already being
+// served finish on the old handler.
+func (s *Server) Restart(options ...func(*deviceapi.Deps)) {
 	deps := deviceapi.Deps{
 		Store: s.Store, Answers: s.Logins, Poll: s.Poll, Signer: s.Signer,
 		Log: zerolog.New(s.Logs).Level(zerolog.DebugLevel), Now: s.Clock.Now,
 		MaxLongPoll: 5 * time.Second,
 	}
-	for _, o := range options {
+	for _, o := range append(s.options[:len(s.options):len(s.options)], options...) {
 		o(&deps)
 	}
 	h := deviceapi.New(deps)
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inFlight.Add(1)
-		defer s.inFlight.Add(-1)
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(hs.Close)
-	s.URL = hs.URL
-	return s
+	s.handler.Store(&h)
 }
 
 func openStore(t testing.TB) *store.SQLite {
