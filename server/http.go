@@ -39,13 +39,14 @@ func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
 // is set, the metrics listener, each with httpserve's limits (SPEC S6.4).
 func (s *Server) httpServers(ls Listeners) []httpServer {
 	device := deviceapi.New(deviceapi.Deps{
-		Store:       s.store,
-		Answers:     s.sys,
-		Poll:        s.poller(),
-		Metrics:     s.deviceMetrics,
-		Signer:      s.signer,
-		Log:         s.log,
-		MaxLongPoll: longestRequest,
+		Store:        s.store,
+		Answers:      s.sys,
+		Poll:         s.poller(),
+		Metrics:      s.deviceMetrics,
+		Signer:       s.signer,
+		PollTokenKey: s.pollTokenKey,
+		Log:          s.log,
+		MaxLongPoll:  longestRequest,
 	})
 	deviceSrv := s.hardened("deviceapi", device, ls.Device)
 	deviceSrv.certFile, deviceSrv.keyFile = s.cfg.DeviceAPI.CertFile, s.cfg.DeviceAPI.KeyFile

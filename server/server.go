@@ -54,6 +54,7 @@ type Server struct {
 	passwords     *auth.Passwords
 	dir           directoryParts
 	signer        *push.Signer
+	pollTokenKey  []byte // derived from the push-signing key: the same on every node
 	poll          *poll.Provider
 	settings      atomic.Pointer[actors.Settings]
 	sys           *actors.System
@@ -84,6 +85,10 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.signer = push.NewSigner(key)
+	if s.pollTokenKey, err = deviceapi.PollTokenKey(key); err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	eapSrv, err := newEAPServer(cfg.EAP, log)
 	if err != nil {
 		s.store.Close()
