@@ -62,7 +62,7 @@ func Activate(ctx context.Context, activationURL string, o Options) (*Device, er
 	req := activateRequest{Code: code, Platform: o.Platform, OSVersion: o.OSVersion,
 		PushKind: o.PushKind, PushToken: o.PushToken, PublicKey: base64.StdEncoding.EncodeToString(pub)}
 	var resp activateResponse
-	if err := postJSON(ctx, clientOr(o.HTTP), base+activatePath, req, "", &resp); err != nil {
+	if err := postJSON(ctx, clientOr(o.HTTP), base+activatePath, req, credential{}, &resp); err != nil {
 		return nil, fmt.Errorf("activate: %w", err)
 	}
 	return newActivated(base, o, key, &resp)

@@ -1,9 +1,10 @@
 // Package deviceclient is the device side of pushauth's device API in Go:
 // it activates a soft token (generating the device's P-256 key), keeps the
 // device state, computes OTP codes, polls for pushes (verifying the server's
-// signature on each), and signs answers. It speaks only the public HTTP API
-// described in docs/device-api.md, so the soft-token simulator, end-to-end
-// tests and load tools can drive simulated phones with it.
+// signature on each; a poll sends the server's poll token while it is fresh
+// and is signed otherwise), and signs answers. It speaks only the public
+// HTTP API described in docs/device-api.md, so the soft-token simulator,
+// end-to-end tests and load tools can drive simulated phones with it.
 package deviceclient
 
 import (
@@ -46,16 +47,20 @@ type OTP struct {
 }
 
 // Device is one activated soft token. Its methods are safe for concurrent
-// use; set HTTP and Now before first use.
+// use; set HTTP, Now and SignEveryPoll before first use.
 type Device struct {
 	// HTTP sends the requests; nil means http.DefaultClient. Long polls
 	// need a client whose Timeout exceeds the wait.
 	HTTP *http.Client
 	// Now is the clock for timestamps and codes; nil means time.Now.
 	Now func() time.Time
+	// SignEveryPoll makes every pending call signed instead of using the
+	// poll token a signed call returns (what apps without poll tokens do).
+	SignEveryPoll bool
 
-	mu     sync.Mutex // guards state (the HOTP counter moves)
+	mu     sync.Mutex // guards state (the HOTP counter moves) and poll
 	state  State
+	poll   pollToken // held in memory only, never saved
 	key    *ecdsa.PrivateKey
 	server []byte // PKIX DER of the server's push-signing key
 }

@@ -10,8 +10,20 @@ import (
 	"net/http"
 )
 
-// signatureHeader carries a signed request's signature.
-const signatureHeader = "X-Pushauth-Signature"
+// The headers that authenticate a device's requests.
+const (
+	signatureHeader = "X-Pushauth-Signature"  // a signed request's signature
+	pollTokenHeader = "X-Pushauth-Poll-Token" // a pending call's poll token
+)
+
+// credential is the header that authenticates a request; the zero value
+// sends none.
+type credential struct {
+	header, value string
+}
+
+// signature is the credential of a signed request.
+func signature(sig string) credential { return credential{header: signatureHeader, value: sig} }
 
 // maxResponse bounds the response bodies read.
 const maxResponse = 1 << 20
@@ -33,9 +45,9 @@ func IsCode(err error, code string) bool {
 	return errors.As(err, &ae) && ae.Code == code
 }
 
-// postJSON sends body as JSON to url (with a signature header when sig is
-// set) and decodes a 2xx answer into out; other answers become *APIError.
-func postJSON(ctx context.Context, c *http.Client, url string, body any, sig string, out any) error {
+// postJSON sends body as JSON to url (with cred's header when it has
+// one) and decodes a 2xx answer into out; other answers become *APIError.
+func postJSON(ctx context.Context, c *http.Client, url string, body any, cred credential, out any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("encode request: %w", err)
@@ -45,8 +57,8 @@ func postJSON(ctx context.Context, c *http.Client, url string, body any, sig str
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if sig != "" {
-		req.Header.Set(signatureHeader, sig)
+	if cred.header != "" {
+		req.Header.Set(cred.header, cred.value)
 	}
 	resp, err := c.Do(req)
 	if err != nil {

@@ -17,13 +17,15 @@ import (
 var ErrForged = errors.New("push refused: bad server signature or not for this device")
 
 type pendingRequest struct {
-	Timestamp int64    `json:"timestamp"`
+	Timestamp int64    `json:"timestamp,omitempty"` // signed calls only
 	Wait      int64    `json:"wait"`
 	Known     []string `json:"known,omitempty"`
 }
 
 type pendingResponse struct {
-	Pushes []push.Signed `json:"pushes"`
+	Pushes           []push.Signed `json:"pushes"`
+	PollToken        string        `json:"poll_token"`         // signed calls only
+	PollTokenExpires int64         `json:"poll_token_expires"` // Unix seconds
 }
 
 type answerRequest struct {
@@ -47,18 +49,15 @@ type statusResponse struct {
 
 // Pending fetches the device's pending pushes, long-polling up to wait
 // (whole seconds; the server caps it) for one whose nonce is not in known.
-// Each push is verified with the server's key; when some fail, Pending
-// returns the verified ones together with an error wrapping ErrForged.
+// It authenticates with the poll token of an earlier call while that is
+// more than PollTokenMargin from expiry, and signs otherwise (or when the
+// server refuses the token). Each push is verified with the server's key;
+// when some fail, Pending returns the verified ones together with an
+// error wrapping ErrForged.
 func (d *Device) Pending(ctx context.Context, wait time.Duration, known ...string) ([]push.Payload, error) {
-	ts := d.now().Unix()
-	msg := "pending|" + d.ID() + "|" + strconv.FormatInt(ts, 10)
-	sig, err := push.Sign(d.key, []byte(msg))
+	req := pendingRequest{Wait: int64(wait / time.Second), Known: known}
+	resp, err := d.pending(ctx, req)
 	if err != nil {
-		return nil, err
-	}
-	req := pendingRequest{Timestamp: ts, Wait: int64(wait / time.Second), Known: known}
-	var resp pendingResponse
-	if err := postJSON(ctx, d.client(), d.url("/pending"), req, sig, &resp); err != nil {
 		return nil, fmt.Errorf("pending: %w", err)
 	}
 	var out []push.Payload
@@ -139,7 +138,7 @@ func (d *Device) answer(ctx context.Context, p push.Payload, decision string, re
 	req := answerRequest{DeviceID: d.ID(), LoginID: p.LoginID, Nonce: p.Nonce, Decision: decision, Signature: sig,
 		Report: report, Number: number}
 	var resp statusResponse
-	if err := postJSON(ctx, d.client(), d.State().APIBase+"/v1/answers", req, "", &resp); err != nil {
+	if err := postJSON(ctx, d.client(), d.State().APIBase+"/v1/answers", req, credential{}, &resp); err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
 	return nil
@@ -156,7 +155,7 @@ func (d *Device) UpdatePushToken(ctx context.Context, token string) error {
 	}
 	var resp statusResponse
 	req := pushTokenRequest{Timestamp: ts, PushToken: token}
-	if err := postJSON(ctx, d.client(), d.url("/push-token"), req, sig, &resp); err != nil {
+	if err := postJSON(ctx, d.client(), d.url("/push-token"), req, signature(sig), &resp); err != nil {
 		return fmt.Errorf("update push token: %w", err)
 	}
 	return nil
