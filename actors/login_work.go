@@ -64,16 +64,37 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 		v.reason = "store-error"
 		return v
 	}
-	for _, t := range v.tokens {
-		if t.Device != nil {
-			t.Device.PublicKey = nil // only the device API needs it; logins are many
-		}
-	}
+	v.user, v.tokens = slimUser(u), slimTokens(v.tokens)
 	loadPushHistory(ctx, d, v)
 	v.ok = true
 	v.passcode = (v.policy.Method == policyToken && a.Password != "") ||
 		(v.appended != "" && !auth.IsPushRequest(v.appended))
 	return v
+}
+
+// slimUser keeps the fields of u that a login reads after its first
+// checks (lockout counters and the name): a login may wait on the phone
+// for NOTIFICATIONTIMEOUT, and 100,000 may wait at once.
+func slimUser(u *store.User) *store.User {
+	return &store.User{ID: u.ID, Name: u.Name, Failures: u.Failures}
+}
+
+// slimTokens keeps what a login needs of each token: the OTP and GridSure
+// secrets, and the push target of a device (never its public key, which
+// only the device API checks). The rest of each row is left to the GC.
+func slimTokens(tokens []store.Token) []store.Token {
+	out := make([]store.Token, len(tokens))
+	for i, t := range tokens {
+		out[i] = store.Token{ID: t.ID, UserID: t.UserID, Type: t.Type, Serial: t.Serial,
+			Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period, Seed: t.Seed,
+			LastStep: t.LastStep, PushOn: t.PushOn,
+			OneLoginUser: t.OneLoginUser, OneLoginDevice: t.OneLoginDevice}
+		if d := t.Device; d != nil {
+			out[i].Device = &store.Device{ID: d.ID, PushKind: d.PushKind, PushToken: d.PushToken,
+				PushDisabled: d.PushDisabled}
+		}
+	}
+	return out
 }
 
 // checkPasswordAppended is checkPassword with append mode (SPEC S8.3): for
