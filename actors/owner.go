@@ -30,8 +30,8 @@ type ownedLogin struct {
 
 func newOwner(sys *System) *owner {
 	return &owner{
-		sys:    sys,
-		props:  actor.PropsFromProducer(func() actor.Actor { return new(login) },
+		sys: sys,
+		props: actor.PropsFromProducer(func() actor.Actor { return new(login) },
 			append(sys.hookOptions(), actor.WithMailbox(loginMailbox()))...),
 		logins: make(map[string]*ownedLogin),
 		recent: newRecentLogins(sys.deps.RecentAnswers, recentLimit),
