@@ -3,10 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
-// preparedDB runs read queries through statements prepared once per query
+// preparedDB runs queries through statements prepared once per query
 // text: SQLite's parser otherwise runs on every login's reads (measured at
 // 18% of server CPU in push-throughput). The set of query texts is fixed
 // by the code, so the cache stays small.
@@ -47,6 +48,29 @@ func (p *preparedDB) QueryRowContext(ctx context.Context, query string, args ...
 		return p.db.QueryRowContext(ctx, query, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// inTx returns query, prepared on p's pool by prepare, bound to tx: the
+// writes of each audit group commit would otherwise be parsed again per
+// batch. The statement ends with tx. A query not prepared beforehand is an
+// error, never a wait: on the write pool of one connection, preparing
+// while tx holds that connection would wait forever.
+func (p *preparedDB) inTx(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, ok := p.stmts.Load(query)
+	if !ok {
+		return nil, fmt.Errorf("statement not prepared: %s", query)
+	}
+	return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+}
+
+// prepare prepares each query on p's pool for inTx.
+func (p *preparedDB) prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, err := p.stmt(ctx, q); err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // close closes every prepared statement.

@@ -25,6 +25,7 @@ const busyTimeoutMS = 10000
 // run alongside it.
 type SQLite struct {
 	write  *sql.DB
+	writes *preparedDB // the audit group commit's statements, prepared once on write
 	read   *preparedDB // read-only pool, statements prepared once
 	sealer *Sealer
 	audit  *auditWriter
@@ -57,13 +58,20 @@ func OpenSQLite(path string, sealer *Sealer, opts ...Option) (*SQLite, error) {
 		write.Close()
 		return nil, err
 	}
-	return &SQLite{write: write, read: &preparedDB{db: read}, sealer: sealer, audit: newAuditWriter(sqliteAuditCommit(write)),
-		node: applyOptions(opts).node}, nil
+	writes := &preparedDB{db: write}
+	if err := prepareAuditWrites(context.Background(), writes); err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &SQLite{write: write, writes: writes, read: &preparedDB{db: read}, sealer: sealer,
+		audit: newAuditWriter(sqliteAuditCommit(writes)), node: applyOptions(opts).node}, nil
 }
 
 // Close closes both pools.
 func (s *SQLite) Close() error {
 	s.audit.close()
+	s.writes.close()
 	s.read.close()
 	err := errors.Join(s.read.db.Close(), s.write.Close())
 	if s.unlock != nil {

@@ -7,28 +7,43 @@ import (
 	"fmt"
 )
 
+// The statements of the audit group commit, prepared when the store opens.
+const (
+	sqlInsertAudit = `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlConsumeOTPStep = `UPDATE tokens SET last_step = ?1 WHERE id = ?2 AND last_step < ?1`
+	sqlInsertPush     = `INSERT INTO pushes (username, at) VALUES (?, ?)`
+	sqlPrunePushes    = `DELETE FROM pushes WHERE at < ?`
+)
+
+// prepareAuditWrites prepares the group commit's statements on the write
+// pool, while no transaction holds its one connection.
+func prepareAuditWrites(ctx context.Context, writes *preparedDB) error {
+	return writes.prepare(ctx, sqlInsertAudit, sqlConsumeOTPStep, sqlInsertPush, sqlPrunePushes)
+}
+
 // sqliteAuditCommit returns the audit writer's commit for SQLite: the batch
 // in one transaction on the write pool, each record's ID set afterwards.
-func sqliteAuditCommit(db *sql.DB) func(context.Context, []*auditJob) error {
+func sqliteAuditCommit(db *preparedDB) func(context.Context, []*auditJob) error {
 	return func(ctx context.Context, batch []*auditJob) error {
 		return commitSQLiteAudit(ctx, db, batch)
 	}
 }
 
-func commitSQLiteAudit(ctx context.Context, db *sql.DB, batch []*auditJob) error {
-	tx, err := db.BeginTx(ctx, nil)
+func commitSQLiteAudit(ctx context.Context, db *preparedDB, batch []*auditJob) error {
+	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("append audit: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	ids, err := insertAudit(ctx, tx, batch)
+	ids, err := insertAudit(ctx, db, tx, batch)
 	if err != nil {
 		return err
 	}
-	if err := insertPushes(ctx, tx, batch); err != nil {
+	if err := insertPushes(ctx, db, tx, batch); err != nil {
 		return err
 	}
-	if err := consumeOTPSteps(ctx, tx, batch); err != nil {
+	if err := consumeOTPSteps(ctx, db, tx, batch); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -42,9 +57,8 @@ func commitSQLiteAudit(ctx context.Context, db *sql.DB, batch []*auditJob) error
 	return nil
 }
 
-func insertAudit(ctx context.Context, tx *sql.Tx, batch []*auditJob) ([]int64, error) {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+func insertAudit(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*auditJob) ([]int64, error) {
+	stmt, err := db.inTx(ctx, tx, sqlInsertAudit)
 	if err != nil {
 		return nil, fmt.Errorf("append audit: prepare: %w", err)
 	}
@@ -73,13 +87,16 @@ var errStepNotConsumed = errors.New("otp step not consumed")
 
 // consumeOTPSteps records the batch's used-OTP steps, in order, each with
 // the conditional UPDATE that makes exactly one of two equal steps win.
-func consumeOTPSteps(ctx context.Context, tx *sql.Tx, batch []*auditJob) error {
+func consumeOTPSteps(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*auditJob) error {
 	for _, j := range batch {
 		if j.otp == nil {
 			continue
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE tokens SET last_step = ?1 WHERE id = ?2 AND last_step < ?1`,
-			j.otp.step, j.otp.tokenID)
+		stmt, err := db.inTx(ctx, tx, sqlConsumeOTPStep)
+		if err != nil {
+			return fmt.Errorf("consume otp step: prepare: %w", err)
+		}
+		res, err := stmt.ExecContext(ctx, j.otp.step, j.otp.tokenID)
 		if err != nil {
 			return fmt.Errorf("consume otp step of token %d: %w", j.otp.tokenID, err)
 		}
@@ -92,13 +109,16 @@ func consumeOTPSteps(ctx context.Context, tx *sql.Tx, batch []*auditJob) error {
 
 // insertPushes stores the batch's push records and forgets pushes older
 // than PushRetention before the newest one, so the table stays small.
-func insertPushes(ctx context.Context, tx *sql.Tx, batch []*auditJob) error {
+func insertPushes(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*auditJob) error {
 	for _, j := range batch {
 		if j.push == nil {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO pushes (username, at) VALUES (?, ?)`,
-			j.push.user, unixNano(j.push.at)); err != nil {
+		stmt, err := db.inTx(ctx, tx, sqlInsertPush)
+		if err != nil {
+			return fmt.Errorf("record push: prepare: %w", err)
+		}
+		if _, err := stmt.ExecContext(ctx, j.push.user, unixNano(j.push.at)); err != nil {
 			return fmt.Errorf("record push to %q: %w", j.push.user, err)
 		}
 	}
@@ -106,7 +126,11 @@ func insertPushes(ctx context.Context, tx *sql.Tx, batch []*auditJob) error {
 	if cutoff.IsZero() {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM pushes WHERE at < ?`, cutoff.UnixNano()); err != nil {
+	stmt, err := db.inTx(ctx, tx, sqlPrunePushes)
+	if err != nil {
+		return fmt.Errorf("record push: prune: prepare: %w", err)
+	}
+	if _, err := stmt.ExecContext(ctx, cutoff.UnixNano()); err != nil {
 		return fmt.Errorf("record push: prune: %w", err)
 	}
 	return nil
