@@ -65,7 +65,9 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 		return v
 	}
 	v.user, v.tokens = slimUser(u), slimTokens(v.tokens)
-	loadPushHistory(ctx, d, v)
+	if pushTok, _ := auth.ChoosePushToken(v.tokens); pushTok != nil {
+		loadPushHistory(ctx, d, v) // only a push needs it: two reads saved per passcode-only login
+	}
 	v.ok = true
 	v.passcode = (v.policy.Method == policyToken && a.Password != "") ||
 		(v.appended != "" && !auth.IsPushRequest(v.appended))
