@@ -71,7 +71,7 @@ func OpenPostgres(ctx context.Context, dsn string, sealer *Sealer, opts ...Optio
 		return nil, fmt.Errorf("open postgres %s: %w", target, pgdsn.Scrub(err, dsn))
 	}
 	s := &Postgres{pool: pool, sealer: sealer, target: target, node: applyOptions(opts).node}
-	s.audit = newAuditWriter(s.commitAudit)
+	s.audit = newAuditWriter(s.commitAudit, auditLinger)
 	return s, nil
 }
 

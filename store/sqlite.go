@@ -65,7 +65,7 @@ func OpenSQLite(path string, sealer *Sealer, opts ...Option) (*SQLite, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &SQLite{write: write, writes: writes, read: &preparedDB{db: read}, sealer: sealer,
-		audit: newAuditWriter(sqliteAuditCommit(writes)), node: applyOptions(opts).node}, nil
+		audit: newAuditWriter(sqliteAuditCommit(writes), auditLinger), node: applyOptions(opts).node}, nil
 }
 
 // Close closes both pools.
