@@ -414,9 +414,10 @@ func (r *rig) answer(n *providers.Notification, decision string, report ...bool)
 	return st
 }
 
-// waitState polls the owner until the login is in state (or gone: "").
-func (r *rig) waitState(id, state string) {
+// waitState polls the owner until the login is in state.
+func (r *rig) waitState(id string, s loginState) {
 	r.t.Helper()
+	state := s.String()
 	deadline := time.Now().Add(waitFor)
 	for {
 		got := ""

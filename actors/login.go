@@ -3,6 +3,7 @@ package actors
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"math"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -11,15 +12,29 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
-// Login states, as operators see them in `pushctl login list`.
+// loginState is where a login is in its life; operators see its name in
+// `pushctl login list`.
+type loginState uint8
+
 const (
-	stateVerifying  = "verifying"
-	stateWaiting    = "waiting"
-	stateChallenged = "challenged"
-	stateChecking   = "checking"
-	stateDecided    = "decided" // number matching: outcome kept for the agent's follow-up
-	stateDone       = "done"
+	stateVerifying loginState = iota
+	stateWaiting
+	stateChallenged
+	stateChecking
+	stateDecided // number matching: outcome kept for the agent's follow-up
+	stateDone
 )
+
+var stateNames = [...]string{
+	stateVerifying:  "verifying",
+	stateWaiting:    "waiting",
+	stateChallenged: "challenged",
+	stateChecking:   "checking",
+	stateDecided:    "decided",
+	stateDone:       "done",
+}
+
+func (s loginState) String() string { return stateNames[s] }
 
 // Messages shown to users.
 const (
@@ -39,41 +54,57 @@ const (
 // goroutines it starts get copies and report back by message. The owner
 // spawns it and sends begin first.
 type login struct {
-	id       string
-	sys      *System
-	deps     *Deps
-	set      Settings
-	behavior actor.Behavior
-	state    string
-	started  time.Time
+	id      string
+	sys     *System
+	set     Settings
+	receive actor.ReceiveFunc // the current state's handler
+	started int64             // Unix ns
 
-	first    *Attempt
-	held     []*Attempt // requests waiting for this login's next decision
-	joinKey  []byte     // keyed digest of client, station and password (join)
-	holdSlot bool       // this login holds its user's push slot at the owner
-	asked    int64      // receive time (Unix ns) of the request that asked for the next push
+	first   *Attempt
+	held    []*Attempt // requests waiting for this login's next decision
+	joinKey []byte     // keyed digest of client, station and password (join)
+	asked   int64      // receive time (Unix ns) of the request that asked for the next push
 
-	user     *store.User
-	policy   store.Policy
-	tokens   []store.Token
-	pushTok  *store.Token // push-capable token chosen by SPEC S2.4, nil if none
-	provider string       // provider name of pushTok
+	user    loginUser
+	policy  store.Policy
+	tokens  []store.Token
+	pushTok *store.Token // push-capable token chosen by SPEC S2.4, nil if none
 
 	push      pushState
-	wrong     int  // wrong passcodes so far
-	cancelled bool // a deny arrived while a passcode was being checked
-	timerGen  int
+	wrong     int32 // wrong passcodes so far
+	timerGen  int32
 	stopTimer func() bool
 
 	grid      *auth.Grid // the GridSure grid of the current challenge, if any
 	tokenUsed string     // audit: the token that decided
 	noPushWhy string     // audit: why no push was sent, if none
-	timedOut  bool       // audit: a push timed out before the outcome
-	reported  bool       // audit: a deny said "this wasn't me"
 
-	storedPushes int // pushes to the user in the minute before this login, from the store
+	storedPushes int32 // pushes to the user in the minute before this login, from the store
 
 	match *numberMatch // number matching (SPEC S10.3); nil unless the policy asks for it
+
+	// The state and the flags, together so that they share one word.
+	state     loginState
+	holdSlot  bool // this login holds its user's push slot at the owner
+	cancelled bool // a deny arrived while a passcode was being checked
+	timedOut  bool // audit: a push timed out before the outcome
+	reported  bool // audit: a deny said "this wasn't me"
+}
+
+// loginUser is what a login keeps of its user once the first checks are
+// done (the whole record is not kept: 100,000 logins may wait at once).
+type loginUser struct {
+	id       int64
+	name     string
+	failures int32 // consecutive failed logins when the login began
+	known    bool  // the first checks found the user
+}
+
+func userOf(u *store.User) loginUser {
+	if u == nil {
+		return loginUser{}
+	}
+	return loginUser{known: true, id: u.ID, name: u.Name, failures: int32(min(u.Failures, math.MaxInt32))}
 }
 
 // pushState tracks the pushes this login sent.
@@ -112,6 +143,12 @@ func (p *pushState) answeredNonces() []string {
 	return out
 }
 
+// provider names the provider of the chosen push token ("" for none).
+func (l *login) provider() string { return auth.PushProvider(l.pushTok) }
+
+// deps is the system's dependencies.
+func (l *login) deps() *Deps { return l.sys.deps }
+
 func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
@@ -137,7 +174,7 @@ func (l *login) Receive(ctx actor.Context) {
 			return
 		}
 		l.held = append(l.held, msg.Attempt)
-		l.deps.Metrics.joined()
+		l.deps().Metrics.joined()
 		return
 	case *Supersede:
 		if msg.LoginId == l.id && l.holdSlot && l.state != stateDone {
@@ -155,28 +192,26 @@ func (l *login) Receive(ctx actor.Context) {
 		}
 		return
 	}
-	if l.behavior != nil {
-		l.behavior.Receive(ctx)
+	if l.receive != nil {
+		l.receive(ctx)
 	}
 }
 
 func (l *login) onBegin(ctx actor.Context, b *begin) {
 	l.id, l.sys, l.first, l.joinKey = b.id, b.sys, b.first, b.joinKey
-	l.deps = l.sys.deps
-	l.set = l.deps.Settings()
+	l.set = l.deps().Settings()
 	l.held = []*Attempt{b.first}
 	l.holdSlot, l.asked = b.holdSlot, b.first.ReceivedUnixNano
-	l.started = l.deps.now()
-	l.behavior = actor.NewBehavior()
+	l.started = l.deps().now().UnixNano()
 	l.startVerify(ctx)
 }
 
 // become switches state and tells the owner (for operators).
-func (l *login) become(ctx actor.Context, state string, fn actor.ReceiveFunc) {
+func (l *login) become(ctx actor.Context, state loginState, fn actor.ReceiveFunc) {
 	l.state = state
-	l.behavior.Become(fn)
+	l.receive = fn
 	if state != stateDone {
-		ctx.Send(ctx.Parent(), &stateChanged{id: l.id, state: state})
+		ctx.Send(ctx.Parent(), &stateChanged{id: l.id, state: state.String()})
 	}
 }
 
@@ -194,8 +229,8 @@ func (l *login) verifying(ctx actor.Context) {
 
 // decideFirst applies SPEC S2.2–S2.7 once the first checks are back.
 func (l *login) decideFirst(ctx actor.Context, v *verified) {
-	l.user, l.policy, l.tokens, l.storedPushes = v.user, v.policy, v.tokens, v.recentPushes
-	if v.ok && v.suspendedUntil.After(l.deps.now()) {
+	l.user, l.policy, l.tokens, l.storedPushes = userOf(v.user), v.policy, v.tokens, int32(min(v.recentPushes, math.MaxInt32))
+	if v.ok && v.suspendedUntil.After(l.deps().now()) {
 		l.sys.limiter.suspend(v.user.Name, v.suspendedUntil)
 	}
 	if !v.passcode || v.appended != "" {
@@ -205,7 +240,7 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		l.finish(ctx, Reject, msgAuthFailed, v.reason)
 		return
 	}
-	l.pushTok, l.provider = auth.ChoosePushToken(l.tokens)
+	l.pushTok, _ = auth.ChoosePushToken(l.tokens)
 	if !l.canChallenge() && l.pushTok == nil {
 		l.finish(ctx, Reject, msgAuthFailed, "no-token")
 		return
@@ -292,7 +327,7 @@ func (l *login) replyHeld(ctx actor.Context, code ReplyCode, message, state stri
 func (l *login) armTimer(ctx actor.Context, d time.Duration) {
 	l.cancelTimer()
 	gen, self, root := l.timerGen, ctx.Self(), ctx.ActorSystem().Root
-	l.stopTimer = l.deps.Clock.AfterFunc(d, func() { root.Send(self, &timerFired{gen: gen}) })
+	l.stopTimer = l.deps().Clock.AfterFunc(d, func() { root.Send(self, &timerFired{gen: gen}) })
 }
 
 func (l *login) cancelTimer() {

@@ -45,30 +45,30 @@ func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string
 	ctx.Send(ctx.Parent(), &LoginDone{LoginId: l.id, User: l.first.User, DeviceId: l.push.deviceID,
 		AnsweredNonces: l.push.answeredNonces()})
 	l.logOutcome(rec)
-	l.deps.Metrics.done(rec.Outcome)
+	l.deps().Metrics.done(rec.Outcome)
 }
 
 // recordOutcome keeps the lockout counters (SPEC S2.2 policy lockout,
 // S5.4: a deny counts like a failed passcode).
-func recordOutcome(ctx context.Context, d *Deps, u *store.User, p store.Policy, code ReplyCode, reason string) {
-	if u == nil {
+func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, code ReplyCode, reason string) {
+	if !u.known {
 		return
 	}
 	var err error
 	switch {
-	case code == Accept && u.Failures > 0:
-		err = d.Store.ResetLoginFailures(ctx, u.ID)
+	case code == Accept && u.failures > 0:
+		err = d.Store.ResetLoginFailures(ctx, u.id)
 	case code == Reject && auth.CountsTowardLockout(reason):
 		lockUntil := d.now().Add(time.Duration(p.LockoutSeconds) * time.Second)
-		err = d.Store.RecordLoginFailure(ctx, u.ID, p.LockoutFailures, lockUntil)
+		err = d.Store.RecordLoginFailure(ctx, u.id, p.LockoutFailures, lockUntil)
 	}
 	if err != nil {
-		d.Log.Error().Err(err).Str("user", u.Name).Msg("record login outcome")
+		d.Log.Error().Err(err).Str("user", u.name).Msg("record login outcome")
 	}
 }
 
 func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
-	now := l.deps.now()
+	now := l.deps().now()
 	rec := &store.AuditRecord{
 		LoginID:    l.id,
 		Time:       now,
@@ -78,10 +78,10 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 		Token:      l.tokenUsed,
 		Outcome:    outcome(code),
 		Reason:     reason,
-		DurationMS: now.Sub(l.started).Milliseconds(),
+		DurationMS: now.Sub(time.Unix(0, l.started)).Milliseconds(),
 	}
 	if l.push.sent() {
-		rec.Provider = l.provider
+		rec.Provider = l.provider()
 	}
 	if rec.Token == "" && l.pushTok != nil && l.push.sent() {
 		rec.Token = l.pushTok.Serial
@@ -95,7 +95,7 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 }
 
 func (l *login) logOutcome(r *store.AuditRecord) {
-	l.deps.Log.Info().Str("login", r.LoginID).Str("user", r.User).Str("client", r.Client).
+	l.deps().Log.Info().Str("login", r.LoginID).Str("user", r.User).Str("client", r.Client).
 		Str("agent", r.Agent).Str("token", r.Token).Str("provider", r.Provider).
 		Str("outcome", r.Outcome).Str("reason", r.Reason).Int64("duration_ms", r.DurationMS).
 		Msg("login finished")

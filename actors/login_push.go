@@ -21,16 +21,16 @@ func (l *login) canChallenge() bool { return auth.CanChallenge(l.tokens, l.first
 
 // noPushReason says why no push may be sent now, or "".
 func (l *login) noPushReason() string {
-	now := l.deps.now()
+	now := l.deps().now()
 	return string(auth.WhyNoPush(auth.PushConditions{
 		HasPushToken:    l.pushTok != nil,
 		PolicyPush:      l.policy.PushEnabled,
 		PushOff:         l.set.PushOff,
 		Offline:         l.set.Offline,
-		ProviderRunning: l.sys.pushers[l.provider] != nil,
-		Suspended:       l.user != nil && l.sys.limiter.suspended(l.user.Name, now),
+		ProviderRunning: l.sys.pushers[l.provider()] != nil,
+		Suspended:       l.user.known && l.sys.limiter.suspended(l.user.name, now),
 		TakeCapSlot: func() bool {
-			return l.sys.limiter.allow(l.user.Name, l.policy.PushesPerMinute, now, l.storedPushes)
+			return l.sys.limiter.allow(l.user.name, l.policy.PushesPerMinute, now, int(l.storedPushes))
 		},
 	}))
 }
@@ -53,10 +53,10 @@ func (l *login) pushOrChallenge(ctx actor.Context, challengeMsg string) {
 
 // startPush sends one notification and waits up to NOTIFICATIONTIMEOUT.
 func (l *login) startPush(ctx actor.Context) {
-	now := l.deps.now()
+	now := l.deps().now()
 	nonce := newID()
 	p := push.Payload{
-		LoginID: l.id, Nonce: nonce, User: l.user.Name,
+		LoginID: l.id, Nonce: nonce, User: l.user.name,
 		Client: l.first.Client.Name, Agent: l.first.Client.Kind,
 		CallingStation: l.first.CallingStation,
 		DeviceID:       l.pushDeviceID(),
@@ -70,9 +70,9 @@ func (l *login) startPush(ctx actor.Context) {
 		}
 		p.NumberChoices = l.match.choices
 	}
-	signed, err := l.deps.Signer.Sign(p)
+	signed, err := l.deps().Signer.Sign(p)
 	if err != nil {
-		l.deps.Log.Error().Err(err).Str("login", l.id).Msg("sign push payload")
+		l.deps().Log.Error().Err(err).Str("login", l.id).Msg("sign push payload")
 		l.noPushWhy = "sign-failed"
 		l.releaseSlot(ctx)
 		l.challenge(ctx, msgPushUnusable)
@@ -91,7 +91,7 @@ func (l *login) startPush(ctx actor.Context) {
 	// "waiting" by the time a phone can have the push.
 	l.armTimer(ctx, l.set.NotificationTimeout)
 	l.become(ctx, stateWaiting, l.waiting)
-	ctx.Send(l.sys.pushers[l.provider], &sendPush{n: n, replyTo: ctx.Self()})
+	ctx.Send(l.sys.pushers[l.provider()], &sendPush{n: n, replyTo: ctx.Self()})
 	l.recordPush(now)
 	l.showNumber(ctx)
 }
@@ -147,7 +147,7 @@ func (l *login) stopWaiting(ctx actor.Context) {
 // stops seeing the push, a OneLogin poller stops.
 func (l *login) withdrawPush(ctx actor.Context) {
 	if l.push.sent() {
-		ctx.Send(l.sys.pushers[l.provider], &withdrawPush{deviceID: l.push.deviceID, loginID: l.id})
+		ctx.Send(l.sys.pushers[l.provider()], &withdrawPush{deviceID: l.push.deviceID, loginID: l.id})
 	}
 }
 
@@ -163,7 +163,7 @@ func (l *login) onPushResult(ctx actor.Context, r *pushResult) {
 		reason = "device-unregistered"
 		l.disableDevicePush()
 	}
-	l.deps.Log.Warn().Err(r.err).Str("login", l.id).Str("provider", l.provider).Msg("push not delivered")
+	l.deps().Log.Warn().Err(r.err).Str("login", l.id).Str("provider", l.provider()).Msg("push not delivered")
 	l.noPushWhy = reason
 	l.stopWaiting(ctx)
 	if !l.canChallenge() {
@@ -180,7 +180,7 @@ func (l *login) disableDevicePush() {
 	if l.pushTok.Device == nil {
 		return
 	}
-	deps, id := l.deps, l.pushTok.Device.ID
+	deps, id := l.deps(), l.pushTok.Device.ID
 	l.sys.goWork(func(base context.Context) {
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
@@ -193,9 +193,9 @@ func (l *login) disableDevicePush() {
 // suspendPushes stops pushes to the user for the policy's lockout time
 // after a deny that said "this wasn't me" (SPEC S5.4).
 func (l *login) suspendPushes() {
-	until := l.deps.now().Add(time.Duration(max(l.policy.LockoutSeconds, 60)) * time.Second)
-	l.sys.limiter.suspend(l.user.Name, until)
-	deps, user, id := l.deps, l.user.Name, l.id
+	until := l.deps().now().Add(time.Duration(max(l.policy.LockoutSeconds, 60)) * time.Second)
+	l.sys.limiter.suspend(l.user.name, until)
+	deps, user, id := l.deps(), l.user.name, l.id
 	l.sys.goWork(func(base context.Context) {
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
@@ -211,7 +211,7 @@ func (l *login) recordPush(at time.Time) {
 	if l.policy.PushesPerMinute <= 0 {
 		return
 	}
-	deps, user := l.deps, l.user.Name
+	deps, user := l.deps(), l.user.name
 	l.sys.goWork(func(base context.Context) {
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()

@@ -34,7 +34,7 @@ func (l *login) startVerify(ctx actor.Context) {
 	l.become(ctx, stateVerifying, l.verifying)
 	// The goroutine reads l.first before the login touches it again: the
 	// login changes it only once the result (sent after) has arrived.
-	a, deps := l.first, l.deps
+	a, deps := l.first, l.deps()
 	l.async(ctx, func(c context.Context) any { return verifyFirst(c, deps, a) })
 }
 
@@ -64,7 +64,7 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 		v.reason = "store-error"
 		return v
 	}
-	v.user, v.tokens = slimUser(u), slimTokens(v.tokens)
+	v.tokens = slimTokens(v.tokens)
 	if pushTok, _ := auth.ChoosePushToken(v.tokens); pushTok != nil {
 		loadPushHistory(ctx, d, v) // only a push needs it: two reads saved per passcode-only login
 	}
@@ -72,13 +72,6 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 	v.passcode = (v.policy.Method == policyToken && a.Password != "") ||
 		(v.appended != "" && !auth.IsPushRequest(v.appended))
 	return v
-}
-
-// slimUser keeps the fields of u that a login reads after its first
-// checks (lockout counters and the name): a login may wait on the phone
-// for NOTIFICATIONTIMEOUT, and 100,000 may wait at once.
-func slimUser(u *store.User) *store.User {
-	return &store.User{ID: u.ID, Name: u.Name, Failures: u.Failures}
 }
 
 // slimTokens keeps what a login needs of each token: the OTP and GridSure
@@ -178,7 +171,7 @@ func appendedPasscode(a *Attempt, appended string) *Attempt {
 func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
 	l.cancelTimer()
 	l.become(ctx, stateChecking, l.checking)
-	tokens, deps, grid := l.tokens, l.deps, l.grid
+	tokens, deps, grid := l.tokens, l.deps(), l.grid
 	if l.gridToken() == nil {
 		grid = nil
 	}
@@ -236,7 +229,7 @@ func (l *login) onPasscodeChecked(ctx actor.Context, r *otpChecked) {
 	case l.cancelled:
 		l.finish(ctx, Reject, msgDenied, "denied")
 	case r.err != nil:
-		l.deps.Log.Error().Err(r.err).Str("login", l.id).Msg("check passcode")
+		l.deps().Log.Error().Err(r.err).Str("login", l.id).Msg("check passcode")
 		l.finish(ctx, Reject, msgAuthFailed, "store-error")
 	case r.ok:
 		// The user signed in another way: a login of theirs still waiting
@@ -251,7 +244,7 @@ func (l *login) onPasscodeChecked(ctx actor.Context, r *otpChecked) {
 		l.finish(ctx, Accept, "", reason)
 	default:
 		l.wrong++
-		if l.wrong >= l.policy.AttemptLimit {
+		if int(l.wrong) >= l.policy.AttemptLimit {
 			l.finish(ctx, Reject, msgAuthFailed, "attempt-limit")
 			return
 		}

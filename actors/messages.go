@@ -129,5 +129,5 @@ type otpChecked struct {
 
 // timerFired is the login's own timer (push wait or challenge expiry).
 type timerFired struct {
-	gen int
+	gen int32
 }

@@ -137,7 +137,7 @@ func (o *owner) spawn(ctx actor.Context, d *SlotDecision) {
 	}
 	ctx.Send(pid, &begin{sys: o.sys, id: id, first: a, joinKey: d.JoinKey, holdSlot: d.TakeSlot})
 	o.logins[id] = &ownedLogin{pid: pid, info: LoginInfo{
-		ID: id, User: a.User, Client: a.Client.GetName(), State: stateVerifying, Started: o.sys.deps.now(),
+		ID: id, User: a.User, Client: a.Client.GetName(), State: stateVerifying.String(), Started: o.sys.deps.now(),
 	}}
 	o.sys.deps.Metrics.started()
 }

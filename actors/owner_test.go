@@ -217,7 +217,7 @@ func TestProviderGoroutinesBounded(t *testing.T) {
 func (r *rig) waitingCount() int {
 	c := 0
 	for _, l := range r.logins() {
-		if l.State == stateWaiting {
+		if l.State == stateWaiting.String() {
 			c++
 		}
 	}

@@ -12,16 +12,30 @@ import "github.com/pushauth/pushauth/store"
 func ChoosePushToken(tokens []store.Token) (*store.Token, string) {
 	for i := range tokens {
 		if tokens[i].Type == store.TokenOneLogin && tokens[i].PushOn {
-			return &tokens[i], store.TokenOneLogin
+			return &tokens[i], PushProvider(&tokens[i])
 		}
 	}
 	for i := range tokens {
 		t := &tokens[i]
 		if t.Type == store.TokenSoftToken && t.PushOn && t.Device != nil && t.Device.PushDisabled == "" {
-			return t, t.Device.PushKind
+			return t, PushProvider(t)
 		}
 	}
 	return nil, ""
+}
+
+// PushProvider names the provider that delivers t's pushes: OneLogin for a
+// OneLogin token, else the push kind of its device; "" when it has none.
+func PushProvider(t *store.Token) string {
+	switch {
+	case t == nil:
+		return ""
+	case t.Type == store.TokenOneLogin:
+		return store.TokenOneLogin
+	case t.Device != nil:
+		return t.Device.PushKind
+	}
+	return ""
 }
 
 // IsOTPToken tells whether a token checks passcodes (OATH or soft token).
