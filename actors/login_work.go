@@ -59,12 +59,11 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 		v.reason = "locked-out"
 		return v
 	}
-	if v.tokens, err = d.Store.TokensByUser(ctx, u.ID); err != nil {
+	if v.tokens, err = loginTokens(ctx, d, id); err != nil {
 		d.Log.Error().Err(err).Msg("load tokens")
 		v.reason = "store-error"
 		return v
 	}
-	v.tokens = slimTokens(v.tokens)
 	if pushTok, _ := auth.ChoosePushToken(v.tokens); pushTok != nil {
 		loadPushHistory(ctx, d, v) // only a push needs it: two reads saved per passcode-only login
 	}
@@ -72,6 +71,19 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 	v.passcode = (v.policy.Method == policyToken && a.Password != "") ||
 		(v.appended != "" && !auth.IsPushRequest(v.appended))
 	return v
+}
+
+// loginTokens are the user's tokens: the ones the password source read
+// with the user, or else read now and slimmed.
+func loginTokens(ctx context.Context, d *Deps, id *auth.Identity) ([]store.Token, error) {
+	if id.TokensRead {
+		return id.Tokens, nil
+	}
+	tokens, err := d.Store.TokensByUser(ctx, id.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	return slimTokens(tokens), nil
 }
 
 // slimTokens keeps what a login needs of each token: the OTP and GridSure

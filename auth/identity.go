@@ -46,6 +46,10 @@ type Identity struct {
 	// Refused is the audit reason when the directory refuses the account
 	// whatever the password (e.g. account-disabled); empty otherwise.
 	Refused string
+	// Tokens are the user's tokens when the source read them with the
+	// user (TokensRead), so the login need not read them again.
+	Tokens     []store.Token
+	TokensRead bool
 }
 
 // Unusable returns the audit reason a login of this identity fails with
@@ -79,6 +83,24 @@ type UserFinder interface {
 	UserByName(ctx context.Context, name string) (*store.User, error)
 }
 
+// userTokensFinder is a UserFinder that reads the user's tokens in the
+// same query (every store.Store does).
+type userTokensFinder interface {
+	UserWithTokens(ctx context.Context, name string) (*store.User, []store.Token, error)
+}
+
+// identifyWithTokens is Identify through one read of the user and tokens.
+func identifyWithTokens(ctx context.Context, f userTokensFinder, name string) (*Identity, error) {
+	u, tokens, err := f.UserWithTokens(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return &Identity{Source: SourceLocal}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up user: %w", err)
+	}
+	return &Identity{User: u, Source: SourceLocal, Tokens: tokens, TokensRead: true}, nil
+}
+
 // LocalSource checks passwords against the argon2id hashes in the users'
 // own records (passwords.source: local).
 type LocalSource struct {
@@ -94,6 +116,9 @@ func NewLocalSource(users UserFinder, passwords *Passwords) *LocalSource {
 // Identify finds the local record called name; an unknown name is an
 // Identity without a User, not an error.
 func (s *LocalSource) Identify(ctx context.Context, name string) (*Identity, error) {
+	if f, ok := s.users.(userTokensFinder); ok {
+		return identifyWithTokens(ctx, f, name)
+	}
 	u, err := s.users.UserByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return &Identity{Source: SourceLocal}, nil

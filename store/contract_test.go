@@ -63,6 +63,7 @@ func contractTests() map[string]func(*testing.T, *contractDB) {
 		"DeleteUserCascades":        testDeleteUserCascades,
 		"LoginFailures":             testLoginFailures,
 		"Tokens":                    testTokens,
+		"UserWithTokens":            testUserWithTokens,
 		"SeedSealedAtRest":          testSeedSealedAtRest,
 		"WrongKeyCannotReadSeeds":   testWrongKeyCannotReadSeeds,
 		"OneLoginLink":              testOneLoginLink,

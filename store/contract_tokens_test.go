@@ -374,3 +374,70 @@ func testUpdateDevicePush(t *testing.T, db *contractDB) {
 	}
 	wantErr(t, db.UpdateDevicePush(ctx, "nope", "x", ""), ErrNotFound)
 }
+
+// UserWithTokens reads what UserByName and TokensByUser read, with the
+// device's push fields only.
+func testUserWithTokens(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	_, _, err := db.UserWithTokens(ctx, "nobody")
+	wantErr(t, err, ErrNotFound)
+
+	u := mustUser(t, db, "carol")
+	gotU, tokens, err := db.UserWithTokens(ctx, "carol")
+	if err != nil || gotU.ID != u.ID || gotU.Name != "carol" || len(tokens) != 0 {
+		t.Fatalf("UserWithTokens(no tokens) = %+v, %+v, %v", gotU, tokens, err)
+	}
+
+	oath := &Token{UserID: u.ID, Type: TokenOATH, Serial: "O1", Algorithm: OTPTOTP, Digits: 6, Period: 30,
+		Seed: []byte("12345678901234567890")}
+	soft := &Token{UserID: u.ID, Type: TokenSoftToken, Serial: "S1", Seed: []byte("softseed"), PushOn: true,
+		Device: &Device{ID: "dev-c", Platform: "android", OSVersion: "14", PushKind: PushFCM, PushToken: "fcm-1",
+			PublicKey: []byte{1, 2}, ActivatedAt: time.Unix(7, 0)}}
+	ol := &Token{UserID: u.ID, Type: TokenOneLogin, Serial: "L1", Seed: []byte{}, PushOn: true,
+		OneLoginUser: "ol-user", OneLoginDevice: "ol-dev"}
+	for _, tok := range []*Token{oath, soft, ol} {
+		if err := db.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.UpdateDevicePush(ctx, "dev-c", "", "unregistered"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordLoginFailure(ctx, u.ID, 0, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	wantU, err := db.UserByName(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := db.TokensByUser(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotU, tokens, err = db.UserWithTokens(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotU.ID != wantU.ID || gotU.Failures != 1 || gotU.PasswordHash != wantU.PasswordHash || !gotU.CreatedAt.Equal(wantU.CreatedAt) {
+		t.Fatalf("user = %+v, want %+v", gotU, wantU)
+	}
+	if len(tokens) != len(want) {
+		t.Fatalf("tokens = %+v, want %+v", tokens, want)
+	}
+	for i, g := range tokens {
+		w := want[i]
+		if g.ID != w.ID || g.UserID != w.UserID || g.Type != w.Type || g.Serial != w.Serial || g.Algorithm != w.Algorithm ||
+			g.Digits != w.Digits || g.Period != w.Period || !bytes.Equal(g.Seed, w.Seed) || g.LastStep != w.LastStep ||
+			g.PushOn != w.PushOn || g.OneLoginUser != w.OneLoginUser || g.OneLoginDevice != w.OneLoginDevice ||
+			(g.Device == nil) != (w.Device == nil) {
+			t.Fatalf("token %d = %+v, want %+v", i, g, w)
+		}
+		if g.Device == nil {
+			continue
+		}
+		if g.Device.ID != w.Device.ID || g.Device.PushKind != w.Device.PushKind || g.Device.PushToken != w.Device.PushToken ||
+			g.Device.PushDisabled != "unregistered" || g.Device.PublicKey != nil {
+			t.Fatalf("device = %+v, want the push fields of %+v and no key", g.Device, w.Device)
+		}
+	}
+}

@@ -37,6 +37,21 @@ func (s *Postgres) UserByName(ctx context.Context, name string) (*User, error) {
 	return u, nil
 }
 
+// UserWithTokens returns the user called name and their tokens in one
+// query, or ErrNotFound.
+func (s *Postgres) UserWithTokens(ctx context.Context, name string) (*User, []Token, error) {
+	rows, err := s.pool.Query(ctx, userWithTokensSelect+`$1 ORDER BY t.id`, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, pgError(err))
+	}
+	defer rows.Close()
+	u, tokens, err := scanUserWithTokens(s.sealer, rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, pgError(err))
+	}
+	return u, tokens, nil
+}
+
 // ListUsers returns all users ordered by name.
 func (s *Postgres) ListUsers(ctx context.Context) ([]User, error) {
 	users, err := pgList(ctx, s.pool, scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)

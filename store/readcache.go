@@ -118,6 +118,10 @@ func (c *readCache) UserByName(ctx context.Context, name string) (*User, error) 
 	return c.next.UserByName(ctx, name)
 }
 
+func (c *readCache) UserWithTokens(ctx context.Context, name string) (*User, []Token, error) {
+	return c.next.UserWithTokens(ctx, name)
+}
+
 func (c *readCache) TokensByUser(ctx context.Context, userID int64) ([]Token, error) {
 	return c.next.TokensByUser(ctx, userID)
 }

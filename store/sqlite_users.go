@@ -41,6 +41,21 @@ func (s *SQLite) UserByName(ctx context.Context, name string) (*User, error) {
 	return u, nil
 }
 
+// UserWithTokens returns the user called name and their tokens in one
+// query, or ErrNotFound.
+func (s *SQLite) UserWithTokens(ctx context.Context, name string) (*User, []Token, error) {
+	rows, err := s.read.QueryContext(ctx, userWithTokensSelect+`? ORDER BY t.id`, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
+	}
+	defer rows.Close()
+	u, tokens, err := scanUserWithTokens(s.sealer, rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
+	}
+	return u, tokens, nil
+}
+
 // ListUsers returns all users ordered by name.
 func (s *SQLite) ListUsers(ctx context.Context) ([]User, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)

@@ -142,6 +142,10 @@ type Store interface {
 	// A taken name or directory id is ErrExists.
 	CreateUser(ctx context.Context, u *User) error
 	UserByName(ctx context.Context, name string) (*User, error)
+	// UserWithTokens is UserByName and TokensByUser in one query: what a
+	// login reads first. Its devices carry only the push fields (ID,
+	// PushKind, PushToken, PushDisabled); its tokens no CreatedAt.
+	UserWithTokens(ctx context.Context, name string) (*User, []Token, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	DeleteUser(ctx context.Context, name string) error
 	SetPassword(ctx context.Context, name, hash string) error
