@@ -134,19 +134,7 @@ func (w *auditWriter) run() {
 
 // collect takes first and whatever else is already queued.
 func (w *auditWriter) collect(first *auditJob) []*auditJob {
-	batch := []*auditJob{first}
-	for len(batch) < maxAuditBatch {
-		select {
-		case j, ok := <-w.queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, j)
-		default:
-			return batch
-		}
-	}
-	return batch
+	return w.fill([]*auditJob{first}, nil)
 }
 
 // gather adds the jobs that arrive within w.linger to batch, up to
@@ -157,18 +145,39 @@ func (w *auditWriter) gather(batch []*auditJob) []*auditJob {
 	}
 	t := time.NewTimer(w.linger)
 	defer t.Stop()
+	return w.fill(batch, t.C)
+}
+
+// fill adds jobs to batch, up to maxAuditBatch: the ones already queued
+// when until is nil, else the ones that arrive before until fires.
+func (w *auditWriter) fill(batch []*auditJob, until <-chan time.Time) []*auditJob {
 	for len(batch) < maxAuditBatch {
-		select {
-		case j, ok := <-w.queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, j)
-		case <-t.C:
+		j, ok := w.next(until)
+		if !ok {
 			return batch
 		}
+		batch = append(batch, j)
 	}
 	return batch
+}
+
+// next takes one job: one already queued when until is nil, else one that
+// arrives before until fires. False when there is none or the queue closed.
+func (w *auditWriter) next(until <-chan time.Time) (*auditJob, bool) {
+	if until == nil {
+		select {
+		case j, ok := <-w.queue:
+			return j, ok
+		default:
+			return nil, false
+		}
+	}
+	select {
+	case j, ok := <-w.queue:
+		return j, ok
+	case <-until:
+		return nil, false
+	}
 }
 
 // prunePushesBefore is the cut-off for forgetting pushes in a batch: every

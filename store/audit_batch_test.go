@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pushauth/pushauth/internal/testwait"
 )
 
 // batchRecorder is an audit writer's commit that records each group's
@@ -32,18 +34,6 @@ func (b *batchRecorder) groups() []int {
 	return append([]int(nil), b.sizes...)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // appendAsync appends a record in a goroutine; its error arrives on the
 // returned channel.
 func appendAsync(w *auditWriter, id string) <-chan error {
@@ -63,9 +53,9 @@ func TestAuditGroupLingersOnlyUnderConcurrency(t *testing.T) {
 	// A lone job: no company before it, so no wait (the first commit is
 	// held until released, while two more jobs queue behind it).
 	first := appendAsync(w, "lone")
-	waitFor(t, "the first group", func() bool { return len(rec.groups()) == 1 })
+	testwait.For(t, "the first group", func() bool { return len(rec.groups()) == 1 })
 	a, b := appendAsync(w, "a"), appendAsync(w, "b")
-	waitFor(t, "two queued jobs", func() bool { return len(w.queue) == 2 })
+	testwait.For(t, "two queued jobs", func() bool { return len(w.queue) == 2 })
 	close(rec.release)
 	for _, c := range []<-chan error{first, a, b} {
 		select {
@@ -84,9 +74,9 @@ func TestAuditGroupLingersOnlyUnderConcurrency(t *testing.T) {
 	// The group of two had company: the next group waits, so a job sent
 	// after the writer took c joins c's group.
 	c := appendAsync(w, "c")
-	waitFor(t, "the writer to take c", func() bool { return len(w.queue) == 0 && len(rec.groups()) == 2 })
+	testwait.For(t, "the writer to take c", func() bool { return len(w.queue) == 0 && len(rec.groups()) == 2 })
 	d := appendAsync(w, "d")
-	waitFor(t, "the writer to take d", func() bool { return len(w.queue) == 0 })
+	testwait.For(t, "the writer to take d", func() bool { return len(w.queue) == 0 })
 	// Both wait out the linger unless the group fills; fill it so the test
 	// does not sit out a minute.
 	var rest []<-chan error

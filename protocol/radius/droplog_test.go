@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/internal/testwait"
 )
 
 // The limiter releases one report per sender and reason per interval,
@@ -148,7 +150,7 @@ func TestDropLogLineWhileServing(t *testing.T) {
 	if _, err := dial(t, h.addr).Write(request(t, testSecret, false)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "drop log line", func() bool {
+	testwait.For(t, "drop log line", func() bool {
 		out := logs.String()
 		return strings.Contains(out, `"reason":"missing-message-authenticator"`) && strings.Contains(out, `"count":1`)
 	})

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/internal/testwait"
 )
 
 // S6.3, RFC 2865 §3: octets after the Length field are padding. A valid
@@ -29,7 +31,7 @@ func TestMessageAuthenticatorInPaddingIgnored(t *testing.T) {
 	if _, err := dial(t, h.addr).Write(forged); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "drop for a missing Message-Authenticator", func() bool {
+	testwait.For(t, "drop for a missing Message-Authenticator", func() bool {
 		return dropped(h, "missing-message-authenticator") == 1
 	})
 	if n := h.calls.Load(); n != 0 {

@@ -9,6 +9,7 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -69,7 +70,7 @@ func TestOversizedReplyRequestDropped(t *testing.T) {
 		if _, err := c.Write(req); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "oversized-reply drop", func() bool { return dropped(h, "oversized-reply") == float64(i) })
+		testwait.For(t, "oversized-reply drop", func() bool { return dropped(h, "oversized-reply") == float64(i) })
 	}
 	if n := h.calls.Load(); n != 0 {
 		t.Fatalf("handler ran %d times", n)
@@ -111,7 +112,7 @@ func TestReplyTooLargeSendsReject(t *testing.T) {
 	if again := exchange(t, c, req); !bytes.Equal(again, reply) {
 		t.Fatal("retransmission got different bytes")
 	}
-	waitFor(t, "slot released", func() bool { return h.srv.InFlight() == 0 })
+	testwait.For(t, "slot released", func() bool { return h.srv.InFlight() == 0 })
 	if out := logs.String(); !strings.Contains(out, `"level":"warn"`) || !strings.Contains(out, "Access-Reject with Proxy-State only") {
 		t.Fatalf("no warning about the replaced reply in:\n%s", out)
 	}
@@ -136,7 +137,7 @@ func TestProxyStateLimit(t *testing.T) {
 	if _, err := c.Write(requestWithProxyStates(t, maxProxyStateLen+1)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "oversized-reply drop", func() bool { return dropped(h, "oversized-reply") == 1 })
+	testwait.For(t, "oversized-reply drop", func() bool { return dropped(h, "oversized-reply") == 1 })
 	if n := h.calls.Load(); n != 1 {
 		t.Fatalf("handler ran %d times, want 1", n)
 	}

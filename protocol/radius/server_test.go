@@ -19,6 +19,7 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -141,18 +142,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func dropped(h *harness, reason string) float64 {
 	return testutil.ToFloat64(h.metrics.drops.WithLabelValues(reason))
 }
@@ -209,7 +198,7 @@ func TestDrops(t *testing.T) {
 			if _, err := c.Write(tc.packet(t)); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "drop "+tc.reason, func() bool { return dropped(h, tc.reason) == 1 })
+			testwait.For(t, "drop "+tc.reason, func() bool { return dropped(h, tc.reason) == 1 })
 			if h.calls.Load() != 0 {
 				t.Fatal("handler saw a dropped packet")
 			}
@@ -257,7 +246,7 @@ func TestRetransmissionDuringProcessingIgnored(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "duplicates", func() bool {
+	testwait.For(t, "duplicates", func() bool {
 		return testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("in-processing")) == 2
 	})
 	r := <-held
@@ -285,7 +274,7 @@ func TestDropForgetsRequest(t *testing.T) {
 	if _, err := c.Write(req); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "first processing", func() bool { return h.calls.Load() == 1 && h.srv.InFlight() == 0 })
+	testwait.For(t, "first processing", func() bool { return h.calls.Load() == 1 && h.srv.InFlight() == 0 })
 	if reply := exchange(t, c, req); layeh.Code(reply[0]) != layeh.CodeAccessAccept {
 		t.Fatalf("code %d", reply[0])
 	}

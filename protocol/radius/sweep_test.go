@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/internal/testwait"
 )
 
 // Defect 5: a request the handler never answers is forgotten by the sweep
@@ -27,14 +29,14 @@ func TestSweepReleasesInFlightSlot(t *testing.T) {
 	}
 	send()
 	send()
-	waitFor(t, "two requests in processing", func() bool { return h.calls.Load() == 2 && h.srv.InFlight() == 2 })
+	testwait.For(t, "two requests in processing", func() bool { return h.calls.Load() == 2 && h.srv.InFlight() == 2 })
 	send()
-	waitFor(t, "third request refused for overload", func() bool { return dropped(h, "overload") == 1 })
+	testwait.For(t, "third request refused for overload", func() bool { return dropped(h, "overload") == 1 })
 
-	waitFor(t, "the sweep to release both slots", func() bool { return h.srv.InFlight() == 0 })
+	testwait.For(t, "the sweep to release both slots", func() bool { return h.srv.InFlight() == 0 })
 	send()
 	send()
-	waitFor(t, "new requests accepted after the sweep", func() bool { return h.calls.Load() == 4 })
+	testwait.For(t, "new requests accepted after the sweep", func() bool { return h.calls.Load() == 4 })
 	if n := dropped(h, "overload"); n != 1 {
 		t.Fatalf("overload drops %v after the sweep, want still 1", n)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sideshow/apns2"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/apns/apnstest"
 	"github.com/pushauth/pushauth/push"
@@ -347,18 +348,6 @@ func TestPayloadWithoutStation(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // Stop waits for the push in flight, then closes the idle HTTP/2
 // connection; later pushes fail with ErrUnavailable without connecting.
 // Start and Stop may be called twice; Start after Stop fails.
@@ -375,7 +364,7 @@ func TestStopWaitsAndClosesConnection(t *testing.T) {
 	srv.SetDelay(100 * time.Millisecond)
 	pushed := make(chan error, 1)
 	go func() { pushed <- p.Push(ctx, notification(t, s)) }()
-	waitFor(t, "the push to reach APNs", func() bool { return srv.Requests() == 1 })
+	testwait.For(t, "the push to reach APNs", func() bool { return srv.Requests() == 1 })
 	if err := p.Stop(ctx); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
@@ -385,7 +374,7 @@ func TestStopWaitsAndClosesConnection(t *testing.T) {
 	if err := <-pushed; err != nil {
 		t.Fatalf("push in flight during Stop: %v", err)
 	}
-	waitFor(t, "the connection to close", func() bool { return srv.Conns() == 0 })
+	testwait.For(t, "the connection to close", func() bool { return srv.Conns() == 0 })
 
 	checkKind(t, p.Push(ctx, notification(t, s)), providers.ErrUnavailable)
 	if srv.Requests() != 1 || srv.Conns() != 0 {
@@ -405,7 +394,7 @@ func TestStopBoundedByContext(t *testing.T) {
 	pctx, cancelPush := context.WithCancel(context.Background())
 	pushed := make(chan error, 1)
 	go func() { pushed <- p.Push(pctx, notification(t, s)) }()
-	waitFor(t, "the push to reach APNs", func() bool { return srv.Requests() == 1 })
+	testwait.For(t, "the push to reach APNs", func() bool { return srv.Requests() == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if err := p.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {

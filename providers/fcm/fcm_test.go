@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/fcm"
 	"github.com/pushauth/pushauth/providers/fcm/fcmtest"
@@ -477,18 +478,6 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // Stop waits for a send in flight (the SDK retrying a 503 storm) to end,
 // then closes the idle connections; later pushes and checks fail with
 // ErrUnavailable without reaching FCM. Start and Stop may be called twice;
@@ -506,7 +495,7 @@ func TestStopWaitsAndClosesConnections(t *testing.T) {
 	defer cancelPush()
 	pushed := make(chan error, 1)
 	go func() { pushed <- e.p.Push(pctx, e.notification(t, "tok", time.Now().Add(time.Minute))) }()
-	waitFor(t, "the send to reach FCM", func() bool { return e.fake.Stats().SendRequests >= 1 })
+	testwait.For(t, "the send to reach FCM", func() bool { return e.fake.Stats().SendRequests >= 1 })
 
 	if err := e.p.Stop(ctx); err != nil {
 		t.Fatalf("Stop: %v", err)
@@ -517,7 +506,7 @@ func TestStopWaitsAndClosesConnections(t *testing.T) {
 	if err := <-pushed; !errors.Is(err, providers.ErrTemporary) {
 		t.Fatalf("push during the storm: %v, want ErrTemporary", err)
 	}
-	waitFor(t, "the connections to close", func() bool { return e.fake.Conns() == 0 })
+	testwait.For(t, "the connections to close", func() bool { return e.fake.Conns() == 0 })
 
 	before := e.fake.Stats()
 	for name, err := range map[string]error{
@@ -545,7 +534,7 @@ func TestStopBoundedByContext(t *testing.T) {
 	pctx, cancelPush := context.WithCancel(context.Background())
 	pushed := make(chan error, 1)
 	go func() { pushed <- e.p.Push(pctx, e.notification(t, "tok", time.Now().Add(time.Minute))) }()
-	waitFor(t, "the send to reach FCM", func() bool { return e.fake.Stats().SendRequests >= 1 })
+	testwait.For(t, "the send to reach FCM", func() bool { return e.fake.Stats().SendRequests >= 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if err := e.p.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/onelogin/oneloginfake"
 	"github.com/pushauth/pushauth/push"
@@ -79,18 +80,6 @@ func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// waitFor polls cond until it holds, failing after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 func (r *rig) pollerDone(t *testing.T, device, login string) <-chan struct{} {
@@ -236,7 +225,7 @@ func TestWithdrawStopsPolling(t *testing.T) {
 	r := newRig(t)
 	r.mustPush(t, notif("L1"))
 	v1 := r.next(t)
-	waitFor(t, "polling to start", func() bool { return r.fake.Polls(v1.ID) >= 2 })
+	testwait.For(t, "polling to start", func() bool { return r.fake.Polls(v1.ID) >= 2 })
 
 	done := r.pollerDone(t, ourDevice, "L1")
 	r.p.Withdraw(ourDevice, "L1")
@@ -252,9 +241,9 @@ func TestWithdrawStopsPolling(t *testing.T) {
 	// cancelled by Withdraw but still on the wire has landed.)
 	r.mustPush(t, notif("L2"))
 	v2 := r.next(t)
-	waitFor(t, "second push polled", func() bool { return r.fake.Polls(v2.ID) >= 3 })
+	testwait.For(t, "second push polled", func() bool { return r.fake.Polls(v2.ID) >= 3 })
 	polls := r.fake.Polls(v1.ID)
-	waitFor(t, "second push polled more", func() bool { return r.fake.Polls(v2.ID) >= 8 })
+	testwait.For(t, "second push polled more", func() bool { return r.fake.Polls(v2.ID) >= 8 })
 	if err := r.fake.Resolve(v2.ID, oneloginfake.StatusAccepted); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +276,7 @@ func TestRepushReplacesPoller(t *testing.T) {
 	if a := r.answer(t); a.nonce != "nonce-2" {
 		t.Fatalf("answer nonce %q, want the new push's", a.nonce)
 	}
-	waitFor(t, "pollers to finish", func() bool { return r.pollers() == 0 })
+	testwait.For(t, "pollers to finish", func() bool { return r.pollers() == 0 })
 	r.noAnswer(t)
 }
 
@@ -300,10 +289,10 @@ func TestStopEndsPollersAndWaits(t *testing.T) {
 	for _, l := range []string{"L1", "L2", "L3"} {
 		r.mustPush(t, notif(l))
 		v := r.next(t)
-		waitFor(t, "polling of "+l+" to start", func() bool { return r.fake.Polls(v.ID) >= 1 })
+		testwait.For(t, "polling of "+l+" to start", func() bool { return r.fake.Polls(v.ID) >= 1 })
 		done = append(done, r.pollerDone(t, ourDevice, l))
 	}
-	waitFor(t, "three pollers and nothing else in flight", func() bool { return r.p.work.Active() == 3 })
+	testwait.For(t, "three pollers and nothing else in flight", func() bool { return r.p.work.Active() == 3 })
 	if err := r.p.Stop(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +381,7 @@ func TestStartContextEndsPollers(t *testing.T) {
 	r := &rig{fake: fake, p: p}
 	r.mustPush(t, notif("L1"))
 	v := r.next(t)
-	waitFor(t, "polling to start", func() bool { return fake.Polls(v.ID) >= 1 })
+	testwait.For(t, "polling to start", func() bool { return fake.Polls(v.ID) >= 1 })
 	done := r.pollerDone(t, ourDevice, "L1")
 	end()
 	waitClosed(t, "poller to end with the lifetime context", done)
@@ -436,7 +425,7 @@ func TestStopBoundedByContext(t *testing.T) {
 	if err := p.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Stop with a poller stuck: err = %v, want DeadlineExceeded", err)
 	}
-	waitFor(t, "only the stuck poller in flight", func() bool { return p.work.Active() == 1 })
+	testwait.For(t, "only the stuck poller in flight", func() bool { return p.work.Active() == 1 })
 	close(release)
 	if err := p.Stop(testCtx(t)); err != nil {
 		t.Fatalf("Stop after the poller ended: %v", err)
@@ -481,7 +470,7 @@ func TestTokenCachedAndRefreshed(t *testing.T) {
 	// Past expiry minus the margin: the next call fetches a new token.
 	skew.Store(int64(2*time.Minute - refreshMargin(2*time.Minute) + time.Second))
 	r.mustPush(t, notif("L10"))
-	waitFor(t, "token refresh", func() bool { return r.fake.TokenRequests() == 2 })
+	testwait.For(t, "token refresh", func() bool { return r.fake.TokenRequests() == 2 })
 	r.mustPush(t, notif("L11"))
 	if got := r.fake.TokenRequests(); got != 2 {
 		t.Fatalf("token requests = %d, want 2", got)
@@ -636,7 +625,7 @@ func TestPollerSurvivesTemporaryFailures(t *testing.T) {
 	v := r.next(t)
 	r.fake.SetFailure(http.StatusBadGateway)
 	base := r.fake.Polls(v.ID)
-	waitFor(t, "polls during the outage", func() bool { return r.fake.Polls(v.ID) >= base+3 })
+	testwait.For(t, "polls during the outage", func() bool { return r.fake.Polls(v.ID) >= base+3 })
 	r.fake.SetFailure(0)
 	if err := r.fake.Resolve(v.ID, oneloginfake.StatusRejected); err != nil {
 		t.Fatal(err)
