@@ -135,17 +135,26 @@ func TestPollTokenSignatureTakesPrecedence(t *testing.T) {
 		wantError(t, http.StatusUnauthorized, "bad_signature")
 }
 
-// The token dies with the device's key: the device row now holds another
-// key under the same id.
-func TestPollTokenRefusedAfterANewKey(t *testing.T) {
+// polledDevice starts a server and activates alice's phone, which polls
+// once with a signature: the server, the phone, its poll token and the
+// device's row.
+func polledDevice(t *testing.T) (*deviceapitest.Server, *phone, string, *store.Token) {
+	t.Helper()
 	s := deviceapitest.Start(t)
 	p := activate(t, s, "alice")
 	tok := p.pollToken(t, s)
-	ctx := context.Background()
-	row, err := s.Store.DeviceByID(ctx, p.id)
+	row, err := s.Store.DeviceByID(context.Background(), p.id)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, p, tok, row
+}
+
+// The token dies with the device's key: the device row now holds another
+// key under the same id.
+func TestPollTokenRefusedAfterANewKey(t *testing.T) {
+	s, p, tok, row := polledDevice(t)
+	ctx := context.Background()
 	code := base32.StdEncoding.EncodeToString([]byte("reactivate"))
 	h := sha256.Sum256([]byte(code))
 	act := &store.Activation{CodeHash: h[:], TokenID: row.ID, ExpiresAt: s.Clock.Now().Add(time.Minute)}
@@ -167,14 +176,8 @@ func TestPollTokenRefusedAfterANewKey(t *testing.T) {
 
 // A removed device is unknown, whatever token it still holds.
 func TestPollTokenOfARemovedDevice(t *testing.T) {
-	s := deviceapitest.Start(t)
-	p := activate(t, s, "alice")
-	tok := p.pollToken(t, s)
+	s, p, tok, row := polledDevice(t)
 	ctx := context.Background()
-	row, err := s.Store.DeviceByID(ctx, p.id)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := s.Store.DeleteToken(ctx, row.Serial); err != nil {
 		t.Fatal(err)
 	}
