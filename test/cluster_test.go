@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/pushauth/pushauth/internal/testetcd"
 	"github.com/pushauth/pushauth/internal/testpg"
+	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 	"github.com/pushauth/pushauth/push"
@@ -344,5 +347,52 @@ func TestClusterRefusesOtherPushKey(t *testing.T) {
 	logs := StartProcessFailing(t, own, nodeConfig("node-x"))
 	if !strings.Contains(logs, "push-signing key") {
 		t.Fatalf("refusal does not name the push-signing key:\n%s", logs)
+	}
+}
+
+// S5.3, S7.1: a poll token that one node issued is good on every node
+// (they derive its key from the push-signing key they share), and a
+// forged one is refused there too.
+func TestClusterPollTokenOnAnotherNode(t *testing.T) {
+	nodes := startCluster(t, 2, "")
+	a, b := nodes[0], nodes[1]
+	a.AddUser("gus", "pw")
+	phone := a.Phone("gus")
+	if _, err := phone.Pending(a.ctx(), 0); err != nil { // signed: node a issues the token
+		t.Fatal(err)
+	}
+	tok, _ := phone.PollToken()
+	if tok == "" {
+		t.Fatal("no poll token after a signed pending call")
+	}
+	pendingWithToken := func(token string) (int, string) {
+		req, err := http.NewRequestWithContext(b.ctx(), http.MethodPost,
+			b.DeviceURL+"/v1/devices/"+phone.ID()+"/pending", strings.NewReader(`{"wait":0}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(deviceapi.PollTokenHeader, token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := pendingWithToken(tok); code != http.StatusOK {
+		t.Fatalf("node b refused node a's poll token: %d %s", code, body)
+	}
+	// Another first character of the MAC (after the last dot): six bits of
+	// the MAC change.
+	i := strings.LastIndexByte(tok, '.') + 1
+	other := "A"
+	if tok[i] == 'A' {
+		other = "B"
+	}
+	forged := tok[:i] + other + tok[i+1:]
+	if code, body := pendingWithToken(forged); code != http.StatusUnauthorized || !strings.Contains(body, "bad_poll_token") {
+		t.Fatalf("forged token on node b: %d %s, want 401 bad_poll_token", code, body)
 	}
 }

@@ -50,6 +50,15 @@ func (d *Device) signedPending(ctx context.Context, req pendingRequest) (*pendin
 	return &resp, nil
 }
 
+// PollToken is the poll token the device holds and when it expires; ""
+// before a signed pending call returned one. An app never needs it (the
+// device uses it by itself); tests and diagnostics may.
+func (d *Device) PollToken() (value string, expires time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.poll.value, d.poll.expires
+}
+
 // usablePollToken is the token held, unless there is none, signing every
 // poll is asked for, or it is within PollTokenMargin of its expiry.
 func (d *Device) usablePollToken() string {
