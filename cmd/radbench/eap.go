@@ -117,7 +117,7 @@ func runEAPThroughput(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 	}
 	tb.print(stdout)
-	srv.printFooter(stdout)
+	srv.printFooter(ctx, stdout)
 	return nil
 }
 

@@ -120,7 +120,7 @@ func (p passcodeRun) run(ctx context.Context, source string, stdout, stderr io.W
 		figs = append(figs, fig)
 	}
 	tb.print(stdout)
-	srv.printFooter(stdout)
+	srv.printFooter(ctx, stdout)
 	p.peer.print(stdout, "passcode login ("+source+" passwords)", figs)
 	return nil
 }

@@ -116,7 +116,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 		}
 	}
 	tb.print(stdout)
-	srv.printFooter(stdout)
+	srv.printFooter(ctx, stdout)
 	peer.print(stdout, "push login", figs)
 	return nil
 }

@@ -328,6 +328,7 @@ func runPushWait(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			m1.sum("pushauth_radius_duplicates_total")-m0.sum("pushauth_radius_duplicates_total"),
 			m1.sum("pushauth_radius_dropped_total")-m0.sum("pushauth_radius_dropped_total"), udp1-udp0),
 		"server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples),
+		"audit", srv.auditCount(ctx),
 	)
 	kv(stdout, pairs...)
 	if accepts != *n {

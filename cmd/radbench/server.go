@@ -126,6 +126,7 @@ type serverProc struct {
 	Admin     *adminapi.Client
 	exited    chan struct{}
 	waitErr   error
+	dbPath    string // the SQLite store; "" for a PostgreSQL one (cluster runs)
 }
 
 // startServer writes a config into a new temp dir, starts the server and
@@ -157,6 +158,7 @@ func startServer(ctx context.Context, o serverOptions, progress io.Writer) (*ser
 	dataDir := o.dataDir
 	if dataDir == "" {
 		dataDir = filepath.Join(dir, "data")
+		s.dbPath = filepath.Join(dataDir, "pushauth.db")
 	}
 	if err := os.WriteFile(cfgPath, []byte(configYAML(o, dataDir, s.token)), 0o600); err != nil {
 		return fail(err)
@@ -342,12 +344,14 @@ func (s *serverProc) saveProfile(query string, d time.Duration, name string) err
 	return f.Close()
 }
 
-// printFooter prints the server's peak memory and what its log said, under
-// a scenario's table.
-func (s *serverProc) printFooter(w io.Writer) {
+// printFooter prints the server's peak memory, what its log said and
+// whether every finished login left its audit record, under a scenario's
+// table.
+func (s *serverProc) printFooter(ctx context.Context, w io.Writer) {
 	mem, _ := s.Memory()
 	warns, errs, samples := s.logCounts()
-	kv(w, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples))
+	kv(w, "server peak RSS", mib(mem.HWM), "server log", fmt.Sprintf("%d warnings, %d errors %v", warns, errs, samples),
+		"audit", s.auditCount(ctx))
 }
 
 // Pid is the server's process id.

@@ -3,6 +3,7 @@ package main
 import (
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,19 @@ func runBench(t *testing.T, bin string, args ...string) string {
 	return stdout.String()
 }
 
+// auditLine matches the footer's count of audit records.
+var auditLine = regexp.MustCompile(`audit: +(\d+) records for (\d+) finished logins, (\d+) missing`)
+
+// expectAudit fails unless the output's audit count finds no record
+// missing and at least one login.
+func expectAudit(t *testing.T, out string) {
+	t.Helper()
+	m := auditLine.FindStringSubmatch(out)
+	if m == nil || m[1] != m[2] || m[3] != "0" || m[1] == "0" {
+		t.Fatalf("want every finished login's audit record counted:\n%s", out)
+	}
+}
+
 func TestSmoke(t *testing.T) {
 	bin := buildServer(t)
 	t.Run("passcode", func(t *testing.T) {
@@ -39,6 +53,7 @@ func TestSmoke(t *testing.T) {
 		if !strings.Contains(out, "logins/s") || !strings.Contains(out, "server peak RSS") {
 			t.Fatalf("no result table:\n%s", out)
 		}
+		expectAudit(t, out)
 		if strings.Contains(out, "step ") {
 			t.Fatalf("failed logins:\n%s", out)
 		}
@@ -59,6 +74,7 @@ func TestSmoke(t *testing.T) {
 		if !strings.Contains(out, "logins/s") {
 			t.Fatalf("no result table:\n%s", out)
 		}
+		expectAudit(t, out)
 	})
 	t.Run("push-throughput-compare-freeradius", func(t *testing.T) {
 		requireFreeradius(t)
@@ -80,6 +96,9 @@ func TestSmoke(t *testing.T) {
 		out := runBench(t, bin, "push-wait", "--logins", "50", "--list-logins")
 		if !strings.Contains(out, " 50 of 50\n") || !strings.Contains(out, "waiting on phones:     50 at once") {
 			t.Fatalf("not every login accepted:\n%s", out)
+		}
+		if !strings.Contains(out, "audit:                 50 records for 50 finished logins, 0 missing") {
+			t.Fatalf("want the 50 audit records counted:\n%s", out)
 		}
 	})
 }
