@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -204,18 +203,6 @@ func StartProcessFailing(t *testing.T, dataDir, extra string) string {
 // A test binary killed outright (SIGKILL: no cleanup runs) takes the
 // pushauthd processes it started with it (Pdeathsig on Linux).
 func TestNodesDieWithTestBinary(t *testing.T) {
-	if testproc.IsHelper() {
-		StartProcess(t, t.TempDir(), "")
-		testproc.Report("pushauthd")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("parent-death signal is Linux only")
-	}
-	pids := testproc.KillHelper(t, "TestNodesDieWithTestBinary", 120*time.Second)
-	if len(pids) != 1 {
-		t.Fatalf("helper reported pushauthd pids %v, want one", pids)
-	}
-	if !testproc.WaitGone(pids[0], 10*time.Second) {
-		t.Fatalf("pushauthd (pid %d) still runs after its test binary was killed", pids[0])
-	}
+	testproc.DiesWithBinary(t, "pushauthd", func(testing.TB) { StartProcess(t, t.TempDir(), "") }, false,
+		120*time.Second, 10*time.Second)
 }

@@ -1,7 +1,6 @@
 package testetcd
 
 import (
-	"runtime"
 	"testing"
 	"time"
 
@@ -9,21 +8,7 @@ import (
 )
 
 // A test binary killed outright (SIGKILL: no cleanup runs) takes its etcd
-// with it (Pdeathsig).
+// with it (Pdeathsig). Without etcd it skips, like the helper would.
 func TestEtcdDiesWithTestBinary(t *testing.T) {
-	if testproc.IsHelper() {
-		Start(t)
-		testproc.Report("etcd")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("parent-death signal is Linux only")
-	}
-	Start(t) // skips without etcd, like the helper would
-	pids := testproc.KillHelper(t, "TestEtcdDiesWithTestBinary", 60*time.Second)
-	if len(pids) != 1 {
-		t.Fatalf("helper reported etcd pids %v, want one", pids)
-	}
-	if !testproc.WaitGone(pids[0], 10*time.Second) {
-		t.Fatalf("etcd (pid %d) still runs after its test binary was killed", pids[0])
-	}
+	testproc.DiesWithBinary(t, "etcd", func(tb testing.TB) { Start(tb) }, true, 60*time.Second, 10*time.Second)
 }

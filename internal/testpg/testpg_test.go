@@ -1,7 +1,6 @@
 package testpg
 
 import (
-	"runtime"
 	"testing"
 	"time"
 
@@ -11,21 +10,8 @@ import (
 // A test binary killed outright (SIGKILL: no cleanup runs) takes its
 // PostgreSQL with it: postgres runs as another user (nobody under root),
 // and the parent-death signal, set after the switch of user, is SIGQUIT
-// (immediate shutdown: the postmaster stops its backends too).
+// (immediate shutdown: the postmaster stops its backends too). Without
+// PostgreSQL it skips, like the helper would.
 func TestPostgresDiesWithTestBinary(t *testing.T) {
-	if testproc.IsHelper() {
-		Start(t)
-		testproc.Report("postgres")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("parent-death signal is Linux only")
-	}
-	Start(t) // skips without PostgreSQL, like the helper would
-	pids := testproc.KillHelper(t, "TestPostgresDiesWithTestBinary", 60*time.Second)
-	if len(pids) != 1 {
-		t.Fatalf("helper reported postgres pids %v, want one", pids)
-	}
-	if !testproc.WaitGone(pids[0], 15*time.Second) {
-		t.Fatalf("postgres (pid %d) still runs after its test binary was killed", pids[0])
-	}
+	testproc.DiesWithBinary(t, "postgres", func(tb testing.TB) { Start(tb) }, true, 60*time.Second, 15*time.Second)
 }

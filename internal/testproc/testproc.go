@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,34 @@ func Report(names ...string) {
 	}
 	fmt.Println("ready")
 	select {}
+}
+
+// DiesWithBinary is the whole body of a test that checks that a server
+// called name (its command name), which start starts, dies with a test
+// binary killed outright. In the helper copy it starts the server and
+// reports it; in the test it kills the helper, which must report within
+// ready, and waits up to gone for the server to be gone. startHere starts
+// the server in the test too, first, so that a missing program skips the
+// test just as it would the helper.
+func DiesWithBinary(t *testing.T, name string, start func(testing.TB), startHere bool, ready, gone time.Duration) {
+	t.Helper()
+	if IsHelper() {
+		start(t)
+		Report(name)
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("parent-death signal is Linux only")
+	}
+	if startHere {
+		start(t)
+	}
+	pids := KillHelper(t, t.Name(), ready)
+	if len(pids) != 1 {
+		t.Fatalf("helper reported %s pids %v, want one", name, pids)
+	}
+	if !WaitGone(pids[0], gone) {
+		t.Fatalf("%s (pid %d) still runs after its test binary was killed", name, pids[0])
+	}
 }
 
 // KillHelper runs this test binary's test named test as the helper, waits
