@@ -50,17 +50,34 @@ func (p *preparedDB) QueryRowContext(ctx context.Context, query string, args ...
 	return st.QueryRowContext(ctx, args...)
 }
 
-// inTx returns query, prepared on p's pool by prepare, bound to tx: the
-// writes of each audit group commit would otherwise be parsed again per
-// batch. The statement ends with tx. A query not prepared beforehand is an
-// error, never a wait: on the write pool of one connection, preparing
-// while tx holds that connection would wait forever.
-func (p *preparedDB) inTx(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	st, ok := p.stmts.Load(query)
+// txStatements binds statements prepared on a pool (by prepare) to one
+// transaction, each at most once: the writes of an audit group commit
+// would otherwise be parsed again per batch. A query not prepared
+// beforehand is an error, never a wait: on the write pool of one
+// connection, preparing while tx holds that connection would wait forever.
+type txStatements struct {
+	db    *preparedDB
+	tx    *sql.Tx
+	bound map[string]*sql.Stmt
+}
+
+// inTx binds p's statements to tx.
+func (p *preparedDB) inTx(tx *sql.Tx) *txStatements {
+	return &txStatements{db: p, tx: tx, bound: make(map[string]*sql.Stmt)}
+}
+
+// exec runs query in the transaction. The statements end with it.
+func (s *txStatements) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, ok := s.bound[query]
 	if !ok {
-		return nil, fmt.Errorf("statement not prepared: %s", query)
+		prepared, found := s.db.stmts.Load(query)
+		if !found {
+			return nil, fmt.Errorf("statement not prepared: %s", query)
+		}
+		st = s.tx.StmtContext(ctx, prepared.(*sql.Stmt))
+		s.bound[query] = st
 	}
-	return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	return st.ExecContext(ctx, args...)
 }
 
 // prepare prepares each query on p's pool for inTx.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -36,14 +35,15 @@ func commitSQLiteAudit(ctx context.Context, db *preparedDB, batch []*auditJob) e
 		return fmt.Errorf("append audit: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	ids, err := insertAudit(ctx, db, tx, batch)
+	st := db.inTx(tx)
+	ids, err := insertAudit(ctx, st, batch)
 	if err != nil {
 		return err
 	}
-	if err := insertPushes(ctx, db, tx, batch); err != nil {
+	if err := insertPushes(ctx, st, batch); err != nil {
 		return err
 	}
-	if err := consumeOTPSteps(ctx, db, tx, batch); err != nil {
+	if err := consumeOTPSteps(ctx, st, batch); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -57,19 +57,14 @@ func commitSQLiteAudit(ctx context.Context, db *preparedDB, batch []*auditJob) e
 	return nil
 }
 
-func insertAudit(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*auditJob) ([]int64, error) {
-	stmt, err := db.inTx(ctx, tx, sqlInsertAudit)
-	if err != nil {
-		return nil, fmt.Errorf("append audit: prepare: %w", err)
-	}
-	defer stmt.Close()
+func insertAudit(ctx context.Context, st *txStatements, batch []*auditJob) ([]int64, error) {
 	ids := make([]int64, len(batch))
 	for i, j := range batch {
 		r := j.rec
 		if r == nil {
 			continue
 		}
-		res, err := stmt.ExecContext(ctx, r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
+		res, err := st.exec(ctx, sqlInsertAudit, r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
 			r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported, r.Node)
 		if err != nil {
 			return nil, fmt.Errorf("append audit of login %q: %w", r.LoginID, err)
@@ -87,16 +82,12 @@ var errStepNotConsumed = errors.New("otp step not consumed")
 
 // consumeOTPSteps records the batch's used-OTP steps, in order, each with
 // the conditional UPDATE that makes exactly one of two equal steps win.
-func consumeOTPSteps(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*auditJob) error {
+func consumeOTPSteps(ctx context.Context, st *txStatements, batch []*auditJob) error {
 	for _, j := range batch {
 		if j.otp == nil {
 			continue
 		}
-		stmt, err := db.inTx(ctx, tx, sqlConsumeOTPStep)
-		if err != nil {
-			return fmt.Errorf("consume otp step: prepare: %w", err)
-		}
-		res, err := stmt.ExecContext(ctx, j.otp.step, j.otp.tokenID)
+		res, err := st.exec(ctx, sqlConsumeOTPStep, j.otp.step, j.otp.tokenID)
 		if err != nil {
 			return fmt.Errorf("consume otp step of token %d: %w", j.otp.tokenID, err)
 		}
@@ -109,16 +100,12 @@ func consumeOTPSteps(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*a
 
 // insertPushes stores the batch's push records and forgets pushes older
 // than PushRetention before the newest one, so the table stays small.
-func insertPushes(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*auditJob) error {
+func insertPushes(ctx context.Context, st *txStatements, batch []*auditJob) error {
 	for _, j := range batch {
 		if j.push == nil {
 			continue
 		}
-		stmt, err := db.inTx(ctx, tx, sqlInsertPush)
-		if err != nil {
-			return fmt.Errorf("record push: prepare: %w", err)
-		}
-		if _, err := stmt.ExecContext(ctx, j.push.user, unixNano(j.push.at)); err != nil {
+		if _, err := st.exec(ctx, sqlInsertPush, j.push.user, unixNano(j.push.at)); err != nil {
 			return fmt.Errorf("record push to %q: %w", j.push.user, err)
 		}
 	}
@@ -126,11 +113,7 @@ func insertPushes(ctx context.Context, db *preparedDB, tx *sql.Tx, batch []*audi
 	if cutoff.IsZero() {
 		return nil
 	}
-	stmt, err := db.inTx(ctx, tx, sqlPrunePushes)
-	if err != nil {
-		return fmt.Errorf("record push: prune: prepare: %w", err)
-	}
-	if _, err := stmt.ExecContext(ctx, cutoff.UnixNano()); err != nil {
+	if _, err := st.exec(ctx, sqlPrunePushes, cutoff.UnixNano()); err != nil {
 		return fmt.Errorf("record push: prune: %w", err)
 	}
 	return nil
