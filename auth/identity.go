@@ -89,18 +89,6 @@ type userTokensFinder interface {
 	UserWithTokens(ctx context.Context, name string) (*store.User, []store.Token, error)
 }
 
-// identifyWithTokens is Identify through one read of the user and tokens.
-func identifyWithTokens(ctx context.Context, f userTokensFinder, name string) (*Identity, error) {
-	u, tokens, err := f.UserWithTokens(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return &Identity{Source: SourceLocal}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up user: %w", err)
-	}
-	return &Identity{User: u, Source: SourceLocal, Tokens: tokens, TokensRead: true}, nil
-}
-
 // LocalSource checks passwords against the argon2id hashes in the users'
 // own records (passwords.source: local).
 type LocalSource struct {
@@ -116,17 +104,21 @@ func NewLocalSource(users UserFinder, passwords *Passwords) *LocalSource {
 // Identify finds the local record called name; an unknown name is an
 // Identity without a User, not an error.
 func (s *LocalSource) Identify(ctx context.Context, name string) (*Identity, error) {
+	id := &Identity{Source: SourceLocal}
+	var err error
 	if f, ok := s.users.(userTokensFinder); ok {
-		return identifyWithTokens(ctx, f, name)
+		id.User, id.Tokens, err = f.UserWithTokens(ctx, name)
+		id.TokensRead = err == nil
+	} else {
+		id.User, err = s.users.UserByName(ctx, name)
 	}
-	u, err := s.users.UserByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return &Identity{Source: SourceLocal}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up user: %w", err)
 	}
-	return &Identity{User: u, Source: SourceLocal}, nil
+	return id, nil
 }
 
 // Check verifies password against the user's hash. An unknown user (or one
