@@ -240,7 +240,7 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		l.finish(ctx, Reject, msgAuthFailed, v.reason)
 		return
 	}
-	l.pushTok, _ = auth.ChoosePushToken(l.tokens)
+	l.pushTok = v.pushTok
 	if !l.canChallenge() && l.pushTok == nil {
 		l.finish(ctx, Reject, msgAuthFailed, "no-token")
 		return

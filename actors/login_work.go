@@ -64,7 +64,7 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 		v.reason = "store-error"
 		return v
 	}
-	if pushTok, _ := auth.ChoosePushToken(v.tokens); pushTok != nil {
+	if v.pushTok, _ = auth.ChoosePushToken(v.tokens); v.pushTok != nil {
 		loadPushHistory(ctx, d, v) // only a push needs it: two reads saved per passcode-only login
 	}
 	v.ok = true

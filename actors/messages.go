@@ -108,6 +108,7 @@ type verified struct {
 	user     *store.User
 	policy   store.Policy
 	tokens   []store.Token
+	pushTok  *store.Token // the push-capable token of tokens (SPEC S2.4), nil if none
 	ok       bool
 	reason   string // audit reason when !ok
 	passcode bool   // policy "token" with a non-empty password: check it as a passcode
