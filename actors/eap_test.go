@@ -15,7 +15,6 @@ import (
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/eap/eaptest"
 	"github.com/pushauth/pushauth/push"
-	"github.com/pushauth/pushauth/store"
 )
 
 // hotp0 is RFC 4226's first HOTP value for oathSeed.
@@ -474,12 +473,7 @@ func (r *eapRig) waitConversations(want int) {
 func TestEAPNumberMatchingOverGTC(t *testing.T) {
 	r := newEAPRig(t)
 	r.user("pia", phoneToken("d1"), oathToken())
-	p := store.DefaultPolicy()
-	p.Name, p.NumberMatching = "matching", true
-	r.store.mu.Lock()
-	r.store.policies[p.Name] = &p
-	r.store.users["pia"].Policy = p.Name
-	r.store.mu.Unlock()
+	r.numberMatchingFor("pia")
 	peer := r.peer(eap.TypePEAP, eaptest.GTC, "pia", "", "pw-pia", "")
 	msg, state := peer.IdentityResponse(1), ""
 	var held chan *EAPReply

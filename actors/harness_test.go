@@ -414,6 +414,16 @@ func (r *rig) answer(n *providers.Notification, decision string, report ...bool)
 	return st
 }
 
+// numberMatchingFor gives user a policy with number matching (S10.3).
+func (r *rig) numberMatchingFor(user string) {
+	p := store.DefaultPolicy()
+	p.Name, p.NumberMatching = "matching", true
+	r.store.mu.Lock()
+	defer r.store.mu.Unlock()
+	r.store.policies[p.Name] = &p
+	r.store.users[user].Policy = p.Name
+}
+
 // waitState polls the owner until the login is in state.
 func (r *rig) waitState(id string, s loginState) {
 	r.t.Helper()

@@ -29,12 +29,7 @@ func numberRigCounting(t *testing.T) (*rig, *atomic.Int32) {
 		}
 	})
 	r.user("nina", phoneToken("d1"), oathToken())
-	p := store.DefaultPolicy()
-	p.Name, p.NumberMatching = "matching", true
-	r.store.mu.Lock()
-	r.store.policies[p.Name] = &p
-	r.store.users["nina"].Policy = p.Name
-	r.store.mu.Unlock()
+	r.numberMatchingFor("nina")
 	return r, &followUps
 }
 
