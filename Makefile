@@ -17,7 +17,14 @@
 
 GO        ?= go
 BIN       := bin
-FUZZTIME  ?= 20s
+# Fuzzing budgets are counts of executions, not durations: with a duration,
+# Go 1.26's fuzz coordinator can report a spurious "context deadline
+# exceeded" failure when the time runs out on a busy machine (go.dev/issue/75804,
+# fixed in Go 1.27). Each count is roughly 15 s on a 2-core machine; raise them
+# (FUZZ_RADIUS=5000000x make fuzz) for a longer run.
+FUZZ_RADIUS     ?= 400000x
+FUZZ_EAP        ?= 500000x
+FUZZ_REASSEMBLY ?= 300000x
 # The race detector needs cgo (a C compiler); without one the tests run
 # without it rather than not at all.
 RACE      := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
@@ -47,9 +54,9 @@ endif
 	$(MAKE) --no-print-directory fuzz
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzAccessRequest -fuzztime $(FUZZTIME) ./protocol/radius
-	$(GO) test -run '^$$' -fuzz FuzzEAPPacket -fuzztime $(FUZZTIME) ./protocol/eap
-	$(GO) test -run '^$$' -fuzz FuzzReassembly -fuzztime $(FUZZTIME) ./protocol/eap
+	$(GO) test -run '^$$' -fuzz FuzzAccessRequest -fuzztime $(FUZZ_RADIUS) ./protocol/radius
+	$(GO) test -run '^$$' -fuzz FuzzEAPPacket -fuzztime $(FUZZ_EAP) ./protocol/eap
+	$(GO) test -run '^$$' -fuzz FuzzReassembly -fuzztime $(FUZZ_REASSEMBLY) ./protocol/eap
 
 build:
 	$(GO) build ./...
