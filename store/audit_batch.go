@@ -38,15 +38,28 @@ type auditWriter struct {
 type auditJob struct {
 	rec  *AuditRecord // an audit record, or
 	push *pushRecord  // a push to a user, or
-	otp  *otpStep     // a one-time password step to consume
+	otp  *otpStep     // a one-time password step to consume (with rec: an OTPAccept)
 	err  error        // the job's own outcome, set by commit (e.g. a reused step)
 	done chan error
+}
+
+// accept tells whether the job is an OTPAccept: a step to consume and a
+// record written only if it was.
+func (j *auditJob) accept() bool { return j.otp != nil && j.rec != nil }
+
+// claimAccept calls an OTPAccept's Claim once, as the job joins its
+// transaction; a refusal becomes the job's error (the record is skipped).
+func (j *auditJob) claimAccept() {
+	if j.otp.claim != nil && !j.otp.claim() {
+		j.err = ErrAcceptWithdrawn
+	}
 }
 
 // otpStep is a ConsumeOTPStep in a group: the step is recorded only if it
 // is greater than the token's last one.
 type otpStep struct {
 	tokenID, step int64
+	claim         func() bool // OTPAccept.Claim
 }
 
 type pushRecord struct {
@@ -73,6 +86,13 @@ func (w *auditWriter) append(ctx context.Context, r *AuditRecord) error {
 // error (errStepNotConsumed) says when the step was not newer.
 func (w *auditWriter) consumeOTP(ctx context.Context, tokenID, step int64) error {
 	return w.do(ctx, &auditJob{otp: &otpStep{tokenID: tokenID, step: step}, done: make(chan error, 1)})
+}
+
+// acceptWithOTP queues an OTPAccept and waits like append; the job's own
+// error is errStepNotConsumed or ErrAcceptWithdrawn.
+func (w *auditWriter) acceptWithOTP(ctx context.Context, a *OTPAccept) error {
+	otp := &otpStep{tokenID: a.TokenID, step: a.Step, claim: a.Claim}
+	return w.do(ctx, &auditJob{rec: a.Record, otp: otp, done: make(chan error, 1)})
 }
 
 // appendPush queues a push record and waits like append.

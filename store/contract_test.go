@@ -70,6 +70,8 @@ func contractTests() map[string]func(*testing.T, *contractDB) {
 		"ConsumeOTPStep":            testConsumeOTPStep,
 		"ConsumeOTPStepConcurrent":  testConsumeOTPStepConcurrent,
 		"ConsumeOTPStepTwoNodes":    testConsumeOTPStepTwoNodes,
+		"AcceptWithOTP":             testAcceptWithOTP,
+		"AcceptWithOTPTwoNodes":     testAcceptWithOTPTwoNodes,
 		"Activation":                testActivation,
 		"ActivateConcurrent":        testActivateConcurrent,
 		"ActivationExpiry":          testActivationExpiry,

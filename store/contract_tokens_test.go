@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -171,9 +172,83 @@ func testConsumeOTPStepTwoNodes(t *testing.T, db *contractDB) {
 	}
 }
 
+// An accept with a passcode: the step and the record in one transaction,
+// the record only when the step was consumed and the claim agreed.
+func testAcceptWithOTP(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	accept := func(step int64, claim func() bool) (*AuditRecord, error) {
+		rec := &AuditRecord{LoginID: fmt.Sprintf("l%d", step), User: "bob", Token: "S1", Outcome: "accept", Reason: "passcode"}
+		return rec, db.AcceptWithOTP(ctx, &OTPAccept{TokenID: tok.ID, Step: step, Record: rec, Claim: claim})
+	}
+	rec, err := accept(5, nil)
+	if err != nil || rec.ID == 0 || rec.Time.IsZero() {
+		t.Fatalf("accept step 5: %v, record %+v", err, rec)
+	}
+	_, err = accept(5, nil)
+	wantErr(t, err, ErrOTPReused)
+	_, err = accept(4, nil)
+	wantErr(t, err, ErrOTPReused)
+	wantErr(t, db.ConsumeOTPStep(ctx, tok.ID, 5), ErrOTPReused)
+	err = db.AcceptWithOTP(ctx, &OTPAccept{TokenID: tok.ID + 100, Step: 9, Record: &AuditRecord{LoginID: "gone", User: "bob"}})
+	wantErr(t, err, ErrNotFound)
+
+	claims := 0
+	_, err = accept(6, func() bool { claims++; return false })
+	wantErr(t, err, ErrAcceptWithdrawn)
+	if claims != 1 {
+		t.Fatalf("Claim called %d times, want once", claims)
+	}
+	wantErr(t, db.ConsumeOTPStep(ctx, tok.ID, 6), ErrOTPReused) // consumed all the same
+	if _, err := accept(7, func() bool { return true }); err != nil {
+		t.Fatalf("claimed accept: %v", err)
+	}
+
+	db.reopen(t)
+	recs, err := db.ListAudit(ctx, AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range recs {
+		ids = append(ids, r.LoginID)
+	}
+	if slices.Sort(ids); !slices.Equal(ids, []string{"l5", "l7"}) {
+		t.Fatalf("records %v, want l5 and l7 only", ids)
+	}
+}
+
+// An accept raced on two nodes with the same passcode: in every round
+// exactly one writes its record.
+func testAcceptWithOTPTwoNodes(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	tok := mustToken(t, db, mustUser(t, db, "bob").ID, "S1")
+	nodes := []Store{db, db.another(t)}
+	const rounds = 30
+	for step := int64(1); step <= rounds; step++ {
+		won := race(t, nodes, func(s Store) error {
+			return s.AcceptWithOTP(ctx, &OTPAccept{TokenID: tok.ID, Step: step, Record: &AuditRecord{LoginID: "l", User: "bob"}})
+		})
+		if won != 1 {
+			t.Fatalf("step %d accepted by %d nodes, want exactly 1", step, won)
+		}
+	}
+	recs, err := db.ListAudit(ctx, AuditQuery{Limit: 10 * rounds})
+	if err != nil || len(recs) != rounds {
+		t.Fatalf("%d records (%v), want %d", len(recs), err, rounds)
+	}
+}
+
 // raceConsume has one goroutine per store consume step at once and counts
 // the successes; any error but ErrOTPReused fails the test.
 func raceConsume(t *testing.T, stores []Store, tokenID, step int64) int {
+	t.Helper()
+	return race(t, stores, func(s Store) error { return s.ConsumeOTPStep(context.Background(), tokenID, step) })
+}
+
+// race runs use once per store, all at once, and counts the successes;
+// any error but ErrOTPReused fails the test.
+func race(t *testing.T, stores []Store, use func(Store) error) int {
 	t.Helper()
 	errs := make(chan error, len(stores))
 	start := make(chan struct{})
@@ -183,7 +258,7 @@ func raceConsume(t *testing.T, stores []Store, tokenID, step int64) int {
 		go func() {
 			defer wg.Done()
 			<-start
-			errs <- s.ConsumeOTPStep(context.Background(), tokenID, step)
+			errs <- use(s)
 		}()
 	}
 	close(start)

@@ -90,6 +90,8 @@ func (s *Postgres) commitAudit(ctx context.Context, batch []*auditJob) error {
 	b := &pgx.Batch{}
 	for _, j := range batch {
 		switch {
+		case j.accept():
+			queueAccept(b, j)
 		case j.rec != nil:
 			r := j.rec
 			b.Queue(`INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason,
@@ -119,9 +121,54 @@ func (s *Postgres) commitAudit(ctx context.Context, batch []*auditJob) error {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	for i, j := range batch {
-		if j.rec != nil {
+		if j.rec != nil && j.err == nil {
 			j.rec.ID = ids[i]
 		}
+	}
+	return nil
+}
+
+// queueAccept queues an OTPAccept, claimed first: the step's conditional
+// UPDATE and, in the same statement, the record's INSERT only if the
+// UPDATE consumed the step (it returns no row otherwise). A withdrawn
+// accept consumes its step only.
+func queueAccept(b *pgx.Batch, j *auditJob) {
+	j.claimAccept()
+	if j.err != nil {
+		b.Queue(`UPDATE tokens SET last_step = $1 WHERE id = $2 AND last_step < $1`, j.otp.step, j.otp.tokenID)
+		return
+	}
+	r := j.rec
+	b.Queue(`WITH consumed AS (
+			UPDATE tokens SET last_step = $1 WHERE id = $2 AND last_step < $1 RETURNING id
+		)
+		INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason,
+			duration_ms, reported, node)
+		SELECT $3::text, $4::bigint, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text,
+			$12::bigint, $13::boolean, $14::text
+		WHERE EXISTS (SELECT 1 FROM consumed)
+		RETURNING id`,
+		j.otp.step, j.otp.tokenID,
+		r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason,
+		r.DurationMS, r.Reported, r.Node)
+}
+
+// readAccept reads an OTPAccept's result: no row means its step was not
+// consumed (the job's error, not the group's).
+func readAccept(br pgx.BatchResults, j *auditJob, id *int64) error {
+	if j.err != nil { // withdrawn: the step's UPDATE only
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("consume otp step of token %d: %w", j.otp.tokenID, err)
+		}
+		return nil
+	}
+	err := br.QueryRow().Scan(id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		j.err = errStepNotConsumed
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("login %q: %w", j.rec.LoginID, err)
 	}
 	return nil
 }
@@ -130,6 +177,10 @@ func (s *Postgres) commitAudit(ctx context.Context, batch []*auditJob) error {
 func readAuditBatch(br pgx.BatchResults, batch []*auditJob, ids []int64, pruned bool) error {
 	for i, j := range batch {
 		switch {
+		case j.accept():
+			if err := readAccept(br, j, &ids[i]); err != nil {
+				return err
+			}
 		case j.rec != nil:
 			if err := br.QueryRow().Scan(&ids[i]); err != nil {
 				return fmt.Errorf("login %q: %w", j.rec.LoginID, err)

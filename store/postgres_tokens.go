@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -100,6 +101,31 @@ func (s *Postgres) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64
 		return fmt.Errorf("consume otp step of token %d: %w", tokenID, ErrOTPReused)
 	}
 	return fmt.Errorf("consume otp step of token %d: %w", tokenID, ErrNotFound)
+}
+
+// AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
+// transaction (see OTPAccept): of two accepts with the same step, on any
+// nodes, exactly one writes its record. It sets the record's ID, and its
+// Time and Node when they are empty.
+func (s *Postgres) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
+	a.Record.Time = orNow(a.Record.Time)
+	a.Record.Node = cmp.Or(a.Record.Node, s.node)
+	err := s.audit.acceptWithOTP(ctx, a)
+	if !errors.Is(err, errStepNotConsumed) {
+		if err != nil {
+			return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, err)
+		}
+		return nil
+	}
+	var exists bool
+	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = $1)`, a.TokenID).Scan(&exists)
+	switch {
+	case err != nil:
+		return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, err)
+	case exists:
+		return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, ErrOTPReused)
+	}
+	return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, ErrNotFound)
 }
 
 // CreateActivation stores a pending activation for a.TokenID, discarding

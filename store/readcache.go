@@ -173,6 +173,10 @@ func (c *readCache) ConsumeOTPStep(ctx context.Context, tokenID int64, step int6
 	return c.next.ConsumeOTPStep(ctx, tokenID, step)
 }
 
+func (c *readCache) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
+	return c.next.AcceptWithOTP(ctx, a)
+}
+
 func (c *readCache) AppendAudit(ctx context.Context, r *AuditRecord) error {
 	return c.next.AppendAudit(ctx, r)
 }

@@ -36,6 +36,11 @@ func commitSQLiteAudit(ctx context.Context, db *preparedDB, batch []*auditJob) e
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	st := db.inTx(tx)
+	// The steps first: an OTPAccept's record is written only if its step
+	// was consumed.
+	if err := consumeOTPSteps(ctx, st, batch); err != nil {
+		return err
+	}
 	ids, err := insertAudit(ctx, st, batch)
 	if err != nil {
 		return err
@@ -43,14 +48,11 @@ func commitSQLiteAudit(ctx context.Context, db *preparedDB, batch []*auditJob) e
 	if err := insertPushes(ctx, st, batch); err != nil {
 		return err
 	}
-	if err := consumeOTPSteps(ctx, st, batch); err != nil {
-		return err
-	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("append audit: commit: %w", err)
 	}
 	for i, j := range batch {
-		if j.rec != nil {
+		if j.rec != nil && j.err == nil {
 			j.rec.ID = ids[i]
 		}
 	}
@@ -61,7 +63,7 @@ func insertAudit(ctx context.Context, st *txStatements, batch []*auditJob) ([]in
 	ids := make([]int64, len(batch))
 	for i, j := range batch {
 		r := j.rec
-		if r == nil {
+		if r == nil || j.err != nil { // an OTPAccept whose step was not consumed
 			continue
 		}
 		res, err := st.exec(ctx, sqlInsertAudit, r.LoginID, unixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
@@ -81,17 +83,21 @@ func insertAudit(ctx context.Context, st *txStatements, batch []*auditJob) ([]in
 var errStepNotConsumed = errors.New("otp step not consumed")
 
 // consumeOTPSteps records the batch's used-OTP steps, in order, each with
-// the conditional UPDATE that makes exactly one of two equal steps win.
+// the conditional UPDATE that makes exactly one of two equal steps win. An
+// OTPAccept is claimed first; withdrawn or not, its step is consumed.
 func consumeOTPSteps(ctx context.Context, st *txStatements, batch []*auditJob) error {
 	for _, j := range batch {
 		if j.otp == nil {
 			continue
 		}
+		if j.accept() {
+			j.claimAccept()
+		}
 		res, err := st.exec(ctx, sqlConsumeOTPStep, j.otp.step, j.otp.tokenID)
 		if err != nil {
 			return fmt.Errorf("consume otp step of token %d: %w", j.otp.tokenID, err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if n, err := res.RowsAffected(); (err != nil || n == 0) && j.err == nil {
 			j.err = errStepNotConsumed
 		}
 	}

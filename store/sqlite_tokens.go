@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -91,7 +92,21 @@ func (s *SQLite) DeleteToken(ctx context.Context, serial string) error {
 // the logins that consume a step meanwhile); the caller returns once its
 // step is durable.
 func (s *SQLite) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
-	err := s.audit.consumeOTP(ctx, tokenID, step)
+	return s.otpOutcome(ctx, tokenID, s.audit.consumeOTP(ctx, tokenID, step))
+}
+
+// AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
+// transaction (see OTPAccept); it sets the record's ID, and its Time and
+// Node when they are empty.
+func (s *SQLite) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
+	a.Record.Time = orNow(a.Record.Time)
+	a.Record.Node = cmp.Or(a.Record.Node, s.node)
+	return s.otpOutcome(ctx, a.TokenID, s.audit.acceptWithOTP(ctx, a))
+}
+
+// otpOutcome tells a step the writer did not consume apart: ErrOTPReused
+// when the token exists, else ErrNotFound.
+func (s *SQLite) otpOutcome(ctx context.Context, tokenID int64, err error) error {
 	if !errors.Is(err, errStepNotConsumed) {
 		if err != nil {
 			return fmt.Errorf("consume otp step of token %d: %w", tokenID, err)

@@ -18,7 +18,27 @@ var (
 	ErrOTPReused = errors.New("otp already used")
 	// ErrActivation means the activation code is unknown, used or expired.
 	ErrActivation = errors.New("activation code invalid, used or expired")
+	// ErrAcceptWithdrawn means an OTPAccept's Claim said no: the login was
+	// cancelled before its accept was committed (the step is consumed all
+	// the same, the record is not written).
+	ErrAcceptWithdrawn = errors.New("accept withdrawn")
 )
+
+// OTPAccept is a login accepted with a one-time passcode. AcceptWithOTP
+// consumes the passcode's step and writes the accept's audit record in one
+// transaction: the login waits for one durable write, not two.
+type OTPAccept struct {
+	TokenID int64
+	Step    int64
+	Record  *AuditRecord
+	// Claim, when set, is called once, when the accept joins its
+	// transaction and before the step is consumed. It returns false when
+	// the login was cancelled meanwhile (a deny from the phone, SPEC S3.5):
+	// the step is still consumed, the record is not written, and
+	// AcceptWithOTP returns ErrAcceptWithdrawn. After a true, the login
+	// can no longer be cancelled.
+	Claim func() bool
+}
 
 // Token types.
 const (
@@ -176,6 +196,12 @@ type Store interface {
 	// ConsumeOTPStep atomically records step as used for the token if it is
 	// greater than the token's LastStep; otherwise it returns ErrOTPReused.
 	ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error
+	// AcceptWithOTP consumes a.Step like ConsumeOTPStep and, in the same
+	// transaction and only if the step was consumed (and a.Claim, if set,
+	// agreed), stores a.Record and sets its ID. Errors: ErrOTPReused,
+	// ErrNotFound (no such token), ErrAcceptWithdrawn; with any of them no
+	// record is written.
+	AcceptWithOTP(ctx context.Context, a *OTPAccept) error
 
 	CreateActivation(ctx context.Context, a *Activation) error
 	// Activate consumes the activation code (single use, unexpired) and
