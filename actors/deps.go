@@ -27,7 +27,9 @@ type Store interface {
 	UserByName(ctx context.Context, name string) (*store.User, error)
 	PolicyByName(ctx context.Context, name string) (*store.Policy, error)
 	TokensByUser(ctx context.Context, userID int64) ([]store.Token, error)
-	ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error
+	// AcceptWithOTP consumes a right passcode's step and writes the
+	// accept's audit record in one transaction (store.OTPAccept).
+	AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error
 	RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error
 	ResetLoginFailures(ctx context.Context, userID int64) error
 	UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error

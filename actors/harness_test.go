@@ -94,7 +94,9 @@ type fakeStore struct {
 	suspensions map[string]time.Time
 	devicePush  map[string]string
 	gate        chan struct{} // when set, UserByName waits for it to close
-	otpGate     chan struct{} // when set, ConsumeOTPStep waits for it to close
+	otpGate     chan struct{} // when set, AcceptWithOTP waits for it to close before the claim
+	claimedGate chan struct{} // when set, AcceptWithOTP waits for it to close after the claim
+	claimTold   chan struct{} // when set, AcceptWithOTP closes it once it has claimed
 }
 
 func newFakeStore() *fakeStore {
@@ -109,12 +111,8 @@ func (s *fakeStore) UserByName(ctx context.Context, name string) (*store.User, e
 	s.mu.Lock()
 	gate := s.gate
 	s.mu.Unlock()
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+	if err := waitGate(ctx, gate); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -149,25 +147,48 @@ func (s *fakeStore) TokensByUser(_ context.Context, id int64) ([]store.Token, er
 	return out, nil
 }
 
-func (s *fakeStore) ConsumeOTPStep(ctx context.Context, tokenID, step int64) error {
+// AcceptWithOTP waits for otpGate (when set), claims the accept, waits
+// for claimedGate (when set), then consumes the step and keeps the record
+// like the real stores.
+func (s *fakeStore) AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error {
 	s.mu.Lock()
-	gate := s.otpGate
+	gate, claimed, told := s.otpGate, s.claimedGate, s.claimTold
 	s.mu.Unlock()
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := waitGate(ctx, gate); err != nil {
+		return err
+	}
+	withdrawn := a.Claim != nil && !a.Claim()
+	if told != nil {
+		close(told)
+	}
+	if err := waitGate(ctx, claimed); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := [2]int64{tokenID, step}
+	k := [2]int64{a.TokenID, a.Step}
 	if s.consumed[k] {
 		return store.ErrOTPReused
 	}
 	s.consumed[k] = true
+	if withdrawn {
+		return store.ErrAcceptWithdrawn
+	}
+	s.audit = append(s.audit, a.Record)
 	return nil
+}
+
+// waitGate waits for gate to close; a nil gate is open.
+func waitGate(ctx context.Context, gate chan struct{}) error {
+	if gate == nil {
+		return nil
+	}
+	select {
+	case <-gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *fakeStore) RecordLoginFailure(_ context.Context, id int64, _ int, _ time.Time) error {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -83,13 +84,30 @@ type login struct {
 
 	match *numberMatch // number matching (SPEC S10.3); nil unless the policy asks for it
 
+	passcode *passcodeAccept // the accept being committed (state checking), else nil
+
 	// The state and the flags, together so that they share one word.
 	state     loginState
 	holdSlot  bool // this login holds its user's push slot at the owner
-	cancelled bool // a deny arrived while a passcode was being checked
+	cancelled bool // a deny won the race with a passcode accept (passcodeAccept)
 	timedOut  bool // audit: a push timed out before the outcome
 	reported  bool // audit: a deny said "this wasn't me"
 }
+
+// passcodeAccept is an accept by a right passcode while the store commits
+// it: its audit record, and the race between the store's claim
+// (store.OTPAccept.Claim) and a deny from the phone (SPEC S3.5). Whichever
+// calls race.win first wins.
+type passcodeAccept struct {
+	rec  *store.AuditRecord
+	race onceFlag
+}
+
+// onceFlag is won by its first caller only, on any goroutine.
+type onceFlag struct{ taken atomic.Bool }
+
+// win tells whether this call is the first.
+func (f *onceFlag) win() bool { return f.taken.CompareAndSwap(false, true) }
 
 // loginUser is what a login keeps of its user once the first checks are
 // done (the whole record is not kept: 100,000 logins may wait at once).
@@ -270,11 +288,12 @@ func (l *login) challenged(ctx actor.Context) {
 	}
 }
 
-// checking waits for a passcode check; other requests are asked to retry.
+// checking waits for the store to commit a passcode accept; other requests
+// are asked to retry.
 func (l *login) checking(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
-	case *otpChecked:
-		l.onPasscodeChecked(ctx, msg)
+	case *passcodeCommitted:
+		l.onPasscodeCommitted(ctx, msg)
 	case *Attempt:
 		l.reply(ctx, msg, Drop, "", "")
 	case *Answer:

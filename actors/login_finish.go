@@ -20,12 +20,23 @@ func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string
 	if l.keepForPickup(ctx, code, message, reason) {
 		return
 	}
+	l.end(ctx, code, message, reason, nil)
+}
+
+// end is finish after the pickup check. stored is the login's audit record
+// when the store already has it (an accept by passcode, written with the
+// used step by store.AcceptWithOTP); when nil, end makes the record with
+// reason and writes it.
+func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, stored *store.AuditRecord) {
 	l.cancelTimer()
 	l.stopWaiting(ctx)
 	l.holdSlot = false
 	l.withdrawPush(ctx)
 	l.become(ctx, stateDone, l.done)
-	rec := l.auditRecord(code, reason)
+	rec := stored
+	if rec == nil {
+		rec = l.auditRecord(code, reason)
+	}
 	held := l.held
 	l.held = nil
 	sys, user, policy, root := l.sys, l.user, l.policy, ctx.ActorSystem().Root
@@ -33,8 +44,10 @@ func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
 		recordOutcome(c, sys.deps, user, policy, code, reason)
-		if err := sys.deps.Store.AppendAudit(c, rec); err != nil {
-			sys.deps.Log.Error().Err(err).Str("login", rec.LoginID).Msg("write audit record")
+		if stored == nil {
+			if err := sys.deps.Store.AppendAudit(c, rec); err != nil {
+				sys.deps.Log.Error().Err(err).Str("login", rec.LoginID).Msg("write audit record")
+			}
 		}
 		for _, a := range held {
 			sys.reply(root, a, code, message, "")

@@ -270,6 +270,55 @@ func TestPasscodeWhileWaiting(t *testing.T) {
 	}
 }
 
+// checking: a deny that arrives once the store has taken the passcode's
+// accept is too late (stale), and the accept stands (SPEC S3.5 ends there).
+func TestDenyAfterPasscodeClaimed(t *testing.T) {
+	r := newRig(t)
+	r.user("mia", phoneToken("d1"), oathToken())
+	q := r.send("mia", "pw-mia", "", "")
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.clock.Advance(r.set.NotificationTimeout)
+	q.expect(t, Challenge)
+	claimed, told := make(chan struct{}), make(chan struct{})
+	r.store.mu.Lock()
+	r.store.claimedGate, r.store.claimTold = claimed, told // holds the commit after the claim
+	r.store.mu.Unlock()
+	q = r.send("mia", auth.HOTP(oathSeed, 0, 6), n.Payload.LoginID, "")
+	select {
+	case <-told:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the store never claimed the accept")
+	}
+	if st := r.answer(n, push.Deny); st != AnswerStale {
+		t.Fatalf("deny after the claim: %v, want stale", st)
+	}
+	close(claimed)
+	q.expect(t, Accept)
+	if rec := r.audits(1)[0]; rec.Reason != "timeout-then-passcode" || rec.Token != "OATH-1" || rec.Outcome != "accept" {
+		t.Fatalf("audit %+v", rec)
+	}
+}
+
+// A right code that another login used meanwhile (the store refuses the
+// step) counts as a wrong one: the user is challenged again (SPEC S3.2).
+func TestPasscodeUsedMeanwhile(t *testing.T) {
+	r := newRig(t)
+	u := r.user("ned", oathToken())
+	q := r.send("ned", "pw-ned", "", "").expect(t, Challenge)
+	r.store.mu.Lock()
+	r.store.consumed[[2]int64{r.store.tokens[u.ID][0].ID, 0}] = true // step 0, used elsewhere
+	r.store.mu.Unlock()
+	rep := r.send("ned", auth.HOTP(oathSeed, 0, 6), q.State, "").expect(t, Challenge)
+	if rep.Message != msgWrong {
+		t.Fatalf("message %q, want %q", rep.Message, msgWrong)
+	}
+	r.send("ned", auth.HOTP(oathSeed, 1, 6), q.State, "").expect(t, Accept)
+	if rec := r.audits(1)[0]; rec.Reason != "passcode" {
+		t.Fatalf("audit %+v", rec)
+	}
+}
+
 // checking: a deny that arrives while a passcode is checked cancels it.
 func TestDenyWhileChecking(t *testing.T) {
 	r := newRig(t)

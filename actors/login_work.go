@@ -179,87 +179,114 @@ func appendedPasscode(a *Attempt, appended string) *Attempt {
 	return c
 }
 
-// checkPasscode checks a typed passcode off the mailbox (SPEC S3.2).
+// checkPasscode checks a typed passcode (SPEC S3.2, S3.3): against the
+// GridSure grid this challenge showed, then against the OATH tokens. The
+// check is a few HMACs, done here; only a right OATH code goes to the
+// store, to consume its step together with the accept (commitPasscode).
 func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
 	l.cancelTimer()
-	l.become(ctx, stateChecking, l.checking)
-	tokens, deps, grid := l.tokens, l.deps(), l.grid
-	if l.gridToken() == nil {
-		grid = nil
-	}
+	l.held = append(l.held, a)
+	grid := l.grid
 	l.grid = nil // a grid answers one challenge only
-	l.async(ctx, func(c context.Context) any { return checkAnswer(c, deps, tokens, grid, a) })
+	if t := gridMatch(l.tokens, grid, l.gridToken() != nil, a.Password); t != nil {
+		l.claimSlot(ctx)
+		l.tokenUsed = t.Serial
+		l.finish(ctx, Accept, "", l.passcodeReason("gridsure"))
+		return
+	}
+	if t, step := otpMatch(l.tokens, a.Password, l.deps().now()); t != nil {
+		l.commitPasscode(ctx, t, step)
+		return
+	}
+	l.wrongPasscode(ctx)
 }
 
-// checkAnswer checks a typed answer against the GridSure grid shown (if
-// any, SPEC S3.3), then against the OTP tokens (S3.2).
-func checkAnswer(ctx context.Context, d *Deps, tokens []store.Token, grid *auth.Grid, a *Attempt) *otpChecked {
-	if grid != nil {
-		for _, t := range tokens {
-			if t.Type != store.TokenGridSure {
-				continue
-			}
-			if pip, err := auth.ParsePIP(string(t.Seed)); err == nil && auth.VerifyGridAnswer(*grid, pip, a.Password) {
-				return &otpChecked{attempt: a, ok: true, token: t.Serial, reason: "gridsure"}
-			}
+// gridMatch returns the GridSure token whose PIP the answer follows on
+// grid, or nil (also when there is no grid, or the agent gets none).
+func gridMatch(tokens []store.Token, grid *auth.Grid, gridAllowed bool, answer string) *store.Token {
+	if grid == nil || !gridAllowed {
+		return nil
+	}
+	for i, t := range tokens {
+		if t.Type != store.TokenGridSure {
+			continue
+		}
+		if pip, err := auth.ParsePIP(string(t.Seed)); err == nil && auth.VerifyGridAnswer(*grid, pip, answer) {
+			return &tokens[i]
 		}
 	}
-	return checkOTP(ctx, d, tokens, a)
+	return nil
 }
 
-// checkOTP tries the answer against every OTP token of the user and
-// consumes the matching step so it is never accepted twice.
-func checkOTP(ctx context.Context, d *Deps, tokens []store.Token, a *Attempt) *otpChecked {
-	res := &otpChecked{attempt: a, reason: "wrong-passcode"}
-	for _, t := range tokens {
+// otpMatch returns the OATH token that answer is a current code of, with
+// the code's step, or nil. A step not after the token's last used one (as
+// read when the login began) does not match; the store re-checks it when
+// it consumes the step.
+func otpMatch(tokens []store.Token, answer string, now time.Time) (*store.Token, int64) {
+	for i, t := range tokens {
 		if !auth.IsOTPToken(t) {
 			continue
 		}
 		spec := auth.OTPSpec{Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period, LastStep: t.LastStep}
-		step, ok := auth.VerifyOTP(t.Seed, spec, a.Password, d.now())
-		if !ok {
-			continue
-		}
-		err := d.Store.ConsumeOTPStep(ctx, t.ID, step)
-		switch {
-		case errors.Is(err, store.ErrOTPReused):
-			res.reason = "passcode-reused"
-		case err != nil:
-			res.err = err
-			return res
-		default:
-			res.ok, res.token, res.reason = true, t.Serial, "passcode"
-			return res
+		if step, ok := auth.VerifyOTP(t.Seed, spec, answer, now); ok {
+			return &tokens[i], step
 		}
 	}
-	return res
+	return nil, 0
 }
 
-func (l *login) onPasscodeChecked(ctx actor.Context, r *otpChecked) {
-	l.held = append(l.held, r.attempt)
+// passcodeReason is the audit reason of an accept by passcode.
+func (l *login) passcodeReason(reason string) string {
+	if l.timedOut {
+		return "timeout-then-passcode"
+	}
+	return reason
+}
+
+// commitPasscode has the store consume the right code's step and write the
+// accept's record in one transaction, off the mailbox. Until the store
+// claims the accept, a deny from the phone still cancels the login (SPEC
+// S3.5, answerStatus); after that the deny is too late.
+func (l *login) commitPasscode(ctx actor.Context, t *store.Token, step int64) {
+	l.become(ctx, stateChecking, l.checking)
+	rec := l.auditRecord(Accept, l.passcodeReason("passcode"))
+	rec.Token = t.Serial
+	l.passcode = &passcodeAccept{rec: rec}
+	accept := &store.OTPAccept{TokenID: t.ID, Step: step, Record: rec, Claim: l.passcode.race.win}
+	deps := l.deps()
+	l.async(ctx, func(c context.Context) any {
+		return &passcodeCommitted{err: deps.Store.AcceptWithOTP(c, accept)}
+	})
+}
+
+// onPasscodeCommitted ends the login as the commit and a deny decided.
+func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
+	rec := l.passcode.rec
+	l.passcode = nil
 	switch {
-	case l.cancelled:
+	case l.cancelled: // the deny won: the step is consumed, no accept written
 		l.finish(ctx, Reject, msgDenied, "denied")
+	case errors.Is(r.err, store.ErrOTPReused):
+		l.wrongPasscode(ctx) // used meanwhile, by another login or node
 	case r.err != nil:
-		l.deps().Log.Error().Err(r.err).Str("login", l.id).Msg("check passcode")
+		l.deps().Log.Error().Err(r.err).Str("login", l.id).Msg("accept passcode")
 		l.finish(ctx, Reject, msgAuthFailed, "store-error")
-	case r.ok:
+	default:
 		// The user signed in another way: a login of theirs still waiting
 		// on the phone is superseded and its push withdrawn (S2.3). Only a
 		// right passcode does this, never a wrong one.
 		l.claimSlot(ctx)
-		l.tokenUsed = r.token
-		reason := r.reason
-		if l.timedOut {
-			reason = "timeout-then-passcode"
-		}
-		l.finish(ctx, Accept, "", reason)
-	default:
-		l.wrong++
-		if int(l.wrong) >= l.policy.AttemptLimit {
-			l.finish(ctx, Reject, msgAuthFailed, "attempt-limit")
-			return
-		}
-		l.challenge(ctx, msgWrong)
+		l.tokenUsed = rec.Token
+		l.end(ctx, Accept, "", "", rec)
 	}
+}
+
+// wrongPasscode challenges again, until the policy's attempt limit.
+func (l *login) wrongPasscode(ctx actor.Context) {
+	l.wrong++
+	if int(l.wrong) >= l.policy.AttemptLimit {
+		l.finish(ctx, Reject, msgAuthFailed, "attempt-limit")
+		return
+	}
+	l.challenge(ctx, msgWrong)
 }

@@ -119,13 +119,10 @@ type verified struct {
 	suspendedUntil time.Time
 }
 
-// otpChecked is the result of a passcode check, run off the mailbox.
-type otpChecked struct {
-	attempt *Attempt
-	token   string // serial of the token that matched
-	ok      bool
-	reason  string
-	err     error
+// passcodeCommitted is the store's answer to a passcode accept
+// (store.AcceptWithOTP), run off the mailbox.
+type passcodeCommitted struct {
+	err error
 }
 
 // timerFired is the login's own timer (push wait or challenge expiry).
