@@ -106,7 +106,7 @@ func StartEAP(sys *System, cfg EAPConfig) (*EAP, error) {
 		return actor.StopDirective
 	})
 	pid, err := sys.as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return k },
-		append(sys.hookOptions(), actor.WithSupervisor(stopCrashed))...), eapKeeperName)
+		append(sys.propsOptions(), actor.WithSupervisor(stopCrashed))...), eapKeeperName)
 	if err != nil {
 		return nil, fmt.Errorf("start eap keeper: %w", err)
 	}
@@ -195,7 +195,7 @@ func (k *eapKeeper) onRequest(ctx actor.Context, r *EAPRequest) {
 		}
 		id := EAPStatePrefix + newID()
 		conv := newEAPConv(id, k.eap, r)
-		pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return conv }, k.eap.sys.hookOptions()...), id)
+		pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return conv }, k.eap.sys.propsOptions()...), id)
 		if err != nil { // ids are random: a clash is a bug
 			k.eap.sys.deps.Log.Error().Err(err).Msg("spawn eap conversation")
 			r.send(&EAPReply{Code: Drop})

@@ -32,7 +32,7 @@ func newOwner(sys *System) *owner {
 	return &owner{
 		sys: sys,
 		props: actor.PropsFromProducer(func() actor.Actor { return new(login) },
-			append(sys.hookOptions(), actor.WithMailbox(loginMailbox()))...),
+			append(sys.propsOptions(), actor.WithMailbox(loginMailbox()))...),
 		logins: make(map[string]*ownedLogin),
 		recent: newRecentLogins(sys.deps.RecentAnswers, recentLimit),
 	}

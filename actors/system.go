@@ -28,7 +28,8 @@ type System struct {
 	limiter   *pushLimiter
 	replies   *replies
 	replyTo   *actor.PID
-	joinMAC   []byte // key of the digests that recognise a join
+	joinMAC   []byte      // key of the digests that recognise a join
+	pool      *workerPool // runs the actors' mailboxes and the work off them
 
 	// Work off the mailbox (store, password, provider sends) runs under
 	// base and is counted in work, so Stop can wait for it.
@@ -47,7 +48,7 @@ func Start(d Deps) *System {
 	d.Log = log
 	as, ownSystem := actorSystem(&d, log)
 	s := &System{deps: &d, as: as, ownSystem: ownSystem, pushers: map[string]*actor.PID{},
-		limiter: newPushLimiter(), replies: newReplies()}
+		limiter: newPushLimiter(), replies: newReplies(), pool: newWorkerPool(0)}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.work = newTracker()
 	s.joinMAC = d.JoinSecret
@@ -58,10 +59,10 @@ func Start(d Deps) *System {
 	s.replyTo, _ = as.ProcessRegistry.Add(s.replies, "radius-replies")
 	for name, p := range d.Providers {
 		pa := newProviderActor(p, d.ProviderLimits, s)
-		s.pushers[name] = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
+		s.pushers[name] = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }, actor.WithDispatcher(s.pool)))
 	}
 	sl := newSlots(s)
-	s.slots, _ = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sl }, s.hookOptions()...), slotsName)
+	s.slots, _ = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sl }, s.propsOptions()...), slotsName)
 	o := newOwner(s)
 	stopCrashed := actor.NewOneForOneStrategy(0, 0, func(reason any) actor.Directive {
 		log.Error().Interface("reason", reason).Msg("login actor crashed")
@@ -69,7 +70,7 @@ func Start(d Deps) *System {
 	})
 	// A well-known name: the owners of other nodes address it by node.
 	s.owner, _ = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return o },
-		append(s.hookOptions(), actor.WithSupervisor(stopCrashed))...), ownerName)
+		append(s.propsOptions(), actor.WithSupervisor(stopCrashed))...), ownerName)
 	s.watchDeadLetters()
 	return s
 }
@@ -87,18 +88,20 @@ func actorSystem(d *Deps, log zerolog.Logger) (*actor.ActorSystem, bool) {
 	})), true
 }
 
-// hookOptions install Deps.receiveHook (tests only).
-func (s *System) hookOptions() []actor.PropsOption {
+// propsOptions are the options of every actor of the System: the worker
+// pool as dispatcher, and Deps.receiveHook (tests only).
+func (s *System) propsOptions() []actor.PropsOption {
+	opts := []actor.PropsOption{actor.WithDispatcher(s.pool)}
 	hook := s.deps.receiveHook
 	if hook == nil {
-		return nil
+		return opts
 	}
-	return []actor.PropsOption{actor.WithReceiverMiddleware(func(next actor.ReceiverFunc) actor.ReceiverFunc {
+	return append(opts, actor.WithReceiverMiddleware(func(next actor.ReceiverFunc) actor.ReceiverFunc {
 		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
 			hook(env.Message)
 			next(c, env)
 		}
-	})}
+	}))
 }
 
 func maxLevel(a, b zerolog.Level) zerolog.Level {
@@ -140,10 +143,10 @@ func (s *System) joinKey(a *Attempt) []byte {
 // waits for it.
 func (s *System) goWork(fn func(ctx context.Context)) {
 	s.work.add()
-	go func() {
+	s.pool.Schedule(func() {
 		defer s.work.done()
 		fn(s.base)
-	}()
+	})
 }
 
 // watchDeadLetters answers requests whose login stopped before the message
@@ -235,5 +238,6 @@ func (s *System) stop(ctx context.Context) error {
 	if s.ownSystem {
 		s.as.Shutdown()
 	}
+	s.pool.close()
 	return errors.Join(errs...)
 }
