@@ -605,12 +605,20 @@ func (f fakeLogins) Logins(context.Context) ([]actors.LoginInfo, error) { return
 func TestLogins(t *testing.T) {
 	lister := fakeLogins{logins: []actors.LoginInfo{
 		{ID: "abc", User: "alice", Client: "vpn", State: "waiting", Started: testNow.Add(-3 * time.Second)},
+		{ID: "def", User: "bob", Client: "wifi", State: "challenged", Started: testNow.Add(-1 * time.Second)},
 	}}
 	srv := start(t, func(d *adminapi.Deps) { d.Logins = lister })
 	var list struct{ Logins []adminapi.Login }
 	do(t, srv, "GET", "/v1/logins", "").want(t, 200, "").decode(t, &list)
-	if len(list.Logins) != 1 || list.Logins[0].AgeMS != 3000 || list.Logins[0].State != "waiting" {
+	if len(list.Logins) != 2 || list.Logins[0].AgeMS != 3000 || list.Logins[0].State != "waiting" ||
+		list.Logins[1].User != "bob" || list.Logins[1].AgeMS != 1000 {
 		t.Errorf("logins %+v", list.Logins)
+	}
+	empty := start(t, func(d *adminapi.Deps) { d.Logins = fakeLogins{} })
+	list.Logins = nil
+	do(t, empty, "GET", "/v1/logins", "").want(t, 200, "").decode(t, &list)
+	if list.Logins == nil || len(list.Logins) != 0 {
+		t.Errorf("no logins: %#v, want an empty list", list.Logins)
 	}
 
 	none := start(t, nil)

@@ -67,16 +67,9 @@ func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	out := loginList{Logins: make([]Login, 0, len(logins))}
-	for _, l := range logins {
-		out.Logins = append(out.Logins, Login{
-			ID:      l.ID,
-			User:    l.User,
-			Client:  l.Client,
-			State:   l.State,
-			Started: l.Started.UTC(),
-			AgeMS:   max(now.Sub(l.Started).Milliseconds(), 0),
-		})
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSONList(w, "logins", len(logins), func(i int) any {
+		l := logins[i]
+		return Login{ID: l.ID, User: l.User, Client: l.Client, State: l.State, Started: l.Started.UTC(),
+			AgeMS: max(now.Sub(l.Started).Milliseconds(), 0)}
+	})
 }

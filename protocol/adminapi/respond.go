@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	if err := json.NewEncoder(w).Encode(v); err != nil {
+		return fmt.Errorf("write response: %w", err)
+	}
+	return nil
+}
+
+// writeJSONList answers 200 with {"<field>":[item(0), …, item(n-1)]},
+// encoding one item at a time: a list of 100,000 logins in flight is never
+// held whole in memory, as a slice or as JSON.
+func writeJSONList(w http.ResponseWriter, field string, n int, item func(i int) any) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	fmt.Fprintf(bw, "{%q:[", field)
+	for i := range n {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		if err := enc.Encode(item(i)); err != nil {
+			return fmt.Errorf("write response: %w", err)
+		}
+	}
+	bw.WriteString("]}\n")
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write response: %w", err)
 	}
 	return nil
