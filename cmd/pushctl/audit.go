@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -39,20 +43,48 @@ func (c *cli) audit(args []string) error {
 }
 
 func (c *cli) loginList(args []string) error {
-	_, api, err := c.connect(args, "login list", 0)
+	const usage = "login list [--limit N]"
+	fs := c.flagSet(usage)
+	limit := fs.Int("limit", defaultLoginLimit, "")
+	if _, err := c.parse(fs, args, usage, 0); err != nil {
+		return err
+	}
+	if *limit < 0 {
+		return usagef(usage, "login list: --limit must be 0 or more")
+	}
+	api, err := c.client()
 	if err != nil {
 		return err
 	}
-	logins, err := api.Logins(c.ctx())
+	page, err := api.LoginPage(c.ctx(), *limit)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(map[string]any{"logins": logins})
+		return c.printJSON(page)
 	}
 	t := c.table("USER", "CLIENT", "STATE", "AGE")
-	for _, l := range logins {
+	for _, l := range page.Logins {
 		t.row(l.User, l.Client, l.State, (time.Duration(l.AgeMS) * time.Millisecond).Round(time.Second).String())
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if len(page.Logins) < page.Total {
+		fmt.Fprintf(c.stdout, "the %d oldest of %d logins in flight (%s); --limit N shows more\n",
+			len(page.Logins), page.Total, formatStates(page.States))
+	}
+	return nil
+}
+
+// defaultLoginLimit is how many logins `login list` shows unless told.
+const defaultLoginLimit = 1000
+
+// formatStates is "waiting 3, challenged 1", by state name.
+func formatStates(states map[string]int) string {
+	parts := make([]string, 0, len(states))
+	for _, s := range slices.Sorted(maps.Keys(states)) {
+		parts = append(parts, fmt.Sprintf("%s %d", s, states[s]))
+	}
+	return strings.Join(parts, ", ")
 }

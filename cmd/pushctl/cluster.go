@@ -14,19 +14,19 @@ func (c *cli) clusterStatus(args []string) error {
 	if err != nil {
 		return err
 	}
-	logins, err := api.Logins(c.ctx())
+	logins, err := api.LoginPage(c.ctx(), 0)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(map[string]any{"cluster": st, "logins_in_flight": len(logins)})
+		return c.printJSON(map[string]any{"cluster": st, "logins_in_flight": logins.Total})
 	}
 	fmt.Fprintf(c.stdout, "cluster %s: %d members\n", st.Name, len(st.Members))
 	t := c.table("MEMBER", "NODE", "LOGINS IN FLIGHT")
 	for _, m := range st.Members {
 		node, inFlight := "", ""
 		if m == st.Address {
-			node, inFlight = st.Node+" (this node)", fmt.Sprint(len(logins))
+			node, inFlight = st.Node+" (this node)", fmt.Sprint(logins.Total)
 		}
 		t.row(m, node, inFlight)
 	}

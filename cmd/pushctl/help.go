@@ -44,7 +44,7 @@ linked to the entry's stable id (objectGUID or entryUUID).`},
 			}},
 			{Title: "Operation", Items: []clihelp.Item{
 				{Term: "audit [--user NAME] [--limit N]", Text: "finished logins, newest first"},
-				{Term: "login list", Text: "logins in flight"},
+				{Term: "login list [--limit N]", Text: "logins in flight, oldest first (at most 1000 unless --limit), with counts by state"},
 				{Term: "cluster status", Text: "the cluster's members as this node sees them (cluster nodes only)"},
 				{Term: "health", Text: "the server's /readyz: exit 0 when ready (the token is\noptional with admin_api.public_health)"},
 			}},

@@ -247,11 +247,20 @@ func TestAuditAndLogins(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "USER") || !strings.Contains(r.stdout, "alice  vpn     waiting  2s") {
 		t.Errorf("login list:\n%s", r.stdout)
 	}
+	if strings.Contains(r.stdout, "oldest") {
+		t.Errorf("login list shows every login but says it does not:\n%s", r.stdout)
+	}
 	r = pushctl(t, srv, "", "login", "list", "--json").ok(t)
-	var out struct{ Logins []adminapi.Login }
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Logins) != 1 {
+	var out adminapi.LoginPage
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Logins) != 1 || out.Total != 1 {
 		t.Errorf("json %s: %v", r.stdout, err)
 	}
+	r = pushctl(t, srv, "", "login", "list", "--limit", "0").ok(t)
+	if !strings.Contains(r.stdout, "the 0 oldest of 1 logins in flight (waiting 1)") {
+		t.Errorf("login list --limit 0:\n%s", r.stdout)
+	}
+	pushctl(t, srv, "", "login", "list", "--limit", "-1").fails(t, 2,
+		"pushctl: login list: --limit must be 0 or more\nusage: pushctl login list [--limit N]\n")
 }
 
 type loginLister []actors.LoginInfo

@@ -202,17 +202,14 @@ func runPushWait(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		for try := 0; try < 3; try++ {
 			t := time.Now()
 			lc, cancel := context.WithTimeout(ctx, time.Minute)
-			list, err := srv.Admin.Logins(lc)
+			page, err := srv.Admin.LoginPage(lc, 0) // the counts by state
 			cancel()
 			listTime = time.Since(t)
 			if err != nil {
 				fmt.Fprintf(stderr, "list logins: %v\n", err)
 				break
 			}
-			counts := map[string]int{}
-			for _, l := range list {
-				counts[l.State]++
-			}
+			counts := page.States
 			if states == nil || counts["waiting"] > states["waiting"] {
 				states = counts
 				memWait, _ = srv.Memory()
@@ -350,20 +347,13 @@ func waitOrList(ctx context.Context, wg *sync.WaitGroup, srv *serverProc, timeou
 	}
 	lc, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	list, err := srv.Admin.Logins(lc)
+	page, err := srv.Admin.LoginPage(lc, 5) // the counts and the 5 oldest
 	if err != nil {
 		return fmt.Sprintf("some logins got no final reply within %v after the last answer; list logins: %v", timeout, err)
 	}
-	counts := map[string]int{}
-	for _, l := range list {
-		counts[l.State]++
-	}
-	msg := fmt.Sprintf("%d logins got no final reply within %v after the last answer; server: %s", len(list), timeout, formatCounts(counts))
+	msg := fmt.Sprintf("%d logins got no final reply within %v after the last answer; server: %s", page.Total, timeout, formatCounts(page.States))
 	fmt.Fprintln(stderr, msg)
-	for i, l := range list {
-		if i == 5 {
-			break
-		}
+	for _, l := range page.Logins {
 		fmt.Fprintf(stderr, "  stuck: %+v\n", l)
 	}
 	return msg

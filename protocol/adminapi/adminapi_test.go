@@ -614,6 +614,20 @@ func TestLogins(t *testing.T) {
 		list.Logins[1].User != "bob" || list.Logins[1].AgeMS != 1000 {
 		t.Errorf("logins %+v", list.Logins)
 	}
+	var page adminapi.LoginPage
+	do(t, srv, "GET", "/v1/logins?limit=1", "").want(t, 200, "").decode(t, &page)
+	if page.Total != 2 || page.States["waiting"] != 1 || page.States["challenged"] != 1 ||
+		len(page.Logins) != 1 || page.Logins[0].ID != "abc" {
+		t.Errorf("limit=1: %+v", page)
+	}
+	page = adminapi.LoginPage{}
+	do(t, srv, "GET", "/v1/logins?limit=0", "").want(t, 200, "").decode(t, &page)
+	if page.Total != 2 || len(page.States) != 2 || page.Logins == nil || len(page.Logins) != 0 {
+		t.Errorf("limit=0: %+v", page)
+	}
+	for _, bad := range []string{"-1", "x", "1.5"} {
+		do(t, srv, "GET", "/v1/logins?limit="+bad, "").want(t, 400, "invalid_limit")
+	}
 	empty := start(t, func(d *adminapi.Deps) { d.Logins = fakeLogins{} })
 	list.Logins = nil
 	do(t, empty, "GET", "/v1/logins", "").want(t, 200, "").decode(t, &list)

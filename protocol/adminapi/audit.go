@@ -62,14 +62,39 @@ func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
 	if s.deps.Logins == nil {
 		return newError(http.StatusServiceUnavailable, "logins_unavailable", "this server does not list logins in flight")
 	}
+	limit, err := loginsLimit(r)
+	if err != nil {
+		return err
+	}
 	logins, err := s.deps.Logins.Logins(r.Context())
 	if err != nil {
 		return err
 	}
+	head := loginCounts{Total: len(logins), States: map[string]int{}}
+	for _, l := range logins {
+		head.States[l.State]++
+	}
+	if limit >= 0 {
+		logins = logins[:min(limit, len(logins))]
+	}
 	now := s.now()
-	return writeJSONList(w, "logins", len(logins), func(i int) any {
+	return writeJSONList(w, head, "logins", len(logins), func(i int) any {
 		l := logins[i]
 		return Login{ID: l.ID, User: l.User, Client: l.Client, State: l.State, Started: l.Started.UTC(),
 			AgeMS: max(now.Sub(l.Started).Milliseconds(), 0)}
 	})
+}
+
+// loginsLimit reads ?limit=N (0 or more: the N oldest logins, 0 for the
+// counts alone); -1 when absent (every login).
+func loginsLimit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, badRequest("invalid_limit", "limit %q is not a whole number of 0 or more", s)
+	}
+	return n, nil
 }

@@ -56,9 +56,14 @@ func TestClientRoundTrip(t *testing.T) {
 	must(err)
 	logins, err := c.Logins(ctx)
 	must(err)
+	page, err := c.LoginPage(ctx, 0)
+	must(err)
 	if len(tokens) != 1 || len(users) != 1 || len(policies) != 2 || p.AttemptLimit != 2 ||
 		len(records) != 0 || records == nil || len(logins) != 1 {
 		t.Errorf("tokens %v users %v policies %v policy %v records %v logins %v", tokens, users, policies, p, records, logins)
+	}
+	if page.Total != 1 || page.States["waiting"] != 1 || len(page.Logins) != 0 {
+		t.Errorf("login page %+v", page)
 	}
 	must(c.DeleteToken(ctx, res.Serial))
 	must(c.DeleteUser(ctx, "alice"))

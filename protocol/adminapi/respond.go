@@ -62,18 +62,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// writeJSONList answers 200 with {"<field>":[item(0), …, item(n-1)]},
-// encoding one item at a time: a list of 100,000 logins in flight is never
-// held whole in memory, as a slice or as JSON.
-func writeJSONList(w http.ResponseWriter, field string, n int, item func(i int) any) error {
+// writeJSONList answers 200 with a JSON object: the members of head (a
+// struct), then "<field>":[item(0), …, item(n-1)]. It encodes one item at a
+// time: a list of 100,000 logins in flight is never held whole in memory,
+// as a slice or as JSON.
+func writeJSONList(w http.ResponseWriter, head any, field string, n int, item func(i int) any) error {
+	first, err := json.Marshal(head)
+	if err != nil || len(first) < 2 || first[len(first)-1] != '}' {
+		return fmt.Errorf("write response: encode %T as an object: %v", head, err)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriter(w)
+	bw.Write(first[:len(first)-1]) // head's members, without its closing brace
+	if len(first) > 2 {
+		bw.WriteByte(',')
+	}
+	fmt.Fprintf(bw, "%q:[", field)
 	enc := json.NewEncoder(bw)
-	fmt.Fprintf(bw, "{%q:[", field)
 	for i := range n {
 		if i > 0 {
 			bw.WriteByte(',')

@@ -151,6 +151,21 @@ type Login struct {
 	AgeMS   int64     `json:"age_ms"` // by the server's clock
 }
 
+// LoginPage is the answer of GET /v1/logins: how many logins are in flight,
+// in all and in each state, and the oldest of them (all of them unless the
+// request had ?limit=N).
+type LoginPage struct {
+	Total  int            `json:"total"`
+	States map[string]int `json:"states"`
+	Logins []Login        `json:"logins"`
+}
+
+// loginCounts is LoginPage before its list (encoded first, then the list).
+type loginCounts struct {
+	Total  int            `json:"total"`
+	States map[string]int `json:"states"`
+}
+
 // The list envelopes.
 type (
 	userList struct {
@@ -164,8 +179,5 @@ type (
 	}
 	auditList struct {
 		Records []AuditRecord `json:"records"`
-	}
-	loginList struct {
-		Logins []Login `json:"logins"`
 	}
 )
