@@ -348,6 +348,20 @@ func (r *rig) user(name string, tokens ...store.Token) *store.User {
 	return u
 }
 
+// timedOut starts a login of a new user with a phone and an OATH token,
+// from station, and lets its push time out into a challenge. It returns
+// the login's first request (answered with the challenge) and the push.
+func (r *rig) timedOut(name, station string) (request, *providers.Notification) {
+	r.t.Helper()
+	r.user(name, phoneToken("d1"), oathToken())
+	q := r.send(name, "pw-"+name, "", station)
+	n := r.nextPush()
+	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.clock.Advance(r.set.NotificationTimeout)
+	q.expect(r.t, Challenge)
+	return q, n
+}
+
 func phoneToken(deviceID string) store.Token {
 	return store.Token{Serial: "SOFT-" + deviceID, Type: store.TokenSoftToken, PushOn: true,
 		Device: &store.Device{ID: deviceID, PushKind: store.PushPoll}}

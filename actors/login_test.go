@@ -198,12 +198,7 @@ func TestTimeoutThenPushKeyword(t *testing.T) {
 // challenged → done when a deny of an earlier push arrives (S3.5).
 func TestDenyAfterTimeoutCancels(t *testing.T) {
 	r := newRig(t)
-	r.user("hal", phoneToken("d1"), oathToken())
-	q := r.send("hal", "pw-hal", "", "")
-	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
-	r.clock.Advance(r.set.NotificationTimeout)
-	q.expect(t, Challenge)
+	_, n := r.timedOut("hal", "")
 	if st := r.answer(n, push.Deny); st != AnswerAccepted {
 		t.Fatalf("deny: %v", st)
 	}
@@ -274,12 +269,7 @@ func TestPasscodeWhileWaiting(t *testing.T) {
 // accept is too late (stale), and the accept stands (SPEC S3.5 ends there).
 func TestDenyAfterPasscodeClaimed(t *testing.T) {
 	r := newRig(t)
-	r.user("mia", phoneToken("d1"), oathToken())
-	q := r.send("mia", "pw-mia", "", "")
-	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
-	r.clock.Advance(r.set.NotificationTimeout)
-	q.expect(t, Challenge)
+	q, n := r.timedOut("mia", "")
 	claimed, told := make(chan struct{}), make(chan struct{})
 	r.store.mu.Lock()
 	r.store.claimedGate, r.store.claimTold = claimed, told // holds the commit after the claim
@@ -322,12 +312,7 @@ func TestPasscodeUsedMeanwhile(t *testing.T) {
 // checking: a deny that arrives while a passcode is checked cancels it.
 func TestDenyWhileChecking(t *testing.T) {
 	r := newRig(t)
-	r.user("max", phoneToken("d1"), oathToken())
-	q := r.send("max", "pw-max", "", "")
-	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
-	r.clock.Advance(r.set.NotificationTimeout)
-	q.expect(t, Challenge)
+	q, n := r.timedOut("max", "")
 	gate := make(chan struct{})
 	r.store.mu.Lock()
 	r.store.otpGate = gate // holds the passcode check

@@ -132,12 +132,7 @@ func TestSupersedeWaitingLogin(t *testing.T) {
 // starts beside it, and a "push" from the challenged one supersedes it.
 func TestClaimFromChallengedSupersedes(t *testing.T) {
 	r := newRig(t)
-	r.user("eve", phoneToken("d1"), oathToken())
-	q := r.send("eve", "pw-eve", "", "a")
-	n1 := r.nextPush()
-	r.waitState(n1.Payload.LoginID, stateWaiting)
-	r.clock.Advance(r.set.NotificationTimeout)
-	q.expect(t, Challenge)
+	_, n1 := r.timedOut("eve", "a")
 	other := r.send("eve", "pw-eve", "", "b")
 	n2 := r.nextPush()
 	r.waitState(n2.Payload.LoginID, stateWaiting)
