@@ -93,10 +93,12 @@ type fakeStore struct {
 	pushes      map[string][]time.Time
 	suspensions map[string]time.Time
 	devicePush  map[string]string
-	gate        chan struct{} // when set, UserByName waits for it to close
-	otpGate     chan struct{} // when set, AcceptWithOTP waits for it to close before the claim
-	claimedGate chan struct{} // when set, AcceptWithOTP waits for it to close after the claim
-	claimTold   chan struct{} // when set, AcceptWithOTP closes it once it has claimed
+	gate        chan struct{}    // when set, UserByName waits for it to close
+	otpGate     chan struct{}    // when set, AcceptWithOTP waits for it to close before the claim
+	claimedGate chan struct{}    // when set, AcceptWithOTP waits for it to close after the claim
+	claimTold   chan struct{}    // when set, AcceptWithOTP closes it once it has claimed
+	acceptErr   error            // when set, AcceptWithOTP fails with it, unclaimed
+	lastAccept  *store.OTPAccept // the last AcceptWithOTP call
 }
 
 func newFakeStore() *fakeStore {
@@ -153,7 +155,12 @@ func (s *fakeStore) TokensByUser(_ context.Context, id int64) ([]store.Token, er
 func (s *fakeStore) AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error {
 	s.mu.Lock()
 	gate, claimed, told := s.otpGate, s.claimedGate, s.claimTold
+	s.lastAccept = a
+	failure := s.acceptErr
 	s.mu.Unlock()
+	if failure != nil { // e.g. a timeout while the accept waits in the queue
+		return failure
+	}
 	if err := waitGate(ctx, gate); err != nil {
 		return err
 	}

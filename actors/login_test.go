@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -287,6 +288,28 @@ func TestDenyAfterPasscodeClaimed(t *testing.T) {
 	q.expect(t, Accept)
 	if rec := r.audits(1)[0]; rec.Reason != "timeout-then-passcode" || rec.Token != "OATH-1" || rec.Outcome != "accept" {
 		t.Fatalf("audit %+v", rec)
+	}
+}
+
+// A passcode accept the store could not commit in time rejects the login,
+// and the login takes the accept's claim first, so that the accept, if it
+// is still queued, is not written after the reject.
+func TestPasscodeAcceptStoreFailure(t *testing.T) {
+	r := newRig(t)
+	r.user("ida", oathToken())
+	q := r.send("ida", "pw-ida", "", "").expect(t, Challenge)
+	r.store.mu.Lock()
+	r.store.acceptErr = context.DeadlineExceeded
+	r.store.mu.Unlock()
+	r.send("ida", auth.HOTP(oathSeed, 0, 6), q.State, "").expect(t, Reject)
+	if rec := r.audits(1)[0]; rec.Reason != "store-error" {
+		t.Fatalf("audit %+v", rec)
+	}
+	r.store.mu.Lock()
+	claim := r.store.lastAccept.Claim
+	r.store.mu.Unlock()
+	if claim() {
+		t.Fatal("the store could still claim the accept of a login that rejected")
 	}
 }
 

@@ -261,7 +261,8 @@ func (l *login) commitPasscode(ctx actor.Context, t *store.Token, step int64) {
 
 // onPasscodeCommitted ends the login as the commit and a deny decided.
 func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
-	rec := l.passcode.rec
+	p := l.passcode
+	rec := p.rec
 	l.passcode = nil
 	switch {
 	case l.cancelled: // the deny won: the step is consumed, no accept written
@@ -269,7 +270,14 @@ func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
 	case errors.Is(r.err, store.ErrOTPReused):
 		l.wrongPasscode(ctx) // used meanwhile, by another login or node
 	case r.err != nil:
-		l.deps().Log.Error().Err(r.err).Str("login", l.id).Msg("accept passcode")
+		// A commit that timed out in the queue may still run: taking the
+		// claim first keeps its accept from being written after this
+		// login has rejected.
+		ev := l.deps().Log.Error().Err(r.err).Str("login", l.id)
+		if !p.race.win() {
+			ev = ev.Bool("accept_may_be_stored", true)
+		}
+		ev.Msg("accept passcode")
 		l.finish(ctx, Reject, msgAuthFailed, "store-error")
 	default:
 		// The user signed in another way: a login of theirs still waiting
