@@ -13,5 +13,5 @@
 //
 // Callers own all state: the package has no mutable package-level variables.
 // Consuming an accepted OTP step (so that each code works once) is the
-// store's job: VerifyOTP returns the step for store.ConsumeOTPStep.
+// store's job: VerifyOTP returns the step for store.AcceptWithOTP.
 package auth

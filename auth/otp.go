@@ -110,7 +110,7 @@ func TOTPStep(now time.Time, period int) int64 {
 // LastStep+1 .. LastStep+HOTPLookAhead. Either way only steps above
 // spec.LastStep count, so a code is never accepted twice. On success it
 // returns the matched step (or counter), which the caller must consume with
-// store.ConsumeOTPStep. Codes are compared in constant time; a code of the
+// store.AcceptWithOTP. Codes are compared in constant time; a code of the
 // wrong length, with non-digits, or for an unknown algorithm or empty seed
 // is refused.
 func VerifyOTP(seed []byte, spec OTPSpec, code string, now time.Time) (step int64, ok bool) {

@@ -21,8 +21,8 @@ const auditLinger = 300 * time.Microsecond
 var errClosed = errors.New("store closed")
 
 // auditWriter commits audit records, the push records of the per-user
-// push cap and (SQLite) the used-OTP steps, in groups: whatever arrives
-// while one transaction is being synced goes into the next one (which,
+// push cap and the used-OTP steps of passcode accepts, in groups: whatever
+// arrives while one transaction is being synced goes into the next one (which,
 // under concurrent logins, also waits auditLinger for more), so a busy
 // server pays one fsync per group instead of one per login and one per
 // push. Each caller still returns only once its own record is durable.
@@ -38,14 +38,14 @@ type auditWriter struct {
 type auditJob struct {
 	rec  *AuditRecord // an audit record, or
 	push *pushRecord  // a push to a user, or
-	otp  *otpStep     // a one-time password step to consume (with rec: an OTPAccept)
+	otp  *otpStep     // with rec: an OTPAccept, the step to consume first
 	err  error        // the job's own outcome, set by commit (e.g. a reused step)
 	done chan error
 }
 
 // accept tells whether the job is an OTPAccept: a step to consume and a
 // record written only if it was.
-func (j *auditJob) accept() bool { return j.otp != nil && j.rec != nil }
+func (j *auditJob) accept() bool { return j.otp != nil }
 
 // claimAccept calls an OTPAccept's Claim once, as the job joins its
 // transaction; a refusal becomes the job's error (the record is skipped).
@@ -55,8 +55,8 @@ func (j *auditJob) claimAccept() {
 	}
 }
 
-// otpStep is a ConsumeOTPStep in a group: the step is recorded only if it
-// is greater than the token's last one.
+// otpStep is an OTPAccept's step: it is recorded only if it is greater
+// than the token's last one.
 type otpStep struct {
 	tokenID, step int64
 	claim         func() bool // OTPAccept.Claim
@@ -80,12 +80,6 @@ func newAuditWriter(commit func(ctx context.Context, batch []*auditJob) error, l
 // case the record may still be written).
 func (w *auditWriter) append(ctx context.Context, r *AuditRecord) error {
 	return w.do(ctx, &auditJob{rec: r, done: make(chan error, 1)})
-}
-
-// consumeOTP queues a used-OTP step and waits like append; the job's own
-// error (errStepNotConsumed) says when the step was not newer.
-func (w *auditWriter) consumeOTP(ctx context.Context, tokenID, step int64) error {
-	return w.do(ctx, &auditJob{otp: &otpStep{tokenID: tokenID, step: step}, done: make(chan error, 1)})
 }
 
 // acceptWithOTP queues an OTPAccept and waits like append; the job's own

@@ -57,38 +57,15 @@ func BenchmarkAppendAudit(b *testing.B) {
 	})
 }
 
-// BenchmarkConsumeOTPStep is the durable, single-use record of an
-// accepted passcode: 8 goroutines per CPU, each a user with its own token
-// consuming ever newer steps (group-committed with whatever else is
-// written meanwhile).
-func BenchmarkConsumeOTPStep(b *testing.B) {
+// BenchmarkPasscodeAccept is what the store does for a login accepted with
+// a passcode (AcceptWithOTP): the durable, single-use record of its step
+// and its audit record in one transaction, group-committed with whatever
+// else is written meanwhile.
+func BenchmarkPasscodeAccept(b *testing.B) {
 	forEachDriver(b, func(b *testing.B, s Store) {
 		benchSteps(b, s, func(ctx context.Context, tokenID, step int64) error {
-			return s.ConsumeOTPStep(ctx, tokenID, step)
-		})
-	})
-}
-
-// BenchmarkPasscodeAccept is what the store does for a login accepted with
-// a passcode: the step and the audit record as two writes (before
-// AcceptWithOTP) and as one transaction.
-func BenchmarkPasscodeAccept(b *testing.B) {
-	rec := func() *AuditRecord {
-		return &AuditRecord{LoginID: "L", User: "u", Client: "c", Agent: "ddl", Outcome: "accept", Reason: "passcode"}
-	}
-	forEachDriver(b, func(b *testing.B, s Store) {
-		b.Run("two-writes", func(b *testing.B) {
-			benchSteps(b, s, func(ctx context.Context, tokenID, step int64) error {
-				if err := s.ConsumeOTPStep(ctx, tokenID, step); err != nil {
-					return err
-				}
-				return s.AppendAudit(ctx, rec())
-			})
-		})
-		b.Run("one-transaction", func(b *testing.B) {
-			benchSteps(b, s, func(ctx context.Context, tokenID, step int64) error {
-				return s.AcceptWithOTP(ctx, &OTPAccept{TokenID: tokenID, Step: step, Record: rec()})
-			})
+			rec := &AuditRecord{LoginID: "L", User: "u", Client: "c", Agent: "ddl", Outcome: "accept", Reason: "passcode"}
+			return s.AcceptWithOTP(ctx, &OTPAccept{TokenID: tokenID, Step: step, Record: rec})
 		})
 	})
 }

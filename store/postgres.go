@@ -28,7 +28,7 @@ const postgresCommitTimeout = 30 * time.Second
 // are group-committed, one transaction per group, as on SQLite.
 //
 // Correctness across nodes rests on single conditional statements, not on
-// locks held in Go: ConsumeOTPStep and Activate's code consumption are
+// locks held in Go: AcceptWithOTP's step and Activate's code consumption are
 // UPDATE ... WHERE statements whose row lock makes a concurrent second
 // caller re-check the condition and fail.
 type Postgres struct {

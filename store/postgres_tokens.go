@@ -78,34 +78,11 @@ func (s *Postgres) DeleteToken(ctx context.Context, serial string) error {
 	return nil
 }
 
-// ConsumeOTPStep records step as the token's last used step with one
-// conditional UPDATE. Of two callers with the same step, on any nodes, the
-// second waits for the first's row lock, re-checks last_step < step against
-// the committed row and updates nothing: exactly one succeeds. A step not
-// greater than the last one is ErrOTPReused; an unknown token is
-// ErrNotFound. The same statement tells the two apart.
-func (s *Postgres) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
-	var consumed, exists bool
-	err := s.pool.QueryRow(ctx,
-		`WITH consumed AS (
-			UPDATE tokens SET last_step = $1 WHERE id = $2 AND last_step < $1 RETURNING id
-		)
-		SELECT EXISTS (SELECT 1 FROM consumed), EXISTS (SELECT 1 FROM tokens WHERE id = $2)`,
-		step, tokenID).Scan(&consumed, &exists)
-	switch {
-	case err != nil:
-		return fmt.Errorf("consume otp step of token %d: %w", tokenID, err)
-	case consumed:
-		return nil
-	case exists:
-		return fmt.Errorf("consume otp step of token %d: %w", tokenID, ErrOTPReused)
-	}
-	return fmt.Errorf("consume otp step of token %d: %w", tokenID, ErrNotFound)
-}
-
 // AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
-// transaction (see OTPAccept): of two accepts with the same step, on any
-// nodes, exactly one writes its record. It sets the record's ID, and its
+// transaction (see OTPAccept). The step's UPDATE is conditional: of two
+// accepts with the same step, on any nodes, the second waits for the
+// first's row lock, re-checks last_step < step against the committed row
+// and updates nothing, so exactly one writes its record. It sets the record's ID, and its
 // Time and Node when they are empty.
 func (s *Postgres) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
 	a.Record.Time = orNow(a.Record.Time)

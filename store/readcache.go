@@ -169,10 +169,6 @@ func (c *readCache) ResetLoginFailures(ctx context.Context, userID int64) error 
 	return c.next.ResetLoginFailures(ctx, userID)
 }
 
-func (c *readCache) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
-	return c.next.ConsumeOTPStep(ctx, tokenID, step)
-}
-
 func (c *readCache) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
 	return c.next.AcceptWithOTP(ctx, a)
 }

@@ -141,7 +141,7 @@ func TestReadCacheWrites(t *testing.T) {
 	keeping := map[string]func(s Store, u *User) error{ // the writes a login makes
 		"RecordLoginFailure": func(s Store, u *User) error { return s.RecordLoginFailure(ctx, u.ID, 5, now) },
 		"ResetLoginFailures": func(s Store, u *User) error { return s.ResetLoginFailures(ctx, u.ID) },
-		"ConsumeOTPStep":     func(s Store, _ *User) error { return s.ConsumeOTPStep(ctx, 424242, 1) },
+		"AcceptWithOTP":      func(s Store, _ *User) error { return consume(s, 424242, 1) },
 		"AppendAudit":        func(s Store, _ *User) error { return s.AppendAudit(ctx, &AuditRecord{LoginID: "l", User: "bob"}) },
 		"RecordPush":         func(s Store, _ *User) error { return s.RecordPush(ctx, "bob", now) },
 		"SuspendPush":        func(s Store, _ *User) error { return s.SuspendPush(ctx, "bob", now, "test") },

@@ -78,21 +78,20 @@ func insertAudit(ctx context.Context, st *txStatements, batch []*auditJob) ([]in
 	return ids, nil
 }
 
-// errStepNotConsumed marks an OTP job whose step was not newer than the
-// token's last one, or whose token is gone (ConsumeOTPStep tells which).
+// errStepNotConsumed marks an OTPAccept whose step was not newer than the
+// token's last one, or whose token is gone (AcceptWithOTP tells which).
 var errStepNotConsumed = errors.New("otp step not consumed")
 
-// consumeOTPSteps records the batch's used-OTP steps, in order, each with
-// the conditional UPDATE that makes exactly one of two equal steps win. An
-// OTPAccept is claimed first; withdrawn or not, its step is consumed.
+// consumeOTPSteps records the steps of the batch's OTPAccepts, in order,
+// each with the conditional UPDATE that makes exactly one of two equal
+// steps win. Each accept is claimed first; withdrawn or not, its step is
+// consumed.
 func consumeOTPSteps(ctx context.Context, st *txStatements, batch []*auditJob) error {
 	for _, j := range batch {
-		if j.otp == nil {
+		if !j.accept() {
 			continue
 		}
-		if j.accept() {
-			j.claimAccept()
-		}
+		j.claimAccept()
 		res, err := st.exec(ctx, sqlConsumeOTPStep, j.otp.step, j.otp.tokenID)
 		if err != nil {
 			return fmt.Errorf("consume otp step of token %d: %w", j.otp.tokenID, err)

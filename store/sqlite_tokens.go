@@ -83,42 +83,28 @@ func (s *SQLite) DeleteToken(ctx context.Context, serial string) error {
 	return nil
 }
 
-// ConsumeOTPStep records step as the token's last used step in a single
-// conditional UPDATE, so of two concurrent callers with the same step exactly
-// one succeeds. A step not greater than the last one is ErrOTPReused; an
-// unknown token is ErrNotFound.
-//
-// The write is group-committed with the audit records (one fsync for all
-// the logins that consume a step meanwhile); the caller returns once its
-// step is durable.
-func (s *SQLite) ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error {
-	return s.otpOutcome(ctx, tokenID, s.audit.consumeOTP(ctx, tokenID, step))
-}
-
 // AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
-// transaction (see OTPAccept); it sets the record's ID, and its Time and
-// Node when they are empty.
+// transaction (see OTPAccept), with one conditional UPDATE for the step, so
+// of two concurrent accepts with the same step exactly one succeeds. The
+// caller returns once both are durable, with one fsync for all the writes
+// of the group. It sets the record's ID, and its Time and Node when they
+// are empty.
 func (s *SQLite) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
 	a.Record.Time = orNow(a.Record.Time)
 	a.Record.Node = cmp.Or(a.Record.Node, s.node)
-	return s.otpOutcome(ctx, a.TokenID, s.audit.acceptWithOTP(ctx, a))
-}
-
-// otpOutcome tells a step the writer did not consume apart: ErrOTPReused
-// when the token exists, else ErrNotFound.
-func (s *SQLite) otpOutcome(ctx context.Context, tokenID int64, err error) error {
+	err := s.audit.acceptWithOTP(ctx, a)
 	if !errors.Is(err, errStepNotConsumed) {
 		if err != nil {
-			return fmt.Errorf("consume otp step of token %d: %w", tokenID, err)
+			return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, err)
 		}
 		return nil
 	}
-	var one int
-	err = s.read.QueryRowContext(ctx, `SELECT 1 FROM tokens WHERE id = ?`, tokenID).Scan(&one)
+	var one int // not consumed: a reused step, or no such token
+	err = s.read.QueryRowContext(ctx, `SELECT 1 FROM tokens WHERE id = ?`, a.TokenID).Scan(&one)
 	if err == nil {
 		err = ErrOTPReused
 	}
-	return fmt.Errorf("consume otp step of token %d: %w", tokenID, notFound(err))
+	return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, notFound(err))
 }
 
 // CreateActivation stores a pending activation for a.TokenID. Any earlier

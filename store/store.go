@@ -193,14 +193,13 @@ type Store interface {
 	TokensByUser(ctx context.Context, userID int64) ([]Token, error)
 	TokenBySerial(ctx context.Context, serial string) (*Token, error)
 	DeleteToken(ctx context.Context, serial string) error
-	// ConsumeOTPStep atomically records step as used for the token if it is
-	// greater than the token's LastStep; otherwise it returns ErrOTPReused.
-	ConsumeOTPStep(ctx context.Context, tokenID int64, step int64) error
-	// AcceptWithOTP consumes a.Step like ConsumeOTPStep and, in the same
-	// transaction and only if the step was consumed (and a.Claim, if set,
-	// agreed), stores a.Record and sets its ID. Errors: ErrOTPReused,
-	// ErrNotFound (no such token), ErrAcceptWithdrawn; with any of them no
-	// record is written.
+	// AcceptWithOTP records a.Step as the token's last used step if it is
+	// greater than the token's LastStep (atomically: of two callers with the
+	// same step, on any nodes, exactly one succeeds) and, in the same
+	// transaction and only then (and if a.Claim, if set, agreed), stores
+	// a.Record and sets its ID. Errors: ErrOTPReused (the step was not
+	// greater), ErrNotFound (no such token), ErrAcceptWithdrawn; with any of
+	// them no record is written.
 	AcceptWithOTP(ctx context.Context, a *OTPAccept) error
 
 	CreateActivation(ctx context.Context, a *Activation) error
