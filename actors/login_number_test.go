@@ -33,6 +33,15 @@ func numberRigCounting(t *testing.T) (*rig, *atomic.Int32) {
 	return r, &followUps
 }
 
+// numberLogin starts nina's login: its push, and the immediate challenge
+// that shows the number.
+func numberLogin(t *testing.T, r *rig) (*providers.Notification, *Reply) {
+	t.Helper()
+	first := r.send("nina", "pw-nina", "", "")
+	n := r.nextPush()
+	return n, first.expect(t, Challenge)
+}
+
 // shownNumber reads the number from the immediate challenge.
 func shownNumber(t *testing.T, rep *Reply) int {
 	t.Helper()
@@ -61,9 +70,7 @@ func (r *rig) pick(n *providers.Notification, number int) AnswerStatus {
 // is held and gets Accept when the phone picks the right number.
 func TestNumberMatchingRightPick(t *testing.T) {
 	r, _ := numberRig(t)
-	first := r.send("nina", "pw-nina", "", "")
-	n := r.nextPush()
-	rep := first.expect(t, Challenge)
+	n, rep := numberLogin(t, r)
 	number := shownNumber(t, rep)
 	choices := n.Payload.NumberChoices
 	if rep.State != n.Payload.LoginID || !slices.Contains(choices[:], number) ||
@@ -93,9 +100,8 @@ func TestNumberMatchingRightPick(t *testing.T) {
 // S10.3: a wrong pick ends the login like a deny, counted toward lockout.
 func TestNumberMatchingWrongPick(t *testing.T) {
 	r, u := numberRig(t)
-	first := r.send("nina", "pw-nina", "", "")
-	n := r.nextPush()
-	number := shownNumber(t, first.expect(t, Challenge))
+	n, rep := numberLogin(t, r)
+	number := shownNumber(t, rep)
 	follow := r.send("nina", "", n.Payload.LoginID, "")
 	wrong := n.Payload.NumberChoices[0]
 	if wrong == number {
@@ -119,9 +125,7 @@ func TestNumberMatchingWrongPick(t *testing.T) {
 // the push was answered.
 func TestNumberMatchingAnswerBeforeFollowUp(t *testing.T) {
 	r, _ := numberRig(t)
-	first := r.send("nina", "pw-nina", "", "")
-	n := r.nextPush()
-	rep := first.expect(t, Challenge)
+	n, rep := numberLogin(t, r)
 	r.waitState(rep.State, stateWaiting)
 	if st := r.pick(n, shownNumber(t, rep)); st != AnswerAccepted {
 		t.Fatalf("pick: %v", st)
@@ -140,9 +144,7 @@ func TestNumberMatchingAnswerBeforeFollowUp(t *testing.T) {
 // challenge expires.
 func TestNumberMatchingFollowUpNeverComes(t *testing.T) {
 	r, _ := numberRig(t)
-	first := r.send("nina", "pw-nina", "", "")
-	n := r.nextPush()
-	rep := first.expect(t, Challenge)
+	n, rep := numberLogin(t, r)
 	r.waitState(rep.State, stateWaiting)
 	r.answer(n, push.Deny)
 	r.waitState(rep.State, stateDecided)
@@ -157,9 +159,7 @@ func TestNumberMatchingFollowUpNeverComes(t *testing.T) {
 // choices, and no second number challenge.
 func TestNumberMatchingRepushKeepsNumber(t *testing.T) {
 	r, followUps := numberRigCounting(t)
-	first := r.send("nina", "pw-nina", "", "")
-	n := r.nextPush()
-	rep := first.expect(t, Challenge)
+	n, rep := numberLogin(t, r)
 	number := shownNumber(t, rep)
 	follow := r.send("nina", "", rep.State, "")
 	r.waitState(rep.State, stateWaiting)
@@ -180,9 +180,7 @@ func TestNumberMatchingRepushKeepsNumber(t *testing.T) {
 // outcome, not "shutdown".
 func TestNumberMatchingDecidedAtShutdown(t *testing.T) {
 	r, _ := numberRig(t)
-	first := r.send("nina", "pw-nina", "", "")
-	n := r.nextPush()
-	rep := first.expect(t, Challenge)
+	n, rep := numberLogin(t, r)
 	r.waitState(rep.State, stateWaiting)
 	r.pick(n, shownNumber(t, rep))
 	r.waitState(rep.State, stateDecided)
