@@ -70,7 +70,7 @@ func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	head := loginCounts{Total: len(logins), States: map[string]int{}}
+	head := LoginCounts{Total: len(logins), States: map[string]int{}}
 	for _, l := range logins {
 		head.States[l.State]++
 	}

@@ -1,7 +1,6 @@
 package adminapi
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,8 +63,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // writeJSONList answers 200 with a JSON object: the members of head (a
 // struct), then "<field>":[item(0), …, item(n-1)]. It encodes one item at a
-// time: a list of 100,000 logins in flight is never held whole in memory,
-// as a slice or as JSON.
+// time into the response's own buffer: a list of 100,000 logins in flight
+// is never held whole in memory, as a slice or as JSON.
 func writeJSONList(w http.ResponseWriter, head any, field string, n int, item func(i int) any) error {
 	first, err := json.Marshal(head)
 	if err != nil || len(first) < 2 || first[len(first)-1] != '}' {
@@ -76,23 +75,25 @@ func writeJSONList(w http.ResponseWriter, head any, field string, n int, item fu
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	bw := bufio.NewWriter(w)
-	bw.Write(first[:len(first)-1]) // head's members, without its closing brace
-	if len(first) > 2 {
-		bw.WriteByte(',')
+	sep := ","
+	if len(first) == 2 { // head has no members
+		sep = ""
 	}
-	fmt.Fprintf(bw, "%q:[", field)
-	enc := json.NewEncoder(bw)
+	if _, err := fmt.Fprintf(w, "%s%s%q:[", first[:len(first)-1], sep, field); err != nil {
+		return fmt.Errorf("write response: %w", err)
+	}
+	enc := json.NewEncoder(w)
 	for i := range n {
 		if i > 0 {
-			bw.WriteByte(',')
+			if _, err := io.WriteString(w, ","); err != nil {
+				return fmt.Errorf("write response: %w", err)
+			}
 		}
 		if err := enc.Encode(item(i)); err != nil {
 			return fmt.Errorf("write response: %w", err)
 		}
 	}
-	bw.WriteString("]}\n")
-	if err := bw.Flush(); err != nil {
+	if _, err := io.WriteString(w, "]}\n"); err != nil {
 		return fmt.Errorf("write response: %w", err)
 	}
 	return nil

@@ -152,16 +152,14 @@ type Login struct {
 }
 
 // LoginPage is the answer of GET /v1/logins: how many logins are in flight,
-// in all and in each state, and the oldest of them (all of them unless the
-// request had ?limit=N).
+// and the oldest of them (all of them unless the request had ?limit=N).
 type LoginPage struct {
-	Total  int            `json:"total"`
-	States map[string]int `json:"states"`
-	Logins []Login        `json:"logins"`
+	LoginCounts
+	Logins []Login `json:"logins"`
 }
 
-// loginCounts is LoginPage before its list (encoded first, then the list).
-type loginCounts struct {
+// LoginCounts counts the logins in flight, in all and in each state.
+type LoginCounts struct {
 	Total  int            `json:"total"`
 	States map[string]int `json:"states"`
 }
