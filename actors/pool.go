@@ -19,13 +19,13 @@ type workerPool struct {
 	stop chan struct{}
 }
 
-// newWorkerPool starts workers goroutines (0: 8 per CPU).
-func newWorkerPool(workers int) *workerPool {
-	if workers <= 0 {
-		workers = 8 * runtime.GOMAXPROCS(0)
-	}
+// poolWorkers is how many workers a pool has: 8 per CPU.
+func poolWorkers() int { return 8 * runtime.GOMAXPROCS(0) }
+
+// newWorkerPool starts the pool's workers.
+func newWorkerPool() *workerPool {
 	p := &workerPool{work: make(chan func()), stop: make(chan struct{})}
-	for range workers {
+	for range poolWorkers() {
 		go p.worker()
 	}
 	return p

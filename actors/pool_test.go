@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ func busyPool(t *testing.T, p *workerPool) chan struct{} {
 	t.Helper()
 	release := make(chan struct{})
 	var started sync.WaitGroup
-	n := 8 * runtime.GOMAXPROCS(0)
+	n := poolWorkers()
 	started.Add(n)
 	for range n {
 		p.Schedule(func() { started.Done(); <-release })
@@ -35,7 +34,7 @@ func ran(done chan struct{}) bool {
 // A piece that finds every worker busy runs at once on a goroutine of its
 // own: the pool never queues work behind a busy worker.
 func TestPoolNeverWaitsForABusyWorker(t *testing.T) {
-	p := newWorkerPool(0)
+	p := newWorkerPool()
 	defer p.close()
 	release := busyPool(t, p)
 	defer close(release)
@@ -48,7 +47,7 @@ func TestPoolNeverWaitsForABusyWorker(t *testing.T) {
 
 // A closed pool still runs every piece.
 func TestPoolClosedStillRuns(t *testing.T) {
-	p := newWorkerPool(0)
+	p := newWorkerPool()
 	p.close()
 	done := make(chan struct{})
 	p.Schedule(func() { close(done) })

@@ -48,7 +48,7 @@ func Start(d Deps) *System {
 	d.Log = log
 	as, ownSystem := actorSystem(&d, log)
 	s := &System{deps: &d, as: as, ownSystem: ownSystem, pushers: map[string]*actor.PID{},
-		limiter: newPushLimiter(), replies: newReplies(), pool: newWorkerPool(0)}
+		limiter: newPushLimiter(), replies: newReplies(), pool: newWorkerPool()}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.work = newTracker()
 	s.joinMAC = d.JoinSecret
