@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -87,6 +89,29 @@ func (w *auditWriter) append(ctx context.Context, r *AuditRecord) error {
 func (w *auditWriter) acceptWithOTP(ctx context.Context, a *OTPAccept) error {
 	otp := &otpStep{tokenID: a.TokenID, step: a.Step, claim: a.Claim}
 	return w.do(ctx, &auditJob{rec: a.Record, otp: otp, done: make(chan error, 1)})
+}
+
+// runAccept is both drivers' AcceptWithOTP: it stamps the record, runs the
+// accept through w and tells a step w did not consume apart with
+// tokenExists: ErrOTPReused when the token is there, else ErrNotFound.
+func runAccept(ctx context.Context, w *auditWriter, node string, a *OTPAccept,
+	tokenExists func(ctx context.Context, id int64) (bool, error)) error {
+	a.Record.Time = orNow(a.Record.Time)
+	a.Record.Node = cmp.Or(a.Record.Node, node)
+	err := w.acceptWithOTP(ctx, a)
+	if errors.Is(err, errStepNotConsumed) {
+		var exists bool
+		if exists, err = tokenExists(ctx, a.TokenID); err == nil {
+			err = ErrNotFound
+			if exists {
+				err = ErrOTPReused
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, err)
+	}
+	return nil
 }
 
 // appendPush queues a push record and waits like append.

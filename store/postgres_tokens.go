@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,27 +81,13 @@ func (s *Postgres) DeleteToken(ctx context.Context, serial string) error {
 // transaction (see OTPAccept). The step's UPDATE is conditional: of two
 // accepts with the same step, on any nodes, the second waits for the
 // first's row lock, re-checks last_step < step against the committed row
-// and updates nothing, so exactly one writes its record. It sets the record's ID, and its
-// Time and Node when they are empty.
+// and updates nothing, so exactly one writes its record. It sets the
+// record's ID, and its Time and Node when they are empty.
 func (s *Postgres) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
-	a.Record.Time = orNow(a.Record.Time)
-	a.Record.Node = cmp.Or(a.Record.Node, s.node)
-	err := s.audit.acceptWithOTP(ctx, a)
-	if !errors.Is(err, errStepNotConsumed) {
-		if err != nil {
-			return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, err)
-		}
-		return nil
-	}
-	var exists bool
-	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = $1)`, a.TokenID).Scan(&exists)
-	switch {
-	case err != nil:
-		return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, err)
-	case exists:
-		return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, ErrOTPReused)
-	}
-	return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, ErrNotFound)
+	return runAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (exists bool, err error) {
+		err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = $1)`, id).Scan(&exists)
+		return exists, err
+	})
 }
 
 // CreateActivation stores a pending activation for a.TokenID, discarding

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -90,21 +89,10 @@ func (s *SQLite) DeleteToken(ctx context.Context, serial string) error {
 // of the group. It sets the record's ID, and its Time and Node when they
 // are empty.
 func (s *SQLite) AcceptWithOTP(ctx context.Context, a *OTPAccept) error {
-	a.Record.Time = orNow(a.Record.Time)
-	a.Record.Node = cmp.Or(a.Record.Node, s.node)
-	err := s.audit.acceptWithOTP(ctx, a)
-	if !errors.Is(err, errStepNotConsumed) {
-		if err != nil {
-			return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, err)
-		}
-		return nil
-	}
-	var one int // not consumed: a reused step, or no such token
-	err = s.read.QueryRowContext(ctx, `SELECT 1 FROM tokens WHERE id = ?`, a.TokenID).Scan(&one)
-	if err == nil {
-		err = ErrOTPReused
-	}
-	return fmt.Errorf("consume otp step of token %d: %w", a.TokenID, notFound(err))
+	return runAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (exists bool, err error) {
+		err = s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?)`, id).Scan(&exists)
+		return exists, err
+	})
 }
 
 // CreateActivation stores a pending activation for a.TokenID. Any earlier
