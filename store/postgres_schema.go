@@ -105,6 +105,9 @@ func postgresMigrations() []string {
 		`ALTER TABLE policies ADD COLUMN number_matching BOOLEAN NOT NULL DEFAULT FALSE;`,
 		// 3: the node that ran each login (cluster.node).
 		`ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
+		// 4: when the user's last failed attempt was counted, for the
+		// lockout's back-off and its forgetting (SPEC S2.9).
+		`ALTER TABLE users ADD COLUMN last_failure BIGINT NOT NULL DEFAULT 0;`,
 	}
 }
 

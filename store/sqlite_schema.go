@@ -102,6 +102,9 @@ func sqliteMigrations() []string {
 		`ALTER TABLE policies ADD COLUMN number_matching INTEGER NOT NULL DEFAULT 0;`,
 		// 7: the node that ran each login (cluster.node; empty on a single node).
 		`ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
+		// 8: when the user's last failed attempt was counted, for the
+		// lockout's back-off and its forgetting (SPEC S2.9).
+		`ALTER TABLE users ADD COLUMN last_failure INTEGER NOT NULL DEFAULT 0;`,
 	}
 }
 
