@@ -1,7 +1,10 @@
 // Package radius is pushauth's RADIUS front end: it reads UDP datagrams,
 // finds the sending client by source address, verifies the
 // Message-Authenticator, suppresses duplicates with an RFC 5080 reply cache
-// and hands each new request to a Handler. Replies are written whenever the
+// and hands each new request to a Handler. A retransmission is
+// authenticated like a new request before the cache is consulted, so one
+// with a wrong Message-Authenticator is dropped, never answered with the
+// cached reply. Replies are written whenever the
 // handler decides (possibly seconds later, from another goroutine) through
 // Request.Reply, which puts a Message-Authenticator first in every response
 // (SPEC S2.1) and caches the bytes for retransmissions (SPEC S2.8).

@@ -175,24 +175,26 @@ func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
 		s.drop(client, src, "malformed", now)
 		return
 	}
+	// Authenticate before the reply cache: a retransmission is answered
+	// only when it authenticates like the original (SPEC S2.1, S2.8).
+	pkt, reason := s.accept(raw, client)
+	if reason != "" {
+		s.drop(client, src, reason, now)
+		return
+	}
 	key := cacheKey{src: src, id: raw[1]}
 	copy(key.auth[:], raw[4:20])
-	req := &Request{Client: client, Src: src, Received: now, srv: s, key: key}
+	req := &Request{Client: client, Src: src, Received: now, srv: s, key: key, Packet: pkt}
 	cached, isNew := s.cache.begin(key, req, now)
 	if !isNew {
 		s.resend(cached, src)
 		return
 	}
-	pkt, reason := s.accept(raw, client)
-	if reason == "" && !s.admit(req) {
-		reason = "overload"
-	}
-	if reason != "" {
+	if !s.admit(req) {
 		s.cache.forget(key, req)
-		s.drop(client, src, reason, now)
+		s.drop(client, src, "overload", now)
 		return
 	}
-	req.Packet = pkt
 	s.metrics.request(client.Name)
 	if pkt.Code == layeh.CodeStatusServer {
 		req.Reply(pkt.Response(layeh.CodeAccessAccept))

@@ -235,6 +235,36 @@ func TestRetransmissionAfterReplyGetsCachedBytes(t *testing.T) {
 	}
 }
 
+// S2.1, S2.8: a retransmission (same identifier and Request Authenticator)
+// whose Message-Authenticator is wrong gets no reply, not the cached one,
+// and is counted as dropped; the genuine retransmission is still answered.
+func TestRetransmissionWithBadMessageAuthenticatorDropped(t *testing.T) {
+	h := startServer(t, localClient(true), accept)
+	c := dial(t, h.addr)
+	req := request(t, testSecret, true)
+	first := exchange(t, c, req)
+	forged := append([]byte(nil), req...)
+	off, err := findMessageAuthenticator(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged[off] ^= 0xff
+	if _, err := c.Write(forged); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "drop bad-message-authenticator", func() bool { return dropped(h, "bad-message-authenticator") == 1 })
+	if n := testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("answered")); n != 0 {
+		t.Fatalf("forged retransmission answered from the cache (%v)", n)
+	}
+	// The genuine retransmission still gets the cached bytes.
+	if second := exchange(t, c, req); !bytes.Equal(first, second) {
+		t.Fatal("genuine retransmission got different bytes")
+	}
+	if n := h.calls.Load(); n != 1 {
+		t.Fatalf("handler ran %d times", n)
+	}
+}
+
 // S2.8: a retransmission during processing is not processed again.
 func TestRetransmissionDuringProcessingIgnored(t *testing.T) {
 	held := make(chan *Request, 4)
