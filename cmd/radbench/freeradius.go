@@ -146,7 +146,10 @@ func (c freeradiusConfig) radiusdConf() string {
 	fmt.Fprintf(&b, "client radbench {\n\tipaddr = 127.0.0.1/8\n\tsecret = %s\n}\n", q(c.secret))
 	fmt.Fprintf(&b, "modules {\n\tfiles {\n\t\tfilename = %s\n\t}\n\tpap {\n\t}\n}\n", q(filepath.Join(c.dir, "users")))
 	fmt.Fprintf(&b, "server default {\n\tlisten {\n\t\ttype = auth\n\t\tipaddr = 127.0.0.1\n\t\tport = %d\n\t}\n", c.port)
-	b.WriteString("\tauthorize {\n\t\tfiles\n\t\tpap\n\t}\n\tauthenticate {\n\t\tAuth-Type PAP {\n\t\t\tpap\n\t\t}\n\t}\n}\n")
+	b.WriteString("\tauthorize {\n\t\tfiles\n\t\tpap\n\t}\n\tauthenticate {\n\t\tAuth-Type PAP {\n\t\t\tpap\n\t\t}\n\t}\n")
+	// A Message-Authenticator in every reply, as pushauthd sends (radclient
+	// requires one; FreeRADIUS adds it by itself only from 3.2.5).
+	b.WriteString("\tpost-auth {\n\t\tupdate reply {\n\t\t\tMessage-Authenticator := 0x00\n\t\t}\n\t}\n}\n")
 	return b.String()
 }
 

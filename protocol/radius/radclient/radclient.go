@@ -1,7 +1,17 @@
-// Package radclient is a small RADIUS client for pushauth's own tools and
-// tests (make demo, cmd/radbench, end-to-end tests): it multiplexes up to
-// 256 outstanding requests over one UDP socket, adds and checks
-// Message-Authenticators and verifies response authenticators.
+// Package radclient is a small RADIUS client for pushauth's reference
+// agents (pushlogin, pushweb), tools and tests (make demo, cmd/radbench,
+// end-to-end tests): it multiplexes up to 256 outstanding requests over one
+// UDP socket, adds Message-Authenticators to requests and verifies both the
+// Response Authenticator and the Message-Authenticator of every reply.
+//
+// A reply that fails either check is dropped as if it had never arrived
+// (RFC 2865 §3, RFC 3579 §3.2): the client keeps waiting and retransmits
+// only on its Retry interval, so a server answering with the wrong secret,
+// or an on-path attacker forging Access-Accepts (BlastRADIUS,
+// CVE-2024-3596), neither gets a reply accepted nor makes the client send
+// faster. pushauthd puts a Message-Authenticator in every reply, so a
+// reply without one is refused unless AllowMissingMessageAuthenticator is
+// set (for servers that do not send one).
 package radclient
 
 import (
@@ -34,6 +44,11 @@ type Client struct {
 	secret []byte
 	// Retry is the retransmission interval (default 1s; 0 keeps it).
 	Retry time.Duration
+	// AllowMissingMessageAuthenticator accepts replies that carry no
+	// Message-Authenticator (one that is present must still verify). Off
+	// by default: pushauthd always sends one; set it only for servers
+	// that do not, such as FreeRADIUS before 3.2.5.
+	AllowMissingMessageAuthenticator bool
 
 	mu      sync.Mutex
 	waiting map[byte]chan []byte
@@ -134,7 +149,9 @@ type Response struct {
 }
 
 // Exchange sends p with a Message-Authenticator and waits for the reply,
-// retransmitting the identical bytes every Retry until ctx ends.
+// retransmitting the identical bytes every Retry until ctx ends. Replies
+// that do not authenticate are dropped; if ctx ends after some, the
+// ErrNoReply says how many.
 func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*Response, error) {
 	id, ch, err := c.reserve()
 	if err != nil {
@@ -148,36 +165,103 @@ func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*Response, erro
 	return c.roundTrip(ctx, req, ch)
 }
 
+// roundTrip sends req now and again at every Retry tick until an authentic
+// reply arrives or ctx ends. A reply that does not authenticate (a late
+// reply to an earlier use of the identifier, the wrong secret, a forgery)
+// is dropped and does not cause a send: the retransmission interval holds.
 func (c *Client) roundTrip(ctx context.Context, req []byte, ch chan []byte) (*Response, error) {
 	retry := time.NewTicker(c.Retry)
 	defer retry.Stop()
+	dropped := 0
+	send := true
 	for {
-		if _, err := c.conn.Write(req); err != nil {
-			return nil, fmt.Errorf("send: %w", err)
+		if send {
+			if _, err := c.conn.Write(req); err != nil {
+				return nil, fmt.Errorf("send: %w", err)
+			}
+			send = false
 		}
 		select {
 		case raw := <-ch:
 			resp, err := c.verify(raw, req)
-			if errors.Is(err, ErrNotAuthentic) {
-				continue // a late reply to an earlier use of this identifier
+			if !errors.Is(err, ErrNotAuthentic) {
+				return resp, err
 			}
-			return resp, err
+			dropped++
 		case <-retry.C:
+			send = true
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: %v", ErrNoReply, ctx.Err())
+			return nil, noReply(ctx.Err(), dropped)
 		}
 	}
 }
 
+// noReply is the error of an exchange that ended without an authentic
+// reply, saying how many replies were dropped as not authentic.
+func noReply(cause error, dropped int) error {
+	if dropped == 0 {
+		return fmt.Errorf("%w: %v", ErrNoReply, cause)
+	}
+	return fmt.Errorf("%w: %v; %d replies dropped: %w (wrong shared secret?)", ErrNoReply, cause, dropped, ErrNotAuthentic)
+}
+
+// verify checks a reply to req: its Response Authenticator and its
+// Message-Authenticator (RFC 3579 §3.2), either failing with ErrNotAuthentic.
 func (c *Client) verify(raw, req []byte) (*Response, error) {
 	if !layeh.IsAuthenticResponse(raw, req, c.secret) {
 		return nil, ErrNotAuthentic
+	}
+	if err := verifyReplyMessageAuthenticator(raw, req, c.secret, c.AllowMissingMessageAuthenticator); err != nil {
+		return nil, err
 	}
 	p, err := layeh.Parse(raw, c.secret)
 	if err != nil {
 		return nil, fmt.Errorf("parse reply: %w", err)
 	}
 	return &Response{Packet: p, Raw: raw}, nil
+}
+
+// verifyReplyMessageAuthenticator checks the Message-Authenticator of a
+// reply: HMAC-MD5 keyed by the secret over the reply with the request's
+// authenticator in place of the Response Authenticator and the attribute's
+// value zeroed, compared in constant time. A reply without the attribute
+// fails unless allowMissing; a malformed or repeated one always fails.
+func verifyReplyMessageAuthenticator(raw, req, secret []byte, allowMissing bool) error {
+	if len(raw) < 20 || len(req) < 20 {
+		return ErrNotAuthentic
+	}
+	off := -1
+	for i := 20; i < len(raw); {
+		if i+2 > len(raw) {
+			return ErrNotAuthentic
+		}
+		typ, n := raw[i], int(raw[i+1])
+		if n < 2 || i+n > len(raw) {
+			return ErrNotAuthentic
+		}
+		if typ == attrMessageAuthenticator {
+			if off >= 0 || n != 18 {
+				return ErrNotAuthentic
+			}
+			off = i + 2
+		}
+		i += n
+	}
+	if off < 0 {
+		if allowMissing {
+			return nil
+		}
+		return fmt.Errorf("%w: no Message-Authenticator", ErrNotAuthentic)
+	}
+	check := append([]byte(nil), raw...)
+	copy(check[4:20], req[4:20])
+	clear(check[off : off+16])
+	mac := hmac.New(md5.New, secret)
+	mac.Write(check)
+	if !hmac.Equal(mac.Sum(nil), raw[off:off+16]) {
+		return ErrNotAuthentic
+	}
+	return nil
 }
 
 func (c *Client) reserve() (byte, chan []byte, error) {
