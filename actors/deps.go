@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/admission"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
@@ -82,6 +83,10 @@ type Deps struct {
 	// PasswordChecker is the password step of logins (passwords.source);
 	// nil means the local argon2id hashes (auth.LocalSource).
 	PasswordChecker PasswordChecker
+	// PasswordGate admits each password check fairly per RADIUS client
+	// and calling station; nil means admission.DefaultLimits sized by
+	// Passwords.
+	PasswordGate *admission.Gate
 	// Settings returns the current settings.
 	Settings func() Settings
 	Log      zerolog.Logger
@@ -113,6 +118,9 @@ func (d *Deps) setDefaults() {
 	}
 	if d.PasswordChecker == nil {
 		d.PasswordChecker = auth.NewLocalSource(d.Store, d.Passwords)
+	}
+	if d.PasswordGate == nil {
+		d.PasswordGate = defaultPasswordGate(d.Passwords)
 	}
 }
 

@@ -115,7 +115,7 @@ func checkPasswordAppended(ctx context.Context, d *Deps, id *auth.Identity, p st
 	if reason == "" || !a.Client.GetAppendMode() || p.Method == policyToken || i < 0 {
 		return reason, ""
 	}
-	short := &Attempt{Password: a.Password[:i]}
+	short := &Attempt{Password: a.Password[:i], Client: a.Client, CallingStation: a.CallingStation}
 	if again := checkPassword(ctx, d, id, p, short); again != "" {
 		return reason, ""
 	}
@@ -157,7 +157,12 @@ func checkPassword(ctx context.Context, d *Deps, id *auth.Identity, p store.Poli
 	if p.Method == policyToken {
 		return id.Unusable()
 	}
+	release, busy := admitPassword(ctx, d, a) // fair per client (SPEC S2.2)
+	if busy != "" {
+		return busy
+	}
 	reason, err := d.PasswordChecker.Check(ctx, id, a.Password)
+	release()
 	switch {
 	case err != nil:
 		return sourceFailure(d, err, "password-error", "verify password")

@@ -3,9 +3,17 @@ package actors
 import (
 	"context"
 	"errors"
+	"runtime"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/admission"
 )
+
+// reasonPasswordBusy is the audit reason of a login whose password was not
+// checked because its RADIUS client's share of the password checks (or its
+// calling station's) was full: Access-Reject at once, not counted toward
+// the user's lockout.
+const reasonPasswordBusy = "password-busy"
 
 // PasswordChecker is the password step of a login (SPEC S2.2, S9.1): who
 // the user is, and whether the password is right and why not. The login
@@ -35,4 +43,37 @@ func sourceFailure(d *Deps, err error, fallback, what string) string {
 	}
 	d.Log.Error().Err(err).Msg(what)
 	return fallback
+}
+
+// passwordKey is whom a password check is admitted for (Deps.PasswordGate):
+// the RADIUS client, and within it the calling station (the end user's
+// address; for the web agent, the browser's), so that neither one client's
+// burst nor one address's starves the others.
+func passwordKey(a *Attempt) admission.Key {
+	return admission.Key{Client: a.GetClient().GetName(), Source: a.GetCallingStation()}
+}
+
+// admitPassword waits for the login's turn to check a password. It returns
+// the release function, or the audit reason when the check cannot run:
+// password-busy when the client's share is full (at once, nothing is
+// computed), else (the login's time ran out, shutdown) password-error.
+func admitPassword(ctx context.Context, d *Deps, a *Attempt) (release func(), reason string) {
+	release, err := d.PasswordGate.Acquire(ctx, passwordKey(a))
+	switch {
+	case errors.Is(err, admission.ErrBusy):
+		d.Log.Debug().Err(err).Str("client", a.GetClient().GetName()).Msg("password check refused")
+		return nil, reasonPasswordBusy
+	case err != nil:
+		return nil, sourceFailure(d, err, "password-error", "wait for a password check")
+	}
+	return release, ""
+}
+
+// defaultPasswordGate is the gate of a System whose Deps name none: as
+// many checks at once as pw runs argon2 computations (NumCPU without pw).
+func defaultPasswordGate(pw *auth.Passwords) *admission.Gate {
+	if pw == nil {
+		return admission.New(admission.DefaultLimits(runtime.NumCPU(), 0))
+	}
+	return admission.New(admission.DefaultLimits(pw.Concurrency(), pw.Cost()))
 }

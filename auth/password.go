@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -71,6 +72,7 @@ type Passwords struct {
 	params Argon2Params
 	sem    chan struct{}
 	dummy  string        // hash of a random password, verified for unknown users
+	cost   time.Duration // how long hashing dummy took
 	runs   atomic.Uint64 // argon2 computations done by Verify (for tests)
 }
 
@@ -85,9 +87,21 @@ func NewPasswords(p Argon2Params, maxConcurrent int) *Passwords {
 		params: p.withDefaults(),
 		sem:    make(chan struct{}, maxConcurrent),
 	}
+	start := time.Now()
 	pw.dummy = pw.hashWithSalt(rand.Text(), randomSalt())
+	pw.cost = time.Since(start)
 	return pw
 }
+
+// Concurrency is how many argon2 computations may run at once: the
+// capacity of the fair gate in front of the logins' password checks
+// (package internal/admission).
+func (pw *Passwords) Concurrency() int { return cap(pw.sem) }
+
+// Cost is how long one argon2 computation with the configured parameters
+// took when NewPasswords made the dummy hash: the fair gate's first guess
+// at how long a password check holds its slot.
+func (pw *Passwords) Cost() time.Duration { return pw.cost }
 
 // randomSalt returns saltLen random bytes. crypto/rand.Read never fails
 // (Go 1.24 and later).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -180,6 +181,26 @@ func TestVerifyConcurrencyBounded(t *testing.T) {
 	wg.Wait()
 	if cap(pw.sem) != limit || len(pw.sem) != 0 {
 		t.Fatalf("semaphore cap %d len %d; want %d, 0", cap(pw.sem), len(pw.sem), limit)
+	}
+}
+
+// Concurrency reports the argon2 computations allowed at once, which the
+// server sizes the logins' fair gate by.
+func TestPasswordsConcurrency(t *testing.T) {
+	if got := NewPasswords(fastParams(), 3).Concurrency(); got != 3 {
+		t.Fatalf("Concurrency() = %d, want 3", got)
+	}
+	if got := NewPasswords(fastParams(), 0).Concurrency(); got != runtime.NumCPU() {
+		t.Fatalf("Concurrency() of the default = %d, want NumCPU %d", got, runtime.NumCPU())
+	}
+}
+
+// Cost is the time one hash took at start: more for a costlier hash.
+func TestPasswordsCost(t *testing.T) {
+	cheap := NewPasswords(Argon2Params{MemoryKiB: 64, Time: 1}, 1).Cost()
+	dear := NewPasswords(Argon2Params{MemoryKiB: 32 << 10, Time: 4}, 1).Cost()
+	if cheap <= 0 || dear <= cheap {
+		t.Fatalf("Cost() = %v for 64 KiB t=1, %v for 32 MiB t=4: want 0 < cheap < dear", cheap, dear)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/directory"
+	"github.com/pushauth/pushauth/internal/admission"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 )
 
@@ -42,6 +43,28 @@ func (s *Server) openDirectory() error {
 	}
 	log.Info().Strs("urls", s.cfg.Directory.LDAP.URLs).Str("source", s.cfg.Passwords.Source).Msg("directory configured")
 	return nil
+}
+
+// passwordGate is the fair gate in front of the logins' password checks
+// (SPEC S2.2), as large as what checks them can run at once: the argon2
+// computations, or the directory's bind connections when it checks the
+// passwords (both with local_then_directory).
+func (s *Server) passwordGate() *admission.Gate {
+	capacity, cost := s.passwords.Concurrency(), s.passwords.Cost()
+	if l := s.cfg.Directory.LDAP; l != nil && s.cfg.Passwords.Source != config.SourceLocal {
+		pool := l.PoolSize
+		if pool <= 0 {
+			pool = directory.DefaultPoolSize
+		}
+		if s.cfg.Passwords.Source == config.SourceDirectory {
+			capacity, cost = 0, 0 // a bind's cost is measured as binds end
+		}
+		capacity += pool
+	}
+	l := admission.DefaultLimits(capacity, cost)
+	s.log.Info().Int("capacity", l.Capacity).Int("share_per_client", l.Share).Dur("queue_time", l.QueueTime).
+		Dur("max_wait", l.MaxWait).Msg("password checks admitted fairly per client")
+	return admission.New(l)
 }
 
 // adminDirectory is the directory for the admin API (nil when none).

@@ -116,6 +116,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	s.pushersToStop = pushers
 	s.sys = actors.Start(actors.Deps{
 		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
+		PasswordGate:    s.passwordGate(),
 
 		Store:          s.store,
 		Passwords:      s.passwords,

@@ -1,0 +1,445 @@
+package admission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// The tests run in synctest bubbles: synctest.Wait returns once every
+// goroutine of the test is blocked (so a waiter is known to be queued
+// without polling), fake time makes MaxWait instant, and synctest.Test
+// fails if a goroutine is left blocked when the test ends (a leak).
+
+// acquirer is one Acquire running on its own goroutine.
+type acquirer struct {
+	release func()
+	err     error
+	done    chan struct{}
+}
+
+func startAcquire(ctx context.Context, g *Gate, k Key) *acquirer {
+	a := &acquirer{done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		a.release, a.err = g.Acquire(ctx, k)
+	}()
+	return a
+}
+
+// finished reports whether the Acquire returned (call after synctest.Wait).
+func (a *acquirer) finished() bool {
+	select {
+	case <-a.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func mustAcquire(t *testing.T, g *Gate, k Key) func() {
+	t.Helper()
+	release, err := g.Acquire(t.Context(), k)
+	if err != nil {
+		t.Fatalf("acquire %v: %v", k, err)
+	}
+	return release
+}
+
+// checkEmpty fails unless the gate holds and awaits nothing and has
+// forgotten every client.
+func checkEmpty(t *testing.T, g *Gate) {
+	t.Helper()
+	if s := g.Stats(); s.Running != 0 || s.Waiting != 0 || s.Clients != 0 {
+		t.Fatalf("gate not empty: %+v", s)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.turns) != 0 {
+		t.Fatalf("%d clients still in turn", len(g.turns))
+	}
+}
+
+var (
+	keyA = Key{Client: "vpn-a"}
+	keyB = Key{Client: "vpn-b"}
+	keyC = Key{Client: "vpn-c"}
+)
+
+// A burst from one client, then one request from another: the other
+// client's request is admitted at the first free slot, before the rest of
+// the burst (a FIFO semaphore would make it wait for all of it).
+func TestBurstDoesNotStarveAnotherClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 2, Share: 2, Queue: 100, MaxWait: time.Hour})
+		held := []func(){mustAcquire(t, g, keyA), mustAcquire(t, g, keyA)}
+		var burst []*acquirer
+		for range 50 {
+			burst = append(burst, startAcquire(t.Context(), g, keyA))
+		}
+		synctest.Wait()
+		other := startAcquire(t.Context(), g, keyB)
+		synctest.Wait()
+		if s := g.Stats(); s.Running != 2 || s.Waiting != 51 {
+			t.Fatalf("before a release: %+v, want 2 running, 51 waiting", s)
+		}
+		held[0]()
+		synctest.Wait()
+		if !other.finished() || other.err != nil {
+			t.Fatalf("client B not admitted at the first free slot (err %v)", other.err)
+		}
+		if s := g.Stats(); s.Waiting != 50 {
+			t.Fatalf("%d of client A's burst still waiting, want all 50", s.Waiting)
+		}
+		other.release()
+		held[1]()
+		drain(t, burst)
+		checkEmpty(t, g)
+	})
+}
+
+// drain releases each acquirer as it is admitted, in whatever order, and
+// returns once all have been admitted and released.
+func drain(t *testing.T, as []*acquirer) {
+	t.Helper()
+	var released sync.WaitGroup
+	for _, a := range as {
+		released.Go(func() {
+			<-a.done
+			if a.err == nil {
+				a.release()
+			}
+		})
+	}
+	released.Wait()
+	for _, a := range as {
+		if a.err != nil {
+			t.Fatalf("acquire: %v", a.err)
+		}
+	}
+}
+
+// A client holds at most its share: with a slot free, its next request
+// waits, and another client's is admitted at once.
+func TestShareLeavesRoomForOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(DefaultLimits(4, 0))
+		if l := g.Limits(); l.Share != 3 {
+			t.Fatalf("default share of 4 slots = %d, want 3", l.Share)
+		}
+		var held []func()
+		for range 3 {
+			held = append(held, mustAcquire(t, g, keyA))
+		}
+		fourth := startAcquire(t.Context(), g, keyA)
+		synctest.Wait()
+		if fourth.finished() {
+			t.Fatal("client A got a 4th slot beyond its share of 3")
+		}
+		held = append(held, mustAcquire(t, g, keyB)) // at once: no goroutine, no wait
+		held[0]()
+		synctest.Wait()
+		if !fourth.finished() || fourth.err != nil {
+			t.Fatalf("client A's waiter not admitted once below its share (err %v)", fourth.err)
+		}
+		held = append(held, fourth.release)
+		for _, r := range held[1:] {
+			r()
+		}
+		checkEmpty(t, g)
+	})
+}
+
+// Beyond its queue a client's request fails at once with ErrBusy, without
+// waiting for anything; other clients still queue.
+func TestFullQueueFailsFast(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 1, Share: 1, Queue: 2, MaxWait: time.Hour})
+		holder := mustAcquire(t, g, keyA)
+		queued := []*acquirer{startAcquire(t.Context(), g, keyA), startAcquire(t.Context(), g, keyA)}
+		synctest.Wait()
+		start := time.Now()
+		_, err := g.Acquire(t.Context(), keyA)
+		if !errors.Is(err, ErrBusy) {
+			t.Fatalf("third waiter of client A: err %v, want ErrBusy", err)
+		}
+		if waited := time.Since(start); waited != 0 {
+			t.Fatalf("a full queue failed after %v, want at once", waited)
+		}
+		other := startAcquire(t.Context(), g, keyB)
+		synctest.Wait()
+		if other.finished() {
+			t.Fatalf("client B: %v, want it queued", other.err)
+		}
+		holder()
+		drain(t, append(queued, other))
+		checkEmpty(t, g)
+	})
+}
+
+// Within a client, one source fills at most SourceQueue places; the other
+// sources of the client still queue, and take turns with it.
+func TestSourcesTakeTurns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 1, Share: 1, Queue: 10, SourceQueue: 2, MaxWait: time.Hour})
+		x := Key{Client: "pushweb", Source: "198.51.100.7"}
+		y := Key{Client: "pushweb", Source: "203.0.113.9"}
+		holder := mustAcquire(t, g, x)
+		var order []string
+		var mu sync.Mutex
+		var ws sync.WaitGroup
+		run := func(k Key) {
+			ws.Go(func() {
+				release, err := g.Acquire(t.Context(), k)
+				if err != nil {
+					t.Errorf("acquire %v: %v", k, err)
+					return
+				}
+				mu.Lock()
+				order = append(order, k.Source)
+				mu.Unlock()
+				release()
+			})
+			synctest.Wait()
+		}
+		run(x)
+		run(x)
+		if _, err := g.Acquire(t.Context(), x); !errors.Is(err, ErrBusy) {
+			t.Fatalf("third waiter of one source: err %v, want ErrBusy", err)
+		}
+		run(y)
+		holder()
+		ws.Wait()
+		if want := []string{x.Source, y.Source, x.Source}; !slices.Equal(order, want) {
+			t.Fatalf("admitted %v, want %v", order, want)
+		}
+		checkEmpty(t, g)
+	})
+}
+
+// Waiters of several clients are admitted round-robin between clients.
+func TestClientsTakeTurns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 1, Share: 1, Queue: 10, MaxWait: time.Hour})
+		holder := mustAcquire(t, g, keyA)
+		var order []string
+		var ws sync.WaitGroup
+		for _, k := range []Key{keyA, keyA, keyA, keyB, keyB, keyC} {
+			ws.Go(func() {
+				release, err := g.Acquire(t.Context(), k)
+				if err != nil {
+					t.Errorf("acquire %v: %v", k, err)
+					return
+				}
+				order = append(order, k.Client) // one holder at a time
+				release()
+			})
+			synctest.Wait() // queued in this order
+		}
+		holder()
+		ws.Wait()
+		want := []string{"vpn-a", "vpn-b", "vpn-c", "vpn-a", "vpn-b", "vpn-a"}
+		if !slices.Equal(order, want) {
+			t.Fatalf("admitted %v, want %v", order, want)
+		}
+		checkEmpty(t, g)
+	})
+}
+
+// A cancelled waiter leaves the queue, so its place is free again.
+func TestCancelFreesQueuePlace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 1, Share: 1, Queue: 1, MaxWait: time.Hour})
+		holder := mustAcquire(t, g, keyA)
+		ctx, cancel := context.WithCancel(t.Context())
+		w := startAcquire(ctx, g, keyA)
+		synctest.Wait()
+		if _, err := g.Acquire(t.Context(), keyA); !errors.Is(err, ErrBusy) {
+			t.Fatalf("queue of 1 with a waiter: err %v, want ErrBusy", err)
+		}
+		cancel()
+		synctest.Wait()
+		if !w.finished() || !errors.Is(w.err, context.Canceled) {
+			t.Fatalf("cancelled waiter: finished %v, err %v", w.finished(), w.err)
+		}
+		if s := g.Stats(); s.Waiting != 0 || s.Running != 1 {
+			t.Fatalf("after the cancel: %+v, want 1 running, none waiting", s)
+		}
+		next := startAcquire(t.Context(), g, keyA)
+		synctest.Wait()
+		if next.finished() {
+			t.Fatalf("the freed queue place was refused: %v", next.err)
+		}
+		holder()
+		drain(t, []*acquirer{next})
+		checkEmpty(t, g)
+	})
+}
+
+// A waiter admitted at the moment its context ends gives its slot back,
+// to the next waiter: no slot is lost.
+func TestCancelAtAdmissionGivesSlotBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 1, Share: 1, Queue: 1, MaxWait: time.Hour})
+		holder := mustAcquire(t, g, keyA)
+		ctx, cancel := context.WithCancel(t.Context())
+		w := startAcquire(ctx, g, keyB)
+		synctest.Wait()
+		next := startAcquire(t.Context(), g, keyC)
+		synctest.Wait()
+		cancel()
+		holder() // admits w (first in turn), whose ctx has ended
+		synctest.Wait()
+		if !errors.Is(w.err, context.Canceled) {
+			t.Fatalf("cancelled waiter: err %v, want context.Canceled", w.err)
+		}
+		if !next.finished() || next.err != nil {
+			t.Fatalf("the slot given back did not reach the next waiter (err %v)", next.err)
+		}
+		next.release()
+		checkEmpty(t, g)
+	})
+}
+
+// A waiter not admitted within MaxWait fails with ErrBusy.
+func TestMaxWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 1, Share: 1, Queue: 5, MaxWait: 3 * time.Second})
+		holder := mustAcquire(t, g, keyA)
+		start := time.Now()
+		_, err := g.Acquire(t.Context(), keyB)
+		if !errors.Is(err, ErrBusy) || time.Since(start) != 3*time.Second {
+			t.Fatalf("err %v after %v, want ErrBusy after 3s", err, time.Since(start))
+		}
+		if s := g.Stats(); s.Waiting != 0 {
+			t.Fatalf("timed-out waiter still queued: %+v", s)
+		}
+		holder()
+		checkEmpty(t, g)
+	})
+}
+
+// Releasing twice frees one slot only.
+func TestReleaseTwice(t *testing.T) {
+	g := New(Limits{Capacity: 2, Share: 2, Queue: 1})
+	r1 := mustAcquire(t, g, keyA)
+	r2 := mustAcquire(t, g, keyA)
+	r1()
+	r1()
+	if s := g.Stats(); s.Running != 1 {
+		t.Fatalf("after releasing one slot twice: %+v, want 1 running", s)
+	}
+	r2()
+	checkEmpty(t, g)
+}
+
+// Many goroutines of several clients, some cancelled: never more holders
+// than the capacity, nor than the share per client, and nothing is left
+// behind.
+func TestConcurrentLimitsHold(t *testing.T) {
+	l := Limits{Capacity: 4, Share: 3, Queue: 8, SourceQueue: 3, MaxWait: time.Second}
+	g := New(l)
+	var total atomic.Int32
+	per := make([]atomic.Int32, 5)
+	var ws sync.WaitGroup
+	for i := range 400 {
+		ws.Go(func() {
+			cl := i % len(per)
+			k := Key{Client: fmt.Sprint("c", cl), Source: fmt.Sprint(i % 3)}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rand.IntN(3000))*time.Microsecond)
+			defer cancel()
+			release, err := g.Acquire(ctx, k)
+			if err != nil {
+				return
+			}
+			if n := total.Add(1); n > int32(l.Capacity) {
+				t.Errorf("%d holders, capacity %d", n, l.Capacity)
+			}
+			if n := per[cl].Add(1); n > int32(l.Share) {
+				t.Errorf("client %d holds %d, share %d", cl, n, l.Share)
+			}
+			time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond) // holding the slot
+			per[cl].Add(-1)
+			total.Add(-1)
+			release()
+		})
+	}
+	ws.Wait()
+	checkEmpty(t, g)
+}
+
+func TestDefaultLimits(t *testing.T) {
+	for _, tc := range []struct{ capacity, share int }{{0, 1}, {1, 1}, {2, 2}, {4, 3}, {8, 6}} {
+		l := DefaultLimits(tc.capacity, 30*time.Millisecond)
+		if l.Capacity != max(tc.capacity, 1) || l.Share != tc.share || l.QueueTime != 2*time.Second ||
+			l.InitialHold != 30*time.Millisecond || l.MaxWait != 5*time.Second {
+			t.Errorf("DefaultLimits(%d) = %+v, want share %d", tc.capacity, l, tc.share)
+		}
+	}
+}
+
+// A client's queue holds what its share drains in QueueTime: few
+// requests while checks are slow, more once they are measured faster.
+func TestQueueFollowsHoldTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 2, Share: 2, QueueTime: time.Second, Queue: 1000,
+			InitialHold: 100 * time.Millisecond, MaxWait: time.Hour})
+		if got := g.Stats().QueueLimit; got != 20 { // 1 s × 2 holders / 100 ms
+			t.Fatalf("queue limit %d before any hold, want 20", got)
+		}
+		for range 100 { // holds of 10 ms
+			release := mustAcquire(t, g, keyA)
+			time.Sleep(10 * time.Millisecond)
+			release()
+		}
+		if got := g.Stats().QueueLimit; got < 150 || got > 200 {
+			t.Fatalf("queue limit %d after holds of 10 ms, want about 200", got)
+		}
+		held := []func(){mustAcquire(t, g, keyA), mustAcquire(t, g, keyA)}
+		time.Sleep(time.Second) // the average follows these long holds
+		held[0]()
+		held[1]()
+		if got := g.Stats().QueueLimit; got >= 150 {
+			t.Fatalf("queue limit %d after two holds of 1 s, want it lower", got)
+		}
+		checkEmpty(t, g)
+	})
+}
+
+// A source may fill half of its client's queue.
+func TestSourceFillsHalfTheQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Limits{Capacity: 1, Share: 1, QueueTime: time.Second, Queue: 1000, SourceQueue: 1000,
+			InitialHold: 100 * time.Millisecond, MaxWait: time.Hour}) // client queue 10
+		x := Key{Client: "pushweb", Source: "198.51.100.7"}
+		holder := mustAcquire(t, g, x)
+		var queued []*acquirer
+		for range 5 {
+			queued = append(queued, startAcquire(t.Context(), g, x))
+		}
+		synctest.Wait()
+		if _, err := g.Acquire(t.Context(), x); !errors.Is(err, ErrBusy) {
+			t.Fatalf("6th waiter of one source with a client queue of 10: err %v, want ErrBusy", err)
+		}
+		for i := range 5 {
+			queued = append(queued, startAcquire(t.Context(), g, Key{Client: "pushweb", Source: fmt.Sprint("203.0.113.", i)}))
+		}
+		synctest.Wait()
+		if s := g.Stats(); s.Waiting != 10 {
+			t.Fatalf("%d waiting, want 10 (5 of one source, 5 of others)", s.Waiting)
+		}
+		if _, err := g.Acquire(t.Context(), Key{Client: "pushweb", Source: "192.0.2.1"}); !errors.Is(err, ErrBusy) {
+			t.Fatalf("11th waiter of the client: err %v, want ErrBusy", err)
+		}
+		holder()
+		drain(t, queued)
+		checkEmpty(t, g)
+	})
+}
