@@ -58,6 +58,60 @@ func testUsers(t *testing.T, db *contractDB) {
 	if list, err := db.another(t).ListUsers(ctx); err != nil || len(list) != 1 {
 		t.Fatalf("another handle sees %+v, %v", list, err)
 	}
+	t.Run("NamesIgnoreCase", func(t *testing.T) { testUserNamesIgnoreCase(t, db) })
+}
+
+// SPEC S4.6: user names are case-insensitive. "Zoë" is stored as "zoë";
+// "ZOË", "zoë" spelt with a combining diaeresis and fullwidth "ＺＯＥ\u0308"
+// find her, and none of them can be created beside her or renamed onto
+// her.
+func testUserNamesIgnoreCase(t *testing.T, db *contractDB) {
+	ctx := context.Background()
+	u := &User{Name: "Zoë"}
+	if err := db.CreateUser(ctx, u); err != nil || u.Name != "zoë" {
+		t.Fatalf("CreateUser(Zoë): name %q, %v; want zoë", u.Name, err)
+	}
+	for _, variant := range []string{"zoë", "ZOË", "zOË", "Zoe\u0308", "ＺＯＥ\u0308"} {
+		wantErr(t, db.CreateUser(ctx, &User{Name: variant}), ErrExists)
+		got, err := db.UserByName(ctx, variant)
+		if err != nil || got.ID != u.ID || got.Name != "zoë" {
+			t.Fatalf("UserByName(%q) = %+v, %v; want zoë", variant, got, err)
+		}
+		got, _, err = db.UserWithTokens(ctx, variant)
+		if err != nil || got.ID != u.ID {
+			t.Fatalf("UserWithTokens(%q) = %+v, %v", variant, got, err)
+		}
+	}
+	if err := db.SetPassword(ctx, "ZOË", "$argon2id$x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetUserPolicy(ctx, "Zoe\u0308", "strict"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetDirectoryID(ctx, "ＺＯＥ\u0308", "guid-zoe"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.UserByName(ctx, "zoë"); err != nil || got.PasswordHash != "$argon2id$x" ||
+		got.Policy != "strict" || got.DirectoryID != "guid-zoe" {
+		t.Fatalf("after updates by other spellings: %+v, %v", got, err)
+	}
+
+	mustUser(t, db, "Bob2")
+	wantErr(t, db.RenameUser(ctx, "bob2", "ZOË"), ErrExists)
+	if err := db.RenameUser(ctx, "BOB2", "Robert"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.UserByName(ctx, "ROBERT"); err != nil || got.Name != "robert" {
+		t.Fatalf("renamed: %+v, %v", got, err)
+	}
+	if err := db.RenameUser(ctx, "zoë", "ZOË"); err != nil {
+		t.Fatalf("renaming a user to another spelling of its own name: %v", err)
+	}
+	if err := db.DeleteUser(ctx, "Zoe\u0308"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.UserByName(ctx, "zoë")
+	wantErr(t, err, ErrNotFound)
 }
 
 // SPEC S9.2: a user linked to a directory entry is found by its stable id;

@@ -49,6 +49,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("RefusesOtherKey", func(t *testing.T) { testPostgresRefusesOtherKey(t, pg) })
 	t.Run("ErrorsHidePassword", func(t *testing.T) { testPostgresErrorsHidePassword(t, pg) })
 	t.Run("MigrateAuditNode", func(t *testing.T) { testPostgresMigrateAuditNode(t, pg) })
+	t.Run("MigrateFoldsUserNames", func(t *testing.T) { testPostgresMigrateFoldsUserNames(t, pg) })
 }
 
 // Step 3 adds the audit node column to a database that already holds

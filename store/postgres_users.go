@@ -9,12 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// CreateUser inserts u and sets its ID (and CreatedAt when zero). A taken name
-// or directory id is ErrExists.
+// CreateUser inserts u under its name's key (user_names.go: "Alice" is
+// stored as "alice") and sets its Name to that, its ID, and its CreatedAt
+// when zero. A taken name (in any case) or directory id is ErrExists.
 func (s *Postgres) CreateUser(ctx context.Context, u *User) error {
 	if u.Name == "" {
 		return errors.New("create user: empty name")
 	}
+	u.Name = userKey(u.Name)
 	created := orNow(u.CreatedAt)
 	var id int64
 	err := s.pool.QueryRow(ctx,
@@ -28,9 +30,9 @@ func (s *Postgres) CreateUser(ctx context.Context, u *User) error {
 	return nil
 }
 
-// UserByName returns the user called name or ErrNotFound.
+// UserByName returns the user called name, in any case, or ErrNotFound.
 func (s *Postgres) UserByName(ctx context.Context, name string) (*User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, userKey(name)))
 	if err != nil {
 		return nil, fmt.Errorf("user %q: %w", name, pgError(err))
 	}
@@ -40,7 +42,7 @@ func (s *Postgres) UserByName(ctx context.Context, name string) (*User, error) {
 // UserWithTokens returns the user called name and their tokens in one
 // query, or ErrNotFound.
 func (s *Postgres) UserWithTokens(ctx context.Context, name string) (*User, []Token, error) {
-	rows, err := s.pool.Query(ctx, userWithTokensSelect+`$1 ORDER BY t.id`, name)
+	rows, err := s.pool.Query(ctx, userWithTokensSelect+`$1 ORDER BY t.id`, userKey(name))
 	if err != nil {
 		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, pgError(err))
 	}
@@ -64,7 +66,7 @@ func (s *Postgres) ListUsers(ctx context.Context) ([]User, error) {
 // DeleteUser deletes the user and, by cascade, their tokens, devices and
 // pending activations. Audit records stay.
 func (s *Postgres) DeleteUser(ctx context.Context, name string) error {
-	if err := s.execOne(ctx, `DELETE FROM users WHERE name = $1`, name); err != nil {
+	if err := s.execOne(ctx, `DELETE FROM users WHERE name = $1`, userKey(name)); err != nil {
 		return fmt.Errorf("delete user %q: %w", name, err)
 	}
 	return nil
@@ -72,7 +74,7 @@ func (s *Postgres) DeleteUser(ctx context.Context, name string) error {
 
 // SetPassword replaces the user's password hash.
 func (s *Postgres) SetPassword(ctx context.Context, name, hash string) error {
-	if err := s.execOne(ctx, `UPDATE users SET password_hash = $1 WHERE name = $2`, hash, name); err != nil {
+	if err := s.execOne(ctx, `UPDATE users SET password_hash = $1 WHERE name = $2`, hash, userKey(name)); err != nil {
 		return fmt.Errorf("set password of %q: %w", name, err)
 	}
 	return nil
@@ -80,7 +82,7 @@ func (s *Postgres) SetPassword(ctx context.Context, name, hash string) error {
 
 // SetUserPolicy names the user's policy; empty clears it.
 func (s *Postgres) SetUserPolicy(ctx context.Context, name, policy string) error {
-	if err := s.execOne(ctx, `UPDATE users SET policy = $1 WHERE name = $2`, policy, name); err != nil {
+	if err := s.execOne(ctx, `UPDATE users SET policy = $1 WHERE name = $2`, policy, userKey(name)); err != nil {
 		return fmt.Errorf("set policy of %q: %w", name, err)
 	}
 	return nil

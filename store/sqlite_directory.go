@@ -23,21 +23,22 @@ func (s *SQLite) UserByDirectoryID(ctx context.Context, directoryID string) (*Us
 // stable id directoryID (empty unlinks). Another user linked to the same id
 // is ErrExists; no user called name is ErrNotFound.
 func (s *SQLite) SetDirectoryID(ctx context.Context, name, directoryID string) error {
-	err := execOne(ctx, s.write, `UPDATE users SET directory_id = ? WHERE name = ?`, directoryID, name)
+	err := execOne(ctx, s.write, `UPDATE users SET directory_id = ? WHERE name = ?`, directoryID, userKey(name))
 	if err != nil {
 		return fmt.Errorf("link user %q to directory id %q: %w", name, directoryID, constraintError(err))
 	}
 	return nil
 }
 
-// RenameUser renames the user oldName to newName; the row (id, tokens,
-// policy, counters) stays. A taken newName is ErrExists; no user oldName is
-// ErrNotFound.
+// RenameUser renames the user oldName to newName's key; the row (id,
+// tokens, policy, counters) stays. A taken newName (in any case, other than
+// oldName's own) is ErrExists; no user oldName is ErrNotFound.
 func (s *SQLite) RenameUser(ctx context.Context, oldName, newName string) error {
 	if newName == "" {
 		return fmt.Errorf("rename user %q: empty new name", oldName)
 	}
-	if err := execOne(ctx, s.write, `UPDATE users SET name = ? WHERE name = ?`, newName, oldName); err != nil {
+	err := execOne(ctx, s.write, `UPDATE users SET name = ? WHERE name = ?`, userKey(newName), userKey(oldName))
+	if err != nil {
 		return fmt.Errorf("rename user %q to %q: %w", oldName, newName, constraintError(err))
 	}
 	return nil

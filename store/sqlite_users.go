@@ -9,12 +9,14 @@ import (
 
 const userColumns = `id, name, password_hash, policy, directory_id, failures, locked_until, created_at`
 
-// CreateUser inserts u and sets its ID (and CreatedAt when zero). A taken name
-// or directory id is ErrExists.
+// CreateUser inserts u under its name's key (user_names.go: "Alice" is
+// stored as "alice") and sets its Name to that, its ID, and its CreatedAt
+// when zero. A taken name (in any case) or directory id is ErrExists.
 func (s *SQLite) CreateUser(ctx context.Context, u *User) error {
 	if u.Name == "" {
 		return errors.New("create user: empty name")
 	}
+	u.Name = userKey(u.Name)
 	created := orNow(u.CreatedAt)
 	res, err := s.write.ExecContext(ctx,
 		`INSERT INTO users (name, password_hash, policy, directory_id, failures, locked_until, created_at)
@@ -31,9 +33,9 @@ func (s *SQLite) CreateUser(ctx context.Context, u *User) error {
 	return nil
 }
 
-// UserByName returns the user called name or ErrNotFound.
+// UserByName returns the user called name, in any case, or ErrNotFound.
 func (s *SQLite) UserByName(ctx context.Context, name string) (*User, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name)
+	row := s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, userKey(name))
 	u, err := scanUser(row)
 	if err != nil {
 		return nil, fmt.Errorf("user %q: %w", name, notFound(err))
@@ -44,7 +46,7 @@ func (s *SQLite) UserByName(ctx context.Context, name string) (*User, error) {
 // UserWithTokens returns the user called name and their tokens in one
 // query, or ErrNotFound.
 func (s *SQLite) UserWithTokens(ctx context.Context, name string) (*User, []Token, error) {
-	rows, err := s.read.QueryContext(ctx, userWithTokensSelect+`? ORDER BY t.id`, name)
+	rows, err := s.read.QueryContext(ctx, userWithTokensSelect+`? ORDER BY t.id`, userKey(name))
 	if err != nil {
 		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
 	}
@@ -80,7 +82,7 @@ func (s *SQLite) ListUsers(ctx context.Context) ([]User, error) {
 // DeleteUser deletes the user and, by cascade, their tokens, devices and
 // pending activations. Audit records stay.
 func (s *SQLite) DeleteUser(ctx context.Context, name string) error {
-	if err := execOne(ctx, s.write, `DELETE FROM users WHERE name = ?`, name); err != nil {
+	if err := execOne(ctx, s.write, `DELETE FROM users WHERE name = ?`, userKey(name)); err != nil {
 		return fmt.Errorf("delete user %q: %w", name, err)
 	}
 	return nil
@@ -88,7 +90,7 @@ func (s *SQLite) DeleteUser(ctx context.Context, name string) error {
 
 // SetPassword replaces the user's password hash.
 func (s *SQLite) SetPassword(ctx context.Context, name, hash string) error {
-	if err := execOne(ctx, s.write, `UPDATE users SET password_hash = ? WHERE name = ?`, hash, name); err != nil {
+	if err := execOne(ctx, s.write, `UPDATE users SET password_hash = ? WHERE name = ?`, hash, userKey(name)); err != nil {
 		return fmt.Errorf("set password of %q: %w", name, err)
 	}
 	return nil
@@ -97,7 +99,7 @@ func (s *SQLite) SetPassword(ctx context.Context, name, hash string) error {
 // SetUserPolicy names the user's policy; empty clears it. The policy need not
 // exist (an absent policy means the default one).
 func (s *SQLite) SetUserPolicy(ctx context.Context, name, policy string) error {
-	if err := execOne(ctx, s.write, `UPDATE users SET policy = ? WHERE name = ?`, policy, name); err != nil {
+	if err := execOne(ctx, s.write, `UPDATE users SET policy = ? WHERE name = ?`, policy, userKey(name)); err != nil {
 		return fmt.Errorf("set policy of %q: %w", name, err)
 	}
 	return nil

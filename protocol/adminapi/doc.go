@@ -32,7 +32,8 @@
 //
 // User names, in a body or a /v1/users/{name} path, go through
 // auth.NormalizeUserName: they are stored and looked up in its normal form
-// (PRECIS UsernameCasePreserved, RFC 8265; case is kept), and a name it
+// (PRECIS UsernameCaseMapped, RFC 8265: lower case, so "Alice" is alice
+// and creating it beside alice is a 409 user_exists), and a name it
 // refuses is a 400 with code "invalid_name" whose message names the
 // problem: control or invisible characters (bidi overrides, zero-width
 // characters), letters of more than one of the Latin, Cyrillic and Greek

@@ -95,12 +95,13 @@ func TestLegacyUserNames(t *testing.T) {
 	srv := start(t, nil)
 	ctx := context.Background()
 	for _, name := range []string{"\u0430lice", `CORP\ann/x`, "Jose\u0301"} {
-		if err := srv.Store.CreateUser(ctx, &store.User{Name: name}); err != nil {
+		legacy := &store.User{Name: name}
+		if err := srv.Store.CreateUser(ctx, legacy); err != nil {
 			t.Fatal(err)
 		}
 		path := "/v1/users/" + url.PathEscape(name)
-		if u := decoded[adminapi.User](t, do(t, srv, "GET", path, "").want(t, 200, "")); u.Name != name {
-			t.Errorf("GET %s: %q", path, u.Name)
+		if u := decoded[adminapi.User](t, do(t, srv, "GET", path, "").want(t, 200, "")); u.Name != legacy.Name {
+			t.Errorf("GET %s: %q, want %q", path, u.Name, legacy.Name)
 		}
 		do(t, srv, "GET", path+"/tokens", "").want(t, 200, "")
 		if _, err := auth.NormalizeUserName(name); err != nil {
@@ -114,6 +115,35 @@ func TestLegacyUserNames(t *testing.T) {
 		if _, err := srv.Store.UserByName(ctx, name); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%+q not deleted: %v", name, err)
 		}
+	}
+}
+
+// SPEC S4.6: user names are case-insensitive. A name is stored in lower
+// case, and another spelling of a taken name is the 409 a taken name
+// gets; every spelling finds the user.
+func TestUserNamesIgnoreCase(t *testing.T) {
+	srv := start(t, nil)
+	mustUser(t, srv, "alice")
+	for _, variant := range []string{"Alice", "ALICE", "aLiCe", "ＡＬＩＣＥ"} {
+		msg := do(t, srv, "POST", "/v1/users", `{"name":`+jsonString(t, variant)+`}`).want(t, 409, "user_exists").message(t)
+		if msg != `user "alice" already exists` {
+			t.Errorf("create %q: %q", variant, msg)
+		}
+		u := decoded[adminapi.User](t, do(t, srv, "GET", "/v1/users/"+url.PathEscape(variant), "").want(t, 200, ""))
+		if u.Name != "alice" {
+			t.Errorf("GET %q found %q", variant, u.Name)
+		}
+	}
+	u := decoded[adminapi.User](t, do(t, srv, "POST", "/v1/users", `{"name":"CORP\\Bob Smith"}`).want(t, 201, ""))
+	if u.Name != `corp\bob smith` {
+		t.Errorf("created %q, want corp\\bob smith", u.Name)
+	}
+	do(t, srv, "PUT", "/v1/users/"+url.PathEscape(`Corp\BOB SMITH`)+"/password", `{"password":"x"}`).want(t, 204, "")
+	do(t, srv, "DELETE", "/v1/users/ALICE", "").want(t, 204, "")
+	do(t, srv, "GET", "/v1/users/alice", "").want(t, 404, "user_not_found")
+	users, err := srv.Store.ListUsers(context.Background())
+	if err != nil || len(users) != 1 || users[0].Name != `corp\bob smith` || users[0].PasswordHash == "" {
+		t.Fatalf("users %+v, %v", users, err)
 	}
 }
 

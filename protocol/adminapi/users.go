@@ -162,13 +162,12 @@ const (
 	allowStoredName = true  // reading or deleting: also a user stored under exactly that name
 )
 
-// pathUser returns the user named by the request's {name} path segment.
-// The name is normalized with auth.NormalizeUserName and a refused name is
-// a 400, except with allowStoredName when a user was stored under exactly
-// that name before the rules existed: such a user can still be seen and
-// deleted, never given a password, policy or token. A user stored under a
-// valid name not in normal form (e.g. decomposed accents) is found when the
-// path spells it as stored. Unknown is a 404.
+// pathUser returns the user named by the request's {name} path segment,
+// in any case ("ALICE" finds alice: SPEC S4.6). The name is normalized
+// with auth.NormalizeUserName and a refused name is a 400, except with
+// allowStoredName when a user was stored under that name before the rules
+// existed: such a user can still be seen and deleted, never given a
+// password, policy or token. Unknown is a 404.
 func (s *server) pathUser(r *http.Request, allowStored bool) (*store.User, error) {
 	ctx, raw := r.Context(), r.PathValue("name")
 	name, err := auth.NormalizeUserName(raw)
