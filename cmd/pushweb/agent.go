@@ -22,7 +22,6 @@ const prefix = "/_pushweb/"
 // Limits of the agent's own pages.
 const (
 	maxForm       = 16 << 10
-	maxUserName   = 253
 	passcodeWait  = 5 * time.Second // a POSTed passcode's reply is usually back by then
 	pollInterval  = 2               // seconds between refreshes of the waiting page without JavaScript
 	contentPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +

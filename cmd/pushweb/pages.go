@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/pushauth/pushauth/internal/radagent"
+	"github.com/pushauth/pushauth/internal/username"
 )
 
 // pageData is what the templates show.
@@ -77,11 +77,17 @@ func (a *agent) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // startLogin sends the Access-Request with an empty password (SPEC S2.3)
-// and shows the waiting page.
+// and shows the waiting page. The name goes to pushauthd, and later to the
+// application, as pushauthd spells it (SPEC S4.6).
 func (a *agent) startLogin(w http.ResponseWriter, r *http.Request) {
-	user, next := strings.TrimSpace(r.PostFormValue("username")), safeNext(r.PostFormValue("next"))
-	if !validUserName(user) {
-		a.render(w, r, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Notice: "Enter your user name."})
+	typed, next := strings.TrimSpace(r.PostFormValue("username")), safeNext(r.PostFormValue("next"))
+	user, err := username.Normalize(typed)
+	if err != nil {
+		notice := noticeNoName
+		if typed != "" {
+			notice = noticeBadName
+		}
+		a.render(w, r, http.StatusOK, "login", pageData{Title: "Sign in", Next: next, Notice: notice})
 		return
 	}
 	if c, err := r.Cookie(cookieFlow); err == nil {
@@ -272,13 +278,13 @@ func (a *agent) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, prefix+"login", http.StatusSeeOther)
 }
 
-// validUserName accepts 1..maxUserName printable characters.
-func validUserName(s string) bool {
-	if s == "" || len(s) > maxUserName {
-		return false
-	}
-	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0
-}
+// Notices of page 1 when the name cannot be sent: none was typed, or
+// pushauthd would refuse it (username.Normalize: invisible characters,
+// mixed scripts, '/', …), which says nothing about who exists.
+const (
+	noticeNoName  = "Enter your user name."
+	noticeBadName = "That is not a valid user name."
+)
 
 // safeNext keeps a destination on this site: a path starting with one
 // "/", outside the agent's own pages; anything else is "/".
