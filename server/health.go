@@ -6,15 +6,23 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/store"
 )
 
 // Health endpoints on the admin listener, for load balancers, container
 // health checks and service managers (docs/operations.md):
 //
 //	GET /healthz  200 {"status":"ok"}: the process is up and serving HTTP.
-//	GET /readyz   200 when the store answers, else 503; the body names the
-//	              store's state and each push provider's circuit.
+//	GET /readyz   200 when the store answers and can write, else 503; the
+//	              body names the store's state and each push provider's
+//	              circuit.
+//
+// A store that cannot write (a full disk) makes the node unready: logins
+// fail closed until it can, because no accept is sent without its audit
+// record (docs/behaviour.md S6.6).
 //
 // An open circuit does not make the node unready: logins then go to the
 // passcode challenge (docs/behaviour.md S1.4), and every node shares the
@@ -23,6 +31,10 @@ const readyTimeout = 2 * time.Second
 
 // circuitMetric is the gauge the provider actors keep per provider.
 const circuitMetric = "pushauth_provider_circuit_open"
+
+// storeProbeInterval is how often a store that cannot write is probed with
+// a write, so the node recovers by itself once the disk has room.
+const storeProbeInterval = time.Second
 
 // readiness is the body of /readyz.
 type readiness struct {
@@ -58,8 +70,50 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.store.ListPolicies(ctx); err != nil {
 		body.Status, body.Store, status = "not ready", "unreachable: "+err.Error(), http.StatusServiceUnavailable
 		s.log.Warn().Err(err).Msg("readiness check: store unreachable")
+	} else if st := s.writes.State(); !st.Writable {
+		// The cause only: the write's error may name users, and this
+		// answer may be public (admin_api.public_health).
+		body.Status, status = "not ready", http.StatusServiceUnavailable
+		body.Store = "cannot write since " + st.Since.UTC().Format(time.RFC3339) + ": " + st.Cause
 	}
 	writeHealth(w, status, body)
+}
+
+// watchStoreWrites wraps the store so that its writes tell whether it can
+// still write (store.WatchWrites): /readyz, the metrics
+// pushauth_store_writable and pushauth_store_write_errors_total, and one
+// log line per change say so.
+func (s *Server) watchStoreWrites() {
+	s.writes = store.WatchWrites(s.store, storeProbeInterval, s.logStoreWrites)
+	s.store = s.writes
+	writes := s.writes
+	s.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pushauth_store_writable",
+			Help: "1 while the store can write, 0 while its writes fail (a full disk): logins fail closed.",
+		}, func() float64 {
+			if writes.State().Writable {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "pushauth_store_write_errors_total",
+			Help: "Writes of audit records, passcode accepts, push records, suspensions and failure resets that failed.",
+		}, func() float64 { return float64(writes.WriteFailures()) }),
+	)
+}
+
+// logStoreWrites logs each change of the store's write state: an error
+// when it can no longer write, a warning when it can again.
+func (s *Server) logStoreWrites(now, was store.WriteState) {
+	if !now.Writable {
+		s.log.Error().Err(now.Err).Str("cause", now.Cause).
+			Msg("store cannot write: logins fail closed and /readyz reports not ready until it can")
+		return
+	}
+	s.log.Warn().Str("cause", was.Cause).Dur("down", now.Since.Sub(was.Since)).
+		Msg("store can write again")
 }
 
 // circuits reports each configured provider's circuit as the provider

@@ -51,6 +51,7 @@ type Server struct {
 	mailboxes     *cluster.Mailboxes // device mailboxes across the cluster (nil when alone)
 	deviceMetrics *deviceapi.Metrics
 	store         store.Store
+	writes        *store.WriteWatcher // s.store's writes: can it still write? (/readyz)
 	passwords     *auth.Passwords
 	dir           directoryParts
 	signer        *push.Signer
@@ -75,6 +76,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	if err := s.openStore(); err != nil {
 		return nil, err
 	}
+	s.watchStoreWrites()
 	key, err := push.LoadOrCreateKey(filepath.Join(cfg.DataDir, "push-signing.key"))
 	if err != nil {
 		s.store.Close()
