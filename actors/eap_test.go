@@ -368,7 +368,7 @@ func TestEAPMessagesAreProtobufOrNodeLocal(t *testing.T) {
 		// the login side, as in TestMessagesToLoginsAreProtobuf
 		"*actors.begin": true, "*actors.verified": true, "*actors.passcodeCommitted": true,
 		"*actors.timerFired": true, "*actors.pushResult": true, "*actors.stateChanged": true,
-		"*actors.listLogins": true, "*actors.shutdown": true,
+		"*actors.listLogins": true, "*actors.shutdown": true, "*actors.pushRecorded": true,
 	}
 	var mu sync.Mutex
 	seen := map[string]bool{}

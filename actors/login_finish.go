@@ -44,21 +44,16 @@ func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, s
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
 		recordOutcome(c, sys.deps, user, policy, code, reason)
-		if stored == nil {
-			if err := sys.deps.Store.AppendAudit(c, rec); err != nil {
-				sys.deps.Log.Error().Err(err).Str("login", rec.LoginID).Msg("write audit record")
-			}
-		}
+		// No accept before its record is durable (SPEC S6.6).
+		sent, msg := sys.settle(c, rec, stored != nil, code, message)
 		for _, a := range held {
-			sys.reply(root, a, code, message, "")
+			sys.reply(root, a, sent, msg, "")
 		}
 	})
 	// After the work is counted: shutdown waits for it once the owner
 	// has seen every LoginDone.
 	ctx.Send(ctx.Parent(), &LoginDone{LoginId: l.id, User: l.first.User, DeviceId: l.push.deviceID,
 		AnsweredNonces: l.push.answeredNonces()})
-	l.logOutcome(rec)
-	l.deps().Metrics.done(rec.Outcome)
 }
 
 // recordOutcome keeps the lockout counters (SPEC S2.2 policy lockout,
@@ -105,13 +100,6 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 	}
 	rec.Reported = l.reported
 	return rec
-}
-
-func (l *login) logOutcome(r *store.AuditRecord) {
-	l.deps().Log.Info().Str("login", r.LoginID).Str("user", r.User).Str("client", r.Client).
-		Str("agent", r.Agent).Str("token", r.Token).Str("provider", r.Provider).
-		Str("outcome", r.Outcome).Str("reason", r.Reason).Int64("duration_ms", r.DurationMS).
-		Msg("login finished")
 }
 
 // onStopped runs when the actor stops. A login that did not finish (it

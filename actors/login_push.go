@@ -91,8 +91,7 @@ func (l *login) startPush(ctx actor.Context) {
 	// "waiting" by the time a phone can have the push.
 	l.armTimer(ctx, l.set.NotificationTimeout)
 	l.become(ctx, stateWaiting, l.waiting)
-	ctx.Send(l.sys.pushers[l.provider()], &sendPush{n: n, replyTo: ctx.Self()})
-	l.recordPush(now)
+	l.recordThenSend(ctx, n, now) // SPEC S6.6: counted for the cap before it leaves
 	l.showNumber(ctx)
 }
 
@@ -117,6 +116,8 @@ func (l *login) waiting(ctx actor.Context) {
 		l.onAnswer(ctx, msg)
 	case *pushResult:
 		l.onPushResult(ctx, msg)
+	case *pushRecorded:
+		l.onPushRecorded(ctx, msg)
 	case *timerFired:
 		l.timedOut = true
 		l.stopWaiting(ctx)
@@ -201,22 +202,6 @@ func (l *login) suspendPushes() {
 		defer cancel()
 		if err := deps.Store.SuspendPush(c, user, until, "reported by the user (login "+id+")"); err != nil {
 			deps.Log.Error().Err(err).Str("user", user).Msg("store push suspension")
-		}
-	})
-}
-
-// recordPush stores a push so the per-user cap survives a restart (only
-// when the policy has a cap).
-func (l *login) recordPush(at time.Time) {
-	if l.policy.PushesPerMinute <= 0 {
-		return
-	}
-	deps, user := l.deps(), l.user.name
-	l.sys.goWork(func(base context.Context) {
-		c, cancel := context.WithTimeout(base, storeTimeout)
-		defer cancel()
-		if err := deps.Store.RecordPush(c, user, at); err != nil {
-			deps.Log.Error().Err(err).Str("user", user).Msg("record push")
 		}
 	})
 }

@@ -125,6 +125,14 @@ type passcodeCommitted struct {
 	err error
 }
 
+// pushRecorded is the store's answer to a push recorded for the per-user
+// cap (store.RecordPush), run off the mailbox: the login sends n only
+// after it (SPEC S6.6).
+type pushRecorded struct {
+	n   *providers.Notification
+	err error
+}
+
 // timerFired is the login's own timer (push wait or challenge expiry).
 type timerFired struct {
 	gen int32
