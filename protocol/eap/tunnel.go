@@ -18,6 +18,7 @@ type Tunnel struct {
 	hsDone  bool
 	hsErr   error
 	closed  bool
+	fed     int // octets of TLS input fed so far (see memoryEstimate)
 }
 
 // NewServerTunnel returns a tunnel running crypto/tls as the server.
@@ -50,7 +51,7 @@ func (t *Tunnel) Handshake(in []byte) ([]byte, error) {
 	if t.hsDone {
 		return nil, errors.New("tls handshake: already finished")
 	}
-	t.conn.push(in)
+	t.feed(in)
 	if !t.started {
 		t.started = true
 		go func() { t.done <- t.tls.Handshake() }()
@@ -71,6 +72,12 @@ func (t *Tunnel) Handshake(in []byte) ([]byte, error) {
 	}
 }
 
+// feed hands TLS input to crypto/tls through the in-memory connection.
+func (t *Tunnel) feed(in []byte) {
+	t.fed += len(in)
+	t.conn.push(in)
+}
+
 func (t *Tunnel) finish(err error) {
 	t.hsDone = true
 	t.conn.setNonblock()
@@ -86,7 +93,7 @@ func (t *Tunnel) Read(in []byte, max int) ([]byte, error) {
 	if !t.HandshakeDone() || t.closed {
 		return nil, fmt.Errorf("tls read: %w", net.ErrClosed)
 	}
-	t.conn.push(in)
+	t.feed(in)
 	var out []byte
 	buf := make([]byte, 4096)
 	for {
