@@ -41,6 +41,11 @@ const (
 	DefaultEAPIdleTimeout = 30 * time.Second
 	// DefaultMaxEAPConversations bounds the conversations in memory.
 	DefaultMaxEAPConversations = 65536
+	// DefaultEAPMaxMemory bounds the memory of a node's EAP conversations
+	// by estimate (see eap_budget.go): about 12,000 waiting on phones or
+	// 3,800 in their TLS handshakes at once, and well inside the 900 MiB
+	// a node is sized for (README, Sizing).
+	DefaultEAPMaxMemory = 256 << 20
 )
 
 // EAPConfig configures the EAP keeper.
@@ -56,6 +61,11 @@ type EAPConfig struct {
 	// MaxConversations bounds the conversations in memory (default
 	// 65536); a new one beyond it gets Access-Reject with EAP-Failure.
 	MaxConversations int
+	// MaxMemory bounds, in bytes, the memory the conversations hold by
+	// estimate (default DefaultEAPMaxMemory). A new conversation that
+	// does not fit gets Access-Reject with EAP-Failure; so does a running
+	// one whose peer makes it grow beyond it.
+	MaxMemory int64
 }
 
 // EAPRequest is one Access-Request carrying EAP-Message, handed to the
@@ -83,9 +93,13 @@ type EAPReply struct {
 
 // EAP is the node's EAP keeper, started beside a System.
 type EAP struct {
-	sys *System
-	cfg EAPConfig
-	pid *actor.PID
+	sys    *System
+	cfg    EAPConfig
+	pid    *actor.PID
+	budget *eapBudget
+	// newReserve is what a new conversation is charged before it starts:
+	// an ordinary handshake at its largest and the actor's overhead.
+	newReserve int64
 }
 
 // StartEAP starts the EAP keeper on sys's actor system.
@@ -99,7 +113,11 @@ func StartEAP(sys *System, cfg EAPConfig) (*EAP, error) {
 	if cfg.MaxConversations <= 0 {
 		cfg.MaxConversations = DefaultMaxEAPConversations
 	}
-	e := &EAP{sys: sys, cfg: cfg}
+	if cfg.MaxMemory <= 0 {
+		cfg.MaxMemory = DefaultEAPMaxMemory
+	}
+	e := &EAP{sys: sys, cfg: cfg, budget: &eapBudget{limit: cfg.MaxMemory, metrics: sys.deps.Metrics},
+		newReserve: eapConvOverhead + int64(cfg.Server.HandshakeReserve())}
 	k := &eapKeeper{eap: e, convs: map[string]*actor.PID{}}
 	stopCrashed := actor.NewOneForOneStrategy(0, 0, func(reason any) actor.Directive {
 		sys.deps.Log.Error().Interface("reason", reason).Msg("eap conversation crashed")
@@ -120,6 +138,10 @@ func (e *EAP) Submit(r *EAPRequest, send func(*EAPReply)) {
 	r.send = send
 	e.sys.as.Root.Send(e.pid, r)
 }
+
+// MemoryCharged is the estimated memory of the EAP conversations, in
+// bytes, charged against EAPConfig.MaxMemory.
+func (e *EAP) MemoryCharged() int64 { return e.budget.used.Load() }
 
 // Conversations is the number of EAP conversations in memory.
 func (e *EAP) Conversations(ctx context.Context) (int, error) {
@@ -165,6 +187,9 @@ type (
 type eapKeeper struct {
 	eap   *EAP
 	convs map[string]*actor.PID
+	// refusing is set while new conversations are refused, so that one
+	// warning, not one per request, says so.
+	refusing bool
 }
 
 // Receive is a short type switch; nothing here blocks.
@@ -188,21 +213,7 @@ func (k *eapKeeper) Receive(ctx actor.Context) {
 // it by State; an unknown State gets Access-Reject with EAP-Failure.
 func (k *eapKeeper) onRequest(ctx actor.Context, r *EAPRequest) {
 	if r.State == "" {
-		if len(k.convs) >= k.eap.cfg.MaxConversations {
-			k.eap.sys.deps.Log.Warn().Int("conversations", len(k.convs)).Msg("too many eap conversations; new one rejected")
-			r.send(eapFailure(r.Message, msgAuthFailed))
-			return
-		}
-		id := EAPStatePrefix + newID()
-		conv := newEAPConv(id, k.eap, r)
-		pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return conv }, k.eap.sys.propsOptions()...), id)
-		if err != nil { // ids are random: a clash is a bug
-			k.eap.sys.deps.Log.Error().Err(err).Msg("spawn eap conversation")
-			r.send(&EAPReply{Code: Drop})
-			return
-		}
-		k.convs[id] = pid
-		ctx.Send(pid, r)
+		k.start(ctx, r)
 		return
 	}
 	if pid, ok := k.convs[r.State]; ok {
@@ -210,6 +221,44 @@ func (k *eapKeeper) onRequest(ctx actor.Context, r *EAPRequest) {
 		return
 	}
 	r.send(eapFailure(r.Message, msgLoginOver))
+}
+
+// start admits a new conversation, within MaxConversations and with its
+// reserve charged to the memory budget, or refuses it with EAP-Failure.
+func (k *eapKeeper) start(ctx actor.Context, r *EAPRequest) {
+	switch {
+	case len(k.convs) >= k.eap.cfg.MaxConversations:
+		k.refuse(r, eapRefusedCount)
+		return
+	case !k.eap.budget.take(k.eap.newReserve):
+		k.refuse(r, eapRefusedMemory)
+		return
+	}
+	k.refusing = false
+	id := EAPStatePrefix + newID()
+	conv := newEAPConv(id, k.eap, r)
+	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return conv }, k.eap.sys.propsOptions()...), id)
+	if err != nil { // ids are random: a clash is a bug
+		k.eap.budget.give(conv.charged)
+		k.eap.sys.deps.Log.Error().Err(err).Msg("spawn eap conversation")
+		r.send(&EAPReply{Code: Drop})
+		return
+	}
+	k.convs[id] = pid
+	ctx.Send(pid, r)
+}
+
+// refuse answers a new conversation with Access-Reject and EAP-Failure,
+// counts it, and warns once per spell of refusals.
+func (k *eapKeeper) refuse(r *EAPRequest, reason string) {
+	k.eap.sys.deps.Metrics.eapRefused(reason)
+	if !k.refusing {
+		k.refusing = true
+		k.eap.sys.deps.Log.Warn().Str("reason", reason).Int("conversations", len(k.convs)).
+			Int64("memory_bytes", k.eap.budget.used.Load()).Int64("memory_limit", k.eap.cfg.MaxMemory).
+			Msg("eap conversations at their limit; new ones rejected until some end")
+	}
+	r.send(eapFailure(r.Message, msgAuthFailed))
 }
 
 // eapFailure is Access-Reject with an EAP-Failure answering msg.

@@ -55,11 +55,14 @@ type eapConv struct {
 
 	timerGen  int
 	stopTimer func() bool
+
+	charged int64 // bytes charged to the EAP memory budget (eap_budget.go)
 }
 
+// newEAPConv is a conversation charged the keeper's reserve for a new one.
 func newEAPConv(id string, e *EAP, first *EAPRequest) *eapConv {
 	return &eapConv{id: id, eap: e, sys: e.sys, sess: e.cfg.Server.NewSession(),
-		client: first.Client, station: first.CallingStation}
+		client: first.Client, station: first.CallingStation, charged: e.newReserve}
 }
 
 // Receive is a short type switch; nothing here blocks.
@@ -67,9 +70,11 @@ func (c *eapConv) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *EAPRequest:
 		c.onRequest(ctx, msg)
+		c.recharge(false)
 	case *eapLoginReply:
 		if msg.gen == c.gen && c.attempt != nil {
 			c.onLoginReply(ctx, msg.rep)
+			c.recharge(false)
 		}
 	case *eapIdle:
 		c.onIdle(ctx, msg)
@@ -107,7 +112,65 @@ func (c *eapConv) onRequest(ctx actor.Context, r *EAPRequest) {
 		return
 	}
 	c.lastIn, c.lastOut = r.Message, nil
+	if !c.recharge(true) {
+		c.refuseGrowth(ctx, r)
+		return
+	}
 	c.apply(ctx, r, step, "")
+}
+
+// recharge brings the conversation's charge to the EAP memory budget to
+// its present estimate. With enforce, growth that does not fit the
+// budget is refused (false) and the caller ends the conversation;
+// without, it is charged anyway (the few bytes of a reply or prompt).
+func (c *eapConv) recharge(enforce bool) bool {
+	if c.done {
+		return true
+	}
+	delta := c.memoryEstimate() - c.charged
+	switch {
+	case delta > 0 && enforce:
+		if !c.eap.budget.take(delta) {
+			return false
+		}
+	case delta > 0:
+		c.eap.budget.used.Add(delta)
+		c.sys.deps.Metrics.eapMemory(delta)
+	case delta < 0:
+		c.eap.budget.give(-delta)
+	}
+	c.charged += delta
+	return true
+}
+
+// memoryEstimate is what the conversation holds: the actor, its Session
+// and the last request and reply it keeps for repeats; while the
+// handshake runs, at least the Session's reserve (which leaves room for
+// that request and reply).
+func (c *eapConv) memoryEstimate() int64 {
+	n := c.sess.MemoryEstimate() + cap(c.lastIn)
+	if c.lastOut != nil {
+		n += cap(c.lastOut.EAPMessage)
+	}
+	return eapConvOverhead + int64(max(n, c.sess.MemoryReserve()))
+}
+
+// refuseGrowth ends a conversation that grew beyond the EAP memory budget
+// (a peer sending oversized TLS messages) with EAP-Failure.
+func (c *eapConv) refuseGrowth(ctx actor.Context, r *EAPRequest) {
+	c.sys.deps.Metrics.eapRefused(eapRefusedMemoryGrowth)
+	c.sys.deps.Log.Debug().Str("eap", c.id).Int64("memory_bytes", c.memoryEstimate()).
+		Msg("eap conversation grew beyond the memory budget; failed")
+	step, err := c.sess.Fail()
+	c.applyInstruction(ctx, r, step, err, msgAuthFailed)
+}
+
+// release returns the conversation's charge to the EAP memory budget.
+func (c *eapConv) release() {
+	if c.charged != 0 {
+		c.eap.budget.give(c.charged)
+		c.charged = 0
+	}
 }
 
 // replyLate answers a request that reached a finished conversation: the
@@ -274,6 +337,7 @@ func (c *eapConv) finish(ctx actor.Context) {
 	c.done = true
 	c.cancelIdle()
 	c.sess.Close()
+	c.release()
 	ctx.Send(ctx.Parent(), &eapConvDone{id: c.id})
 }
 
@@ -314,6 +378,7 @@ func (c *eapConv) onIdle(ctx actor.Context, m *eapIdle) {
 func (c *eapConv) onStopped() {
 	c.cancelIdle()
 	c.sess.Close()
+	c.release()
 	if c.pending != nil {
 		c.pending.send(&EAPReply{Code: Drop})
 		c.pending = nil

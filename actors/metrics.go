@@ -10,6 +10,7 @@ type Metrics struct {
 	inFlight prometheus.Gauge
 	circuits *prometheus.GaugeVec
 	joins    prometheus.Counter
+	eap      eapMetrics
 }
 
 // NewMetrics registers the login and push metrics on reg.
@@ -32,7 +33,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "pushauth_login_joins_total",
 		Help: "Access-Requests that joined a login already under way for the same user, client, station and password.",
 	})
+	m.eap = newEAPMetrics()
 	reg.MustRegister(m.pushes, m.finished, m.inFlight, m.circuits, m.joins)
+	reg.MustRegister(m.eap.collectors()...)
 	return m
 }
 

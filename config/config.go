@@ -95,6 +95,12 @@ type DeviceAPI struct {
 	PublicURL string // base URL put in activation links, no trailing slash; default http(s)://<listen>
 	CertFile  string // TLS when both are set
 	KeyFile   string
+	// MaxConnections caps the connections open at once; 0 (the default)
+	// derives the cap from RLIMIT_NOFILE (server/http.go).
+	MaxConnections int
+	// MaxConnectionsPerAddress caps the connections open at once from one
+	// client address (an IPv6 /64); 0 turns the cap off. Default 64.
+	MaxConnectionsPerAddress int
 }
 
 // Log configures zerolog.

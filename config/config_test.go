@@ -289,6 +289,7 @@ func TestS1_5Errors(t *testing.T) {
 		{"S1.5 bad duration text", "radius: {challenge_timeout: soon}", "radius.challenge_timeout", `invalid duration "soon"`},
 		{"S1.5 negative duration", "radius: {challenge_timeout: -5s}", "radius.challenge_timeout", "invalid duration"},
 		{"S1.5 bad max_in_flight", "radius: {max_in_flight: 0}", "radius.max_in_flight", "want a whole number"},
+		{"S1.5 negative max_connections_per_address", "device_api: {max_connections_per_address: -1}", "device_api.max_connections_per_address", "want a whole number"},
 		{"S1.5 bad log level", "log: {level: verbose}", "log.level", `invalid value "verbose": want one of debug, info, warn, error`},
 		{"S1.5 bad log format", "log: {format: xml}", "log.format", "want one of json, console, auto"},
 		{"S1.5 bad server_key base64", "server_key: '!!notbase64'", "server_key", "base64"},
@@ -473,7 +474,7 @@ func TestDefaults(t *testing.T) {
 	if cfg.AdminAPI != (AdminAPI{Listen: "127.0.0.1:8443"}) {
 		t.Errorf("admin = %+v", cfg.AdminAPI)
 	}
-	if cfg.DeviceAPI != (DeviceAPI{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080"}) {
+	if cfg.DeviceAPI != (DeviceAPI{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxConnectionsPerAddress: 64}) {
 		t.Errorf("device = %+v", cfg.DeviceAPI)
 	}
 	if cfg.Log != (Log{Level: "info", Format: "auto"}) {

@@ -19,6 +19,11 @@ const (
 	DefaultEAPFragmentSize = 1024
 	MinEAPFragmentSize     = 64
 	MaxEAPFragmentSize     = 3000
+	// DefaultEAPMaxMemoryMiB bounds the memory of a node's EAP
+	// conversations (`eap.max_memory_mib`); see actors.DefaultEAPMaxMemory.
+	DefaultEAPMaxMemoryMiB = 256
+	MinEAPMaxMemoryMiB     = 16
+	MaxEAPMaxMemoryMiB     = 1 << 20
 	// EAPCertWarnBefore is how long before its expiry --check-config
 	// warns about the EAP certificate.
 	EAPCertWarnBefore = 30 * 24 * time.Hour
@@ -40,6 +45,10 @@ type EAP struct {
 	FragmentSize int
 	// TLSMinVersion is "1.2" (default) or "1.3".
 	TLSMinVersion string
+	// MaxMemoryMiB bounds, by estimate, the memory the node's EAP
+	// conversations hold (default 256); beyond it new conversations get
+	// Access-Reject with EAP-Failure.
+	MaxMemoryMiB int
 }
 
 // Enabled tells whether EAP is configured.
@@ -56,9 +65,9 @@ func (e EAP) TLSMinVersionID() uint16 {
 // eap decodes the optional `eap` section.
 func (d *decoder) eap(v any) EAP {
 	const path = "eap"
-	m := d.object(v, path, "cert_file", "key_file", "methods", "fragment_size", "tls_min_version")
+	m := d.object(v, path, "cert_file", "key_file", "methods", "fragment_size", "tls_min_version", "max_memory_mib")
 	if m == nil {
-		return EAP{}
+		return EAP{MaxMemoryMiB: DefaultEAPMaxMemoryMiB}
 	}
 	e := EAP{
 		CertFile:      d.str(m, path, "cert_file", ""),
@@ -66,6 +75,7 @@ func (d *decoder) eap(v any) EAP {
 		Methods:       d.eapMethods(m, path),
 		FragmentSize:  int(d.integer(m, path, "fragment_size", DefaultEAPFragmentSize, MinEAPFragmentSize, MaxEAPFragmentSize)),
 		TLSMinVersion: d.oneOf(m, path, "tls_min_version", "1.2", "1.2", "1.3"),
+		MaxMemoryMiB:  int(d.integer(m, path, "max_memory_mib", DefaultEAPMaxMemoryMiB, MinEAPMaxMemoryMiB, MaxEAPMaxMemoryMiB)),
 	}
 	switch {
 	case e.CertFile != "" && e.KeyFile == "":

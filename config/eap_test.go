@@ -24,6 +24,7 @@ eap:
   methods: [ttls]
   fragment_size: 1200
   tls_min_version: "1.3"
+  max_memory_mib: 512
 radius:
   clients:
     - {name: wlc, address: 10.0.0.0/24, secret: s, kind: eap, append_mode: true}
@@ -33,7 +34,8 @@ radius:
 	}
 	e := cfg.EAP
 	if !e.Enabled() || e.CertFile != "/etc/pushauth/eap.crt" || e.KeyFile != "/etc/pushauth/eap.key" ||
-		!reflect.DeepEqual(e.Methods, []string{"ttls"}) || e.FragmentSize != 1200 || e.TLSMinVersion != "1.3" {
+		!reflect.DeepEqual(e.Methods, []string{"ttls"}) || e.FragmentSize != 1200 || e.TLSMinVersion != "1.3" ||
+		e.MaxMemoryMiB != 512 {
 		t.Fatalf("eap = %+v", e)
 	}
 	if !cfg.Radius.Clients[0].AppendMode {
@@ -48,7 +50,7 @@ func TestEAPDefaultsAndEnv(t *testing.T) {
 	}
 	e := cfg.EAP
 	if e.CertFile != "/c" || e.KeyFile != "/k" || !reflect.DeepEqual(e.Methods, []string{"peap", "ttls"}) ||
-		e.FragmentSize != 1024 || e.TLSMinVersion != "1.2" {
+		e.FragmentSize != 1024 || e.TLSMinVersion != "1.2" || e.MaxMemoryMiB != DefaultEAPMaxMemoryMiB {
 		t.Fatalf("eap = %+v", e)
 	}
 	cfg, _, err = LoadBytes("t.yaml", nil, nil)
@@ -64,13 +66,14 @@ eap:
   methods: [peap, tls, peap]
   fragment_size: 10
   tls_min_version: "1.1"
+  max_memory_mib: 8
   resume: true
 `), nil)
 	if err == nil {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{"eap.key_file", "eap.methods[1]", "eap.methods[2]", "eap.fragment_size",
-		"eap.tls_min_version", "eap.resume"} {
+		"eap.tls_min_version", "eap.max_memory_mib", "eap.resume"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}

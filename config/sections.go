@@ -22,6 +22,7 @@ const (
 	DefaultChallengeTimeout = 120 * time.Second
 	DefaultAdminListen      = "127.0.0.1:8443"
 	DefaultDeviceListen     = "127.0.0.1:8080"
+	DefaultMaxConnsPerAddr  = 64
 	DefaultArgon2MemoryKiB  = 19456
 	DefaultArgon2Time       = 2
 	DefaultArgon2Threads    = 1
@@ -210,12 +211,14 @@ func (d *decoder) readToken(key, file string) string {
 // deviceAPI decodes `device_api`.
 func (d *decoder) deviceAPI(v any) DeviceAPI {
 	const path = "device_api"
-	m := d.object(v, path, "listen", "public_url", "cert_file", "key_file")
+	m := d.object(v, path, "listen", "public_url", "cert_file", "key_file", "max_connections", "max_connections_per_address")
 	a := DeviceAPI{
-		Listen:    d.listen(m, path, "listen", DefaultDeviceListen),
-		PublicURL: d.str(m, path, "public_url", ""),
-		CertFile:  d.str(m, path, "cert_file", ""),
-		KeyFile:   d.str(m, path, "key_file", ""),
+		Listen:                   d.listen(m, path, "listen", DefaultDeviceListen),
+		PublicURL:                d.str(m, path, "public_url", ""),
+		CertFile:                 d.str(m, path, "cert_file", ""),
+		KeyFile:                  d.str(m, path, "key_file", ""),
+		MaxConnections:           int(d.integer(m, path, "max_connections", 0, 0, math.MaxInt32)),
+		MaxConnectionsPerAddress: int(d.integer(m, path, "max_connections_per_address", DefaultMaxConnsPerAddr, 0, math.MaxInt32)),
 	}
 	switch {
 	case a.CertFile != "" && a.KeyFile == "":

@@ -67,7 +67,7 @@ func (s *Server) startEAP(srv *eap.Server) error {
 	if srv == nil {
 		return nil
 	}
-	e, err := actors.StartEAP(s.sys, actors.EAPConfig{Server: srv})
+	e, err := actors.StartEAP(s.sys, actors.EAPConfig{Server: srv, MaxMemory: int64(s.cfg.EAP.MaxMemoryMiB) << 20})
 	if err != nil {
 		return err
 	}

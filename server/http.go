@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/pushauth/pushauth/internal/connlimit"
 	"github.com/pushauth/pushauth/internal/httpserve"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
@@ -35,9 +37,74 @@ func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
 	})
 }
 
+// Connection limits of the HTTP listeners (SPEC S6.4). A keep-alive
+// connection waiting for its next request is closed after idleTimeout (a
+// long poll is a request being served, not idle). The admin API and the
+// metrics listener have small caps of their own, so that a crowd on the
+// device API cannot lock the operator out; the device API has the rest of
+// what the open-files limit leaves (connlimit.Budget), within
+// [minDeviceConns, maxDerivedDeviceConns] unless device_api.max_connections
+// sets it.
+const (
+	idleTimeout           = 10 * time.Second
+	adminMaxConns         = 64
+	metricsMaxConns       = 16
+	minDeviceConns        = 32
+	maxDerivedDeviceConns = 16384
+)
+
+// connCaps are the connection caps of the HTTP listeners.
+type connCaps struct {
+	openFiles              uint64 // RLIMIT_NOFILE they derive from; 0 unknown
+	device, admin, metrics int
+	derived                bool // device from openFiles, not configured
+}
+
+// deriveConnCaps sizes the caps for an open-files limit of openFiles;
+// configured > 0 is device_api.max_connections.
+func deriveConnCaps(openFiles uint64, configured int) connCaps {
+	c := connCaps{openFiles: openFiles, admin: adminMaxConns, metrics: metricsMaxConns, device: configured}
+	if configured <= 0 {
+		c.derived = true
+		c.device = min(max(connlimit.Budget(openFiles)-adminMaxConns-metricsMaxConns, minDeviceConns), maxDerivedDeviceConns)
+		if openFiles == 0 {
+			c.device = httpserve.DefaultMaxConns // limit unknown: the historical cap
+		}
+	}
+	return c
+}
+
+// logConnCaps reports the caps, and warns when the device API's cap
+// leaves the rest of the server too few descriptors.
+func (s *Server) logConnCaps(c connCaps) {
+	spare := connlimit.Budget(c.openFiles) - c.admin - c.metrics
+	ev := s.log.Info()
+	if c.openFiles != 0 && c.device > spare {
+		ev = s.log.Warn().Int("budget", max(spare, 0))
+	}
+	ev.Uint64("open_files_limit", c.openFiles).Int("device_api_max_conns", c.device).Bool("derived", c.derived).
+		Int("device_api_max_conns_per_address", s.cfg.DeviceAPI.MaxConnectionsPerAddress).
+		Int("admin_api_max_conns", c.admin).Dur("idle_timeout", idleTimeout).Msg("http connection caps")
+}
+
+// newConnsRefused registers the count of connections refused by a
+// listener's per-address cap.
+func newConnsRefused(reg prometheus.Registerer) *prometheus.CounterVec {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pushauth_http_connections_refused_total",
+		Help: "Connections closed at accept because their client address had its per-address cap open.",
+	}, []string{"listener"})
+	v.WithLabelValues("deviceapi") // exported from the start, at 0
+	reg.MustRegister(v)
+	return v
+}
+
 // httpServers are the admin API, the device API and, when metrics.listen
-// is set, the metrics listener, each with httpserve's limits (SPEC S6.4).
+// is set, the metrics listener, each with httpserve's limits and its
+// connection cap; the device API also with the per-address cap (SPEC S6.4).
 func (s *Server) httpServers(ls Listeners) []httpServer {
+	caps := deriveConnCaps(connlimit.OpenFiles(), s.cfg.DeviceAPI.MaxConnections)
+	s.logConnCaps(caps)
 	device := deviceapi.New(deviceapi.Deps{
 		Store:        s.store,
 		Answers:      s.sys,
@@ -48,21 +115,30 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 		Log:          s.log,
 		MaxLongPoll:  longestRequest,
 	})
-	deviceSrv := s.hardened("deviceapi", device, ls.Device)
+	perAddr := connlimit.PerAddress(ls.Device, connlimit.Options{
+		PerAddress: s.cfg.DeviceAPI.MaxConnectionsPerAddress,
+		Refused:    s.connsRefused.WithLabelValues("deviceapi").Inc,
+		Log:        s.log.With().Str("component", "deviceapi").Logger(),
+	})
+	deviceSrv := s.hardened("deviceapi", device, perAddr, caps.device)
 	deviceSrv.certFile, deviceSrv.keyFile = s.cfg.DeviceAPI.CertFile, s.cfg.DeviceAPI.KeyFile
-	servers := []httpServer{s.hardened("adminapi", s.adminHandler(ls), ls.Admin), deviceSrv}
+	servers := []httpServer{s.hardened("adminapi", s.adminHandler(ls), ls.Admin, caps.admin), deviceSrv}
 	if ls.Metrics != nil {
 		s.log.Info().Str("metrics", ls.Metrics.Addr().String()).Msg("metrics served without authentication")
-		servers = append(servers, s.hardened("metrics", s.metricsHandler(), ls.Metrics))
+		servers = append(servers, s.hardened("metrics", s.metricsHandler(), ls.Metrics, caps.metrics))
 	}
 	return servers
 }
 
-// hardened serves h on ln with httpserve's timeouts, header limit and
-// connection cap; net/http's messages go to the log as JSON.
-func (s *Server) hardened(component string, h http.Handler, ln net.Listener) httpServer {
+// hardened serves h on ln with httpserve's timeouts, header limit and a
+// cap of maxConns connections; net/http's messages go to the log as JSON.
+func (s *Server) hardened(component string, h http.Handler, ln net.Listener, maxConns int) httpServer {
 	log := s.log.With().Str("component", component).Logger()
-	srv, lim := httpserve.New(h, ln, httpserve.Options{WriteTimeout: longestRequest + writeMargin}, log)
+	srv, lim := httpserve.New(h, ln, httpserve.Options{
+		WriteTimeout: longestRequest + writeMargin,
+		IdleTimeout:  idleTimeout,
+		MaxConns:     maxConns,
+	}, log)
 	return httpServer{srv: srv, ln: lim}
 }
 

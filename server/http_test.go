@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/internal/connlimit"
 	"github.com/pushauth/pushauth/internal/httpserve"
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
@@ -178,8 +180,116 @@ func TestHTTPServersAreHardened(t *testing.T) {
 			srv.ErrorLog == nil || srv.WriteTimeout <= deviceapi.DefaultMaxLongPoll {
 			t.Errorf("server %d not hardened: %+v", i, srv)
 		}
-		if _, ok := h.ln.(*httpserve.Listener); !ok {
-			t.Errorf("server %d listener %T has no connection cap", i, h.ln)
+		if srv.IdleTimeout > 10*time.Second {
+			t.Errorf("server %d keeps idle keep-alive connections %s, want at most 10s", i, srv.IdleTimeout)
+		}
+		lim, ok := h.ln.(*httpserve.Listener)
+		if !ok {
+			t.Fatalf("server %d listener %T has no connection cap", i, h.ln)
+		}
+		if _, perAddr := lim.Listener.(*connlimit.Listener); perAddr != (h.ln == servers[1].ln) {
+			t.Errorf("server %d: per-address cap %v, want it on the device API (server 1) only", i, perAddr)
 		}
 	}
+}
+
+// S6.4: the device API's cap is what the open-files limit leaves after
+// the reserve (128 and an eighth) and the admin and metrics listeners'
+// own caps, within bounds; device_api.max_connections overrides it.
+func TestConnCapsFollowOpenFiles(t *testing.T) {
+	for _, c := range []struct {
+		openFiles  uint64
+		configured int
+		want       int
+	}{
+		{1024, 0, 1024 - 128 - 1024/8 - adminMaxConns - metricsMaxConns},
+		{65536, 0, maxDerivedDeviceConns},
+		{128, 0, minDeviceConns},
+		{0, 0, httpserve.DefaultMaxConns},
+		{1024, 5000, 5000},
+	} {
+		caps := deriveConnCaps(c.openFiles, c.configured)
+		if caps.device != c.want || caps.admin != adminMaxConns || caps.metrics != metricsMaxConns || caps.derived != (c.configured == 0) {
+			t.Errorf("deriveConnCaps(%d, %d) = %+v, want device %d", c.openFiles, c.configured, caps, c.want)
+		}
+	}
+}
+
+// keepAlive opens a connection to addr from the local address from, sends
+// one request and leaves the connection open; nil when it was answered.
+func keepAlive(t *testing.T, addr, from string) error {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return err // reset before the dial completed: refused
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, "GET /v1/none HTTP/1.1\r\nHost: device\r\n\r\n"); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// S6.4: one address holds at most device_api.max_connections_per_address
+// connections to the device API; more are closed at once, counted in
+// pushauth_http_connections_refused_total and logged, while other
+// addresses are served.
+func TestDeviceAPIPerAddressCap(t *testing.T) {
+	cfg := testConfig(t, "")
+	cfg.DeviceAPI.MaxConnectionsPerAddress = 3
+	logs := &logbuf.Buffer{}
+	s, err := New(cfg, zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := s.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ls) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	device, admin := ls.Device.Addr().String(), "http://"+ls.Admin.Addr().String()
+	for i := range 3 {
+		if err := keepAlive(t, device, "127.0.0.1"); err != nil {
+			t.Fatalf("connection %d from 127.0.0.1: %v", i, err)
+		}
+	}
+	for range 2 {
+		if err := keepAlive(t, device, "127.0.0.1"); err == nil {
+			t.Fatal("a connection over the cap was served")
+		}
+	}
+	if err := keepAlive(t, device, "127.0.0.2"); err != nil {
+		t.Fatalf("127.0.0.2 while 127.0.0.1 is at its cap: %v", err)
+	}
+	_, body := get(t, admin+"/metrics", testToken)
+	if !strings.Contains(body, `pushauth_http_connections_refused_total{listener="deviceapi"} 2`+"\n") {
+		t.Errorf("refusals not counted:\n%s", grepLines(body, "pushauth_http_connections"))
+	}
+	if !strings.Contains(logs.String(), "connections over the per-address cap closed") {
+		t.Error("refusals not logged")
+	}
+}
+
+func grepLines(text, substr string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

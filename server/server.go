@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
@@ -50,6 +51,7 @@ type Server struct {
 	node          *cluster.Node      // nil when the server runs alone
 	mailboxes     *cluster.Mailboxes // device mailboxes across the cluster (nil when alone)
 	deviceMetrics *deviceapi.Metrics
+	connsRefused  *prometheus.CounterVec // per-address cap refusals by listener
 	store         store.Store
 	writes        *store.WriteWatcher // s.store's writes: can it still write? (/readyz)
 	passwords     *auth.Passwords
@@ -105,6 +107,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	s.Reload(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
+	s.connsRefused = newConnsRefused(s.registry)
 	if err := s.joinCluster(); err != nil {
 		s.store.Close()
 		return nil, err
