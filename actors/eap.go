@@ -42,9 +42,9 @@ const (
 	// DefaultMaxEAPConversations bounds the conversations in memory.
 	DefaultMaxEAPConversations = 65536
 	// DefaultEAPMaxMemory bounds the memory of a node's EAP conversations
-	// by estimate (see eap_budget.go): about 12,000 waiting on phones or
-	// 3,800 in their TLS handshakes at once, and well inside the 900 MiB
-	// a node is sized for (README, Sizing).
+	// by estimate (see eap_budget.go): about 10,000 conversations waiting
+	// on phones or 3,800 in their TLS handshakes at once, well inside the
+	// 900 MiB a node is sized for (README, Sizing).
 	DefaultEAPMaxMemory = 256 << 20
 )
 
