@@ -25,6 +25,7 @@ const (
 	defaultMaxLogins  = 1000
 	defaultRate       = 20
 	defaultBurst      = 10
+	defaultConnsPerIP = 64
 	maxRateAddrs      = 100000
 )
 
@@ -48,6 +49,7 @@ type config struct {
 	loginTTL       time.Duration
 	maxLogins      int
 	rate           int
+	perAddrConns   int
 	trustedProxies []netip.Prefix
 	logLevel       string
 }
@@ -75,6 +77,7 @@ func newFlags(v *flagValues) *flag.FlagSet {
 	fs.DurationVar(&v.loginTTL, "login-ttl", defaultLoginTTL, "forget an unfinished login after `D`")
 	fs.IntVar(&v.maxLogins, "max-logins", defaultMaxLogins, "hold at most `N` logins in flight (more are refused with 503)")
 	fs.IntVar(&v.rate, "rate-limit", defaultRate, "accept `N` form posts per minute per client address (bursts of 10)")
+	fs.IntVar(&v.perAddrConns, "max-conns-per-address", defaultConnsPerIP, "hold at most `N` connections at once from one client address (0: no cap; trusted proxies are not capped)")
 	fs.StringVar(&v.trusted, "trusted-proxies", "", "take the client address from X-Forwarded-For when the peer is in these comma-separated `CIDRs`")
 	fs.StringVar(&v.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	return fs
@@ -134,6 +137,9 @@ func (v *flagValues) check() (*config, error) {
 	}
 	if c.maxLogins <= 0 || c.rate <= 0 {
 		errs = append(errs, errors.New("--max-logins and --rate-limit must be positive"))
+	}
+	if c.perAddrConns < 0 {
+		errs = append(errs, errors.New("--max-conns-per-address must be 0 or more"))
 	}
 	for _, s := range strings.Split(v.trusted, ",") {
 		if s = strings.TrimSpace(s); s == "" {

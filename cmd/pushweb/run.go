@@ -7,17 +7,30 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/internal/cli"
+	"github.com/pushauth/pushauth/internal/connlimit"
 	"github.com/pushauth/pushauth/internal/httpserve"
 	"github.com/pushauth/pushauth/internal/radagent"
 )
 
 // shutdownGrace bounds how long a stop waits for requests being served.
 const shutdownGrace = 5 * time.Second
+
+// Connection limits (docs/agents.md, "Limits"): a keep-alive connection
+// waiting for its next request is closed after idleTimeout; the listener
+// holds half of what the open-files limit leaves for connections
+// (connlimit.Budget; each proxied request may hold a second descriptor
+// towards --upstream), within [minConns, maxConns].
+const (
+	idleTimeout = 10 * time.Second
+	minConns    = 32
+	maxConns    = 16384
+)
 
 // run is the whole program; it returns the exit status. ready, when not
 // nil, receives the address served once pushweb accepts connections.
@@ -81,6 +94,9 @@ func serve(ctx context.Context, cfg *config, log zerolog.Logger, ready chan<- st
 		return err
 	}
 	defer a.stop()
+	if _, err := connlimit.RaiseOpenFiles(); err != nil {
+		log.Warn().Err(err).Msg("open-files limit not raised; the connection cap follows the current one")
+	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -92,7 +108,7 @@ func serve(ctx context.Context, cfg *config, log zerolog.Logger, ready chan<- st
 // listenAndServe serves h on ln (HTTPS with --tls-cert) with httpserve's
 // limits, until ctx ends.
 func listenAndServe(ctx context.Context, h http.Handler, ln net.Listener, cfg *config, log zerolog.Logger, ready chan<- string) error {
-	srv, lim := httpserve.New(h, ln, httpserve.Options{}, log)
+	srv, lim := newHTTPServer(h, ln, cfg, connlimit.OpenFiles(), log)
 	done := make(chan error, 1)
 	go func() {
 		if cfg.tlsCert != "" {
@@ -118,6 +134,31 @@ func listenAndServe(ctx context.Context, h http.Handler, ln net.Listener, cfg *c
 	}
 	log.Info().Msg("pushweb stopped")
 	return nil
+}
+
+// newHTTPServer is the server for h with httpserve's limits, a short
+// idle timeout and a connection cap derived from the open-files limit
+// openFiles, and ln wrapped in that cap and in the per-address one
+// (--max-conns-per-address; trusted proxies are not capped per address).
+func newHTTPServer(h http.Handler, ln net.Listener, cfg *config, openFiles uint64, log zerolog.Logger) (*http.Server, net.Listener) {
+	perAddr := connlimit.PerAddress(ln, connlimit.Options{
+		PerAddress: cfg.perAddrConns,
+		Exempt:     func(a netip.Addr) bool { return isTrusted(a, cfg.trustedProxies) },
+		Log:        log,
+	})
+	capped := connCap(openFiles)
+	log.Info().Uint64("open_files_limit", openFiles).Int("max_conns", capped).
+		Int("max_conns_per_address", cfg.perAddrConns).Dur("idle_timeout", idleTimeout).Msg("http connection caps")
+	return httpserve.New(h, perAddr, httpserve.Options{IdleTimeout: idleTimeout, MaxConns: capped}, log)
+}
+
+// connCap is the listener's connection cap under an open-files limit of
+// openFiles (0: unknown).
+func connCap(openFiles uint64) int {
+	if openFiles == 0 {
+		return httpserve.DefaultMaxConns // limit unknown: the historical cap
+	}
+	return min(max(connlimit.Budget(openFiles)/2, minConns), maxConns)
 }
 
 func upstreamName(cfg *config) string {
