@@ -200,7 +200,8 @@ func configYAML(o serverOptions, dataDir, token string) string {
 	fmt.Fprintf(&b, "    - {name: bench-ddl-push, address: %s, secret: %s, kind: ddl, policy: %s}\n", ddlPushSource, radiusSecret, benchPWPolicy)
 	fmt.Fprintf(&b, "    - {name: bench-eap, address: %s, secret: %s, kind: eap, policy: %s}\n", eapSource, radiusSecret, benchPWPolicy)
 	fmt.Fprintf(&b, "admin_api: {listen: \"127.0.0.1:0\", token: %s}\n", token)
-	b.WriteString("device_api: {listen: \"127.0.0.1:0\"}\n")
+	// Every simulated phone polls from loopback: no per-address cap.
+	b.WriteString("device_api: {listen: \"127.0.0.1:0\", max_connections_per_address: 0}\n")
 	fmt.Fprintf(&b, "log: {level: %s, format: json}\n", o.logLevel)
 	var pw []string
 	if o.argonMemKiB > 0 {
