@@ -107,9 +107,15 @@ type Deps struct {
 	// receiveHook, set by tests, sees every message the owner and the
 	// logins receive.
 	receiveHook func(msg any)
+	// missingPolicies remembers the missing policy names already warned
+	// about (resolvePolicy).
+	missingPolicies *missingPolicies
 }
 
 func (d *Deps) setDefaults() {
+	if d.missingPolicies == nil {
+		d.missingPolicies = &missingPolicies{}
+	}
 	if d.Clock == nil {
 		d.Clock = realClock{}
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,20 +36,34 @@ func PolicyKeys() []string {
 // ResolvePolicy returns the policy that governs a login: the user's named
 // policy if set, else the client's, else store.DefaultPolicy(). A named policy
 // that lookup cannot return (missing, or any lookup error) also yields the
-// default policy.
+// default policy; LookupPolicy also tells when the name was missing.
 func ResolvePolicy(userPolicy, clientPolicy string, lookup func(name string) (*store.Policy, error)) store.Policy {
+	p, _ := LookupPolicy(userPolicy, clientPolicy, lookup)
+	return p
+}
+
+// LookupPolicy is ResolvePolicy that also returns the name of a named
+// policy that does not exist (lookup answered store.ErrNotFound, or no
+// policy and no error), so the caller can warn that its logins fall back
+// to the default policy. A lookup that fails otherwise (the store did not
+// answer) says nothing about the name: missing is "".
+func LookupPolicy(userPolicy, clientPolicy string, lookup func(name string) (*store.Policy, error)) (p store.Policy, missing string) {
 	name := userPolicy
 	if name == "" {
 		name = clientPolicy
 	}
 	if name == "" || lookup == nil {
-		return store.DefaultPolicy()
+		return store.DefaultPolicy(), ""
 	}
-	p, err := lookup(name)
-	if err != nil || p == nil {
-		return store.DefaultPolicy()
+	found, err := lookup(name)
+	notFound := errors.Is(err, store.ErrNotFound) || (err == nil && found == nil)
+	switch {
+	case notFound && name != store.DefaultPolicy().Name:
+		return store.DefaultPolicy(), name
+	case err != nil || found == nil: // the store did not answer, or "default", which needs no row
+		return store.DefaultPolicy(), ""
 	}
-	return *p
+	return *found, ""
 }
 
 // ParsePolicySetting applies one operator setting (`policy set NAME key=value`)
