@@ -79,6 +79,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.watchStoreWrites()
+	s.warnMissingPolicies(context.Background())
 	key, err := push.LoadOrCreateKey(filepath.Join(cfg.DataDir, "push-signing.key"))
 	if err != nil {
 		s.store.Close()

@@ -99,7 +99,8 @@ func extraWarnings(cfg *config.Config) []config.Warning {
 	return nil
 }
 
-// checkConfig validates what loading cannot: provider keys and files.
+// checkConfig validates what loading cannot: provider keys and files; it
+// warns about policies named in the configuration that the store lacks.
 func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings int) int {
 	errs := append(server.CheckProviders(cfg.Providers), server.CheckDirectory(cfg.Directory)...)
 	eapWarnings, err := server.CheckEAP(cfg.EAP)
@@ -110,6 +111,7 @@ func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings i
 		log.Warn().Str("key", "eap.cert_file").Msg(w)
 	}
 	warnings += len(eapWarnings)
+	warnings += checkPolicies(log, cfg)
 	for _, err := range errs {
 		log.Error().Str("file", source(path)).Msg(err.Error())
 	}

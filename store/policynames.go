@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pushauth/pushauth/store/pgdsn"
+)
+
+// ErrNoDatabase is SQLitePolicyNames's answer for a data directory that
+// has no database yet (the server never ran there).
+var ErrNoDatabase = errors.New("no database in data_dir yet")
+
+// SQLitePolicyNames lists the names of the policies in the SQLite
+// database of dataDir, for `pushauthd --check-config`: it only reads,
+// never creates, migrates or locks anything, so a server may be running
+// on the directory meanwhile.
+func SQLitePolicyNames(ctx context.Context, dataDir string) ([]string, error) {
+	path := filepath.Join(dataDir, DBFileName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", path, ErrNoDatabase)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "query_only(1)")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s read-only: %w", path, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT name FROM policies ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("read policy names from %s: %w", path, err)
+	}
+	return scanNames(rows)
+}
+
+// PostgresPolicyNames lists the names of the policies in the PostgreSQL
+// database at dsn, for `pushauthd --check-config`: one connection, one
+// query, nothing written. Errors never show the DSN's password.
+func PostgresPolicyNames(ctx context.Context, dsn string) ([]string, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", pgdsn.Scrub(err, dsn))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT name FROM policies ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("read policy names: %w", pgdsn.Scrub(err, dsn))
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read policy names: %w", pgdsn.Scrub(err, dsn))
+	}
+	return names, nil
+}
+
+func scanNames(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("read policy names: %w", err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read policy names: %w", err)
+	}
+	return names, nil
+}
