@@ -74,7 +74,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 			return c, nil
 		}
 		if l.take(key) {
-			return &conn{Conn: c, release: sync.OnceFunc(func() { l.give(key) })}, nil
+			return Releasing(c, func() { l.give(key) }), nil
 		}
 		l.refuse(c, key)
 	}
@@ -177,7 +177,14 @@ func (l *Listener) warn(key netip.Prefix) {
 		Msg("connections over the per-address cap closed")
 }
 
-// conn gives its address's slot back when closed.
+// Releasing wraps c so that closing it also calls release (once): how a
+// capped listener gets its slot back. Listeners that count connections
+// share it.
+func Releasing(c net.Conn, release func()) net.Conn {
+	return &conn{Conn: c, release: sync.OnceFunc(release)}
+}
+
+// conn gives its slot back when closed.
 type conn struct {
 	net.Conn
 	release func()

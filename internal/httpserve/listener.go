@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/pushauth/pushauth/internal/connlimit"
 )
 
 // capWarnEvery rate-limits the "connection limit reached" warning.
@@ -43,7 +45,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 		l.release()
 		return nil, err
 	}
-	return &conn{Conn: c, release: sync.OnceFunc(l.release)}, nil
+	return connlimit.Releasing(c, l.release), nil
 }
 
 // Close closes the listener and ends an Accept waiting for a slot.
@@ -82,25 +84,4 @@ func (l *Listener) warnFull() {
 	}
 	l.log.Warn().Str("listen", l.Addr().String()).Int("max_conns", cap(l.slots)).
 		Msg("connection limit reached; new connections wait")
-}
-
-// conn gives its slot back when closed.
-type conn struct {
-	net.Conn
-	release func()
-}
-
-func (c *conn) Close() error {
-	err := c.Conn.Close()
-	c.release()
-	return err
-}
-
-// CloseWrite half-closes the connection when it can (net/http uses it to
-// let a client read an error response before the connection closes).
-func (c *conn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
 }
