@@ -31,7 +31,9 @@ type Store interface {
 	// AcceptWithOTP consumes a right passcode's step and writes the
 	// accept's audit record in one transaction (store.OTPAccept).
 	AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error
-	RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error
+	// LoginCounter and RecordFailure keep the lockout's count (SPEC S2.9).
+	LoginCounter(ctx context.Context, userID int64) (store.LoginCounter, error)
+	RecordFailure(ctx context.Context, userID int64, next store.NextCounter) (store.LoginCounter, error)
 	ResetLoginFailures(ctx context.Context, userID int64) error
 	UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error
 	AppendAudit(ctx context.Context, r *store.AuditRecord) error
@@ -87,6 +89,9 @@ type Deps struct {
 	// and calling station; nil means admission.DefaultLimits sized by
 	// Passwords.
 	PasswordGate *admission.Gate
+	// SourceBudget is each source's budget of failed attempts at a secret
+	// (SPEC S2.9); zero means DefaultSourceBudget.
+	SourceBudget SourceBudget
 	// Settings returns the current settings.
 	Settings func() Settings
 	Log      zerolog.Logger

@@ -366,7 +366,7 @@ func TestEAPMessagesAreProtobufOrNodeLocal(t *testing.T) {
 		"*actors.EAPRequest": true, "*actors.eapLoginReply": true, "*actors.eapIdle": true,
 		"*actors.eapConvDone": true, "*actors.eapCount": true,
 		// the login side, as in TestMessagesToLoginsAreProtobuf
-		"*actors.begin": true, "*actors.verified": true, "*actors.passcodeCommitted": true,
+		"*actors.begin": true, "*actors.verified": true, "*actors.passcodeCommitted": true, "*actors.passcodeChecked": true,
 		"*actors.timerFired": true, "*actors.pushResult": true, "*actors.stateChanged": true,
 		"*actors.listLogins": true, "*actors.shutdown": true, "*actors.pushRecorded": true,
 	}

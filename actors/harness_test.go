@@ -88,7 +88,7 @@ type fakeStore struct {
 	tokens      map[int64][]store.Token
 	policies    map[string]*store.Policy
 	audit       []*store.AuditRecord
-	failures    map[int64]int
+	counters    map[int64]store.LoginCounter
 	consumed    map[[2]int64]bool
 	pushes      map[string][]time.Time
 	suspensions map[string]time.Time
@@ -104,7 +104,7 @@ type fakeStore struct {
 func newFakeStore() *fakeStore {
 	return &fakeStore{
 		users: map[string]*store.User{}, tokens: map[int64][]store.Token{}, policies: map[string]*store.Policy{},
-		failures: map[int64]int{}, consumed: map[[2]int64]bool{}, pushes: map[string][]time.Time{},
+		counters: map[int64]store.LoginCounter{}, consumed: map[[2]int64]bool{}, pushes: map[string][]time.Time{},
 		suspensions: map[string]time.Time{}, devicePush: map[string]string{},
 	}
 }
@@ -198,17 +198,31 @@ func waitGate(ctx context.Context, gate chan struct{}) error {
 	}
 }
 
-func (s *fakeStore) RecordLoginFailure(_ context.Context, id int64, _ int, _ time.Time) error {
+// LoginCounter reads the user's counter.
+func (s *fakeStore) LoginCounter(_ context.Context, id int64) (store.LoginCounter, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures[id]++
-	return nil
+	return s.counters[id], nil
+}
+
+// RecordFailure applies next to the user's counter under the store's
+// lock, like the real stores' transaction.
+func (s *fakeStore) RecordFailure(_ context.Context, id int64, next store.NextCounter) (store.LoginCounter, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	before := s.counters[id]
+	after, err := next(before)
+	if err != nil {
+		return before, err
+	}
+	s.counters[id] = after
+	return after, nil
 }
 
 func (s *fakeStore) ResetLoginFailures(_ context.Context, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures[id] = 0
+	s.counters[id] = store.LoginCounter{}
 	return nil
 }
 
@@ -267,7 +281,7 @@ func (s *fakeStore) auditRecords() []*store.AuditRecord {
 func (s *fakeStore) failuresOf(id int64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.failures[id]
+	return s.counters[id].Failures
 }
 
 // fakePusher is a push provider that hands every notification to the test.

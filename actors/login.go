@@ -114,8 +114,9 @@ func (f *onceFlag) win() bool { return f.taken.CompareAndSwap(false, true) }
 type loginUser struct {
 	id       int64
 	name     string
-	failures int32 // consecutive failed logins when the login began
+	failures int32 // consecutive failures when the login began
 	known    bool  // the first checks found the user
+	counted  bool  // a failure of this login is counted in the store (SPEC S2.9)
 }
 
 func userOf(u *store.User) loginUser {
@@ -288,10 +289,12 @@ func (l *login) challenged(ctx actor.Context) {
 	}
 }
 
-// checking waits for the store to commit a passcode accept; other requests
-// are asked to retry.
+// checking waits for a passcode's check, then for the store to commit its
+// accept; other requests are asked to retry.
 func (l *login) checking(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
+	case *passcodeChecked:
+		l.onPasscodeChecked(ctx, msg)
 	case *passcodeCommitted:
 		l.onPasscodeCommitted(ctx, msg)
 	case *Attempt:

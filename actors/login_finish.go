@@ -17,6 +17,7 @@ import (
 // lost if the process dies between the two, and Stop waits for both.
 // Code Drop (shutdown) drops the held requests instead of answering.
 func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string) {
+	reason = l.endReason(code, reason)
 	if l.keepForPickup(ctx, code, message, reason) {
 		return
 	}
@@ -43,11 +44,16 @@ func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, s
 	sys.goWork(func(base context.Context) {
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
-		recordOutcome(c, sys.deps, user, policy, code, reason)
+		if code != Accept { // a failure is counted before the reply
+			recordOutcome(c, sys.deps, user, policy, code, reason)
+		}
 		// No accept before its record is durable (SPEC S6.6).
 		sent, msg := sys.settle(c, rec, stored != nil, code, message)
 		for _, a := range held {
 			sys.reply(root, a, sent, msg, "")
+		}
+		if sent == Accept { // clearing the count need not hold the reply
+			recordOutcome(c, sys.deps, user, policy, sent, reason)
 		}
 	})
 	// After the work is counted: shutdown waits for it once the owner
@@ -56,19 +62,20 @@ func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, s
 		AnsweredNonces: l.push.answeredNonces()})
 }
 
-// recordOutcome keeps the lockout counters (SPEC S2.2 policy lockout,
-// S5.4: a deny counts like a failed passcode).
+// recordOutcome keeps the lockout counters (SPEC S2.9): an accept clears
+// them; a deny or a wrong number picked on the phone counts as a failure
+// (S5.4). Wrong passwords and passcodes were counted when they were
+// checked (passwordStep, checkPasscode).
 func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, code ReplyCode, reason string) {
 	if !u.known {
 		return
 	}
 	var err error
 	switch {
-	case code == Accept && u.failures > 0:
+	case code == Accept && (u.failures > 0 || u.counted):
 		err = d.Store.ResetLoginFailures(ctx, u.id)
-	case code == Reject && auth.CountsTowardLockout(reason):
-		lockUntil := d.now().Add(time.Duration(p.LockoutSeconds) * time.Second)
-		err = d.Store.RecordLoginFailure(ctx, u.id, p.LockoutFailures, lockUntil)
+	case code == Reject && auth.CountsAtEnd(reason):
+		err = countFailure(ctx, d, u.id, p)
 	}
 	if err != nil {
 		d.Log.Error().Err(err).Str("user", u.name).Msg("record login outcome")

@@ -246,7 +246,7 @@ func (l *login) answerStatus(a *Answer) AnswerStatus {
 		return AnswerStale
 	case a.Decision == push.Approve && l.match != nil && a.Number == 0:
 		return AnswerNumberRequired
-	case a.Decision == push.Deny && l.state == stateChecking && !l.passcode.race.win():
+	case a.Decision == push.Deny && l.state == stateChecking && l.passcode != nil && !l.passcode.race.win():
 		return AnswerStale // the store has taken the passcode's accept
 	}
 	return AnswerAccepted

@@ -34,13 +34,13 @@ func (l *login) startVerify(ctx actor.Context) {
 	l.become(ctx, stateVerifying, l.verifying)
 	// The goroutine reads l.first before the login touches it again: the
 	// login changes it only once the result (sent after) has arrived.
-	a, deps := l.first, l.deps()
-	l.async(ctx, func(c context.Context) any { return verifyFirst(c, deps, a) })
+	a, deps, lk := l.first, l.deps(), l.sys.lockouts
+	l.async(ctx, func(c context.Context) any { return verifyFirst(c, deps, lk, a) })
 }
 
 // verifyFirst looks the user up, resolves the policy, checks the password
 // (SPEC S2.2, S2.3) and loads the tokens and the user's push history.
-func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
+func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verified {
 	id, err := identify(ctx, d, a)
 	if err != nil {
 		return &verified{reason: sourceFailure(d, err, "store-error", "look up user")}
@@ -49,14 +49,10 @@ func verifyFirst(ctx context.Context, d *Deps, a *Attempt) *verified {
 	v := &verified{user: u, policy: auth.ResolvePolicy(userPolicy, a.Client.GetPolicy(), func(name string) (*store.Policy, error) {
 		return d.Store.PolicyByName(ctx, name)
 	})}
-	if v.reason, v.appended = checkPasswordAppended(ctx, d, id, v.policy, a); v.reason != "" {
+	if v.reason, v.appended = passwordStep(ctx, d, lk, id, v.policy, a); v.reason != "" {
 		if a.NameError != "" {
 			v.reason = "invalid-user-name"
 		}
-		return v
-	}
-	if auth.Locked(u, d.now()) {
-		v.reason = "locked-out"
 		return v
 	}
 	if v.tokens, err = loginTokens(ctx, d, id); err != nil {
@@ -182,28 +178,6 @@ func appendedPasscode(a *Attempt, appended string) *Attempt {
 	c := proto.Clone(a).(*Attempt)
 	c.Password = appended
 	return c
-}
-
-// checkPasscode checks a typed passcode (SPEC S3.2, S3.3): against the
-// GridSure grid this challenge showed, then against the OATH tokens. The
-// check is a few HMACs, done here; only a right OATH code goes to the
-// store, to consume its step together with the accept (commitPasscode).
-func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
-	l.cancelTimer()
-	l.held = append(l.held, a)
-	grid := l.grid
-	l.grid = nil // a grid answers one challenge only
-	if t := gridMatch(l.tokens, grid, l.gridToken() != nil, a.Password); t != nil {
-		l.claimSlot(ctx)
-		l.tokenUsed = t.Serial
-		l.finish(ctx, Accept, "", l.passcodeReason("gridsure"))
-		return
-	}
-	if t, step := otpMatch(l.tokens, a.Password, l.deps().now()); t != nil {
-		l.commitPasscode(ctx, t, step)
-		return
-	}
-	l.wrongPasscode(ctx)
 }
 
 // gridMatch returns the GridSure token whose PIP the answer follows on

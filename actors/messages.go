@@ -119,6 +119,19 @@ type verified struct {
 	suspendedUntil time.Time
 }
 
+// passcodeChecked is a typed passcode's check, run off the mailbox in the
+// user's turn (SPEC S2.9): the GridSure token or the OATH token and step it
+// matched, or why it was refused unchecked, or a wrong one (counted).
+type passcodeChecked struct {
+	attempt  *Attempt
+	grid     *store.Token
+	otp      *store.Token
+	step     int64
+	failures int    // the user's counter, as read in the turn
+	reason   string // refused unchecked: locked-out, too-many-attempts, store-error
+	counted  bool   // a wrong answer, counted in the store
+}
+
 // passcodeCommitted is the store's answer to a passcode accept
 // (store.AcceptWithOTP), run off the mailbox.
 type passcodeCommitted struct {

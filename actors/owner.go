@@ -104,7 +104,7 @@ func (o *owner) route(ctx actor.Context, a *Attempt) {
 		return
 	}
 	l, ok := o.logins[a.LoginId]
-	if !ok || l.info.User != a.User {
+	if !ok || l.info.User != a.User || l.info.Client != a.Client.GetName() {
 		o.sys.reply(ctx, a, Reject, msgLoginOver, "")
 		return
 	}

@@ -244,7 +244,7 @@ func (p *blockingPusher) Withdraw(string, string) {}
 // messages are listed here; a new one must be added on purpose.
 func TestMessagesToLoginsAreProtobuf(t *testing.T) {
 	local := map[string]bool{
-		"*actors.begin": true, "*actors.verified": true, "*actors.passcodeCommitted": true,
+		"*actors.begin": true, "*actors.verified": true, "*actors.passcodeCommitted": true, "*actors.passcodeChecked": true,
 		"*actors.timerFired": true, "*actors.pushResult": true, "*actors.stateChanged": true,
 		"*actors.listLogins": true, "*actors.shutdown": true, "*actors.pushRecorded": true,
 	}

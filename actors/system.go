@@ -26,6 +26,7 @@ type System struct {
 	slots     *actor.PID            // this node's push-slot keeper
 	pushers   map[string]*actor.PID // provider name → provider actor
 	limiter   *pushLimiter
+	lockouts  *lockouts // sources' budgets and users' turns (SPEC S2.9)
 	replies   *replies
 	replyTo   *actor.PID
 	joinMAC   []byte      // key of the digests that recognise a join
@@ -48,7 +49,7 @@ func Start(d Deps) *System {
 	d.Log = log
 	as, ownSystem := actorSystem(&d, log)
 	s := &System{deps: &d, as: as, ownSystem: ownSystem, pushers: map[string]*actor.PID{},
-		limiter: newPushLimiter(), replies: newReplies(), pool: newWorkerPool()}
+		limiter: newPushLimiter(), lockouts: &lockouts{sources: newSourceBudgets(d.SourceBudget), guards: newUserGuards()}, replies: newReplies(), pool: newWorkerPool()}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.work = newTracker()
 	s.joinMAC = d.JoinSecret

@@ -118,13 +118,14 @@ func WhyNoPush(c PushConditions) NoPush {
 	return ""
 }
 
-// CountsTowardLockout tells whether a rejected login counts toward the
-// user's lockout (SPEC S2.2 policy lockout, S5.4): a wrong password, too
-// many wrong passcodes, or a deny on the phone (or a wrong number picked
-// under number matching, S10.3), so push bombing is not free.
-func CountsTowardLockout(reason string) bool {
+// CountsAtEnd tells whether a rejected login counts as one more failure
+// toward the user's lockout when it ends (SPEC S2.9, S5.4): a deny on the
+// phone, or a wrong number picked under number matching (S10.3), so push
+// bombing is not free. Wrong passwords and passcodes are not listed: each
+// was counted before it was checked.
+func CountsAtEnd(reason string) bool {
 	switch reason {
-	case "bad-password", "attempt-limit", "denied", "wrong-number":
+	case "denied", "wrong-number":
 		return true
 	}
 	return false

@@ -99,12 +99,15 @@ func TestCanChallenge(t *testing.T) {
 	}
 }
 
-func TestCountsTowardLockout(t *testing.T) {
+// Secrets are counted when checked (SPEC S2.9): only the phone's answers
+// count when a login ends, or a wrong password would count twice.
+func TestCountsAtEnd(t *testing.T) {
 	for reason, want := range map[string]bool{
-		"bad-password": true, "attempt-limit": true, "denied": true,
+		"denied": true, "wrong-number": true,
+		"bad-password": false, "attempt-limit": false, "bad-passcode": false,
 		"unknown-user": false, "superseded": false, "challenge-expired": false, "shutdown": false,
 	} {
-		if got := CountsTowardLockout(reason); got != want {
+		if got := CountsAtEnd(reason); got != want {
 			t.Errorf("%s: %v", reason, got)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -119,15 +118,4 @@ func setIntRange(dst *int, key, value string, lo, hi int, note string) error {
 	}
 	*dst = n
 	return nil
-}
-
-// Locked reports whether u is locked out at now (SPEC S4.4).
-func Locked(u *store.User, now time.Time) bool {
-	return u != nil && now.Before(u.LockedUntil)
-}
-
-// LockoutUntil returns when a user who just reached p's failure limit at now
-// stops being locked, for store.RecordLoginFailure.
-func LockoutUntil(p store.Policy, now time.Time) time.Time {
-	return now.Add(time.Duration(p.LockoutSeconds) * time.Second)
 }

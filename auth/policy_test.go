@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -120,34 +119,5 @@ func TestParsePolicySettingErrors(t *testing.T) {
 		if p != store.DefaultPolicy() {
 			t.Errorf("%s=%s: policy changed on error: %+v", tt.key, tt.value, p)
 		}
-	}
-}
-
-func TestLocked(t *testing.T) {
-	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		name string
-		user *store.User
-		want bool
-	}{
-		{"nil user", nil, false},
-		{"never locked", &store.User{}, false},
-		{"locked", &store.User{LockedUntil: now.Add(time.Second)}, true},
-		{"lock ends now", &store.User{LockedUntil: now}, false},
-		{"lock ended", &store.User{LockedUntil: now.Add(-time.Second)}, false},
-	}
-	for _, tt := range tests {
-		if got := Locked(tt.user, now); got != tt.want {
-			t.Errorf("%s: Locked = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
-func TestLockoutUntil(t *testing.T) {
-	now := time.Unix(1000, 0)
-	p := store.DefaultPolicy()
-	p.LockoutSeconds = 300
-	if got := LockoutUntil(p, now); !got.Equal(time.Unix(1300, 0)) {
-		t.Fatalf("LockoutUntil = %v, want %v", got, time.Unix(1300, 0))
 	}
 }

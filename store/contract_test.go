@@ -62,6 +62,7 @@ func contractTests() map[string]func(*testing.T, *contractDB) {
 		"RenameUser":                testRenameUser,
 		"DeleteUserCascades":        testDeleteUserCascades,
 		"LoginFailures":             testLoginFailures,
+		"RecordFailureRace":         testRecordFailureRace,
 		"Tokens":                    testTokens,
 		"UserWithTokens":            testUserWithTokens,
 		"SeedSealedAtRest":          testSeedSealedAtRest,

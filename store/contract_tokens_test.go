@@ -467,9 +467,7 @@ func testUserWithTokens(t *testing.T, db *contractDB) {
 	if err := db.UpdateDevicePush(ctx, "dev-c", "", "unregistered"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.RecordLoginFailure(ctx, u.ID, 0, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	countFailure(t, db, u.ID)
 	wantU, err := db.UserByName(ctx, "carol")
 	if err != nil {
 		t.Fatal(err)

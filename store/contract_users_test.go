@@ -164,9 +164,7 @@ func testRenameUser(t *testing.T, db *contractDB) {
 	if err := db.SetUserPolicy(ctx, "old", "strict"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.RecordLoginFailure(ctx, u.ID, 5, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	countFailure(t, db, u.ID)
 	mustUser(t, db, "taken")
 
 	if err := db.RenameUser(ctx, "old", "new"); err != nil {
@@ -218,45 +216,6 @@ func testDeleteUserCascades(t *testing.T, db *contractDB) {
 	}
 }
 
-func testLoginFailures(t *testing.T, db *contractDB) {
-	ctx := context.Background()
-	u := mustUser(t, db, "bob")
-	lockUntil := time.Now().Add(5 * time.Minute)
-
-	check := func(failures int, locked time.Time) {
-		t.Helper()
-		got, err := db.UserByName(ctx, "bob")
-		if err != nil || got.Failures != failures || !got.LockedUntil.Equal(locked) {
-			t.Fatalf("user %+v, %v; want failures %d locked until %v", got, err, failures, locked)
-		}
-	}
-	for i := 1; i <= 2; i++ {
-		if err := db.RecordLoginFailure(ctx, u.ID, 3, lockUntil); err != nil {
-			t.Fatal(err)
-		}
-		check(i, time.Time{})
-	}
-	if err := db.ResetLoginFailures(ctx, u.ID); err != nil {
-		t.Fatal(err)
-	}
-	check(0, time.Time{})
-	for range 3 {
-		if err := db.RecordLoginFailure(ctx, u.ID, 3, lockUntil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	check(0, lockUntil)
-
-	for range 10 { // limit 0: count only, never lock again
-		if err := db.RecordLoginFailure(ctx, u.ID, 0, time.Now().Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	check(10, lockUntil)
-	wantErr(t, db.RecordLoginFailure(ctx, u.ID+100, 3, lockUntil), ErrNotFound)
-	wantErr(t, db.ResetLoginFailures(ctx, u.ID+100), ErrNotFound)
-}
-
 // Two nodes writing at once: every write lands, none fails.
 func testConcurrentWritersTwoNodes(t *testing.T, db *contractDB) {
 	ctx := context.Background()
@@ -275,9 +234,10 @@ func testConcurrentWritersTwoNodes(t *testing.T, db *contractDB) {
 				name := fmt.Sprintf("u%d-%d", i, j)
 				u := &User{Name: name}
 				errs <- s.CreateUser(ctx, u)
-				errs <- s.RecordLoginFailure(ctx, u.ID, 3, time.Now())
+				_, err := s.RecordFailure(ctx, u.ID, oneMoreFailure)
+				errs <- err
 				errs <- s.AppendAudit(ctx, &AuditRecord{LoginID: name, User: name, Outcome: "accept"})
-				_, err := s.ListAudit(ctx, AuditQuery{User: name})
+				_, err = s.ListAudit(ctx, AuditQuery{User: name})
 				errs <- err
 			}
 		}()

@@ -221,6 +221,16 @@ func (w *WriteWatcher) RecordPush(ctx context.Context, user string, at time.Time
 	return w.observe(ctx, w.Store.RecordPush(ctx, user, at))
 }
 
+// RecordFailure counts the failure and notes whether the write worked
+// (a refusal because the user is locked is not a failed write).
+func (w *WriteWatcher) RecordFailure(ctx context.Context, userID int64, next NextCounter) (LoginCounter, error) {
+	c, err := w.Store.RecordFailure(ctx, userID, next)
+	if errors.Is(err, ErrLocked) {
+		return c, err
+	}
+	return c, w.observe(ctx, err)
+}
+
 // ResetLoginFailures writes the reset and notes whether the write worked.
 func (w *WriteWatcher) ResetLoginFailures(ctx context.Context, userID int64) error {
 	return w.observe(ctx, w.Store.ResetLoginFailures(ctx, userID))

@@ -161,8 +161,13 @@ func (c *readCache) PushesSince(ctx context.Context, user string, since time.Tim
 // in rows this cache does not hold; the LastStep of a token DeviceByID
 // returns may be stale, and nothing that asks for a device reads it.
 
-func (c *readCache) RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error {
-	return c.next.RecordLoginFailure(ctx, userID, limit, lockUntil)
+// LoginCounter is never cached: the lockout needs it as it is now.
+func (c *readCache) LoginCounter(ctx context.Context, userID int64) (LoginCounter, error) {
+	return c.next.LoginCounter(ctx, userID)
+}
+
+func (c *readCache) RecordFailure(ctx context.Context, userID int64, next NextCounter) (LoginCounter, error) {
+	return c.next.RecordFailure(ctx, userID, next)
 }
 
 func (c *readCache) ResetLoginFailures(ctx context.Context, userID int64) error {

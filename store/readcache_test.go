@@ -139,7 +139,10 @@ func TestReadCacheWrites(t *testing.T) {
 		"PutPolicy":        func(s Store, _ *User) error { return s.PutPolicy(ctx, &Policy{Name: "other"}) },
 	}
 	keeping := map[string]func(s Store, u *User) error{ // the writes a login makes
-		"RecordLoginFailure": func(s Store, u *User) error { return s.RecordLoginFailure(ctx, u.ID, 5, now) },
+		"RecordFailure": func(s Store, u *User) error {
+			_, err := s.RecordFailure(ctx, u.ID, oneMoreFailure)
+			return err
+		},
 		"ResetLoginFailures": func(s Store, u *User) error { return s.ResetLoginFailures(ctx, u.ID) },
 		"AcceptWithOTP":      func(s Store, _ *User) error { return consume(s, 424242, 1) },
 		"AppendAudit":        func(s Store, _ *User) error { return s.AppendAudit(ctx, &AuditRecord{LoginID: "l", User: "bob"}) },

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 const userColumns = `id, name, password_hash, policy, directory_id, failures, locked_until, created_at`
@@ -105,26 +104,9 @@ func (s *SQLite) SetUserPolicy(ctx context.Context, name, policy string) error {
 	return nil
 }
 
-// RecordLoginFailure counts a failed login in one statement: when the count
-// reaches limit (limit > 0) the user is locked until lockUntil and the count
-// starts again from zero.
-func (s *SQLite) RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error {
-	// SET expressions all see the row as it was before the update.
-	err := execOne(ctx, s.write,
-		`UPDATE users SET
-			failures     = CASE WHEN ?1 > 0 AND failures + 1 >= ?1 THEN 0  ELSE failures + 1 END,
-			locked_until = CASE WHEN ?1 > 0 AND failures + 1 >= ?1 THEN ?2 ELSE locked_until END
-		WHERE id = ?3`,
-		limit, unixNano(lockUntil), userID)
-	if err != nil {
-		return fmt.Errorf("record login failure of user %d: %w", userID, err)
-	}
-	return nil
-}
-
-// ResetLoginFailures sets the failure count to zero.
+// ResetLoginFailures sets the failure count to zero and lifts any lock.
 func (s *SQLite) ResetLoginFailures(ctx context.Context, userID int64) error {
-	if err := execOne(ctx, s.write, `UPDATE users SET failures = 0 WHERE id = ?`, userID); err != nil {
+	if err := execOne(ctx, s.write, `UPDATE users SET failures = 0, locked_until = 0 WHERE id = ?`, userID); err != nil {
 		return fmt.Errorf("reset login failures of user %d: %w", userID, err)
 	}
 	return nil

@@ -72,7 +72,7 @@ type User struct {
 	// SPEC S9.2); empty for a user that is not linked. Unique when set, so
 	// a renamed directory user keeps the record and its tokens.
 	DirectoryID string
-	Failures    int // consecutive failed logins
+	Failures    int // consecutive failures (SPEC S2.9)
 	LockedUntil time.Time
 	CreatedAt   time.Time
 }
@@ -183,10 +183,18 @@ type Store interface {
 	// ErrNotFound when there is no user oldName, ErrExists when newName is
 	// taken. Audit records, push history and suspensions keep the old name.
 	RenameUser(ctx context.Context, oldName, newName string) error
-	// RecordLoginFailure increments the failure count and, when it reaches
-	// limit (limit > 0), locks the user until lockUntil and resets the count.
-	RecordLoginFailure(ctx context.Context, userID int64, limit int, lockUntil time.Time) error
-	// ResetLoginFailures clears the failure count after a successful login.
+	// LoginCounter reads the user's failure counter as it is now, never
+	// from a cache (SPEC S2.9). ErrNotFound when there is no such user.
+	LoginCounter(ctx context.Context, userID int64) (LoginCounter, error)
+	// RecordFailure counts one failure for the user (SPEC S2.9): it reads
+	// the counter, asks next for the counter after one more failure and
+	// stores it, atomically (of two callers, on any nodes, each sees the
+	// other's result). When next refuses (ErrLocked) nothing is written and
+	// the counter is returned with its error. ErrNotFound when there is no
+	// such user.
+	RecordFailure(ctx context.Context, userID int64, next NextCounter) (LoginCounter, error)
+	// ResetLoginFailures clears the failure count and any lock: after an
+	// accept, or when an operator unlocks the user.
 	ResetLoginFailures(ctx context.Context, userID int64) error
 
 	CreateToken(ctx context.Context, t *Token) error

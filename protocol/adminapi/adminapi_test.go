@@ -259,15 +259,37 @@ func TestUserNameWithDomainAndRealm(t *testing.T) {
 func TestUserLockShown(t *testing.T) {
 	srv := start(t, nil)
 	mustUser(t, srv, "alice")
-	u, _ := srv.Store.UserByName(context.Background(), "alice")
-	if err := srv.Store.RecordLoginFailure(context.Background(), u.ID, 1, testNow.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	lockAlice(t, srv)
 	var got adminapi.User
 	do(t, srv, "GET", "/v1/users/alice", "").want(t, 200, "").decode(t, &got)
-	if got.LockedUntil == nil || !got.LockedUntil.Equal(testNow.Add(time.Minute)) {
-		t.Errorf("locked_until %v", got.LockedUntil)
+	if got.LockedUntil == nil || !got.LockedUntil.Equal(testNow.Add(time.Minute)) || got.Failures != 1 {
+		t.Errorf("failures %d, locked_until %v", got.Failures, got.LockedUntil)
 	}
+}
+
+// lockAlice counts one failure for alice that locks her for a minute.
+func lockAlice(t *testing.T, srv *adminapitest.Server) {
+	t.Helper()
+	u, _ := srv.Store.UserByName(context.Background(), "alice")
+	_, err := srv.Store.RecordFailure(context.Background(), u.ID, func(c store.LoginCounter) (store.LoginCounter, error) {
+		return store.LoginCounter{Failures: c.Failures + 1, LastFailure: testNow, LockedUntil: testNow.Add(time.Minute)}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SPEC S2.9: the helpdesk unlocks a locked-out user.
+func TestUnlockUser(t *testing.T) {
+	srv := start(t, nil)
+	mustUser(t, srv, "alice")
+	lockAlice(t, srv)
+	var got adminapi.User
+	do(t, srv, "POST", "/v1/users/alice/unlock", "").want(t, 200, "").decode(t, &got)
+	if got.LockedUntil != nil || got.Failures != 0 {
+		t.Fatalf("after unlock: failures %d, locked_until %v", got.Failures, got.LockedUntil)
+	}
+	do(t, srv, "POST", "/v1/users/nobody/unlock", "").want(t, 404, "")
 }
 
 func TestSetUserPolicy(t *testing.T) {
