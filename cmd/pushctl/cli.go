@@ -49,6 +49,7 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 		"user": {
 			"add": c.userAdd, "list": c.userList, "delete": c.userDelete,
 			"set-password": c.userSetPassword, "set-policy": c.userSetPolicy,
+			"unlock": c.userUnlock,
 		},
 		"token": {
 			"program": c.tokenProgram, "activate": c.tokenActivate, "link-onelogin": c.tokenLinkOneLogin,

@@ -21,6 +21,7 @@ a message; --json prints the API's JSON instead.`,
 				{Term: "user delete NAME", Text: "delete a user and their tokens"},
 				{Term: "user set-password NAME", Text: "replace the password (one line on stdin)"},
 				{Term: "user set-policy NAME POLICY", Text: `assign a policy ("" clears it)`},
+				{Term: "user unlock NAME", Text: "clear the user's failed attempts and lift a lockout"},
 			}, Text: `NAME is checked before the call: no control or invisible characters, no
 letters of two of the Latin, Cyrillic and Greek scripts, no '/', '?', '#',
 '%', not "." or "..", at most 253 bytes. "user delete" and "token list"

@@ -136,6 +136,25 @@ func (c *cli) userSetPolicy(args []string) error {
 	return c.printf("user %s now uses policy %s\n", u.Name, u.Policy)
 }
 
+func (c *cli) userUnlock(args []string) error {
+	const usage = `user unlock NAME`
+	pos, api, err := c.connect(args, usage, 1)
+	if err != nil {
+		return err
+	}
+	if err := checkUserName(usage, pos[0]); err != nil {
+		return err
+	}
+	u, err := api.UnlockUser(c.ctx(), pos[0])
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(u)
+	}
+	return c.printf("user %s unlocked\n", u.Name)
+}
+
 // checkUserName refuses, as a usage error and before any API call, a user
 // name the server would refuse (auth.NormalizeUserName): look-alike
 // letters of another script, invisible characters, '/', and so on.

@@ -96,6 +96,7 @@ func (s *server) routes() {
 	s.handle("DELETE /v1/users/{name}", s.deleteUser)
 	s.handle("PUT /v1/users/{name}/password", s.setPassword)
 	s.handle("PUT /v1/users/{name}/policy", s.setUserPolicy)
+	s.handle("POST /v1/users/{name}/unlock", s.unlockUser)
 	s.handle("POST /v1/users/{name}/tokens", s.programToken)
 	s.handle("GET /v1/users/{name}/tokens", s.listTokens)
 	s.handle("DELETE /v1/tokens/{serial}", s.deleteToken)

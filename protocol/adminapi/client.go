@@ -91,6 +91,15 @@ func (c *Client) SetUserPolicy(ctx context.Context, name, policy string) (*User,
 	return call[User](ctx, c, http.MethodPut, path, SetUserPolicyRequest{Policy: policy})
 }
 
+// UnlockUser clears a user's failure count and lifts any lockout.
+func (c *Client) UnlockUser(ctx context.Context, name string) (*User, error) {
+	path, err := pathOf("/v1/users/", name, "/unlock")
+	if err != nil {
+		return nil, err
+	}
+	return call[User](ctx, c, http.MethodPost, path, nil)
+}
+
 // ProgramToken gives a user a new token. The result holds the token's
 // secret (OTP URI or activation code): it is never shown again.
 func (c *Client) ProgramToken(ctx context.Context, user string, req ProgramRequest) (*ProgramResult, error) {
