@@ -301,7 +301,9 @@ func TestPasscodeAcceptStoreFailure(t *testing.T) {
 	r.store.mu.Lock()
 	r.store.acceptErr = context.DeadlineExceeded
 	r.store.mu.Unlock()
-	r.send("ida", auth.HOTP(oathSeed, 0, 6), q.State, "").expect(t, Reject)
+	if rep := r.send("ida", auth.HOTP(oathSeed, 0, 6), q.State, "").expect(t, Reject); rep.Message != msgUnavailable {
+		t.Fatalf("a right code the store could not accept told %q, want %q", rep.Message, msgUnavailable)
+	}
 	if rec := r.audits(1)[0]; rec.Reason != "store-error" {
 		t.Fatalf("audit %+v", rec)
 	}

@@ -257,7 +257,7 @@ func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
 			ev = ev.Bool("accept_may_be_stored", true)
 		}
 		ev.Msg("accept passcode")
-		l.finish(ctx, Reject, msgAuthFailed, "store-error")
+		l.finish(ctx, Reject, msgUnavailable, "store-error") // the code was right: say so honestly
 	default:
 		// The user signed in another way: a login of theirs still waiting
 		// on the phone is superseded and its push withdrawn (S2.3). Only a
