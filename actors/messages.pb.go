@@ -163,9 +163,13 @@ type Client struct {
 	Policy string                 `protobuf:"bytes,3,opt,name=policy,proto3" json:"policy,omitempty"` // the client's policy name, "" for the default
 	// Append mode (SPEC S8.3): the password may end in ",<passcode>" or
 	// ",push" when the whole string is not the password.
-	AppendMode    bool `protobuf:"varint,4,opt,name=append_mode,json=appendMode,proto3" json:"append_mode,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AppendMode bool `protobuf:"varint,4,opt,name=append_mode,json=appendMode,proto3" json:"append_mode,omitempty"`
+	// Number matching (SPEC S10.3) for every login through this client,
+	// whatever its policy says (`number_matching` on the client; on by
+	// default for isapi clients, where no password stands before the push).
+	NumberMatching bool `protobuf:"varint,5,opt,name=number_matching,json=numberMatching,proto3" json:"number_matching,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Client) Reset() {
@@ -222,6 +226,13 @@ func (x *Client) GetPolicy() string {
 func (x *Client) GetAppendMode() bool {
 	if x != nil {
 		return x.AppendMode
+	}
+	return false
+}
+
+func (x *Client) GetNumberMatching() bool {
+	if x != nil {
+		return x.NumberMatching
 	}
 	return false
 }
@@ -1091,13 +1102,14 @@ var File_actors_messages_proto protoreflect.FileDescriptor
 
 const file_actors_messages_proto_rawDesc = "" +
 	"\n" +
-	"\x15actors/messages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"i\n" +
+	"\x15actors/messages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"\x92\x01\n" +
 	"\x06Client\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06policy\x18\x03 \x01(\tR\x06policy\x12\x1f\n" +
 	"\vappend_mode\x18\x04 \x01(\bR\n" +
-	"appendMode\"\xc1\x02\n" +
+	"appendMode\x12'\n" +
+	"\x0fnumber_matching\x18\x05 \x01(\bR\x0enumberMatching\"\xc1\x02\n" +
 	"\aAttempt\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\tR\x04user\x12\x1a\n" +

@@ -36,12 +36,14 @@ func (m *missingPolicies) first(name string) bool {
 	return true
 }
 
-// resolvePolicy is auth.ResolvePolicy over the store (SPEC S4.4): the
-// user's policy, else the client's, else the default. A named policy that
-// does not exist gives the default policy, and a warning the first time
-// the name is seen.
-func (d *Deps) resolvePolicy(ctx context.Context, userPolicy, clientPolicy string) store.Policy {
-	p, missing := auth.LookupPolicy(userPolicy, clientPolicy, func(name string) (*store.Policy, error) {
+// resolvePolicy is the policy of a login through client (SPEC S4.4): the
+// user's policy, else the client's, else the default, from the store. A
+// named policy that does not exist gives the default policy, and a
+// warning the first time the name is seen. A client with number matching
+// (on by default for isapi clients, SPEC S10.3) turns it on whatever the
+// policy says.
+func (d *Deps) resolvePolicy(ctx context.Context, userPolicy string, client *Client) store.Policy {
+	p, missing := auth.LookupPolicy(userPolicy, client.GetPolicy(), func(name string) (*store.Policy, error) {
 		return d.Store.PolicyByName(ctx, name)
 	})
 	if missing != "" && d.missingPolicies.first(missing) {
@@ -52,5 +54,6 @@ func (d *Deps) resolvePolicy(ctx context.Context, userPolicy, clientPolicy strin
 		d.Log.Warn().Str("policy", missing).Str("named_by", namedBy).
 			Msg("policy does not exist; its logins use the default policy (warned once per name)")
 	}
+	p.NumberMatching = p.NumberMatching || client.GetNumberMatching()
 	return p
 }

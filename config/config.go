@@ -75,6 +75,10 @@ type Client struct {
 	// AppendMode accepts "password,passcode" and "password,push" in one
 	// password field (SPEC S8.3; `append_mode`, default false).
 	AppendMode bool
+	// NumberMatching asks for number matching (SPEC S10.3) on every login
+	// through this client, whatever its policy says (`number_matching`,
+	// default true for kind isapi, false otherwise).
+	NumberMatching bool
 
 	prefix netip.Prefix // Address parsed at load time; see Prefix
 }

@@ -135,21 +135,25 @@ func (d *decoder) clients(v any, path string) []Client {
 
 // client decodes one `radius.clients[i]` entry.
 func (d *decoder) client(v any, path string) Client {
-	m := d.object(v, path, "name", "address", "secret", "kind", "require_message_authenticator", "policy", "append_mode")
+	m := d.object(v, path, "name", "address", "secret", "kind", "require_message_authenticator", "policy", "append_mode", "number_matching")
 	if m == nil {
 		return Client{}
 	}
 	name := d.required(m, path, "name")
 	address, prefix := d.address(m, path)
+	kind := d.oneOf(m, path, "kind", KindGeneric, KindDDL, KindEAP, KindISAPI, KindGeneric)
 	c := Client{
 		Name:                        name,
 		Address:                     address,
 		Secret:                      d.required(m, path, "secret"),
-		Kind:                        d.oneOf(m, path, "kind", KindGeneric, KindDDL, KindEAP, KindISAPI, KindGeneric),
+		Kind:                        kind,
 		RequireMessageAuthenticator: d.boolean(m, path, "require_message_authenticator", true),
 		Policy:                      d.str(m, path, "policy", ""),
 		AppendMode:                  d.boolean(m, path, "append_mode", false),
-		prefix:                      prefix,
+		// On by default where no password stands before the push: anyone
+		// who knows a user name can make the phone ring (SPEC S10.3).
+		NumberMatching: d.boolean(m, path, "number_matching", kind == KindISAPI),
+		prefix:         prefix,
 	}
 	if !c.RequireMessageAuthenticator {
 		d.warnUnsafe(path+".require_message_authenticator", false, fmt.Sprintf(

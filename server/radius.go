@@ -29,7 +29,8 @@ type radiusAdapter struct {
 func newRadiusAdapter(sys *actors.System, e *actors.EAP, log zerolog.Logger, cs []config.Client) *radiusAdapter {
 	h := &radiusAdapter{sys: sys, eap: e, log: log, clients: make(map[string]*actors.Client, len(cs))}
 	for _, c := range cs {
-		h.clients[c.Name] = &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode}
+		h.clients[c.Name] = &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode,
+			NumberMatching: c.NumberMatching}
 	}
 	return h
 }
@@ -40,7 +41,8 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 	p := r.Packet
 	client := h.clients[r.Client.Name]
 	if client == nil { // a client added by a reload the adapter has not seen
-		client = &actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy}
+		client = &actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy,
+			NumberMatching: r.Client.Kind == config.KindISAPI} // the configuration's default (SPEC S10.3)
 	}
 	if msg, ok, err := eap.FromPacket(p); err != nil || ok {
 		if err != nil { // RFC 3579 §3.1: silently discarded

@@ -29,6 +29,9 @@ const (
 )
 
 // baseConfig has one client per agent kind, on distinct loopback addresses.
+// The web client turns off the isapi default of number matching (SPEC
+// S10.3), which the web tests predate; numbermatching_isapi_test.go tests
+// the default.
 const baseConfig = `
 NOTIFICATIONTIMEOUT: 5
 data_dir: DATADIR
@@ -37,7 +40,7 @@ radius:
   challenge_timeout: 60s
   clients:
     - {name: desktop, address: 127.0.0.1, secret: testing123, kind: ddl}
-    - {name: web, address: 127.0.0.2, secret: testing123, kind: isapi, policy: web}
+    - {name: web, address: 127.0.0.2, secret: testing123, kind: isapi, policy: web, number_matching: false}
     - {name: wifi, address: 127.0.0.3, secret: testing123, kind: eap}
     - {name: legacy, address: 127.0.0.4, secret: testing123, kind: generic, require_message_authenticator: false}
 admin_api: {listen: "127.0.0.1:0", token: test-admin-token}

@@ -19,14 +19,16 @@ import (
 )
 
 // demoConfig is pushauthd's configuration for the demo: pushweb is its
-// only RADIUS client, of kind isapi with the "web" policy (method token).
+// only RADIUS client, of kind isapi with the "web" policy (method token),
+// without the number matching isapi clients get by default (SPEC S10.3):
+// the terminal that plays the phone answers without picking a number.
 const demoConfig = `
 NOTIFICATIONTIMEOUT: 20
 data_dir: DATADIR
 radius:
   listen: 127.0.0.1:0
   clients:
-    - {name: pushweb, address: 127.0.0.1, secret: SECRET, kind: isapi, policy: web}
+    - {name: pushweb, address: 127.0.0.1, secret: SECRET, kind: isapi, policy: web, number_matching: false}
 admin_api: {listen: "127.0.0.1:0", token: TOKEN}
 device_api: {listen: "127.0.0.1:0"}
 log: {level: info, format: json}
