@@ -46,9 +46,7 @@ func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verifi
 		return &verified{reason: sourceFailure(d, err, "store-error", "look up user")}
 	}
 	u, userPolicy := id.User, id.PolicyName()
-	v := &verified{user: u, policy: auth.ResolvePolicy(userPolicy, a.Client.GetPolicy(), func(name string) (*store.Policy, error) {
-		return d.Store.PolicyByName(ctx, name)
-	})}
+	v := &verified{user: u, policy: d.resolvePolicy(ctx, userPolicy, a.Client)}
 	if v.reason, v.appended = passwordStep(ctx, d, lk, id, v.policy, a); v.reason != "" {
 		if a.NameError != "" {
 			v.reason = "invalid-user-name"
