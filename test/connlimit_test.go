@@ -7,11 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,9 +16,6 @@ import (
 
 	layeh "layeh.com/radius"
 
-	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/internal/logbuf"
-	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
@@ -103,42 +96,7 @@ func TestOneHostCannotStarveThePhones(t *testing.T) {
 // process whose open-files limit, soft and hard, is openFiles.
 func startLimited(t *testing.T, openFiles int) *Harness {
 	t.Helper()
-	yaml := strings.ReplaceAll(baseConfig, "DATADIR", t.TempDir())
-	yaml = strings.Replace(yaml, "log: {level: debug, format: json}", "log: {level: info, format: json}", 1)
-	cfg, _, err := config.LoadBytes("limited.yaml", []byte(yaml), nil)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "limited.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("sh", "-c", `ulimit -n "$0" && exec "$@"`, strconv.Itoa(openFiles), pushauthdBinary(t), "--config", path)
-	cmd.SysProcAttr = childAttr() // kept across exec
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &Harness{t: t, Cfg: cfg, Logs: &logbuf.Buffer{}}
-	serving := make(chan servingLine, 1)
-	exited := make(chan error, 1)
-	go scanLog(stderr, h.Logs, serving)
-	go func() { exited <- cmd.Wait() }()
-	h.stop = processStopper(cmd, exited, syscall.SIGTERM)
-	t.Cleanup(func() { _ = h.Stop() })
-	select {
-	case s := <-serving:
-		h.Radius, h.AdminURL, h.DeviceURL = s.Radius, "http://"+s.AdminAPI, "http://"+s.Device
-	case err := <-exited:
-		t.Fatalf("pushauthd exited: %v\n%s", err, h.Logs.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("pushauthd not serving after 60s:\n%s", h.Logs.String())
-	}
-	h.Admin = adminapi.NewClient(h.AdminURL, adminToken, nil)
-	return h
+	return startProcess(t, t.TempDir(), "", openFiles)
 }
 
 // clientFrom is an HTTP client whose connections start at the local

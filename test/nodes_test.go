@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,6 +69,13 @@ type servingLine struct {
 // talks to it; Stop sends SIGTERM, Kill sends SIGKILL.
 func StartProcess(t *testing.T, dataDir, extra string) *Harness {
 	t.Helper()
+	return startProcess(t, dataDir, extra, 0)
+}
+
+// startProcess is StartProcess; with openFiles > 0 the child's open-files
+// limit, soft and hard, is openFiles.
+func startProcess(t *testing.T, dataDir, extra string, openFiles int) *Harness {
+	t.Helper()
 	yaml := strings.ReplaceAll(baseConfig, "DATADIR", dataDir) + extra
 	yaml = strings.Replace(yaml, "log: {level: debug, format: json}", "log: {level: info, format: json}", 1)
 	cfg, _, err := config.LoadBytes("node.yaml", []byte(yaml), nil)
@@ -79,7 +87,10 @@ func StartProcess(t *testing.T, dataDir, extra string) *Harness {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(pushauthdBinary(t), "--config", path)
-	cmd.SysProcAttr = childAttr()
+	if openFiles > 0 {
+		cmd = exec.Command("sh", "-c", `ulimit -n "$0" && exec "$@"`, strconv.Itoa(openFiles), pushauthdBinary(t), "--config", path)
+	}
+	cmd.SysProcAttr = childAttr() // kept across sh's exec
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +115,7 @@ func StartProcess(t *testing.T, dataDir, extra string) *Harness {
 		t.Fatalf("pushauthd not serving after 60s:\n%s", h.Logs.String())
 	}
 	h.Admin = adminapi.NewClient(h.AdminURL, adminToken, nil)
-	h.respawn = func() *Harness { return StartProcess(t, dataDir, extra) }
+	h.respawn = func() *Harness { return startProcess(t, dataDir, extra, openFiles) }
 	return h
 }
 
