@@ -110,7 +110,7 @@ func TestConfigYAML(t *testing.T) {
 		t.Fatalf("config read back as %+v", cfg)
 	}
 	for _, want := range []string{"NOTIFICATIONTIMEOUT: 30", "listen: 127.0.0.1:0", "max_in_flight: 262144",
-		"kind: isapi, policy: bench}", "token: tok", "format: json", "passwords: {argon2_memory_kib: 1024, argon2_time: 1}"} {
+		"kind: isapi, policy: bench, number_matching: false}", "token: tok", "format: json", "passwords: {argon2_memory_kib: 1024, argon2_time: 1}"} {
 		if !strings.Contains(y, want) {
 			t.Errorf("config lacks %q:\n%s", want, y)
 		}
