@@ -63,10 +63,3 @@ func (g *userGuards) leave(userID int64, ug *userGuard) {
 		delete(g.guards, userID)
 	}
 }
-
-// size is how many users have a check running or waiting.
-func (g *userGuards) size() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.guards)
-}

@@ -8,6 +8,13 @@ import (
 	"testing"
 )
 
+// size is how many users have a check running or waiting.
+func (g *userGuards) size() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.guards)
+}
+
 // One check of a user at a time; other users are not held up; the map
 // forgets a user once nobody waits.
 func TestUserGuards(t *testing.T) {

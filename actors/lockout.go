@@ -36,11 +36,8 @@ type lockouts struct {
 // too many attempts wait, or the store cannot say.
 func (lk *lockouts) turn(ctx context.Context, d *Deps, userID int64) (release func(), c store.LoginCounter, reason string) {
 	release, err := lk.guards.acquire(ctx, userID)
-	switch {
-	case errors.Is(err, errGuardFull):
+	if err != nil { // too many wait, or the wait outlasted the login's work
 		return nil, c, reasonTooManyAttempts
-	case err != nil:
-		return nil, c, sourceFailure(d, err, "store-error", "wait for the user's turn")
 	}
 	if c, err = d.Store.LoginCounter(ctx, userID); err != nil {
 		release()
@@ -106,7 +103,7 @@ func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity,
 // directory that did not answer, a store error, a full admission queue.
 func isUsersFailure(reason string) bool {
 	switch reason {
-	case auth.ReasonDirectoryUnavailable, "password-error", "store-error", "password-busy":
+	case auth.ReasonDirectoryUnavailable, "password-error", "store-error", reasonPasswordBusy:
 		return false
 	}
 	return true

@@ -18,8 +18,17 @@ type SourceBudget struct {
 func DefaultSourceBudget() SourceBudget { return SourceBudget{Burst: 20, PerHour: 20} }
 
 // maxSources bounds the sources remembered; beyond it, sources whose
-// budget is whole again are forgotten.
-const maxSources = 100_000
+// budget is whole again are forgotten, at most once per sweepEvery. While
+// the map stays full, new sources share one overflow budget: a flood of
+// new stations costs a map lookup each, not a sweep, and still fails
+// closed.
+const (
+	maxSources = 100_000
+	sweepEvery = time.Minute
+)
+
+// overflowSource is the budget shared by new sources while the map is full.
+const overflowSource = "\x00overflow"
 
 // sourceBudgets charges each attempt at a secret to its source before the
 // secret is checked, and gives the charge back when the secret was right,
@@ -29,6 +38,7 @@ type sourceBudgets struct {
 	mu      sync.Mutex
 	budget  SourceBudget
 	sources map[string]*sourceBucket
+	swept   time.Time // the last forgetWholeLocked
 }
 
 type sourceBucket struct {
@@ -81,10 +91,17 @@ func (s *sourceBudgets) refund(source string, now time.Time) {
 // bucketLocked is source's bucket refilled to now.
 func (s *sourceBudgets) bucketLocked(source string, now time.Time) *sourceBucket {
 	b, ok := s.sources[source]
-	if !ok {
-		if len(s.sources) >= maxSources {
+	if !ok && len(s.sources) >= maxSources {
+		if now.Sub(s.swept) >= sweepEvery {
+			s.swept = now
 			s.forgetWholeLocked(now)
 		}
+		if len(s.sources) >= maxSources {
+			source = overflowSource
+			b, ok = s.sources[source]
+		}
+	}
+	if !ok {
 		b = &sourceBucket{tokens: s.budget.Burst, at: now}
 		s.sources[source] = b
 		return b

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -46,5 +47,27 @@ func TestSourceBudgetForgetsWholeSources(t *testing.T) {
 	s.mu.Unlock()
 	if n != 1 {
 		t.Fatalf("%d sources kept, want only the spent one", n)
+	}
+}
+
+// A full map is swept at most once per sweepEvery; meanwhile new sources
+// share the overflow budget, which fails closed like any other.
+func TestSourceBudgetFullMapSharesOverflow(t *testing.T) {
+	s := newSourceBudgets(SourceBudget{Burst: 2, PerHour: 1})
+	now := time.Unix(1_800_000_000, 0)
+	for i := range maxSources {
+		s.sources[fmt.Sprint(i)] = &sourceBucket{tokens: 0, at: now} // spent: kept by a sweep
+	}
+	if !s.take("new-a", now) || !s.take("new-b", now) {
+		t.Fatal("the overflow budget refused its first charges")
+	}
+	if s.take("new-c", now) {
+		t.Fatal("a third new source got a charge from a spent overflow budget")
+	}
+	if !s.swept.Equal(now) {
+		t.Fatal("the full map was not swept")
+	}
+	if _, ok := s.sources["new-a"]; ok || len(s.sources) != maxSources+1 {
+		t.Fatalf("%d sources kept; new sources must not grow a full map beyond its overflow", len(s.sources))
 	}
 }
