@@ -22,7 +22,6 @@ import (
 
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/cli"
-	"github.com/pushauth/pushauth/internal/connlimit"
 	"github.com/pushauth/pushauth/server"
 )
 
@@ -144,13 +143,9 @@ func reportConfigError(log zerolog.Logger, err error) {
 	log.Error().Int("errors", len(ve.Errors)).Msg("configuration rejected")
 }
 
-// serve raises the open-files limit to its hard limit and binds the
-// sockets first, so that a busy port stops the server before it creates a
-// data directory and keys, then serves until ctx ends.
+// serve binds the sockets first, so that a busy port stops the server
+// before it creates a data directory and keys, then serves until ctx ends.
 func serve(ctx context.Context, cfg *config.Config, path string, log zerolog.Logger) error {
-	if _, err := connlimit.RaiseOpenFiles(); err != nil { // the HTTP caps derive from it (SPEC S6.4)
-		log.Warn().Err(err).Msg("open-files limit not raised; the connection caps follow the current one")
-	}
 	ls, err := server.Listen(cfg)
 	if err != nil {
 		return err

@@ -94,9 +94,6 @@ func serve(ctx context.Context, cfg *config, log zerolog.Logger, ready chan<- st
 		return err
 	}
 	defer a.stop()
-	if _, err := connlimit.RaiseOpenFiles(); err != nil {
-		log.Warn().Err(err).Msg("open-files limit not raised; the connection cap follows the current one")
-	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

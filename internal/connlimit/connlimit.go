@@ -3,7 +3,7 @@
 // (an IPv4 address, or an IPv6 /64, what one host or one subscriber
 // holds) has at most a fixed number of connections open at once, and
 // closes the ones over that cap the moment they are accepted. Budget and
-// RaiseOpenFiles size the caps from the process's descriptor limit
+// OpenFiles size the caps from the process's descriptor limit
 // (RLIMIT_NOFILE), keeping a reserve for everything else a server opens.
 package connlimit
 
