@@ -160,14 +160,15 @@ func (w *WriteWatcher) probe() {
 
 // IsWriteFailure tells whether err says the store could not write, as
 // opposed to an answer about the data (not found, exists, a reused step,
-// a withdrawn accept, a bad activation code), the caller's context ending,
-// or a store that is closing.
+// a withdrawn accept, a bad activation code, a user locked out), the
+// caller's context ending, or a store that is closing.
 func IsWriteFailure(err error) bool {
 	switch {
 	case err == nil,
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, ErrNotFound), errors.Is(err, ErrExists), errors.Is(err, ErrOTPReused),
-		errors.Is(err, ErrAcceptWithdrawn), errors.Is(err, ErrActivation), errors.Is(err, errClosed):
+		errors.Is(err, ErrAcceptWithdrawn), errors.Is(err, ErrActivation), errors.Is(err, ErrLocked),
+		errors.Is(err, errClosed):
 		return false
 	}
 	return true
@@ -221,13 +222,9 @@ func (w *WriteWatcher) RecordPush(ctx context.Context, user string, at time.Time
 	return w.observe(ctx, w.Store.RecordPush(ctx, user, at))
 }
 
-// RecordFailure counts the failure and notes whether the write worked
-// (a refusal because the user is locked is not a failed write).
+// RecordFailure counts the failure and notes whether the write worked.
 func (w *WriteWatcher) RecordFailure(ctx context.Context, userID int64, next NextCounter) (LoginCounter, error) {
 	c, err := w.Store.RecordFailure(ctx, userID, next)
-	if errors.Is(err, ErrLocked) {
-		return c, err
-	}
 	return c, w.observe(ctx, err)
 }
 

@@ -131,7 +131,7 @@ func TestWriteWatcherIgnoresAnswersAndCallerContext(t *testing.T) {
 	inner := &brokenWrites{}
 	w := WatchWrites(inner, time.Hour, nil)
 	defer w.Close()
-	for _, err := range []error{ErrNotFound, ErrExists, ErrOTPReused, ErrAcceptWithdrawn, ErrActivation, errClosed,
+	for _, err := range []error{ErrNotFound, ErrExists, ErrOTPReused, ErrAcceptWithdrawn, ErrActivation, ErrLocked, errClosed,
 		fmt.Errorf("wrapped: %w", ErrOTPReused)} {
 		inner.fail(err)
 		_ = w.AppendAudit(context.Background(), &AuditRecord{})
