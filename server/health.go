@@ -99,7 +99,7 @@ func (s *Server) watchStoreWrites() {
 		}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "pushauth_store_write_errors_total",
-			Help: "Writes of audit records, passcode accepts, push records, suspensions and failure resets that failed.",
+			Help: "Writes on the login path that failed: audit records, passcode accepts, push records, failure counts and resets, suspensions, device registrations, directory users.",
 		}, func() float64 { return float64(writes.WriteFailures()) }),
 	)
 }

@@ -38,8 +38,9 @@ type WriteState struct {
 }
 
 // WriteWatcher is a Store whose writes on the login path (audit records,
-// passcode accepts, push records, the reset of failure counters,
-// suspensions, device push registrations) tell whether the store can still write, so that
+// passcode accepts, push records, failure counts and their reset,
+// suspensions, device push registrations, and the directory users a login
+// creates, links or renames) tell whether the store can still write, so that
 // readiness and metrics can say so (SPEC S6). A write that fails for any
 // reason but the caller's context or an answer such as ErrNotFound marks
 // the store not writable; then a probe (a push recorded for ProbeUser, the
@@ -47,9 +48,10 @@ type WriteState struct {
 // succeeds; any write that succeeds marks the store writable again. So
 // the server recovers by itself once the disk has room again.
 //
-// The reads and the operators' writes pass straight to the wrapped store
-// (embedded): a method added to Store is watched only once it is listed
-// here, and until then it merely goes unobserved.
+// The reads and the other writes (policies, tokens, activations: the
+// operators') pass straight to the wrapped store (embedded): a method
+// added to Store is watched only once it is listed here, and until then
+// it merely goes unobserved.
 type WriteWatcher struct {
 	Store
 	interval time.Duration
@@ -241,4 +243,19 @@ func (w *WriteWatcher) SuspendPush(ctx context.Context, user string, until time.
 // UpdateDevicePush writes the registration and notes whether the write worked.
 func (w *WriteWatcher) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
 	return w.observe(ctx, w.Store.UpdateDevicePush(ctx, deviceID, pushToken, disabledReason))
+}
+
+// CreateUser inserts the user and notes whether the write worked.
+func (w *WriteWatcher) CreateUser(ctx context.Context, u *User) error {
+	return w.observe(ctx, w.Store.CreateUser(ctx, u))
+}
+
+// SetDirectoryID links the user and notes whether the write worked.
+func (w *WriteWatcher) SetDirectoryID(ctx context.Context, name, directoryID string) error {
+	return w.observe(ctx, w.Store.SetDirectoryID(ctx, name, directoryID))
+}
+
+// RenameUser renames the user and notes whether the write worked.
+func (w *WriteWatcher) RenameUser(ctx context.Context, oldName, newName string) error {
+	return w.observe(ctx, w.Store.RenameUser(ctx, oldName, newName))
 }

@@ -44,6 +44,18 @@ func (b *brokenWrites) RecordPush(_ context.Context, user string, _ time.Time) e
 	return b.err
 }
 
+func (b *brokenWrites) CreateUser(context.Context, *User) error { return b.writeErr() }
+
+func (b *brokenWrites) SetDirectoryID(context.Context, string, string) error { return b.writeErr() }
+
+func (b *brokenWrites) RenameUser(context.Context, string, string) error { return b.writeErr() }
+
+func (b *brokenWrites) writeErr() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
 func (b *brokenWrites) Close() error { return nil }
 
 // changes records what WatchWrites told its onChange.
@@ -122,6 +134,25 @@ func TestWriteWatcherWriteMarksWritable(t *testing.T) {
 	}
 	if st := w.State(); !st.Writable {
 		t.Fatalf("after a write that worked: %+v", st)
+	}
+}
+
+// The writes a directory user's login makes (creating, linking or renaming
+// its user) are watched like the others.
+func TestWriteWatcherWatchesDirectoryUsers(t *testing.T) {
+	ctx := context.Background()
+	for name, write := range map[string]func(*WriteWatcher) error{
+		"CreateUser":     func(w *WriteWatcher) error { return w.CreateUser(ctx, &User{Name: "alice"}) },
+		"SetDirectoryID": func(w *WriteWatcher) error { return w.SetDirectoryID(ctx, "alice", "guid-alice") },
+		"RenameUser":     func(w *WriteWatcher) error { return w.RenameUser(ctx, "alice", "alice2") },
+	} {
+		inner := &brokenWrites{err: fmt.Errorf("%s: %w", name, syscall.ENOSPC)}
+		w := WatchWrites(inner, time.Hour, nil)
+		_ = write(w)
+		if st := w.State(); st.Writable || st.Cause != CauseDiskFull || w.WriteFailures() != 1 {
+			t.Errorf("%s failed: %+v, %d failures", name, st, w.WriteFailures())
+		}
+		w.Close()
 	}
 }
 
