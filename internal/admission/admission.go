@@ -155,9 +155,6 @@ func New(l Limits) *Gate {
 	return &Gate{limits: l, hold: l.InitialHold, clients: map[string]*client{}}
 }
 
-// Limits returns the gate's limits.
-func (g *Gate) Limits() Limits { return g.limits }
-
 // Acquire admits the caller for k, waiting for its turn when the gate or
 // k's client share is full. It fails at once with ErrBusy when k's queue
 // is full, with ErrBusy after Limits.MaxWait, or with ctx's error when ctx
@@ -199,26 +196,6 @@ func (g *Gate) wait(ctx context.Context, c *client, src string, w *waiter) (func
 		g.releaser(c)()
 	}
 	return nil, err
-}
-
-// Stats are a snapshot of a gate's load.
-type Stats struct {
-	Running int // admitted and not yet released
-	Waiting int // blocked in Acquire
-	Clients int // clients holding or waiting
-	// QueueLimit is how many requests of one client may wait now.
-	QueueLimit int
-}
-
-// Stats returns the gate's current load.
-func (g *Gate) Stats() Stats {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	s := Stats{Running: g.running, Clients: len(g.clients), QueueLimit: g.queueLimit()}
-	for _, c := range g.clients {
-		s.Waiting += c.waiting
-	}
-	return s
 }
 
 // client returns name's entry, made when missing. Under g.mu.

@@ -53,6 +53,29 @@ func mustAcquire(t *testing.T, g *Gate, k Key) func() {
 	return release
 }
 
+// Stats are a snapshot of a gate's load.
+type Stats struct {
+	Running int // admitted and not yet released
+	Waiting int // blocked in Acquire
+	Clients int // clients holding or waiting
+	// QueueLimit is how many requests of one client may wait now.
+	QueueLimit int
+}
+
+// Stats returns the gate's current load.
+func (g *Gate) Stats() Stats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := Stats{Running: g.running, Clients: len(g.clients), QueueLimit: g.queueLimit()}
+	for _, c := range g.clients {
+		s.Waiting += c.waiting
+	}
+	return s
+}
+
+// Limits returns the gate's limits.
+func (g *Gate) Limits() Limits { return g.limits }
+
 // checkEmpty fails unless the gate holds and awaits nothing and has
 // forgotten every client.
 func checkEmpty(t *testing.T, g *Gate) {
