@@ -14,10 +14,8 @@ import (
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/radius"
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
-
-// attrMessageAuthenticator is RFC 3579's Message-Authenticator.
-const attrMessageAuthenticator = 80
 
 // newEAPServer loads the EAP certificate and builds the EAP server
 // (nil when eap.cert_file is not set). Certificate warnings are logged.
@@ -124,7 +122,7 @@ func (h *radiusAdapter) serveEAP(r *radius.Request, msg []byte, client *actors.C
 
 func hasMessageAuthenticator(p *layeh.Packet) bool {
 	for _, a := range p.Attributes {
-		if a.Type == attrMessageAuthenticator {
+		if a.Type == msgauth.Type {
 			return true
 		}
 	}

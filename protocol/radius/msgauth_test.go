@@ -8,6 +8,7 @@ import (
 	layeh "layeh.com/radius"
 
 	"github.com/pushauth/pushauth/internal/testwait"
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
 
 // S6.3, RFC 2865 §3: octets after the Length field are padding. A valid
@@ -43,7 +44,7 @@ func TestMessageAuthenticatorInPaddingIgnored(t *testing.T) {
 // Message-Authenticator computed over the whole datagram, as a forger
 // would to satisfy a check that reads past Length.
 func withPaddingMessageAuthenticator(pkt []byte, secret string) []byte {
-	b := append(append([]byte(nil), pkt...), attrMessageAuthenticator, 18)
+	b := append(append([]byte(nil), pkt...), msgauth.Type, msgauth.Len)
 	b = append(b, make([]byte, 16)...)
 	mac := hmac.New(md5.New, []byte(secret))
 	mac.Write(b)
@@ -56,7 +57,7 @@ func withPaddingMessageAuthenticator(pkt []byte, secret string) []byte {
 func TestPaddingMessageAuthenticatorNotChecked(t *testing.T) {
 	h := startServer(t, localClient(false), accept)
 	req := request(t, testSecret, false)
-	junk := append(append([]byte(nil), req...), attrMessageAuthenticator, 18)
+	junk := append(append([]byte(nil), req...), msgauth.Type, msgauth.Len)
 	junk = append(junk, make([]byte, 16)...)
 	if reply := exchange(t, dial(t, h.addr), junk); layeh.Code(reply[0]) != layeh.CodeAccessAccept {
 		t.Fatalf("reply code %d, want Access-Accept", reply[0])

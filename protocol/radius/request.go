@@ -7,6 +7,8 @@ import (
 	"time"
 
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
 
 // attrProxyState is RFC 2865 Proxy-State, echoed in every reply.
@@ -23,7 +25,7 @@ const replyReserve = 1536
 // Message-Authenticator first, every Proxy-State echoed and replyReserve —
 // fits in a RADIUS packet. Requests with more are dropped before the
 // handler sees them ("oversized-reply").
-const maxProxyStateLen = layeh.MaxPacketLength - headerLen - messageAuthenticatorLen - replyReserve
+const maxProxyStateLen = layeh.MaxPacketLength - headerLen - msgauth.Len - replyReserve
 
 // proxyStateLen is the encoded length of p's Proxy-State attributes.
 func proxyStateLen(p *layeh.Packet) int {
@@ -119,7 +121,7 @@ func (r *Request) Reply(resp *layeh.Packet) {
 func (r *Request) encode(resp *layeh.Packet) (b []byte, code layeh.Code, err error) {
 	proxy := proxyStates(r.Packet)
 	resp.Attributes = append(resp.Attributes, proxy...)
-	b, err = encodeResponse(resp)
+	b, err = msgauth.Encode(resp)
 	if err == nil {
 		return b, resp.Code, nil
 	}
@@ -127,7 +129,7 @@ func (r *Request) encode(resp *layeh.Packet) (b []byte, code layeh.Code, err err
 		Msg("cannot encode reply; sending Access-Reject with Proxy-State only")
 	reject := r.Packet.Response(layeh.CodeAccessReject)
 	reject.Attributes = proxy
-	if b, err = encodeResponse(reject); err != nil {
+	if b, err = msgauth.Encode(reject); err != nil {
 		return nil, 0, fmt.Errorf("encode fallback Access-Reject: %w", err)
 	}
 	return b, layeh.CodeAccessReject, nil

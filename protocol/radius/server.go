@@ -12,6 +12,8 @@ import (
 
 	"github.com/rs/zerolog"
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
 
 // headerLen is the length of the RADIUS header: Code, Identifier, Length
@@ -240,9 +242,9 @@ func (s *Server) accept(raw []byte, c *Client) (*layeh.Packet, string) {
 		return nil, "unsupported-code"
 	}
 	required := c.RequireMessageAuthenticator || pkt.Code == layeh.CodeStatusServer
-	switch err := verifyMessageAuthenticator(raw, c.Secret); {
-	case errors.Is(err, errMANotFound) && !required:
-	case errors.Is(err, errMANotFound):
+	switch err := msgauth.Verify(raw, nil, c.Secret); {
+	case errors.Is(err, msgauth.ErrMissing) && !required:
+	case errors.Is(err, msgauth.ErrMissing):
 		return nil, "missing-message-authenticator"
 	case err != nil:
 		return nil, "bad-message-authenticator"

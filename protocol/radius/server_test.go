@@ -20,6 +20,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/internal/testwait"
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -161,7 +162,7 @@ func checkReplyAuthenticators(t *testing.T, reply, req []byte) {
 	if !layeh.IsAuthenticResponse(reply, req, []byte(testSecret)) {
 		t.Fatal("response authenticator does not verify")
 	}
-	if reply[20] != attrMessageAuthenticator || reply[21] != 18 {
+	if reply[20] != msgauth.Type || reply[21] != msgauth.Len {
 		t.Fatalf("first attribute is %d, want Message-Authenticator", reply[20])
 	}
 	check := append([]byte(nil), reply...)
@@ -244,7 +245,7 @@ func TestRetransmissionWithBadMessageAuthenticatorDropped(t *testing.T) {
 	req := request(t, testSecret, true)
 	first := exchange(t, c, req)
 	forged := append([]byte(nil), req...)
-	off, err := findMessageAuthenticator(forged)
+	off, err := msgauth.Find(forged)
 	if err != nil {
 		t.Fatal(err)
 	}
