@@ -16,8 +16,6 @@ package radclient
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/md5"
 	"errors"
 	"fmt"
 	"net"
@@ -26,10 +24,9 @@ import (
 
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
-)
 
-// attrMessageAuthenticator is RFC 3579 Message-Authenticator.
-const attrMessageAuthenticator = 80
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
+)
 
 // Errors from Exchange.
 var (
@@ -128,18 +125,9 @@ func Encode(p *layeh.Packet, id byte, withMA bool) ([]byte, error) {
 	q := *p
 	q.Identifier = id
 	if withMA {
-		q.Attributes = append(layeh.Attributes{{Type: attrMessageAuthenticator, Attribute: make([]byte, 16)}}, p.Attributes...)
+		return msgauth.Encode(&q)
 	}
-	b, err := q.Encode()
-	if err != nil {
-		return nil, err
-	}
-	if withMA {
-		mac := hmac.New(md5.New, p.Secret)
-		mac.Write(b)
-		mac.Sum(b[22:22])
-	}
-	return b, nil
+	return q.Encode()
 }
 
 // Response is a verified reply.
@@ -211,57 +199,16 @@ func (c *Client) verify(raw, req []byte) (*Response, error) {
 	if !layeh.IsAuthenticResponse(raw, req, c.secret) {
 		return nil, ErrNotAuthentic
 	}
-	if err := verifyReplyMessageAuthenticator(raw, req, c.secret, c.AllowMissingMessageAuthenticator); err != nil {
-		return nil, err
+	switch err := msgauth.Verify(raw, req[4:20], c.secret); {
+	case errors.Is(err, msgauth.ErrMissing) && c.AllowMissingMessageAuthenticator:
+	case err != nil:
+		return nil, ErrNotAuthentic
 	}
 	p, err := layeh.Parse(raw, c.secret)
 	if err != nil {
 		return nil, fmt.Errorf("parse reply: %w", err)
 	}
 	return &Response{Packet: p, Raw: raw}, nil
-}
-
-// verifyReplyMessageAuthenticator checks the Message-Authenticator of a
-// reply: HMAC-MD5 keyed by the secret over the reply with the request's
-// authenticator in place of the Response Authenticator and the attribute's
-// value zeroed, compared in constant time. A reply without the attribute
-// fails unless allowMissing; a malformed or repeated one always fails.
-func verifyReplyMessageAuthenticator(raw, req, secret []byte, allowMissing bool) error {
-	if len(raw) < 20 || len(req) < 20 {
-		return ErrNotAuthentic
-	}
-	off := -1
-	for i := 20; i < len(raw); {
-		if i+2 > len(raw) {
-			return ErrNotAuthentic
-		}
-		typ, n := raw[i], int(raw[i+1])
-		if n < 2 || i+n > len(raw) {
-			return ErrNotAuthentic
-		}
-		if typ == attrMessageAuthenticator {
-			if off >= 0 || n != 18 {
-				return ErrNotAuthentic
-			}
-			off = i + 2
-		}
-		i += n
-	}
-	if off < 0 {
-		if allowMissing {
-			return nil
-		}
-		return fmt.Errorf("%w: no Message-Authenticator", ErrNotAuthentic)
-	}
-	check := append([]byte(nil), raw...)
-	copy(check[4:20], req[4:20])
-	clear(check[off : off+16])
-	mac := hmac.New(md5.New, secret)
-	mac.Write(check)
-	if !hmac.Equal(mac.Sum(nil), raw[off:off+16]) {
-		return ErrNotAuthentic
-	}
-	return nil
 }
 
 func (c *Client) reserve() (byte, chan []byte, error) {

@@ -2,8 +2,6 @@ package radclient
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/md5"
 	"errors"
 	"net"
 	"sync/atomic"
@@ -11,6 +9,8 @@ import (
 	"time"
 
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
 
 const testSecret = "s3cret"
@@ -70,34 +70,31 @@ func (f *fakeServer) reply(req []byte) ([]byte, error) {
 		return nil, err
 	}
 	resp := p.Response(layeh.CodeAccessAccept)
-	maSecret, raSecret := []byte(testSecret), []byte(testSecret)
 	switch f.mode {
+	case replyGood:
+		return msgauth.Encode(resp)
+	case replyNoMA:
+		return resp.Encode()
 	case replyWrongSecret:
-		maSecret, raSecret = []byte("other"), []byte("other")
-	case replyMAWrongSecret:
-		maSecret = []byte("other")
+		resp.Secret = []byte("other")
+		return msgauth.Encode(resp)
 	}
-	withMA := f.mode != replyNoMA
-	if withMA {
-		resp.Attributes = append(layeh.Attributes{{Type: attrMessageAuthenticator, Attribute: make([]byte, 16)}}, resp.Attributes...)
+	// A Message-Authenticator that does not verify, first, under the
+	// right Response Authenticator.
+	signer := *resp
+	if f.mode == replyMAWrongSecret {
+		signer.Secret = []byte("other")
 	}
-	b, err := resp.MarshalBinary() // the request's authenticator in the header
+	b, err := msgauth.Encode(&signer)
 	if err != nil {
 		return nil, err
 	}
-	if withMA {
-		mac := hmac.New(md5.New, maSecret)
-		mac.Write(b)
-		mac.Sum(b[22:22])
-		if f.mode == replyBadMA {
-			b[30] ^= 0xff
-		}
+	ma := b[22:38]
+	if f.mode == replyBadMA {
+		ma[8] ^= 0xff
 	}
-	h := md5.New()
-	h.Write(b)
-	h.Write(raSecret)
-	h.Sum(b[4:4])
-	return b, nil
+	resp.Attributes = append(layeh.Attributes{{Type: msgauth.Type, Attribute: ma}}, resp.Attributes...)
+	return resp.Encode()
 }
 
 func dialFake(t *testing.T, f *fakeServer) *Client {
