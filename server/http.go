@@ -38,15 +38,15 @@ func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
 }
 
 // Connection limits of the HTTP listeners (SPEC S6.4). A keep-alive
-// connection waiting for its next request is closed after idleTimeout (a
-// long poll is a request being served, not idle). The admin API and the
-// metrics listener have small caps of their own, so that a crowd on the
-// device API cannot lock the operator out; the device API has the rest of
+// connection waiting for its next request is closed after
+// httpserve.DefaultIdleTimeout (a long poll is a request being served, not
+// idle). The admin API and the metrics listener have small caps of their
+// own, so that a crowd on the device API cannot lock the operator out; the
+// device API has the rest of
 // what the open-files limit leaves (connlimit.Budget), within
 // [minDeviceConns, maxDerivedDeviceConns] unless device_api.max_connections
 // sets it.
 const (
-	idleTimeout           = 10 * time.Second
 	adminMaxConns         = 64
 	metricsMaxConns       = 16
 	minDeviceConns        = 32
@@ -84,7 +84,7 @@ func (s *Server) logConnCaps(c connCaps) {
 	}
 	ev.Uint64("open_files_limit", c.openFiles).Int("device_api_max_conns", c.device).Bool("derived", c.derived).
 		Int("device_api_max_conns_per_address", s.cfg.DeviceAPI.MaxConnectionsPerAddress).
-		Int("admin_api_max_conns", c.admin).Dur("idle_timeout", idleTimeout).Msg("http connection caps")
+		Int("admin_api_max_conns", c.admin).Dur("idle_timeout", httpserve.DefaultIdleTimeout).Msg("http connection caps")
 }
 
 // newConnsRefused registers the count of connections refused by a
@@ -136,7 +136,6 @@ func (s *Server) hardened(component string, h http.Handler, ln net.Listener, max
 	log := s.log.With().Str("component", component).Logger()
 	srv, lim := httpserve.New(h, ln, httpserve.Options{
 		WriteTimeout: longestRequest + writeMargin,
-		IdleTimeout:  idleTimeout,
 		MaxConns:     maxConns,
 	}, log)
 	return httpServer{srv: srv, ln: lim}

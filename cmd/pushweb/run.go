@@ -22,14 +22,14 @@ import (
 const shutdownGrace = 5 * time.Second
 
 // Connection limits (docs/agents.md, "Limits"): a keep-alive connection
-// waiting for its next request is closed after idleTimeout; the listener
-// holds half of what the open-files limit leaves for connections
+// waiting for its next request is closed after
+// httpserve.DefaultIdleTimeout; the listener holds half of what the
+// open-files limit leaves for connections
 // (connlimit.Budget; each proxied request may hold a second descriptor
 // towards --upstream), within [minConns, maxConns].
 const (
-	idleTimeout = 10 * time.Second
-	minConns    = 32
-	maxConns    = 16384
+	minConns = 32
+	maxConns = 16384
 )
 
 // run is the whole program; it returns the exit status. ready, when not
@@ -145,8 +145,8 @@ func newHTTPServer(h http.Handler, ln net.Listener, cfg *config, openFiles uint6
 	})
 	capped := connCap(openFiles)
 	log.Info().Uint64("open_files_limit", openFiles).Int("max_conns", capped).
-		Int("max_conns_per_address", cfg.perAddrConns).Dur("idle_timeout", idleTimeout).Msg("http connection caps")
-	return httpserve.New(h, perAddr, httpserve.Options{IdleTimeout: idleTimeout, MaxConns: capped}, log)
+		Int("max_conns_per_address", cfg.perAddrConns).Dur("idle_timeout", httpserve.DefaultIdleTimeout).Msg("http connection caps")
+	return httpserve.New(h, perAddr, httpserve.Options{MaxConns: capped}, log)
 }
 
 // connCap is the listener's connection cap under an open-files limit of

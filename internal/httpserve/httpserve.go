@@ -18,7 +18,7 @@ const (
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadTimeout       = 20 * time.Second
 	DefaultWriteTimeout      = 60 * time.Second
-	DefaultIdleTimeout       = 90 * time.Second
+	DefaultIdleTimeout       = 10 * time.Second // a long poll is a request, not idle
 	DefaultMaxHeaderBytes    = 32 << 10
 	DefaultMaxConns          = 4096
 )
