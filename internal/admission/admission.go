@@ -60,8 +60,8 @@ type Limits struct {
 	// cannot fill it alone.
 	QueueTime time.Duration
 	// Queue caps the waiters of one client, whatever the hold time (a
-	// bound on memory); SourceQueue those of one named source.
-	Queue, SourceQueue int
+	// bound on memory; a named source's, half of it).
+	Queue int
 	// InitialHold is the expected hold time until holds have been
 	// measured (e.g. one argon2id computation, timed at start).
 	InitialHold time.Duration
@@ -92,7 +92,6 @@ func DefaultLimits(capacity int, hold time.Duration) Limits {
 		Share:       capacity - capacity/4,
 		QueueTime:   defaultQueueTime,
 		Queue:       defaultQueue,
-		SourceQueue: defaultQueue / 2,
 		InitialHold: hold,
 		MaxWait:     defaultMaxWait,
 	}
@@ -103,7 +102,6 @@ func (l Limits) normalized() Limits {
 	l.Capacity = max(l.Capacity, 1)
 	l.Share = min(max(l.Share, 1), l.Capacity)
 	l.Queue = max(l.Queue, 0)
-	l.SourceQueue = max(l.SourceQueue, 1)
 	if l.QueueTime <= 0 {
 		l.QueueTime = defaultQueueTime
 	}
@@ -254,7 +252,7 @@ func (g *Gate) queueLimit() int {
 }
 
 // enqueue queues a waiter for c's source src, or fails with ErrBusy when
-// c's queue or src's is full. Under g.mu.
+// c's queue or src's (half of c's) is full. Under g.mu.
 func (g *Gate) enqueue(c *client, src string) (*waiter, error) {
 	limit := g.queueLimit()
 	if c.waiting >= limit {
@@ -265,7 +263,7 @@ func (g *Gate) enqueue(c *client, src string) (*waiter, error) {
 	if s == nil {
 		s = &source{name: src}
 	}
-	if src != "" && len(s.waiters) >= min(max(limit/2, 1), g.limits.SourceQueue) {
+	if src != "" && len(s.waiters) >= max(limit/2, 1) {
 		return nil, fmt.Errorf("%w: %d requests of client %q wait for one source", ErrBusy, len(s.waiters), c.name)
 	}
 	w := &waiter{ready: make(chan struct{})}

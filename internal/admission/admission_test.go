@@ -207,11 +207,11 @@ func TestFullQueueFailsFast(t *testing.T) {
 	})
 }
 
-// Within a client, one source fills at most SourceQueue places; the other
+// Within a client, one source fills at most half its queue; the other
 // sources of the client still queue, and take turns with it.
 func TestSourcesTakeTurns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(Limits{Capacity: 1, Share: 1, Queue: 10, SourceQueue: 2, MaxWait: time.Hour})
+		g := New(Limits{Capacity: 1, Share: 1, Queue: 4, MaxWait: time.Hour}) // a source queues 2
 		x := Key{Client: "pushweb", Source: "198.51.100.7"}
 		y := Key{Client: "pushweb", Source: "203.0.113.9"}
 		holder := mustAcquire(t, g, x)
@@ -367,7 +367,7 @@ func TestReleaseTwice(t *testing.T) {
 // than the capacity, nor than the share per client, and nothing is left
 // behind.
 func TestConcurrentLimitsHold(t *testing.T) {
-	l := Limits{Capacity: 4, Share: 3, Queue: 8, SourceQueue: 3, MaxWait: time.Second}
+	l := Limits{Capacity: 4, Share: 3, Queue: 8, MaxWait: time.Second}
 	g := New(l)
 	var total atomic.Int32
 	per := make([]atomic.Int32, 5)
@@ -439,7 +439,7 @@ func TestQueueFollowsHoldTime(t *testing.T) {
 // A source may fill half of its client's queue.
 func TestSourceFillsHalfTheQueue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(Limits{Capacity: 1, Share: 1, QueueTime: time.Second, Queue: 1000, SourceQueue: 1000,
+		g := New(Limits{Capacity: 1, Share: 1, QueueTime: time.Second, Queue: 1000,
 			InitialHold: 100 * time.Millisecond, MaxWait: time.Hour}) // client queue 10
 		x := Key{Client: "pushweb", Source: "198.51.100.7"}
 		holder := mustAcquire(t, g, x)
