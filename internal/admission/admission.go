@@ -131,20 +131,15 @@ type client struct {
 	name    string
 	running int
 	waiting int
-	sources map[string]*source
-	turns   []*source // sources with waiters: the front one is served next
+	sources map[string]*source // those with waiters
+	turns   []*source          // the same: the front one is served next
 }
 
-// source is one source's waiters, in arrival order.
+// source is one source's waiters, in arrival order. A waiter is a channel
+// that dispatch closes (under Gate.mu) to admit it.
 type source struct {
 	name    string
-	waiters []*waiter
-}
-
-// waiter is one blocked Acquire.
-type waiter struct {
-	ready    chan struct{} // closed once admitted
-	admitted bool          // under Gate.mu
+	waiters []chan struct{}
 }
 
 // New returns a Gate with limits l (fields out of range are clamped).
@@ -169,30 +164,22 @@ func (g *Gate) Acquire(ctx context.Context, k Key) (release func(), err error) {
 		g.mu.Unlock()
 		return g.releaser(c), nil
 	}
-	w, err := g.enqueue(c, k.Source)
+	ready, err := g.enqueue(c, k.Source)
 	g.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	return g.wait(ctx, c, k.Source, w)
-}
-
-// wait blocks until w is admitted, ctx ends or the wait runs out.
-func (g *Gate) wait(ctx context.Context, c *client, src string, w *waiter) (func(), error) {
 	timer := time.NewTimer(g.limits.MaxWait)
 	defer timer.Stop()
-	var err error
 	select {
-	case <-w.ready:
+	case <-ready:
 		return g.releaser(c), nil
 	case <-ctx.Done():
 		err = ctx.Err()
 	case <-timer.C:
 		err = fmt.Errorf("%w: not admitted within %v", ErrBusy, g.limits.MaxWait)
 	}
-	if !g.withdraw(c, src, w) { // admitted meanwhile: hand the slot on
-		g.releaser(c)()
-	}
+	g.withdraw(c, k.Source, ready)
 	return nil, err
 }
 
@@ -220,7 +207,16 @@ func (g *Gate) admit(c *client) {
 	c.running++
 }
 
-// releaser returns the release function of a slot c holds from now on.
+// free gives back a slot c held and lets the next waiters in. Under g.mu.
+func (g *Gate) free(c *client) {
+	g.running--
+	c.running--
+	g.dispatch()
+	g.forget(c)
+}
+
+// releaser returns the release function of a slot c holds from now on,
+// which also measures the hold.
 func (g *Gate) releaser(c *client) func() {
 	admitted := time.Now()
 	var once sync.Once
@@ -230,10 +226,7 @@ func (g *Gate) releaser(c *client) func() {
 			g.mu.Lock()
 			defer g.mu.Unlock()
 			g.hold += (held - g.hold) / holdWeight
-			g.running--
-			c.running--
-			g.dispatch()
-			g.forget(c)
+			g.free(c)
 		})
 	}
 }
@@ -253,7 +246,7 @@ func (g *Gate) queueLimit() int {
 
 // enqueue queues a waiter for c's source src, or fails with ErrBusy when
 // c's queue or src's (half of c's) is full. Under g.mu.
-func (g *Gate) enqueue(c *client, src string) (*waiter, error) {
+func (g *Gate) enqueue(c *client, src string) (chan struct{}, error) {
 	limit := g.queueLimit()
 	if c.waiting >= limit {
 		g.forget(c)
@@ -262,21 +255,18 @@ func (g *Gate) enqueue(c *client, src string) (*waiter, error) {
 	s := c.sources[src]
 	if s == nil {
 		s = &source{name: src}
-	}
-	if src != "" && len(s.waiters) >= max(limit/2, 1) {
-		return nil, fmt.Errorf("%w: %d requests of client %q wait for one source", ErrBusy, len(s.waiters), c.name)
-	}
-	w := &waiter{ready: make(chan struct{})}
-	s.waiters = append(s.waiters, w)
-	if len(s.waiters) == 1 {
 		c.sources[src] = s
 		c.turns = append(c.turns, s)
+	} else if src != "" && len(s.waiters) >= max(limit/2, 1) {
+		return nil, fmt.Errorf("%w: %d requests of client %q wait for one source", ErrBusy, len(s.waiters), c.name)
 	}
+	ready := make(chan struct{})
+	s.waiters = append(s.waiters, ready)
 	c.waiting++
 	if c.waiting == 1 {
 		g.turns = append(g.turns, c)
 	}
-	return w, nil
+	return ready, nil
 }
 
 // dispatch admits waiters while there is room: from the client that holds
@@ -291,15 +281,14 @@ func (g *Gate) dispatch() {
 			return
 		}
 		c := g.turns[i]
-		g.turns = slices.Delete(g.turns, i, i+1)
+		g.turns = append(slices.Delete(g.turns, i, i+1), c)
 		s := c.turns[0]
-		c.turns = c.turns[1:]
-		w := s.waiters[0]
+		c.turns = append(c.turns[1:], s)
+		ready := s.waiters[0]
 		s.waiters = s.waiters[1:]
 		g.dequeued(c, s)
-		w.admitted = true
 		g.admit(c)
-		close(w.ready)
+		close(ready)
 	}
 }
 
@@ -315,40 +304,32 @@ func (g *Gate) nextClient() int {
 	return next
 }
 
-// dequeued updates the turns after a waiter of c's source s left the
-// queue (s and c already removed from the front of their turns when it was
-// admitted; a withdrawn waiter's source and client are still in them).
+// dequeued takes s and c out of their turns once a waiter of s left the
+// queue and they have no more waiters. Under g.mu.
 func (g *Gate) dequeued(c *client, s *source) {
 	c.waiting--
-	inTurns := slices.Contains(c.turns, s)
-	switch {
-	case len(s.waiters) == 0:
+	if len(s.waiters) == 0 {
 		delete(c.sources, s.name)
 		c.turns = slices.DeleteFunc(c.turns, func(x *source) bool { return x == s })
-	case !inTurns:
-		c.turns = append(c.turns, s)
 	}
-	inGate := slices.Contains(g.turns, c)
-	switch {
-	case c.waiting == 0:
+	if c.waiting == 0 {
 		g.turns = slices.DeleteFunc(g.turns, func(x *client) bool { return x == c })
-	case !inGate:
-		g.turns = append(g.turns, c)
 	}
 }
 
-// withdraw takes w out of the queue after its wait ended, and reports
-// whether it was still waiting (false: it was admitted meanwhile and
-// holds a slot).
-func (g *Gate) withdraw(c *client, src string, w *waiter) bool {
+// withdraw takes the waiter ready of c's source src out of the queue after
+// its wait ended or, when it was admitted meanwhile, gives its slot back.
+func (g *Gate) withdraw(c *client, src string, ready chan struct{}) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if w.admitted {
-		return false
+	select {
+	case <-ready: // admitted meanwhile: hand the slot on, unmeasured
+		g.free(c)
+		return
+	default:
 	}
 	s := c.sources[src]
-	s.waiters = slices.DeleteFunc(s.waiters, func(x *waiter) bool { return x == w })
+	s.waiters = slices.DeleteFunc(s.waiters, func(x chan struct{}) bool { return x == ready })
 	g.dequeued(c, s)
 	g.forget(c)
-	return true
 }
