@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/md5"
 	"net"
 	"os"
 	"strings"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
 
 // acceptingServer answers every datagram with an Access-Accept whose
@@ -40,10 +40,12 @@ func startAcceptingServer(t *testing.T, raSecret, maSecret []byte) *acceptingSer
 				return
 			}
 			s.received.Add(1)
-			if n < 20 {
-				continue
+			reply, err := signedAccept(buf[:n], raSecret, maSecret)
+			if err != nil {
+				t.Errorf("accepting server: %v", err)
+				return
 			}
-			_, _ = conn.WriteToUDP(signedAccept(buf[:n], raSecret, maSecret), src)
+			_, _ = conn.WriteToUDP(reply, src)
 		}
 	}()
 	t.Cleanup(func() { conn.Close(); <-done })
@@ -53,22 +55,22 @@ func startAcceptingServer(t *testing.T, raSecret, maSecret []byte) *acceptingSer
 // signedAccept is an Access-Accept to req with a Message-Authenticator
 // keyed by maSecret (none when nil) and a Response Authenticator made with
 // raSecret.
-func signedAccept(req, raSecret, maSecret []byte) []byte {
-	b := []byte{byte(layeh.CodeAccessAccept), req[1], 0, 20}
-	b = append(b, req[4:20]...)
-	if maSecret != nil {
-		b = append(b, 80, 18)
-		b = append(b, make([]byte, 16)...)
-		b[3] = 38
-		mac := hmac.New(md5.New, maSecret)
-		mac.Write(b)
-		mac.Sum(b[22:22])
+func signedAccept(req, raSecret, maSecret []byte) ([]byte, error) {
+	p, err := layeh.Parse(req, raSecret)
+	if err != nil {
+		return nil, err
 	}
-	h := md5.New()
-	h.Write(b)
-	h.Write(raSecret)
-	h.Sum(b[4:4])
-	return b
+	resp := p.Response(layeh.CodeAccessAccept)
+	if maSecret != nil {
+		signer := *resp
+		signer.Secret = maSecret
+		b, err := msgauth.Encode(&signer)
+		if err != nil {
+			return nil, err
+		}
+		resp.Attributes = layeh.Attributes{{Type: msgauth.Type, Attribute: b[22:38]}}
+	}
+	return resp.Encode()
 }
 
 func writeSecret(t *testing.T, secret string) string {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/md5"
 	"crypto/tls"
 	"io"
 	"net"
@@ -22,6 +20,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
 
 const testSecret = "s3cret"
@@ -60,7 +59,12 @@ func startRADIUS(t *testing.T, decide func(seenRequest) (layeh.Code, string, str
 			if state != "" {
 				_ = rfc2865.State_SetString(resp, state)
 			}
-			_, _ = conn.WriteTo(signedReply(resp), r.RemoteAddr)
+			b, err := msgauth.Encode(resp) // as pushauthd does: radclient refuses a reply without a valid one
+			if err != nil {
+				t.Errorf("fake RADIUS: %v", err)
+				return
+			}
+			_, _ = conn.WriteTo(b, r.RemoteAddr)
 		}),
 	}
 	go func() { _ = srv.Serve(conn) }()
@@ -70,25 +74,6 @@ func startRADIUS(t *testing.T, decide func(seenRequest) (layeh.Code, string, str
 		_ = srv.Shutdown(ctx)
 	})
 	return f
-}
-
-// signedReply encodes resp as pushauthd does: a Message-Authenticator
-// first (radclient refuses replies without a valid one), then the
-// Response Authenticator.
-func signedReply(resp *layeh.Packet) []byte {
-	resp.Attributes = append(layeh.Attributes{{Type: 80, Attribute: make([]byte, 16)}}, resp.Attributes...)
-	b, err := resp.MarshalBinary() // the request's authenticator in the header
-	if err != nil {
-		panic(err)
-	}
-	mac := hmac.New(md5.New, resp.Secret)
-	mac.Write(b)
-	mac.Sum(b[22:22])
-	h := md5.New()
-	h.Write(b)
-	h.Write(resp.Secret)
-	h.Sum(b[4:4])
-	return b
 }
 
 func (f *fakeRADIUS) requests() []seenRequest {
