@@ -42,15 +42,12 @@ func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
 // httpserve.DefaultIdleTimeout (a long poll is a request being served, not
 // idle). The admin API and the metrics listener have small caps of their
 // own, so that a crowd on the device API cannot lock the operator out; the
-// device API has the rest of
-// what the open-files limit leaves (connlimit.Budget), within
-// [minDeviceConns, maxDerivedDeviceConns] unless device_api.max_connections
-// sets it.
+// device API has the rest of what the open-files limit leaves
+// (connlimit.Budget, bounded by connlimit.Cap) unless
+// device_api.max_connections sets it.
 const (
-	adminMaxConns         = 64
-	metricsMaxConns       = 16
-	minDeviceConns        = 32
-	maxDerivedDeviceConns = 16384
+	adminMaxConns   = 64
+	metricsMaxConns = 16
 )
 
 // connCaps are the connection caps of the HTTP listeners.
@@ -66,7 +63,7 @@ func deriveConnCaps(openFiles uint64, configured int) connCaps {
 	c := connCaps{openFiles: openFiles, admin: adminMaxConns, metrics: metricsMaxConns, device: configured}
 	if configured <= 0 {
 		c.derived = true
-		c.device = min(max(connlimit.Budget(openFiles)-adminMaxConns-metricsMaxConns, minDeviceConns), maxDerivedDeviceConns)
+		c.device = connlimit.Cap(connlimit.Budget(openFiles) - adminMaxConns - metricsMaxConns)
 		if openFiles == 0 {
 			c.device = httpserve.DefaultMaxConns // limit unknown: the historical cap
 		}

@@ -203,8 +203,8 @@ func TestConnCapsFollowOpenFiles(t *testing.T) {
 		want       int
 	}{
 		{1024, 0, 1024 - 128 - 1024/8 - adminMaxConns - metricsMaxConns},
-		{65536, 0, maxDerivedDeviceConns},
-		{128, 0, minDeviceConns},
+		{65536, 0, connlimit.MaxConns},
+		{128, 0, connlimit.MinConns},
 		{0, 0, httpserve.DefaultMaxConns},
 		{1024, 5000, 5000},
 	} {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/pushauth/pushauth/internal/connlimit"
 	"github.com/pushauth/pushauth/internal/logbuf"
 )
 
@@ -104,7 +105,7 @@ func TestIdleTimeoutAndCap(t *testing.T) {
 	for _, c := range []struct {
 		openFiles uint64
 		want      int
-	}{{1024, (1024 - 128 - 128) / 2}, {128, minConns}, {1 << 20, maxConns}} {
+	}{{1024, (1024 - 128 - 128) / 2}, {128, connlimit.MinConns}, {1 << 20, connlimit.MaxConns}} {
 		if got := connCap(c.openFiles); got != c.want {
 			t.Errorf("connCap(%d) = %d, want %d", c.openFiles, got, c.want)
 		}

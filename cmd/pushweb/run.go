@@ -21,17 +21,6 @@ import (
 // shutdownGrace bounds how long a stop waits for requests being served.
 const shutdownGrace = 5 * time.Second
 
-// Connection limits (docs/agents.md, "Limits"): a keep-alive connection
-// waiting for its next request is closed after
-// httpserve.DefaultIdleTimeout; the listener holds half of what the
-// open-files limit leaves for connections
-// (connlimit.Budget; each proxied request may hold a second descriptor
-// towards --upstream), within [minConns, maxConns].
-const (
-	minConns = 32
-	maxConns = 16384
-)
-
 // run is the whole program; it returns the exit status. ready, when not
 // nil, receives the address served once pushweb accepts connections.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) int {
@@ -133,9 +122,9 @@ func listenAndServe(ctx context.Context, h http.Handler, ln net.Listener, cfg *c
 	return nil
 }
 
-// newHTTPServer is the server for h with httpserve's limits, a short
-// idle timeout and a connection cap derived from the open-files limit
-// openFiles, and ln wrapped in that cap and in the per-address one
+// newHTTPServer is the server for h with httpserve's limits and a
+// connection cap derived from the open-files limit openFiles (connCap),
+// and ln wrapped in that cap and in the per-address one
 // (--max-conns-per-address; trusted proxies are not capped per address).
 func newHTTPServer(h http.Handler, ln net.Listener, cfg *config, openFiles uint64, log zerolog.Logger) (*http.Server, net.Listener) {
 	perAddr := connlimit.PerAddress(ln, connlimit.Options{
@@ -150,12 +139,14 @@ func newHTTPServer(h http.Handler, ln net.Listener, cfg *config, openFiles uint6
 }
 
 // connCap is the listener's connection cap under an open-files limit of
-// openFiles (0: unknown).
+// openFiles (0: unknown): half of what the limit leaves for connections
+// (connlimit.Budget; each proxied request may hold a second descriptor
+// towards --upstream), bounded by connlimit.Cap (docs/agents.md, "Limits").
 func connCap(openFiles uint64) int {
 	if openFiles == 0 {
 		return httpserve.DefaultMaxConns // limit unknown: the historical cap
 	}
-	return min(max(connlimit.Budget(openFiles)/2, minConns), maxConns)
+	return connlimit.Cap(connlimit.Budget(openFiles) / 2)
 }
 
 func upstreamName(cfg *config) string {

@@ -20,3 +20,14 @@ func Budget(nofile uint64) int {
 	n := int(min(nofile, maxNoFile))
 	return max(0, n-ReserveFixed-n/ReserveFraction)
 }
+
+// A connection cap derived from Budget stays within [MinConns, MaxConns]:
+// a server under a tiny limit still serves a few, and a huge limit does
+// not make the cap unbounded.
+const (
+	MinConns = 32
+	MaxConns = 16384
+)
+
+// Cap bounds share, a listener's part of Budget, to [MinConns, MaxConns].
+func Cap(share int) int { return min(max(share, MinConns), MaxConns) }
