@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -152,7 +151,7 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, steps []string, fi
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
 	}
 	for i := version; i < len(steps); i++ {
-		if err := runPostgresStep(ctx, tx, steps[i]); err != nil {
+		if err := runStep(ctx, postgresStepTx{tx}, steps[i]); err != nil {
 			return fmt.Errorf("migrate: step %d: %w", i+1, err)
 		}
 	}
@@ -167,88 +166,19 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, steps []string, fi
 	return nil
 }
 
-// runPostgresStep runs one migration step: SQL, or the Go step it names.
-func runPostgresStep(ctx context.Context, tx pgx.Tx, step string) error {
-	if !strings.HasPrefix(step, goStep) {
-		_, err := tx.Exec(ctx, step)
+// postgresStepTx is the migration's transaction as the steps use it.
+type postgresStepTx struct{ tx pgx.Tx }
+
+func (t postgresStepTx) exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.tx.Exec(ctx, query, args...)
+	return err
+}
+
+func (t postgresStepTx) each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error {
+	rows, err := t.tx.Query(ctx, query)
+	if err != nil {
 		return err
-	}
-	switch step {
-	case stepFoldUserNames:
-		return postgresFoldUserNames(ctx, tx)
-	}
-	return fmt.Errorf("no migration step %q", step)
-}
-
-// postgresFoldUserNames files every stored user name, push suspension and
-// recent push under the name's key (foldUserNames, foldSuspensions); the
-// migration's advisory lock keeps other nodes out meanwhile. Audit records
-// keep the names they were written with.
-func postgresFoldUserNames(ctx context.Context, tx pgx.Tx) error {
-	users, err := pgScanAll(ctx, tx, `SELECT id, name FROM users`, func(r pgx.Rows, u *storedName) error {
-		return r.Scan(&u.id, &u.name)
-	})
-	if err != nil {
-		return fmt.Errorf("read user names: %w", err)
-	}
-	for id, name := range foldUserNames(users) {
-		if _, err := tx.Exec(ctx, `UPDATE users SET name = $1 WHERE id = $2`, name, id); err != nil {
-			return fmt.Errorf("rename user %d to %q: %w", id, name, err)
-		}
-	}
-	if err := postgresFoldSuspensions(ctx, tx); err != nil {
-		return err
-	}
-	pushed, err := pgScanAll(ctx, tx, `SELECT DISTINCT username FROM pushes`, func(r pgx.Rows, n *string) error {
-		return r.Scan(n)
-	})
-	if err != nil {
-		return fmt.Errorf("read pushes: %w", err)
-	}
-	for old, key := range foldPushUsers(pushed) {
-		if _, err := tx.Exec(ctx, `UPDATE pushes SET username = $1 WHERE username = $2`, key, old); err != nil {
-			return fmt.Errorf("fold pushes of %q: %w", old, err)
-		}
-	}
-	return nil
-}
-
-// postgresFoldSuspensions merges push suspensions whose names fold alike.
-func postgresFoldSuspensions(ctx context.Context, tx pgx.Tx) error {
-	rows, err := pgScanAll(ctx, tx, `SELECT username, until, reason FROM push_suspensions`,
-		func(r pgx.Rows, s *suspension) error { return r.Scan(&s.user, &s.until, &s.reason) })
-	if err != nil {
-		return fmt.Errorf("read push suspensions: %w", err)
-	}
-	drop, put := foldSuspensions(rows)
-	for _, user := range drop {
-		if _, err := tx.Exec(ctx, `DELETE FROM push_suspensions WHERE username = $1`, user); err != nil {
-			return fmt.Errorf("fold push suspension of %q: %w", user, err)
-		}
-	}
-	for _, s := range put {
-		if _, err := tx.Exec(ctx, `INSERT INTO push_suspensions (username, until, reason) VALUES ($1, $2, $3)`,
-			s.user, s.until, s.reason); err != nil {
-			return fmt.Errorf("fold push suspension of %q: %w", s.user, err)
-		}
-	}
-	return nil
-}
-
-// pgScanAll runs query in tx and scans every row with scan.
-func pgScanAll[T any](ctx context.Context, tx pgx.Tx, query string, scan func(pgx.Rows, *T) error) ([]T, error) {
-	rows, err := tx.Query(ctx, query)
-	if err != nil {
-		return nil, err
 	}
 	defer rows.Close()
-	var all []T
-	for rows.Next() {
-		var v T
-		if err := scan(rows, &v); err != nil {
-			return nil, err
-		}
-		all = append(all, v)
-	}
-	return all, rows.Err()
+	return eachRow(rows, row)
 }

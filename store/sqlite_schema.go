@@ -4,17 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 )
-
-// goStep starts a migration step written in Go rather than SQL, for what
-// SQL cannot do (Unicode case mapping); the rest of the step names it
-// (runSQLiteStep, runPostgresStep). It runs in the migration's
-// transaction like any other step.
-const goStep = "go:"
-
-// stepFoldUserNames folds stored user names to their keys (user_names.go).
-const stepFoldUserNames = goStep + "fold-user-names"
 
 // sqliteMigrations returns the schema steps in order. Step i brings the
 // database from PRAGMA user_version i to i+1. Steps are append-only: never
@@ -137,7 +127,7 @@ func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
 	}
 	for i := version; i < len(steps); i++ {
-		if err := runSQLiteStep(ctx, tx, steps[i]); err != nil {
+		if err := runStep(ctx, sqliteStepTx{tx}, steps[i]); err != nil {
 			return fmt.Errorf("migrate: step %d: %w", i+1, err)
 		}
 	}
@@ -151,87 +141,19 @@ func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	return nil
 }
 
-// runSQLiteStep runs one migration step: SQL, or the Go step it names.
-func runSQLiteStep(ctx context.Context, tx *sql.Tx, step string) error {
-	if !strings.HasPrefix(step, goStep) {
-		_, err := tx.ExecContext(ctx, step)
+// sqliteStepTx is the migration's transaction as the steps use it.
+type sqliteStepTx struct{ tx *sql.Tx }
+
+func (t sqliteStepTx) exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (t sqliteStepTx) each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error {
+	rows, err := t.tx.QueryContext(ctx, query)
+	if err != nil {
 		return err
-	}
-	switch step {
-	case stepFoldUserNames:
-		return sqliteFoldUserNames(ctx, tx)
-	}
-	return fmt.Errorf("no migration step %q", step)
-}
-
-// sqliteFoldUserNames files every stored user name, push suspension and
-// recent push under the name's key (foldUserNames, foldSuspensions).
-// Audit records keep the names they were written with.
-func sqliteFoldUserNames(ctx context.Context, tx *sql.Tx) error {
-	users, err := sqliteScanAll(ctx, tx, `SELECT id, name FROM users`, func(r *sql.Rows, u *storedName) error {
-		return r.Scan(&u.id, &u.name)
-	})
-	if err != nil {
-		return fmt.Errorf("read user names: %w", err)
-	}
-	for id, name := range foldUserNames(users) {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ? WHERE id = ?`, name, id); err != nil {
-			return fmt.Errorf("rename user %d to %q: %w", id, name, err)
-		}
-	}
-	if err := sqliteFoldSuspensions(ctx, tx); err != nil {
-		return err
-	}
-	pushed, err := sqliteScanAll(ctx, tx, `SELECT DISTINCT username FROM pushes`, func(r *sql.Rows, n *string) error {
-		return r.Scan(n)
-	})
-	if err != nil {
-		return fmt.Errorf("read pushes: %w", err)
-	}
-	for old, key := range foldPushUsers(pushed) {
-		if _, err := tx.ExecContext(ctx, `UPDATE pushes SET username = ? WHERE username = ?`, key, old); err != nil {
-			return fmt.Errorf("fold pushes of %q: %w", old, err)
-		}
-	}
-	return nil
-}
-
-// sqliteFoldSuspensions merges push suspensions whose names fold alike.
-func sqliteFoldSuspensions(ctx context.Context, tx *sql.Tx) error {
-	rows, err := sqliteScanAll(ctx, tx, `SELECT username, until, reason FROM push_suspensions`,
-		func(r *sql.Rows, s *suspension) error { return r.Scan(&s.user, &s.until, &s.reason) })
-	if err != nil {
-		return fmt.Errorf("read push suspensions: %w", err)
-	}
-	drop, put := foldSuspensions(rows)
-	for _, user := range drop {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM push_suspensions WHERE username = ?`, user); err != nil {
-			return fmt.Errorf("fold push suspension of %q: %w", user, err)
-		}
-	}
-	for _, s := range put {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO push_suspensions (username, until, reason) VALUES (?, ?, ?)`,
-			s.user, s.until, s.reason); err != nil {
-			return fmt.Errorf("fold push suspension of %q: %w", s.user, err)
-		}
-	}
-	return nil
-}
-
-// sqliteScanAll runs query in tx and scans every row with scan.
-func sqliteScanAll[T any](ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows, *T) error) ([]T, error) {
-	rows, err := tx.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
 	}
 	defer rows.Close()
-	var all []T
-	for rows.Next() {
-		var v T
-		if err := scan(rows, &v); err != nil {
-			return nil, err
-		}
-		all = append(all, v)
-	}
-	return all, rows.Err()
+	return eachRow(rows, row)
 }

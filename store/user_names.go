@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -14,8 +15,8 @@ import (
 // returns. Each method that takes a user's name folds it, so "Alice" finds
 // and collides with "alice", and the plain unique index on users.name
 // holds the keys: no collation, the same on SQLite and PostgreSQL.
-// Databases written before the rule are folded by a migration step (see
-// foldUserNames).
+// Databases written before the rule are folded by a migration step
+// (foldStoredNames).
 
 // userKey is the spelling under which the store files and finds name.
 func userKey(name string) string { return username.Fold(name) }
@@ -130,4 +131,49 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// foldStoredNames is the migration step stepFoldUserNames: it files every
+// stored user name, push suspension and recent push under the name's key
+// (foldUserNames, foldSuspensions, foldPushUsers), in the migration's
+// transaction (on PostgreSQL under its advisory lock, which keeps other
+// nodes out meanwhile). Audit records keep the names they were written
+// with.
+func foldStoredNames(ctx context.Context, tx stepTx) error {
+	users, err := scanAll(ctx, tx, `SELECT id, name FROM users`, func(u *storedName) []any { return []any{&u.id, &u.name} })
+	if err != nil {
+		return fmt.Errorf("read user names: %w", err)
+	}
+	for id, name := range foldUserNames(users) {
+		if err := tx.exec(ctx, `UPDATE users SET name = $1 WHERE id = $2`, name, id); err != nil {
+			return fmt.Errorf("rename user %d to %q: %w", id, name, err)
+		}
+	}
+	suspended, err := scanAll(ctx, tx, `SELECT username, until, reason FROM push_suspensions`,
+		func(s *suspension) []any { return []any{&s.user, &s.until, &s.reason} })
+	if err != nil {
+		return fmt.Errorf("read push suspensions: %w", err)
+	}
+	drop, put := foldSuspensions(suspended)
+	for _, user := range drop {
+		if err := tx.exec(ctx, `DELETE FROM push_suspensions WHERE username = $1`, user); err != nil {
+			return fmt.Errorf("fold push suspension of %q: %w", user, err)
+		}
+	}
+	for _, s := range put {
+		if err := tx.exec(ctx, `INSERT INTO push_suspensions (username, until, reason) VALUES ($1, $2, $3)`,
+			s.user, s.until, s.reason); err != nil {
+			return fmt.Errorf("fold push suspension of %q: %w", s.user, err)
+		}
+	}
+	pushed, err := scanAll(ctx, tx, `SELECT DISTINCT username FROM pushes`, func(n *string) []any { return []any{n} })
+	if err != nil {
+		return fmt.Errorf("read pushes: %w", err)
+	}
+	for old, key := range foldPushUsers(pushed) {
+		if err := tx.exec(ctx, `UPDATE pushes SET username = $1 WHERE username = $2`, key, old); err != nil {
+			return fmt.Errorf("fold pushes of %q: %w", old, err)
+		}
+	}
+	return nil
 }
