@@ -53,6 +53,53 @@ func mustAcquire(t *testing.T, g *Gate, k Key) func() {
 	return release
 }
 
+// queued starts an Acquire and returns once it has returned or waits in
+// the gate.
+func queued(ctx context.Context, g *Gate, k Key) *acquirer {
+	a := startAcquire(ctx, g, k)
+	synctest.Wait()
+	return a
+}
+
+// oneSlot returns a gate of one slot, whose clients may queue queue
+// requests each, and the release of the slot, which k holds.
+func oneSlot(t *testing.T, queue int, k Key) (*Gate, func()) {
+	t.Helper()
+	g := New(Limits{Capacity: 1, Share: 1, Queue: queue, MaxWait: time.Hour})
+	return g, mustAcquire(t, g, k)
+}
+
+// admissions records the order in which queued Acquires are admitted,
+// each releasing its slot at once.
+type admissions struct {
+	mu    sync.Mutex
+	ws    sync.WaitGroup
+	order []string
+}
+
+// queue starts an Acquire for k, recorded as label once admitted, and
+// returns once it waits in the gate.
+func (a *admissions) queue(t *testing.T, g *Gate, k Key, label string) {
+	a.ws.Go(func() {
+		release, err := g.Acquire(t.Context(), k)
+		if err != nil {
+			t.Errorf("acquire %v: %v", k, err)
+			return
+		}
+		a.mu.Lock()
+		a.order = append(a.order, label)
+		a.mu.Unlock()
+		release()
+	})
+	synctest.Wait()
+}
+
+// wait returns the order once every queued Acquire has been admitted.
+func (a *admissions) wait() []string {
+	a.ws.Wait()
+	return a.order
+}
+
 // Stats are a snapshot of a gate's load.
 type Stats struct {
 	Running int // admitted and not yet released
@@ -108,8 +155,7 @@ func TestBurstDoesNotStarveAnotherClient(t *testing.T) {
 			burst = append(burst, startAcquire(t.Context(), g, keyA))
 		}
 		synctest.Wait()
-		other := startAcquire(t.Context(), g, keyB)
-		synctest.Wait()
+		other := queued(t.Context(), g, keyB)
 		if s := g.Stats(); s.Running != 2 || s.Waiting != 51 {
 			t.Fatalf("before a release: %+v, want 2 running, 51 waiting", s)
 		}
@@ -161,8 +207,7 @@ func TestShareLeavesRoomForOthers(t *testing.T) {
 		for range 3 {
 			held = append(held, mustAcquire(t, g, keyA))
 		}
-		fourth := startAcquire(t.Context(), g, keyA)
-		synctest.Wait()
+		fourth := queued(t.Context(), g, keyA)
 		if fourth.finished() {
 			t.Fatal("client A got a 4th slot beyond its share of 3")
 		}
@@ -184,10 +229,8 @@ func TestShareLeavesRoomForOthers(t *testing.T) {
 // waiting for anything; other clients still queue.
 func TestFullQueueFailsFast(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(Limits{Capacity: 1, Share: 1, Queue: 2, MaxWait: time.Hour})
-		holder := mustAcquire(t, g, keyA)
-		queued := []*acquirer{startAcquire(t.Context(), g, keyA), startAcquire(t.Context(), g, keyA)}
-		synctest.Wait()
+		g, holder := oneSlot(t, 2, keyA)
+		waiting := []*acquirer{queued(t.Context(), g, keyA), queued(t.Context(), g, keyA)}
 		start := time.Now()
 		_, err := g.Acquire(t.Context(), keyA)
 		if !errors.Is(err, ErrBusy) {
@@ -196,13 +239,12 @@ func TestFullQueueFailsFast(t *testing.T) {
 		if waited := time.Since(start); waited != 0 {
 			t.Fatalf("a full queue failed after %v, want at once", waited)
 		}
-		other := startAcquire(t.Context(), g, keyB)
-		synctest.Wait()
+		other := queued(t.Context(), g, keyB)
 		if other.finished() {
 			t.Fatalf("client B: %v, want it queued", other.err)
 		}
 		holder()
-		drain(t, append(queued, other))
+		drain(t, append(waiting, other))
 		checkEmpty(t, g)
 	})
 }
@@ -211,36 +253,18 @@ func TestFullQueueFailsFast(t *testing.T) {
 // sources of the client still queue, and take turns with it.
 func TestSourcesTakeTurns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(Limits{Capacity: 1, Share: 1, Queue: 4, MaxWait: time.Hour}) // a source queues 2
 		x := Key{Client: "pushweb", Source: "198.51.100.7"}
 		y := Key{Client: "pushweb", Source: "203.0.113.9"}
-		holder := mustAcquire(t, g, x)
-		var order []string
-		var mu sync.Mutex
-		var ws sync.WaitGroup
-		run := func(k Key) {
-			ws.Go(func() {
-				release, err := g.Acquire(t.Context(), k)
-				if err != nil {
-					t.Errorf("acquire %v: %v", k, err)
-					return
-				}
-				mu.Lock()
-				order = append(order, k.Source)
-				mu.Unlock()
-				release()
-			})
-			synctest.Wait()
-		}
-		run(x)
-		run(x)
+		g, holder := oneSlot(t, 4, x) // a source queues 2
+		var a admissions
+		a.queue(t, g, x, x.Source)
+		a.queue(t, g, x, x.Source)
 		if _, err := g.Acquire(t.Context(), x); !errors.Is(err, ErrBusy) {
 			t.Fatalf("third waiter of one source: err %v, want ErrBusy", err)
 		}
-		run(y)
+		a.queue(t, g, y, y.Source)
 		holder()
-		ws.Wait()
-		if want := []string{x.Source, y.Source, x.Source}; !slices.Equal(order, want) {
+		if order, want := a.wait(), []string{x.Source, y.Source, x.Source}; !slices.Equal(order, want) {
 			t.Fatalf("admitted %v, want %v", order, want)
 		}
 		checkEmpty(t, g)
@@ -250,25 +274,13 @@ func TestSourcesTakeTurns(t *testing.T) {
 // Waiters of several clients are admitted round-robin between clients.
 func TestClientsTakeTurns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(Limits{Capacity: 1, Share: 1, Queue: 10, MaxWait: time.Hour})
-		holder := mustAcquire(t, g, keyA)
-		var order []string
-		var ws sync.WaitGroup
+		g, holder := oneSlot(t, 10, keyA)
+		var a admissions
 		for _, k := range []Key{keyA, keyA, keyA, keyB, keyB, keyC} {
-			ws.Go(func() {
-				release, err := g.Acquire(t.Context(), k)
-				if err != nil {
-					t.Errorf("acquire %v: %v", k, err)
-					return
-				}
-				order = append(order, k.Client) // one holder at a time
-				release()
-			})
-			synctest.Wait() // queued in this order
+			a.queue(t, g, k, k.Client) // queued in this order
 		}
 		holder()
-		ws.Wait()
-		want := []string{"vpn-a", "vpn-b", "vpn-c", "vpn-a", "vpn-b", "vpn-a"}
+		order, want := a.wait(), []string{"vpn-a", "vpn-b", "vpn-c", "vpn-a", "vpn-b", "vpn-a"}
 		if !slices.Equal(order, want) {
 			t.Fatalf("admitted %v, want %v", order, want)
 		}
@@ -279,11 +291,9 @@ func TestClientsTakeTurns(t *testing.T) {
 // A cancelled waiter leaves the queue, so its place is free again.
 func TestCancelFreesQueuePlace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(Limits{Capacity: 1, Share: 1, Queue: 1, MaxWait: time.Hour})
-		holder := mustAcquire(t, g, keyA)
+		g, holder := oneSlot(t, 1, keyA)
 		ctx, cancel := context.WithCancel(t.Context())
-		w := startAcquire(ctx, g, keyA)
-		synctest.Wait()
+		w := queued(ctx, g, keyA)
 		if _, err := g.Acquire(t.Context(), keyA); !errors.Is(err, ErrBusy) {
 			t.Fatalf("queue of 1 with a waiter: err %v, want ErrBusy", err)
 		}
@@ -295,8 +305,7 @@ func TestCancelFreesQueuePlace(t *testing.T) {
 		if s := g.Stats(); s.Waiting != 0 || s.Running != 1 {
 			t.Fatalf("after the cancel: %+v, want 1 running, none waiting", s)
 		}
-		next := startAcquire(t.Context(), g, keyA)
-		synctest.Wait()
+		next := queued(t.Context(), g, keyA)
 		if next.finished() {
 			t.Fatalf("the freed queue place was refused: %v", next.err)
 		}
@@ -310,13 +319,10 @@ func TestCancelFreesQueuePlace(t *testing.T) {
 // to the next waiter: no slot is lost.
 func TestCancelAtAdmissionGivesSlotBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(Limits{Capacity: 1, Share: 1, Queue: 1, MaxWait: time.Hour})
-		holder := mustAcquire(t, g, keyA)
+		g, holder := oneSlot(t, 1, keyA)
 		ctx, cancel := context.WithCancel(t.Context())
-		w := startAcquire(ctx, g, keyB)
-		synctest.Wait()
-		next := startAcquire(t.Context(), g, keyC)
-		synctest.Wait()
+		w := queued(ctx, g, keyB)
+		next := queued(t.Context(), g, keyC)
 		cancel()
 		holder() // admits w (first in turn), whose ctx has ended
 		synctest.Wait()
@@ -443,16 +449,16 @@ func TestSourceFillsHalfTheQueue(t *testing.T) {
 			InitialHold: 100 * time.Millisecond, MaxWait: time.Hour}) // client queue 10
 		x := Key{Client: "pushweb", Source: "198.51.100.7"}
 		holder := mustAcquire(t, g, x)
-		var queued []*acquirer
+		var waiting []*acquirer
 		for range 5 {
-			queued = append(queued, startAcquire(t.Context(), g, x))
+			waiting = append(waiting, startAcquire(t.Context(), g, x))
 		}
 		synctest.Wait()
 		if _, err := g.Acquire(t.Context(), x); !errors.Is(err, ErrBusy) {
 			t.Fatalf("6th waiter of one source with a client queue of 10: err %v, want ErrBusy", err)
 		}
 		for i := range 5 {
-			queued = append(queued, startAcquire(t.Context(), g, Key{Client: "pushweb", Source: fmt.Sprint("203.0.113.", i)}))
+			waiting = append(waiting, startAcquire(t.Context(), g, Key{Client: "pushweb", Source: fmt.Sprint("203.0.113.", i)}))
 		}
 		synctest.Wait()
 		if s := g.Stats(); s.Waiting != 10 {
@@ -462,7 +468,7 @@ func TestSourceFillsHalfTheQueue(t *testing.T) {
 			t.Fatalf("11th waiter of the client: err %v, want ErrBusy", err)
 		}
 		holder()
-		drain(t, queued)
+		drain(t, waiting)
 		checkEmpty(t, g)
 	})
 }
