@@ -32,20 +32,14 @@ func PolicyKeys() []string {
 	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute, KeyNumberMatching}
 }
 
-// ResolvePolicy returns the policy that governs a login: the user's named
-// policy if set, else the client's, else store.DefaultPolicy(). A named policy
-// that lookup cannot return (missing, or any lookup error) also yields the
-// default policy; LookupPolicy also tells when the name was missing.
-func ResolvePolicy(userPolicy, clientPolicy string, lookup func(name string) (*store.Policy, error)) store.Policy {
-	p, _ := LookupPolicy(userPolicy, clientPolicy, lookup)
-	return p
-}
-
-// LookupPolicy is ResolvePolicy that also returns the name of a named
-// policy that does not exist (lookup answered store.ErrNotFound, or no
-// policy and no error), so the caller can warn that its logins fall back
-// to the default policy. A lookup that fails otherwise (the store did not
-// answer) says nothing about the name: missing is "".
+// LookupPolicy returns the policy that governs a login: the user's named
+// policy if set, else the client's, else store.DefaultPolicy(). A named
+// policy that lookup cannot return (missing, or any lookup error) also
+// yields the default policy. missing is the name of a named policy that
+// does not exist (lookup answered store.ErrNotFound, or no policy and no
+// error), so the caller can warn that its logins fall back to the default
+// policy; a lookup that fails otherwise (the store did not answer) says
+// nothing about the name: missing is "".
 func LookupPolicy(userPolicy, clientPolicy string, lookup func(name string) (*store.Policy, error)) (p store.Policy, missing string) {
 	name := userPolicy
 	if name == "" {

@@ -8,7 +8,7 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
-func TestResolvePolicy(t *testing.T) {
+func TestLookupPolicy(t *testing.T) {
 	policies := map[string]store.Policy{
 		"strict": {Name: "strict", Method: MethodPasswordToken, AttemptLimit: 1},
 		"web":    {Name: "web", Method: MethodToken, AttemptLimit: 3},
@@ -35,16 +35,16 @@ func TestResolvePolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ResolvePolicy(tt.user, tt.client, lookup); got.Name != tt.want {
-				t.Fatalf("ResolvePolicy(%q, %q) = %q, want %q", tt.user, tt.client, got.Name, tt.want)
+			if got, _ := LookupPolicy(tt.user, tt.client, lookup); got.Name != tt.want {
+				t.Fatalf("LookupPolicy(%q, %q) = %q, want %q", tt.user, tt.client, got.Name, tt.want)
 			}
 		})
 	}
-	if got := ResolvePolicy("strict", "", nil); got != store.DefaultPolicy() {
+	if got, _ := LookupPolicy("strict", "", nil); got != store.DefaultPolicy() {
 		t.Fatalf("nil lookup: got %+v, want default", got)
 	}
 	nilPolicy := func(string) (*store.Policy, error) { return nil, nil }
-	if got := ResolvePolicy("strict", "", nilPolicy); got != store.DefaultPolicy() {
+	if got, _ := LookupPolicy("strict", "", nilPolicy); got != store.DefaultPolicy() {
 		t.Fatalf("nil policy: got %+v, want default", got)
 	}
 }
