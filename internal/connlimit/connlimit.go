@@ -80,16 +80,6 @@ func (l *Listener) Accept() (net.Conn, error) {
 	}
 }
 
-// Refused is how many connections were refused so far.
-func (l *Listener) Refused() uint64 { return l.refused.Load() }
-
-// OpenFrom is how many connections from addr's address (or /64) are open.
-func (l *Listener) OpenFrom(addr netip.Addr) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.open[key(addr)]
-}
-
 // capped returns the key a connection from remote is counted under, and
 // false when it is not counted: no cap, not an IP address, or exempt.
 func (l *Listener) capped(remote net.Addr) (netip.Prefix, bool) {

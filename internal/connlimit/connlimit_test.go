@@ -15,6 +15,16 @@ import (
 	"github.com/pushauth/pushauth/internal/logbuf"
 )
 
+// Refused is how many connections l refused so far.
+func (l *Listener) Refused() uint64 { return l.refused.Load() }
+
+// OpenFrom is how many connections from addr's address (or /64) are open.
+func (l *Listener) OpenFrom(addr netip.Addr) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.open[key(addr)]
+}
+
 // server is a PerAddress listener on 127.0.0.1:0 whose accepted
 // connections arrive on accepted until the test ends.
 type server struct {
