@@ -52,24 +52,36 @@ func TestPostgres(t *testing.T) {
 	t.Run("MigrateFoldsUserNames", func(t *testing.T) { testPostgresMigrateFoldsUserNames(t, pg) })
 }
 
-// Step 3 adds the audit node column to a database that already holds
-// audit records: they keep an empty node, new ones carry the node's name.
-func testPostgresMigrateAuditNode(t *testing.T, pg *testpg.Server) {
+// postgresAtStep is the DSN of a new database migrated through its first
+// steps only (its key sealer's), holding rows (INSERT statements): a
+// database an older release wrote, for OpenPostgres to migrate the rest
+// of the way.
+func postgresAtStep(t *testing.T, pg *testpg.Server, sealer *Sealer, steps int, rows ...string) string {
+	t.Helper()
 	ctx := context.Background()
 	dsn := pg.NewDatabase(t)
-	sealer := testSealer(t, 1)
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if err := migratePostgres(ctx, pool, postgresMigrations()[:2], sealer.Fingerprint()); err != nil {
+	if err := migratePostgres(ctx, pool, postgresMigrations()[:steps], sealer.Fingerprint()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome,
-		reason, duration_ms) VALUES ('old', 1, 'alice', 'vpn', 'ddl', 'S1', 'fcm', 'accept', 'push approved', 5)`); err != nil {
-		t.Fatal(err)
+	for _, q := range rows {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
+	return dsn
+}
+
+// Step 3 adds the audit node column to a database that already holds
+// audit records: they keep an empty node, new ones carry the node's name.
+func testPostgresMigrateAuditNode(t *testing.T, pg *testpg.Server) {
+	ctx := context.Background()
+	sealer := testSealer(t, 1)
+	dsn := postgresAtStep(t, pg, sealer, 2, oldAuditRecord)
 	s, err := OpenPostgres(ctx, dsn, sealer, WithNode("node-a"))
 	if err != nil {
 		t.Fatal(err)

@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pushauth/pushauth/internal/testpg"
 )
@@ -83,22 +80,7 @@ func checkFoldedNames(t *testing.T, s Store) {
 
 // SPEC S4.6: the migration folds a SQLite database's names.
 func TestMigrateFoldsUserNames(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	steps := sqliteMigrations()
-	if err := migrate(ctx, raw, steps[:len(steps)-1]); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range oldNames {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	path := sqliteAtStep(t, slices.Index(sqliteMigrations(), stepFoldUserNames), oldNames...)
 	s, err := OpenSQLite(path, testSealer(t, 1))
 	if err != nil {
 		t.Fatal(err)
@@ -109,24 +91,9 @@ func TestMigrateFoldsUserNames(t *testing.T) {
 
 // SPEC S4.6: the migration folds a PostgreSQL database's names.
 func testPostgresMigrateFoldsUserNames(t *testing.T, pg *testpg.Server) {
-	ctx := context.Background()
-	dsn := pg.NewDatabase(t)
 	sealer := testSealer(t, 1)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	steps := postgresMigrations()
-	if err := migratePostgres(ctx, pool, steps[:len(steps)-1], sealer.Fingerprint()); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range oldNames {
-		if _, err := pool.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	s, err := OpenPostgres(ctx, dsn, sealer)
+	dsn := postgresAtStep(t, pg, sealer, slices.Index(postgresMigrations(), stepFoldUserNames), oldNames...)
+	s, err := OpenPostgres(context.Background(), dsn, sealer)
 	if err != nil {
 		t.Fatal(err)
 	}
