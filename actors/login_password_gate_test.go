@@ -6,7 +6,7 @@ import (
 	"github.com/pushauth/pushauth/internal/admission"
 )
 
-// SPEC S2.2 (issue 18, item 7): a client whose share of the password
+// SPEC S2.10 (issue 18, item 7): a client whose share of the password
 // checks is full gets Access-Reject at once, audited password-busy and not
 // counted toward the user's lockout; another client's login goes on.
 func TestPasswordBusyRejectsAtOnce(t *testing.T) {

@@ -151,7 +151,7 @@ func checkPassword(ctx context.Context, d *Deps, id *auth.Identity, p store.Poli
 	if p.Method == policyToken {
 		return id.Unusable()
 	}
-	release, busy := admitPassword(ctx, d, a) // fair per client (SPEC S2.2)
+	release, busy := admitPassword(ctx, d, a) // fair per client (SPEC S2.10)
 	if busy != "" {
 		return busy
 	}

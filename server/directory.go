@@ -46,7 +46,7 @@ func (s *Server) openDirectory() error {
 }
 
 // passwordGate is the fair gate in front of the logins' password checks
-// (SPEC S2.2), as large as what checks them can run at once: the argon2
+// (SPEC S2.10), as large as what checks them can run at once: the argon2
 // computations, or the directory's bind connections when it checks the
 // passwords (both with local_then_directory).
 func (s *Server) passwordGate() *admission.Gate {

@@ -18,7 +18,7 @@ import (
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
-// SPEC S2.2 (issue 18, item 7): password checks are admitted fairly per
+// SPEC S2.10 (issue 18, item 7): password checks are admitted fairly per
 // RADIUS client. A burst of 300 Access-Requests for unknown user names
 // from one client (desktop, 127.0.0.1) with the default argon2id cost,
 // then a real user's right password from another client (legacy,
