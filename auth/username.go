@@ -2,28 +2,10 @@ package auth
 
 import "github.com/pushauth/pushauth/internal/username"
 
-// MaxUserNameLen is the longest user name in bytes: RADIUS carries at most
-// 253 bytes of User-Name (RFC 2865 section 5.1).
-const MaxUserNameLen = username.MaxLen
-
-// Reasons NormalizeUserName refuses a name; test with errors.Is. They come
-// wrapped in a *UserNameError, which names the offending characters when it
-// can.
-var (
-	ErrUserNameEmpty     = username.ErrEmpty
-	ErrUserNameTooLong   = username.ErrTooLong
-	ErrUserNameEncoding  = username.ErrEncoding
-	ErrUserNameInvisible = username.ErrInvisible
-	ErrUserNameSpace     = username.ErrSpace
-	ErrUserNameChar      = username.ErrChar
-	ErrUserNameBidi      = username.ErrBidi
-	ErrUserNamePath      = username.ErrPath
-	ErrUserNameMixed     = username.ErrMixed
-)
-
-// UserNameError says why NormalizeUserName refused a name. Its message
-// quotes the name with every non-ASCII character escaped, so a spoofing
-// name cannot hide in a log line or an API answer.
+// UserNameError says why NormalizeUserName refused a name (username.Error:
+// its reason is one of the username.Err… values, for errors.Is). Its
+// message quotes the name with every non-ASCII character escaped, so a
+// spoofing name cannot hide in a log line or an API answer.
 type UserNameError = username.Error
 
 // NormalizeUserName returns the canonical form of a user name, under which
