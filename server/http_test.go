@@ -43,11 +43,17 @@ passwords: {argon2_memory_kib: 1024, argon2_time: 1}
 	return cfg
 }
 
-// serve starts a server for cfg until the test ends and returns the
-// admin API's base URL.
+// serve starts a server for cfg until the test ends and returns its
+// listeners.
 func serve(t *testing.T, cfg *config.Config) Listeners {
 	t.Helper()
-	s, err := New(cfg, zerolog.New(&logbuf.Buffer{}))
+	return serveLogged(t, cfg, zerolog.New(&logbuf.Buffer{}))
+}
+
+// serveLogged is serve with the server's log going to log.
+func serveLogged(t *testing.T, cfg *config.Config, log zerolog.Logger) Listeners {
+	t.Helper()
+	s, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,23 +250,7 @@ func TestDeviceAPIPerAddressCap(t *testing.T) {
 	cfg := testConfig(t, "")
 	cfg.DeviceAPI.MaxConnectionsPerAddress = 3
 	logs := &logbuf.Buffer{}
-	s, err := New(cfg, zerolog.New(logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ls, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ls) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	ls := serveLogged(t, cfg, zerolog.New(logs))
 	device, admin := ls.Device.Addr().String(), "http://"+ls.Admin.Addr().String()
 	for i := range 3 {
 		if err := keepAlive(t, device, "127.0.0.1"); err != nil {
