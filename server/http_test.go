@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/pushauth/pushauth/internal/connlimit"
 	"github.com/pushauth/pushauth/internal/httpserve"
 	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/internal/testconn"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 )
 
@@ -225,21 +225,11 @@ func TestConnCapsFollowOpenFiles(t *testing.T) {
 // one request and leaves the connection open; nil when it was answered.
 func keepAlive(t *testing.T, addr, from string) error {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return err // reset before the dial completed: refused
+	c, _, err := testconn.Request(addr, from, "/v1/none")
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
 	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(c, "GET /v1/none HTTP/1.1\r\nHost: device\r\n\r\n"); err != nil {
-		return err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return err
-	}
-	return resp.Body.Close()
+	return err
 }
 
 // S6.4: one address holds at most device_api.max_connections_per_address

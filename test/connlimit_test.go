@@ -1,7 +1,6 @@
 package test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -16,6 +15,7 @@ import (
 
 	layeh "layeh.com/radius"
 
+	"github.com/pushauth/pushauth/internal/testconn"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
@@ -144,26 +144,8 @@ func openIdle(t *testing.T, addr, from string, n int) (idle []net.Conn, refused 
 // requestOn connects from the local address from and sends one request,
 // leaving the connection open once it is answered.
 func requestOn(addr, from string) (net.Conn, error) {
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(c, "GET /v1/none HTTP/1.1\r\nHost: device\r\n\r\n"); err != nil {
-		c.Close()
-		return nil, err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err == nil {
-		err = resp.Body.Close()
-	}
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	_ = c.SetDeadline(time.Time{})
-	return c, nil
+	c, _, err := testconn.Request(addr, from, "/v1/none")
+	return c, err
 }
 
 // keepAliveFrom is requestOn for one connection closed afterwards.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/pushauth/pushauth/internal/connlimit"
 	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/internal/testconn"
 )
 
 // serveCapped serves "ok" through newHTTPServer with cfg until the test
@@ -43,23 +43,13 @@ func serveCapped(t *testing.T, cfg *config, log zerolog.Logger) (string, *http.S
 // whether the request was answered.
 func keepAlive(t *testing.T, addr, from string) error {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", addr)
+	c, body, err := testconn.Request(addr, from, "/")
 	if err != nil {
-		return err // reset before the dial completed: refused
+		return err
 	}
 	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: pushweb\r\n\r\n"); err != nil {
-		return err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if body, _ := io.ReadAll(resp.Body); string(body) != "ok" {
-		return errors.New("unexpected answer " + resp.Status + " " + string(body))
+	if body != "ok" {
+		return errors.New("unexpected answer " + body)
 	}
 	return nil
 }
