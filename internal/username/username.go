@@ -126,8 +126,22 @@ func Normalize(name string) (string, error) {
 // key; a name stored before the rules existed is still found under the
 // spelling it was stored with, in any case.
 func Fold(name string) string {
+	if asciiLower(name) { // most names, on every login: no caser to build
+		return name
+	}
 	lower := cases.Lower(language.Und, cases.HandleFinalSigma(false)) // what UsernameCaseMapped uses; not safe to share
 	return norm.NFC.String(lower.String(width.Fold.String(name)))
+}
+
+// asciiLower reports whether name is ASCII without capital letters, which
+// Fold leaves as it is.
+func asciiLower(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 func nameError(name string, reason error, detail string) *Error {
