@@ -139,10 +139,6 @@ func (e *EAP) Submit(r *EAPRequest, send func(*EAPReply)) {
 	e.sys.as.Root.Send(e.pid, r)
 }
 
-// MemoryCharged is the estimated memory of the EAP conversations, in
-// bytes, charged against EAPConfig.MaxMemory.
-func (e *EAP) MemoryCharged() int64 { return e.budget.used.Load() }
-
 // Conversations is the number of EAP conversations in memory.
 func (e *EAP) Conversations(ctx context.Context) (int, error) {
 	res, err := e.sys.request(ctx, e.pid, &eapCount{})
@@ -239,7 +235,7 @@ func (k *eapKeeper) start(ctx actor.Context, r *EAPRequest) {
 	conv := newEAPConv(id, k.eap, r)
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return conv }, k.eap.sys.propsOptions()...), id)
 	if err != nil { // ids are random: a clash is a bug
-		k.eap.budget.give(conv.charged)
+		k.eap.budget.add(-conv.charged)
 		k.eap.sys.deps.Log.Error().Err(err).Msg("spawn eap conversation")
 		r.send(&EAPReply{Code: Drop})
 		return

@@ -1,10 +1,6 @@
 package actors
 
-import (
-	"sync/atomic"
-
-	"github.com/prometheus/client_golang/prometheus"
-)
+import "sync/atomic"
 
 // The node's EAP conversations are bounded by memory, not only by count
 // (issue 18: 65,536 conversations each holding a partly reassembled 64 KiB
@@ -23,7 +19,7 @@ import (
 // charged stay under the budget.
 
 // Reasons a conversation is refused, the label of
-// pushauth_eap_conversations_refused_total.
+// pushauth_eap_conversations_refused_total (metrics.go).
 const (
 	eapRefusedCount        = "count"         // MaxConversations reached
 	eapRefusedMemory       = "memory"        // a new conversation's reserve does not fit
@@ -58,43 +54,8 @@ func (b *eapBudget) take(n int64) bool {
 	}
 }
 
-// give returns n bytes charged before.
-func (b *eapBudget) give(n int64) {
-	b.used.Add(-n)
-	b.metrics.eapMemory(-n)
-}
-
-// eapMetrics count what the EAP keeper refuses and the memory it charges.
-type eapMetrics struct {
-	refused *prometheus.CounterVec
-	memory  prometheus.Gauge
-}
-
-func newEAPMetrics() eapMetrics {
-	return eapMetrics{
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pushauth_eap_conversations_refused_total",
-			Help: "EAP conversations refused with EAP-Failure: new ones beyond the count (count) or the memory budget (memory), running ones that grew beyond the memory budget (memory-growth).",
-		}, []string{"reason"}),
-		memory: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "pushauth_eap_memory_bytes",
-			Help: "Estimated memory held by the node's EAP conversations, charged against the EAP memory budget.",
-		}),
-	}
-}
-
-func (m eapMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.refused, m.memory}
-}
-
-func (m *Metrics) eapRefused(reason string) {
-	if m != nil {
-		m.eap.refused.WithLabelValues(reason).Inc()
-	}
-}
-
-func (m *Metrics) eapMemory(delta int64) {
-	if m != nil {
-		m.eap.memory.Add(float64(delta))
-	}
+// add charges n bytes whatever the limit; a negative n gives them back.
+func (b *eapBudget) add(n int64) {
+	b.used.Add(n)
+	b.metrics.eapMemory(n)
 }

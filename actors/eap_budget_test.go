@@ -35,7 +35,7 @@ func newBudgetRig(t *testing.T, limit func(newReserve int64) int64) *eapRig {
 }
 
 func (r *eapRig) refused(reason string) float64 {
-	return testutil.ToFloat64(r.metrics.eap.refused.WithLabelValues(reason))
+	return testutil.ToFloat64(r.metrics.eapRefusals.WithLabelValues(reason))
 }
 
 // checkFailure tells whether rep is Access-Reject carrying EAP-Failure.
@@ -68,12 +68,12 @@ func TestEAPMemoryBudgetRefusesNewConversations(t *testing.T) {
 	if n := r.refused(eapRefusedMemory); n != 1 {
 		t.Fatalf("refused (memory) = %v, want 1", n)
 	}
-	if used := r.eap.MemoryCharged(); used > r.eap.cfg.MaxMemory || used < 2*r.eap.newReserve {
+	if used := r.eap.budget.used.Load(); used > r.eap.cfg.MaxMemory || used < 2*r.eap.newReserve {
 		t.Fatalf("charged %d B for 2 conversations, budget %d B, reserve %d B", used, r.eap.cfg.MaxMemory, r.eap.newReserve)
 	}
 	r.clock.Advance(testEAPIdle) // both are freed as idle
 	r.waitConversations(0)
-	if used := r.eap.MemoryCharged(); used != 0 {
+	if used := r.eap.budget.used.Load(); used != 0 {
 		t.Fatalf("%d B still charged with no conversation", used)
 	}
 	if rep := r.identityRound(); rep.Code != Challenge {
@@ -120,7 +120,7 @@ func TestEAPMemoryGrowthBeyondBudgetFails(t *testing.T) {
 		t.Fatalf("refused (memory-growth) = %v, want 1", n)
 	}
 	r.waitConversations(0)
-	if used := r.eap.MemoryCharged(); used != 0 {
+	if used := r.eap.budget.used.Load(); used != 0 {
 		t.Fatalf("%d B still charged with no conversation", used)
 	}
 }
@@ -159,14 +159,14 @@ func TestEAPMemoryBudgetBoundsMeasured(t *testing.T) {
 	}
 	grown := memoryInUse() - before
 	t.Logf("%d attacker conversations held, heap and stacks +%d KiB, charged %d KiB, budget %d KiB; refused: %v memory, %v memory-growth",
-		held, grown>>10, r.eap.MemoryCharged()>>10, budget>>10, r.refused(eapRefusedMemory), r.refused(eapRefusedMemoryGrowth))
+		held, grown>>10, r.eap.budget.used.Load()>>10, budget>>10, r.refused(eapRefusedMemory), r.refused(eapRefusedMemoryGrowth))
 	if held == 0 {
 		t.Fatal("no attacker conversation held: the test measures nothing")
 	}
 	if grown > budget {
 		t.Errorf("conversations hold %d KiB, more than the %d KiB budget", grown>>10, budget>>10)
 	}
-	if c := r.eap.MemoryCharged(); c > budget {
+	if c := r.eap.budget.used.Load(); c > budget {
 		t.Errorf("charged %d KiB, more than the %d KiB budget", c>>10, budget>>10)
 	}
 }
@@ -180,7 +180,7 @@ func TestEAPChargeCoversOrdinaryConversations(t *testing.T) {
 	}
 	r := newBudgetRig(t, func(int64) int64 { return 1 << 30 })
 	for _, rounds := range []int{1, 2, 4, -1} {
-		before, charged := memoryInUse(), r.eap.MemoryCharged()
+		before, charged := memoryInUse(), r.eap.budget.used.Load()
 		const n = 200
 		for range n {
 			p := eaptest.New(eaptest.Config{Method: eap.TypeTTLS, Inner: eaptest.GTC, Identity: "anonymous",
@@ -188,7 +188,7 @@ func TestEAPChargeCoversOrdinaryConversations(t *testing.T) {
 			r.partConversation(p, rounds)
 			p.Close() // the peer is not the server's memory
 		}
-		grown, charge := memoryInUse()-before, r.eap.MemoryCharged()-charged
+		grown, charge := memoryInUse()-before, r.eap.budget.used.Load()-charged
 		t.Logf("%d rounds: %d B held, %d B charged per conversation", rounds, grown/n, charge/n)
 		if grown > charge {
 			t.Errorf("%d rounds: conversations hold %d B each, charged %d B", rounds, grown/n, charge/n)

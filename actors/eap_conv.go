@@ -70,11 +70,9 @@ func (c *eapConv) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *EAPRequest:
 		c.onRequest(ctx, msg)
-		c.recharge(false)
 	case *eapLoginReply:
 		if msg.gen == c.gen && c.attempt != nil {
 			c.onLoginReply(ctx, msg.rep)
-			c.recharge(false)
 		}
 	case *eapIdle:
 		c.onIdle(ctx, msg)
@@ -117,10 +115,12 @@ func (c *eapConv) onRequest(ctx actor.Context, r *EAPRequest) {
 		return
 	}
 	c.apply(ctx, r, step, "")
+	c.recharge(false) // the reply or prompt apply made
 }
 
 // recharge brings the conversation's charge to the EAP memory budget to
-// its present estimate. With enforce, growth that does not fit the
+// its present estimate; it is called only where the Session has changed
+// (a request handled, a reply or prompt made), not for repeats or drops. With enforce, growth that does not fit the
 // budget is refused (false) and the caller ends the conversation;
 // without, it is charged anyway (the few bytes of a reply or prompt).
 func (c *eapConv) recharge(enforce bool) bool {
@@ -133,11 +133,8 @@ func (c *eapConv) recharge(enforce bool) bool {
 		if !c.eap.budget.take(delta) {
 			return false
 		}
-	case delta > 0:
-		c.eap.budget.used.Add(delta)
-		c.sys.deps.Metrics.eapMemory(delta)
-	case delta < 0:
-		c.eap.budget.give(-delta)
+	case delta != 0:
+		c.eap.budget.add(delta)
 	}
 	c.charged += delta
 	return true
@@ -168,7 +165,7 @@ func (c *eapConv) refuseGrowth(ctx actor.Context, r *EAPRequest) {
 // release returns the conversation's charge to the EAP memory budget.
 func (c *eapConv) release() {
 	if c.charged != 0 {
-		c.eap.budget.give(c.charged)
+		c.eap.budget.add(-c.charged)
 		c.charged = 0
 	}
 }
@@ -307,6 +304,7 @@ func (c *eapConv) onLoginReply(ctx actor.Context, rep *Reply) {
 		step, err = c.sess.Fail()
 	}
 	c.applyInstruction(ctx, r, step, err, message)
+	c.recharge(false)
 }
 
 // reply sends a step's packet; the last one ends the conversation.
