@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"runtime"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -125,16 +124,6 @@ func TestEAPMemoryGrowthBeyondBudgetFails(t *testing.T) {
 	}
 }
 
-// memoryInUse is the live heap and the goroutine stacks after a full
-// collection.
-func memoryInUse() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc) + int64(m.StackInuse)
-}
-
 // Issue 18: what the node's conversations hold stays under the memory
 // budget. An attacker opens conversation after conversation and fills
 // each with most of a 64 KiB TLS message (today's code kept 65,536 of
@@ -146,7 +135,7 @@ func TestEAPMemoryBudgetBoundsMeasured(t *testing.T) {
 	}
 	const budget = 8 << 20
 	r := newBudgetRig(t, func(int64) int64 { return budget })
-	before := memoryInUse()
+	before := eaptest.MemoryInUse()
 	held := 0
 	for range 400 {
 		rep := r.identityRound()
@@ -157,7 +146,7 @@ func TestEAPMemoryBudgetBoundsMeasured(t *testing.T) {
 			held++
 		}
 	}
-	grown := memoryInUse() - before
+	grown := eaptest.MemoryInUse() - before
 	t.Logf("%d attacker conversations held, heap and stacks +%d KiB, charged %d KiB, budget %d KiB; refused: %v memory, %v memory-growth",
 		held, grown>>10, r.eap.budget.used.Load()>>10, budget>>10, r.refused(eapRefusedMemory), r.refused(eapRefusedMemoryGrowth))
 	if held == 0 {
@@ -180,7 +169,7 @@ func TestEAPChargeCoversOrdinaryConversations(t *testing.T) {
 	}
 	r := newBudgetRig(t, func(int64) int64 { return 1 << 30 })
 	for _, rounds := range []int{1, 2, 4, -1} {
-		before, charged := memoryInUse(), r.eap.budget.used.Load()
+		before, charged := eaptest.MemoryInUse(), r.eap.budget.used.Load()
 		const n = 200
 		for range n {
 			p := eaptest.New(eaptest.Config{Method: eap.TypeTTLS, Inner: eaptest.GTC, Identity: "anonymous",
@@ -188,7 +177,7 @@ func TestEAPChargeCoversOrdinaryConversations(t *testing.T) {
 			r.partConversation(p, rounds)
 			p.Close() // the peer is not the server's memory
 		}
-		grown, charge := memoryInUse()-before, r.eap.budget.used.Load()-charged
+		grown, charge := eaptest.MemoryInUse()-before, r.eap.budget.used.Load()-charged
 		t.Logf("%d rounds: %d B held, %d B charged per conversation", rounds, grown/n, charge/n)
 		if grown > charge {
 			t.Errorf("%d rounds: conversations hold %d B each, charged %d B", rounds, grown/n, charge/n)

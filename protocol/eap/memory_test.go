@@ -16,16 +16,6 @@ import (
 	"github.com/pushauth/pushauth/protocol/eap/eaptest"
 )
 
-// memoryInUse is the live heap and the goroutine stacks after a full
-// collection.
-func memoryInUse() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc) + int64(m.StackInuse)
-}
-
 // drive takes a new Session to some point of a conversation and returns
 // it; it is called memorySessions times per scenario.
 type drive func(t *testing.T, srv *eap.Server) (*eap.Session, func())
@@ -45,7 +35,7 @@ func measure(t *testing.T, srv *eap.Server, d drive) (measured, estimate, reserv
 	s, done := d(t, srv)
 	s.Close()
 	done()
-	before := memoryInUse()
+	before := eaptest.MemoryInUse()
 	for range memorySessions {
 		s, done := d(t, srv)
 		sessions = append(sessions, s)
@@ -54,7 +44,7 @@ func measure(t *testing.T, srv *eap.Server, d drive) (measured, estimate, reserv
 	for _, done := range cleanups {
 		done() // the peers go before measuring
 	}
-	after := memoryInUse()
+	after := eaptest.MemoryInUse()
 	for _, s := range sessions {
 		estimate += int64(s.MemoryEstimate())
 		reserve += int64(s.MemoryReserve())
