@@ -5,7 +5,6 @@ package test
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -66,17 +65,7 @@ func fillDisk(t *testing.T, dir string) string {
 // readyz fetches /readyz: its status and its store field.
 func (h *Harness) readyz() (int, string) {
 	h.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, h.AdminURL+"/readyz", nil)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	status, body := h.adminGet("/readyz")
 	var r struct {
 		Status string `json:"status"`
 		Store  string `json:"store"`
@@ -84,7 +73,7 @@ func (h *Harness) readyz() (int, string) {
 	if err := json.Unmarshal(body, &r); err != nil {
 		h.t.Fatalf("/readyz body %q: %v", body, err)
 	}
-	return resp.StatusCode, r.Status + ": " + r.Store
+	return status, r.Status + ": " + r.Store
 }
 
 // S6.6, issue 18 item 3: the data directory fills up after start. A push

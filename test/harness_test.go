@@ -237,10 +237,11 @@ func (h *Harness) WaitAudit(user string, n int) []adminapi.AuditRecord {
 	return recs
 }
 
-// Metric reads one sample from /metrics, 0 when absent.
-func (h *Harness) Metric(name, labels string) float64 {
+// adminGet fetches path from the admin listener with the admin token:
+// the status and the body.
+func (h *Harness) adminGet(path string) (int, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, h.AdminURL+"/metrics", nil)
+	req, err := http.NewRequest(http.MethodGet, h.AdminURL+path, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -250,10 +251,17 @@ func (h *Harness) Metric(name, labels string) float64 {
 		h.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("GET /metrics: %s", resp.Status)
-	}
 	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// Metric reads one sample from /metrics, 0 when absent.
+func (h *Harness) Metric(name, labels string) float64 {
+	h.t.Helper()
+	status, body := h.adminGet("/metrics")
+	if status != http.StatusOK {
+		h.t.Fatalf("GET /metrics: %d", status)
+	}
 	series := name
 	if labels != "" {
 		series += "{" + labels + "}"
