@@ -49,6 +49,27 @@ func waitLog(t *testing.T, path, want string) string {
 	}
 }
 
+// logUntilServing runs pushauthd on cfgPath until it logs that it serves,
+// stops it, checks that it exits 0 and returns its log.
+func logUntilServing(t *testing.T, cfgPath string) string {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "log.json")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"--config", cfgPath}, io.Discard, logFile) }()
+	out := waitLog(t, logPath, "pushauth serving")
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	return out
+}
+
 // S1.3: SIGHUP re-reads NOTIFICATIONTIMEOUT and PushOff without a restart;
 // S1.1/S1.2: invalid values fall back with a warning naming them.
 func TestSIGHUPReloadsSettings(t *testing.T) {
@@ -181,22 +202,9 @@ func TestCheckConfigWarnsMessageAuthenticatorOff(t *testing.T) {
 // require_message_authenticator.
 func TestStartWarnsMessageAuthenticatorOff(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath, logPath := filepath.Join(dir, "pushauth.yaml"), filepath.Join(dir, "log.json")
+	cfgPath := filepath.Join(dir, "pushauth.yaml")
 	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(legacyClientConfig, filepath.Join(dir, "data"))), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", cfgPath}, io.Discard, logFile) }()
-	out := waitLog(t, logPath, "pushauth serving")
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
-	checkBlastRADIUSWarning(t, out)
+	checkBlastRADIUSWarning(t, logUntilServing(t, cfgPath))
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,8 +37,8 @@ func policyWarned(out string, index int, name string) bool {
 	return false
 }
 
-// writePolicyConfig writes policyConfig with a data directory whose store
-// holds the policy web, and returns the config's path and the data dir.
+// writePolicyConfig writes policyConfig and returns the config's path and
+// its data directory, not created.
 func writePolicyConfig(t *testing.T) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -47,6 +46,12 @@ func writePolicyConfig(t *testing.T) (string, string) {
 	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(policyConfig, dataDir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return cfgPath, dataDir
+}
+
+// storeWebPolicy creates the store of dataDir holding the policy web.
+func storeWebPolicy(t *testing.T, dataDir string) {
+	t.Helper()
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +65,6 @@ func writePolicyConfig(t *testing.T) (string, string) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return cfgPath, dataDir
 }
 
 // Issue 18 (S4.4): --check-config warns about a client that names a
@@ -69,6 +73,7 @@ func writePolicyConfig(t *testing.T) (string, string) {
 // without its lock, so it works while a server runs on the data directory.
 func TestCheckConfigWarnsMissingPolicy(t *testing.T) {
 	cfgPath, dataDir := writePolicyConfig(t)
+	storeWebPolicy(t, dataDir)
 	running, err := store.OpenDir(dataDir, nil) // holds the data directory's lock, as a server does
 	if err != nil {
 		t.Fatal(err)
@@ -85,37 +90,21 @@ func TestCheckConfigWarnsMissingPolicy(t *testing.T) {
 
 // On a first start (no database yet) every named policy is missing.
 func TestCheckConfigWarnsMissingPolicyNoDatabase(t *testing.T) {
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "pushauth.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(policyConfig, filepath.Join(dir, "data"))), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, dataDir := writePolicyConfig(t)
 	code, _, out := runLogged(t, "--config", cfgPath, "--check-config")
 	if code != 0 || !policyWarned(out, 0, "web") || !policyWarned(out, 1, "gone") || !strings.Contains(out, `"warnings":2`) {
 		t.Fatalf("exit %d, want warnings for web and gone:\n%s", code, out)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
 		t.Fatalf("--check-config created the data directory (%v)", err)
 	}
 }
 
 // Issue 18 (S4.4): the server logs the same warning at start.
 func TestStartWarnsMissingPolicy(t *testing.T) {
-	cfgPath, _ := writePolicyConfig(t)
-	logPath := filepath.Join(t.TempDir(), "log.json")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", cfgPath}, io.Discard, logFile) }()
-	out := waitLog(t, logPath, "pushauth serving")
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	cfgPath, dataDir := writePolicyConfig(t)
+	storeWebPolicy(t, dataDir)
+	out := logUntilServing(t, cfgPath)
 	if !policyWarned(out, 1, "gone") || policyWarned(out, 0, "web") {
 		t.Fatalf("want a start warning for policy gone only:\n%s", out)
 	}
