@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -82,10 +81,8 @@ func TestLocalUserNamesIgnoreCase(t *testing.T) {
 	if rec := h.WaitAudit("alice", 1)[0]; rec.User != "alice" || rec.Outcome != "accept" {
 		t.Fatalf("audit %+v", rec)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	for _, spelling := range []string{"ALICE", "Alice"} {
-		if recs, err := h.Admin.Audit(ctx, spelling, 10); err != nil || len(recs) != 0 {
+		if recs, err := h.Admin.Audit(h.ctx(), spelling, 10); err != nil || len(recs) != 0 {
 			t.Errorf("audit records under %q: %+v, %v", spelling, recs, err)
 		}
 	}
