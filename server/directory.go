@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,15 +52,14 @@ func (s *Server) openDirectory() error {
 // passwords (both with local_then_directory).
 func (s *Server) passwordGate() *admission.Gate {
 	capacity, cost := s.passwords.Concurrency(), s.passwords.Cost()
-	if l := s.cfg.Directory.LDAP; l != nil && s.cfg.Passwords.Source != config.SourceLocal {
-		pool := l.PoolSize
-		if pool <= 0 {
-			pool = directory.DefaultPoolSize
+	if l := s.cfg.Directory.LDAP; l != nil {
+		binds := cmp.Or(l.PoolSize, directory.DefaultPoolSize)
+		switch s.cfg.Passwords.Source {
+		case config.SourceDirectory:
+			capacity, cost = binds, 0 // a bind's cost is measured as binds end
+		case config.SourceLocalThenDirectory:
+			capacity += binds
 		}
-		if s.cfg.Passwords.Source == config.SourceDirectory {
-			capacity, cost = 0, 0 // a bind's cost is measured as binds end
-		}
-		capacity += pool
 	}
 	l := admission.DefaultLimits(capacity, cost)
 	s.log.Info().Int("capacity", l.Capacity).Int("share_per_client", l.Share).Dur("queue_time", l.QueueTime).
