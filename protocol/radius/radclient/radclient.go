@@ -10,8 +10,7 @@
 // or an on-path attacker forging Access-Accepts (BlastRADIUS,
 // CVE-2024-3596), neither gets a reply accepted nor makes the client send
 // faster. pushauthd puts a Message-Authenticator in every reply, so a
-// reply without one is refused unless AllowMissingMessageAuthenticator is
-// set (for servers that do not send one).
+// reply without one is refused.
 package radclient
 
 import (
@@ -41,11 +40,6 @@ type Client struct {
 	secret []byte
 	// Retry is the retransmission interval (default 1s; 0 keeps it).
 	Retry time.Duration
-	// AllowMissingMessageAuthenticator accepts replies that carry no
-	// Message-Authenticator (one that is present must still verify). Off
-	// by default: pushauthd always sends one; set it only for servers
-	// that do not, such as FreeRADIUS before 3.2.5.
-	AllowMissingMessageAuthenticator bool
 
 	mu      sync.Mutex
 	waiting map[byte]chan []byte
@@ -199,9 +193,7 @@ func (c *Client) verify(raw, req []byte) (*Response, error) {
 	if !layeh.IsAuthenticResponse(raw, req, c.secret) {
 		return nil, ErrNotAuthentic
 	}
-	switch err := msgauth.Verify(raw, req[4:20], c.secret); {
-	case errors.Is(err, msgauth.ErrMissing) && c.AllowMissingMessageAuthenticator:
-	case err != nil:
+	if msgauth.Verify(raw, req[4:20], c.secret) != nil {
 		return nil, ErrNotAuthentic
 	}
 	p, err := layeh.Parse(raw, c.secret)
