@@ -135,7 +135,7 @@ func TestPasswordBurstCannotRaceLockout(t *testing.T) {
 	r.send("rae", "pw-rae", "", "").expect(t, Reject)
 	r.noPush()
 	reasons := r.reasons()
-	refused := reasons[reasonLockedOut] + reasons[reasonTooManyAttempts] + reasons["password-busy"]
+	refused := reasons[reasonLockedOut] + reasons[reasonTooManyAttempts] + reasons[reasonPasswordBusy]
 	if reasons[auth.ReasonBadPassword] != 5 || refused != 96 || reasons[reasonLockedOut] == 0 {
 		t.Fatalf("audit reasons %v, want 5 bad-password and 96 refused unchecked", reasons)
 	}
