@@ -18,6 +18,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/directory/slapdtest"
 	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/internal/testwait"
 )
 
 // seed is the directory every test starts with: two users in groups, a
@@ -272,17 +273,10 @@ func TestDirectoryDownMidRun(t *testing.T) {
 	if err := s.Restart(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testwait.For(t, "the directory to be back after the restart", func() bool {
 		got, err := d.CheckPassword(ctx(t), e.DN, "alice-pw")
-		if err == nil && got == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not back after the restart: %q, %v", got, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && got == ""
+	})
 	if _, err := d.Lookup(ctx(t), "alice"); err != nil {
 		t.Fatalf("lookup after the restart: %v", err)
 	}

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"encoding/base32"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 	"github.com/pushauth/pushauth/server"
@@ -275,14 +277,9 @@ func (h *Harness) Metric(name, labels string) float64 {
 	return v
 }
 
-// checkFor polls cond every 10ms until it holds or timeout passes.
+// checkFor polls cond until it holds or timeout passes (testwait.Within
+// with a formatted description).
 func checkFor(t *testing.T, timeout time.Duration, cond func() bool, what string, args ...any) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for "+what, args...)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Within(t, timeout, fmt.Sprintf(what, args...), cond)
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pushauth/pushauth/internal/testwait"
 )
 
 const testConfig = `
@@ -36,17 +38,18 @@ func writeConfig(t *testing.T, path, timeout, pushOff, dataDir string) {
 // waitLog polls the log file until it contains want.
 func waitLog(t *testing.T, path, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var log string
+	defer func() {
+		if t.Failed() {
+			t.Logf("the log so far:\n%s", log)
+		}
+	}()
+	testwait.Within(t, 10*time.Second, fmt.Sprintf("the log to say %q", want), func() bool {
 		b, _ := os.ReadFile(path)
-		if strings.Contains(string(b), want) {
-			return string(b)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("log never said %q:\n%s", want, b)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		log = string(b)
+		return strings.Contains(log, want)
+	})
+	return log
 }
 
 // logUntilServing runs pushauthd on cfgPath until it logs that it serves,

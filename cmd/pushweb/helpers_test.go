@@ -20,6 +20,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/internal/logbuf"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
 
@@ -193,11 +194,7 @@ func (ta *testAgent) login(c *http.Client, user, next string) string {
 // waitReady polls the status endpoint as the page's script does.
 func (ta *testAgent) waitReady(c *http.Client) {
 	ta.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for strings.Contains(ta.get(c, prefix+"status").body, `"waiting"`) {
-		if time.Now().After(deadline) {
-			ta.t.Fatal("the login stayed waiting")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.For(ta.t, "the login to stop waiting", func() bool {
+		return !strings.Contains(ta.get(c, prefix+"status").body, `"waiting"`)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceapitest"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/providers"
@@ -161,13 +162,9 @@ func TestWatchAskAndLongPoll(t *testing.T) {
 	s.Push(t, "alice", id, time.Minute)
 	done := make(chan result, 1)
 	go func() { done <- runCmd("maybe\ny\nno\n", "watch", "--answer", "ask", "--count", "2", "--state", state) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(s.Logins.Answers()) == 0 || s.InFlight() == 0 { // first answered, now long-polling
-		if time.Now().After(deadline) {
-			t.Fatal("watch did not answer the first push and poll again")
-		}
-		time.Sleep(time.Millisecond) // polling with a deadline
-	}
+	testwait.For(t, "watch to answer the first push and poll again", func() bool {
+		return len(s.Logins.Answers()) > 0 && s.InFlight() > 0
+	})
 	s.Push(t, "alice", id, time.Minute)
 	r := <-done
 	a := s.Logins.Answers()

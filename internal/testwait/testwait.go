@@ -17,7 +17,14 @@ const step = 2 * time.Millisecond
 // "timed out waiting for <what>".
 func For(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Deadline)
+	Within(t, Deadline, what, cond)
+}
+
+// Within is For with a deadline of its own, for conditions that take
+// longer than Deadline (a cluster converging, a process starting).
+func Within(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

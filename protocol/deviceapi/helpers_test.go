@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceapitest"
@@ -187,18 +186,4 @@ func (p *phone) answer(t *testing.T, s *deviceapitest.Server, loginID, nonce, de
 	sig := sign(t, p.key, loginID+"|"+nonce+"|"+decision)
 	return call(t, "POST", s.URL+"/v1/answers", map[string]any{"device_id": p.id, "login_id": loginID,
 		"nonce": nonce, "decision": decision, "signature": sig})
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
 }

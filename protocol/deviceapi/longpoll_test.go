@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceapitest"
 )
@@ -21,7 +22,7 @@ func TestOpenPollWakesForNextLoginAfterApprove(t *testing.T) {
 	p := activate(t, s, "alice")
 	first := s.Push(t, "alice", p.id, time.Minute)
 	done := async(t, p.pendingRequest(t, s, 5, first.Nonce))
-	eventually(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
+	testwait.For(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
 	if r := p.answer(t, s, first.LoginID, first.Nonce, "approve"); r.status != http.StatusOK {
 		t.Fatalf("approve: %d %s", r.status, r.raw)
 	}
@@ -44,7 +45,7 @@ func TestPollEndingAtItsWaitListsCurrentPushes(t *testing.T) {
 	first := s.Push(t, "alice", p.id, time.Minute)
 	second := s.Push(t, "bob", p.id, 2*time.Minute)
 	done := async(t, p.pendingRequest(t, s, 5, first.Nonce, second.Nonce))
-	eventually(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
+	testwait.For(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
 	if r := p.answer(t, s, first.LoginID, first.Nonce, "approve"); r.status != http.StatusOK {
 		t.Fatalf("approve: %d %s", r.status, r.raw)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceapitest"
 	"github.com/pushauth/pushauth/push"
@@ -58,7 +59,7 @@ func TestPendingLongPollWakesOnPush(t *testing.T) {
 	p := activate(t, s, "alice")
 	start := time.Now()
 	done := async(t, p.pendingRequest(t, s, 5))
-	eventually(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
+	testwait.For(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
 	select {
 	case r := <-done:
 		t.Fatalf("long poll returned before any push: %s", r.raw)
@@ -79,7 +80,7 @@ func TestPendingKnownWaitsForANewPush(t *testing.T) {
 	p := activate(t, s, "alice")
 	first := s.Push(t, "alice", p.id, time.Minute)
 	done := async(t, p.pendingRequest(t, s, 5, first.Nonce))
-	eventually(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
+	testwait.For(t, "the long poll to be in flight", func() bool { return s.InFlight() == 1 })
 	second := s.Push(t, "bob", p.id, 2*time.Minute)
 	got := pushesOf(t, s, <-done)
 	if len(got) != 2 || got[0] != first || got[1] != second {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceapitest"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/providers"
@@ -125,13 +126,7 @@ func TestPendingLongPoll(t *testing.T) {
 		list, err := d.Pending(ctx, 5*time.Second, first.Nonce)
 		done <- result{list, err}
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.InFlight() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("long poll never reached the server")
-		}
-		time.Sleep(time.Millisecond) // polling with a deadline, not a fixed wait
-	}
+	testwait.For(t, "the long poll to reach the server", func() bool { return s.InFlight() > 0 })
 	second := s.Push(t, "alice", d.ID(), 2*time.Minute)
 	r := <-done
 	if r.err != nil || len(r.list) != 2 || r.list[1] != second {
