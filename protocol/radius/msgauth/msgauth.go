@@ -13,7 +13,9 @@ import (
 	layeh "layeh.com/radius"
 )
 
-// Type is the attribute type of Message-Authenticator.
+// Type is the attribute type of Message-Authenticator: layeh's
+// rfc2869.MessageAuthenticator_Type (a test holds them equal), untyped here
+// so that it compares with raw packet octets as well as layeh's Type.
 const Type = 80
 
 // Len is the encoded length of the attribute: type, length and a

@@ -5,7 +5,15 @@ import (
 	"testing"
 
 	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2869"
 )
+
+// The project's one Message-Authenticator type is the dictionary's.
+func TestTypeIsRFC2869s(t *testing.T) {
+	if layeh.Type(Type) != rfc2869.MessageAuthenticator_Type {
+		t.Fatalf("Type = %d, rfc2869 says %d", Type, rfc2869.MessageAuthenticator_Type)
+	}
+}
 
 // What Encode signs, Verify accepts: a request as it is, a reply with its
 // request's authenticator; the attribute comes first and only once; a
