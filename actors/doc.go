@@ -1,8 +1,10 @@
 // Package actors runs logins as actors (protoactor-go): one owner per node
 // spawns a login actor per in-flight login, knows each login's PID, routes
-// challenge answers and device answers to it, holds each user's push slot
-// (one outstanding push per user: join or supersede) and stops logins once
-// they report that they are done. One provider actor per push provider
+// challenge answers and device answers to it (or to the owner of the node
+// that holds it) and stops logins once they report that they are done. A
+// slots keeper per node holds the push slot of the users that hash to it
+// (one outstanding push per user: join or supersede, across nodes). One
+// provider actor per push provider
 // sends notifications with a bounded number of sends in flight.
 //
 // A login actor owns its timer and its state machine (verifying → waiting →

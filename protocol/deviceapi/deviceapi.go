@@ -24,7 +24,7 @@ const (
 )
 
 // Answerer delivers a verified device answer to its login (the actor
-// system's router implements it).
+// System implements it: its owner routes the answer to the login).
 type Answerer interface {
 	Answer(ctx context.Context, a *actors.Answer) (actors.AnswerStatus, error)
 }

@@ -24,7 +24,7 @@
 // signatures and poll tokens are never logged.
 //
 // The package holds no policy: answers go to the Answerer (the actor
-// system's router), pushes come from the poll provider. The HTTP server
+// System, whose owner routes it), pushes come from the poll provider. The HTTP server
 // that serves New's handler must allow responses to take longer than
 // Deps.MaxLongPoll (WriteTimeout).
 //
