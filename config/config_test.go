@@ -302,6 +302,10 @@ func TestS1_5Errors(t *testing.T) {
 		{"S1.5 key without cert", "device_api: {key_file: /tmp/k}", "device_api.cert_file", "required"},
 		{"S1.5 bad public_url", "device_api: {public_url: 'ftp://x'}", "device_api.public_url", "invalid URL"},
 		{"S1.5 bad argon2 threads", "passwords: {argon2_threads: 0}", "passwords.argon2_threads", "1..255"},
+		// auth refuses to verify hashes beyond its bounds: a config must not
+		// make them (users created under it could never log in).
+		{"S1.5 argon2 time beyond what auth verifies", "passwords: {argon2_time: 65}", "passwords.argon2_time", "1..64"},
+		{"S1.5 argon2 memory beyond what auth verifies", "passwords: {argon2_memory_kib: 1048577}", "passwords.argon2_memory_kib", "8..1048576"},
 		{"S1.5 argon2 memory below 8×threads", "passwords: {argon2_memory_kib: 16, argon2_threads: 4}", "passwords.argon2_memory_kib", "at least 8"},
 	}
 	for _, tt := range tests {
