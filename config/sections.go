@@ -232,7 +232,9 @@ func (d *decoder) deviceAPI(v any) DeviceAPI {
 	case a.CertFile == "" && a.KeyFile != "":
 		d.errorf(path+".cert_file", "required when device_api.key_file is set")
 	}
+	publicURLSet := a.PublicURL != ""
 	a.PublicURL = d.publicURL(a, path+".public_url")
+	d.checkDeviceAPIReach(a, publicURLSet)
 	return a
 }
 
