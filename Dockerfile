@@ -3,6 +3,7 @@
 #
 #   docker build -t pushauth .
 #   docker run -d --name pushauth -p 1812:1812/udp -p 8080:8080 \
+#     -e PUSHAUTH_DEVICE_API_PUBLIC_URL=https://push.example.com \
 #     -v pushauth-data:/var/lib/pushauth \
 #     -v /etc/pushauth/pushauth.yaml:/etc/pushauth/pushauth.yaml:ro pushauth
 

@@ -44,7 +44,7 @@ demo:
 demo-web:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/pushweb ./cmd/pushweb
-	$(GO) run ./cmd/pushweb/demo --pushweb $(BIN)/pushweb --listen $${PUSHWEB_LISTEN:-127.0.0.1:8080}
+	$(GO) run ./cmd/pushweb/demo --pushweb $(BIN)/pushweb --listen $${PUSHWEB_LISTEN:-127.0.0.1:8088}
 
 test:
 ifeq ($(RACE),)

@@ -23,14 +23,26 @@ const (
 	phcPrefix     = "$argon2id$"
 )
 
-// Bounds accepted when parsing a stored hash, so that a corrupt or hostile
-// hash string cannot make a verification allocate or run without limit.
+// Argon2id cost bounds: the one set of limits for both the parameters of
+// new hashes (passwords.argon2_* in the config, checked by
+// Argon2Params.Validate) and those recorded in a stored hash (checked by
+// Verify), so that a corrupt or hostile hash string cannot make a
+// verification allocate or run without limit, and a config cannot make
+// hashes that Verify then refuses.
 const (
-	maxMemoryKiB = 1 << 20 // 1 GiB
-	maxTime      = 64
-	minSaltLen   = 8
-	minKeyLen    = 16
-	maxKeyLen    = 64
+	MinArgon2MemoryKiB = 8
+	MaxArgon2MemoryKiB = 1 << 20 // 1 GiB
+	MinArgon2Time      = 1
+	MaxArgon2Time      = 64
+	MinArgon2Threads   = 1
+	MaxArgon2Threads   = 255
+)
+
+// Bounds of the other fields of a stored hash.
+const (
+	minSaltLen = 8
+	minKeyLen  = 16
+	maxKeyLen  = 64
 )
 
 // ErrMalformedHash means a stored password hash is not an argon2id PHC string
@@ -48,6 +60,28 @@ type Argon2Params struct {
 // 19 MiB of memory, 2 passes, 1 thread.
 func DefaultArgon2Params() Argon2Params {
 	return Argon2Params{MemoryKiB: 19456, Time: 2, Threads: 1}
+}
+
+// Validate checks p against the argon2id bounds (MinArgon2MemoryKiB ..
+// MaxArgon2Threads, and at least 8 KiB of memory per thread). A hash made
+// with parameters it refuses could never be verified.
+func (p Argon2Params) Validate() error {
+	return checkArgon2(uint64(p.MemoryKiB), uint64(p.Time), uint64(p.Threads))
+}
+
+// checkArgon2 is Validate on wide integers, as parsed from a hash string.
+func checkArgon2(m, t, p uint64) error {
+	switch {
+	case m < MinArgon2MemoryKiB || m > MaxArgon2MemoryKiB:
+		return fmt.Errorf("memory %d KiB out of range %d..%d", m, MinArgon2MemoryKiB, MaxArgon2MemoryKiB)
+	case t < MinArgon2Time || t > MaxArgon2Time:
+		return fmt.Errorf("time %d out of range %d..%d", t, MinArgon2Time, MaxArgon2Time)
+	case p < MinArgon2Threads || p > MaxArgon2Threads:
+		return fmt.Errorf("threads %d out of range %d..%d", p, MinArgon2Threads, MaxArgon2Threads)
+	case m < 8*p:
+		return fmt.Errorf("memory %d KiB is less than 8 KiB × %d threads", m, p)
+	}
+	return nil
 }
 
 // withDefaults replaces zero fields with the defaults.
@@ -216,8 +250,11 @@ func parsePHCParams(s string) (Argon2Params, error) {
 	var m, t, p uint64
 	n, err := fmt.Sscanf(s, "m=%d,t=%d,p=%d", &m, &t, &p)
 	bad := err != nil || n != 3 || fmt.Sprintf("m=%d,t=%d,p=%d", m, t, p) != s
-	if bad || m < 8 || m > maxMemoryKiB || t < 1 || t > maxTime || p < 1 || p > 255 || m < 8*p {
+	if bad {
 		return Argon2Params{}, fmt.Errorf("%w: bad parameters %q", ErrMalformedHash, s)
+	}
+	if err := checkArgon2(m, t, p); err != nil {
+		return Argon2Params{}, fmt.Errorf("%w: parameters %q: %v", ErrMalformedHash, s, err)
 	}
 	return Argon2Params{MemoryKiB: uint32(m), Time: uint32(t), Threads: uint8(p)}, nil
 }

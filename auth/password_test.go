@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"runtime"
 	"strings"
@@ -105,6 +106,8 @@ func TestVerifyMalformed(t *testing.T) {
 		{"zero time", join("", "argon2id", parts[2], "m=1024,t=0,p=1", parts[4], parts[5])},
 		{"zero threads", join("", "argon2id", parts[2], "m=1024,t=1,p=0", parts[4], parts[5])},
 		{"huge memory", join("", "argon2id", parts[2], "m=99999999,t=1,p=1", parts[4], parts[5])},
+		{"memory beyond the bound", join("", "argon2id", parts[2], fmt.Sprintf("m=%d,t=1,p=1", MaxArgon2MemoryKiB+1), parts[4], parts[5])},
+		{"time beyond the bound", join("", "argon2id", parts[2], fmt.Sprintf("m=1024,t=%d,p=1", MaxArgon2Time+1), parts[4], parts[5])},
 		{"salt not base64", join("", "argon2id", parts[2], parts[3], "!!!!", parts[5])},
 		{"salt padded", join("", "argon2id", parts[2], parts[3], parts[4]+"==", parts[5])},
 		{"short salt", join("", "argon2id", parts[2], parts[3], "AAAA", parts[5])},
@@ -117,6 +120,33 @@ func TestVerifyMalformed(t *testing.T) {
 				t.Fatalf("Verify(%q) = %v, %v; want false, ErrMalformedHash", tt.hash, ok, err)
 			}
 		})
+	}
+}
+
+// The bounds Verify applies to a stored hash are the ones Validate applies
+// to the parameters of new hashes (the config's passwords.argon2_*): a
+// hash at the bounds parses, one beyond them does not, and Validate agrees.
+func TestArgon2BoundsShared(t *testing.T) {
+	tests := []struct {
+		p  Argon2Params
+		ok bool
+	}{
+		{Argon2Params{MemoryKiB: MaxArgon2MemoryKiB, Time: MaxArgon2Time, Threads: 1}, true},
+		{Argon2Params{MemoryKiB: MinArgon2MemoryKiB * MaxArgon2Threads, Time: MinArgon2Time, Threads: MaxArgon2Threads}, true},
+		{Argon2Params{MemoryKiB: MaxArgon2MemoryKiB + 1, Time: 1, Threads: 1}, false},
+		{Argon2Params{MemoryKiB: 1024, Time: MaxArgon2Time + 1, Threads: 1}, false},
+		{Argon2Params{MemoryKiB: MinArgon2MemoryKiB - 1, Time: 1, Threads: 1}, false},
+		{Argon2Params{MemoryKiB: 16, Time: 1, Threads: 4}, false},
+	}
+	for _, tt := range tests {
+		s := fmt.Sprintf("m=%d,t=%d,p=%d", tt.p.MemoryKiB, tt.p.Time, tt.p.Threads)
+		got, err := parsePHCParams(s)
+		if (err == nil) != tt.ok || (tt.ok && got != tt.p) {
+			t.Errorf("parsePHCParams(%q) = %+v, %v; want ok=%v", s, got, err, tt.ok)
+		}
+		if err := tt.p.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%+v.Validate() = %v; want ok=%v", tt.p, err, tt.ok)
+		}
 	}
 }
 

@@ -48,6 +48,22 @@ type Config struct {
 	Cluster   Cluster
 	Store     Store
 	EAP       EAP // network logins over EAP (SPEC S8); off without eap.cert_file
+
+	source source // where each value came from, for Problem and Caution
+}
+
+// Problem is a FieldError about key found after loading (a file the
+// config names that does not load, say), placed like the errors of
+// loading: the file as given and the key's line and column, or the
+// environment variable that set it.
+func (c *Config) Problem(key, msg string) FieldError {
+	return c.source.fieldError(key, msg)
+}
+
+// Caution is a Warning about key found after loading, placed like
+// Problem. value may be empty.
+func (c *Config) Caution(key, value, msg string) Warning {
+	return c.source.warning(key, value, msg, false)
 }
 
 // Radius is the RADIUS front end.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -203,14 +204,14 @@ log: {level: error}
 		"PUSHAUTH_RADIUS_LISTEN=0.0.0.0:11812",
 		"PUSHAUTH_ADMIN_API_LISTEN=[::1]:18443",
 		"PUSHAUTH_ADMIN_API_TOKEN=envtoken",
-		"PUSHAUTH_DEVICE_API_LISTEN=:18080",
+		"PUSHAUTH_DEVICE_API_LISTEN=localhost:18080",
 		"PUSHAUTH_LOG_LEVEL=debug",
 	)
 	if len(warns) != 0 {
 		t.Errorf("unexpected warnings %v", warns)
 	}
 	got := []any{cfg.Offline, cfg.DataDir, cfg.Radius.Listen, cfg.AdminAPI.Listen, cfg.AdminAPI.Token, cfg.DeviceAPI.Listen, cfg.Log.Level}
-	want := []any{true, "/tmp/env", "0.0.0.0:11812", "[::1]:18443", "envtoken", ":18080", "debug"}
+	want := []any{true, "/tmp/env", "0.0.0.0:11812", "[::1]:18443", "envtoken", "localhost:18080", "debug"}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("override %d: got %v, want %v", i, got[i], want[i])
@@ -302,6 +303,10 @@ func TestS1_5Errors(t *testing.T) {
 		{"S1.5 key without cert", "device_api: {key_file: /tmp/k}", "device_api.cert_file", "required"},
 		{"S1.5 bad public_url", "device_api: {public_url: 'ftp://x'}", "device_api.public_url", "invalid URL"},
 		{"S1.5 bad argon2 threads", "passwords: {argon2_threads: 0}", "passwords.argon2_threads", "1..255"},
+		// auth refuses to verify hashes beyond its bounds: a config must not
+		// make them (users created under it could never log in).
+		{"S1.5 argon2 time beyond what auth verifies", "passwords: {argon2_time: 65}", "passwords.argon2_time", "1..64"},
+		{"S1.5 argon2 memory beyond what auth verifies", "passwords: {argon2_memory_kib: 1048577}", "passwords.argon2_memory_kib", "8..1048576"},
 		{"S1.5 argon2 memory below 8×threads", "passwords: {argon2_memory_kib: 16, argon2_threads: 4}", "passwords.argon2_memory_kib", "at least 8"},
 	}
 	for _, tt := range tests {
@@ -315,8 +320,8 @@ func TestS1_5Errors(t *testing.T) {
 			if fe.File != path || fe.Key != tt.key || !strings.Contains(fe.Msg, tt.msg) {
 				t.Errorf("got %q\nwant file %q, key %q, message containing %q", fe.String(), path, tt.key, tt.msg)
 			}
-			if !strings.HasPrefix(fe.String(), path+": "+tt.key+": ") {
-				t.Errorf("%q does not start with FILE: KEY: ", fe.String())
+			if prefix := fmt.Sprintf("%s:%d:%d: %s: ", path, fe.Line, fe.Column, tt.key); fe.Line < 1 || fe.Column < 1 || !strings.HasPrefix(fe.String(), prefix) {
+				t.Errorf("%q does not start with FILE:LINE:COLUMN: KEY: ", fe.String())
 			}
 		})
 	}
@@ -351,7 +356,7 @@ func TestS1_5FileErrors(t *testing.T) {
 			if len(errs) != 1 || errs[0].File != tt.path || !strings.Contains(errs[0].Msg, tt.msg) {
 				t.Errorf("got %v, want one error for %s containing %q", errs, tt.path, tt.msg)
 			}
-			if !strings.HasPrefix(errs[0].String(), tt.path+": ") {
+			if !strings.HasPrefix(errs[0].String(), tt.path+":") {
 				t.Errorf("%q does not name the file", errs[0].String())
 			}
 		})
@@ -378,9 +383,9 @@ NOTIFICATIONTIMEOUT: 99
 	}
 	lines := strings.Split(err.Error(), "\n")
 	want := []string{
-		path + ": bogus: unknown key",
-		path + `: radius.listen: invalid listen address "nowhere": want host:port`,
-		path + ": radius.clients[1].secret: required",
+		path + ":1:1: bogus: unknown key",
+		path + `:3:3: radius.listen: invalid listen address "nowhere": want host:port`,
+		path + ":8:7: radius.clients[1].secret: required", // the client, where the key is missing
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), err)
@@ -418,8 +423,9 @@ func TestS6_5RequireMessageAuthenticatorOffWarns(t *testing.T) {
 			!strings.Contains(w.Msg, "BlastRADIUS") || !strings.Contains(w.Msg, "CVE-2024-3596") {
 			t.Errorf("warning %d = %+v, want key %s naming client %s and BlastRADIUS (CVE-2024-3596)", i, w, want.key, want.client)
 		}
-		if !strings.HasPrefix(text, want.key+": ") || strings.Contains(text, "invalid value") {
-			t.Errorf("warning %d reads %q: want the key first and no claim of an invalid value", i, text)
+		if w.File == "" || w.Line != 4+i*2 || !strings.HasPrefix(text, fmt.Sprintf("%s:%d:%d: %s: ", w.File, w.Line, w.Column, want.key)) ||
+			strings.Contains(text, "invalid value") {
+			t.Errorf("warning %d reads %q: want FILE:LINE:COLUMN: KEY first (line %d) and no claim of an invalid value", i, text, 4+i*2)
 		}
 	}
 }

@@ -12,34 +12,56 @@ import (
 // decoder walks the raw YAML map, collecting errors and warnings instead of
 // stopping at the first one.
 type decoder struct {
-	file  string            // config file name used in messages
-	env   map[string]string // config key -> environment variable that set it
+	source
 	errs  []FieldError
 	warns []Warning
 }
 
-// errorf records a problem with key, naming the environment variable
-// instead of the file when the value came from one.
-func (d *decoder) errorf(key, format string, args ...any) {
-	file := d.file
-	if name, ok := d.env[key]; ok {
-		file = "env " + name
+// source knows where each value of a loaded configuration came from.
+type source struct {
+	file string            // config file name used in messages, as given
+	env  map[string]string // config key -> environment variable that set it
+	pos  positions         // config key -> where it is written in file
+}
+
+// place returns the file (or "env NAME") and position of key.
+func (s source) place(key string) (string, Position) {
+	if name, ok := s.env[key]; ok {
+		return "env " + name, Position{}
 	}
-	d.errs = append(d.errs, FieldError{File: file, Key: key, Msg: fmt.Sprintf(format, args...)})
+	return s.file, s.pos.at(key)
+}
+
+// fieldError is a problem with key, naming the environment variable
+// instead of the file when the value came from one.
+func (s source) fieldError(key, msg string) FieldError {
+	file, p := s.place(key)
+	return FieldError{File: file, Line: p.Line, Column: p.Column, Key: key, Msg: msg}
+}
+
+// warning is a warning about key (the environment variable's name when the
+// value came from one), placed like fieldError.
+func (s source) warning(key, value, msg string, unsafe bool) Warning {
+	file, p := s.place(key)
+	if env, ok := s.env[key]; ok {
+		key = env
+	}
+	return Warning{File: file, Line: p.Line, Column: p.Column, Key: key, Value: value, Msg: msg, Unsafe: unsafe}
+}
+
+// errorf records a problem with key.
+func (d *decoder) errorf(key, format string, args ...any) {
+	d.errs = append(d.errs, d.fieldError(key, fmt.Sprintf(format, args...)))
 }
 
 // warn records an invalid S1.1/S1.2 value that was replaced by its default.
 func (d *decoder) warn(key string, value any, msg string) {
-	name := key
-	if env, ok := d.env[key]; ok {
-		name = env
-	}
-	d.warns = append(d.warns, Warning{Key: name, Value: display(value), Msg: msg})
+	d.warns = append(d.warns, d.warning(key, display(value), msg, false))
 }
 
 // warnUnsafe records a valid value that is used but weakens security.
 func (d *decoder) warnUnsafe(key string, value any, msg string) {
-	d.warns = append(d.warns, Warning{Key: key, Value: display(value), Msg: msg, Unsafe: true})
+	d.warns = append(d.warns, d.warning(key, display(value), msg, true))
 }
 
 // fromEnv reports whether key's value came from the environment.
@@ -86,18 +108,49 @@ func (d *decoder) unknownKeys(m map[string]any, path string, known []string) {
 	}
 }
 
-// suggest returns a hint when key differs from a known key only by case,
-// '_' or '-'.
+// suggest returns a hint naming the known key closest to key: one that
+// differs only by case, '_' or '-', else one within a small edit distance
+// (a typo such as NOTIFICATIONTIMOUT for NOTIFICATIONTIMEOUT).
 func suggest(key string, known []string) string {
 	norm := func(s string) string {
 		return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
 	}
+	best, bestDist := "", 0
 	for _, k := range known {
-		if norm(k) == norm(key) {
+		dist := editDistance(norm(key), norm(k))
+		if dist == 0 {
 			return fmt.Sprintf(" (did you mean %q?)", k)
 		}
+		// At most one edit per four letters of the known key, and two in all.
+		if dist <= 2 && dist <= len(norm(k))/4 && (best == "" || dist < bestDist) {
+			best, bestDist = k, dist
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // lookup returns m[key] and whether it is set (present and not null).

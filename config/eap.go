@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -24,9 +25,6 @@ const (
 	DefaultEAPMaxMemoryMiB = 256
 	MinEAPMaxMemoryMiB     = 16
 	MaxEAPMaxMemoryMiB     = 1 << 20
-	// EAPCertWarnBefore is how long before its expiry --check-config
-	// warns about the EAP certificate.
-	EAPCertWarnBefore = 30 * 24 * time.Hour
 )
 
 // EAP configures network logins over EAP (SPEC S8): PEAPv0/EAP-GTC,
@@ -124,23 +122,13 @@ func (d *decoder) eapMethods(m map[string]any, path string) []string {
 // authentication (Windows and Apple supplicants refuse such a
 // certificate).
 func LoadEAPCertificate(e EAP, now time.Time) (tls.Certificate, []string, error) {
-	cert, err := tls.LoadX509KeyPair(e.CertFile, e.KeyFile)
-	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("eap.cert_file / eap.key_file: %w", err)
-	}
-	leaf, err := x509.ParseCertificate(cert.Certificate[0])
-	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("eap.cert_file: parse certificate: %w", err)
+	cert, fe := loadKeyPair(source{}, "eap", e.CertFile, e.KeyFile)
+	if fe != nil {
+		return tls.Certificate{}, nil, errors.New(fe.String())
 	}
 	var warns []string
-	switch {
-	case now.After(leaf.NotAfter):
-		warns = append(warns, fmt.Sprintf("eap.cert_file: the certificate expired on %s", leaf.NotAfter.UTC().Format(time.DateOnly)))
-	case now.Add(EAPCertWarnBefore).After(leaf.NotAfter):
-		warns = append(warns, fmt.Sprintf("eap.cert_file: the certificate expires on %s, within 30 days", leaf.NotAfter.UTC().Format(time.DateOnly)))
-	}
-	if !serverAuth(leaf) {
-		warns = append(warns, "eap.cert_file: the certificate lacks the server-auth extended key usage (1.3.6.1.5.5.7.3.1); Windows and Apple supplicants refuse it")
+	for _, w := range certWarnings(cert, now) {
+		warns = append(warns, "eap.cert_file: "+w)
 	}
 	return cert, warns, nil
 }

@@ -2,14 +2,23 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // FieldError is one configuration problem that stops start-up (SPEC S1.5).
+// Errors and warnings (Warning) carry the same fields: file, line, column
+// and key.
 type FieldError struct {
-	// File is the config file path, or "env NAME" when the bad value came
-	// from the environment variable NAME.
+	// File is the config file path as given (relative paths stay
+	// relative), or "env NAME" when the bad value came from the
+	// environment variable NAME.
 	File string
+	// Line and Column locate the key in File (1-based); zero when unknown
+	// (environment values, keys that are not written, whole-file problems
+	// YAML gave no line for). For a required key that is missing, they
+	// locate its section.
+	Line, Column int
 	// Key is the full key path, e.g. "radius.clients[1].secret" (list
 	// indexes start at 0). Empty for problems with the file as a whole.
 	Key string
@@ -17,12 +26,52 @@ type FieldError struct {
 	Msg string
 }
 
-// String formats the error as "FILE: KEY: message".
+// String formats the error as "FILE:LINE:COLUMN: KEY: message" (the
+// position and key only when known).
 func (e FieldError) String() string {
-	if e.Key == "" {
-		return e.File + ": " + e.Msg
+	return where(e.File, e.Line, e.Column, e.Key) + e.Msg
+}
+
+// Fields are the error's log fields: file, line, column, key (those known).
+func (e FieldError) Fields() map[string]any {
+	return fields(e.File, e.Line, e.Column, e.Key)
+}
+
+// where formats "FILE:LINE:COLUMN: KEY: " with the parts that are known.
+func where(file string, line, col int, key string) string {
+	var b strings.Builder
+	b.WriteString(file)
+	if line > 0 {
+		b.WriteString(":" + strconv.Itoa(line))
+		if col > 0 {
+			b.WriteString(":" + strconv.Itoa(col))
+		}
 	}
-	return e.File + ": " + e.Key + ": " + e.Msg
+	if file != "" {
+		b.WriteString(": ")
+	}
+	if key != "" {
+		b.WriteString(key + ": ")
+	}
+	return b.String()
+}
+
+// fields are the log fields of a problem's place.
+func fields(file string, line, col int, key string) map[string]any {
+	f := map[string]any{}
+	if file != "" {
+		f["file"] = file
+	}
+	if line > 0 {
+		f["line"] = line
+	}
+	if col > 0 {
+		f["column"] = col
+	}
+	if key != "" {
+		f["key"] = key
+	}
+	return f
 }
 
 // ValidationError carries every problem found while loading, so that an
@@ -31,7 +80,7 @@ type ValidationError struct {
 	Errors []FieldError
 }
 
-// Error lists each problem on its own line as "FILE: KEY: message".
+// Error lists each problem on its own line as "FILE:LINE:COLUMN: KEY: message".
 func (e *ValidationError) Error() string {
 	lines := make([]string, len(e.Errors))
 	for i, fe := range e.Errors {
@@ -45,6 +94,11 @@ func (e *ValidationError) Error() string {
 // (SPEC S1.1, S1.2), or a valid but unsafe setting such as a client with
 // require_message_authenticator turned off (SPEC S6.5).
 type Warning struct {
+	// File, Line and Column are as in FieldError: the config file as
+	// given ("env NAME" for a value from the environment) and where the
+	// key is written in it.
+	File         string
+	Line, Column int
 	// Key names where the value came from: the YAML key, or the
 	// environment variable (e.g. PUSHAUTH_NOTIFICATIONTIMEOUT).
 	Key string
@@ -58,11 +112,25 @@ type Warning struct {
 	Unsafe bool
 }
 
-// String formats the warning as "KEY: invalid value VALUE: message", or
-// "KEY: VALUE: message" for an unsafe setting.
+// String formats the warning as "FILE:LINE:COLUMN: KEY: invalid value
+// VALUE: message", or "FILE:LINE:COLUMN: KEY: VALUE: message" for an
+// unsafe setting (without the parts that are not known).
 func (w Warning) String() string {
-	if w.Unsafe {
-		return fmt.Sprintf("%s: %s: %s", w.Key, w.Value, w.Msg)
+	switch {
+	case w.Value == "":
+		return where(w.File, w.Line, w.Column, w.Key) + w.Msg
+	case w.Unsafe:
+		return fmt.Sprintf("%s%s: %s", where(w.File, w.Line, w.Column, w.Key), w.Value, w.Msg)
 	}
-	return fmt.Sprintf("%s: invalid value %s: %s", w.Key, w.Value, w.Msg)
+	return fmt.Sprintf("%sinvalid value %s: %s", where(w.File, w.Line, w.Column, w.Key), w.Value, w.Msg)
+}
+
+// Fields are the warning's log fields: file, line, column, key and value
+// (those known).
+func (w Warning) Fields() map[string]any {
+	f := fields(w.File, w.Line, w.Column, w.Key)
+	if w.Value != "" {
+		f["value"] = w.Value
+	}
+	return f
 }

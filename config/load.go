@@ -43,16 +43,22 @@ func LoadBytes(name string, data []byte, environ []string) (*Config, []Warning, 
 
 // load parses data with koanf, merges the environment and decodes.
 func load(name string, data []byte, environ []string) (*Config, []Warning, error) {
+	pos, fe := parsePositions(name, data)
+	if fe != nil {
+		return nil, nil, &ValidationError{Errors: []FieldError{*fe}}
+	}
 	k := koanf.New(".")
 	if err := k.Load(rawbytes.Provider(data), yaml.Parser()); err != nil {
-		return nil, nil, fileError(name, fmt.Sprintf("invalid YAML: %v", err))
+		return nil, nil, &ValidationError{Errors: []FieldError{yamlError(name, err)}}
 	}
-	d := &decoder{file: name, env: applyEnv(k, environ)}
+	d := &decoder{source: source{file: name, env: applyEnv(k, environ), pos: pos}}
 	cfg := d.config(k.Raw())
 	d.checkPasswordSource(cfg)
+	d.checkListeners(cfg)
 	if len(d.errs) > 0 {
 		return nil, d.warns, &ValidationError{Errors: d.errs}
 	}
+	cfg.source = d.source
 	return cfg, d.warns, nil
 }
 
@@ -75,6 +81,7 @@ func envOverrides() []envOverride {
 		{"PUSHAUTH_ADMIN_API_LISTEN", "admin_api.listen"},
 		{"PUSHAUTH_ADMIN_API_TOKEN", "admin_api.token"},
 		{"PUSHAUTH_DEVICE_API_LISTEN", "device_api.listen"},
+		{"PUSHAUTH_DEVICE_API_PUBLIC_URL", "device_api.public_url"},
 		{"PUSHAUTH_LOG_LEVEL", "log.level"},
 		{"PUSHAUTH_CLUSTER_ENABLED", "cluster.enabled"},
 		{"PUSHAUTH_CLUSTER_NODE", "cluster.node"},

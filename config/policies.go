@@ -46,9 +46,9 @@ func (c *Config) MissingPolicies(stored []string) []Warning {
 		if r.Name == DefaultPolicyName || slices.Contains(stored, r.Name) {
 			continue
 		}
-		out = append(out, Warning{Key: r.Key, Value: display(r.Name),
-			Msg: fmt.Sprintf("%s names policy %q, which does not exist: its logins use the default policy until it is created (pushctl policy set %s KEY=VALUE)",
-				r.Who, r.Name, r.Name)})
+		out = append(out, c.source.warning(r.Key, display(r.Name),
+			fmt.Sprintf("%s names policy %q, which does not exist: its logins use the default policy until it is created (pushctl policy set %s KEY=VALUE)",
+				r.Who, r.Name, r.Name), false))
 	}
 	return out
 }

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/pushauth/pushauth/auth"
 )
 
 // Defaults for keys without a Defender counterpart.
@@ -230,7 +232,9 @@ func (d *decoder) deviceAPI(v any) DeviceAPI {
 	case a.CertFile == "" && a.KeyFile != "":
 		d.errorf(path+".cert_file", "required when device_api.key_file is set")
 	}
+	publicURLSet := a.PublicURL != ""
 	a.PublicURL = d.publicURL(a, path+".public_url")
+	d.checkDeviceAPIReach(a, publicURLSet)
 	return a
 }
 
@@ -280,9 +284,11 @@ func (d *decoder) passwords(v any) Passwords {
 	const path = "passwords"
 	m := d.object(v, path, "argon2_memory_kib", "argon2_time", "argon2_threads", "max_concurrent", "source")
 	p := Passwords{
-		Argon2MemoryKiB: uint32(d.integer(m, path, "argon2_memory_kib", DefaultArgon2MemoryKiB, 8, 4<<20)),
-		Argon2Time:      uint32(d.integer(m, path, "argon2_time", DefaultArgon2Time, 1, 100)),
-		Argon2Threads:   uint8(d.integer(m, path, "argon2_threads", DefaultArgon2Threads, 1, 255)),
+		// The bounds are auth's, which verifies the hashes: a hash made
+		// beyond them could never be verified (every login password-error).
+		Argon2MemoryKiB: uint32(d.integer(m, path, "argon2_memory_kib", DefaultArgon2MemoryKiB, auth.MinArgon2MemoryKiB, auth.MaxArgon2MemoryKiB)),
+		Argon2Time:      uint32(d.integer(m, path, "argon2_time", DefaultArgon2Time, auth.MinArgon2Time, auth.MaxArgon2Time)),
+		Argon2Threads:   uint8(d.integer(m, path, "argon2_threads", DefaultArgon2Threads, auth.MinArgon2Threads, auth.MaxArgon2Threads)),
 		MaxConcurrent:   int(d.integer(m, path, "max_concurrent", int64(2*runtime.NumCPU()), 1, 4096)),
 		Source:          d.oneOf(m, path, "source", SourceLocal, SourceLocal, SourceDirectory, SourceLocalThenDirectory),
 	}

@@ -21,6 +21,6 @@ func (s *Server) warnMissingPolicies(ctx context.Context) {
 		names[i] = p.Name
 	}
 	for _, w := range s.cfg.MissingPolicies(names) {
-		s.log.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)
+		s.log.Warn().Fields(w.Fields()).Msg(w.Msg)
 	}
 }

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -33,6 +34,14 @@ const (
 	sysusersFile   = "../packaging/systemd/pushauth.sysusers"
 	operationsDoc  = "../docs/operations.md"
 )
+
+// packagedPublicURL is what the operator sets as device_api.public_url
+// (in the file or as PUSHAUTH_DEVICE_API_PUBLIC_URL) before the first
+// start; the packaged config refuses to start without it.
+const packagedPublicURL = "https://push.example.com"
+
+// packagedEnv is the environment the packaged config is loaded with.
+var packagedEnv = []string{"PUSHAUTH_DEVICE_API_PUBLIC_URL=" + packagedPublicURL}
 
 // instruction is one Dockerfile instruction, continuation lines joined.
 type instruction struct {
@@ -233,7 +242,7 @@ func checkContextFile(t *testing.T, src string) {
 // and lets the HEALTHCHECK's pushctl reach /readyz without a token.
 func checkImageConfig(t *testing.T, run stage) {
 	t.Helper()
-	cfg, _, err := config.Load(packagedConfig, nil)
+	cfg, _, err := config.Load(packagedConfig, packagedEnv)
 	if err != nil {
 		t.Fatalf("%s: %v", packagedConfig, err)
 	}
@@ -245,6 +254,31 @@ func checkImageConfig(t *testing.T, run stage) {
 	}
 	if cfg.AdminAPI.Listen != "127.0.0.1:8443" || !cfg.AdminAPI.PublicHealth {
 		t.Errorf("admin_api %+v: pushctl health (default URL http://127.0.0.1:8443, no token) needs it on 127.0.0.1:8443 with public_health", cfg.AdminAPI)
+	}
+}
+
+// Issue 24: the packaged config listens for phones on all addresses, so
+// as shipped it stops --check-config and the start with one error, naming
+// device_api.public_url and what to set, instead of handing out activation
+// links to http://localhost:8080; with public_url set it loads, with a
+// warning that the device API serves plain HTTP.
+func TestPackagedConfigAsksForPublicURL(t *testing.T) {
+	_, _, err := config.Load(packagedConfig, nil)
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Key != "device_api.public_url" ||
+		!strings.Contains(ve.Errors[0].Msg, "https://") || ve.Errors[0].Line == 0 {
+		t.Fatalf("%s as shipped: %v; want one error for device_api.public_url, with its line", packagedConfig, err)
+	}
+	_, warns, err := config.Load(packagedConfig, packagedEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range warns {
+		found = found || (w.Key == "device_api.listen" && strings.Contains(w.Msg, "plain HTTP"))
+	}
+	if !found {
+		t.Errorf("no plain-HTTP warning for the device API in %v", warns)
 	}
 }
 
@@ -296,6 +330,11 @@ func packagedConfigWithClient(t *testing.T, address string) string {
 	if yaml == string(b) {
 		t.Fatalf("%s has no \"  clients: []\" line to put a client in", packagedConfig)
 	}
+	withURL := strings.Replace(yaml, "  # public_url: https://push.example.com\n", "  public_url: "+packagedPublicURL+"\n", 1)
+	if withURL == yaml {
+		t.Fatalf("%s has no \"  # public_url: https://push.example.com\" line to set", packagedConfig)
+	}
+	yaml = withURL
 	path := filepath.Join(t.TempDir(), "pushauth.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
@@ -401,7 +440,7 @@ func parseUnit(t *testing.T, path string) map[string]map[string][]string {
 func TestSystemdUnit(t *testing.T) {
 	unit := parseUnit(t, systemdUnit)
 	svc := unit["Service"]
-	cfg, _, err := config.Load(packagedConfig, nil)
+	cfg, _, err := config.Load(packagedConfig, packagedEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

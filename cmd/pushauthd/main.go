@@ -16,7 +16,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -54,15 +56,19 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) 
 	boot := server.NewLogger(config.Log{Format: "auto"}, stderr)
 	cfg, warnings, err := load(*path)
 	warnings = append(warnings, extraWarnings(cfg)...)
-	for _, w := range warnings {
-		boot.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)
-	}
+	logWarnings(boot, warnings)
 	if err != nil {
 		reportConfigError(boot, err)
 		return cli.ExitError
 	}
 	if *check {
 		return checkConfig(boot, cfg, *path, len(warnings))
+	}
+	// The files the config names load now, with the same errors as
+	// --check-config, before anything is created on disk (the EAP and
+	// device certificates' warnings come from the server as it starts).
+	if errs, _ := cfg.CheckFiles(time.Now()); len(errs) > 0 {
+		return rejectConfig(boot, errs)
 	}
 	if *checkDir != "" {
 		return checkDirectory(ctx, stdout, boot, cfg, *checkDir)
@@ -92,34 +98,57 @@ func source(path string) string {
 // operator would expect.
 func extraWarnings(cfg *config.Config) []config.Warning {
 	if cfg != nil && len(cfg.Radius.Clients) == 0 {
-		return []config.Warning{{Key: "radius.clients",
-			Msg: "no RADIUS clients: every Access-Request will be dropped; add one entry per NAS"}}
+		return []config.Warning{cfg.Caution("radius.clients", "",
+			"no RADIUS clients: every Access-Request will be dropped; add one entry per NAS")}
 	}
 	return nil
 }
 
-// checkConfig validates what loading cannot: provider keys and files; it
-// warns about policies named in the configuration that the store lacks.
+// logWarnings logs each configuration warning with its place (file, line,
+// column, key) and value, the same fields as the errors.
+func logWarnings(log zerolog.Logger, warnings []config.Warning) {
+	for _, w := range warnings {
+		log.Warn().Fields(w.Fields()).Msg(w.Msg)
+	}
+}
+
+// checkConfig validates what loading cannot: the certificate and key
+// files the config names, provider keys and the directory; it warns about
+// certificates that expire soon and policies named in the configuration
+// that the store lacks.
 func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings int) int {
-	errs := append(server.CheckProviders(cfg.Providers), server.CheckDirectory(cfg.Directory)...)
-	eapWarnings, err := server.CheckEAP(cfg.EAP)
-	if err != nil {
-		errs = append(errs, err)
+	errs, fileWarnings := cfg.CheckFiles(time.Now())
+	logWarnings(log, fileWarnings)
+	warnings += len(fileWarnings)
+	for _, err := range append(server.CheckProviders(cfg.Providers), server.CheckDirectory(cfg.Directory)...) {
+		errs = append(errs, problem(cfg, err))
 	}
-	for _, w := range eapWarnings {
-		log.Warn().Str("key", "eap.cert_file").Msg(w)
-	}
-	warnings += len(eapWarnings)
 	warnings += checkPolicies(log, cfg)
-	for _, err := range errs {
-		log.Error().Str("file", source(path)).Msg(err.Error())
-	}
 	if len(errs) > 0 {
-		log.Error().Int("errors", len(errs)).Msg("configuration rejected")
-		return cli.ExitError
+		return rejectConfig(log, errs)
 	}
 	log.Info().Str("config", source(path)).Int("warnings", warnings).Msg("config ok")
 	return cli.ExitOK
+}
+
+// problem places an error of a check that names its key first
+// ("providers.apns.key_file: ...") like a loading error.
+func problem(cfg *config.Config, err error) config.FieldError {
+	msg := err.Error()
+	if key, rest, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(key, " \t") {
+		return cfg.Problem(key, rest)
+	}
+	return cfg.Problem("", msg)
+}
+
+// rejectConfig logs every problem on its own line, naming the file, line,
+// column and key (docs/behaviour.md S1.5), and returns the exit status.
+func rejectConfig(log zerolog.Logger, errs []config.FieldError) int {
+	for _, fe := range errs {
+		log.Error().Fields(fe.Fields()).Msg(fe.Msg)
+	}
+	log.Error().Int("errors", len(errs)).Msg("configuration rejected")
+	return cli.ExitError
 }
 
 func load(path string) (*config.Config, []config.Warning, error) {
@@ -137,10 +166,7 @@ func reportConfigError(log zerolog.Logger, err error) {
 		log.Error().Err(err).Msg("configuration rejected")
 		return
 	}
-	for _, fe := range ve.Errors {
-		log.Error().Str("file", fe.File).Str("key", fe.Key).Msg(fe.Msg)
-	}
-	log.Error().Int("errors", len(ve.Errors)).Msg("configuration rejected")
+	rejectConfig(log, ve.Errors)
 }
 
 // serve binds the sockets first, so that a busy port stops the server
@@ -177,9 +203,7 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, srv *server.Server, 
 		}
 		log.Info().Str("config", source(path)).Msg("SIGHUP: reloading the configuration")
 		cfg, warnings, err := load(path)
-		for _, w := range warnings {
-			log.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)
-		}
+		logWarnings(log, warnings)
 		if err != nil {
 			log.Error().Err(err).Msg("reload rejected; keeping the running settings")
 			continue

@@ -34,9 +34,7 @@ func checkPolicies(log zerolog.Logger, cfg *config.Config) int {
 		return 1
 	}
 	warnings := cfg.MissingPolicies(stored)
-	for _, w := range warnings {
-		log.Warn().Str("key", w.Key).Str("value", w.Value).Msg(w.Msg)
-	}
+	logWarnings(log, warnings)
 	return len(warnings)
 }
 

@@ -39,13 +39,30 @@ const authFailed = "Authentication failed."
 // sooner, a login waiting on the phone much later.
 const holdNotice = 500 * time.Millisecond
 
+// probeWait bounds how long pushlogin waits for the server to acknowledge
+// it at all, by a reply or by answering a Status-Server probe (RFC 5997)
+// sent with the first request: an unreachable server or a wrong shared
+// secret (the server drops such requests unanswered) is reported then,
+// not after --timeout. probeRetry is the probe's retransmission interval.
+const (
+	probeWait  = 3 * time.Second
+	probeRetry = time.Second
+)
+
 // agent runs the logins of one pushlogin invocation.
 type agent struct {
 	opts   options
 	secret []byte
 	client *radclient.Client
-	term   *terminal
-	out    io.Writer
+	// probe sends the Status-Server probes, from its own socket (the
+	// server knows its clients by address, not port) with a shorter
+	// retransmission interval than client's.
+	probe *radclient.Client
+	term  *terminal
+	out   io.Writer
+	// acknowledged: the server has answered this agent (a reply or a
+	// probe), so it is reachable and the shared secret is right.
+	acknowledged bool
 }
 
 // outcome is how one login ended.
@@ -164,8 +181,11 @@ func (a *agent) login(ctx context.Context, user, password string) (outcome, erro
 }
 
 // exchange sends one Access-Request and waits up to --timeout for the
-// reply; after holdNotice without one it tells the user that the server
-// is waiting for the device.
+// reply. Once the server has held it for holdNotice and has acknowledged
+// the agent (by an earlier reply, or by answering the Status-Server probe
+// sent with the first request), it tells the user that the server is
+// waiting for the device; a probe that gets no answer within probeWait
+// ends the exchange with an error at once.
 func (a *agent) exchange(ctx context.Context, user, password, state string) (*radclient.Response, error) {
 	p, err := radagent.Request{User: user, Password: password, State: state,
 		CallingStation: a.opts.callingStation, NASIdentifier: a.opts.nasIdentifier}.Packet(a.secret)
@@ -183,19 +203,30 @@ func (a *agent) exchange(ctx context.Context, user, password, state string) (*ra
 		r, err := a.client.Exchange(wait, p)
 		done <- reply{r, err}
 	}()
+	probed := a.startProbe(wait)
 	began := time.Now()
 	notice := time.NewTimer(holdNotice)
 	defer notice.Stop()
-	noticed := false
+	held, noticed := false, false
 	for {
 		select {
 		case <-notice.C:
-			fmt.Fprintln(a.out, msgNotified)
-			noticed = true
+			held = true
+		case err := <-probed:
+			probed = nil
+			if err != nil && ctx.Err() == nil {
+				return nil, fmt.Errorf("no reply from %s, to the request or to a Status-Server probe, within %v "+
+					"(is pushauthd running there, is this host one of its clients, and is the shared secret right?): %w",
+					a.opts.server, min(probeWait, a.opts.timeout), err)
+			}
+			a.acknowledged = a.acknowledged || err == nil
 		case r := <-done:
 			if !noticed && r.err == nil && time.Since(began) >= holdNotice {
 				// the timer and the reply were both ready: the reply was held
 				fmt.Fprintln(a.out, msgNotified)
+			}
+			if r.err == nil {
+				a.acknowledged = true
 			}
 			switch {
 			case r.err == nil:
@@ -208,7 +239,29 @@ func (a *agent) exchange(ctx context.Context, user, password, state string) (*ra
 			}
 			return nil, fmt.Errorf("RADIUS exchange with %s: %w", a.opts.server, r.err)
 		}
+		if held && a.acknowledged && !noticed {
+			fmt.Fprintln(a.out, msgNotified)
+			noticed = true
+		}
 	}
+}
+
+// startProbe sends a Status-Server probe unless the server has already
+// acknowledged the agent, and returns a channel that gets its outcome
+// (nil: answered) within probeWait; the channel is nil when no probe is
+// sent. The probe ends with ctx.
+func (a *agent) startProbe(ctx context.Context) chan error {
+	if a.acknowledged || a.probe == nil {
+		return nil
+	}
+	out := make(chan error, 1)
+	go func() {
+		pctx, cancel := context.WithTimeout(ctx, probeWait)
+		defer cancel()
+		_, err := a.probe.Exchange(pctx, layeh.New(layeh.CodeStatusServer, a.secret))
+		out <- err
+	}()
+	return out
 }
 
 // inputError explains a failed read of what the user was asked for.

@@ -75,7 +75,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer client.Close()
 	client.Retry = min(maxRetry, o.timeout)
-	a := &agent{opts: o, secret: secret, client: client, term: newTerminal(stdin, stdout), out: stdout}
+	probe, err := radclient.Dial(o.server, "", secret)
+	if err != nil {
+		fmt.Fprintf(stderr, "pushlogin: %v\n", err)
+		return exitError
+	}
+	defer probe.Close()
+	probe.Retry = probeRetry
+	a := &agent{opts: o, secret: secret, client: client, probe: probe, term: newTerminal(stdin, stdout), out: stdout}
 	code, err := a.run(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "pushlogin: %v\n", err)

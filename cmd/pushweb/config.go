@@ -17,7 +17,10 @@ import (
 
 // Defaults.
 const (
-	defaultListen     = "127.0.0.1:8080"
+	// defaultListen is off pushauthd's default ports (the device API's
+	// 8080, the admin API's 8443), so both run side by side as the README
+	// shows.
+	defaultListen     = "127.0.0.1:8088"
 	defaultRADIUS     = "127.0.0.1:1812"
 	defaultTimeout    = 35 * time.Second
 	defaultSessionTTL = 8 * time.Hour

@@ -50,7 +50,8 @@ func subcommandSummary(name string) string {
 	case "code":
 		return "print the current one-time passcode"
 	case "watch":
-		return "long-poll for pushes and answer each (ask: prompt y/n on the terminal, or the number to pick under number matching)"
+		return "long-poll for pushes and answer each (ask: prompt y/n on the terminal, or the number to pick under number matching;\n" +
+			"a prompt whose push expires or whose login ends is dropped, and what was typed for it is not taken as the next one's answer)"
 	}
 	return ""
 }

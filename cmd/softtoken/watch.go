@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
@@ -61,6 +60,9 @@ func cmdWatch(e *env, args []string) error {
 	d.HTTP = &http.Client{Timeout: *wait + 30*time.Second}
 	w := &watcher{env: e, dev: d, mode: *mode, count: *count, wait: *wait, backoff: time.Second,
 		in: bufio.NewReader(e.stdin), seen: map[string]bool{}}
+	if w.mode == modeAsk {
+		return w.runAsk()
+	}
 	return w.run()
 }
 
@@ -134,6 +136,11 @@ func (w *watcher) handle(p push.Payload) error {
 		fmt.Fprintln(w.stdout, "  -> ignored")
 		return nil
 	}
+	return w.deliver(p, decision, number)
+}
+
+// deliver sends the answer to p and says how the server took it.
+func (w *watcher) deliver(p push.Payload, decision string, number int) error {
 	var err error
 	if number != 0 {
 		err = w.dev.Pick(w.ctx, p, number)
@@ -172,7 +179,8 @@ func describe(out io.Writer, p push.Payload, now time.Time) {
 func hasChoices(p push.Payload) bool { return p.NumberChoices != [3]int{} }
 
 // decide returns the decision for p, or "" to leave it unanswered, and
-// the number picked for a push with number choices. --answer approve
+// the number picked for a push with number choices (--answer ask is
+// runAsk's). --answer approve
 // cannot know the number: such a push is left for --answer ask.
 func (w *watcher) decide(p push.Payload) (string, int) {
 	switch {
@@ -183,32 +191,8 @@ func (w *watcher) decide(p push.Payload) (string, int) {
 		return push.Approve, 0
 	case w.mode == modeDeny:
 		return push.Deny, 0
-	case w.mode == modeAsk:
-		return w.ask(p)
 	}
 	return "", 0
-}
-
-// ask prompts until the user types y or n (or, for a push with number
-// choices, one of the numbers or n); end of input leaves the push
-// unanswered.
-func (w *watcher) ask(p push.Payload) (string, int) {
-	for {
-		if hasChoices(p) {
-			c := p.NumberChoices
-			fmt.Fprintf(w.stdout, "approve login of %s by picking the number shown? [%d/%d/%d/n] ", p.User, c[0], c[1], c[2])
-		} else {
-			fmt.Fprintf(w.stdout, "approve login of %s? [y/n] ", p.User)
-		}
-		line, err := w.in.ReadString('\n')
-		if decision, number, ok := parseAnswer(p, strings.ToLower(strings.TrimSpace(line))); ok {
-			return decision, number
-		}
-		if err != nil {
-			fmt.Fprintln(w.stdout)
-			return "", 0
-		}
-	}
 }
 
 // parseAnswer reads one typed answer: y/n, or one of the push's numbers.

@@ -1,7 +1,7 @@
 // Command demo runs pushweb in front of pushauthd on loopback, with this
 // terminal as the user's phone (make demo-web):
 //
-//	go run ./cmd/pushweb/demo --pushweb PATH [--listen 127.0.0.1:8080] [--answer ask|approve|deny|ignore]
+//	go run ./cmd/pushweb/demo --pushweb PATH [--listen 127.0.0.1:8088] [--answer ask|approve|deny|ignore]
 //
 // It starts pushauthd in-process (a throw-away data directory, an isapi
 // client for pushweb with a "token" policy, NOTIFICATIONTIMEOUT 20 s),
@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var o options
 	fs.StringVar(&o.pushweb, "pushweb", "", "the pushweb binary to run (make demo-web builds it)")
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "pushweb's `ADDR`")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8088", "pushweb's `ADDR`")
 	fs.StringVar(&o.answer, "answer", "ask", "what the phone answers: ask (this terminal), approve, deny or ignore")
 	cmd := command(fs)
 	if code, done := cmd.Parse(args, nil, stdout, stderr); done {
