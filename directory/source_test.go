@@ -9,12 +9,13 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/directory/slapdtest"
 	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/sqlite"
 )
 
 // newUsers is a real SQLite store in a temp dir.
-func newUsers(t *testing.T) *store.SQLite {
+func newUsers(t *testing.T) *sqlite.Store {
 	t.Helper()
-	st, err := store.OpenDir(t.TempDir(), nil)
+	st, err := sqlite.OpenDir(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

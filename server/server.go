@@ -31,6 +31,8 @@ import (
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/postgres"
+	"github.com/pushauth/pushauth/store/sqlite"
 )
 
 // Listeners are the sockets the server serves on; tests bind 127.0.0.1:0
@@ -149,7 +151,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 // change under other nodes too.
 func (s *Server) openStore() error {
 	if s.cfg.Store.Driver != config.StorePostgres {
-		st, err := store.OpenDir(s.cfg.DataDir, s.cfg.ServerKey, storeOptions(s.cfg.Cluster)...)
+		st, err := sqlite.OpenDir(s.cfg.DataDir, s.cfg.ServerKey, storeOptions(s.cfg.Cluster)...)
 		if err != nil {
 			return fmt.Errorf("open store: %w", err)
 		}
@@ -163,7 +165,7 @@ func (s *Server) openStore() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
-	st, err := store.OpenPostgres(ctx, s.cfg.Store.DSN, sealer, storeOptions(s.cfg.Cluster)...)
+	st, err := postgres.Open(ctx, s.cfg.Store.DSN, sealer, storeOptions(s.cfg.Cluster)...)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

@@ -7,10 +7,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ProbeUser is the user name the write probe records a push for. It can
@@ -170,7 +166,7 @@ func IsWriteFailure(err error) bool {
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, ErrNotFound), errors.Is(err, ErrExists), errors.Is(err, ErrOTPReused),
 		errors.Is(err, ErrAcceptWithdrawn), errors.Is(err, ErrActivation), errors.Is(err, ErrLocked),
-		errors.Is(err, errClosed):
+		errors.Is(err, ErrClosed):
 		return false
 	}
 	return true
@@ -178,20 +174,22 @@ func IsWriteFailure(err error) bool {
 
 // WriteFailureCause names the kind of a write failure: CauseDiskFull
 // (SQLITE_FULL, ENOSPC, PostgreSQL's disk_full), CauseReadOnly (a read-only
-// file or database, a PostgreSQL standby) or CauseWrite.
+// file or database, a PostgreSQL standby) or CauseWrite. It knows the
+// drivers' errors by their methods (sqliteError, sqlStateError), so that
+// this package imports no driver.
 func WriteFailureCause(err error) string {
-	var se *sqlite.Error
+	var se sqliteError
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff { // the primary result code
-		case sqlite3.SQLITE_FULL:
+		case sqliteFull:
 			return CauseDiskFull
-		case sqlite3.SQLITE_READONLY:
+		case sqliteReadOnly:
 			return CauseReadOnly
 		}
 	}
-	var pe *pgconn.PgError
+	var pe sqlStateError
 	if errors.As(err, &pe) {
-		switch pe.Code {
+		switch pe.SQLState() {
 		case "53100": // disk_full
 			return CauseDiskFull
 		case "25006": // read_only_sql_transaction
@@ -205,6 +203,27 @@ func WriteFailureCause(err error) string {
 		return CauseReadOnly
 	}
 	return CauseWrite
+}
+
+// sqliteError is modernc.org/sqlite's *Error: Code is SQLite's (extended)
+// result code.
+type sqliteError interface {
+	error
+	Code() int
+}
+
+// SQLite's primary result codes WriteFailureCause names
+// (modernc.org/sqlite/lib's SQLITE_FULL and SQLITE_READONLY).
+const (
+	sqliteReadOnly = 8
+	sqliteFull     = 13
+)
+
+// sqlStateError is pgx's *pgconn.PgError: SQLState is PostgreSQL's error
+// code.
+type sqlStateError interface {
+	error
+	SQLState() string
 }
 
 // The watched writes: each passes its outcome to observe.

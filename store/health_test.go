@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/pushauth/pushauth/internal/testwait"
 )
 
@@ -162,7 +160,7 @@ func TestWriteWatcherIgnoresAnswersAndCallerContext(t *testing.T) {
 	inner := &brokenWrites{}
 	w := WatchWrites(inner, time.Hour, nil)
 	defer w.Close()
-	for _, err := range []error{ErrNotFound, ErrExists, ErrOTPReused, ErrAcceptWithdrawn, ErrActivation, ErrLocked, errClosed,
+	for _, err := range []error{ErrNotFound, ErrExists, ErrOTPReused, ErrAcceptWithdrawn, ErrActivation, ErrLocked, ErrClosed,
 		fmt.Errorf("wrapped: %w", ErrOTPReused)} {
 		inner.fail(err)
 		_ = w.AppendAudit(context.Background(), &AuditRecord{})
@@ -177,17 +175,21 @@ func TestWriteWatcherIgnoresAnswersAndCallerContext(t *testing.T) {
 }
 
 // Disk full and read-only are named for SQLite's errors (checked end to
-// end in test/diskfull_test.go), the system's and PostgreSQL's.
+// end in test/diskfull_test.go), the system's and PostgreSQL's; the
+// drivers' own error types are checked in store/sqlite and store/postgres.
 func TestWriteFailureCause(t *testing.T) {
 	for _, c := range []struct {
 		err  error
 		want string
 	}{
 		{fmt.Errorf("x: %w", syscall.ENOSPC), CauseDiskFull},
-		{fmt.Errorf("x: %w", &pgconn.PgError{Code: "53100"}), CauseDiskFull},
-		{&pgconn.PgError{Code: "25006"}, CauseReadOnly},
+		{fmt.Errorf("x: %w", sqlStateErr("53100")), CauseDiskFull},
+		{sqlStateErr("25006"), CauseReadOnly},
 		{syscall.EROFS, CauseReadOnly},
-		{&pgconn.PgError{Code: "08006"}, CauseWrite},
+		{sqlStateErr("08006"), CauseWrite},
+		{fmt.Errorf("x: %w", sqliteErr(13|3<<8)), CauseDiskFull}, // an extended SQLITE_FULL
+		{sqliteErr(8), CauseReadOnly},
+		{sqliteErr(5), CauseWrite},
 		{errors.New("boom"), CauseWrite},
 	} {
 		if got := WriteFailureCause(c.err); got != c.want {
@@ -195,3 +197,15 @@ func TestWriteFailureCause(t *testing.T) {
 		}
 	}
 }
+
+// sqlStateErr has pgconn.PgError's SQLState method.
+type sqlStateErr string
+
+func (e sqlStateErr) Error() string    { return "sqlstate " + string(e) }
+func (e sqlStateErr) SQLState() string { return string(e) }
+
+// sqliteErr has modernc.org/sqlite's Error's Code method.
+type sqliteErr int
+
+func (e sqliteErr) Error() string { return fmt.Sprintf("sqlite error %d", int(e)) }
+func (e sqliteErr) Code() int     { return int(e) }

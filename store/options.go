@@ -1,11 +1,13 @@
 package store
 
-// Option tunes a store as it is opened (OpenSQLite, OpenDir,
-// OpenPostgres).
-type Option func(*options)
+// Option tunes a store as it is opened (sqlite.Open, sqlite.OpenDir,
+// postgres.Open).
+type Option func(*Options)
 
-type options struct {
-	node string
+// Options are the settings a driver opens its store with.
+type Options struct {
+	// Node names the node writing through the store (WithNode).
+	Node string
 }
 
 // WithNode names the node writing through the store: every audit record it
@@ -13,11 +15,12 @@ type options struct {
 // cluster node passes cluster.node; a single node passes nothing, and its
 // records have an empty node.
 func WithNode(name string) Option {
-	return func(o *options) { o.node = name }
+	return func(o *Options) { o.Node = name }
 }
 
-func applyOptions(opts []Option) options {
-	var o options
+// ApplyOptions is the Options opts set, for a driver's Open.
+func ApplyOptions(opts []Option) Options {
+	var o Options
 	for _, opt := range opts {
 		opt(&o)
 	}

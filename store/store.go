@@ -1,7 +1,10 @@
-// Package store persists pushauth's users, tokens, devices, policies, used-OTP
-// state and audit records behind the Store interface. The embedded default is
-// SQLite (see sqlite.go); secrets (OTP seeds, PIPs) are sealed with a server key
-// before they reach the database.
+// Package store is what pushauth keeps: its users, tokens, devices,
+// policies, used-OTP state and audit records, behind the Store interface,
+// with the errors, the sealer (secrets — OTP seeds, PIPs — are sealed with
+// a server key before they reach a database), the read cache and the write
+// watcher. It imports no database driver: the drivers are store/sqlite (the
+// embedded default) and store/postgres (a cluster's shared database), and
+// store/storetest is the contract both pass.
 package store
 
 import (
@@ -22,7 +25,18 @@ var (
 	// cancelled before its accept was committed (the step is consumed all
 	// the same, the record is not written).
 	ErrAcceptWithdrawn = errors.New("accept withdrawn")
+	// ErrClosed is returned for writes after Close.
+	ErrClosed = errors.New("store closed")
 )
+
+// PushRetention is how long recorded pushes are kept: RecordPush deletes
+// older ones, so PushesSince counts exactly only for a since no older than
+// PushRetention before the newest recorded push. The per-user cap looks one
+// minute back.
+const PushRetention = 10 * time.Minute
+
+// DefaultAuditLimit is how many records ListAudit returns when q.Limit <= 0.
+const DefaultAuditLimit = 100
 
 // OTPAccept is a login accepted with a one-time passcode. AcceptWithOTP
 // consumes the passcode's step and writes the accept's audit record in one

@@ -9,6 +9,7 @@ import (
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/sqlite"
 )
 
 // SPEC S6.4, S6.1: SIGTERM (the server's context ending) with 1,000 logins
@@ -53,7 +54,7 @@ func TestShutdownRecordsLoginsInFlight(t *testing.T) {
 	if err := h.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	db, err := store.OpenDir(h.Cfg.DataDir, h.Cfg.ServerKey)
+	db, err := sqlite.OpenDir(h.Cfg.DataDir, h.Cfg.ServerKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/postgres"
+	"github.com/pushauth/pushauth/store/sqlite"
 )
 
 // policyCheckTimeout bounds --check-config's read of the stored policies.
@@ -28,7 +29,7 @@ func checkPolicies(log zerolog.Logger, cfg *config.Config) int {
 	defer cancel()
 	stored, err := storedPolicyNames(ctx, cfg)
 	switch {
-	case errors.Is(err, store.ErrNoDatabase): // a first start: no policy exists yet
+	case errors.Is(err, sqlite.ErrNoDatabase): // a first start: no policy exists yet
 	case err != nil:
 		log.Warn().Err(err).Msg("could not read the stored policies; the policy names in the configuration were not checked")
 		return 1
@@ -42,7 +43,7 @@ func checkPolicies(log zerolog.Logger, cfg *config.Config) int {
 // store without changing it.
 func storedPolicyNames(ctx context.Context, cfg *config.Config) ([]string, error) {
 	if cfg.Store.Driver == config.StorePostgres {
-		return store.PostgresPolicyNames(ctx, cfg.Store.DSN)
+		return postgres.PolicyNames(ctx, cfg.Store.DSN)
 	}
-	return store.SQLitePolicyNames(ctx, cfg.DataDir)
+	return sqlite.PolicyNames(ctx, cfg.DataDir)
 }

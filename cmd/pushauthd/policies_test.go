@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/sqlite"
 )
 
 // policyConfig has one client naming a policy that is stored (web) and
@@ -55,7 +56,7 @@ func storeWebPolicy(t *testing.T, dataDir string) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenDir(dataDir, nil)
+	st, err := sqlite.OpenDir(dataDir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func storeWebPolicy(t *testing.T, dataDir string) {
 func TestCheckConfigWarnsMissingPolicy(t *testing.T) {
 	cfgPath, dataDir := writePolicyConfig(t)
 	storeWebPolicy(t, dataDir)
-	running, err := store.OpenDir(dataDir, nil) // holds the data directory's lock, as a server does
+	running, err := sqlite.OpenDir(dataDir, nil) // holds the data directory's lock, as a server does
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/adminapi"
-	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/sqlite"
 )
 
 // Token is the bearer token of a started Server.
@@ -20,7 +20,7 @@ const Token = "test-admin-token-0123456789"
 // Server is a running admin API with its store and captured logs.
 type Server struct {
 	*httptest.Server
-	Store     *store.SQLite
+	Store     *sqlite.Store
 	Dir       string // holds the database and server key
 	Passwords *auth.Passwords
 	Logs      *logbuf.Buffer // the API's zerolog output
@@ -54,9 +54,9 @@ func Start(t testing.TB, edit func(*adminapi.Deps)) *Server {
 	return s
 }
 
-func openStore(t testing.TB, dir string) *store.SQLite {
+func openStore(t testing.TB, dir string) *sqlite.Store {
 	t.Helper()
-	st, err := store.OpenDir(dir, nil)
+	st, err := sqlite.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

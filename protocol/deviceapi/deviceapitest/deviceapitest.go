@@ -30,12 +30,13 @@ import (
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/sqlite"
 )
 
 // Server is a running device API with its dependencies.
 type Server struct {
 	URL    string
-	Store  *store.SQLite
+	Store  *sqlite.Store
 	Poll   *poll.Provider
 	Signer *push.Signer
 	Logins *Logins
@@ -101,10 +102,10 @@ func (s *Server) Restart(options ...func(*deviceapi.Deps)) {
 	s.handler.Store(&h)
 }
 
-func openStore(t testing.TB) *store.SQLite {
+func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := store.OpenDir(dir, nil)
+	st, err := sqlite.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

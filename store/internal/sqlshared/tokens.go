@@ -1,0 +1,82 @@
+package sqlshared
+
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+// The token selects read a token with its device (if activated), each in
+// its dialect: only the empty blob differs (x” would be a bit string on
+// PostgreSQL).
+const (
+	SQLiteTokenSelect   = tokenSelectHead + `x''` + tokenSelectTail
+	PostgresTokenSelect = tokenSelectHead + `''::bytea` + tokenSelectTail
+)
+
+const tokenSelectHead = `SELECT t.id, t.user_id, t.type, t.serial, t.algorithm, t.digits, t.period,
+	t.seed_sealed, t.last_step, t.push_on, t.created_at, t.onelogin_user, t.onelogin_device,
+	d.id, COALESCE(d.platform, ''), COALESCE(d.os_version, ''), COALESCE(d.push_kind, ''),
+	COALESCE(d.push_token, ''), COALESCE(d.push_disabled, ''), COALESCE(d.public_key, `
+
+const tokenSelectTail = `),
+	COALESCE(d.activated_at, 0)
+FROM tokens t LEFT JOIN devices d ON d.token_id = t.id`
+
+// The tokens statements both drivers run (PostgreSQL's rebound by Dollar).
+const (
+	// InsertToken's values: user_id, type, serial, algorithm, digits,
+	// period, seed_sealed, push_on, created_at, onelogin_user,
+	// onelogin_device (PostgreSQL appends RETURNING id).
+	InsertToken = `INSERT INTO tokens (user_id, type, serial, algorithm, digits, period, seed_sealed, last_step, push_on, created_at,
+			onelogin_user, onelogin_device)
+		VALUES (?, ?, ?, ?, ?, ?, ?, -1, ?, ?, ?, ?)`
+	DeleteToken            = `DELETE FROM tokens WHERE serial = ?`
+	TokenExists            = `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?)`
+	DeleteTokenActivations = `DELETE FROM activations WHERE token_id = ?`
+	DeleteTokenDevice      = `DELETE FROM devices WHERE token_id = ?`
+	// InsertDevice's values: id, token_id, platform, os_version,
+	// push_kind, push_token, push_disabled, public_key, activated_at.
+	InsertDevice = `INSERT INTO devices (id, token_id, platform, os_version, push_kind, push_token, push_disabled, public_key, activated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// The conditions a token select is queried with.
+const (
+	WhereUserID = ` WHERE t.user_id = ? ORDER BY t.id`
+	WhereSerial = ` WHERE t.serial = ?`
+	WhereID     = ` WHERE t.id = ?`
+	WhereDevice = ` WHERE d.id = ?`
+)
+
+// DeviceValues are InsertDevice's values for d on token tokenID.
+func DeviceValues(tokenID int64, d *store.Device) []any {
+	return []any{d.ID, tokenID, d.Platform, d.OSVersion, d.PushKind, d.PushToken, d.PushDisabled,
+		NonNilBytes(d.PublicKey), UnixNano(d.ActivatedAt)}
+}
+
+// ScanToken reads a token select's row (either driver) and opens the seed.
+func ScanToken(sealer *store.Sealer, row RowScanner) (*store.Token, error) {
+	var t store.Token
+	var d store.Device
+	var sealed []byte
+	var created, activated int64
+	var deviceID sql.NullString
+	err := row.Scan(&t.ID, &t.UserID, &t.Type, &t.Serial, &t.Algorithm, &t.Digits, &t.Period,
+		&sealed, &t.LastStep, &t.PushOn, &created, &t.OneLoginUser, &t.OneLoginDevice,
+		&deviceID, &d.Platform, &d.OSVersion, &d.PushKind,
+		&d.PushToken, &d.PushDisabled, &d.PublicKey, &activated)
+	if err != nil {
+		return nil, err
+	}
+	if t.Seed, err = sealer.Open(sealed); err != nil {
+		return nil, fmt.Errorf("seed of token %q: %w", t.Serial, err)
+	}
+	t.CreatedAt = FromUnixNano(created)
+	if deviceID.Valid {
+		d.ID, d.ActivatedAt = deviceID.String, FromUnixNano(activated)
+		t.Device = &d
+	}
+	return &t, nil
+}

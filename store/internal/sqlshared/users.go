@@ -1,0 +1,111 @@
+package sqlshared
+
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+// UserColumns are a User's columns, as ScanUser reads them.
+const UserColumns = `id, name, password_hash, policy, directory_id, failures, locked_until, created_at`
+
+// The users statements both drivers run (PostgreSQL's rebound by Dollar).
+const (
+	// InsertUser's values: name, password_hash, policy, directory_id,
+	// failures, locked_until, created_at (PostgreSQL appends RETURNING id).
+	InsertUser = `INSERT INTO users (name, password_hash, policy, directory_id, failures, locked_until, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	UserByName          = `SELECT ` + UserColumns + ` FROM users WHERE name = ?`
+	ListUsers           = `SELECT ` + UserColumns + ` FROM users ORDER BY name`
+	DeleteUser          = `DELETE FROM users WHERE name = ?`
+	SetPassword         = `UPDATE users SET password_hash = ? WHERE name = ?`
+	SetUserPolicy       = `UPDATE users SET policy = ? WHERE name = ?`
+	ResetLoginFailures  = `UPDATE users SET failures = 0, locked_until = 0 WHERE id = ?`
+	UserByDirectoryID   = `SELECT ` + UserColumns + ` FROM users WHERE directory_id = ?`
+	SetDirectoryID      = `UPDATE users SET directory_id = ? WHERE name = ?`
+	RenameUser          = `UPDATE users SET name = ? WHERE name = ?`
+	UserWithTokensQuery = userWithTokensSelect + `? ORDER BY t.id`
+)
+
+// ScanUser reads a row of UserColumns.
+func ScanUser(row RowScanner) (*store.User, error) {
+	var u store.User
+	var locked, created int64
+	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Policy, &u.DirectoryID, &u.Failures, &locked, &created); err != nil {
+		return nil, err
+	}
+	u.LockedUntil, u.CreatedAt = FromUnixNano(locked), FromUnixNano(created)
+	return &u, nil
+}
+
+// userWithTokensSelect reads a user and each of their tokens, one row per
+// token (one row with NULL token columns when there is none), with only the
+// device columns a login uses, for the name's placeholder
+// (UserWithTokensQuery).
+const userWithTokensSelect = `SELECT ` + userColumnsOfU + `,
+	t.id, t.type, t.serial, t.algorithm, t.digits, t.period, t.seed_sealed, t.last_step, t.push_on,
+	t.onelogin_user, t.onelogin_device, d.id, d.push_kind, d.push_token, d.push_disabled
+FROM users u LEFT JOIN tokens t ON t.user_id = u.id LEFT JOIN devices d ON d.token_id = t.id
+WHERE u.name = `
+
+// userColumnsOfU is userColumns of the table aliased u.
+const userColumnsOfU = `u.id, u.name, u.password_hash, u.policy, u.directory_id, u.failures, u.locked_until, u.created_at`
+
+// ScanUserWithTokens reads the rows of userWithTokensSelect: the user and
+// their tokens in id order, seeds opened, devices without keys or
+// timestamps. No row is store.ErrNotFound.
+func ScanUserWithTokens(sealer *store.Sealer, rows Rows) (*store.User, []store.Token, error) {
+	var u *store.User
+	var tokens []store.Token
+	for rows.Next() {
+		row, tok, err := scanUserTokenRow(sealer, rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		u = row
+		if tok != nil {
+			tokens = append(tokens, *tok)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if u == nil {
+		return nil, nil, store.ErrNotFound
+	}
+	return u, tokens, nil
+}
+
+// scanUserTokenRow reads one row: the user, and the token when the row has
+// one (nil when the user has none).
+func scanUserTokenRow(sealer *store.Sealer, row RowScanner) (*store.User, *store.Token, error) {
+	var u store.User
+	var locked, created int64
+	var tokenID, digits, period, lastStep sql.NullInt64
+	var typ, serial, algorithm, olUser, olDevice sql.NullString
+	var deviceID, pushKind, pushToken, pushDisabled sql.NullString
+	var pushOn sql.NullBool
+	var sealed []byte
+	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Policy, &u.DirectoryID, &u.Failures, &locked, &created,
+		&tokenID, &typ, &serial, &algorithm, &digits, &period, &sealed, &lastStep, &pushOn,
+		&olUser, &olDevice, &deviceID, &pushKind, &pushToken, &pushDisabled)
+	if err != nil {
+		return nil, nil, err
+	}
+	u.LockedUntil, u.CreatedAt = FromUnixNano(locked), FromUnixNano(created)
+	if !tokenID.Valid {
+		return &u, nil, nil
+	}
+	t := &store.Token{ID: tokenID.Int64, UserID: u.ID, Type: typ.String, Serial: serial.String,
+		Algorithm: algorithm.String, Digits: int(digits.Int64), Period: int(period.Int64),
+		LastStep: lastStep.Int64, PushOn: pushOn.Bool, OneLoginUser: olUser.String, OneLoginDevice: olDevice.String}
+	if t.Seed, err = sealer.Open(sealed); err != nil {
+		return nil, nil, fmt.Errorf("seed of token %q: %w", t.Serial, err)
+	}
+	if deviceID.Valid {
+		t.Device = &store.Device{ID: deviceID.String, PushKind: pushKind.String, PushToken: pushToken.String,
+			PushDisabled: pushDisabled.String}
+	}
+	return &u, t, nil
+}

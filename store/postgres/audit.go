@@ -1,0 +1,29 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"github.com/pushauth/pushauth/store"
+	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
+)
+
+// AppendAudit stores r, group-committed with this node's concurrent audit
+// and push records, and sets r.ID (and r.Time when zero).
+func (s *Store) AppendAudit(ctx context.Context, r *store.AuditRecord) error {
+	r.Time = sq.OrNow(r.Time)
+	r.Node = cmp.Or(r.Node, s.node)
+	return s.audit.Append(ctx, r)
+}
+
+// ListAudit returns audit records newest first, only q.User's when set, at
+// most q.Limit (DefaultAuditLimit when q.Limit <= 0).
+func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditRecord, error) {
+	query, args := sq.ListAudit(q)
+	records, err := list(ctx, s.pool, sq.ScanAudit, sq.Dollar(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	return records, nil
+}

@@ -1,0 +1,161 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/pushauth/pushauth/store/internal/sqlshared"
+)
+
+// migrations returns the schema steps in order. Step i brings the
+// database from PRAGMA user_version i to i+1. Steps are append-only: never
+// edit a released step, add a new one.
+func migrations() []string {
+	return []string{
+		// 1: tables.
+		`CREATE TABLE users (
+			id            INTEGER PRIMARY KEY,
+			name          TEXT    NOT NULL UNIQUE,
+			password_hash TEXT    NOT NULL DEFAULT '',
+			policy        TEXT    NOT NULL DEFAULT '',
+			failures      INTEGER NOT NULL DEFAULT 0,
+			locked_until  INTEGER NOT NULL DEFAULT 0,
+			created_at    INTEGER NOT NULL
+		);
+		CREATE TABLE tokens (
+			id          INTEGER PRIMARY KEY,
+			user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			type        TEXT    NOT NULL,
+			serial      TEXT    NOT NULL UNIQUE,
+			algorithm   TEXT    NOT NULL DEFAULT '',
+			digits      INTEGER NOT NULL DEFAULT 0,
+			period      INTEGER NOT NULL DEFAULT 0,
+			seed_sealed BLOB    NOT NULL,
+			last_step   INTEGER NOT NULL DEFAULT -1,
+			push_on     INTEGER NOT NULL DEFAULT 0,
+			created_at  INTEGER NOT NULL
+		);
+		CREATE TABLE devices (
+			id            TEXT    PRIMARY KEY,
+			token_id      INTEGER NOT NULL UNIQUE REFERENCES tokens(id) ON DELETE CASCADE,
+			platform      TEXT    NOT NULL DEFAULT '',
+			os_version    TEXT    NOT NULL DEFAULT '',
+			push_kind     TEXT    NOT NULL DEFAULT '',
+			push_token    TEXT    NOT NULL DEFAULT '',
+			push_disabled TEXT    NOT NULL DEFAULT '',
+			public_key    BLOB    NOT NULL,
+			activated_at  INTEGER NOT NULL
+		);
+		CREATE TABLE activations (
+			code_hash  BLOB    PRIMARY KEY,
+			token_id   INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+			expires_at INTEGER NOT NULL,
+			used       INTEGER NOT NULL DEFAULT 0
+		);
+		CREATE TABLE policies (
+			name              TEXT    PRIMARY KEY,
+			push_enabled      INTEGER NOT NULL,
+			method            TEXT    NOT NULL,
+			attempt_limit     INTEGER NOT NULL,
+			lockout_failures  INTEGER NOT NULL,
+			lockout_seconds   INTEGER NOT NULL,
+			pushes_per_minute INTEGER NOT NULL
+		);
+		CREATE TABLE audit (
+			id          INTEGER PRIMARY KEY,
+			login_id    TEXT    NOT NULL,
+			time        INTEGER NOT NULL,
+			username    TEXT    NOT NULL,
+			client      TEXT    NOT NULL,
+			agent       TEXT    NOT NULL,
+			token       TEXT    NOT NULL,
+			provider    TEXT    NOT NULL,
+			outcome     TEXT    NOT NULL,
+			reason      TEXT    NOT NULL,
+			duration_ms INTEGER NOT NULL
+		);`,
+		// 2: indexes for cascading deletes and audit search.
+		`CREATE INDEX tokens_user_id ON tokens(user_id);
+		CREATE INDEX activations_token_id ON activations(token_id);
+		CREATE INDEX audit_time ON audit(time, id);
+		CREATE INDEX audit_username_time ON audit(username, time, id);`,
+		// 3: OneLogin Protect links (SPEC S4.2).
+		`ALTER TABLE tokens ADD COLUMN onelogin_user TEXT NOT NULL DEFAULT '';
+		ALTER TABLE tokens ADD COLUMN onelogin_device TEXT NOT NULL DEFAULT '';`,
+		// 4: push-bombing defences (SPEC S5.4): suspensions after "this
+		// wasn't me", recent pushes for the per-user cap, reported audits.
+		`CREATE TABLE push_suspensions (
+			username TEXT    PRIMARY KEY,
+			until    INTEGER NOT NULL,
+			reason   TEXT    NOT NULL
+		);
+		CREATE TABLE pushes (
+			username TEXT    NOT NULL,
+			at       INTEGER NOT NULL
+		);
+		CREATE INDEX pushes_username_at ON pushes(username, at);
+		CREATE INDEX pushes_at ON pushes(at);
+		ALTER TABLE audit ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;`,
+		// 5: users linked to a directory entry by its stable id (SPEC S9.2).
+		`ALTER TABLE users ADD COLUMN directory_id TEXT NOT NULL DEFAULT '';
+		CREATE UNIQUE INDEX users_directory_id ON users(directory_id) WHERE directory_id != '';`,
+		// 6: number matching per policy (SPEC S10.3).
+		`ALTER TABLE policies ADD COLUMN number_matching INTEGER NOT NULL DEFAULT 0;`,
+		// 7: the node that ran each login (cluster.node; empty on a single node).
+		`ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
+		// 8: when the user's last failed attempt was counted, for the
+		// lockout's back-off and its forgetting (SPEC S2.9).
+		`ALTER TABLE users ADD COLUMN last_failure INTEGER NOT NULL DEFAULT 0;`,
+		// 9: user names are case-insensitive (SPEC S4.6): stored names,
+		// push suspensions and recent pushes folded to their keys.
+		sqlshared.StepFoldUserNames,
+	}
+}
+
+// migrate brings the database to len(steps) in one transaction. It refuses a
+// database whose schema is newer than steps.
+func migrate(ctx context.Context, db *sql.DB, steps []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("migrate: read schema version: %w", err)
+	}
+	if version > len(steps) {
+		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
+	}
+	for i := version; i < len(steps); i++ {
+		if err := sqlshared.RunStep(ctx, stepTx{tx}, steps[i]); err != nil {
+			return fmt.Errorf("migrate: step %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; len(steps) is a program constant.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(steps))); err != nil {
+		return fmt.Errorf("migrate: set schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// stepTx is the migration's transaction as the steps use it.
+type stepTx struct{ tx *sql.Tx }
+
+func (t stepTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (t stepTx) Each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error {
+	rows, err := t.tx.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sqlshared.EachRow(rows, row)
+}

@@ -1,0 +1,232 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/internal/groupcommit"
+	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
+)
+
+// tokenSelect reads a token with its device (if activated).
+const tokenSelect = sq.SQLiteTokenSelect
+
+// CreateToken inserts t with its seed sealed and sets t.ID and t.CreatedAt
+// (when zero). Every token starts with LastStep -1, whatever t.LastStep was.
+// A taken serial is ErrExists; an unknown user is ErrNotFound. A non-nil
+// t.Device is stored too.
+func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
+	if t.Serial == "" {
+		return errors.New("create token: empty serial")
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create token %q: %w", t.Serial, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	created := sq.OrNow(t.CreatedAt)
+	res, err := tx.ExecContext(ctx, sq.InsertToken,
+		t.UserID, t.Type, t.Serial, t.Algorithm, t.Digits, t.Period, s.sealer.Seal(t.Seed), t.PushOn, sq.UnixNano(created),
+		t.OneLoginUser, t.OneLoginDevice)
+	if err != nil {
+		return fmt.Errorf("create token %q: %w", t.Serial, constraintError(err))
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("create token %q: %w", t.Serial, err)
+	}
+	if t.Device != nil {
+		if err := insertDevice(ctx, tx, id, t.Device); err != nil {
+			return fmt.Errorf("create token %q: %w", t.Serial, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create token %q: %w", t.Serial, err)
+	}
+	t.ID, t.CreatedAt, t.LastStep = id, created, -1
+	return nil
+}
+
+// TokensByUser returns the user's tokens in creation order (none for an
+// unknown user).
+func (s *Store) TokensByUser(ctx context.Context, userID int64) ([]store.Token, error) {
+	tokens, err := s.queryTokens(ctx, s.read, tokenSelect+sq.WhereUserID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
+	}
+	return tokens, nil
+}
+
+// TokenBySerial returns the token with serial or ErrNotFound.
+func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token, error) {
+	t, err := s.queryToken(ctx, s.read, tokenSelect+sq.WhereSerial, serial)
+	if err != nil {
+		return nil, fmt.Errorf("token %q: %w", serial, err)
+	}
+	return t, nil
+}
+
+// DeleteToken deletes the token, its device and its activations.
+func (s *Store) DeleteToken(ctx context.Context, serial string) error {
+	if err := execOne(ctx, s.write, sq.DeleteToken, serial); err != nil {
+		return fmt.Errorf("delete token %q: %w", serial, err)
+	}
+	return nil
+}
+
+// AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
+// transaction (see OTPAccept), with one conditional UPDATE for the step, so
+// of two concurrent accepts with the same step exactly one succeeds. The
+// caller returns once both are durable, with one fsync for all the writes
+// of the group. It sets the record's ID, and its Time and Node when they
+// are empty.
+func (s *Store) AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error {
+	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (exists bool, err error) {
+		err = s.read.QueryRowContext(ctx, sq.TokenExists, id).Scan(&exists)
+		return exists, err
+	})
+}
+
+// CreateActivation stores a pending activation for a.TokenID. Any earlier
+// activation of the same token is discarded, so only the newest code works.
+// An unknown token is ErrNotFound; a code hash already stored is ErrExists.
+func (s *Store) CreateActivation(ctx context.Context, a *store.Activation) error {
+	if len(a.CodeHash) == 0 {
+		return errors.New("create activation: empty code hash")
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create activation for token %d: %w", a.TokenID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if _, err := tx.ExecContext(ctx, sq.DeleteTokenActivations, a.TokenID); err != nil {
+		return fmt.Errorf("create activation for token %d: %w", a.TokenID, err)
+	}
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO activations (code_hash, token_id, expires_at, used) VALUES (?, ?, ?, 0)`,
+		a.CodeHash, a.TokenID, sq.UnixNano(a.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create activation for token %d: %w", a.TokenID, constraintError(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create activation for token %d: %w", a.TokenID, err)
+	}
+	return nil
+}
+
+// Activate, in one transaction, consumes the unused activation with codeHash
+// that expires after now and stores d as its token's device (replacing any
+// earlier device of that token). An unknown, used or expired code is
+// store.ErrActivation; a device ID already on another token is ErrExists. A zero
+// d.ActivatedAt is stored as now.
+func (s *Store) Activate(ctx context.Context, codeHash []byte, d *store.Device, now time.Time) (*store.Token, error) {
+	if d == nil || d.ID == "" {
+		return nil, errors.New("activate: missing device id")
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("activate: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	tokenID, err := consumeActivation(ctx, tx, codeHash, now)
+	if err != nil {
+		return nil, fmt.Errorf("activate: %w", err)
+	}
+	dev := *d
+	if dev.ActivatedAt.IsZero() {
+		dev.ActivatedAt = now
+	}
+	if _, err := tx.ExecContext(ctx, sq.DeleteTokenDevice, tokenID); err != nil {
+		return nil, fmt.Errorf("activate: %w", err)
+	}
+	if err := insertDevice(ctx, tx, tokenID, &dev); err != nil {
+		return nil, fmt.Errorf("activate: %w", err)
+	}
+	t, err := s.queryToken(ctx, tx, tokenSelect+sq.WhereID, tokenID)
+	if err != nil {
+		return nil, fmt.Errorf("activate: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("activate: %w", err)
+	}
+	return t, nil
+}
+
+// DeviceByID returns the token the device was activated for, with the
+// device, or ErrNotFound.
+func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error) {
+	t, err := s.queryToken(ctx, s.read, tokenSelect+sq.WhereDevice, id)
+	if err != nil {
+		return nil, fmt.Errorf("device %q: %w", id, err)
+	}
+	return t, nil
+}
+
+// UpdateDevicePush updates a device's push registration. A non-empty
+// pushToken replaces the stored one (an empty one keeps it); disabledReason
+// always replaces the stored reason, so "" re-enables push and e.g.
+// "unregistered" disables it. An unknown device is ErrNotFound.
+func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
+	err := execOne(ctx, s.write,
+		`UPDATE devices SET push_token = CASE WHEN ?1 = '' THEN push_token ELSE ?1 END, push_disabled = ?2
+		WHERE id = ?3`,
+		pushToken, disabledReason, deviceID)
+	if err != nil {
+		return fmt.Errorf("update push of device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
+// consumeActivation marks the activation used and returns its token ID, or
+// store.ErrActivation when it is unknown, used or expired at now.
+func consumeActivation(ctx context.Context, tx *sql.Tx, codeHash []byte, now time.Time) (int64, error) {
+	var tokenID int64
+	err := tx.QueryRowContext(ctx,
+		`UPDATE activations SET used = 1 WHERE code_hash = ? AND used = 0 AND expires_at > ?
+		RETURNING token_id`,
+		codeHash, sq.UnixNano(now)).Scan(&tokenID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.ErrActivation
+	}
+	if err != nil {
+		return 0, err
+	}
+	return tokenID, nil
+}
+
+func insertDevice(ctx context.Context, tx *sql.Tx, tokenID int64, d *store.Device) error {
+	_, err := tx.ExecContext(ctx, sq.InsertDevice, sq.DeviceValues(tokenID, d)...)
+	if err != nil {
+		return fmt.Errorf("device %q: %w", d.ID, constraintError(err))
+	}
+	return nil
+}
+
+func (s *Store) queryToken(ctx context.Context, q querier, query string, args ...any) (*store.Token, error) {
+	t, err := sq.ScanToken(s.sealer, q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return t, nil
+}
+
+func (s *Store) queryTokens(ctx context.Context, q querier, query string, args ...any) ([]store.Token, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tokens := []store.Token{}
+	for rows.Next() {
+		t, err := sq.ScanToken(s.sealer, rows)
+		if err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, *t)
+	}
+	return tokens, rows.Err()
+}

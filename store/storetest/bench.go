@@ -1,0 +1,96 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+// The benchmarks of the store's hot paths, each on a fresh, empty store
+// of a driver: store/sqlite's and store/postgres's Benchmark functions run
+// them.
+
+// BenchAppendAudit is one finished login's durable audit write, with
+// 64 logins finishing at once per CPU (as on a busy server): the records
+// are group-committed.
+func BenchAppendAudit(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	rec := store.AuditRecord{LoginID: "L", User: "u", Client: "c", Agent: "ddl", Outcome: "accept", Reason: "approved", Time: time.Now()}
+	b.SetParallelism(64)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := rec
+			if err := s.AppendAudit(ctx, &r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchPasscodeAccept is what the store does for a login accepted with
+// a passcode (AcceptWithOTP): the durable, single-use record of its step
+// and its audit record in one transaction, group-committed with whatever
+// else is written meanwhile.
+func BenchPasscodeAccept(b *testing.B, s store.Store) {
+	benchSteps(b, s, func(ctx context.Context, tokenID, step int64) error {
+		rec := &store.AuditRecord{LoginID: "L", User: "u", Client: "c", Agent: "ddl", Outcome: "accept", Reason: "passcode"}
+		return s.AcceptWithOTP(ctx, &store.OTPAccept{TokenID: tokenID, Step: step, Record: rec})
+	})
+}
+
+// benchSteps runs use with 8 goroutines per CPU, each a new user with its
+// own OATH token and ever newer steps.
+func benchSteps(b *testing.B, s store.Store, use func(ctx context.Context, tokenID, step int64) error) {
+	ctx := context.Background()
+	var users atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		// Unique in the store across rounds (b.N) and sub-benchmarks.
+		name := fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(b.Name(), "/", "-"), b.N, users.Add(1))
+		u := &store.User{Name: name}
+		if err := s.CreateUser(ctx, u); err != nil {
+			b.Error(err)
+			return
+		}
+		tok := &store.Token{UserID: u.ID, Type: store.TokenOATH, Serial: name, Seed: []byte("12345678901234567890")}
+		if err := s.CreateToken(ctx, tok); err != nil {
+			b.Error(err)
+			return
+		}
+		for step := int64(0); pb.Next(); step++ {
+			if err := use(ctx, tok.ID, step); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchTokensByUser is the read every login makes.
+func BenchTokensByUser(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	u := &store.User{Name: "bench"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.CreateToken(ctx, &store.Token{UserID: u.ID, Type: store.TokenOATH, Serial: "B", Seed: []byte("12345678901234567890")}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.TokensByUser(ctx, u.ID); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,54 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pushauth/pushauth/store"
+)
+
+// OldAuditRecord is an audit record written before the audit node column
+// (SQLite's migration step 7, PostgreSQL's 3), for the drivers' migration
+// tests.
+const OldAuditRecord = `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms)
+	VALUES ('old', 1, 'alice', 'vpn', 'ddl', 'S1', 'fcm', 'accept', 'push approved', 5)`
+
+// OldNames are the rows of a database written before user names were case-insensitive:
+// three spellings of alice, a name that one of their new names would take,
+// and mixed-case suspensions, pushes and audit records. Renamed users keep
+// their ids, hence their tokens and counters.
+func OldNames() []string {
+	return []string{
+		`INSERT INTO users (id, name, created_at) VALUES (1, 'Alice', 1), (2, 'alice', 1), (3, 'ALICE', 1),
+		(4, 'BOB', 1), (5, 'alice~3', 1)`,
+		`INSERT INTO push_suspensions (username, until, reason) VALUES ('BOB', 100, 'a'), ('bob', 9000000000000000000, 'b')`,
+		`INSERT INTO pushes (username, at) VALUES ('BOB', 1), ('Bob', 2), ('bob', 3)`,
+		`INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms)
+		VALUES ('old', 1, 'BOB', 'vpn', 'ddl', 'S1', 'fcm', 'accept', 'push approved', 5)`,
+	}
+}
+
+// CheckFoldedNames checks a store opened on OldNames after the migration
+// that folds user names (SPEC S4.6).
+func CheckFoldedNames(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	for name, id := range map[string]int64{"ALICE": 2, "alice~1": 1, "alice~3~": 3, "Bob": 4, "alice~3": 5} {
+		if u, err := s.UserByName(ctx, name); err != nil || u.ID != id {
+			t.Errorf("UserByName(%q) = %+v, %v; want id %d", name, u, err, id)
+		}
+	}
+	if until, reason, err := s.PushSuspension(ctx, "bob"); err != nil || reason != "b" || until.IsZero() {
+		t.Errorf("bob's suspension: %v %q %v", until, reason, err)
+	}
+	if n, err := s.PushesSince(ctx, "bob", time.Unix(0, 0)); err != nil || n != 3 {
+		t.Errorf("bob's pushes: %d, %v", n, err)
+	}
+	if recs, err := s.ListAudit(ctx, store.AuditQuery{User: "BOB"}); err != nil || len(recs) != 1 {
+		t.Errorf("audit records keep their names: %+v, %v", recs, err)
+	}
+	if err := s.CreateUser(ctx, &store.User{Name: "Alice"}); err == nil {
+		t.Error("created Alice beside alice")
+	}
+}
