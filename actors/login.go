@@ -51,6 +51,12 @@ const (
 	msgWrongNumber  = "The sign-in was denied: the number picked on your device was not the one shown."
 )
 
+// Messages that the EAP conversations (protocol/eap/eapconv) show too.
+const (
+	MsgAuthFailed = msgAuthFailed
+	MsgLoginOver  = msgLoginOver
+)
+
 // login is one in-flight login. Only its own Receive touches its fields;
 // goroutines it starts get copies and report back by message. The owner
 // spawns it and sends begin first.

@@ -89,6 +89,14 @@ func actorSystem(d *Deps, log zerolog.Logger) (*actor.ActorSystem, bool) {
 	})), true
 }
 
+// ActorSystem is the actor system the System runs on, for actors started
+// beside it (the EAP conversations, protocol/eap/eapconv).
+func (s *System) ActorSystem() *actor.ActorSystem { return s.as }
+
+// PropsOptions are the options of every actor of the System (its worker
+// pool as dispatcher), for actors started beside it.
+func (s *System) PropsOptions() []actor.PropsOption { return s.propsOptions() }
+
 // propsOptions are the options of every actor of the System: the worker
 // pool as dispatcher, and Deps.receiveHook (tests only).
 func (s *System) propsOptions() []actor.PropsOption {

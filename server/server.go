@@ -27,6 +27,7 @@ import (
 	"github.com/pushauth/pushauth/cluster"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
+	"github.com/pushauth/pushauth/protocol/eap/eapconv"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
@@ -61,7 +62,8 @@ type Server struct {
 	poll          *poll.Provider
 	settings      atomic.Pointer[actors.Settings]
 	sys           *actors.System
-	eap           *actors.EAP      // nil when EAP is off
+	eap           *eapconv.Keeper // nil when EAP is off
+	eapMetrics    *eapconv.Metrics
 	registry      *metricsRegistry // node label on a cluster node
 	adminTok      string
 
@@ -108,6 +110,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	s.Reload(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
+	s.eapMetrics = eapconv.NewMetrics(s.registry)
 	s.connsRefused = newConnsRefused(s.registry)
 	if err := s.joinCluster(); err != nil {
 		s.store.Close()
