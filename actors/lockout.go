@@ -16,14 +16,6 @@ import (
 // checked at all; a wrong one is counted in the store before the reply;
 // each source has a budget of failures.
 
-// Audit reasons of the lockout.
-const (
-	reasonLockedOut       = "locked-out"        // the user is locked: nothing was checked
-	reasonSourceLimited   = "source-limited"    // the source spent its failures: nothing was checked
-	reasonBadPasscode     = "bad-passcode"      // the login ended after wrong passcodes
-	reasonTooManyAttempts = "too-many-attempts" // too many attempts of the user wait at once
-)
-
 // lockouts is the per-node part of the lockout: the sources' budgets and
 // the users' turns.
 type lockouts struct {
@@ -34,18 +26,18 @@ type lockouts struct {
 // turn waits for the user's turn to have a secret checked and reads the
 // user's counter. reason is set when no check may run: the user is locked,
 // too many attempts wait, or the store cannot say.
-func (lk *lockouts) turn(ctx context.Context, d *Deps, userID int64) (release func(), c store.LoginCounter, reason string) {
+func (lk *lockouts) turn(ctx context.Context, d *Deps, userID int64) (release func(), c store.LoginCounter, reason auth.Reason) {
 	release, err := lk.guards.acquire(ctx, userID)
 	if err != nil { // too many wait, or the wait outlasted the login's work
-		return nil, c, reasonTooManyAttempts
+		return nil, c, auth.ReasonTooManyAttempts
 	}
 	if c, err = d.Store.LoginCounter(ctx, userID); err != nil {
 		release()
-		return nil, c, sourceFailure(d, err, "store-error", "read failures")
+		return nil, c, sourceFailure(d, err, auth.ReasonStoreError, "read failures")
 	}
 	if c.Locked(d.now()) {
 		release()
-		return nil, c, reasonLockedOut
+		return nil, c, auth.ReasonLockedOut
 	}
 	return release, c, ""
 }
@@ -66,13 +58,13 @@ func countFailure(ctx context.Context, d *Deps, userID int64, p store.Policy) er
 // a known user's password is checked in the user's turn and a wrong one
 // counted before the turn ends. A locked user costs what an unknown user
 // costs. On return id.User.Failures is the counter as read in the turn.
-func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity, p store.Policy, a *Attempt) (reason, appended string) {
+func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity, p store.Policy, a *Attempt) (reason auth.Reason, appended string) {
 	if p.Method == policyToken { // no secret here: passcodes are counted when checked
 		return id.Unusable(), ""
 	}
 	source := sourceOf(a)
 	if !lk.sources.take(source, d.now()) {
-		return reasonSourceLimited, ""
+		return auth.ReasonSourceLimited, ""
 	}
 	if id.User == nil { // unknown: nothing to count but the source's charge
 		return checkPasswordAppended(ctx, d, id, p, a)
@@ -80,7 +72,7 @@ func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity,
 	release, c, reason := lk.turn(ctx, d, id.User.ID)
 	if reason != "" {
 		lk.sources.refund(source, d.now())
-		if reason == reasonLockedOut {
+		if reason == auth.ReasonLockedOut {
 			checkPassword(ctx, d, &auth.Identity{}, p, a) // the cost of an unknown user (SPEC S2.2)
 		}
 		return reason, ""
@@ -88,25 +80,14 @@ func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity,
 	defer release()
 	id.User.Failures = c.Failures
 	reason, appended = checkPasswordAppended(ctx, d, id, p, a)
-	if reason == "" || !isUsersFailure(reason) {
+	if reason == "" || !reason.CountsTowardLockout() {
 		lk.sources.refund(source, d.now()) // right, or the check could not run
 		return reason, appended
 	}
 	if err := countFailure(ctx, d, id.User.ID, p); err != nil {
-		return sourceFailure(d, err, "store-error", "count a wrong password"), "" // fail closed
+		return sourceFailure(d, err, auth.ReasonStoreError, "count a wrong password"), "" // fail closed
 	}
 	return reason, ""
-}
-
-// isUsersFailure tells whether a password step's reason is a wrong guess
-// (counted toward the lockout) rather than a check that could not run: a
-// directory that did not answer, a store error, a full admission queue.
-func isUsersFailure(reason string) bool {
-	switch reason {
-	case auth.ReasonDirectoryUnavailable, "password-error", "store-error", reasonPasswordBusy:
-		return false
-	}
-	return true
 }
 
 // passcodeCheck is what a login knows to check a typed passcode off its
@@ -129,7 +110,7 @@ func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
 	l.cancelTimer()
 	l.held = append(l.held, a)
 	if !l.sys.lockouts.sources.take(sourceOf(a), l.deps().now()) {
-		l.finish(ctx, Reject, msgAuthFailed, reasonSourceLimited)
+		l.finish(ctx, Reject, msgAuthFailed, auth.ReasonSourceLimited)
 		return
 	}
 	l.become(ctx, stateChecking, l.checking)
@@ -156,7 +137,7 @@ func (pc *passcodeCheck) run(ctx context.Context, d *Deps, lk *lockouts) *passco
 		return r
 	}
 	if err := countFailure(ctx, d, pc.userID, pc.policy); err != nil {
-		r.reason = sourceFailure(d, err, "store-error", "count a wrong passcode") // fail closed
+		r.reason = sourceFailure(d, err, auth.ReasonStoreError, "count a wrong passcode") // fail closed
 		return r
 	}
 	r.counted = true
@@ -170,7 +151,7 @@ func (l *login) onPasscodeChecked(ctx actor.Context, r *passcodeChecked) {
 	source, now := sourceOf(r.attempt), l.deps().now()
 	switch {
 	case l.cancelled: // a deny came meanwhile (SPEC S3.5)
-		l.finish(ctx, Reject, msgDenied, "denied")
+		l.finish(ctx, Reject, msgDenied, auth.ReasonDenied)
 	case r.reason != "":
 		l.sys.lockouts.sources.refund(source, now)
 		l.finish(ctx, Reject, msgAuthFailed, r.reason)
@@ -178,7 +159,7 @@ func (l *login) onPasscodeChecked(ctx actor.Context, r *passcodeChecked) {
 		l.sys.lockouts.sources.refund(source, now)
 		l.claimSlot(ctx)
 		l.tokenUsed = r.grid.Serial
-		l.finish(ctx, Accept, "", l.passcodeReason("gridsure"))
+		l.finish(ctx, Accept, "", l.passcodeReason(auth.ReasonGridSure))
 	case r.otp != nil:
 		l.sys.lockouts.sources.refund(source, now)
 		l.commitPasscode(ctx, r.otp, r.step)
@@ -189,9 +170,9 @@ func (l *login) onPasscodeChecked(ctx actor.Context, r *passcodeChecked) {
 
 // endReason is the audit reason a login ends with: a login that guessed
 // wrong passcodes and was then left to expire or replaced says so.
-func (l *login) endReason(code ReplyCode, reason string) string {
-	if code == Reject && l.wrong > 0 && (reason == "challenge-expired" || reason == "superseded") {
-		return reasonBadPasscode
+func (l *login) endReason(code ReplyCode, reason auth.Reason) auth.Reason {
+	if code == Reject && l.wrong > 0 && (reason == auth.ReasonChallengeExpired || reason == auth.ReasonSuperseded) {
+		return auth.ReasonBadPasscode
 	}
 	return reason
 }

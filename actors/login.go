@@ -82,9 +82,9 @@ type login struct {
 	timerGen  int32
 	stopTimer func() bool
 
-	grid      *auth.Grid // the GridSure grid of the current challenge, if any
-	tokenUsed string     // audit: the token that decided
-	noPushWhy string     // audit: why no push was sent, if none
+	grid      *auth.Grid  // the GridSure grid of the current challenge, if any
+	tokenUsed string      // audit: the token that decided
+	noPushWhy auth.Reason // audit: why no push was sent, if none
 
 	storedPushes int32 // pushes to the user in the minute before this login, from the store
 
@@ -204,7 +204,7 @@ func (l *login) Receive(ctx actor.Context) {
 	case *Supersede:
 		if msg.LoginId == l.id && l.holdSlot && l.state != stateDone {
 			l.holdSlot = false // the owner gave the slot away already
-			l.finish(ctx, Reject, msgSuperseded, "superseded")
+			l.finish(ctx, Reject, msgSuperseded, auth.ReasonSuperseded)
 		}
 		return
 	case *Abandon:
@@ -213,7 +213,7 @@ func (l *login) Receive(ctx actor.Context) {
 			return
 		}
 		if l.state != stateDone {
-			l.finish(ctx, Drop, "", "shutdown")
+			l.finish(ctx, Drop, "", auth.ReasonShutdown)
 		}
 		return
 	}
@@ -267,7 +267,7 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 	}
 	l.pushTok = v.pushTok
 	if !l.canChallenge() && l.pushTok == nil {
-		l.finish(ctx, Reject, msgAuthFailed, "no-token")
+		l.finish(ctx, Reject, msgAuthFailed, auth.ReasonNoToken)
 		return
 	}
 	if v.passcode {
@@ -291,7 +291,7 @@ func (l *login) challenged(ctx actor.Context) {
 	case *Answer:
 		l.onAnswer(ctx, msg)
 	case *timerFired:
-		l.finish(ctx, Reject, msgLoginOver, "challenge-expired")
+		l.finish(ctx, Reject, msgLoginOver, auth.ReasonChallengeExpired)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // written first, then every held request gets the reply, so nothing is
 // lost if the process dies between the two, and Stop waits for both.
 // Code Drop (shutdown) drops the held requests instead of answering.
-func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string) {
+func (l *login) finish(ctx actor.Context, code ReplyCode, message string, reason auth.Reason) {
 	reason = l.endReason(code, reason)
 	if l.keepForPickup(ctx, code, message, reason) {
 		return
@@ -28,7 +28,7 @@ func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string
 // when the store already has it (an accept by passcode, written with the
 // used step by store.AcceptWithOTP); when nil, end makes the record with
 // reason and writes it.
-func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, stored *store.AuditRecord) {
+func (l *login) end(ctx actor.Context, code ReplyCode, message string, reason auth.Reason, stored *store.AuditRecord) {
 	l.cancelTimer()
 	l.stopWaiting(ctx)
 	l.holdSlot = false
@@ -66,7 +66,7 @@ func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, s
 // them; a deny or a wrong number picked on the phone counts as a failure
 // (S5.4). Wrong passwords and passcodes were counted when they were
 // checked (passwordStep, checkPasscode).
-func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, code ReplyCode, reason string) {
+func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, code ReplyCode, reason auth.Reason) {
 	if !u.known {
 		return
 	}
@@ -74,7 +74,7 @@ func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, co
 	switch {
 	case code == Accept && (u.failures > 0 || u.counted):
 		err = d.Store.ResetLoginFailures(ctx, u.id)
-	case code == Reject && auth.CountsAtEnd(reason):
+	case code == Reject && reason.CountsAtEnd():
 		err = countFailure(ctx, d, u.id, p)
 	}
 	if err != nil {
@@ -82,7 +82,7 @@ func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, co
 	}
 }
 
-func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
+func (l *login) auditRecord(code ReplyCode, reason auth.Reason) *store.AuditRecord {
 	now := l.deps().now()
 	rec := &store.AuditRecord{
 		LoginID:    l.id,
@@ -92,7 +92,7 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 		Agent:      l.first.Client.GetKind(),
 		Token:      l.tokenUsed,
 		Outcome:    outcome(code),
-		Reason:     reason,
+		Reason:     string(reason),
 		DurationMS: now.Sub(time.Unix(0, l.started)).Milliseconds(),
 	}
 	if l.push.sent() {
@@ -103,7 +103,7 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 	}
 	// A push-capable user who got no push: say why (push-off, offline, …).
 	if l.pushTok != nil && l.noPushWhy != "" && reason != l.noPushWhy {
-		rec.Reason = reason + ";" + l.noPushWhy
+		rec.Reason = string(reason) + ";" + string(l.noPushWhy)
 	}
 	rec.Reported = l.reported
 	return rec
@@ -117,5 +117,5 @@ func (l *login) onStopped(ctx actor.Context) {
 		l.cancelTimer()
 		return
 	}
-	l.finish(ctx, Drop, "", "crashed")
+	l.finish(ctx, Drop, "", auth.ReasonCrashed)
 }

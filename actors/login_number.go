@@ -33,8 +33,9 @@ type numberMatch struct {
 }
 
 type heldOutcome struct {
-	code            ReplyCode
-	message, reason string
+	code    ReplyCode
+	message string
+	reason  auth.Reason
 }
 
 func newNumberMatch() *numberMatch {
@@ -97,7 +98,7 @@ func (l *login) holdForNumber(a *Attempt) bool {
 // keepForPickup keeps an outcome reached before the agent came back for
 // it, so the follow-up still gets it: the login waits in state decided up
 // to the challenge timeout. It reports whether it kept the outcome.
-func (l *login) keepForPickup(ctx actor.Context, code ReplyCode, message, reason string) bool {
+func (l *login) keepForPickup(ctx actor.Context, code ReplyCode, message string, reason auth.Reason) bool {
 	if !l.match.awaitingPickup() || len(l.held) > 0 || code == Drop || l.state == stateDecided {
 		return false
 	}

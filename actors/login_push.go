@@ -20,9 +20,9 @@ func (l *login) gridToken() *store.Token { return auth.GridToken(l.tokens, l.fir
 func (l *login) canChallenge() bool { return auth.CanChallenge(l.tokens, l.first.Client.GetKind()) }
 
 // noPushReason says why no push may be sent now, or "".
-func (l *login) noPushReason() string {
+func (l *login) noPushReason() auth.Reason {
 	now := l.deps().now()
-	return string(auth.WhyNoPush(auth.PushConditions{
+	return auth.WhyNoPush(auth.PushConditions{
 		HasPushToken:    l.pushTok != nil,
 		PolicyPush:      l.policy.PushEnabled,
 		PushOff:         l.set.PushOff,
@@ -32,7 +32,7 @@ func (l *login) noPushReason() string {
 		TakeCapSlot: func() bool {
 			return l.sys.limiter.allow(l.user.name, l.policy.PushesPerMinute, now, int(l.storedPushes))
 		},
-	}))
+	})
 }
 
 // pushOrChallenge sends a push when allowed, else goes to the next
@@ -73,7 +73,7 @@ func (l *login) startPush(ctx actor.Context) {
 	signed, err := l.deps().Signer.Sign(p)
 	if err != nil {
 		l.deps().Log.Error().Err(err).Str("login", l.id).Msg("sign push payload")
-		l.noPushWhy = "sign-failed"
+		l.noPushWhy = auth.ReasonSignFailed
 		l.releaseSlot(ctx)
 		l.challenge(ctx, msgPushUnusable)
 		return
@@ -156,12 +156,12 @@ func (l *login) onPushResult(ctx actor.Context, r *pushResult) {
 	if r.err == nil || r.nonce != l.push.current {
 		return
 	}
-	reason := "push-failed"
+	reason := auth.ReasonPushFailed
 	switch {
 	case errors.Is(r.err, providers.ErrUnavailable):
-		reason = "provider-unavailable"
+		reason = auth.ReasonProviderUnavailable
 	case errors.Is(r.err, providers.ErrUnregistered):
-		reason = "device-unregistered"
+		reason = auth.ReasonDeviceUnregistered
 		l.disableDevicePush()
 	}
 	l.deps().Log.Warn().Err(r.err).Str("login", l.id).Str("provider", l.provider()).Msg("push not delivered")
@@ -221,11 +221,11 @@ func (l *login) onAnswer(ctx actor.Context, a *Answer) {
 	}
 	if !l.match.picked(a.Number) {
 		l.stopWaiting(ctx)
-		l.finish(ctx, Reject, msgWrongNumber, "wrong-number")
+		l.finish(ctx, Reject, msgWrongNumber, auth.ReasonWrongNumber)
 		return
 	}
 	l.stopWaiting(ctx)
-	l.finish(ctx, Accept, "", "approved")
+	l.finish(ctx, Accept, "", auth.ReasonApproved)
 }
 
 // answerStatus decides whether an answer is taken (docs/device-api.md §7):
@@ -264,7 +264,7 @@ func (l *login) onDeny(ctx actor.Context, report bool) {
 		return
 	}
 	l.stopWaiting(ctx)
-	l.finish(ctx, Reject, msgDenied, "denied")
+	l.finish(ctx, Reject, msgDenied, auth.ReasonDenied)
 }
 
 // onChallengeAnswer handles the answer typed at a challenge (SPEC S3.1, S3.2).

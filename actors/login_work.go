@@ -43,19 +43,19 @@ func (l *login) startVerify(ctx actor.Context) {
 func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verified {
 	id, err := identify(ctx, d, a)
 	if err != nil {
-		return &verified{reason: sourceFailure(d, err, "store-error", "look up user")}
+		return &verified{reason: sourceFailure(d, err, auth.ReasonStoreError, "look up user")}
 	}
 	u, userPolicy := id.User, id.PolicyName()
 	v := &verified{user: u, policy: d.resolvePolicy(ctx, userPolicy, a.Client)}
 	if v.reason, v.appended = passwordStep(ctx, d, lk, id, v.policy, a); v.reason != "" {
 		if a.NameError != "" {
-			v.reason = "invalid-user-name"
+			v.reason = auth.ReasonInvalidUserName
 		}
 		return v
 	}
 	if v.tokens, err = loginTokens(ctx, d, id); err != nil {
 		d.Log.Error().Err(err).Msg("load tokens")
-		v.reason = "store-error"
+		v.reason = auth.ReasonStoreError
 		return v
 	}
 	if v.pushTok, _ = auth.ChoosePushToken(v.tokens); v.pushTok != nil {
@@ -103,7 +103,7 @@ func slimTokens(tokens []store.Token) []store.Token {
 // holds a comma is tried once more without its last ",…"; the rest
 // ("push" or a passcode) is returned. The whole string goes first, so a
 // comma that belongs to the password still works.
-func checkPasswordAppended(ctx context.Context, d *Deps, id *auth.Identity, p store.Policy, a *Attempt) (reason, appended string) {
+func checkPasswordAppended(ctx context.Context, d *Deps, id *auth.Identity, p store.Policy, a *Attempt) (reason auth.Reason, appended string) {
 	reason = checkPassword(ctx, d, id, p, a)
 	i := strings.LastIndexByte(a.Password, ',')
 	if reason == "" || !a.Client.GetAppendMode() || p.Method == policyToken || i < 0 {
@@ -147,7 +147,7 @@ func loadPushHistory(ctx context.Context, d *Deps, v *verified) {
 // checkPassword returns "" when the password step passes, else the reason.
 // The password source checks unknown users too, for comparable timing
 // (SPEC S2.2); a directory that cannot answer rejects (SPEC S9.1).
-func checkPassword(ctx context.Context, d *Deps, id *auth.Identity, p store.Policy, a *Attempt) string {
+func checkPassword(ctx context.Context, d *Deps, id *auth.Identity, p store.Policy, a *Attempt) auth.Reason {
 	if p.Method == policyToken {
 		return id.Unusable()
 	}
@@ -159,7 +159,7 @@ func checkPassword(ctx context.Context, d *Deps, id *auth.Identity, p store.Poli
 	release()
 	switch {
 	case err != nil:
-		return sourceFailure(d, err, "password-error", "verify password")
+		return sourceFailure(d, err, auth.ReasonPasswordError, "verify password")
 	case reason != "":
 		return reason
 	}
@@ -213,9 +213,9 @@ func otpMatch(tokens []store.Token, answer string, now time.Time) (*store.Token,
 }
 
 // passcodeReason is the audit reason of an accept by passcode.
-func (l *login) passcodeReason(reason string) string {
+func (l *login) passcodeReason(reason auth.Reason) auth.Reason {
 	if l.timedOut {
-		return "timeout-then-passcode"
+		return auth.ReasonTimeoutThenPasscode
 	}
 	return reason
 }
@@ -226,7 +226,7 @@ func (l *login) passcodeReason(reason string) string {
 // S3.5, answerStatus); after that the deny is too late.
 func (l *login) commitPasscode(ctx actor.Context, t *store.Token, step int64) {
 	l.become(ctx, stateChecking, l.checking)
-	rec := l.auditRecord(Accept, l.passcodeReason("passcode"))
+	rec := l.auditRecord(Accept, l.passcodeReason(auth.ReasonPasscode))
 	rec.Token = t.Serial
 	l.passcode = &passcodeAccept{rec: rec}
 	accept := &store.OTPAccept{TokenID: t.ID, Step: step, Record: rec, Claim: l.passcode.race.win}
@@ -243,7 +243,7 @@ func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
 	l.passcode = nil
 	switch {
 	case l.cancelled: // the deny won: the step is consumed, no accept written
-		l.finish(ctx, Reject, msgDenied, "denied")
+		l.finish(ctx, Reject, msgDenied, auth.ReasonDenied)
 	case errors.Is(r.err, store.ErrOTPReused):
 		l.wrongPasscode(ctx) // used meanwhile, by another login or node
 	case r.err != nil:
@@ -255,7 +255,7 @@ func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
 			ev = ev.Bool("accept_may_be_stored", true)
 		}
 		ev.Msg("accept passcode")
-		l.finish(ctx, Reject, msgUnavailable, "store-error") // the code was right: say so honestly
+		l.finish(ctx, Reject, msgUnavailable, auth.ReasonStoreError) // the code was right: say so honestly
 	default:
 		// The user signed in another way: a login of theirs still waiting
 		// on the phone is superseded and its push withdrawn (S2.3). Only a
@@ -270,7 +270,7 @@ func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
 func (l *login) wrongPasscode(ctx actor.Context) {
 	l.wrong++
 	if int(l.wrong) >= l.policy.AttemptLimit {
-		l.finish(ctx, Reject, msgAuthFailed, "attempt-limit")
+		l.finish(ctx, Reject, msgAuthFailed, auth.ReasonAttemptLimit)
 		return
 	}
 	l.challenge(ctx, msgWrong)

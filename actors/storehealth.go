@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/store"
 )
@@ -19,10 +20,6 @@ import (
 // accepted but whose audit record the store could not write. Only a user
 // who passed every factor gets it, so it tells an attacker nothing.
 const msgUnavailable = "Sign-in is temporarily unavailable. Try again later."
-
-// reasonPushUnrecorded is the audit reason (as why no push was sent) when
-// the store could not record the push for the per-user cap.
-const reasonPushUnrecorded = "push-unrecorded"
 
 // settle writes the login's audit record, unless the store already has
 // it (written: a passcode accept), and returns the reply the held
@@ -37,7 +34,7 @@ func (s *System) settle(ctx context.Context, rec *store.AuditRecord, written boo
 			sent, msg := unrecorded(d.Log, rec, err, code, message)
 			if sent != code { // the line says what the NAS got
 				c := *rec
-				c.Outcome, c.Reason = outcome(sent), "store-error"
+				c.Outcome, c.Reason = outcome(sent), string(auth.ReasonStoreError)
 				logged = &c
 			}
 			code, message = sent, msg
@@ -97,10 +94,10 @@ func (l *login) onPushRecorded(ctx actor.Context, r *pushRecorded) {
 	}
 	l.deps().Log.Error().Err(r.err).Str("login", l.id).Str("user", l.user.name).
 		Msg("push not sent: the store could not record it for the push cap")
-	l.noPushWhy = reasonPushUnrecorded
+	l.noPushWhy = auth.ReasonPushUnrecorded
 	l.stopWaiting(ctx)
 	if !l.canChallenge() {
-		l.finish(ctx, Reject, msgAuthFailed, reasonPushUnrecorded)
+		l.finish(ctx, Reject, msgAuthFailed, auth.ReasonPushUnrecorded)
 		return
 	}
 	l.challenge(ctx, msgPushUnusable)
