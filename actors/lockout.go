@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/store"
 )
@@ -88,91 +86,4 @@ func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity,
 		return sourceFailure(d, err, auth.ReasonStoreError, "count a wrong password"), "" // fail closed
 	}
 	return reason, ""
-}
-
-// passcodeCheck is what a login knows to check a typed passcode off its
-// mailbox (the login changes none of it meanwhile).
-type passcodeCheck struct {
-	userID      int64
-	policy      store.Policy
-	tokens      []store.Token
-	grid        *auth.Grid
-	gridAllowed bool
-	attempt     *Attempt
-}
-
-// checkPasscode checks a typed passcode (SPEC S3.2, S3.3, S2.9) off the
-// mailbox, in the user's turn: against the GridSure grid this challenge
-// showed, then against the OATH tokens; a wrong one is counted in the
-// store before the turn ends. A locked user's passcodes are never checked.
-// A right OATH code then goes to the store (commitPasscode).
-func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
-	l.cancelTimer()
-	l.held = append(l.held, a)
-	if !l.sys.lockouts.sources.take(sourceOf(a), l.deps().now()) {
-		l.finish(ctx, Reject, msgAuthFailed, auth.ReasonSourceLimited)
-		return
-	}
-	l.become(ctx, stateChecking, l.checking)
-	pc := &passcodeCheck{userID: l.user.id, policy: l.policy, tokens: l.tokens, grid: l.grid,
-		gridAllowed: l.gridToken() != nil, attempt: a}
-	l.grid = nil // a grid answers one challenge only
-	deps, lk := l.deps(), l.sys.lockouts
-	l.async(ctx, func(c context.Context) any { return pc.run(c, deps, lk) })
-}
-
-// run is the check, in the user's turn.
-func (pc *passcodeCheck) run(ctx context.Context, d *Deps, lk *lockouts) *passcodeChecked {
-	r := &passcodeChecked{attempt: pc.attempt}
-	release, c, reason := lk.turn(ctx, d, pc.userID)
-	if r.failures, r.reason = c.Failures, reason; reason != "" {
-		return r
-	}
-	defer release()
-	answer := pc.attempt.Password
-	if r.grid = gridMatch(pc.tokens, pc.grid, pc.gridAllowed, answer); r.grid != nil {
-		return r
-	}
-	if r.otp, r.step = otpMatch(pc.tokens, answer, d.now()); r.otp != nil {
-		return r
-	}
-	if err := countFailure(ctx, d, pc.userID, pc.policy); err != nil {
-		r.reason = sourceFailure(d, err, auth.ReasonStoreError, "count a wrong passcode") // fail closed
-		return r
-	}
-	r.counted = true
-	return r
-}
-
-// onPasscodeChecked goes on once the passcode was checked.
-func (l *login) onPasscodeChecked(ctx actor.Context, r *passcodeChecked) {
-	l.user.failures = max(l.user.failures, int32(min(r.failures, 1<<30)))
-	l.user.counted = l.user.counted || r.counted
-	source, now := sourceOf(r.attempt), l.deps().now()
-	switch {
-	case l.cancelled: // a deny came meanwhile (SPEC S3.5)
-		l.finish(ctx, Reject, msgDenied, auth.ReasonDenied)
-	case r.reason != "":
-		l.sys.lockouts.sources.refund(source, now)
-		l.finish(ctx, Reject, msgAuthFailed, r.reason)
-	case r.grid != nil:
-		l.sys.lockouts.sources.refund(source, now)
-		l.claimSlot(ctx)
-		l.tokenUsed = r.grid.Serial
-		l.finish(ctx, Accept, "", l.passcodeReason(auth.ReasonGridSure))
-	case r.otp != nil:
-		l.sys.lockouts.sources.refund(source, now)
-		l.commitPasscode(ctx, r.otp, r.step)
-	default:
-		l.wrongPasscode(ctx)
-	}
-}
-
-// endReason is the audit reason a login ends with: a login that guessed
-// wrong passcodes and was then left to expire or replaced says so.
-func (l *login) endReason(code ReplyCode, reason auth.Reason) auth.Reason {
-	if code == Reject && l.wrong > 0 && (reason == auth.ReasonChallengeExpired || reason == auth.ReasonSuperseded) {
-		return auth.ReasonBadPasscode
-	}
-	return reason
 }

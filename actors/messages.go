@@ -36,8 +36,8 @@ const (
 	AnswerNumberRequired = AnswerStatus_ANSWER_STATUS_NUMBER_REQUIRED
 )
 
-// outcome is the audit and metrics name of a final reply code.
-func outcome(c ReplyCode) string {
+// outcomeName is the audit and metrics name of a final reply code.
+func outcomeName(c ReplyCode) string {
 	switch c {
 	case Accept:
 		return "accept"
@@ -63,7 +63,6 @@ type LoginInfo struct {
 // begin is the owner's first message to a login it spawned: the login's
 // id, its first request and the keyed digest that recognises a join.
 type begin struct {
-	sys      *System
 	id       string
 	first    *Attempt
 	joinKey  []byte

@@ -123,7 +123,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.pushersToStop = pushers
-	s.sys = actors.Start(actors.Deps{
+	s.sys, err = actors.Start(actors.Deps{
 		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
 		PasswordGate:    s.passwordGate(),
 
@@ -138,6 +138,11 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		Network:        s.network(),
 		JoinSecret:     joinSecret(key),
 	})
+	if err != nil { // only a name clash: a bug
+		s.leaveCluster(context.Background())
+		s.store.Close()
+		return nil, err
+	}
 	if err := s.startEAP(eapSrv); err != nil { // only a name clash: a bug
 		return nil, err
 	}

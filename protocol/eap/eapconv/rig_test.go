@@ -243,12 +243,16 @@ func newRig(t *testing.T) *rig {
 		set:     actors.Settings{NotificationTimeout: 5 * time.Second, ChallengeTimeout: time.Minute},
 		metrics: NewMetrics(prometheus.NewRegistry()),
 	}
-	r.sys = actors.Start(actors.Deps{
+	sys, err := actors.Start(actors.Deps{
 		Store: r.store, Passwords: r.pw, Signer: push.NewSigner(key),
 		Providers: map[string]providers.Pusher{store.PushPoll: r.pusher},
 		Settings:  func() actors.Settings { return r.set },
 		Log:       zerolog.Nop(), Clock: r.clock,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sys = sys
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 		defer cancel()
