@@ -63,7 +63,7 @@ func (l *login) onPushResult(ctx actor.Context, r *pushResult) {
 	if r.err == nil || r.nonce != l.push.current {
 		return
 	}
-	reason := auth.ReasonPushFailed
+	var reason auth.Reason = auth.ReasonPushFailed
 	switch {
 	case errors.Is(r.err, providers.ErrUnavailable):
 		reason = auth.ReasonProviderUnavailable

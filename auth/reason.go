@@ -5,78 +5,79 @@ package auth
 // and no reason is spelled anywhere else (TestReasonsSpelledOnlyHere);
 // the store keeps it as a string (store.AuditRecord.Reason), where a
 // passcode login that could have had a push appends why it had none
-// ("passcode;push-off").
+// ("passcode;push-off"). The constants are untyped so that they compare
+// with that string too; whatever holds or returns a reason is a Reason.
 type Reason string
 
 // Accepted logins.
 const (
-	ReasonApproved            Reason = "approved"              // the phone approved the push
-	ReasonPasscode            Reason = "passcode"              // a right OATH passcode
-	ReasonGridSure            Reason = "gridsure"              // a right GridSure answer
-	ReasonTimeoutThenPasscode Reason = "timeout-then-passcode" // a passcode after the push timed out
+	ReasonApproved            = "approved"              // the phone approved the push
+	ReasonPasscode            = "passcode"              // a right OATH passcode
+	ReasonGridSure            = "gridsure"              // a right GridSure answer
+	ReasonTimeoutThenPasscode = "timeout-then-passcode" // a passcode after the push timed out
 )
 
 // The password step (SPEC S2.2, S2.10, S9.1).
 const (
-	ReasonBadPassword          Reason = "bad-password"
-	ReasonUnknownUser          Reason = "unknown-user"
-	ReasonInvalidUserName      Reason = "invalid-user-name" // a name refused by precis rules
-	ReasonNoToken              Reason = "no-token"          // no push token, passcode or grid at all
-	ReasonPasswordBusy         Reason = "password-busy"     // the client's share of password checks was full
-	ReasonPasswordError        Reason = "password-error"    // the check could not run (time ran out, shutdown)
-	ReasonDirectoryUnavailable Reason = "directory-unavailable"
+	ReasonBadPassword          = "bad-password"
+	ReasonUnknownUser          = "unknown-user"
+	ReasonInvalidUserName      = "invalid-user-name" // a name refused by precis rules
+	ReasonNoToken              = "no-token"          // no push token, passcode or grid at all
+	ReasonPasswordBusy         = "password-busy"     // the client's share of password checks was full
+	ReasonPasswordError        = "password-error"    // the check could not run (time ran out, shutdown)
+	ReasonDirectoryUnavailable = "directory-unavailable"
 )
 
 // A directory's refusals of an account whatever its password
 // (docs/directory.md).
 const (
-	ReasonAccountDisabled       Reason = "account-disabled"
-	ReasonAccountLocked         Reason = "account-locked"
-	ReasonAccountExpired        Reason = "account-expired"
-	ReasonPasswordExpired       Reason = "password-expired"
-	ReasonPasswordMustChange    Reason = "password-must-change"
-	ReasonLogonHours            Reason = "logon-hours"
-	ReasonLogonWorkstation      Reason = "logon-workstation"
-	ReasonDirectoryLinkConflict Reason = "directory-link-conflict" // the entry is linked to another local user
+	ReasonAccountDisabled       = "account-disabled"
+	ReasonAccountLocked         = "account-locked"
+	ReasonAccountExpired        = "account-expired"
+	ReasonPasswordExpired       = "password-expired"
+	ReasonPasswordMustChange    = "password-must-change"
+	ReasonLogonHours            = "logon-hours"
+	ReasonLogonWorkstation      = "logon-workstation"
+	ReasonDirectoryLinkConflict = "directory-link-conflict" // the entry is linked to another local user
 )
 
 // The lockout (SPEC S2.9) and the passcode's challenge (S3.2).
 const (
-	ReasonLockedOut       Reason = "locked-out"        // the user is locked: nothing was checked
-	ReasonSourceLimited   Reason = "source-limited"    // the source spent its failures: nothing was checked
-	ReasonTooManyAttempts Reason = "too-many-attempts" // too many attempts of the user wait at once
-	ReasonBadPasscode     Reason = "bad-passcode"      // the login ended after wrong passcodes
-	ReasonAttemptLimit    Reason = "attempt-limit"     // wrong passcodes up to the policy's limit
+	ReasonLockedOut       = "locked-out"        // the user is locked: nothing was checked
+	ReasonSourceLimited   = "source-limited"    // the source spent its failures: nothing was checked
+	ReasonTooManyAttempts = "too-many-attempts" // too many attempts of the user wait at once
+	ReasonBadPasscode     = "bad-passcode"      // the login ended after wrong passcodes
+	ReasonAttemptLimit    = "attempt-limit"     // wrong passcodes up to the policy's limit
 )
 
 // The push and the phone's answer (SPEC S3.5, S5.4, S6.6, S10.3).
 const (
-	ReasonDenied             Reason = "denied"              // the phone denied the push
-	ReasonWrongNumber        Reason = "wrong-number"        // the phone picked a number not shown
-	ReasonPushFailed         Reason = "push-failed"         // the provider could not deliver it
-	ReasonDeviceUnregistered Reason = "device-unregistered" // the device's push registration is gone
-	ReasonPushUnrecorded     Reason = "push-unrecorded"     // the store could not count the push
-	ReasonSignFailed         Reason = "sign-failed"         // the push payload could not be signed
+	ReasonDenied             = "denied"              // the phone denied the push
+	ReasonWrongNumber        = "wrong-number"        // the phone picked a number not shown
+	ReasonPushFailed         = "push-failed"         // the provider could not deliver it
+	ReasonDeviceUnregistered = "device-unregistered" // the device's push registration is gone
+	ReasonPushUnrecorded     = "push-unrecorded"     // the store could not count the push
+	ReasonSignFailed         = "sign-failed"         // the push payload could not be signed
 )
 
 // Why no push was sent (WhyNoPush), in the order they are checked.
 const (
-	ReasonNoPushToken         Reason = "no-push-token"        // S2.4: no push-capable token
-	ReasonPolicyPushDisabled  Reason = "policy-push-disabled" // S2.5: the policy turns push off
-	ReasonPushOff             Reason = "push-off"             // S1.2: PushOff = 1
-	ReasonOffline             Reason = "offline"              // S1.4
-	ReasonProviderUnavailable Reason = "provider-unavailable" // the token's provider is not configured or its circuit is open
-	ReasonSuspended           Reason = "suspended"            // S5.4: "this wasn't me"
-	ReasonRateLimited         Reason = "rate-limited"         // the policy's pushes per minute are used
+	ReasonNoPushToken         = "no-push-token"        // S2.4: no push-capable token
+	ReasonPolicyPushDisabled  = "policy-push-disabled" // S2.5: the policy turns push off
+	ReasonPushOff             = "push-off"             // S1.2: PushOff = 1
+	ReasonOffline             = "offline"              // S1.4
+	ReasonProviderUnavailable = "provider-unavailable" // the token's provider is not configured or its circuit is open
+	ReasonSuspended           = "suspended"            // S5.4: "this wasn't me"
+	ReasonRateLimited         = "rate-limited"         // the policy's pushes per minute are used
 )
 
 // How a login that reached no decision of its own ended.
 const (
-	ReasonSuperseded       Reason = "superseded"        // a newer login of the user claimed the push slot
-	ReasonChallengeExpired Reason = "challenge-expired" // nobody answered the challenge in time
-	ReasonStoreError       Reason = "store-error"       // the store failed (SPEC S6.6)
-	ReasonShutdown         Reason = "shutdown"          // the server stopped (outcome abandoned)
-	ReasonCrashed          Reason = "crashed"           // the login's actor crashed
+	ReasonSuperseded       = "superseded"        // a newer login of the user claimed the push slot
+	ReasonChallengeExpired = "challenge-expired" // nobody answered the challenge in time
+	ReasonStoreError       = "store-error"       // the store failed (SPEC S6.6)
+	ReasonShutdown         = "shutdown"          // the server stopped (outcome abandoned)
+	ReasonCrashed          = "crashed"           // the login's actor crashed
 )
 
 // Reasons lists every audit reason.
