@@ -15,6 +15,7 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/push"
@@ -355,43 +356,30 @@ func (r *rig) numberMatchingFor(user string) {
 // waitState polls the owner until the login is in state.
 func (r *rig) waitState(id, state string) {
 	r.t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
+	testwait.For(r.t, "login "+id+" in state "+state, func() bool {
 		list, err := r.sys.Logins(context.Background())
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		got := ""
 		for _, l := range list {
 			if l.ID == id {
-				got = l.State
+				return l.State == state
 			}
 		}
-		if got == state {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("login %s in state %q, want %q", id, got, state)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return false
+	})
 }
 
 // audits waits for n audit records and returns them oldest first.
 func (r *rig) audits(n int) []*store.AuditRecord {
 	r.t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
+	var recs []*store.AuditRecord
+	testwait.For(r.t, "audit records", func() bool {
 		r.store.mu.Lock()
-		recs := append([]*store.AuditRecord(nil), r.store.audit...)
-		r.store.mu.Unlock()
-		if len(recs) >= n {
-			sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
-			return recs
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%d audit records, want %d", len(recs), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer r.store.mu.Unlock()
+		recs = append([]*store.AuditRecord(nil), r.store.audit...)
+		return len(recs) >= n
+	})
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
+	return recs
 }
