@@ -339,7 +339,11 @@ func newRig(t *testing.T, tune ...func(*Deps)) *rig {
 	for _, f := range tune {
 		f(&d)
 	}
-	r.sys = Start(d)
+	sys, err := Start(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sys = sys
 	r.metrics = d.Metrics
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitFor)

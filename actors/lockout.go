@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/store"
 )
@@ -15,14 +13,6 @@ import (
 // the user's failure counter as it is now; a locked user's secrets are not
 // checked at all; a wrong one is counted in the store before the reply;
 // each source has a budget of failures.
-
-// Audit reasons of the lockout.
-const (
-	reasonLockedOut       = "locked-out"        // the user is locked: nothing was checked
-	reasonSourceLimited   = "source-limited"    // the source spent its failures: nothing was checked
-	reasonBadPasscode     = "bad-passcode"      // the login ended after wrong passcodes
-	reasonTooManyAttempts = "too-many-attempts" // too many attempts of the user wait at once
-)
 
 // lockouts is the per-node part of the lockout: the sources' budgets and
 // the users' turns.
@@ -34,18 +24,18 @@ type lockouts struct {
 // turn waits for the user's turn to have a secret checked and reads the
 // user's counter. reason is set when no check may run: the user is locked,
 // too many attempts wait, or the store cannot say.
-func (lk *lockouts) turn(ctx context.Context, d *Deps, userID int64) (release func(), c store.LoginCounter, reason string) {
+func (lk *lockouts) turn(ctx context.Context, d *Deps, userID int64) (release func(), c store.LoginCounter, reason auth.Reason) {
 	release, err := lk.guards.acquire(ctx, userID)
 	if err != nil { // too many wait, or the wait outlasted the login's work
-		return nil, c, reasonTooManyAttempts
+		return nil, c, auth.ReasonTooManyAttempts
 	}
 	if c, err = d.Store.LoginCounter(ctx, userID); err != nil {
 		release()
-		return nil, c, sourceFailure(d, err, "store-error", "read failures")
+		return nil, c, sourceFailure(d, err, auth.ReasonStoreError, "read failures")
 	}
 	if c.Locked(d.now()) {
 		release()
-		return nil, c, reasonLockedOut
+		return nil, c, auth.ReasonLockedOut
 	}
 	return release, c, ""
 }
@@ -66,13 +56,13 @@ func countFailure(ctx context.Context, d *Deps, userID int64, p store.Policy) er
 // a known user's password is checked in the user's turn and a wrong one
 // counted before the turn ends. A locked user costs what an unknown user
 // costs. On return id.User.Failures is the counter as read in the turn.
-func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity, p store.Policy, a *Attempt) (reason, appended string) {
+func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity, p store.Policy, a *Attempt) (reason auth.Reason, appended string) {
 	if p.Method == policyToken { // no secret here: passcodes are counted when checked
 		return id.Unusable(), ""
 	}
 	source := sourceOf(a)
 	if !lk.sources.take(source, d.now()) {
-		return reasonSourceLimited, ""
+		return auth.ReasonSourceLimited, ""
 	}
 	if id.User == nil { // unknown: nothing to count but the source's charge
 		return checkPasswordAppended(ctx, d, id, p, a)
@@ -80,7 +70,7 @@ func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity,
 	release, c, reason := lk.turn(ctx, d, id.User.ID)
 	if reason != "" {
 		lk.sources.refund(source, d.now())
-		if reason == reasonLockedOut {
+		if reason == auth.ReasonLockedOut {
 			checkPassword(ctx, d, &auth.Identity{}, p, a) // the cost of an unknown user (SPEC S2.2)
 		}
 		return reason, ""
@@ -88,110 +78,12 @@ func passwordStep(ctx context.Context, d *Deps, lk *lockouts, id *auth.Identity,
 	defer release()
 	id.User.Failures = c.Failures
 	reason, appended = checkPasswordAppended(ctx, d, id, p, a)
-	if reason == "" || !isUsersFailure(reason) {
+	if reason == "" || !reason.CountsTowardLockout() {
 		lk.sources.refund(source, d.now()) // right, or the check could not run
 		return reason, appended
 	}
 	if err := countFailure(ctx, d, id.User.ID, p); err != nil {
-		return sourceFailure(d, err, "store-error", "count a wrong password"), "" // fail closed
+		return sourceFailure(d, err, auth.ReasonStoreError, "count a wrong password"), "" // fail closed
 	}
 	return reason, ""
-}
-
-// isUsersFailure tells whether a password step's reason is a wrong guess
-// (counted toward the lockout) rather than a check that could not run: a
-// directory that did not answer, a store error, a full admission queue.
-func isUsersFailure(reason string) bool {
-	switch reason {
-	case auth.ReasonDirectoryUnavailable, "password-error", "store-error", reasonPasswordBusy:
-		return false
-	}
-	return true
-}
-
-// passcodeCheck is what a login knows to check a typed passcode off its
-// mailbox (the login changes none of it meanwhile).
-type passcodeCheck struct {
-	userID      int64
-	policy      store.Policy
-	tokens      []store.Token
-	grid        *auth.Grid
-	gridAllowed bool
-	attempt     *Attempt
-}
-
-// checkPasscode checks a typed passcode (SPEC S3.2, S3.3, S2.9) off the
-// mailbox, in the user's turn: against the GridSure grid this challenge
-// showed, then against the OATH tokens; a wrong one is counted in the
-// store before the turn ends. A locked user's passcodes are never checked.
-// A right OATH code then goes to the store (commitPasscode).
-func (l *login) checkPasscode(ctx actor.Context, a *Attempt) {
-	l.cancelTimer()
-	l.held = append(l.held, a)
-	if !l.sys.lockouts.sources.take(sourceOf(a), l.deps().now()) {
-		l.finish(ctx, Reject, msgAuthFailed, reasonSourceLimited)
-		return
-	}
-	l.become(ctx, stateChecking, l.checking)
-	pc := &passcodeCheck{userID: l.user.id, policy: l.policy, tokens: l.tokens, grid: l.grid,
-		gridAllowed: l.gridToken() != nil, attempt: a}
-	l.grid = nil // a grid answers one challenge only
-	deps, lk := l.deps(), l.sys.lockouts
-	l.async(ctx, func(c context.Context) any { return pc.run(c, deps, lk) })
-}
-
-// run is the check, in the user's turn.
-func (pc *passcodeCheck) run(ctx context.Context, d *Deps, lk *lockouts) *passcodeChecked {
-	r := &passcodeChecked{attempt: pc.attempt}
-	release, c, reason := lk.turn(ctx, d, pc.userID)
-	if r.failures, r.reason = c.Failures, reason; reason != "" {
-		return r
-	}
-	defer release()
-	answer := pc.attempt.Password
-	if r.grid = gridMatch(pc.tokens, pc.grid, pc.gridAllowed, answer); r.grid != nil {
-		return r
-	}
-	if r.otp, r.step = otpMatch(pc.tokens, answer, d.now()); r.otp != nil {
-		return r
-	}
-	if err := countFailure(ctx, d, pc.userID, pc.policy); err != nil {
-		r.reason = sourceFailure(d, err, "store-error", "count a wrong passcode") // fail closed
-		return r
-	}
-	r.counted = true
-	return r
-}
-
-// onPasscodeChecked goes on once the passcode was checked.
-func (l *login) onPasscodeChecked(ctx actor.Context, r *passcodeChecked) {
-	l.user.failures = max(l.user.failures, int32(min(r.failures, 1<<30)))
-	l.user.counted = l.user.counted || r.counted
-	source, now := sourceOf(r.attempt), l.deps().now()
-	switch {
-	case l.cancelled: // a deny came meanwhile (SPEC S3.5)
-		l.finish(ctx, Reject, msgDenied, "denied")
-	case r.reason != "":
-		l.sys.lockouts.sources.refund(source, now)
-		l.finish(ctx, Reject, msgAuthFailed, r.reason)
-	case r.grid != nil:
-		l.sys.lockouts.sources.refund(source, now)
-		l.claimSlot(ctx)
-		l.tokenUsed = r.grid.Serial
-		l.finish(ctx, Accept, "", l.passcodeReason("gridsure"))
-	case r.otp != nil:
-		l.sys.lockouts.sources.refund(source, now)
-		l.commitPasscode(ctx, r.otp, r.step)
-	default:
-		l.wrongPasscode(ctx)
-	}
-}
-
-// endReason is the audit reason a login ends with: a login that guessed
-// wrong passcodes and was then left to expire or replaced says so.
-func (l *login) endReason(code ReplyCode, reason string) string {
-	if code == Reject && l.wrong > 0 && (reason == "challenge-expired" || reason == "superseded") {
-		return reasonBadPasscode
-	}
-	return reason
 }

@@ -57,7 +57,7 @@ func TestPasscodeGuessingLocksOut(t *testing.T) {
 	if got := r.store.failuresOf(u.ID); got != 5 {
 		t.Fatalf("%d failures counted, want 5 (locked guesses are not counted)", got)
 	}
-	if got := r.reasons()[reasonLockedOut]; got != 21 {
+	if got := r.reasons()[auth.ReasonLockedOut]; got != 21 {
 		t.Fatalf("%d logins audited locked-out, want 21: %v", got, r.reasons())
 	}
 	// The lock ends after lockout_seconds; the next wrong code locks again,
@@ -82,7 +82,7 @@ func TestWrongPasscodeAuditedWhenAbandoned(t *testing.T) {
 	r.send("abe", "000000", rep.State, "").expect(t, Challenge)
 	r.send("abe", "000001", rep.State, "").expect(t, Challenge)
 	r.clock.Advance(r.set.ChallengeTimeout)
-	if rec := r.audits(1)[0]; rec.Reason != reasonBadPasscode {
+	if rec := r.audits(1)[0]; rec.Reason != auth.ReasonBadPasscode {
 		t.Fatalf("abandoned after two wrong codes: audit %+v, want reason bad-passcode", rec)
 	}
 	if got := r.store.failuresOf(u.ID); got != 2 {
@@ -112,7 +112,7 @@ func TestPasscodeGuessingAcrossLogins(t *testing.T) {
 		t.Fatalf("%d failures counted, want 5", got)
 	}
 	r.send("ned", "pw-ned", "", "").expect(t, Reject) // the right password: locked
-	if got := r.reasons()[reasonLockedOut]; got != 1 {
+	if got := r.reasons()[auth.ReasonLockedOut]; got != 1 {
 		t.Fatalf("audit reasons %v, want one locked-out", r.reasons())
 	}
 }
@@ -135,8 +135,8 @@ func TestPasswordBurstCannotRaceLockout(t *testing.T) {
 	r.send("rae", "pw-rae", "", "").expect(t, Reject)
 	r.noPush()
 	reasons := r.reasons()
-	refused := reasons[reasonLockedOut] + reasons[reasonTooManyAttempts] + reasons[reasonPasswordBusy]
-	if reasons[auth.ReasonBadPassword] != 5 || refused != 96 || reasons[reasonLockedOut] == 0 {
+	refused := reasons[auth.ReasonLockedOut] + reasons[auth.ReasonTooManyAttempts] + reasons[auth.ReasonPasswordBusy]
+	if reasons[auth.ReasonBadPassword] != 5 || refused != 96 || reasons[auth.ReasonLockedOut] == 0 {
 		t.Fatalf("audit reasons %v, want 5 bad-password and 96 refused unchecked", reasons)
 	}
 	if got := r.store.failuresOf(u.ID); got != 5 {
@@ -162,7 +162,7 @@ func TestSourceBudgetAcrossUsers(t *testing.T) {
 		t.Fatal("a source over its budget counted failures toward other users")
 	}
 	r.send("s4", "pw-s4", "", "198.51.100.10").expect(t, Challenge)
-	if got := r.reasons()[reasonSourceLimited]; got != 2 {
+	if got := r.reasons()[auth.ReasonSourceLimited]; got != 2 {
 		t.Fatalf("audit reasons %v, want two source-limited", r.reasons())
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"math"
 	"sync/atomic"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -51,14 +50,27 @@ const (
 	msgWrongNumber  = "The sign-in was denied: the number picked on your device was not the one shown."
 )
 
+// Messages that the EAP conversations (protocol/eap/eapconv) show too.
+const (
+	MsgAuthFailed = msgAuthFailed
+	MsgLoginOver  = msgLoginOver
+)
+
 // login is one in-flight login. Only its own Receive touches its fields;
 // goroutines it starts get copies and report back by message. The owner
-// spawns it and sends begin first.
+// spawns it (its producer hands every login the node's loginKit) and
+// sends begin first.
+//
+// Each state of docs/actors.md's diagram is a behaviour in a file of its
+// own (login_verifying.go, login_waiting.go, login_challenged.go,
+// login_checking.go, login_decided.go, login_done.go): a short type switch
+// over every message the state accepts, Join, Supersede and Abandon
+// included. Receive itself handles only begin, Stopped and stale timers.
 type login struct {
 	id      string
-	sys     *System
+	kit     *loginKit
 	set     Settings
-	receive actor.ReceiveFunc // the current state's handler
+	receive actor.ReceiveFunc // the current state's behaviour
 	started int64             // Unix ns
 
 	first   *Attempt
@@ -76,9 +88,9 @@ type login struct {
 	timerGen  int32
 	stopTimer func() bool
 
-	grid      *auth.Grid // the GridSure grid of the current challenge, if any
-	tokenUsed string     // audit: the token that decided
-	noPushWhy string     // audit: why no push was sent, if none
+	grid      *auth.Grid  // the GridSure grid of the current challenge, if any
+	tokenUsed string      // audit: the token that decided
+	noPushWhy auth.Reason // audit: why no push was sent, if none
 
 	storedPushes int32 // pushes to the user in the minute before this login, from the store
 
@@ -165,8 +177,9 @@ func (p *pushState) answeredNonces() []string {
 // provider names the provider of the chosen push token ("" for none).
 func (l *login) provider() string { return auth.PushProvider(l.pushTok) }
 
-// deps is the system's dependencies.
-func (l *login) deps() *Deps { return l.sys.deps }
+// deps is the server's dependencies (store, password checker, signer,
+// clock, log), as the login's kit holds them.
+func (l *login) deps() *Deps { return l.kit.deps }
 
 func newID() string {
 	var b [16]byte
@@ -174,7 +187,9 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Receive handles messages common to every state, then the state's own.
+// Receive handles what comes before and after every state (begin, Stopped,
+// a timer that was replaced), then hands the message to the current
+// state's behaviour.
 func (l *login) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *begin:
@@ -187,29 +202,6 @@ func (l *login) Receive(ctx actor.Context) {
 		if msg.gen != l.timerGen {
 			return // a timer that was replaced
 		}
-	case *Join:
-		if !l.holdSlot || l.state == stateDone || l.state == stateChallenged || l.state == stateChecking {
-			ctx.Send(ctx.Parent(), &Restart{FromLoginId: l.id, Attempt: msg.Attempt})
-			return
-		}
-		l.held = append(l.held, msg.Attempt)
-		l.deps().Metrics.joined()
-		return
-	case *Supersede:
-		if msg.LoginId == l.id && l.holdSlot && l.state != stateDone {
-			l.holdSlot = false // the owner gave the slot away already
-			l.finish(ctx, Reject, msgSuperseded, "superseded")
-		}
-		return
-	case *Abandon:
-		if l.state == stateDecided {
-			l.finishDecided(ctx) // the outcome is known: audit it as it was
-			return
-		}
-		if l.state != stateDone {
-			l.finish(ctx, Drop, "", "shutdown")
-		}
-		return
 	}
 	if l.receive != nil {
 		l.receive(ctx)
@@ -217,7 +209,7 @@ func (l *login) Receive(ctx actor.Context) {
 }
 
 func (l *login) onBegin(ctx actor.Context, b *begin) {
-	l.id, l.sys, l.first, l.joinKey = b.id, b.sys, b.first, b.joinKey
+	l.id, l.first, l.joinKey = b.id, b.first, b.joinKey
 	l.set = l.deps().Settings()
 	l.held = []*Attempt{b.first}
 	l.holdSlot, l.asked = b.holdSlot, b.first.ReceivedUnixNano
@@ -231,149 +223,5 @@ func (l *login) become(ctx actor.Context, state loginState, fn actor.ReceiveFunc
 	l.receive = fn
 	if state != stateDone {
 		ctx.Send(ctx.Parent(), &stateChanged{id: l.id, state: state.String()})
-	}
-}
-
-// verifying waits for the first checks (password, user, tokens, policy).
-func (l *login) verifying(ctx actor.Context) {
-	switch msg := ctx.Message().(type) {
-	case *verified:
-		l.decideFirst(ctx, msg)
-	case *Attempt:
-		l.reply(ctx, msg, Drop, "", "") // no State was issued yet: a retry will find the outcome
-	case *Answer:
-		ctx.Respond(&AnswerResult{Status: AnswerUnknownPush})
-	}
-}
-
-// decideFirst applies SPEC S2.2–S2.7 once the first checks are back.
-func (l *login) decideFirst(ctx actor.Context, v *verified) {
-	l.user, l.policy, l.tokens, l.storedPushes = userOf(v.user), v.policy, v.tokens, int32(min(v.recentPushes, math.MaxInt32))
-	if v.ok && v.suspendedUntil.After(l.deps().now()) {
-		l.sys.limiter.suspend(v.user.Name, v.suspendedUntil)
-	}
-	if !v.passcode || v.appended != "" {
-		l.first.Password = "" // checked: the join key is all a join needs
-	}
-	if !v.ok {
-		l.finish(ctx, Reject, msgAuthFailed, v.reason)
-		return
-	}
-	l.pushTok = v.pushTok
-	if !l.canChallenge() && l.pushTok == nil {
-		l.finish(ctx, Reject, msgAuthFailed, "no-token")
-		return
-	}
-	if v.passcode {
-		l.releaseSlot(ctx)
-		held := l.held
-		l.held = nil
-		for _, a := range held[1:] {
-			l.reply(ctx, a, Drop, "", "") // joined copies: their retry finds the outcome
-		}
-		l.checkPasscode(ctx, appendedPasscode(held[0], v.appended))
-		return
-	}
-	l.pushOrChallenge(ctx, msgPasscode)
-}
-
-// challenged waits for the user's answer to a challenge.
-func (l *login) challenged(ctx actor.Context) {
-	switch msg := ctx.Message().(type) {
-	case *Attempt:
-		l.onChallengeAnswer(ctx, msg)
-	case *Answer:
-		l.onAnswer(ctx, msg)
-	case *timerFired:
-		l.finish(ctx, Reject, msgLoginOver, "challenge-expired")
-	}
-}
-
-// checking waits for a passcode's check, then for the store to commit its
-// accept; other requests are asked to retry.
-func (l *login) checking(ctx actor.Context) {
-	switch msg := ctx.Message().(type) {
-	case *passcodeChecked:
-		l.onPasscodeChecked(ctx, msg)
-	case *passcodeCommitted:
-		l.onPasscodeCommitted(ctx, msg)
-	case *Attempt:
-		l.reply(ctx, msg, Drop, "", "")
-	case *Answer:
-		l.onAnswer(ctx, msg)
-	}
-}
-
-// done answers late messages until the owner stops the actor.
-func (l *login) done(ctx actor.Context) {
-	switch msg := ctx.Message().(type) {
-	case *Attempt:
-		l.reply(ctx, msg, Reject, msgLoginOver, "")
-	case *Answer:
-		if n := l.push.lookup(msg.Nonce); n != nil && n.answered && msg.DeviceId == l.push.deviceID {
-			ctx.Respond(&AnswerResult{Status: AnswerAlreadyAnswer})
-			return
-		}
-		ctx.Respond(&AnswerResult{Status: AnswerUnknownLogin})
-	}
-}
-
-// challenge replies Access-Challenge to the held requests and waits. A
-// user with a GridSure PIP gets a fresh grid with every challenge (never
-// on eap agents, SPEC S2.6, S3.3).
-func (l *login) challenge(ctx actor.Context, message string) {
-	l.grid = nil
-	if l.gridToken() != nil {
-		g := auth.NewGrid(rand.Reader)
-		l.grid = &g
-		message += "\nOr enter your GridSure PIP from this grid:\n" + g.String()
-	}
-	l.replyHeld(ctx, Challenge, message, l.id)
-	l.armTimer(ctx, l.set.ChallengeTimeout)
-	l.become(ctx, stateChallenged, l.challenged)
-}
-
-// reply answers one request.
-func (l *login) reply(ctx actor.SenderContext, a *Attempt, code ReplyCode, message, state string) {
-	l.sys.reply(ctx, a, code, message, state)
-}
-
-func (l *login) replyHeld(ctx actor.Context, code ReplyCode, message, state string) {
-	for _, a := range l.held {
-		l.reply(ctx, a, code, message, state)
-	}
-	l.held = nil
-}
-
-// armTimer replaces the login's single timer.
-func (l *login) armTimer(ctx actor.Context, d time.Duration) {
-	l.cancelTimer()
-	gen, self, root := l.timerGen, ctx.Self(), ctx.ActorSystem().Root
-	l.stopTimer = l.deps().Clock.AfterFunc(d, func() { root.Send(self, &timerFired{gen: gen}) })
-}
-
-func (l *login) cancelTimer() {
-	if l.stopTimer != nil {
-		l.stopTimer()
-		l.stopTimer = nil
-	}
-	l.timerGen++
-}
-
-// releaseSlot tells the owner this login no longer holds its user's push
-// slot.
-func (l *login) releaseSlot(ctx actor.Context) {
-	if l.holdSlot {
-		l.holdSlot = false
-		ctx.Send(ctx.Parent(), &ReleasePush{User: l.first.User, LoginId: l.id})
-	}
-}
-
-// claimSlot takes the user's push slot before a new push (the newest
-// claim wins at the owner).
-func (l *login) claimSlot(ctx actor.Context) {
-	if !l.holdSlot {
-		l.holdSlot = true
-		ctx.Send(ctx.Parent(), &ClaimPush{User: l.first.User, LoginId: l.id, JoinKey: l.joinKey, AskedUnixNano: l.asked})
 	}
 }

@@ -24,7 +24,10 @@ type fakeDirectory struct {
 	downAt  string // "identify" or "check": where the directory goes down
 }
 
-type fakeEntry struct{ password, groupPolicy, refused string }
+type fakeEntry struct {
+	password, groupPolicy string
+	refused               auth.Reason
+}
 
 func (f *fakeDirectory) failing(step string) error {
 	f.mu.Lock()
@@ -57,7 +60,7 @@ func (f *fakeDirectory) Identify(ctx context.Context, name string) (*auth.Identi
 	return &auth.Identity{User: u, Source: auth.SourceDirectory, DN: "uid=" + name, GroupPolicy: e.groupPolicy, Refused: e.refused}, nil
 }
 
-func (f *fakeDirectory) Check(_ context.Context, id *auth.Identity, password string) (string, error) {
+func (f *fakeDirectory) Check(_ context.Context, id *auth.Identity, password string) (auth.Reason, error) {
 	if err := f.failing("check"); err != nil {
 		return "", err
 	}

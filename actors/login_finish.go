@@ -16,19 +16,19 @@ import (
 // written first, then every held request gets the reply, so nothing is
 // lost if the process dies between the two, and Stop waits for both.
 // Code Drop (shutdown) drops the held requests instead of answering.
-func (l *login) finish(ctx actor.Context, code ReplyCode, message, reason string) {
-	reason = l.endReason(code, reason)
-	if l.keepForPickup(ctx, code, message, reason) {
+func (l *login) finish(ctx actor.Context, o outcome) {
+	o.reason = l.endReason(o)
+	if l.keepForPickup(ctx, o) {
 		return
 	}
-	l.end(ctx, code, message, reason, nil)
+	l.end(ctx, o, nil)
 }
 
 // end is finish after the pickup check. stored is the login's audit record
 // when the store already has it (an accept by passcode, written with the
 // used step by store.AcceptWithOTP); when nil, end makes the record with
 // reason and writes it.
-func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, stored *store.AuditRecord) {
+func (l *login) end(ctx actor.Context, o outcome, stored *store.AuditRecord) {
 	l.cancelTimer()
 	l.stopWaiting(ctx)
 	l.holdSlot = false
@@ -36,24 +36,24 @@ func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, s
 	l.become(ctx, stateDone, l.done)
 	rec := stored
 	if rec == nil {
-		rec = l.auditRecord(code, reason)
+		rec = l.auditRecord(o)
 	}
 	held := l.held
 	l.held = nil
-	sys, user, policy, root := l.sys, l.user, l.policy, ctx.ActorSystem().Root
-	sys.goWork(func(base context.Context) {
+	deps, user, policy, root := l.deps(), l.user, l.policy, ctx.ActorSystem().Root
+	l.kit.goWork(func(base context.Context) {
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
-		if code != Accept { // a failure is counted before the reply
-			recordOutcome(c, sys.deps, user, policy, code, reason)
+		if o.code != Accept { // a failure is counted before the reply
+			recordOutcome(c, deps, user, policy, o)
 		}
 		// No accept before its record is durable (SPEC S6.6).
-		sent, msg := sys.settle(c, rec, stored != nil, code, message)
+		sent, msg := settle(c, deps, rec, stored != nil, o.code, o.message)
 		for _, a := range held {
-			sys.reply(root, a, sent, msg, "")
+			sendReply(root, a, sent, msg, "")
 		}
 		if sent == Accept { // clearing the count need not hold the reply
-			recordOutcome(c, sys.deps, user, policy, sent, reason)
+			recordOutcome(c, deps, user, policy, outcome{code: sent, reason: o.reason})
 		}
 	})
 	// After the work is counted: shutdown waits for it once the owner
@@ -66,15 +66,15 @@ func (l *login) end(ctx actor.Context, code ReplyCode, message, reason string, s
 // them; a deny or a wrong number picked on the phone counts as a failure
 // (S5.4). Wrong passwords and passcodes were counted when they were
 // checked (passwordStep, checkPasscode).
-func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, code ReplyCode, reason string) {
+func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, o outcome) {
 	if !u.known {
 		return
 	}
 	var err error
 	switch {
-	case code == Accept && (u.failures > 0 || u.counted):
+	case o.code == Accept && (u.failures > 0 || u.counted):
 		err = d.Store.ResetLoginFailures(ctx, u.id)
-	case code == Reject && auth.CountsAtEnd(reason):
+	case o.code == Reject && o.reason.CountsAtEnd():
 		err = countFailure(ctx, d, u.id, p)
 	}
 	if err != nil {
@@ -82,7 +82,7 @@ func recordOutcome(ctx context.Context, d *Deps, u loginUser, p store.Policy, co
 	}
 }
 
-func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
+func (l *login) auditRecord(o outcome) *store.AuditRecord {
 	now := l.deps().now()
 	rec := &store.AuditRecord{
 		LoginID:    l.id,
@@ -91,8 +91,8 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 		Client:     l.first.Client.GetName(),
 		Agent:      l.first.Client.GetKind(),
 		Token:      l.tokenUsed,
-		Outcome:    outcome(code),
-		Reason:     reason,
+		Outcome:    outcomeName(o.code),
+		Reason:     string(o.reason),
 		DurationMS: now.Sub(time.Unix(0, l.started)).Milliseconds(),
 	}
 	if l.push.sent() {
@@ -102,8 +102,8 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 		rec.Token = l.pushTok.Serial
 	}
 	// A push-capable user who got no push: say why (push-off, offline, …).
-	if l.pushTok != nil && l.noPushWhy != "" && reason != l.noPushWhy {
-		rec.Reason = reason + ";" + l.noPushWhy
+	if l.pushTok != nil && l.noPushWhy != "" && o.reason != l.noPushWhy {
+		rec.Reason = string(o.reason) + ";" + string(l.noPushWhy)
 	}
 	rec.Reported = l.reported
 	return rec
@@ -113,9 +113,18 @@ func (l *login) auditRecord(code ReplyCode, reason string) *store.AuditRecord {
 // crashed) still leaves an audit record and drops the requests it held,
 // so their NAS's retransmission is processed anew.
 func (l *login) onStopped(ctx actor.Context) {
-	if l.sys == nil || l.state == stateDone {
+	if l.first == nil || l.state == stateDone { // no begin, or finished
 		l.cancelTimer()
 		return
 	}
-	l.finish(ctx, Drop, "", "crashed")
+	l.finish(ctx, dropped(auth.ReasonCrashed))
+}
+
+// endReason is the audit reason a login ends with: a login that guessed
+// wrong passcodes and was then left to expire or replaced says so.
+func (l *login) endReason(o outcome) auth.Reason {
+	if o.code == Reject && l.wrong > 0 && (o.reason == auth.ReasonChallengeExpired || o.reason == auth.ReasonSuperseded) {
+		return auth.ReasonBadPasscode
+	}
+	return o.reason
 }

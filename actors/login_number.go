@@ -29,12 +29,7 @@ type numberMatch struct {
 	pickup  bool   // the agent has not come back with the challenge's State yet
 	// decided is the outcome reached before the agent came back, kept
 	// until it does (or the challenge expires).
-	decided *heldOutcome
-}
-
-type heldOutcome struct {
-	code            ReplyCode
-	message, reason string
+	decided *outcome
 }
 
 func newNumberMatch() *numberMatch {
@@ -92,39 +87,4 @@ func (l *login) holdForNumber(a *Attempt) bool {
 	l.match.pickup = false
 	l.held = append(l.held, a)
 	return true
-}
-
-// keepForPickup keeps an outcome reached before the agent came back for
-// it, so the follow-up still gets it: the login waits in state decided up
-// to the challenge timeout. It reports whether it kept the outcome.
-func (l *login) keepForPickup(ctx actor.Context, code ReplyCode, message, reason string) bool {
-	if !l.match.awaitingPickup() || len(l.held) > 0 || code == Drop || l.state == stateDecided {
-		return false
-	}
-	l.match.decided = &heldOutcome{code: code, message: message, reason: reason}
-	l.stopWaiting(ctx)
-	l.withdrawPush(ctx)
-	l.armTimer(ctx, l.set.ChallengeTimeout)
-	l.become(ctx, stateDecided, l.decidedState)
-	return true
-}
-
-// decidedState hands the kept outcome to the agent's follow-up, or ends
-// the login with it when the follow-up never comes.
-func (l *login) decidedState(ctx actor.Context) {
-	switch msg := ctx.Message().(type) {
-	case *Attempt:
-		l.held = append(l.held, msg)
-		l.finishDecided(ctx)
-	case *timerFired:
-		l.finishDecided(ctx)
-	case *Answer:
-		ctx.Respond(&AnswerResult{Status: l.answerStatus(msg)})
-	}
-}
-
-func (l *login) finishDecided(ctx actor.Context) {
-	o := l.match.decided
-	l.match.pickup = false
-	l.finish(ctx, o.code, o.message, o.reason)
 }

@@ -3,6 +3,8 @@ package actors
 import (
 	"testing"
 
+	"github.com/pushauth/pushauth/auth"
+
 	"github.com/pushauth/pushauth/internal/admission"
 )
 
@@ -21,7 +23,7 @@ func TestPasswordBusyRejectsAtOnce(t *testing.T) {
 	if rep.Message != msgAuthFailed {
 		t.Fatalf("busy reject says %q, want %q", rep.Message, msgAuthFailed)
 	}
-	if rec := r.audits(1)[0]; rec.Reason != reasonPasswordBusy || rec.Client != "desktop" {
+	if rec := r.audits(1)[0]; rec.Reason != auth.ReasonPasswordBusy || rec.Client != "desktop" {
 		t.Fatalf("audit %s for client %s, want password-busy for desktop", rec.Reason, rec.Client)
 	}
 	if n := r.store.failuresOf(u.ID); n != 0 {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/store"
 )
@@ -35,8 +36,8 @@ const (
 	AnswerNumberRequired = AnswerStatus_ANSWER_STATUS_NUMBER_REQUIRED
 )
 
-// outcome is the audit and metrics name of a final reply code.
-func outcome(c ReplyCode) string {
+// outcomeName is the audit and metrics name of a final reply code.
+func outcomeName(c ReplyCode) string {
 	switch c {
 	case Accept:
 		return "accept"
@@ -62,7 +63,6 @@ type LoginInfo struct {
 // begin is the owner's first message to a login it spawned: the login's
 // id, its first request and the keyed digest that recognises a join.
 type begin struct {
-	sys      *System
 	id       string
 	first    *Attempt
 	joinKey  []byte
@@ -110,9 +110,9 @@ type verified struct {
 	tokens   []store.Token
 	pushTok  *store.Token // the push-capable token of tokens (SPEC S2.4), nil if none
 	ok       bool
-	reason   string // audit reason when !ok
-	passcode bool   // policy "token" with a non-empty password: check it as a passcode
-	appended string // append mode: what followed the password's last comma
+	reason   auth.Reason // audit reason when !ok
+	passcode bool        // policy "token" with a non-empty password: check it as a passcode
+	appended string      // append mode: what followed the password's last comma
 	// Pushes to the user in the last minute and the end of a suspension,
 	// from the store (they survive restarts, SPEC S5.4).
 	recentPushes   int
@@ -127,9 +127,9 @@ type passcodeChecked struct {
 	grid     *store.Token
 	otp      *store.Token
 	step     int64
-	failures int    // the user's counter, as read in the turn
-	reason   string // refused unchecked: locked-out, too-many-attempts, store-error
-	counted  bool   // a wrong answer, counted in the store
+	failures int         // the user's counter, as read in the turn
+	reason   auth.Reason // refused unchecked: locked-out, too-many-attempts, store-error
+	counted  bool        // a wrong answer, counted in the store
 }
 
 // passcodeCommitted is the store's answer to a passcode accept

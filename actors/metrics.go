@@ -10,9 +10,6 @@ type Metrics struct {
 	inFlight prometheus.Gauge
 	circuits *prometheus.GaugeVec
 	joins    prometheus.Counter
-	// eapRefusals and eapMemoryBytes are the EAP keeper's (eap_budget.go).
-	eapRefusals    *prometheus.CounterVec
-	eapMemoryBytes prometheus.Gauge
 }
 
 // NewMetrics registers the login and push metrics on reg.
@@ -35,15 +32,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "pushauth_login_joins_total",
 		Help: "Access-Requests that joined a login already under way for the same user, client, station and password.",
 	})
-	m.eapRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "pushauth_eap_conversations_refused_total",
-		Help: "EAP conversations refused with EAP-Failure: new ones beyond the count (count) or the memory budget (memory), running ones that grew beyond the memory budget (memory-growth).",
-	}, []string{"reason"})
-	m.eapMemoryBytes = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "pushauth_eap_memory_bytes",
-		Help: "Estimated memory held by the node's EAP conversations, charged against the EAP memory budget.",
-	})
-	reg.MustRegister(m.pushes, m.finished, m.inFlight, m.circuits, m.joins, m.eapRefusals, m.eapMemoryBytes)
+	reg.MustRegister(m.pushes, m.finished, m.inFlight, m.circuits, m.joins)
 	return m
 }
 
@@ -85,17 +74,5 @@ func (m *Metrics) circuit(provider string, open bool) {
 func (m *Metrics) joined() {
 	if m != nil {
 		m.joins.Inc()
-	}
-}
-
-func (m *Metrics) eapRefused(reason string) {
-	if m != nil {
-		m.eapRefusals.WithLabelValues(reason).Inc()
-	}
-}
-
-func (m *Metrics) eapMemory(delta int64) {
-	if m != nil {
-		m.eapMemoryBytes.Add(float64(delta))
 	}
 }

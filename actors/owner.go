@@ -29,9 +29,10 @@ type ownedLogin struct {
 }
 
 func newOwner(sys *System) *owner {
+	kit := sys.loginKit() // what every login works with, built once
 	return &owner{
 		sys: sys,
-		props: actor.PropsFromProducer(func() actor.Actor { return new(login) },
+		props: actor.PropsFromProducer(func() actor.Actor { return &login{kit: kit} },
 			append(sys.propsOptions(), actor.WithMailbox(loginMailbox()))...),
 		logins: make(map[string]*ownedLogin),
 		recent: newRecentLogins(sys.deps.RecentAnswers, recentLimit),
@@ -135,7 +136,7 @@ func (o *owner) spawn(ctx actor.Context, d *SlotDecision) {
 		o.sys.reply(ctx, a, Drop, "", "")
 		return
 	}
-	ctx.Send(pid, &begin{sys: o.sys, id: id, first: a, joinKey: d.JoinKey, holdSlot: d.TakeSlot})
+	ctx.Send(pid, &begin{id: id, first: a, joinKey: d.JoinKey, holdSlot: d.TakeSlot})
 	o.logins[id] = &ownedLogin{pid: pid, info: LoginInfo{
 		ID: id, User: a.User, Client: a.Client.GetName(), State: stateVerifying.String(), Started: o.sys.deps.now(),
 	}}

@@ -9,12 +9,6 @@ import (
 	"github.com/pushauth/pushauth/internal/admission"
 )
 
-// reasonPasswordBusy is the audit reason of a login whose password was not
-// checked because its RADIUS client's share of the password checks (or its
-// calling station's) was full: Access-Reject at once, not counted toward
-// the user's lockout.
-const reasonPasswordBusy = "password-busy"
-
 // PasswordChecker is the password step of a login (SPEC S2.2, S9.1): who
 // the user is, and whether the password is right and why not. The login
 // calls it off its mailbox, in work the System owns. Implementations:
@@ -30,13 +24,13 @@ type PasswordChecker interface {
 	// Check returns "" when password is right for id, else the audit
 	// reason (bad-password, unknown-user, account-disabled, ...). It
 	// costs the same for unknown users as for wrong passwords.
-	Check(ctx context.Context, id *auth.Identity, password string) (reason string, err error)
+	Check(ctx context.Context, id *auth.Identity, password string) (reason auth.Reason, err error)
 }
 
 // sourceFailure turns a password source's error into the login's audit
 // reason: directory-unavailable when no directory server could answer
 // (the directory logs why, once per change), else fallback, logged.
-func sourceFailure(d *Deps, err error, fallback, what string) string {
+func sourceFailure(d *Deps, err error, fallback auth.Reason, what string) auth.Reason {
 	if errors.Is(err, auth.ErrDirectoryUnavailable) {
 		d.Log.Debug().Err(err).Msg(what)
 		return auth.ReasonDirectoryUnavailable
@@ -57,14 +51,14 @@ func passwordKey(a *Attempt) admission.Key {
 // the release function, or the audit reason when the check cannot run:
 // password-busy when the client's share is full (at once, nothing is
 // computed), else (the login's time ran out, shutdown) password-error.
-func admitPassword(ctx context.Context, d *Deps, a *Attempt) (release func(), reason string) {
+func admitPassword(ctx context.Context, d *Deps, a *Attempt) (release func(), reason auth.Reason) {
 	release, err := d.PasswordGate.Acquire(ctx, passwordKey(a))
 	switch {
 	case errors.Is(err, admission.ErrBusy):
 		d.Log.Debug().Err(err).Str("client", a.GetClient().GetName()).Msg("password check refused")
-		return nil, reasonPasswordBusy
+		return nil, auth.ReasonPasswordBusy
 	case err != nil:
-		return nil, sourceFailure(d, err, "password-error", "wait for a password check")
+		return nil, sourceFailure(d, err, auth.ReasonPasswordError, "wait for a password check")
 	}
 	return release, ""
 }

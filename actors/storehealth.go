@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/store"
 )
@@ -20,24 +21,19 @@ import (
 // who passed every factor gets it, so it tells an attacker nothing.
 const msgUnavailable = "Sign-in is temporarily unavailable. Try again later."
 
-// reasonPushUnrecorded is the audit reason (as why no push was sent) when
-// the store could not record the push for the per-user cap.
-const reasonPushUnrecorded = "push-unrecorded"
-
 // settle writes the login's audit record, unless the store already has
 // it (written: a passcode accept), and returns the reply the held
 // requests get: code and message, except that an accept whose record
 // could not be written becomes a Reject (unrecorded). It then logs the
 // outcome and counts it, as the NAS gets it.
-func (s *System) settle(ctx context.Context, rec *store.AuditRecord, written bool, code ReplyCode, message string) (ReplyCode, string) {
-	d := s.deps
+func settle(ctx context.Context, d *Deps, rec *store.AuditRecord, written bool, code ReplyCode, message string) (ReplyCode, string) {
 	logged := rec
 	if !written {
 		if err := d.Store.AppendAudit(ctx, rec); err != nil {
 			sent, msg := unrecorded(d.Log, rec, err, code, message)
 			if sent != code { // the line says what the NAS got
 				c := *rec
-				c.Outcome, c.Reason = outcome(sent), "store-error"
+				c.Outcome, c.Reason = outcomeName(sent), string(auth.ReasonStoreError)
 				logged = &c
 			}
 			code, message = sent, msg
@@ -62,7 +58,7 @@ func unrecorded(log zerolog.Logger, rec *store.AuditRecord, err error, code Repl
 		ev.Msg("audit record not written")
 		return code, message
 	}
-	ev.Str("sent", outcome(Reject)).Msg("audit record not written: the accept is refused")
+	ev.Str("sent", outcomeName(Reject)).Msg("audit record not written: the accept is refused")
 	return Reject, msgUnavailable
 }
 
@@ -80,7 +76,7 @@ func (l *login) recordThenSend(ctx actor.Context, n *providers.Notification, at 
 }
 
 func (l *login) sendPush(ctx actor.Context, n *providers.Notification) {
-	ctx.Send(l.sys.pushers[l.provider()], &sendPush{n: n, replyTo: ctx.Self()})
+	ctx.Send(l.kit.pushers[l.provider()], &sendPush{n: n, replyTo: ctx.Self()})
 }
 
 // onPushRecorded sends the push the store has counted. When the store
@@ -97,10 +93,10 @@ func (l *login) onPushRecorded(ctx actor.Context, r *pushRecorded) {
 	}
 	l.deps().Log.Error().Err(r.err).Str("login", l.id).Str("user", l.user.name).
 		Msg("push not sent: the store could not record it for the push cap")
-	l.noPushWhy = reasonPushUnrecorded
+	l.noPushWhy = auth.ReasonPushUnrecorded
 	l.stopWaiting(ctx)
 	if !l.canChallenge() {
-		l.finish(ctx, Reject, msgAuthFailed, reasonPushUnrecorded)
+		l.finish(ctx, rejected(msgAuthFailed, auth.ReasonPushUnrecorded))
 		return
 	}
 	l.challenge(ctx, msgPushUnusable)

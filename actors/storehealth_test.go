@@ -129,7 +129,7 @@ func TestS6_6PushNotSentWithoutRecord(t *testing.T) {
 	r.noPush()
 	logLine(t, logs, "push not sent: the store could not record it for the push cap")
 	r.send("carol", auth.HOTP(oathSeed, 0, 6), rep.State, "").expect(t, Accept)
-	if rec := r.audits(1)[0]; rec.Outcome != "accept" || rec.Reason != "passcode;"+reasonPushUnrecorded {
+	if rec := r.audits(1)[0]; rec.Outcome != "accept" || rec.Reason != "passcode;"+auth.ReasonPushUnrecorded {
 		t.Fatalf("audit %+v", rec)
 	}
 }
@@ -142,7 +142,7 @@ func TestS6_6PushOnlyUserRejectedWithoutRecord(t *testing.T) {
 		t.Fatalf("Reply-Message %q", rep.Message)
 	}
 	r.noPush()
-	if rec := r.audits(1)[0]; rec.Reason != reasonPushUnrecorded {
+	if rec := r.audits(1)[0]; rec.Reason != auth.ReasonPushUnrecorded {
 		t.Fatalf("audit %+v", rec)
 	}
 }

@@ -42,8 +42,9 @@ type System struct {
 	stopErr  error
 }
 
-// Start builds the actor tree.
-func Start(d Deps) *System {
+// Start builds the actor tree. An error (a name already taken on the
+// actor system) leaves nothing running.
+func Start(d Deps) (*System, error) {
 	d.setDefaults()
 	log := d.Log.With().Str("component", "actors").Logger()
 	d.Log = log
@@ -57,27 +58,71 @@ func Start(d Deps) *System {
 		s.joinMAC = make([]byte, 32)
 		_, _ = rand.Read(s.joinMAC) // crypto/rand never fails on supported platforms
 	}
-	s.replyTo, _ = as.ProcessRegistry.Add(s.replies, "radius-replies")
-	for name, p := range d.Providers {
-		pa := newProviderActor(p, d.ProviderLimits, s)
+	if err := s.spawnTree(log); err != nil {
+		s.abort()
+		return nil, err
+	}
+	s.watchDeadLetters()
+	return s, nil
+}
+
+// spawnTree registers the radius-replies process and spawns the provider
+// actors, the push-slot keeper and the owner of logins.
+func (s *System) spawnTree(log zerolog.Logger) error {
+	as := s.as
+	replyTo, absent := as.ProcessRegistry.Add(s.replies, repliesName)
+	if !absent {
+		return fmt.Errorf("start actors: %s is registered already", repliesName)
+	}
+	s.replyTo = replyTo
+	for name, p := range s.deps.Providers {
+		pa := newProviderActor(p, s.deps.ProviderLimits, s)
 		s.pushers[name] = as.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }, actor.WithDispatcher(s.pool)))
 	}
 	sl := newSlots(s)
-	s.slots, _ = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sl }, s.propsOptions()...), slotsName)
+	var err error
+	if s.slots, err = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return sl }, s.propsOptions()...), slotsName); err != nil {
+		return fmt.Errorf("start push-slot keeper: %w", err)
+	}
 	o := newOwner(s)
 	stopCrashed := actor.NewOneForOneStrategy(0, 0, func(reason any) actor.Directive {
 		log.Error().Interface("reason", reason).Msg("login actor crashed")
 		return actor.StopDirective
 	})
 	// A well-known name: the owners of other nodes address it by node.
-	s.owner, _ = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return o },
-		append(s.propsOptions(), actor.WithSupervisor(stopCrashed))...), ownerName)
-	s.watchDeadLetters()
-	return s
+	if s.owner, err = as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return o },
+		append(s.propsOptions(), actor.WithSupervisor(stopCrashed))...), ownerName); err != nil {
+		return fmt.Errorf("start owner of logins: %w", err)
+	}
+	return nil
 }
 
-// ownerName is the owner's actor name on every node.
-const ownerName = "logins"
+// abort undoes a Start that failed: the actors it spawned stop, the
+// radius-replies process is removed, and an actor system of its own is
+// shut down.
+func (s *System) abort() {
+	for _, pid := range s.pushers {
+		s.as.Root.Stop(pid)
+	}
+	if s.slots != nil {
+		s.as.Root.Stop(s.slots)
+	}
+	if s.replyTo != nil {
+		s.as.ProcessRegistry.Remove(s.replyTo)
+	}
+	s.cancel()
+	if s.ownSystem {
+		s.as.Shutdown()
+	}
+	s.pool.close()
+}
+
+// Well-known names on every node: the owner's actor and the process that
+// delivers Replies to RADIUS sockets.
+const (
+	ownerName   = "logins"
+	repliesName = "radius-replies"
+)
 
 // actorSystem is the cluster node's actor system, or a new local one.
 func actorSystem(d *Deps, log zerolog.Logger) (*actor.ActorSystem, bool) {
@@ -88,6 +133,14 @@ func actorSystem(d *Deps, log zerolog.Logger) (*actor.ActorSystem, bool) {
 		return slog.New(zerolog.NewSlogHandler(log.Level(maxLevel(log.GetLevel(), zerolog.WarnLevel))))
 	})), true
 }
+
+// ActorSystem is the actor system the System runs on, for actors started
+// beside it (the EAP conversations, protocol/eap/eapconv).
+func (s *System) ActorSystem() *actor.ActorSystem { return s.as }
+
+// PropsOptions are the options of every actor of the System (its worker
+// pool as dispatcher), for actors started beside it.
+func (s *System) PropsOptions() []actor.PropsOption { return s.propsOptions() }
 
 // propsOptions are the options of every actor of the System: the worker
 // pool as dispatcher, and Deps.receiveHook (tests only).
@@ -126,7 +179,7 @@ func (s *System) heldReplies() int { return s.replies.held() }
 
 // reply answers an attempt.
 func (s *System) reply(sender actor.SenderContext, a *Attempt, code ReplyCode, message, state string) {
-	sender.Send(a.ReplyTo, &Reply{RequestId: a.RequestId, Code: code, Message: message, State: state})
+	sendReply(sender, a, code, message, state)
 }
 
 // joinKey is a keyed digest of what makes a second request the same login

@@ -68,20 +68,6 @@ func CanChallenge(tokens []store.Token, agent string) bool {
 	return GridToken(tokens, agent) != nil
 }
 
-// NoPush says why no push is sent (audit reasons); "" means push.
-type NoPush string
-
-// Why no push is sent, in the order they are checked.
-const (
-	NoPushToken       NoPush = "no-push-token"        // S2.4: no push-capable token
-	NoPushPolicy      NoPush = "policy-push-disabled" // S2.5: the policy turns push off
-	NoPushOff         NoPush = "push-off"             // S1.2: PushOff = 1
-	NoPushOffline     NoPush = "offline"              // S1.4
-	NoPushProvider    NoPush = "provider-unavailable" // the token's provider is not configured
-	NoPushSuspended   NoPush = "suspended"            // S5.4: "this wasn't me"
-	NoPushRateLimited NoPush = "rate-limited"         // the policy's pushes per minute are used
-)
-
 // PushConditions are the facts WhyNoPush decides on.
 type PushConditions struct {
 	HasPushToken    bool
@@ -98,35 +84,22 @@ type PushConditions struct {
 
 // WhyNoPush returns why no push may be sent now (SPEC S1.2, S1.4, S2.4,
 // S2.5, S5.4), or "" when it may.
-func WhyNoPush(c PushConditions) NoPush {
+func WhyNoPush(c PushConditions) Reason {
 	switch {
 	case !c.HasPushToken:
-		return NoPushToken
+		return ReasonNoPushToken
 	case !c.PolicyPush:
-		return NoPushPolicy
+		return ReasonPolicyPushDisabled
 	case c.PushOff:
-		return NoPushOff
+		return ReasonPushOff
 	case c.Offline:
-		return NoPushOffline
+		return ReasonOffline
 	case !c.ProviderRunning:
-		return NoPushProvider
+		return ReasonProviderUnavailable
 	case c.Suspended:
-		return NoPushSuspended
+		return ReasonSuspended
 	case c.TakeCapSlot != nil && !c.TakeCapSlot():
-		return NoPushRateLimited
+		return ReasonRateLimited
 	}
 	return ""
-}
-
-// CountsAtEnd tells whether a rejected login counts as one more failure
-// toward the user's lockout when it ends (SPEC S2.9, S5.4): a deny on the
-// phone, or a wrong number picked under number matching (S10.3), so push
-// bombing is not free. Wrong passwords and passcodes are not listed: each
-// was counted before it was checked.
-func CountsAtEnd(reason string) bool {
-	switch reason {
-	case "denied", "wrong-number":
-		return true
-	}
-	return false
 }

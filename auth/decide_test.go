@@ -47,16 +47,16 @@ func TestWhyNoPush(t *testing.T) {
 	cases := []struct {
 		name string
 		edit func(*PushConditions)
-		want NoPush
+		want Reason
 	}{
 		{"allowed", func(*PushConditions) {}, ""},
-		{"no token", func(c *PushConditions) { c.HasPushToken = false }, NoPushToken},
-		{"policy", func(c *PushConditions) { c.PolicyPush = false }, NoPushPolicy},
-		{"PushOff", func(c *PushConditions) { c.PushOff = true }, NoPushOff},
-		{"offline", func(c *PushConditions) { c.Offline = true }, NoPushOffline},
-		{"provider", func(c *PushConditions) { c.ProviderRunning = false }, NoPushProvider},
-		{"suspended", func(c *PushConditions) { c.Suspended = true }, NoPushSuspended},
-		{"cap", func(c *PushConditions) { c.TakeCapSlot = func() bool { return false } }, NoPushRateLimited},
+		{"no token", func(c *PushConditions) { c.HasPushToken = false }, ReasonNoPushToken},
+		{"policy", func(c *PushConditions) { c.PolicyPush = false }, ReasonPolicyPushDisabled},
+		{"PushOff", func(c *PushConditions) { c.PushOff = true }, ReasonPushOff},
+		{"offline", func(c *PushConditions) { c.Offline = true }, ReasonOffline},
+		{"provider", func(c *PushConditions) { c.ProviderRunning = false }, ReasonProviderUnavailable},
+		{"suspended", func(c *PushConditions) { c.Suspended = true }, ReasonSuspended},
+		{"cap", func(c *PushConditions) { c.TakeCapSlot = func() bool { return false } }, ReasonRateLimited},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,19 +96,5 @@ func TestCanChallenge(t *testing.T) {
 	}
 	if GridToken(grid, "eap") != nil || GridToken(grid, "isapi") == nil {
 		t.Error("GridToken must skip eap only")
-	}
-}
-
-// Secrets are counted when checked (SPEC S2.9): only the phone's answers
-// count when a login ends, or a wrong password would count twice.
-func TestCountsAtEnd(t *testing.T) {
-	for reason, want := range map[string]bool{
-		"denied": true, "wrong-number": true,
-		"bad-password": false, "attempt-limit": false, "bad-passcode": false,
-		"unknown-user": false, "superseded": false, "challenge-expired": false, "shutdown": false,
-	} {
-		if got := CountsAtEnd(reason); got != want {
-			t.Errorf("%s: %v", reason, got)
-		}
 	}
 }

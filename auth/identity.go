@@ -15,14 +15,6 @@ const (
 	SourceDirectory = "directory" // an LDAP bind as the user's directory entry (SPEC S9.1)
 )
 
-// Audit reasons of the password step that are not about the password.
-const (
-	ReasonUnknownUser          = "unknown-user"
-	ReasonBadPassword          = "bad-password"
-	ReasonNoToken              = "no-token"
-	ReasonDirectoryUnavailable = "directory-unavailable"
-)
-
 // ErrDirectoryUnavailable means no directory server could answer: the
 // login is rejected with reason directory-unavailable, never accepted
 // (SPEC S9.1). Password sources wrap it; test with errors.Is.
@@ -45,7 +37,7 @@ type Identity struct {
 	GroupPolicy string
 	// Refused is the audit reason when the directory refuses the account
 	// whatever the password (e.g. account-disabled); empty otherwise.
-	Refused string
+	Refused Reason
 	// Tokens are the user's tokens when the source read them with the
 	// user (TokensRead), so the login need not read them again.
 	Tokens     []store.Token
@@ -57,7 +49,7 @@ type Identity struct {
 // factor: unknown-user (known neither locally nor to the directory), the
 // directory's refusal, or no-token (a directory user without a local
 // record has never been given a token).
-func (id *Identity) Unusable() string {
+func (id *Identity) Unusable() Reason {
 	switch {
 	case id.User == nil && id.DN == "":
 		return ReasonUnknownUser
@@ -125,7 +117,7 @@ func (s *LocalSource) Identify(ctx context.Context, name string) (*Identity, err
 // without a password) is checked against a dummy hash, so that it costs
 // what a wrong password costs (SPEC S2.2). It returns "" when the password
 // is right, else unknown-user or bad-password.
-func (s *LocalSource) Check(ctx context.Context, id *Identity, password string) (string, error) {
+func (s *LocalSource) Check(ctx context.Context, id *Identity, password string) (Reason, error) {
 	hash := ""
 	if id.User != nil {
 		hash = id.User.PasswordHash

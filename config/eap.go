@@ -21,7 +21,7 @@ const (
 	MinEAPFragmentSize     = 64
 	MaxEAPFragmentSize     = 3000
 	// DefaultEAPMaxMemoryMiB bounds the memory of a node's EAP
-	// conversations (`eap.max_memory_mib`); see actors.DefaultEAPMaxMemory.
+	// conversations (`eap.max_memory_mib`); see eapconv.DefaultMaxMemory.
 	DefaultEAPMaxMemoryMiB = 256
 	MinEAPMaxMemoryMiB     = 16
 	MaxEAPMaxMemoryMiB     = 1 << 20

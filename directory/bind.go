@@ -16,18 +16,18 @@ import (
 // Audit reasons for accounts the directory refuses (besides
 // auth.ReasonBadPassword and auth.ReasonUnknownUser).
 const (
-	ReasonAccountDisabled    = "account-disabled"
-	ReasonAccountLocked      = "account-locked"
-	ReasonAccountExpired     = "account-expired"
-	ReasonPasswordExpired    = "password-expired"
-	ReasonPasswordMustChange = "password-must-change"
-	ReasonLogonHours         = "logon-hours"
-	ReasonLogonWorkstation   = "logon-workstation"
+	ReasonAccountDisabled    = auth.ReasonAccountDisabled
+	ReasonAccountLocked      = auth.ReasonAccountLocked
+	ReasonAccountExpired     = auth.ReasonAccountExpired
+	ReasonPasswordExpired    = auth.ReasonPasswordExpired
+	ReasonPasswordMustChange = auth.ReasonPasswordMustChange
+	ReasonLogonHours         = auth.ReasonLogonHours
+	ReasonLogonWorkstation   = auth.ReasonLogonWorkstation
 )
 
 // adSubCodes maps the "data XXX" of Active Directory's invalidCredentials
 // (49) diagnostic message to an audit reason.
-var adSubCodes = map[string]string{
+var adSubCodes = map[string]auth.Reason{
 	"525": auth.ReasonUnknownUser,
 	"52e": auth.ReasonBadPassword,
 	"530": ReasonLogonHours,
@@ -51,7 +51,7 @@ var adData = regexp.MustCompile(`\bdata ([0-9a-fA-F]{3,8})\b`)
 // an entry that does not exist, so it costs what a wrong password costs
 // (SPEC S2.2), and returns unknown-user. A directory that cannot answer is
 // ErrUnavailable.
-func (d *Directory) CheckPassword(ctx context.Context, dn, password string) (string, error) {
+func (d *Directory) CheckPassword(ctx context.Context, dn, password string) (auth.Reason, error) {
 	if password == "" {
 		if dn == "" {
 			return auth.ReasonUnknownUser, nil
@@ -94,7 +94,7 @@ func (d *Directory) CheckPassword(ctx context.Context, dn, password string) (str
 // bindReason turns a bind's result into an audit reason: "" for success,
 // invalidCredentials (49) by its AD sub-code (bad-password without one).
 // Any other result is not an answer about the password: ErrUnavailable.
-func bindReason(err error) (string, error) {
+func bindReason(err error) (auth.Reason, error) {
 	if err == nil {
 		return "", nil
 	}

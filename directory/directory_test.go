@@ -92,7 +92,7 @@ func TestRightAndWrongPassword(t *testing.T) {
 	if d.Kind() != "ldap" {
 		t.Errorf("kind %q, want ldap (slapd is not Active Directory)", d.Kind())
 	}
-	for pw, want := range map[string]string{"alice-pw": "", "wrong": auth.ReasonBadPassword, "bob-pw": auth.ReasonBadPassword} {
+	for pw, want := range map[string]auth.Reason{"alice-pw": "", "wrong": auth.ReasonBadPassword, "bob-pw": auth.ReasonBadPassword} {
 		if got, err := d.CheckPassword(ctx(t), e.DN, pw); err != nil || got != want {
 			t.Errorf("CheckPassword(alice, %q) = %q, %v; want %q", pw, got, err, want)
 		}
@@ -346,7 +346,7 @@ func TestConcurrentChecks(t *testing.T) {
 			}
 			got, err := d.CheckPassword(ctx(t), e.DN, pw)
 			if err == nil && (got == "") != (i%2 == 0) {
-				err = errors.New(name + ": wrong answer " + got)
+				err = errors.New(name + ": wrong answer " + string(got))
 			}
 			errs <- err
 		})
@@ -365,7 +365,7 @@ func TestConcurrentChecks(t *testing.T) {
 
 // Active Directory's invalidCredentials sub-codes become audit reasons.
 func TestADSubCodes(t *testing.T) {
-	cases := map[string]string{
+	cases := map[string]auth.Reason{
 		"52e": auth.ReasonBadPassword, "525": auth.ReasonUnknownUser, "530": ReasonLogonHours,
 		"531": ReasonLogonWorkstation, "532": ReasonPasswordExpired, "533": ReasonAccountDisabled,
 		"701": ReasonAccountExpired, "773": ReasonPasswordMustChange, "775": ReasonAccountLocked,

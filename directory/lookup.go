@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/pushauth/pushauth/auth"
 )
 
 // oidInChain is LDAP_MATCHING_RULE_IN_CHAIN: on Active Directory,
@@ -44,7 +46,7 @@ type Entry struct {
 	MemberOf []string
 	// Refused is the audit reason when the entry's attributes refuse the
 	// account (AD userAccountControl: disabled, locked, password expired).
-	Refused string
+	Refused auth.Reason
 }
 
 // Kind is what the directory server was found to be: "active-directory",
@@ -190,7 +192,7 @@ func formatGUID(b []byte) string {
 }
 
 // refusedByAttributes reads AD's userAccountControl flags.
-func refusedByAttributes(e *ldap.Entry) string {
+func refusedByAttributes(e *ldap.Entry) auth.Reason {
 	uac, err := strconv.ParseInt(e.GetAttributeValue("userAccountControl"), 10, 64)
 	switch {
 	case err != nil:

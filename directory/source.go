@@ -14,7 +14,7 @@ import (
 // ReasonLinkConflict is the audit reason when the local user of the login
 // name is linked to another directory entry (the name now belongs to
 // someone else): that record's tokens are not used.
-const ReasonLinkConflict = "directory-link-conflict"
+const ReasonLinkConflict = auth.ReasonDirectoryLinkConflict
 
 // ErrLinkConflict means the local user of that name is linked to another
 // directory entry.
@@ -73,7 +73,7 @@ func (s *Source) Identify(ctx context.Context, name string) (*auth.Identity, err
 // Check binds as the identity's entry (SPEC S9.1). An account the
 // directory refuses by its attributes still costs a bind, as an unknown
 // entry, so that it looks like a wrong password from outside.
-func (s *Source) Check(ctx context.Context, id *auth.Identity, password string) (string, error) {
+func (s *Source) Check(ctx context.Context, id *auth.Identity, password string) (auth.Reason, error) {
 	if id.Refused != "" {
 		if _, err := s.dir.CheckPassword(ctx, "", password); err != nil {
 			return "", err
@@ -195,7 +195,7 @@ func (s *LocalThenDirectory) Identify(ctx context.Context, name string) (*auth.I
 }
 
 // Check asks the source that identified the user.
-func (s *LocalThenDirectory) Check(ctx context.Context, id *auth.Identity, password string) (string, error) {
+func (s *LocalThenDirectory) Check(ctx context.Context, id *auth.Identity, password string) (auth.Reason, error) {
 	if id.Source == auth.SourceLocal {
 		return s.local.Check(ctx, id, password)
 	}

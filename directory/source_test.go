@@ -134,14 +134,17 @@ func TestLocalThenDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := NewLocalThenDirectory(auth.NewLocalSource(users, pw), NewSource(d, users, zerolog.Nop()))
-	check := func(name, password string) (string, error) {
+	check := func(name, password string) (auth.Reason, error) {
 		id, err := src.Identify(ctx(t), name)
 		if err != nil {
 			return "", err
 		}
 		return src.Check(ctx(t), id, password)
 	}
-	cases := []struct{ name, pw, want string }{
+	cases := []struct {
+		name, pw string
+		want     auth.Reason
+	}{
 		{"ops", "local-pw", ""}, {"ops", "wrong", auth.ReasonBadPassword},
 		{"alice", "alice-pw", auth.ReasonNoToken}, {"alice", "wrong", auth.ReasonBadPassword},
 		{"nobody", "x", auth.ReasonUnknownUser},

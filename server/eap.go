@@ -13,6 +13,7 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/eap"
+	"github.com/pushauth/pushauth/protocol/eap/eapconv"
 	"github.com/pushauth/pushauth/protocol/radius"
 	"github.com/pushauth/pushauth/protocol/radius/msgauth"
 )
@@ -65,7 +66,10 @@ func (s *Server) startEAP(srv *eap.Server) error {
 	if srv == nil {
 		return nil
 	}
-	e, err := actors.StartEAP(s.sys, actors.EAPConfig{Server: srv, MaxMemory: int64(s.cfg.EAP.MaxMemoryMiB) << 20})
+	e, err := eapconv.Start(s.sys, eapconv.Config{Server: srv, MaxMemory: int64(s.cfg.EAP.MaxMemoryMiB) << 20,
+		ChallengeTimeout: func() time.Duration { return s.settings.Load().ChallengeTimeout },
+		Log:              s.log.With().Str("component", "actors").Logger(),
+		Metrics:          s.eapMetrics})
 	if err != nil {
 		return err
 	}
@@ -102,7 +106,7 @@ func (h *radiusAdapter) serveEAP(r *radius.Request, msg []byte, client *actors.C
 		r.Drop()
 		return
 	}
-	req := &actors.EAPRequest{
+	req := &eapconv.Request{
 		State:          rfc2865.State_GetString(p),
 		Message:        msg,
 		Client:         client,
@@ -111,7 +115,7 @@ func (h *radiusAdapter) serveEAP(r *radius.Request, msg []byte, client *actors.C
 	}
 	secret, reqAuth := r.Client.Secret, p.Authenticator
 	r.Compact()
-	h.eap.Submit(req, func(rep *actors.EAPReply) {
+	h.eap.Submit(req, func(rep *eapconv.Reply) {
 		if rep.Code == actors.Drop {
 			r.Drop()
 			return
@@ -133,7 +137,7 @@ func hasMessageAuthenticator(p *layeh.Packet) bool {
 // 253-octet attributes, State on a challenge, Reply-Message on a reject,
 // MS-MPPE-Recv-Key and -Send-Key on an accept. The front end puts the
 // Message-Authenticator first.
-func (h *radiusAdapter) encodeEAPReply(req *layeh.Packet, rep *actors.EAPReply, secret []byte, reqAuth [16]byte) *layeh.Packet {
+func (h *radiusAdapter) encodeEAPReply(req *layeh.Packet, rep *eapconv.Reply, secret []byte, reqAuth [16]byte) *layeh.Packet {
 	code := radiusCode(rep.Code)
 	resp := req.Response(code)
 	eap.AddToPacket(resp, rep.EAPMessage)

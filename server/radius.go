@@ -11,6 +11,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/eap"
+	"github.com/pushauth/pushauth/protocol/eap/eapconv"
 	"github.com/pushauth/pushauth/protocol/radius"
 )
 
@@ -21,12 +22,12 @@ const maxReplyMessage = 253
 // into packets. It holds no policy.
 type radiusAdapter struct {
 	sys     *actors.System
-	eap     *actors.EAP // nil when EAP is off
+	eap     *eapconv.Keeper // nil when EAP is off
 	log     zerolog.Logger
 	clients map[string]*actors.Client // by client name; shared by every attempt
 }
 
-func newRadiusAdapter(sys *actors.System, e *actors.EAP, log zerolog.Logger, cs []config.Client) *radiusAdapter {
+func newRadiusAdapter(sys *actors.System, e *eapconv.Keeper, log zerolog.Logger, cs []config.Client) *radiusAdapter {
 	h := &radiusAdapter{sys: sys, eap: e, log: log, clients: make(map[string]*actors.Client, len(cs))}
 	for _, c := range cs {
 		h.clients[c.Name] = &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode,

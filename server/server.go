@@ -27,6 +27,7 @@ import (
 	"github.com/pushauth/pushauth/cluster"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
+	"github.com/pushauth/pushauth/protocol/eap/eapconv"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
@@ -63,7 +64,8 @@ type Server struct {
 	poll          *poll.Provider
 	settings      atomic.Pointer[actors.Settings]
 	sys           *actors.System
-	eap           *actors.EAP      // nil when EAP is off
+	eap           *eapconv.Keeper // nil when EAP is off
+	eapMetrics    *eapconv.Metrics
 	registry      *metricsRegistry // node label on a cluster node
 	adminTok      string
 
@@ -110,6 +112,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 	s.Reload(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
+	s.eapMetrics = eapconv.NewMetrics(s.registry)
 	s.connsRefused = newConnsRefused(s.registry)
 	if err := s.joinCluster(); err != nil {
 		s.store.Close()
@@ -122,7 +125,7 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.pushersToStop = pushers
-	s.sys = actors.Start(actors.Deps{
+	s.sys, err = actors.Start(actors.Deps{
 		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
 		PasswordGate:    s.passwordGate(),
 
@@ -137,6 +140,11 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		Network:        s.network(),
 		JoinSecret:     joinSecret(key),
 	})
+	if err != nil { // only a name clash: a bug
+		s.leaveCluster(context.Background())
+		s.store.Close()
+		return nil, err
+	}
 	if err := s.startEAP(eapSrv); err != nil { // only a name clash: a bug
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func printEntry(w io.Writer, name, kind, source string, e *directory.Entry) {
 	}
 	account := "usable"
 	if e.Refused != "" {
-		account = "refused: " + e.Refused
+		account = "refused: " + string(e.Refused)
 	}
 	groups := "(none of the configured groups)"
 	if len(e.Groups) > 0 {

@@ -67,7 +67,7 @@ func (s *server) directoryUser(w http.ResponseWriter, r *http.Request) error {
 		return directoryError(name, err)
 	}
 	out := DirectoryUser{Name: name, DN: e.DN, ID: e.ID, Groups: e.Groups, Policy: e.Policy,
-		MemberOf: e.MemberOf, Refused: e.Refused}
+		MemberOf: e.MemberOf, Refused: string(e.Refused)}
 	if out.Groups == nil {
 		out.Groups = []string{}
 	}

@@ -1,4 +1,4 @@
-package actors
+package eapconv
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/protocol/eap"
 )
@@ -31,11 +32,10 @@ const (
 // get here: the reply cache absorbs them.
 type eapConv struct {
 	id  string
-	eap *EAP
-	sys *System
+	eap *Keeper
 
 	sess    *eap.Session
-	client  *Client
+	client  *actors.Client
 	station string
 	user    string // inner identity, normalised
 	nameErr string // why the inner identity is not an acceptable name
@@ -44,31 +44,31 @@ type eapConv struct {
 	pwKey [32]byte // random key of pwMAC
 	pwMAC []byte   // keyed digest of the inner password
 
-	lastIn  []byte    // EAP packet of the last request handled
-	lastOut *EAPReply // its reply (nil while the login decides)
+	lastIn  []byte // EAP packet of the last request handled
+	lastOut *Reply // its reply (nil while the login decides)
 
-	pending  *EAPRequest // the request held while the login decides
-	attempt  *Attempt    // the Attempt it submitted (resubmitted after a Drop)
-	gen      int         // generation of the submitted Attempt
-	prompted bool        // a GTC prompt after a login's challenge is out
+	pending  *Request        // the request held while the login decides
+	attempt  *actors.Attempt // the Attempt it submitted (resubmitted after a Drop)
+	gen      int             // generation of the submitted Attempt
+	prompted bool            // a GTC prompt after a login's challenge is out
 	done     bool
 
 	timerGen  int
 	stopTimer func() bool
 
-	charged int64 // bytes charged to the EAP memory budget (eap_budget.go)
+	charged int64 // bytes charged to the EAP memory budget (budget.go)
 }
 
 // newEAPConv is a conversation charged the keeper's reserve for a new one.
-func newEAPConv(id string, e *EAP, first *EAPRequest) *eapConv {
-	return &eapConv{id: id, eap: e, sys: e.sys, sess: e.cfg.Server.NewSession(),
+func newEAPConv(id string, e *Keeper, first *Request) *eapConv {
+	return &eapConv{id: id, eap: e, sess: e.cfg.Server.NewSession(),
 		client: first.Client, station: first.CallingStation, charged: e.newReserve}
 }
 
 // Receive is a short type switch; nothing here blocks.
 func (c *eapConv) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
-	case *EAPRequest:
+	case *Request:
 		c.onRequest(ctx, msg)
 	case *eapLoginReply:
 		if msg.gen == c.gen && c.attempt != nil {
@@ -81,7 +81,7 @@ func (c *eapConv) Receive(ctx actor.Context) {
 	}
 }
 
-func (c *eapConv) onRequest(ctx actor.Context, r *EAPRequest) {
+func (c *eapConv) onRequest(ctx actor.Context, r *Request) {
 	if c.done {
 		c.replyLate(r)
 		return
@@ -90,11 +90,11 @@ func (c *eapConv) onRequest(ctx actor.Context, r *EAPRequest) {
 	repeat := c.lastIn != nil && bytes.Equal(r.Message, c.lastIn)
 	switch {
 	case c.pending != nil && repeat:
-		c.pending.send(&EAPReply{Code: Drop})
+		c.pending.send(&Reply{Code: actors.Drop})
 		c.pending = r
 		return
 	case c.pending != nil:
-		r.send(&EAPReply{Code: Drop})
+		r.send(&Reply{Code: actors.Drop})
 		return
 	case repeat && c.lastOut != nil:
 		r.send(c.lastOut)
@@ -105,8 +105,8 @@ func (c *eapConv) onRequest(ctx actor.Context, r *EAPRequest) {
 	}
 	step, err := c.sess.Handle(r.Message)
 	if err != nil {
-		c.sys.deps.Log.Debug().Err(err).Str("eap", c.id).Msg("eap response discarded")
-		r.send(&EAPReply{Code: Drop})
+		c.eap.cfg.Log.Debug().Err(err).Str("eap", c.id).Msg("eap response discarded")
+		r.send(&Reply{Code: actors.Drop})
 		return
 	}
 	c.lastIn, c.lastOut = r.Message, nil
@@ -154,12 +154,12 @@ func (c *eapConv) memoryEstimate() int64 {
 
 // refuseGrowth ends a conversation that grew beyond the EAP memory budget
 // (a peer sending oversized TLS messages) with EAP-Failure.
-func (c *eapConv) refuseGrowth(ctx actor.Context, r *EAPRequest) {
-	c.sys.deps.Metrics.eapRefused(eapRefusedMemoryGrowth)
-	c.sys.deps.Log.Debug().Str("eap", c.id).Int64("memory_bytes", c.memoryEstimate()).
+func (c *eapConv) refuseGrowth(ctx actor.Context, r *Request) {
+	c.eap.cfg.Metrics.refused(eapRefusedMemoryGrowth)
+	c.eap.cfg.Log.Debug().Str("eap", c.id).Int64("memory_bytes", c.memoryEstimate()).
 		Msg("eap conversation grew beyond the memory budget; failed")
 	step, err := c.sess.Fail()
-	c.applyInstruction(ctx, r, step, err, msgAuthFailed)
+	c.applyInstruction(ctx, r, step, err, actors.MsgAuthFailed)
 }
 
 // release returns the conversation's charge to the EAP memory budget.
@@ -172,17 +172,17 @@ func (c *eapConv) release() {
 
 // replyLate answers a request that reached a finished conversation: the
 // same reply for a repeat, else Access-Reject.
-func (c *eapConv) replyLate(r *EAPRequest) {
+func (c *eapConv) replyLate(r *Request) {
 	if c.lastOut != nil && bytes.Equal(r.Message, c.lastIn) {
 		r.send(c.lastOut)
 		return
 	}
-	r.send(eapFailure(r.Message, msgLoginOver))
+	r.send(eapFailure(r.Message, actors.MsgLoginOver))
 }
 
 // apply acts on a Session step: an event goes to the login (or, for the
 // inner identity, gets the password prompt); a packet is the reply.
-func (c *eapConv) apply(ctx actor.Context, r *EAPRequest, step eap.Step, message string) {
+func (c *eapConv) apply(ctx actor.Context, r *Request, step eap.Step, message string) {
 	ev := step.Event
 	switch ev.Kind {
 	case eap.EventIdentity:
@@ -210,11 +210,11 @@ func (c *eapConv) apply(ctx actor.Context, r *EAPRequest, step eap.Step, message
 // applyInstruction applies the step an instruction (Prompt, Succeed,
 // Fail) returned; an instruction refused in this state fails the
 // conversation.
-func (c *eapConv) applyInstruction(ctx actor.Context, r *EAPRequest, step eap.Step, err error, message string) {
+func (c *eapConv) applyInstruction(ctx actor.Context, r *Request, step eap.Step, err error, message string) {
 	if err != nil {
-		c.sys.deps.Log.Warn().Err(err).Str("eap", c.id).Msg("eap instruction refused; failing the conversation")
+		c.eap.cfg.Log.Warn().Err(err).Str("eap", c.id).Msg("eap instruction refused; failing the conversation")
 		if step, err = c.sess.Fail(); err != nil {
-			r.send(eapFailure(r.Message, msgAuthFailed))
+			r.send(eapFailure(r.Message, actors.MsgAuthFailed))
 			c.finish(ctx)
 			return
 		}
@@ -254,32 +254,32 @@ func (c *eapConv) setUser(identity string) {
 	}
 }
 
-func (c *eapConv) newAttempt(r *EAPRequest, loginID, password string) *Attempt {
-	return &Attempt{LoginId: loginID, User: c.user, NameError: c.nameErr, Password: password,
+func (c *eapConv) newAttempt(r *Request, loginID, password string) *actors.Attempt {
+	return &actors.Attempt{LoginId: loginID, User: c.user, NameError: c.nameErr, Password: password,
 		Client: c.client, CallingStation: c.station, ReceivedUnixNano: r.Received.UnixNano()}
 }
 
 // submit sends an Attempt to the login owner, like a PAP request, and
 // holds r until the login's Reply comes back.
-func (c *eapConv) submit(ctx actor.Context, r *EAPRequest, a *Attempt) {
+func (c *eapConv) submit(ctx actor.Context, r *Request, a *actors.Attempt) {
 	c.pending, c.attempt = r, a
 	c.gen++
 	gen, self, root := c.gen, ctx.Self(), ctx.ActorSystem().Root
-	sent := proto.Clone(a).(*Attempt) // Submit fills reply_to and request_id
+	sent := proto.Clone(a).(*actors.Attempt) // Submit fills reply_to and request_id
 	sent.ReceivedUnixNano = r.Received.UnixNano()
-	c.sys.Submit(sent, func(rep *Reply) { root.Send(self, &eapLoginReply{rep: rep, gen: gen}) })
+	c.eap.sys.Submit(sent, func(rep *actors.Reply) { root.Send(self, &eapLoginReply{rep: rep, gen: gen}) })
 }
 
 // onLoginReply translates the login's decision (SPEC S8.2): Accept →
 // EAP-Success with keys; Reject → EAP-Failure; Challenge → a GTC prompt
 // with the login's text (TTLS/PAP cannot show one: Reject); Drop → no
 // reply, the NAS's retransmission submits the attempt again.
-func (c *eapConv) onLoginReply(ctx actor.Context, rep *Reply) {
+func (c *eapConv) onLoginReply(ctx actor.Context, rep *actors.Reply) {
 	r := c.pending
 	c.pending = nil
-	if rep.Code == Drop {
+	if rep.Code == actors.Drop {
 		if r != nil {
-			r.send(&EAPReply{Code: Drop})
+			r.send(&Reply{Code: actors.Drop})
 		}
 		return
 	}
@@ -291,13 +291,13 @@ func (c *eapConv) onLoginReply(ctx actor.Context, rep *Reply) {
 	var err error
 	message := rep.Message
 	switch {
-	case rep.Code == Accept:
+	case rep.Code == actors.Accept:
 		step, err = c.sess.Succeed()
-	case rep.Code == Challenge && c.sess.Inner() == eap.InnerGTC:
+	case rep.Code == actors.Challenge && c.sess.Inner() == eap.InnerGTC:
 		c.loginID, c.prompted = rep.State, true
 		c.armIdle(ctx)
 		step, err = c.sess.Prompt(rep.Message)
-	case rep.Code == Challenge:
+	case rep.Code == actors.Challenge:
 		message = msgEAPNoAnswer
 		step, err = c.sess.Fail()
 	default:
@@ -308,15 +308,15 @@ func (c *eapConv) onLoginReply(ctx actor.Context, rep *Reply) {
 }
 
 // reply sends a step's packet; the last one ends the conversation.
-func (c *eapConv) reply(ctx actor.Context, r *EAPRequest, step eap.Step, message string) {
-	out := &EAPReply{Code: Challenge, EAPMessage: step.Reply, State: c.id}
+func (c *eapConv) reply(ctx actor.Context, r *Request, step eap.Step, message string) {
+	out := &Reply{Code: actors.Challenge, EAPMessage: step.Reply, State: c.id}
 	if step.Done {
-		out = &EAPReply{Code: Reject, EAPMessage: step.Reply, Message: message}
+		out = &Reply{Code: actors.Reject, EAPMessage: step.Reply, Message: message}
 		if step.Success {
-			out = &EAPReply{Code: Accept, EAPMessage: step.Reply, Keys: step.Keys}
+			out = &Reply{Code: actors.Accept, EAPMessage: step.Reply, Keys: step.Keys}
 		}
 		if step.Err != nil {
-			c.sys.deps.Log.Debug().Err(step.Err).Str("eap", c.id).Msg("eap conversation failed")
+			c.eap.cfg.Log.Debug().Err(step.Err).Str("eap", c.id).Msg("eap conversation failed")
 		}
 	}
 	c.lastOut = out
@@ -343,11 +343,11 @@ func (c *eapConv) finish(ctx actor.Context) {
 func (c *eapConv) armIdle(ctx actor.Context) {
 	c.cancelIdle()
 	d := c.eap.cfg.IdleTimeout
-	if ct := c.sys.deps.Settings().ChallengeTimeout; c.prompted && ct > d {
-		d = ct
+	if c.prompted && c.eap.cfg.ChallengeTimeout != nil {
+		d = max(d, c.eap.cfg.ChallengeTimeout())
 	}
 	gen, self, root := c.timerGen, ctx.Self(), ctx.ActorSystem().Root
-	c.stopTimer = c.sys.deps.Clock.AfterFunc(d, func() { root.Send(self, &eapIdle{gen: gen}) })
+	c.stopTimer = c.eap.cfg.Clock.AfterFunc(d, func() { root.Send(self, &eapIdle{gen: gen}) })
 }
 
 func (c *eapConv) cancelIdle() {
@@ -368,7 +368,7 @@ func (c *eapConv) onIdle(ctx actor.Context, m *eapIdle) {
 		c.armIdle(ctx)
 		return
 	}
-	c.sys.deps.Log.Debug().Str("eap", c.id).Msg("eap conversation idle; freed")
+	c.eap.cfg.Log.Debug().Str("eap", c.id).Msg("eap conversation idle; freed")
 	c.finish(ctx)
 }
 
@@ -378,7 +378,7 @@ func (c *eapConv) onStopped() {
 	c.sess.Close()
 	c.release()
 	if c.pending != nil {
-		c.pending.send(&EAPReply{Code: Drop})
+		c.pending.send(&Reply{Code: actors.Drop})
 		c.pending = nil
 	}
 }

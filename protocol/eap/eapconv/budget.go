@@ -1,4 +1,4 @@
-package actors
+package eapconv
 
 import "sync/atomic"
 
@@ -9,7 +9,7 @@ import "sync/atomic"
 // Each conversation is charged what it holds by estimate (its
 // eap.Session's MemoryEstimate, at least the Session's MemoryReserve while
 // its handshake runs, plus the actor's own overhead) against one budget
-// per node, EAPConfig.MaxMemory. The keeper charges a new conversation
+// per node, Config.MaxMemory. The keeper charges a new conversation
 // the reserve of a whole ordinary handshake before starting it and refuses
 // it when that does not fit (reason "memory"); a running conversation
 // that grows beyond its reserve (a peer sending oversized TLS messages)
@@ -48,7 +48,7 @@ func (b *eapBudget) take(n int64) bool {
 			return false
 		}
 		if b.used.CompareAndSwap(used, used+n) {
-			b.metrics.eapMemory(n)
+			b.metrics.memory(n)
 			return true
 		}
 	}
@@ -57,5 +57,5 @@ func (b *eapBudget) take(n int64) bool {
 // add charges n bytes whatever the limit; a negative n gives them back.
 func (b *eapBudget) add(n int64) {
 	b.used.Add(n)
-	b.metrics.eapMemory(n)
+	b.metrics.memory(n)
 }

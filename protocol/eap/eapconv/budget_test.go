@@ -1,10 +1,11 @@
-package actors
+package eapconv
 
 import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/eap/eaptest"
 )
@@ -23,7 +24,9 @@ func newBudgetRig(t *testing.T, limit func(newReserve int64) int64) *eapRig {
 		t.Fatal(err)
 	}
 	reserve := eapConvOverhead + int64(srv.HandshakeReserve())
-	e, err := StartEAP(r.sys, EAPConfig{Server: srv, IdleTimeout: testEAPIdle, MaxMemory: limit(reserve)})
+	cfg := r.config(srv)
+	cfg.IdleTimeout, cfg.MaxMemory = testEAPIdle, limit(reserve)
+	e, err := Start(r.sys, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,20 +37,20 @@ func newBudgetRig(t *testing.T, limit func(newReserve int64) int64) *eapRig {
 }
 
 func (r *eapRig) refused(reason string) float64 {
-	return testutil.ToFloat64(r.metrics.eapRefusals.WithLabelValues(reason))
+	return testutil.ToFloat64(r.metrics.refusals.WithLabelValues(reason))
 }
 
-// checkFailure tells whether rep is Access-Reject carrying EAP-Failure.
-func checkFailure(t *testing.T, rep *EAPReply, what string) {
+// checkFailure tells whether rep is Access-actors.Reject carrying EAP-Failure.
+func checkFailure(t *testing.T, rep *Reply, what string) {
 	t.Helper()
 	p, err := eap.Parse(rep.EAPMessage)
-	if rep.Code != Reject || err != nil || p.Code != eap.CodeFailure {
-		t.Fatalf("%s: got %v with EAP %v (%v), want Access-Reject with EAP-Failure", what, rep.Code, p.Code, err)
+	if rep.Code != actors.Reject || err != nil || p.Code != eap.CodeFailure {
+		t.Fatalf("%s: got %v with EAP %v (%v), want Access-actors.Reject with EAP-Failure", what, rep.Code, p.Code, err)
 	}
 }
 
 // identityRound starts a conversation and returns its reply.
-func (r *eapRig) identityRound() *EAPReply {
+func (r *eapRig) identityRound() *Reply {
 	r.t.Helper()
 	return waitReply(r.t, r.round("", eaptest.New(eaptest.Config{Identity: "anonymous"}).IdentityResponse(1)))
 }
@@ -59,7 +62,7 @@ func (r *eapRig) identityRound() *EAPReply {
 func TestEAPMemoryBudgetRefusesNewConversations(t *testing.T) {
 	r := newBudgetRig(t, func(reserve int64) int64 { return 2*reserve + reserve/2 })
 	for i := range 2 {
-		if rep := r.identityRound(); rep.Code != Challenge {
+		if rep := r.identityRound(); rep.Code != actors.Challenge {
 			t.Fatalf("conversation %d within the budget got %v", i, rep.Code)
 		}
 	}
@@ -75,7 +78,7 @@ func TestEAPMemoryBudgetRefusesNewConversations(t *testing.T) {
 	if used := r.eap.budget.used.Load(); used != 0 {
 		t.Fatalf("%d B still charged with no conversation", used)
 	}
-	if rep := r.identityRound(); rep.Code != Challenge {
+	if rep := r.identityRound(); rep.Code != actors.Challenge {
 		t.Fatalf("a conversation after others ended got %v", rep.Code)
 	}
 }
@@ -83,10 +86,10 @@ func TestEAPMemoryBudgetRefusesNewConversations(t *testing.T) {
 // oversizedFragments sends the first rounds of an attacker that announces
 // a 64 KiB TLS message and sends it in 2,000-octet fragments until the
 // server stops acknowledging; it returns the last reply.
-func (r *eapRig) oversizedFragments(rep *EAPReply) *EAPReply {
+func (r *eapRig) oversizedFragments(rep *Reply) *Reply {
 	r.t.Helper()
 	const total, frag = eap.DefaultMaxTLSMessage, 2000
-	for sent := 0; rep.Code == Challenge && sent+frag < total-frag; sent += frag {
+	for sent := 0; rep.Code == actors.Challenge && sent+frag < total-frag; sent += frag {
 		req, err := eap.Parse(rep.EAPMessage)
 		if err != nil {
 			r.t.Fatal(err)
@@ -111,7 +114,7 @@ func (r *eapRig) oversizedFragments(rep *EAPReply) *EAPReply {
 func TestEAPMemoryGrowthBeyondBudgetFails(t *testing.T) {
 	r := newBudgetRig(t, func(reserve int64) int64 { return reserve + 8<<10 })
 	rep := r.identityRound()
-	if rep.Code != Challenge {
+	if rep.Code != actors.Challenge {
 		t.Fatalf("first round got %v", rep.Code)
 	}
 	checkFailure(t, r.oversizedFragments(rep), "a conversation grown beyond the budget")
@@ -139,10 +142,10 @@ func TestEAPMemoryBudgetBoundsMeasured(t *testing.T) {
 	held := 0
 	for range 400 {
 		rep := r.identityRound()
-		if rep.Code == Challenge {
+		if rep.Code == actors.Challenge {
 			rep = r.oversizedFragments(rep)
 		}
-		if rep.Code == Challenge {
+		if rep.Code == actors.Challenge {
 			held++
 		}
 	}
@@ -193,7 +196,7 @@ func (r *eapRig) partConversation(p *eaptest.Peer, rounds int) {
 	state, msg := "", p.IdentityResponse(1)
 	for i := 0; rounds < 0 || i <= rounds; i++ {
 		rep := waitReply(r.t, r.round(state, msg))
-		if rep.Code != Challenge {
+		if rep.Code != actors.Challenge {
 			r.t.Fatalf("round %d: %v", i, rep.Code)
 		}
 		var err error

@@ -1,36 +1,33 @@
-package actors
+package eapconv
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"runtime/pprof"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/eap/eaptest"
 	"github.com/pushauth/pushauth/push"
 )
 
-// hotp0 is RFC 4226's first HOTP value for oathSeed.
-const hotp0 = "755224"
-
 const testEAPIdle = 10 * time.Second
 
 type eapRig struct {
 	*rig
-	eap   *EAP
+	eap   *Keeper
 	certs eaptest.Certs
 }
 
-func newEAPRig(t *testing.T, tune ...func(*Deps)) *eapRig {
+func newEAPRig(t *testing.T, tune ...func(*Config)) *eapRig {
 	t.Helper()
-	r := newRig(t, tune...)
+	r := newRig(t)
 	certs, err := eaptest.NewCerts()
 	if err != nil {
 		t.Fatal(err)
@@ -39,25 +36,30 @@ func newEAPRig(t *testing.T, tune ...func(*Deps)) *eapRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := StartEAP(r.sys, EAPConfig{Server: srv, IdleTimeout: testEAPIdle})
+	cfg := r.config(srv)
+	cfg.IdleTimeout = testEAPIdle
+	for _, f := range tune {
+		f(&cfg)
+	}
+	e, err := Start(r.sys, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &eapRig{rig: r, eap: e, certs: certs}
 }
 
-var eapClient = &Client{Name: "wlc", Kind: "eap"}
+var eapClient = &actors.Client{Name: "wlc", Kind: "eap"}
 
 // round sends one EAP packet as the NAS would and returns where the
 // reply arrives.
-func (r *eapRig) round(state string, msg []byte) chan *EAPReply {
-	ch := make(chan *EAPReply, 1)
-	r.eap.Submit(&EAPRequest{State: state, Message: msg, Client: eapClient, CallingStation: "aa-bb",
-		Received: time.Now()}, func(rep *EAPReply) { ch <- rep })
+func (r *eapRig) round(state string, msg []byte) chan *Reply {
+	ch := make(chan *Reply, 1)
+	r.eap.Submit(&Request{State: state, Message: msg, Client: eapClient, CallingStation: "aa-bb",
+		Received: time.Now()}, func(rep *Reply) { ch <- rep })
 	return ch
 }
 
-func waitReply(t *testing.T, ch chan *EAPReply) *EAPReply {
+func waitReply(t *testing.T, ch chan *Reply) *Reply {
 	t.Helper()
 	select {
 	case rep := <-ch:
@@ -70,20 +72,20 @@ func waitReply(t *testing.T, ch chan *EAPReply) *EAPReply {
 
 // converse runs a peer's conversation in the background until the
 // server's last reply; rounds held by a login wait as long as it takes.
-func (r *eapRig) converse(peer *eaptest.Peer) <-chan *EAPReply {
-	out := make(chan *EAPReply, 1)
+func (r *eapRig) converse(peer *eaptest.Peer) <-chan *Reply {
+	out := make(chan *Reply, 1)
 	go func() {
 		msg, state := peer.IdentityResponse(1), ""
 		for {
 			rep := <-r.round(state, msg)
-			if rep.Code != Challenge {
+			if rep.Code != actors.Challenge {
 				_, _ = peer.Respond(rep.EAPMessage)
 				out <- rep
 				return
 			}
 			var err error
 			if msg, err = peer.Respond(rep.EAPMessage); err != nil {
-				out <- &EAPReply{Code: Drop, Message: err.Error()}
+				out <- &Reply{Code: actors.Drop, Message: err.Error()}
 				return
 			}
 			state = rep.State
@@ -92,7 +94,7 @@ func (r *eapRig) converse(peer *eaptest.Peer) <-chan *EAPReply {
 	return out
 }
 
-func finalReply(t *testing.T, ch <-chan *EAPReply, want ReplyCode) *EAPReply {
+func finalReply(t *testing.T, ch <-chan *Reply, want actors.ReplyCode) *Reply {
 	t.Helper()
 	select {
 	case rep := <-ch:
@@ -125,7 +127,7 @@ func TestEAPTTLSPAPPushApproved(t *testing.T) {
 		t.Fatalf("push for %q agent %q", n.Payload.User, n.Payload.Agent)
 	}
 	r.answer(n, push.Approve)
-	rep := finalReply(t, done, Accept)
+	rep := finalReply(t, done, actors.Accept)
 	if !bytes.Equal(rep.Keys.MSK, peer.MSK()) || len(rep.Keys.MSK) != 64 {
 		t.Fatal("server and peer keys differ")
 	}
@@ -145,9 +147,9 @@ func TestEAPPEAPGTCTimeoutThenPasscode(t *testing.T) {
 	peer := r.peer(eap.TypePEAP, eaptest.GTC, "pia", "", "pw-pia", hotp0)
 	done := r.converse(peer)
 	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.waitState(n.Payload.LoginID, "waiting")
 	r.clock.Advance(r.set.NotificationTimeout)
-	finalReply(t, done, Accept)
+	finalReply(t, done, actors.Accept)
 	prompts := peer.Prompts()
 	if len(prompts) != 2 || prompts[0] != msgEAPPassword || prompts[1] != msgPushOrCode {
 		t.Fatalf("prompts %q", prompts)
@@ -165,11 +167,11 @@ func TestEAPTTLSGTCPushAgainThenDeny(t *testing.T) {
 	peer := r.peer(eap.TypeTTLS, eaptest.GTC, "pia", "", "pw-pia", "push")
 	done := r.converse(peer)
 	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.waitState(n.Payload.LoginID, "waiting")
 	r.clock.Advance(r.set.NotificationTimeout)
 	n2 := r.nextPush()
 	r.answer(n2, push.Deny)
-	rep := finalReply(t, done, Reject)
+	rep := finalReply(t, done, actors.Reject)
 	if rep.Message != msgDenied {
 		t.Fatalf("reply message %q", rep.Message)
 	}
@@ -186,24 +188,24 @@ func TestEAPStoredPasswordAtPromptIsPush(t *testing.T) {
 	peer := r.peer(eap.TypePEAP, eaptest.GTC, "pia", "pw-pia") // every answer: the password
 	done := r.converse(peer)
 	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.waitState(n.Payload.LoginID, "waiting")
 	r.clock.Advance(r.set.NotificationTimeout)
 	r.answer(r.nextPush(), push.Approve)
-	finalReply(t, done, Accept)
+	finalReply(t, done, actors.Accept)
 	if recs := r.audits(1); recs[0].Reason != "approved" {
 		t.Fatalf("audit reason %q", recs[0].Reason)
 	}
 }
 
-// S8.2: TTLS/PAP cannot show a prompt: a timeout is Access-Reject.
+// S8.2: TTLS/PAP cannot show a prompt: a timeout is Access-actors.Reject.
 func TestEAPTTLSPAPTimeoutRejects(t *testing.T) {
 	r := newEAPRig(t)
 	r.user("pia", phoneToken("d1"), oathToken())
 	done := r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia"))
 	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.waitState(n.Payload.LoginID, "waiting")
 	r.clock.Advance(r.set.NotificationTimeout)
-	if rep := finalReply(t, done, Reject); rep.Message != msgEAPNoAnswer {
+	if rep := finalReply(t, done, actors.Reject); rep.Message != msgEAPNoAnswer {
 		t.Fatalf("reply message %q", rep.Message)
 	}
 }
@@ -219,16 +221,18 @@ func TestEAPConversationCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := StartEAP(r.sys, EAPConfig{Server: srv, MaxConversations: 1})
+	cfg := r.config(srv)
+	cfg.MaxConversations = 1
+	e, err := Start(r.sys, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	er := &eapRig{rig: r, eap: e, certs: certs}
 	id := eaptest.New(eaptest.Config{Identity: "anonymous"}).IdentityResponse(1)
-	if rep := waitReply(t, er.round("", id)); rep.Code != Challenge {
+	if rep := waitReply(t, er.round("", id)); rep.Code != actors.Challenge {
 		t.Fatalf("first conversation got %v", rep.Code)
 	}
-	if rep := waitReply(t, er.round("", id)); rep.Code != Reject {
+	if rep := waitReply(t, er.round("", id)); rep.Code != actors.Reject {
 		t.Fatalf("second conversation got %v", rep.Code)
 	}
 }
@@ -237,7 +241,7 @@ func TestEAPConversationCap(t *testing.T) {
 func TestEAPWrongPassword(t *testing.T) {
 	r := newEAPRig(t)
 	r.user("pia", phoneToken("d1"), oathToken())
-	finalReply(t, r.converse(r.peer(eap.TypePEAP, eaptest.GTC, "pia", "wrong")), Reject)
+	finalReply(t, r.converse(r.peer(eap.TypePEAP, eaptest.GTC, "pia", "wrong")), actors.Reject)
 	r.noPush()
 }
 
@@ -247,9 +251,9 @@ func TestEAPAppendModePasscode(t *testing.T) {
 	r := newEAPRig(t)
 	r.user("pia", phoneToken("d1"), oathToken())
 	old := eapClient
-	eapClient = &Client{Name: "wlc", Kind: "eap", AppendMode: true}
+	eapClient = &actors.Client{Name: "wlc", Kind: "eap", AppendMode: true}
 	t.Cleanup(func() { eapClient = old })
-	finalReply(t, r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia,"+hotp0)), Accept)
+	finalReply(t, r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia,"+hotp0)), actors.Accept)
 	r.noPush()
 }
 
@@ -258,12 +262,12 @@ func TestEAPAppendModePasscode(t *testing.T) {
 func TestEAPIdleConversationFreed(t *testing.T) {
 	r := newEAPRig(t)
 	peer := r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia")
-	msg, rep := peer.IdentityResponse(1), &EAPReply{}
+	msg, rep := peer.IdentityResponse(1), &Reply{}
 	// identity → PEAP start; Nak → TTLS start; ClientHello fragments →
 	// acknowledgements, then the server's first flight (TLS data).
 	for len(rep.EAPMessage) <= 6 {
 		rep = waitReply(t, r.round(rep.State, msg))
-		if rep.Code != Challenge || !IsEAPState(rep.State) {
+		if rep.Code != actors.Challenge || !IsState(rep.State) {
 			t.Fatalf("got %v state %q", rep.Code, rep.State)
 		}
 		var err error
@@ -280,17 +284,17 @@ func TestEAPIdleConversationFreed(t *testing.T) {
 	r.waitConversations(0)
 	waitHandshakes(t, func(n int) bool { return n == 0 }, "no handshake goroutine")
 	late := waitReply(t, r.round(rep.State, msg))
-	if late.Code != Reject || !bytes.Equal(late.EAPMessage[:1], []byte{byte(eap.CodeFailure)}) {
+	if late.Code != actors.Reject || !bytes.Equal(late.EAPMessage[:1], []byte{byte(eap.CodeFailure)}) {
 		t.Fatalf("request for a freed conversation got %v", late.Code)
 	}
 }
 
-// Routing is by State: an unknown State is Access-Reject with
+// Routing is by State: an unknown State is Access-actors.Reject with
 // EAP-Failure; two conversations run side by side.
 func TestEAPRoutingByState(t *testing.T) {
 	r := newEAPRig(t)
-	rep := waitReply(t, r.round(EAPStatePrefix+"00000000000000000000000000000000", []byte{2, 7, 0, 6, 21, 0}))
-	if rep.Code != Reject || rep.EAPMessage[0] != byte(eap.CodeFailure) || rep.EAPMessage[1] != 7 {
+	rep := waitReply(t, r.round(StatePrefix+"00000000000000000000000000000000", []byte{2, 7, 0, 6, 21, 0}))
+	if rep.Code != actors.Reject || rep.EAPMessage[0] != byte(eap.CodeFailure) || rep.EAPMessage[1] != 7 {
 		t.Fatalf("unknown state got %v %x", rep.Code, rep.EAPMessage)
 	}
 	r.user("pia", phoneToken("d1"), oathToken())
@@ -305,8 +309,8 @@ func TestEAPRoutingByState(t *testing.T) {
 			r.answer(n, push.Approve)
 		}
 	}
-	finalReply(t, a, Accept)
-	finalReply(t, b, Reject)
+	finalReply(t, a, actors.Accept)
+	finalReply(t, b, actors.Reject)
 	r.waitConversations(0)
 }
 
@@ -339,11 +343,11 @@ func TestEAPRepeatedResponse(t *testing.T) {
 			continue
 		case n := <-r.pusher.sent: // the password went to the login
 			again := r.round(state, msg)
-			if rep := waitReply(t, held); rep.Code != Drop {
+			if rep := waitReply(t, held); rep.Code != actors.Drop {
 				t.Fatalf("replaced request got %v", rep.Code)
 			}
 			r.answer(n, push.Approve)
-			if rep := waitReply(t, again); rep.Code != Accept {
+			if rep := waitReply(t, again); rep.Code != actors.Accept {
 				t.Fatalf("got %v", rep.Code)
 			}
 			r.noPush()
@@ -355,7 +359,7 @@ func TestEAPRepeatedResponse(t *testing.T) {
 }
 
 // Messages reaching the EAP keeper and its conversations are either
-// protobuf or node-local by design: EAPRequest carries the function that
+// protobuf or node-local by design: Request carries the function that
 // sends its RADIUS reply, eapLoginReply wraps the login's (protobuf)
 // Reply for the conversation, eapIdle and eapConvDone are the
 // conversation's own timer and end, eapCount a local question. A
@@ -363,21 +367,19 @@ func TestEAPRepeatedResponse(t *testing.T) {
 // needs to.
 func TestEAPMessagesAreProtobufOrNodeLocal(t *testing.T) {
 	local := map[string]bool{
-		"*actors.EAPRequest": true, "*actors.eapLoginReply": true, "*actors.eapIdle": true,
-		"*actors.eapConvDone": true, "*actors.eapCount": true,
-		// the login side, as in TestMessagesToLoginsAreProtobuf
-		"*actors.begin": true, "*actors.verified": true, "*actors.passcodeCommitted": true, "*actors.passcodeChecked": true,
-		"*actors.timerFired": true, "*actors.pushResult": true, "*actors.stateChanged": true,
-		"*actors.listLogins": true, "*actors.shutdown": true, "*actors.pushRecorded": true,
+		"*eapconv.Request": true, "*eapconv.eapLoginReply": true, "*eapconv.eapIdle": true,
+		"*eapconv.eapConvDone": true, "*eapconv.eapCount": true,
+		"*actor.Started": true, "*actor.Stopping": true, "*actor.Stopped": true, "*actor.Restarting": true,
+		"*actor.PoisonPill": true,
 	}
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	r := newEAPRig(t, func(d *Deps) {
-		d.receiveHook = func(m any) {
+	r := newEAPRig(t, func(c *Config) {
+		c.receiveHook = func(m any) {
 			mu.Lock()
 			defer mu.Unlock()
 			typ := fmt.Sprintf("%T", m)
-			if _, ok := m.(proto.Message); !ok && !local[typ] && !isSystemMessage(typ) {
+			if _, ok := m.(proto.Message); !ok && !local[typ] {
 				seen[typ] = true
 			}
 		}
@@ -385,43 +387,13 @@ func TestEAPMessagesAreProtobufOrNodeLocal(t *testing.T) {
 	r.user("pia", phoneToken("d1"), oathToken())
 	done := r.converse(r.peer(eap.TypeTTLS, eaptest.PAP, "pia", "pw-pia"))
 	r.answer(r.nextPush(), push.Approve)
-	finalReply(t, done, Accept)
+	finalReply(t, done, actors.Accept)
 	r.waitConversations(0)
 	mu.Lock()
 	defer mu.Unlock()
 	for typ := range seen {
 		t.Errorf("%s reaches an actor and is neither protobuf nor listed as node-local", typ)
 	}
-}
-
-// S8.3 over plain RADIUS: append mode tries the whole password first (a
-// comma may belong to it), then "password,push" and
-// "password,passcode".
-func TestAppendMode(t *testing.T) {
-	r := newRig(t)
-	r.user("co,ma", phoneToken("d1"), oathToken()) // password "pw-co,ma"
-	appendClient := &Client{Name: "vpn", Kind: "generic", AppendMode: true}
-	send := func(user, password string, c *Client) request {
-		ch := make(request, 1)
-		r.sys.Submit(&Attempt{User: user, Password: password, Client: c, CallingStation: "s",
-			ReceivedUnixNano: time.Now().UnixNano()}, func(rep *Reply) { ch <- rep })
-		return ch
-	}
-	q := send("co,ma", "pw-co,ma", appendClient) // the comma belongs to the password
-	r.answer(r.nextPush(), push.Approve)
-	q.expect(t, Accept)
-	q = send("co,ma", "pw-co,ma,push", appendClient)
-	r.answer(r.nextPush(), push.Approve)
-	q.expect(t, Accept)
-	send("co,ma", "pw-co,ma,"+hotp0, appendClient).expect(t, Accept)
-	r.noPush()
-	q = send("co,ma", "pw-co,ma,000000", appendClient) // wrong passcode: challenged, no push
-	if rep := q.reply(t); rep.Code != Challenge || !strings.Contains(rep.Message, msgWrong) {
-		t.Fatalf("got %v %q", rep.Code, rep.Message)
-	}
-	// Without append mode the suffix is part of a wrong password.
-	send("co,ma", "pw-co,ma,"+hotp0, &Client{Name: "vpn2", Kind: "generic"}).expect(t, Reject)
-	r.noPush()
 }
 
 // waitHandshakes polls the goroutine dump until the number of TLS
@@ -476,7 +448,7 @@ func TestEAPNumberMatchingOverGTC(t *testing.T) {
 	r.numberMatchingFor("pia")
 	peer := r.peer(eap.TypePEAP, eaptest.GTC, "pia", "", "pw-pia", "")
 	msg, state := peer.IdentityResponse(1), ""
-	var held chan *EAPReply
+	var held chan *Reply
 	for held == nil { // rounds in this goroutine, so the peer's prompts can be read between them
 		ch := r.round(state, msg)
 		if len(peer.Prompts()) == 2 {
@@ -484,7 +456,7 @@ func TestEAPNumberMatchingOverGTC(t *testing.T) {
 			break
 		}
 		rep := waitReply(t, ch)
-		if rep.Code != Challenge {
+		if rep.Code != actors.Challenge {
 			t.Fatalf("conversation ended early: %v %q", rep.Code, rep.Message)
 		}
 		var err error
@@ -498,23 +470,23 @@ func TestEAPNumberMatchingOverGTC(t *testing.T) {
 		t.Fatalf("second prompt %q shows no number", peer.Prompts()[1])
 	}
 	n := r.nextPush()
-	r.waitState(n.Payload.LoginID, stateWaiting)
+	r.waitState(n.Payload.LoginID, "waiting")
 	if len(held) != 0 {
 		t.Fatal("the answer to the number prompt was not held for the phone")
 	}
-	if st := r.pick(n, number); st != AnswerAccepted {
+	if st := r.pick(n, number); st != actors.AnswerAccepted {
 		t.Fatalf("pick: %v", st)
 	}
 	rep := waitReply(t, held)
-	for rep.Code == Challenge { // PEAPv0's result exchange
+	for rep.Code == actors.Challenge { // PEAPv0's result exchange
 		msg, err := peer.Respond(rep.EAPMessage)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rep = waitReply(t, r.round(rep.State, msg))
 	}
-	if rep.Code != Accept {
-		t.Fatalf("reply %v %q, want Accept", rep.Code, rep.Message)
+	if rep.Code != actors.Accept {
+		t.Fatalf("reply %v %q, want actors.Accept", rep.Code, rep.Message)
 	}
 	if _, err := peer.Respond(rep.EAPMessage); err != nil {
 		t.Fatal(err)
