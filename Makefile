@@ -1,11 +1,12 @@
 # pushauth — developer targets. Only Go is required; see .ci/run for CI.
 #
-#   make demo    the whole story on loopback (cmd/pushdemo)
+#   make demo    the whole story on loopback (tools/pushdemo)
 #   make demo-web  pushweb in front of pushauthd on loopback: open the URL it
-#                prints in a browser; the terminal is the phone (cmd/pushweb/demo)
+#                prints in a browser; the terminal is the phone (tools/pushwebdemo)
 #   make test    unit + end-to-end tests with the race detector, then a short fuzz run
-#   make build   release binaries into ./bin: -trimpath, module version and
-#                Git commit stamped (pushauthd --version, go version -m)
+#   make build   release binaries (cmd/, not tools/) into ./bin: -trimpath,
+#                module version and Git commit stamped (pushauthd --version,
+#                go version -m)
 #   make image   the container image (Dockerfile), tagged pushauth
 #   make lint    gofmt and go vet
 #   make bench   benchmarks
@@ -38,13 +39,13 @@ BUILDFLAGS := -trimpath -buildvcs=auto
 all: lint build test
 
 demo:
-	$(GO) run ./cmd/pushdemo
+	$(GO) run ./tools/pushdemo
 
 # PUSHWEB_LISTEN=127.0.0.1:9090 make demo-web to use another port.
 demo-web:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/pushweb ./cmd/pushweb
-	$(GO) run ./cmd/pushweb/demo --pushweb $(BIN)/pushweb --listen $${PUSHWEB_LISTEN:-127.0.0.1:8088}
+	$(GO) run ./tools/pushwebdemo --pushweb $(BIN)/pushweb --listen $${PUSHWEB_LISTEN:-127.0.0.1:8088}
 
 test:
 ifeq ($(RACE),)

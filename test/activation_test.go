@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/store"
 )
@@ -21,7 +21,7 @@ import (
 func TestActivationPageInBrowser(t *testing.T) {
 	h := StartServer(t, nil)
 	h.AddUser("alice", "pw")
-	res, err := h.Admin.ProgramToken(h.ctx(), "alice", adminapi.ProgramRequest{Type: "softtoken"})
+	res, err := h.Admin.ProgramToken(h.ctx(), "alice", apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestActivationPageInBrowser(t *testing.T) {
 func expiredActivation(t *testing.T, h *Harness, user string) string {
 	t.Helper()
 	ctx := context.Background()
-	res, err := h.Admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "softtoken"})
+	res, err := h.Admin.ProgramToken(h.ctx(), user, apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,11 +9,11 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // reasonCounts counts the user's audit records by reason.
-func reasonCounts(recs []adminapi.AuditRecord) map[string]int {
+func reasonCounts(recs []apitype.AuditRecord) map[string]int {
 	out := map[string]int{}
 	for _, r := range recs {
 		out[r.Reason]++

@@ -25,7 +25,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/eap/eaptest"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
@@ -322,7 +322,7 @@ func TestEAPPushOffPasscode(t *testing.T) {
 	h.AddUser("gus", "pw-gus")
 	h.Phone("gus")
 	tok := h.ProgramOATH("gus", "hotp")
-	if _, err := h.Admin.ProgramToken(h.ctx(), "gus", adminapi.ProgramRequest{Type: "gridsure", PIP: "0,6,12,18"}); err != nil {
+	if _, err := h.Admin.ProgramToken(h.ctx(), "gus", apitype.ProgramRequest{Type: "gridsure", PIP: "0,6,12,18"}); err != nil {
 		t.Fatal(err)
 	}
 	for i, m := range []struct {

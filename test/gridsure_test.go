@@ -7,7 +7,7 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -47,7 +47,7 @@ func replyMessage(r *radclient.Response) string {
 func TestGridSureLogin(t *testing.T) {
 	h := StartServer(t, nil)
 	h.AddUser("gil", "pw")
-	if _, err := h.Admin.ProgramToken(h.ctx(), "gil", adminapi.ProgramRequest{Type: "gridsure", PIP: "0,6,12,18"}); err != nil {
+	if _, err := h.Admin.ProgramToken(h.ctx(), "gil", apitype.ProgramRequest{Type: "gridsure", PIP: "0,6,12,18"}); err != nil {
 		t.Fatal(err)
 	}
 	pip := []int{0, 6, 12, 18}
@@ -73,7 +73,7 @@ func TestGridSureLogin(t *testing.T) {
 func TestGridSureNeverForEAP(t *testing.T) {
 	h := StartServer(t, nil)
 	h.AddUser("gus", "pw")
-	if _, err := h.Admin.ProgramToken(h.ctx(), "gus", adminapi.ProgramRequest{Type: "gridsure", PIP: "1,2,3,4"}); err != nil {
+	if _, err := h.Admin.ProgramToken(h.ctx(), "gus", apitype.ProgramRequest{Type: "gridsure", PIP: "1,2,3,4"}); err != nil {
 		t.Fatal(err)
 	}
 	expectCode(t, Start(h.Client("127.0.0.3:0"), "gus", "pw", "", "").Wait(t), layeh.CodeAccessReject)

@@ -20,7 +20,8 @@ import (
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/internal/testwait"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 	"github.com/pushauth/pushauth/server"
 )
@@ -59,7 +60,7 @@ type Harness struct {
 	Radius    string // host:port of the RADIUS socket
 	AdminURL  string
 	DeviceURL string
-	Admin     *adminapi.Client
+	Admin     *adminclient.Client
 	Logs      *logbuf.Buffer
 	stop      func() error
 	kill      func() error    // set for nodes run as processes
@@ -100,7 +101,7 @@ func (h *Harness) start() {
 	h.Radius = ls.Radius.LocalAddr().String()
 	h.AdminURL = "http://" + ls.Admin.Addr().String()
 	h.DeviceURL = "http://" + ls.Device.Addr().String()
-	h.Admin = adminapi.NewClient(h.AdminURL, adminToken, nil)
+	h.Admin = adminclient.New(h.AdminURL, adminToken, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Server.Serve(ctx, ls) }()
@@ -186,7 +187,7 @@ type OATH struct {
 // and keeps its seed from the otpauth URI, as an authenticator app would.
 func (h *Harness) ProgramOATH(user, algorithm string) *OATH {
 	h.t.Helper()
-	res, err := h.Admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "oath", Algorithm: algorithm})
+	res, err := h.Admin.ProgramToken(h.ctx(), user, apitype.ProgramRequest{Type: "oath", Algorithm: algorithm})
 	if err != nil {
 		h.t.Fatalf("program token: %v", err)
 	}
@@ -219,7 +220,7 @@ func (h *Harness) SetPolicy(name string, settings map[string]string) {
 }
 
 // Audit returns the user's audit records, newest first.
-func (h *Harness) Audit(user string) []adminapi.AuditRecord {
+func (h *Harness) Audit(user string) []apitype.AuditRecord {
 	h.t.Helper()
 	recs, err := h.Admin.Audit(h.ctx(), user, 100)
 	if err != nil {
@@ -229,9 +230,9 @@ func (h *Harness) Audit(user string) []adminapi.AuditRecord {
 }
 
 // WaitAudit polls until the user has n audit records.
-func (h *Harness) WaitAudit(user string, n int) []adminapi.AuditRecord {
+func (h *Harness) WaitAudit(user string, n int) []apitype.AuditRecord {
 	h.t.Helper()
-	var recs []adminapi.AuditRecord
+	var recs []apitype.AuditRecord
 	checkFor(h.t, 10*time.Second, func() bool {
 		recs = h.Audit(user)
 		return len(recs) >= n

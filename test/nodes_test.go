@@ -19,7 +19,7 @@ import (
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/internal/testproc"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
 )
 
 // Cluster tests run every node as its own pushauthd process, as operators
@@ -114,7 +114,7 @@ func startProcess(t *testing.T, dataDir, extra string, openFiles int) *Harness {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("pushauthd not serving after 60s:\n%s", h.Logs.String())
 	}
-	h.Admin = adminapi.NewClient(h.AdminURL, adminToken, nil)
+	h.Admin = adminclient.New(h.AdminURL, adminToken, nil)
 	h.respawn = func() *Harness { return startProcess(t, dataDir, extra, openFiles) }
 	return h
 }

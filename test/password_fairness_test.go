@@ -14,7 +14,7 @@ import (
 
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -141,15 +141,15 @@ func (b *burstReplies) wait(t *testing.T) time.Time {
 
 // burstRecords returns the desktop client's audit records, once there
 // are n. Every one must be a reject of an unknown user or of a busy client.
-func burstRecords(t *testing.T, h *Harness, n int) []adminapi.AuditRecord {
+func burstRecords(t *testing.T, h *Harness, n int) []apitype.AuditRecord {
 	t.Helper()
-	var recs []adminapi.AuditRecord
+	var recs []apitype.AuditRecord
 	checkFor(t, 20*time.Second, func() bool {
 		all, err := h.Admin.Audit(h.ctx(), "", 2*n)
 		if err != nil {
 			t.Fatalf("audit: %v", err)
 		}
-		recs = slices.DeleteFunc(all, func(r adminapi.AuditRecord) bool { return r.Client != "desktop" })
+		recs = slices.DeleteFunc(all, func(r apitype.AuditRecord) bool { return r.Client != "desktop" })
 		return len(recs) >= n
 	}, "%d audit records of the burst", n)
 	for _, r := range recs {
@@ -165,7 +165,7 @@ func burstRecords(t *testing.T, h *Harness, n int) []adminapi.AuditRecord {
 
 // summarize counts records by reason, with the shortest and longest
 // duration of each: "password-busy 238 (0-5123 ms), unknown-user 62 (...)".
-func summarize(recs []adminapi.AuditRecord) string {
+func summarize(recs []apitype.AuditRecord) string {
 	type span struct{ n, lo, hi int64 }
 	by := map[string]*span{}
 	for _, r := range recs {

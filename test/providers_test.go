@@ -12,7 +12,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/providers/apns/apnstest"
 	"github.com/pushauth/pushauth/providers/fcm/fcmtest"
@@ -42,7 +42,7 @@ func fakeAPNs(t *testing.T) (*apnstest.Server, func(*config.Config)) {
 // iPhone activates a soft token as an iOS device registered with APNs.
 func (h *Harness) iPhone(user, apnsToken string) *deviceclient.Device {
 	h.t.Helper()
-	res, err := h.Admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "softtoken"})
+	res, err := h.Admin.ProgramToken(h.ctx(), user, apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestOneLoginTakesPrecedence(t *testing.T) {
 			h.AddUser("fay", "pw")
 			phone := h.Phone("fay")
 			fake.AddUser("9001", "555")
-			if _, err := h.Admin.ProgramToken(h.ctx(), "fay", adminapi.ProgramRequest{Type: "onelogin", OneLoginUser: "9001"}); err != nil {
+			if _, err := h.Admin.ProgramToken(h.ctx(), "fay", apitype.ProgramRequest{Type: "onelogin", OneLoginUser: "9001"}); err != nil {
 				t.Fatal(err)
 			}
 			login := Start(h.Client(""), "fay", "pw", "", "")
@@ -302,7 +302,7 @@ func fakeFCM(t *testing.T) (*fcmtest.Server, func(*config.Config)) {
 // android activates a soft token as an Android device registered with FCM.
 func (h *Harness) android(user, fcmToken string) *deviceclient.Device {
 	h.t.Helper()
-	res, err := h.Admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "softtoken"})
+	res, err := h.Admin.ProgramToken(h.ctx(), user, apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func TestOneLoginDenyAfterTimeoutCancels(t *testing.T) {
 	h.AddUser("gwen", "pw")
 	tok := h.ProgramOATH("gwen", "hotp")
 	fake.AddUser("9002", "556")
-	if _, err := h.Admin.ProgramToken(h.ctx(), "gwen", adminapi.ProgramRequest{Type: "onelogin", OneLoginUser: "9002"}); err != nil {
+	if _, err := h.Admin.ProgramToken(h.ctx(), "gwen", apitype.ProgramRequest{Type: "onelogin", OneLoginUser: "9002"}); err != nil {
 		t.Fatal(err)
 	}
 	c := h.Client("")

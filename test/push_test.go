@@ -16,7 +16,7 @@ import (
 	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 	"github.com/pushauth/pushauth/push"
@@ -26,7 +26,7 @@ import (
 // simulator does, through the public device API.
 func (h *Harness) Phone(user string) *deviceclient.Device {
 	h.t.Helper()
-	res, err := h.Admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "softtoken"})
+	res, err := h.Admin.ProgramToken(h.ctx(), user, apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		h.t.Fatalf("program soft token: %v", err)
 	}
@@ -499,7 +499,7 @@ func encodeKey(t *testing.T, k *ecdsa.PrivateKey) string {
 func TestSoftTokenActivation(t *testing.T) {
 	h := StartServer(t, nil)
 	h.AddUser("ola", "pw")
-	res, err := h.Admin.ProgramToken(h.ctx(), "ola", adminapi.ProgramRequest{Type: "softtoken"})
+	res, err := h.Admin.ProgramToken(h.ctx(), "ola", apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	clihelp "github.com/pushauth/pushauth/internal/cli"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
 )
 
 // Where the admin API is when nothing says otherwise.
@@ -119,7 +119,7 @@ func (c *cli) flagSet(usage string) *flag.FlagSet {
 
 // connect parses a command without flags of its own that takes want
 // arguments, and returns them with an API client.
-func (c *cli) connect(args []string, usage string, want int) ([]string, *adminapi.Client, error) {
+func (c *cli) connect(args []string, usage string, want int) ([]string, *adminclient.Client, error) {
 	pos, err := c.parse(c.flagSet(usage), args, usage, want)
 	if err != nil {
 		return nil, nil, err
@@ -163,7 +163,7 @@ func (c *cli) flagError(err error, usage string) error {
 }
 
 // client returns an admin API client for the chosen server and token.
-func (c *cli) client() (*adminapi.Client, error) {
+func (c *cli) client() (*adminclient.Client, error) {
 	base, err := c.baseURL()
 	if err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func (c *cli) client() (*adminapi.Client, error) {
 	if token == "" {
 		return nil, errNoToken
 	}
-	return adminapi.NewClient(base, token, nil), nil
+	return adminclient.New(base, token, nil), nil
 }
 
 // baseURL is the admin API's base URL: --admin-url, else

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // directoryTest shows what the server would use for a directory user:
@@ -30,7 +30,7 @@ func (c *cli) directoryTest(args []string) error {
 }
 
 // formatDirectoryUser is one "key: value" line per fact.
-func formatDirectoryUser(du *adminapi.DirectoryUser) string {
+func formatDirectoryUser(du *apitype.DirectoryUser) string {
 	orNone := func(s, none string) string {
 		if s == "" {
 			return none

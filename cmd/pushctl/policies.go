@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 func (c *cli) policySet(args []string) error {
@@ -63,7 +63,7 @@ func (c *cli) policyList(args []string) error {
 }
 
 // showPolicies prints one policy as JSON or any number as a table.
-func (c *cli) showPolicies(policies ...adminapi.Policy) error {
+func (c *cli) showPolicies(policies ...apitype.Policy) error {
 	if c.json && len(policies) == 1 {
 		return c.printJSON(policies[0])
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -156,7 +157,7 @@ func TestTokenProgramOATH(t *testing.T) {
 	if _, err := os.Stat(png2); err != nil {
 		t.Errorf("--json --qr-png wrote no PNG: %v", err)
 	}
-	var res adminapi.ProgramResult
+	var res apitype.ProgramResult
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.Serial != "HW-1" ||
 		!strings.HasPrefix(res.OTPAuthURI, "otpauth://hotp/") {
 		t.Errorf("json %s: %v", r.stdout, err)
@@ -251,7 +252,7 @@ func TestAuditAndLogins(t *testing.T) {
 		t.Errorf("login list shows every login but says it does not:\n%s", r.stdout)
 	}
 	r = pushctl(t, srv, "", "login", "list", "--json").ok(t)
-	var out adminapi.LoginPage
+	var out apitype.LoginPage
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Logins) != 1 || out.Total != 1 {
 		t.Errorf("json %s: %v", r.stdout, err)
 	}

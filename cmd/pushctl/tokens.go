@@ -8,7 +8,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // qrPNGSize is the side of a --qr-png image in pixels.
@@ -17,7 +17,7 @@ const qrPNGSize = 320
 func (c *cli) tokenProgram(args []string) error {
 	const usage = "token program NAME --type oath|softtoken|gridsure [--algorithm totp|hotp] [--pip 0,6,12,18] [--serial S] [--qr-png FILE]"
 	fs := c.flagSet(usage)
-	var req adminapi.ProgramRequest
+	var req apitype.ProgramRequest
 	fs.StringVar(&req.Type, "type", "", "")
 	fs.StringVar(&req.Algorithm, "algorithm", "", "")
 	fs.StringVar(&req.PIP, "pip", "", "")
@@ -33,7 +33,7 @@ func (c *cli) tokenProgram(args []string) error {
 	if err := checkUserName(usage, pos[0]); err != nil {
 		return err
 	}
-	if *qrPNG != "" && strings.EqualFold(req.Type, adminapi.TypeGridSure) {
+	if *qrPNG != "" && strings.EqualFold(req.Type, apitype.TypeGridSure) {
 		return usagef(usage, "token program: a gridsure token has no QR code (drop --qr-png)")
 	}
 	api, err := c.client()
@@ -51,7 +51,7 @@ func (c *cli) tokenProgram(args []string) error {
 func (c *cli) tokenLinkOneLogin(args []string) error {
 	const usage = "token link-onelogin NAME --onelogin-user ID [--device ID] [--serial S]"
 	fs := c.flagSet(usage)
-	req := adminapi.ProgramRequest{Type: adminapi.TypeOneLogin}
+	req := apitype.ProgramRequest{Type: apitype.TypeOneLogin}
 	fs.StringVar(&req.OneLoginUser, "onelogin-user", "", "")
 	fs.StringVar(&req.OneLoginDevice, "device", "", "")
 	fs.StringVar(&req.Serial, "serial", "", "")
@@ -102,7 +102,7 @@ func (c *cli) tokenActivate(args []string) error {
 // shown, and writes its QR code (the otpauth URI, else the activation URL or
 // code) to pngPath if set. The result is printed first, so that a failing
 // PNG write cannot lose the secret.
-func (c *cli) showProgrammed(res *adminapi.ProgramResult, pngPath string) error {
+func (c *cli) showProgrammed(res *apitype.ProgramResult, pngPath string) error {
 	qrText := firstNonEmpty(res.OTPAuthURI, res.ActivationURL, res.ActivationCode)
 	if err := c.printProgrammed(res, qrText); err != nil {
 		return err
@@ -116,7 +116,7 @@ func (c *cli) showProgrammed(res *adminapi.ProgramResult, pngPath string) error 
 	return c.done("QR code written to %s\n", pngPath)
 }
 
-func (c *cli) printProgrammed(res *adminapi.ProgramResult, qrText string) error {
+func (c *cli) printProgrammed(res *apitype.ProgramResult, qrText string) error {
 	if c.json {
 		return c.printJSON(res)
 	}
@@ -130,7 +130,7 @@ func (c *cli) printProgrammed(res *adminapi.ProgramResult, qrText string) error 
 	return c.printf("\n%s", q.ToSmallString(false))
 }
 
-func (c *cli) describeToken(res *adminapi.ProgramResult) error {
+func (c *cli) describeToken(res *apitype.ProgramResult) error {
 	owner := ""
 	if res.User != "" {
 		owner = " for " + res.User
@@ -151,7 +151,7 @@ func (c *cli) describeToken(res *adminapi.ProgramResult) error {
 	return c.printf("programmed %s token %s%s\n", res.Type, res.Serial, owner)
 }
 
-func otpSummary(res *adminapi.ProgramResult) string {
+func otpSummary(res *apitype.ProgramResult) string {
 	s := fmt.Sprintf("%s, %d digits", res.Algorithm, res.Digits)
 	if res.Period > 0 {
 		s += fmt.Sprintf(", %d s", res.Period)

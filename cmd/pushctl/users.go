@@ -7,8 +7,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/pushauth/pushauth/auth"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/internal/username"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 func (c *cli) userAdd(args []string) error {
@@ -61,7 +61,7 @@ func (c *cli) userList(args []string) error {
 	if _, err := c.parse(fs, args, usage, 0); err != nil {
 		return err
 	}
-	if *source != "" && *source != adminapi.SourceLocal && *source != adminapi.SourceDirectory {
+	if *source != "" && *source != apitype.SourceLocal && *source != apitype.SourceDirectory {
 		return usagef(usage, "user list: --source is local or directory, not %q", *source)
 	}
 	api, err := c.client()
@@ -156,10 +156,11 @@ func (c *cli) userUnlock(args []string) error {
 }
 
 // checkUserName refuses, as a usage error and before any API call, a user
-// name the server would refuse (auth.NormalizeUserName): look-alike
-// letters of another script, invisible characters, '/', and so on.
+// name the server would refuse (username.Normalize, the rule behind
+// auth.NormalizeUserName): look-alike letters of another script, invisible
+// characters, '/', and so on.
 func checkUserName(usage, name string) error {
-	if _, err := auth.NormalizeUserName(name); err != nil {
+	if _, err := username.Normalize(name); err != nil {
 		return usagef(usage, "%v", err)
 	}
 	return nil

@@ -14,7 +14,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/push"
 )
 
@@ -429,7 +429,7 @@ func TestErrors(t *testing.T) {
 func TestGridSure(t *testing.T) {
 	h := startServer(t, 1)
 	h.addUser("gil", "pw-gil")
-	if _, err := h.admin.ProgramToken(h.ctx(), "gil", adminapi.ProgramRequest{Type: "gridsure", PIP: "0,6,12,18"}); err != nil {
+	if _, err := h.admin.ProgramToken(h.ctx(), "gil", apitype.ProgramRequest{Type: "gridsure", PIP: "0,6,12,18"}); err != nil {
 		t.Fatal(err)
 	}
 	s := h.pushlogin("--user", "gil")

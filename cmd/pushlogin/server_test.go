@@ -14,7 +14,8 @@ import (
 
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/logbuf"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/server"
@@ -47,7 +48,7 @@ log: {level: debug, format: json}
 type harness struct {
 	t          *testing.T
 	radius     string // host:port of the RADIUS socket
-	admin      *adminapi.Client
+	admin      *adminclient.Client
 	secretFile string
 }
 
@@ -96,7 +97,7 @@ func startServer(t *testing.T, wait int) *harness {
 	return &harness{
 		t:          t,
 		radius:     udp.LocalAddr().String(),
-		admin:      adminapi.NewClient("http://"+adminL.Addr().String(), testAdminToken, nil),
+		admin:      adminclient.New("http://"+adminL.Addr().String(), testAdminToken, nil),
 		secretFile: secretFile,
 	}
 }
@@ -120,7 +121,7 @@ func (h *harness) addUser(name, password string) {
 // app would, through the device API (long-poll mode).
 func (h *harness) phone(user string) *deviceclient.Device {
 	h.t.Helper()
-	res, err := h.admin.ProgramToken(h.ctx(), user, adminapi.ProgramRequest{Type: "softtoken"})
+	res, err := h.admin.ProgramToken(h.ctx(), user, apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		h.t.Fatalf("program soft token: %v", err)
 	}
@@ -141,7 +142,7 @@ func (h *harness) answer(d *deviceclient.Device, p push.Payload, decision string
 
 // waitAudit polls until user has n audit records and returns them, newest
 // first.
-func (h *harness) waitAudit(user string, n int) []adminapi.AuditRecord {
+func (h *harness) waitAudit(user string, n int) []apitype.AuditRecord {
 	h.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

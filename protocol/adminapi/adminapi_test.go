@@ -19,6 +19,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -88,7 +89,7 @@ func (a answer) want(t *testing.T, status int, code string) answer {
 	if code == "" {
 		return a
 	}
-	var e adminapi.ErrorBody
+	var e apitype.ErrorBody
 	if err := json.Unmarshal([]byte(a.body), &e); err != nil || e.Code != code || e.Error == "" {
 		t.Fatalf("body %s, want a JSON error with code %q", a.body, code)
 	}
@@ -112,7 +113,7 @@ func decoded[T any](t *testing.T, a answer) T {
 
 func (a answer) message(t *testing.T) string {
 	t.Helper()
-	var e adminapi.ErrorBody
+	var e apitype.ErrorBody
 	a.decode(t, &e)
 	return e.Error
 }
@@ -184,7 +185,7 @@ func TestBadBodies(t *testing.T) {
 func TestUsers(t *testing.T) {
 	srv := start(t, nil)
 	a := do(t, srv, "POST", "/v1/users", `{"name":"alice","password":"`+password+`"}`).want(t, 201, "")
-	var u adminapi.User
+	var u apitype.User
 	a.decode(t, &u)
 	if u.Name != "alice" || !u.HasPassword || !u.CreatedAt.Equal(testNow) {
 		t.Errorf("created %+v", u)
@@ -208,7 +209,7 @@ func TestUsers(t *testing.T) {
 	long := strings.Repeat("p", 129)
 	do(t, srv, "POST", "/v1/users", `{"name":"carol","password":"`+long+`"}`).want(t, 400, "invalid_password")
 
-	var list struct{ Users []adminapi.User }
+	var list struct{ Users []apitype.User }
 	do(t, srv, "GET", "/v1/users", "").want(t, 200, "").decode(t, &list)
 	if len(list.Users) != 2 || list.Users[0].Name != "alice" || list.Users[1].HasPassword {
 		t.Errorf("users %+v", list.Users)
@@ -245,7 +246,7 @@ func TestUserNameWithDomainAndRealm(t *testing.T) {
 	if err := c.SetPassword(ctx, name, password); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ProgramToken(ctx, name, adminapi.ProgramRequest{Type: adminapi.TypeOATH}); err != nil {
+	if _, err := c.ProgramToken(ctx, name, apitype.ProgramRequest{Type: apitype.TypeOATH}); err != nil {
 		t.Fatal(err)
 	}
 	if tokens, err := c.Tokens(ctx, name); err != nil || len(tokens) != 1 {
@@ -260,7 +261,7 @@ func TestUserLockShown(t *testing.T) {
 	srv := start(t, nil)
 	mustUser(t, srv, "alice")
 	lockAlice(t, srv)
-	var got adminapi.User
+	var got apitype.User
 	do(t, srv, "GET", "/v1/users/alice", "").want(t, 200, "").decode(t, &got)
 	if got.LockedUntil == nil || !got.LockedUntil.Equal(testNow.Add(time.Minute)) || got.Failures != 1 {
 		t.Errorf("failures %d, locked_until %v", got.Failures, got.LockedUntil)
@@ -284,7 +285,7 @@ func TestUnlockUser(t *testing.T) {
 	srv := start(t, nil)
 	mustUser(t, srv, "alice")
 	lockAlice(t, srv)
-	var got adminapi.User
+	var got apitype.User
 	do(t, srv, "POST", "/v1/users/alice/unlock", "").want(t, 200, "").decode(t, &got)
 	if got.LockedUntil != nil || got.Failures != 0 {
 		t.Fatalf("after unlock: failures %d, locked_until %v", got.Failures, got.LockedUntil)
@@ -297,13 +298,13 @@ func TestSetUserPolicy(t *testing.T) {
 	mustUser(t, srv, "alice")
 	do(t, srv, "PUT", "/v1/users/alice/policy", `{"policy":"strict"}`).want(t, 404, "policy_not_found")
 	do(t, srv, "PUT", "/v1/policies/strict", `{"settings":{"attempt_limit":"2"}}`).want(t, 200, "")
-	var u adminapi.User
+	var u apitype.User
 	do(t, srv, "PUT", "/v1/users/alice/policy", `{"policy":"strict"}`).want(t, 200, "").decode(t, &u)
 	if u.Policy != "strict" {
 		t.Errorf("policy %q", u.Policy)
 	}
 	do(t, srv, "PUT", "/v1/users/alice/policy", `{"policy":"default"}`).want(t, 200, "")
-	u = decoded[adminapi.User](t, do(t, srv, "PUT", "/v1/users/alice/policy", `{"policy":""}`).want(t, 200, ""))
+	u = decoded[apitype.User](t, do(t, srv, "PUT", "/v1/users/alice/policy", `{"policy":""}`).want(t, 200, ""))
 	if u.Policy != "" {
 		t.Errorf("policy %q after clearing", u.Policy)
 	}
@@ -328,7 +329,7 @@ func TestProgramOATH(t *testing.T) {
 	srv := start(t, nil)
 	mustUser(t, srv, "alice")
 	a := do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"oath"}`).want(t, 201, "")
-	var res adminapi.ProgramResult
+	var res apitype.ProgramResult
 	a.decode(t, &res)
 	if !strings.HasPrefix(res.Serial, "OATH-") || len(res.Serial) != 13 || res.Algorithm != "totp" ||
 		res.Digits != 6 || res.Period != 30 || res.User != "alice" {
@@ -351,7 +352,7 @@ func TestProgramOATH(t *testing.T) {
 	}
 	assertSeedHidden(t, srv, "alice", seed)
 
-	var hotp adminapi.ProgramResult
+	var hotp apitype.ProgramResult
 	do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"OATH","algorithm":"hotp","serial":"HW-1"}`).
 		want(t, 201, "").decode(t, &hotp)
 	if hotp.Serial != "HW-1" || !strings.HasPrefix(hotp.OTPAuthURI, "otpauth://hotp/") ||
@@ -401,7 +402,7 @@ func TestProgramErrors(t *testing.T) {
 func TestProgramSoftToken(t *testing.T) {
 	srv := start(t, func(d *adminapi.Deps) { d.ActivationTTL = 5 * time.Minute })
 	mustUser(t, srv, "alice")
-	var res adminapi.ProgramResult
+	var res apitype.ProgramResult
 	do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"softtoken"}`).want(t, 201, "").decode(t, &res)
 	if !strings.HasPrefix(res.Serial, "SOFT-") || res.Type != "softtoken" || res.OTPAuthURI != "" {
 		t.Errorf("result %+v", res)
@@ -419,7 +420,7 @@ func TestProgramSoftToken(t *testing.T) {
 	assertCodeHashedAtRest(t, srv, res.ActivationCode)
 
 	// A new code replaces the first one.
-	var again adminapi.ProgramResult
+	var again apitype.ProgramResult
 	do(t, srv, "POST", "/v1/tokens/"+res.Serial+"/activation", "").want(t, 201, "").decode(t, &again)
 	if again.ActivationCode == "" || again.ActivationCode == res.ActivationCode || again.Serial != res.Serial {
 		t.Errorf("new activation %+v", again)
@@ -431,7 +432,7 @@ func TestProgramSoftToken(t *testing.T) {
 		t.Fatalf("new code does not activate: %v", err)
 	}
 
-	var list struct{ Tokens []adminapi.Token }
+	var list struct{ Tokens []apitype.Token }
 	a := do(t, srv, "GET", "/v1/users/alice/tokens", "").want(t, 200, "")
 	a.decode(t, &list)
 	d := list.Tokens[0].Device
@@ -485,7 +486,7 @@ func TestNewActivationErrors(t *testing.T) {
 func TestProgramWithoutDeviceAPIURL(t *testing.T) {
 	srv := start(t, func(d *adminapi.Deps) { d.DeviceAPIURL = "" })
 	mustUser(t, srv, "alice")
-	var res adminapi.ProgramResult
+	var res apitype.ProgramResult
 	do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"softtoken"}`).want(t, 201, "").decode(t, &res)
 	if res.ActivationCode == "" || res.ActivationURL != "" {
 		t.Errorf("result %+v", res)
@@ -496,7 +497,7 @@ func TestProgramGridSure(t *testing.T) {
 	srv := start(t, nil)
 	mustUser(t, srv, "alice")
 	a := do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"gridsure","pip":"0, 6,12,18"}`).want(t, 201, "")
-	var res adminapi.ProgramResult
+	var res apitype.ProgramResult
 	a.decode(t, &res)
 	// The PIP never comes back (the random serial may contain any digits,
 	// so look for the PIP's cells as written, and for a "pip" field).
@@ -527,12 +528,12 @@ func TestDeleteToken(t *testing.T) {
 
 func TestPolicies(t *testing.T) {
 	srv := start(t, nil)
-	var list struct{ Policies []adminapi.Policy }
+	var list struct{ Policies []apitype.Policy }
 	do(t, srv, "GET", "/v1/policies", "").want(t, 200, "").decode(t, &list)
 	if len(list.Policies) != 1 || list.Policies[0].Name != "default" || !list.Policies[0].Builtin {
 		t.Fatalf("policies %+v", list.Policies)
 	}
-	var p adminapi.Policy
+	var p apitype.Policy
 	do(t, srv, "GET", "/v1/policies/default", "").want(t, 200, "").decode(t, &p)
 	if !p.Builtin || p.Method != "password+token" || !p.Push {
 		t.Errorf("default %+v", p)
@@ -540,8 +541,8 @@ func TestPolicies(t *testing.T) {
 	do(t, srv, "GET", "/v1/policies/strict", "").want(t, 404, "policy_not_found")
 
 	body := `{"settings":{"attempt_limit":2,"push":false,"method":"token","LOCKOUT_SECONDS":"60"}}`
-	p = decoded[adminapi.Policy](t, do(t, srv, "PUT", "/v1/policies/strict", body).want(t, 200, ""))
-	want := adminapi.Policy{Name: "strict", Push: false, Method: "token", AttemptLimit: 2,
+	p = decoded[apitype.Policy](t, do(t, srv, "PUT", "/v1/policies/strict", body).want(t, 200, ""))
+	want := apitype.Policy{Name: "strict", Push: false, Method: "token", AttemptLimit: 2,
 		LockoutFailures: 5, LockoutSeconds: 60, PushesPerMinute: 5}
 	if p != want {
 		t.Errorf("set %+v, want %+v", p, want)
@@ -564,7 +565,7 @@ func TestPolicies(t *testing.T) {
 	}
 
 	do(t, srv, "PUT", "/v1/policies/default", `{"settings":{"push":"off"}}`).want(t, 200, "")
-	list = decoded[struct{ Policies []adminapi.Policy }](t, do(t, srv, "GET", "/v1/policies", "").want(t, 200, ""))
+	list = decoded[struct{ Policies []apitype.Policy }](t, do(t, srv, "GET", "/v1/policies", "").want(t, 200, ""))
 	if len(list.Policies) != 2 || list.Policies[0].Name != "default" || list.Policies[0].Builtin || list.Policies[0].Push {
 		t.Errorf("policies %+v", list.Policies)
 	}
@@ -581,7 +582,7 @@ func TestAudit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var list struct{ Records []adminapi.AuditRecord }
+	var list struct{ Records []apitype.AuditRecord }
 	do(t, srv, "GET", "/v1/audit", "").want(t, 200, "").decode(t, &list)
 	if len(list.Records) != 3 || list.Records[0].LoginID != "L2" || list.Records[0].DurationMS != 1500 ||
 		list.Records[0].Provider != "fcm" {
@@ -630,19 +631,19 @@ func TestLogins(t *testing.T) {
 		{ID: "def", User: "bob", Client: "wifi", State: "challenged", Started: testNow.Add(-1 * time.Second)},
 	}}
 	srv := start(t, func(d *adminapi.Deps) { d.Logins = lister })
-	var list struct{ Logins []adminapi.Login }
+	var list struct{ Logins []apitype.Login }
 	do(t, srv, "GET", "/v1/logins", "").want(t, 200, "").decode(t, &list)
 	if len(list.Logins) != 2 || list.Logins[0].AgeMS != 3000 || list.Logins[0].State != "waiting" ||
 		list.Logins[1].User != "bob" || list.Logins[1].AgeMS != 1000 {
 		t.Errorf("logins %+v", list.Logins)
 	}
-	var page adminapi.LoginPage
+	var page apitype.LoginPage
 	do(t, srv, "GET", "/v1/logins?limit=1", "").want(t, 200, "").decode(t, &page)
 	if page.Total != 2 || page.States["waiting"] != 1 || page.States["challenged"] != 1 ||
 		len(page.Logins) != 1 || page.Logins[0].ID != "abc" {
 		t.Errorf("limit=1: %+v", page)
 	}
-	page = adminapi.LoginPage{}
+	page = apitype.LoginPage{}
 	do(t, srv, "GET", "/v1/logins?limit=0", "").want(t, 200, "").decode(t, &page)
 	if page.Total != 2 || len(page.States) != 2 || page.Logins == nil || len(page.Logins) != 0 {
 		t.Errorf("limit=0: %+v", page)
@@ -675,7 +676,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	mustUser(t, srv, "alice")
 	do(t, srv, "PUT", "/v1/users/alice/password", `{"password":"`+password+`-2"}`).want(t, 204, "")
 	do(t, srv, "POST", "/v1/users", `{"name":"x","password":"`+password+`","bad":1}`).want(t, 400, "invalid_json")
-	var oath, soft adminapi.ProgramResult
+	var oath, soft apitype.ProgramResult
 	do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"oath"}`).want(t, 201, "").decode(t, &oath)
 	do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"softtoken"}`).want(t, 201, "").decode(t, &soft)
 	do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"gridsure","pip":"3,9,14,22"}`).want(t, 201, "")

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -19,7 +20,7 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := auditList{Records: make([]AuditRecord, 0, len(records))}
+	out := apitype.AuditList{Records: make([]apitype.AuditRecord, 0, len(records))}
 	for i := range records {
 		out.Records = append(out.Records, auditView(&records[i]))
 	}
@@ -41,8 +42,8 @@ func auditQuery(r *http.Request) (store.AuditQuery, error) {
 	return q, nil
 }
 
-func auditView(a *store.AuditRecord) AuditRecord {
-	return AuditRecord{
+func auditView(a *store.AuditRecord) apitype.AuditRecord {
+	return apitype.AuditRecord{
 		LoginID:    a.LoginID,
 		Time:       a.Time.UTC(),
 		User:       a.User,
@@ -70,7 +71,7 @@ func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	head := LoginCounts{Total: len(logins), States: map[string]int{}}
+	head := apitype.LoginCounts{Total: len(logins), States: map[string]int{}}
 	for _, l := range logins {
 		head.States[l.State]++
 	}
@@ -80,7 +81,7 @@ func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	return writeJSONList(w, head, "logins", len(logins), func(i int) any {
 		l := logins[i]
-		return Login{ID: l.ID, User: l.User, Client: l.Client, State: l.State, Started: l.Started.UTC(),
+		return apitype.Login{ID: l.ID, User: l.User, Client: l.Client, State: l.State, Started: l.Started.UTC(),
 			AgeMS: max(now.Sub(l.Started).Milliseconds(), 0)}
 	})
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 func TestClientRoundTrip(t *testing.T) {
@@ -37,7 +39,7 @@ func TestClientRoundTrip(t *testing.T) {
 	if u.Policy != "strict" {
 		t.Errorf("policy %q", u.Policy)
 	}
-	res, err := c.ProgramToken(ctx, "alice", adminapi.ProgramRequest{Type: adminapi.TypeSoftToken})
+	res, err := c.ProgramToken(ctx, "alice", apitype.ProgramRequest{Type: apitype.TypeSoftToken})
 	must(err)
 	again, err := c.NewActivation(ctx, res.Serial)
 	must(err)
@@ -72,12 +74,12 @@ func TestClientRoundTrip(t *testing.T) {
 func TestClientErrors(t *testing.T) {
 	srv := start(t, nil)
 	_, err := srv.AdminClient().User(context.Background(), "bob")
-	var ae *adminapi.Error
+	var ae *adminclient.Error
 	if !errors.As(err, &ae) || ae.Status != 404 || ae.Code != "user_not_found" || err.Error() != `user "bob" not found` {
 		t.Errorf("error %#v", err)
 	}
 
-	bad := adminapi.NewClient(srv.URL, "wrong", nil)
+	bad := adminclient.New(srv.URL, "wrong", nil)
 	if err := bad.DeleteUser(context.Background(), "bob"); !errors.As(err, &ae) || ae.Code != "unauthorized" {
 		t.Errorf("wrong token: %v", err)
 	}
@@ -86,13 +88,13 @@ func TestClientErrors(t *testing.T) {
 		http.Error(w, "<html>bad gateway</html>", http.StatusBadGateway)
 	}))
 	defer proxy.Close()
-	_, err = adminapi.NewClient(proxy.URL, adminapitest.Token, nil).Users(context.Background())
+	_, err = adminclient.New(proxy.URL, adminapitest.Token, nil).Users(context.Background())
 	if !errors.As(err, &ae) || ae.Status != 502 || err.Error() != "admin API answered 502 Bad Gateway" {
 		t.Errorf("non-JSON error: %v", err)
 	}
 
 	proxy.Close()
-	_, err = adminapi.NewClient(proxy.URL, adminapitest.Token, nil).Users(context.Background())
+	_, err = adminclient.New(proxy.URL, adminapitest.Token, nil).Users(context.Background())
 	if err == nil || !strings.HasPrefix(err.Error(), "cannot reach the admin API at "+proxy.URL+": ") {
 		t.Errorf("unreachable: %v", err)
 	}

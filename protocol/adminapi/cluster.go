@@ -1,10 +1,10 @@
 package adminapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/pushauth/pushauth/cluster"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // ClusterInfo reports this node's view of the cluster; *cluster.Node is
@@ -19,10 +19,8 @@ func (s *server) clusterStatus(w http.ResponseWriter, _ *http.Request) error {
 	if s.deps.Cluster == nil {
 		return notFound("not_clustered", "this server runs alone (cluster.enabled is false)")
 	}
-	return writeJSON(w, http.StatusOK, s.deps.Cluster.Status())
-}
-
-// Cluster returns the node's view of the cluster (GET /v1/cluster).
-func (c *Client) Cluster(ctx context.Context) (*cluster.Status, error) {
-	return call[cluster.Status](ctx, c, http.MethodGet, "/v1/cluster", nil)
+	st := s.deps.Cluster.Status()
+	return writeJSON(w, http.StatusOK, apitype.ClusterStatus{
+		Name: st.Name, Node: st.Node, Address: st.Address, Members: st.Members,
+	})
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/directory"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -21,33 +21,6 @@ type Directory interface {
 	// Describe returns name's entry and its linked local record (nil when
 	// none), changing nothing.
 	Describe(ctx context.Context, name string) (*directory.Entry, *store.User, error)
-}
-
-// Where a user comes from (User.Source, GET /v1/users?source=).
-const (
-	SourceLocal     = "local"     // a user only pushauth knows
-	SourceDirectory = "directory" // linked to a directory entry
-)
-
-// DirectoryUser is what pushauth would use for a directory user (GET
-// /v1/directory/users/{name}); never a password.
-type DirectoryUser struct {
-	Name string `json:"name"`
-	DN   string `json:"dn"`
-	// ID is the directory's stable id (objectGUID or entryUUID).
-	ID string `json:"id"`
-	// Groups are the configured groups (directory.ldap.groups) the user
-	// is in; Policy is the first one's policy.
-	Groups []string `json:"groups"`
-	Policy string   `json:"policy,omitempty"`
-	// MemberOf is the entry's memberOf, when the directory keeps it.
-	MemberOf []string `json:"member_of,omitempty"`
-	// Refused is why the directory refuses the account whatever the
-	// password (e.g. account-disabled); absent when it does not.
-	Refused string `json:"refused,omitempty"`
-	// LocalUser is the name of the linked local record; absent when the
-	// user has none yet (it is created with their first token).
-	LocalUser string `json:"local_user,omitempty"`
 }
 
 var errNoDirectory = newError(http.StatusServiceUnavailable, "directory_not_configured",
@@ -66,7 +39,7 @@ func (s *server) directoryUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return directoryError(name, err)
 	}
-	out := DirectoryUser{Name: name, DN: e.DN, ID: e.ID, Groups: e.Groups, Policy: e.Policy,
+	out := apitype.DirectoryUser{Name: name, DN: e.DN, ID: e.ID, Groups: e.Groups, Policy: e.Policy,
 		MemberOf: e.MemberOf, Refused: string(e.Refused)}
 	if out.Groups == nil {
 		out.Groups = []string{}
@@ -114,25 +87,7 @@ func directoryError(name string, err error) error {
 // sourceOf says where a user comes from.
 func sourceOf(u *store.User) string {
 	if u.DirectoryID != "" {
-		return SourceDirectory
+		return apitype.SourceDirectory
 	}
-	return SourceLocal
-}
-
-// DirectoryUser returns what pushauth would use for a directory user.
-func (c *Client) DirectoryUser(ctx context.Context, name string) (*DirectoryUser, error) {
-	path, err := pathOf("/v1/directory/users/", name, "")
-	if err != nil {
-		return nil, err
-	}
-	return call[DirectoryUser](ctx, c, http.MethodGet, path, nil)
-}
-
-// UsersFrom lists the users of one source (SourceLocal, SourceDirectory).
-func (c *Client) UsersFrom(ctx context.Context, source string) ([]User, error) {
-	out, err := call[userList](ctx, c, http.MethodGet, "/v1/users?source="+url.QueryEscape(source), nil)
-	if err != nil {
-		return nil, err
-	}
-	return out.Users, nil
+	return apitype.SourceLocal
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pushauth/pushauth/directory/slapdtest"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // withDirectory starts the API with a directory source on a private slapd
@@ -46,11 +47,11 @@ func TestProgramTokenForDirectoryUser(t *testing.T) {
 	do(t, srv, "POST", "/v1/users/alice/tokens", `{"type":"oath"}`).want(t, http.StatusCreated, "")
 	do(t, srv, "POST", "/v1/users/nobody/tokens", `{"type":"oath"}`).want(t, http.StatusNotFound, "user_not_found")
 
-	u := decoded[adminapi.User](t, do(t, srv, "GET", "/v1/users/alice", "").want(t, http.StatusOK, ""))
-	if u.Source != adminapi.SourceDirectory || u.DirectoryID == "" || u.HasPassword {
+	u := decoded[apitype.User](t, do(t, srv, "GET", "/v1/users/alice", "").want(t, http.StatusOK, ""))
+	if u.Source != apitype.SourceDirectory || u.DirectoryID == "" || u.HasPassword {
 		t.Fatalf("alice %+v", u)
 	}
-	if toks := decoded[struct{ Tokens []adminapi.Token }](t, do(t, srv, "GET", "/v1/users/alice/tokens", "")); len(toks.Tokens) != 1 {
+	if toks := decoded[struct{ Tokens []apitype.Token }](t, do(t, srv, "GET", "/v1/users/alice/tokens", "")); len(toks.Tokens) != 1 {
 		t.Fatalf("alice's tokens %+v", toks)
 	}
 	for source, want := range map[string][]string{"": {"alice", "carol"}, "directory": {"alice"}, "local": {"carol"}} {
@@ -58,7 +59,7 @@ func TestProgramTokenForDirectoryUser(t *testing.T) {
 		if source != "" {
 			path += "?source=" + source
 		}
-		var list struct{ Users []adminapi.User }
+		var list struct{ Users []apitype.User }
 		do(t, srv, "GET", path, "").want(t, http.StatusOK, "").decode(t, &list)
 		var names []string
 		for _, u := range list.Users {
@@ -85,7 +86,7 @@ func TestDirectoryUserEndpoint(t *testing.T) {
 	if du.DN != slapdtest.UserDN("alice") || du.ID == "" || du.Policy != "strict" || len(du.Groups) != 1 || du.LocalUser != "" {
 		t.Fatalf("alice %+v", du)
 	}
-	if _, err := api.ProgramToken(ctx, "alice", adminapi.ProgramRequest{Type: "oath"}); err != nil {
+	if _, err := api.ProgramToken(ctx, "alice", apitype.ProgramRequest{Type: "oath"}); err != nil {
 		t.Fatal(err)
 	}
 	if du, err = api.DirectoryUser(ctx, "alice"); err != nil || du.LocalUser != "alice" {

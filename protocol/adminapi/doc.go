@@ -1,5 +1,7 @@
-// Package adminapi is pushauth's operator HTTP JSON API (SPEC S4, S6.1) and
-// a Go client for it (Client). cmd/pushctl is a thin CLI over the client.
+// Package adminapi is pushauth's operator HTTP JSON API (SPEC S4, S6.1):
+// the server's handlers. Its request and response bodies are in apitype and
+// a Go client is adminclient, both free of the server's packages;
+// cmd/pushctl is a thin CLI over the client.
 //
 // Every request needs "Authorization: Bearer TOKEN" with the configured
 // admin token (compared in constant time). Without a configured token every

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -18,14 +19,14 @@ func (s *server) listPolicies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := policyList{Policies: make([]Policy, 0, len(policies)+1)}
+	out := apitype.PolicyList{Policies: make([]apitype.Policy, 0, len(policies)+1)}
 	for i := range policies {
 		out.Policies = append(out.Policies, policyView(&policies[i], false))
 	}
 	builtin := store.DefaultPolicy()
 	if !slices.ContainsFunc(policies, func(p store.Policy) bool { return p.Name == builtin.Name }) {
 		out.Policies = append(out.Policies, policyView(&builtin, true))
-		slices.SortFunc(out.Policies, func(a, b Policy) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(out.Policies, func(a, b apitype.Policy) int { return strings.Compare(a.Name, b.Name) })
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -45,7 +46,7 @@ func (s *server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 // setPolicy applies every setting to the stored policy (or to the built-in
 // default under the new name) and stores it; one bad setting changes nothing.
 func (s *server) setPolicy(w http.ResponseWriter, r *http.Request) error {
-	var req SetPolicyRequest
+	var req apitype.SetPolicyRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
@@ -121,8 +122,8 @@ func policyNotFound(name string) error {
 	return notFound("policy_not_found", "policy %q not found", name)
 }
 
-func policyView(p *store.Policy, builtin bool) Policy {
-	return Policy{
+func policyView(p *store.Policy, builtin bool) apitype.Policy {
+	return apitype.Policy{
 		Name:            p.Name,
 		Push:            p.PushEnabled,
 		Method:          p.Method,

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // maxBodyBytes limits request bodies.
@@ -100,7 +102,7 @@ func writeJSONList(w http.ResponseWriter, head any, field string, n int, item fu
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	_ = writeJSON(w, e.status, ErrorBody{Error: e.msg, Code: e.code}) // the client is gone if this fails
+	_ = writeJSON(w, e.status, apitype.ErrorBody{Error: e.msg, Code: e.code}) // the client is gone if this fails
 }
 
 func writeNoContent(w http.ResponseWriter) error {

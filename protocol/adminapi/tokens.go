@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -22,7 +23,7 @@ const (
 )
 
 func (s *server) programToken(w http.ResponseWriter, r *http.Request) error {
-	var req ProgramRequest
+	var req apitype.ProgramRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
@@ -42,27 +43,27 @@ func (s *server) programToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 // checkProgramRequest normalises req and refuses fields of another type.
-func checkProgramRequest(req *ProgramRequest) error {
+func checkProgramRequest(req *apitype.ProgramRequest) error {
 	req.Type = strings.ToLower(strings.TrimSpace(req.Type))
 	req.Algorithm = strings.ToLower(strings.TrimSpace(req.Algorithm))
 	switch {
-	case req.Type != TypeOATH && req.Type != TypeSoftToken && req.Type != TypeGridSure && req.Type != TypeOneLogin:
+	case req.Type != apitype.TypeOATH && req.Type != apitype.TypeSoftToken && req.Type != apitype.TypeGridSure && req.Type != apitype.TypeOneLogin:
 		return badRequest("invalid_token_type", "token type %q is not one of %s, %s, %s, %s",
-			req.Type, TypeOATH, TypeSoftToken, TypeGridSure, TypeOneLogin)
-	case (req.OneLoginUser != "" || req.OneLoginDevice != "") && req.Type != TypeOneLogin:
+			req.Type, apitype.TypeOATH, apitype.TypeSoftToken, apitype.TypeGridSure, apitype.TypeOneLogin)
+	case (req.OneLoginUser != "" || req.OneLoginDevice != "") && req.Type != apitype.TypeOneLogin:
 		return badRequest("invalid_onelogin_user", "onelogin_user and onelogin_device apply to onelogin tokens only")
-	case req.Type == TypeOneLogin && !validOneLoginID(req.OneLoginUser):
+	case req.Type == apitype.TypeOneLogin && !validOneLoginID(req.OneLoginUser):
 		return badRequest("invalid_onelogin_user", "onelogin tokens need onelogin_user: the OneLogin user id (1..64 letters, digits, '-', '_')")
 	case req.OneLoginDevice != "" && !validOneLoginID(req.OneLoginDevice):
 		return badRequest("invalid_onelogin_device", "onelogin_device must be 1..64 letters, digits, '-', '_'")
-	case req.Algorithm != "" && req.Type != TypeOATH:
+	case req.Algorithm != "" && req.Type != apitype.TypeOATH:
 		return badRequest("invalid_algorithm", "algorithm applies to oath tokens only")
-	case req.Algorithm != "" && req.Algorithm != AlgorithmTOTP && req.Algorithm != AlgorithmHOTP:
+	case req.Algorithm != "" && req.Algorithm != apitype.AlgorithmTOTP && req.Algorithm != apitype.AlgorithmHOTP:
 		return badRequest("invalid_algorithm", "algorithm %q is not one of %s, %s",
-			req.Algorithm, AlgorithmTOTP, AlgorithmHOTP)
-	case req.PIP != "" && req.Type != TypeGridSure:
+			req.Algorithm, apitype.AlgorithmTOTP, apitype.AlgorithmHOTP)
+	case req.PIP != "" && req.Type != apitype.TypeGridSure:
 		return badRequest("invalid_pip", "pip applies to gridsure tokens only")
-	case req.PIP == "" && req.Type == TypeGridSure:
+	case req.PIP == "" && req.Type == apitype.TypeGridSure:
 		return badRequest("invalid_pip", `gridsure tokens need a pip, e.g. "0,6,12,18"`)
 	}
 	return checkSerial(req.Serial)
@@ -87,22 +88,22 @@ func checkSerial(serial string) error {
 }
 
 // program creates the token req asks for and returns its one-time result.
-func (s *server) program(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+func (s *server) program(ctx context.Context, u *store.User, req apitype.ProgramRequest) (*apitype.ProgramResult, error) {
 	switch req.Type {
-	case TypeOATH:
+	case apitype.TypeOATH:
 		return s.programOATH(ctx, u, req)
-	case TypeSoftToken:
+	case apitype.TypeSoftToken:
 		return s.programSoftToken(ctx, u, req)
-	case TypeOneLogin:
+	case apitype.TypeOneLogin:
 		return s.linkOneLogin(ctx, u, req)
 	}
 	return s.programGridSure(ctx, u, req)
 }
 
-func (s *server) programOATH(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+func (s *server) programOATH(ctx context.Context, u *store.User, req apitype.ProgramRequest) (*apitype.ProgramResult, error) {
 	alg := req.Algorithm
 	if alg == "" {
-		alg = AlgorithmTOTP
+		alg = apitype.AlgorithmTOTP
 	}
 	t, err := s.newOTPToken(u, store.TokenOATH, alg)
 	if err != nil {
@@ -117,8 +118,8 @@ func (s *server) programOATH(ctx context.Context, u *store.User, req ProgramRequ
 	return res, nil
 }
 
-func (s *server) programSoftToken(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
-	t, err := s.newOTPToken(u, store.TokenSoftToken, AlgorithmTOTP)
+func (s *server) programSoftToken(ctx context.Context, u *store.User, req apitype.ProgramRequest) (*apitype.ProgramResult, error) {
+	t, err := s.newOTPToken(u, store.TokenSoftToken, apitype.AlgorithmTOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +136,7 @@ func (s *server) programSoftToken(ctx context.Context, u *store.User, req Progra
 }
 
 // linkOneLogin links the user to a OneLogin Protect device (SPEC S4.2).
-func (s *server) linkOneLogin(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+func (s *server) linkOneLogin(ctx context.Context, u *store.User, req apitype.ProgramRequest) (*apitype.ProgramResult, error) {
 	t := &store.Token{UserID: u.ID, Type: store.TokenOneLogin, PushOn: true, CreatedAt: s.now(),
 		OneLoginUser: req.OneLoginUser, OneLoginDevice: req.OneLoginDevice}
 	if err := s.createToken(ctx, u, t, req.Serial); err != nil {
@@ -157,7 +158,7 @@ func validOneLoginID(id string) bool {
 	return true
 }
 
-func (s *server) programGridSure(ctx context.Context, u *store.User, req ProgramRequest) (*ProgramResult, error) {
+func (s *server) programGridSure(ctx context.Context, u *store.User, req apitype.ProgramRequest) (*apitype.ProgramResult, error) {
 	pip, err := auth.ParsePIP(req.PIP)
 	if err != nil {
 		return nil, badRequest("invalid_pip", "%v", err)
@@ -176,7 +177,7 @@ func (s *server) newOTPToken(u *store.User, typ, alg string) (*store.Token, erro
 		return nil, err
 	}
 	t := &store.Token{UserID: u.ID, Type: typ, Algorithm: alg, Digits: auth.DefaultDigits, Seed: seed, CreatedAt: s.now()}
-	if alg == AlgorithmTOTP {
+	if alg == apitype.AlgorithmTOTP {
 		t.Period = auth.DefaultPeriod
 	}
 	return t, nil
@@ -215,7 +216,7 @@ func newSerial(tokenType string) string {
 
 // activate issues a new activation code for the soft token tokenID, stores
 // only its SHA-256 and puts the code, URL and expiry into res.
-func (s *server) activate(ctx context.Context, tokenID int64, res *ProgramResult) error {
+func (s *server) activate(ctx context.Context, tokenID int64, res *apitype.ProgramResult) error {
 	code := newActivationCode()
 	sum := sha256.Sum256([]byte(code))
 	expires := s.now().Add(s.deps.ActivationTTL).UTC()
@@ -265,7 +266,7 @@ func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := tokenList{Tokens: make([]Token, 0, len(tokens))}
+	out := apitype.TokenList{Tokens: make([]apitype.Token, 0, len(tokens))}
 	for i := range tokens {
 		out.Tokens = append(out.Tokens, tokenView(&tokens[i]))
 	}
@@ -298,8 +299,8 @@ func tokenError(serial string, err error) error {
 }
 
 // programResult describes t without secrets; u may be nil.
-func programResult(u *store.User, t *store.Token) *ProgramResult {
-	res := &ProgramResult{Serial: t.Serial, Type: t.Type, Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period}
+func programResult(u *store.User, t *store.Token) *apitype.ProgramResult {
+	res := &apitype.ProgramResult{Serial: t.Serial, Type: t.Type, Algorithm: t.Algorithm, Digits: t.Digits, Period: t.Period}
 	if u != nil {
 		res.User = u.Name
 	}
@@ -307,8 +308,8 @@ func programResult(u *store.User, t *store.Token) *ProgramResult {
 }
 
 // tokenView describes t for listings: never its seed or PIP.
-func tokenView(t *store.Token) Token {
-	v := Token{
+func tokenView(t *store.Token) apitype.Token {
+	v := apitype.Token{
 		Serial:    t.Serial,
 		Type:      t.Type,
 		Algorithm: t.Algorithm,
@@ -321,7 +322,7 @@ func tokenView(t *store.Token) Token {
 		OneLoginDevice: t.OneLoginDevice,
 	}
 	if d := t.Device; d != nil {
-		v.Device = &Device{
+		v.Device = &apitype.Device{
 			Platform:     d.Platform,
 			OSVersion:    d.OSVersion,
 			PushKind:     d.PushKind,

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/pushauth/pushauth/auth"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -77,12 +75,12 @@ func jsonString(t *testing.T, s string) string {
 // Names are stored in normal form, so a fullwidth spelling is the same user.
 func TestUserNameNormalized(t *testing.T) {
 	srv := start(t, nil)
-	u := decoded[adminapi.User](t, do(t, srv, "POST", "/v1/users", `{"name":"ａｌｉｃｅ"}`).want(t, 201, ""))
+	u := decoded[apitype.User](t, do(t, srv, "POST", "/v1/users", `{"name":"ａｌｉｃｅ"}`).want(t, 201, ""))
 	if u.Name != "alice" {
 		t.Errorf("stored as %q, want alice", u.Name)
 	}
 	do(t, srv, "POST", "/v1/users", `{"name":"alice"}`).want(t, 409, "user_exists")
-	u = decoded[adminapi.User](t, do(t, srv, "GET", "/v1/users/"+url.PathEscape("ａｌｉｃｅ"), "").want(t, 200, ""))
+	u = decoded[apitype.User](t, do(t, srv, "GET", "/v1/users/"+url.PathEscape("ａｌｉｃｅ"), "").want(t, 200, ""))
 	if u.Name != "alice" {
 		t.Errorf("found %q", u.Name)
 	}
@@ -100,7 +98,7 @@ func TestLegacyUserNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := "/v1/users/" + url.PathEscape(name)
-		if u := decoded[adminapi.User](t, do(t, srv, "GET", path, "").want(t, 200, "")); u.Name != legacy.Name {
+		if u := decoded[apitype.User](t, do(t, srv, "GET", path, "").want(t, 200, "")); u.Name != legacy.Name {
 			t.Errorf("GET %s: %q, want %q", path, u.Name, legacy.Name)
 		}
 		do(t, srv, "GET", path+"/tokens", "").want(t, 200, "")
@@ -129,12 +127,12 @@ func TestUserNamesIgnoreCase(t *testing.T) {
 		if msg != `user "alice" already exists` {
 			t.Errorf("create %q: %q", variant, msg)
 		}
-		u := decoded[adminapi.User](t, do(t, srv, "GET", "/v1/users/"+url.PathEscape(variant), "").want(t, 200, ""))
+		u := decoded[apitype.User](t, do(t, srv, "GET", "/v1/users/"+url.PathEscape(variant), "").want(t, 200, ""))
 		if u.Name != "alice" {
 			t.Errorf("GET %q found %q", variant, u.Name)
 		}
 	}
-	u := decoded[adminapi.User](t, do(t, srv, "POST", "/v1/users", `{"name":"CORP\\Bob Smith"}`).want(t, 201, ""))
+	u := decoded[apitype.User](t, do(t, srv, "POST", "/v1/users", `{"name":"CORP\\Bob Smith"}`).want(t, 201, ""))
 	if u.Name != `corp\bob smith` {
 		t.Errorf("created %q, want corp\\bob smith", u.Name)
 	}
@@ -162,55 +160,5 @@ func TestAuditReported(t *testing.T) {
 	records, err := srv.AdminClient().Audit(context.Background(), "alice", 0)
 	if err != nil || len(records) != 1 || !records[0].Reported {
 		t.Errorf("client audit %+v, %v", records, err)
-	}
-}
-
-// The client sends every name as exactly one escaped path segment and
-// refuses names that cannot be one, without calling the server.
-func TestClientPathSegments(t *testing.T) {
-	var got []string
-	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, r.Method+" "+r.URL.EscapedPath())
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer fake.Close()
-	c, ctx := adminapi.NewClient(fake.URL, "t", fake.Client()), context.Background()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(c.DeleteUser(ctx, "a/../b?c#d%e f"))
-	must(c.SetPassword(ctx, `CORP\ann`, "x"))
-	must(c.DeleteToken(ctx, "../x"))
-	_, err := c.ProgramToken(ctx, "a/b", adminapi.ProgramRequest{Type: adminapi.TypeOATH})
-	must(err)
-	want := []string{
-		"DELETE /v1/users/a%2F..%2Fb%3Fc%23d%25e%20f",
-		"PUT /v1/users/CORP%5Cann/password",
-		"DELETE /v1/tokens/..%2Fx",
-		"POST /v1/users/a%2Fb/tokens",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	got = nil
-	for _, bad := range []string{"", ".", ".."} {
-		if err := c.DeleteUser(ctx, bad); err == nil || !strings.Contains(err.Error(), "cannot be a URL path segment") {
-			t.Errorf("DeleteUser(%q): %v", bad, err)
-		}
-		if _, err := c.Tokens(ctx, bad); err == nil {
-			t.Errorf("Tokens(%q) sent", bad)
-		}
-		if err := c.DeleteToken(ctx, bad); err == nil {
-			t.Errorf("DeleteToken(%q) sent", bad)
-		}
-		if _, err := c.Policy(ctx, bad); err == nil {
-			t.Errorf("Policy(%q) sent", bad)
-		}
-	}
-	if len(got) != 0 {
-		t.Errorf("requests sent for unusable segments: %v", got)
 	}
 }

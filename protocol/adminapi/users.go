@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -21,7 +22,7 @@ const (
 )
 
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
-	var req CreateUserRequest
+	var req apitype.CreateUserRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
@@ -63,14 +64,14 @@ func (s *server) hashPassword(password string) (string, error) {
 // only pushauth knows or those linked to a directory entry.
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	source := r.URL.Query().Get("source")
-	if source != "" && source != SourceLocal && source != SourceDirectory {
-		return badRequest("invalid_source", "source %q: want %s or %s", source, SourceLocal, SourceDirectory)
+	if source != "" && source != apitype.SourceLocal && source != apitype.SourceDirectory {
+		return badRequest("invalid_source", "source %q: want %s or %s", source, apitype.SourceLocal, apitype.SourceDirectory)
 	}
 	users, err := s.deps.Store.ListUsers(r.Context())
 	if err != nil {
 		return err
 	}
-	out := userList{Users: make([]User, 0, len(users))}
+	out := apitype.UserList{Users: make([]apitype.User, 0, len(users))}
 	for i := range users {
 		if source == "" || sourceOf(&users[i]) == source {
 			out.Users = append(out.Users, s.userView(&users[i]))
@@ -100,7 +101,7 @@ func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) setPassword(w http.ResponseWriter, r *http.Request) error {
-	var req SetPasswordRequest
+	var req apitype.SetPasswordRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
@@ -122,7 +123,7 @@ func (s *server) setPassword(w http.ResponseWriter, r *http.Request) error {
 // setUserPolicy names the user's policy. The policy must exist (or be the
 // built-in default), so that a typo cannot silently mean the default.
 func (s *server) setUserPolicy(w http.ResponseWriter, r *http.Request) error {
-	var req SetUserPolicyRequest
+	var req apitype.SetUserPolicyRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
@@ -219,8 +220,8 @@ func userError(name string, err error) error {
 }
 
 // userView shows u; LockedUntil only while the user is locked.
-func (s *server) userView(u *store.User) User {
-	v := User{
+func (s *server) userView(u *store.User) apitype.User {
+	v := apitype.User{
 		Name:        u.Name,
 		Policy:      u.Policy,
 		HasPassword: u.PasswordHash != "",

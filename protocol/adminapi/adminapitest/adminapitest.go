@@ -11,6 +11,7 @@ import (
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
 	"github.com/pushauth/pushauth/store/sqlite"
 )
 
@@ -64,7 +65,7 @@ func openStore(t testing.TB, dir string) *sqlite.Store {
 	return st
 }
 
-// AdminClient returns an adminapi.Client of the server with the right token.
-func (s *Server) AdminClient() *adminapi.Client {
-	return adminapi.NewClient(s.URL, Token, s.Server.Client())
+// AdminClient returns an adminclient.Client of the server with the right token.
+func (s *Server) AdminClient() *adminclient.Client {
+	return adminclient.New(s.URL, Token, s.Server.Client())
 }

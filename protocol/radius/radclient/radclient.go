@@ -1,5 +1,5 @@
 // Package radclient is a small RADIUS client for pushauth's reference
-// agents (pushlogin, pushweb), tools and tests (make demo, cmd/radbench,
+// agents (pushlogin, pushweb), tools and tests (make demo, tools/radbench,
 // end-to-end tests): it multiplexes up to 256 outstanding requests over one
 // UDP socket, adds Message-Authenticators to requests and verifies both the
 // Response Authenticator and the Message-Authenticator of every reply.

@@ -1,7 +1,7 @@
-// Command demo runs pushweb in front of pushauthd on loopback, with this
-// terminal as the user's phone (make demo-web):
+// Command pushwebdemo runs pushweb in front of pushauthd on loopback, with
+// this terminal as the user's phone (make demo-web):
 //
-//	go run ./cmd/pushweb/demo --pushweb PATH [--listen 127.0.0.1:8088] [--answer ask|approve|deny|ignore]
+//	go run ./tools/pushwebdemo --pushweb PATH [--listen 127.0.0.1:8088] [--answer ask|approve|deny|ignore]
 //
 // It starts pushauthd in-process (a throw-away data directory, an isapi
 // client for pushweb with a "token" policy, NOTIFICATIONTIMEOUT 20 s),
@@ -42,7 +42,7 @@ type options struct {
 
 func command(fs *flag.FlagSet) cli.Command {
 	return cli.Command{
-		Name:    "demo",
+		Name:    "pushwebdemo",
 		Summary: "pushweb in front of pushauthd on loopback, this terminal as the phone (make demo-web)",
 		Usage:   []string{"--pushweb PATH [--listen ADDR] [--answer ask|approve|deny|ignore]"},
 		Flags:   fs,
@@ -51,7 +51,7 @@ func command(fs *flag.FlagSet) cli.Command {
 
 // run is the whole program. ready, when not nil, gets pushweb's URL.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, ready chan<- string) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := flag.NewFlagSet("pushwebdemo", flag.ContinueOnError)
 	var o options
 	fs.StringVar(&o.pushweb, "pushweb", "", "the pushweb binary to run (make demo-web builds it)")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8088", "pushweb's `ADDR`")
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmd.UsageError(stderr, "--answer must be ask, approve, deny or ignore")
 	}
 	if err := demo(ctx, o, stdin, stdout, ready); err != nil {
-		fmt.Fprintf(stderr, "demo: %v\n", err)
+		fmt.Fprintf(stderr, "pushwebdemo: %v\n", err)
 		return cli.ExitError
 	}
 	return cli.ExitOK

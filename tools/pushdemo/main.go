@@ -14,7 +14,7 @@
 // one, 1 otherwise. Server logs go to a file in the temporary data
 // directory, or to stderr with --verbose.
 //
-//	go run ./cmd/pushdemo [--verbose] [--help] [--version]
+//	go run ./tools/pushdemo [--verbose] [--help] [--version]
 package main
 
 import (

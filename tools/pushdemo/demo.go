@@ -11,7 +11,8 @@ import (
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
@@ -33,7 +34,7 @@ type demo struct {
 	env   *env
 	out   io.Writer
 	step  int
-	admin *adminapi.Client
+	admin *adminclient.Client
 	rad   *radclient.Client
 	phone *deviceclient.Device
 	seen  []string // nonces of the pushes the phone has shown
@@ -41,7 +42,7 @@ type demo struct {
 }
 
 func newDemo(ctx context.Context, e *env, out io.Writer) *demo {
-	return &demo{ctx: ctx, env: e, out: out, admin: adminapi.NewClient(e.adminURL, e.token, nil)}
+	return &demo{ctx: ctx, env: e, out: out, admin: adminclient.New(e.adminURL, e.token, nil)}
 }
 
 // storyCount is len(stories()) without the Wi-Fi story, which is told
@@ -136,7 +137,7 @@ func (d *demo) setup() error {
 		return err
 	}
 	d.say("admin → program a soft token for %s", user)
-	res, err := d.admin.ProgramToken(d.ctx, user, adminapi.ProgramRequest{Type: adminapi.TypeSoftToken})
+	res, err := d.admin.ProgramToken(d.ctx, user, apitype.ProgramRequest{Type: apitype.TypeSoftToken})
 	if err != nil {
 		return fmt.Errorf("program soft token: %w", err)
 	}
@@ -159,7 +160,7 @@ type oath struct {
 // programOATH programs a TOTP token and reads its seed from the otpauth URI.
 func (d *demo) programOATH(name string) (*oath, error) {
 	d.say("admin → program an OATH (TOTP) token for %s", name)
-	res, err := d.admin.ProgramToken(d.ctx, name, adminapi.ProgramRequest{Type: adminapi.TypeOATH, Algorithm: adminapi.AlgorithmTOTP})
+	res, err := d.admin.ProgramToken(d.ctx, name, apitype.ProgramRequest{Type: apitype.TypeOATH, Algorithm: apitype.AlgorithmTOTP})
 	if err != nil {
 		return nil, fmt.Errorf("program OATH token: %w", err)
 	}

@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/pushauth/pushauth/auth"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 )
 
@@ -81,7 +82,7 @@ type oathUser struct {
 // used every step the server would accept now (steps are accepted once, so a
 // TOTP user can log in about three times per period).
 func (u *oathUser) code(now time.Time) (string, bool) {
-	if u.alg == adminapi.AlgorithmHOTP {
+	if u.alg == apitype.AlgorithmHOTP {
 		c := u.next
 		u.next++
 		return auth.HOTP(u.seed, uint64(c), u.digits), true
@@ -98,11 +99,11 @@ func (u *oathUser) code(now time.Time) (string, bool) {
 // provisionOATH creates n users with a password and an OATH token each.
 // Without local, the users exist only in the directory (with the same
 // passwords): programming the token creates their local record.
-func provisionOATH(ctx context.Context, admin *adminapi.Client, n int, alg string, local bool, workers int, progress io.Writer) ([]*oathUser, error) {
+func provisionOATH(ctx context.Context, admin *adminclient.Client, n int, alg string, local bool, workers int, progress io.Writer) ([]*oathUser, error) {
 	users := make([]*oathUser, n)
 	err := parallel(ctx, n, workers, progress, "oath users", func(ctx context.Context, i int) error {
 		u := &oathUser{name: userName(i), password: userPassword(i), alg: alg, next: -1}
-		if alg == adminapi.AlgorithmHOTP {
+		if alg == apitype.AlgorithmHOTP {
 			u.next = 0
 		}
 		if local {
@@ -110,7 +111,7 @@ func provisionOATH(ctx context.Context, admin *adminapi.Client, n int, alg strin
 				return fmt.Errorf("create user: %w", err)
 			}
 		}
-		res, err := admin.ProgramToken(ctx, u.name, adminapi.ProgramRequest{Type: adminapi.TypeOATH, Algorithm: alg})
+		res, err := admin.ProgramToken(ctx, u.name, apitype.ProgramRequest{Type: apitype.TypeOATH, Algorithm: alg})
 		if err != nil {
 			return fmt.Errorf("program token: %w", err)
 		}
@@ -160,7 +161,7 @@ func (p *phone) remember(nonce string) {
 // provisionPhones creates n users, each with a soft token activated from
 // its own simulated Android device (poll mode). withPassword gives each user
 // a directory password too (hashed by the server with its argon2 params).
-func provisionPhones(ctx context.Context, admin *adminapi.Client, n int, withPassword bool, workers int, f *fleet, progress io.Writer) ([]*phone, error) {
+func provisionPhones(ctx context.Context, admin *adminclient.Client, n int, withPassword bool, workers int, f *fleet, progress io.Writer) ([]*phone, error) {
 	phones := make([]*phone, n)
 	err := parallel(ctx, n, workers, progress, "phones", func(ctx context.Context, i int) error {
 		p := &phone{name: userName(i)}
@@ -170,7 +171,7 @@ func provisionPhones(ctx context.Context, admin *adminapi.Client, n int, withPas
 		if _, err := admin.CreateUser(ctx, p.name, p.password); err != nil {
 			return fmt.Errorf("create user: %w", err)
 		}
-		res, err := admin.ProgramToken(ctx, p.name, adminapi.ProgramRequest{Type: adminapi.TypeSoftToken})
+		res, err := admin.ProgramToken(ctx, p.name, apitype.ProgramRequest{Type: apitype.TypeSoftToken})
 		if err != nil {
 			return fmt.Errorf("program soft token: %w", err)
 		}
@@ -190,7 +191,7 @@ func provisionPhones(ctx context.Context, admin *adminapi.Client, n int, withPas
 // setBenchPolicies creates the policies of the isapi client (method token)
 // and of the second ddl client (method password+token), both with push on
 // and no per-user push rate limit.
-func setBenchPolicies(ctx context.Context, admin *adminapi.Client) error {
+func setBenchPolicies(ctx context.Context, admin *adminclient.Client) error {
 	for name, method := range map[string]string{benchPolicy: "token", benchPWPolicy: "password+token"} {
 		_, err := admin.SetPolicy(ctx, name, map[string]string{
 			auth.KeyMethod: method, auth.KeyPush: "on", auth.KeyPushesPerMinute: "0",

@@ -13,7 +13,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/server"
 )
@@ -40,7 +41,7 @@ type pushauthd struct {
 	secret    string
 	radius    string
 	deviceURL string
-	admin     *adminapi.Client
+	admin     *adminclient.Client
 	stop      func()
 }
 
@@ -92,7 +93,7 @@ func (p *pushauthd) boot(ctx context.Context) error {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, ls) }()
-	p.admin = adminapi.NewClient("http://"+ls.Admin.Addr().String(), token, nil)
+	p.admin = adminclient.New("http://"+ls.Admin.Addr().String(), token, nil)
 	p.stop = func() {
 		cancel()
 		<-done
@@ -138,7 +139,7 @@ func (p *pushauthd) setUp(ctx context.Context) (*deviceclient.Device, string, er
 		if _, err := p.admin.CreateUser(ctx, user, pw); err != nil {
 			return nil, "", fmt.Errorf("user %s: %w", user, err)
 		}
-		res, err := p.admin.ProgramToken(ctx, user, adminapi.ProgramRequest{Type: "softtoken"})
+		res, err := p.admin.ProgramToken(ctx, user, apitype.ProgramRequest{Type: "softtoken"})
 		if err != nil {
 			return nil, "", fmt.Errorf("soft token for %s: %w", user, err)
 		}

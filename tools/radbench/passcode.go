@@ -9,7 +9,7 @@ import (
 
 	layeh "layeh.com/radius"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
@@ -39,7 +39,7 @@ func runPasscode(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if p.conc, err = p.lf.concurrency(); err != nil {
 		return err
 	}
-	if p.alg != adminapi.AlgorithmHOTP && p.alg != adminapi.AlgorithmTOTP {
+	if p.alg != apitype.AlgorithmHOTP && p.alg != apitype.AlgorithmTOTP {
 		return fmt.Errorf("--otp must be hotp or totp, not %q", p.alg)
 	}
 	if p.perSocket < 1 || p.perSocket > 256 {

@@ -1,8 +1,11 @@
-package adminapi
+// Package apitype holds the JSON bodies of pushauth's admin API
+// (protocol/adminapi), shared by the server's handlers and the Go client
+// (adminapi/adminclient) that cmd/pushctl uses. It imports the standard
+// library only, so that a client links none of the server (a test checks
+// it); the endpoints and their rules are documented in package adminapi.
+package apitype
 
 import "time"
-
-// The JSON bodies of the admin API, shared by the server and Client.
 
 // ErrorBody is the body of every error response.
 type ErrorBody struct {
@@ -164,18 +167,55 @@ type LoginCounts struct {
 	States map[string]int `json:"states"`
 }
 
-// The list envelopes.
+// The list envelopes: the answers of GET /v1/users, GET
+// /v1/users/{name}/tokens, GET /v1/policies and GET /v1/audit.
 type (
-	userList struct {
+	UserList struct {
 		Users []User `json:"users"`
 	}
-	tokenList struct {
+	TokenList struct {
 		Tokens []Token `json:"tokens"`
 	}
-	policyList struct {
+	PolicyList struct {
 		Policies []Policy `json:"policies"`
 	}
-	auditList struct {
+	AuditList struct {
 		Records []AuditRecord `json:"records"`
 	}
 )
+
+// Where a user comes from (User.Source, GET /v1/users?source=).
+const (
+	SourceLocal     = "local"     // a user only pushauth knows
+	SourceDirectory = "directory" // linked to a directory entry
+)
+
+// DirectoryUser is what pushauth would use for a directory user (GET
+// /v1/directory/users/{name}); never a password.
+type DirectoryUser struct {
+	Name string `json:"name"`
+	DN   string `json:"dn"`
+	// ID is the directory's stable id (objectGUID or entryUUID).
+	ID string `json:"id"`
+	// Groups are the configured groups (directory.ldap.groups) the user
+	// is in; Policy is the first one's policy.
+	Groups []string `json:"groups"`
+	Policy string   `json:"policy,omitempty"`
+	// MemberOf is the entry's memberOf, when the directory keeps it.
+	MemberOf []string `json:"member_of,omitempty"`
+	// Refused is why the directory refuses the account whatever the
+	// password (e.g. account-disabled); absent when it does not.
+	Refused string `json:"refused,omitempty"`
+	// LocalUser is the name of the linked local record; absent when the
+	// user has none yet (it is created with their first token).
+	LocalUser string `json:"local_user,omitempty"`
+}
+
+// ClusterStatus is the answer of GET /v1/cluster: the cluster as the
+// answering node sees it (cluster.Status on the server).
+type ClusterStatus struct {
+	Name    string   `json:"name"`
+	Node    string   `json:"node"`
+	Address string   `json:"address"`
+	Members []string `json:"members"` // addresses of every member, this node included
+}

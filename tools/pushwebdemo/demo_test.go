@@ -17,7 +17,7 @@ import (
 // (here net/http with cookies) signs in as demo.
 func TestDemoSignsIn(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "pushweb")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/pushauth/pushauth/cmd/pushweb").CombinedOutput(); err != nil {
 		t.Fatalf("build pushweb: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

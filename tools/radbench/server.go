@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
 )
 
 // radiusSecret is the shared secret of radbench's RADIUS clients.
@@ -123,7 +123,7 @@ type serverProc struct {
 	DeviceURL string
 	token     string
 	profile   string // serverOptions.profileDir
-	Admin     *adminapi.Client
+	Admin     *adminclient.Client
 	exited    chan struct{}
 	waitErr   error
 	dbPath    string // the SQLite store; "" for a PostgreSQL one (cluster runs)
@@ -178,7 +178,7 @@ func startServer(ctx context.Context, o serverOptions, progress io.Writer) (*ser
 	if err := s.awaitServing(ctx, 30*time.Second); err != nil {
 		return fail(err)
 	}
-	s.Admin = adminapi.NewClient(s.AdminURL, s.token, &http.Client{Timeout: 60 * time.Second})
+	s.Admin = adminclient.New(s.AdminURL, s.token, &http.Client{Timeout: 60 * time.Second})
 	if err := s.awaitAdmin(ctx, 10*time.Second); err != nil {
 		return fail(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // wantOutcomes are the audit outcomes of the stories, oldest first (the
@@ -41,7 +41,7 @@ func (d *demo) audit(n int) error {
 }
 
 // waitAudit polls the admin API until it lists n records.
-func (d *demo) waitAudit(n int) ([]adminapi.AuditRecord, error) {
+func (d *demo) waitAudit(n int) ([]apitype.AuditRecord, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		recs, err := d.admin.Audit(d.ctx, "", 100)
