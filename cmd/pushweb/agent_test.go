@@ -9,6 +9,8 @@ import (
 	"time"
 
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/internal/testwait"
 )
 
 func accept(seenRequest) (layeh.Code, string, string) { return layeh.CodeAccessAccept, "", "" }
@@ -162,6 +164,9 @@ func TestAnotherOptionWhileWaiting(t *testing.T) {
 	if !strings.Contains(page, `<noscript><meta http-equiv="refresh" content="2"></noscript>`) || !strings.Contains(page, `id="other"`) {
 		t.Fatalf("waiting page:\n%s", page)
 	}
+	// The held first request is recorded by the RADIUS server's handler
+	// goroutine: wait for it, so the passcode's request is the second.
+	testwait.For(t, "the first request to reach the RADIUS server", func() bool { return len(rad.requests()) == 1 })
 	ta.do(c, http.MethodPost, prefix+"other", url.Values{"csrf": {token}})
 	if r := ta.get(c, prefix+"wait"); !strings.Contains(r.body, `id="passcode"`) || strings.Contains(r.body, `id="timed-out"`) {
 		t.Fatalf("another option page:\n%s", r.body)
