@@ -61,11 +61,11 @@ func CheckEAP(c config.EAP) (warnings []string, err error) {
 }
 
 // startEAP starts the node's EAP keeper when EAP is configured.
-func (s *Server) startEAP(srv *eap.Server) error {
+func (s *Server) startEAP(srv *eap.Server, start eapKeeperStarter) error {
 	if srv == nil {
 		return nil
 	}
-	e, err := actors.StartEAP(s.sys, actors.EAPConfig{Server: srv, MaxMemory: int64(s.cfg.EAP.MaxMemoryMiB) << 20})
+	e, err := start(s.sys, actors.EAPConfig{Server: srv, MaxMemory: int64(s.cfg.EAP.MaxMemoryMiB) << 20})
 	if err != nil {
 		return err
 	}
