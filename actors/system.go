@@ -106,13 +106,6 @@ func (s *System) propsOptions() []actor.PropsOption {
 	}))
 }
 
-func maxLevel(a, b zerolog.Level) zerolog.Level {
-	if a > b {
-		return a
-	}
-	return b
-}
-
 // Submit hands an Access-Request to the node's login owner; send is called
 // once with the reply (from whichever goroutine the login decides on, or
 // from another node's message).

@@ -2,7 +2,9 @@
 // remoting between the nodes (gRPC, mutual TLS unless the operator chose
 // plaintext) and membership kept in etcd (SPEC S7). The actors package runs
 // logins on the actor system a Node provides; this package only knows who
-// the members are and how to reach them.
+// the members are, how to reach them, and which member keeps a user's push
+// slot or a device's queue (rendezvous hashing). A single node is a cluster
+// of one (cluster/local).
 package cluster
 
 import (
