@@ -45,10 +45,10 @@ type Store interface {
 	PushSuspension(ctx context.Context, user string) (until time.Time, reason string, err error)
 }
 
-// Network makes the actor system one node of a cluster (package cluster):
-// logins run on its actor system, whose remoting is started, and the
-// owner routes challenge answers and device answers for logins of other
-// nodes to their owner.
+// Network makes the actor system one node of a cluster (cluster.Node, or
+// cluster/local for a single node, a cluster of one): logins run on its
+// actor system, and the owner routes challenge answers and device answers
+// for logins of other nodes to their owner.
 type Network interface {
 	System() *actor.ActorSystem
 	// Address is this node's address as the other nodes dial it.
@@ -102,7 +102,8 @@ type Deps struct {
 	// remembered, so that a repeated answer gets 409 (default 2 minutes;
 	// keep it at least the RADIUS reply-cache window).
 	RecentAnswers time.Duration
-	// Network, when set, makes this System a cluster node (nil: one node).
+	// Network is the cluster this System is a node of; nil makes it a
+	// cluster of one (cluster/local) with its own actor system.
 	Network Network
 	// JoinSecret keys the digests that recognise a join (client, station,
 	// password). Every node of a cluster needs the same one; random when

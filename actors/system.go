@@ -7,12 +7,12 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pushauth/pushauth/cluster/local"
 	"github.com/rs/zerolog"
 )
 
@@ -124,14 +124,15 @@ const (
 	repliesName = "radius-replies"
 )
 
-// actorSystem is the cluster node's actor system, or a new local one.
+// actorSystem is the actor system of the node's network. Without one
+// (Deps.Network nil) the node is a cluster of one (cluster/local) whose
+// actor system the System owns and shuts down in Stop.
 func actorSystem(d *Deps, log zerolog.Logger) (*actor.ActorSystem, bool) {
-	if d.Network != nil {
-		return d.Network.System(), false
+	own := d.Network == nil
+	if own {
+		d.Network = local.New(log)
 	}
-	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(zerolog.NewSlogHandler(log.Level(maxLevel(log.GetLevel(), zerolog.WarnLevel))))
-	})), true
+	return d.Network.System(), own
 }
 
 // ActorSystem is the actor system the System runs on, for actors started
@@ -156,13 +157,6 @@ func (s *System) propsOptions() []actor.PropsOption {
 			next(c, env)
 		}
 	}))
-}
-
-func maxLevel(a, b zerolog.Level) zerolog.Level {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // Submit hands an Access-Request to the node's login owner; send is called

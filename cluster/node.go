@@ -2,7 +2,9 @@
 // remoting between the nodes (gRPC, mutual TLS unless the operator chose
 // plaintext) and membership kept in etcd (SPEC S7). The actors package runs
 // logins on the actor system a Node provides; this package only knows who
-// the members are and how to reach them.
+// the members are, how to reach them, and which member keeps a user's push
+// slot or a device's queue (rendezvous hashing). A single node is a cluster
+// of one (cluster/local).
 package cluster
 
 import (
@@ -13,6 +15,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -24,7 +27,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/pushauth/pushauth/config"
-	"github.com/pushauth/pushauth/providers/poll"
 )
 
 // etcdPrefix is where the members register in etcd, under
@@ -36,22 +38,23 @@ const etcdPrefix = "/pushauth"
 
 // Node is this server's membership in the cluster.
 type Node struct {
-	cfg       config.Cluster
-	system    *actor.ActorSystem
-	cluster   *pcluster.Cluster
-	peers     *peers // members verified over mutual TLS
-	mailboxes *Mailboxes
-	stop      context.CancelFunc
-	log       zerolog.Logger
+	cfg     config.Cluster
+	system  *actor.ActorSystem
+	cluster *pcluster.Cluster
+	peers   *peers // members verified over mutual TLS
+	stop    context.CancelFunc
+	log     zerolog.Logger
+
+	mu      sync.Mutex
+	watches []func() // called when the members this node uses change (Watch)
 }
 
 // Start binds the inter-node address, registers this node in etcd and
-// returns once it is a member, serving the device mailboxes it keeps from
-// local (see Mailboxes). pushKey is the fingerprint of the node's
+// returns once it is a member. pushKey is the fingerprint of the node's
 // push-signing key: a node whose key differs from the cluster's is refused.
 // Errors (address in use, etcd unreachable, bad TLS files, another key) are
 // returned, never panicked.
-func Start(cfg config.Cluster, pushKey string, local *poll.Provider, log zerolog.Logger, opts ...Option) (*Node, error) {
+func Start(cfg config.Cluster, pushKey string, log zerolog.Logger, opts ...Option) (*Node, error) {
 	log = log.With().Str("component", "cluster").Str("node", cfg.Node).Logger()
 	rc, tlsPeers, err := remoteConfig(cfg)
 	if err != nil {
@@ -73,12 +76,7 @@ func Start(cfg config.Cluster, pushKey string, local *poll.Provider, log zerolog
 	for _, opt := range opts {
 		opt(n)
 	}
-	if n.mailboxes, err = newMailboxes(n, local); err != nil {
-		n.system.Shutdown()
-		return nil, err
-	}
 	if err := n.join(provider, rc); err != nil {
-		n.mailboxes.cancel()
 		return nil, err
 	}
 	log.Info().Str("cluster", cfg.Name).Str("address", n.Address()).Strs("etcd", cfg.EtcdEndpoints).
@@ -133,12 +131,24 @@ func newNode(cfg config.Cluster, tlsPeers *peerTLS, log zerolog.Logger) *Node {
 	return n
 }
 
-// membersChanged tells the device mailboxes that the members this node
-// uses changed (a member joined, left or was verified).
+// membersChanged tells the watchers (the poll provider's device queues)
+// that the members this node uses changed (a member joined, left or was
+// verified).
 func (n *Node) membersChanged() {
-	if n.mailboxes != nil {
-		n.mailboxes.membersChanged()
+	n.mu.Lock()
+	watches := slices.Clone(n.watches)
+	n.mu.Unlock()
+	for _, f := range watches {
+		f()
 	}
+}
+
+// Watch calls f, which must not block, whenever the members this node
+// uses change (poll.Ring).
+func (n *Node) Watch(f func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.watches = append(n.watches, f)
 }
 
 // join registers the node in etcd and, with mutual TLS, checks that the
@@ -281,6 +291,17 @@ func (n *Node) Status() Status {
 
 // SlotNode is the member that keeps user's push slot (see rendezvous).
 func (n *Node) SlotNode(user string) string { return n.rendezvous("user\x00" + user) }
+
+// Place is the member that keeps deviceID's queue of poll-mode pushes
+// (see rendezvous; this node while it knows no member), and whether that
+// is this node (poll.Ring).
+func (n *Node) Place(deviceID string) (member string, local bool) {
+	member = n.rendezvous("device\x00" + deviceID)
+	if member == "" {
+		member = n.Address()
+	}
+	return member, member == n.Address()
+}
 
 // rendezvous is the member that owns key: rendezvous hashing of the key
 // over the members' addresses, so every node computes the same answer from

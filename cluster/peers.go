@@ -19,7 +19,7 @@ import (
 // and a message sent to an actor that does not exist yet is lost). Until a
 // member has passed the checks (mutual TLS, see peerTLS.probe; then a
 // named actor answering, see Node.touch) it is left out of Members and
-// Alive, so no user's push slot or device mailbox is placed on it. With no
+// Alive, so no user's push slot or device queue is placed on it. With no
 // check configured every member counts.
 type peers struct {
 	tls      *peerTLS

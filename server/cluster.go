@@ -12,10 +12,10 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/cluster"
+	"github.com/pushauth/pushauth/cluster/local"
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/adminapi"
-	"github.com/pushauth/pushauth/protocol/deviceapi"
-	"github.com/pushauth/pushauth/providers"
+	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
 )
@@ -25,47 +25,34 @@ import (
 // slot queries and answers.
 const ownerActor = "logins"
 
-// joinCluster makes this server a cluster node when cluster.enabled is
-// true (SPEC S7); nil when it runs alone.
-func (s *Server) joinCluster() error {
+// network is the cluster this server is a node of: *cluster.Node, or a
+// cluster of one (*local.Network) when it runs alone, so that the actors
+// and the poll provider route the same way in both.
+type network interface {
+	actors.Network
+	poll.Ring
+	// Stop leaves the cluster (a cluster of one: shuts its actor system
+	// down).
+	Stop(ctx context.Context) error
+}
+
+// joinNetwork makes this server a cluster node when cluster.enabled is
+// true (SPEC S7), else a cluster of one: no listener, gossip or etcd.
+func (s *Server) joinNetwork() error {
 	if !s.cfg.Cluster.Enabled {
+		s.net = local.New(s.log)
 		return nil
 	}
-	node, err := cluster.Start(s.cfg.Cluster, keyFingerprint(s.signer), s.poll, s.log,
-		cluster.ReadyWhenActor(ownerActor))
+	node, err := cluster.Start(s.cfg.Cluster, keyFingerprint(s.signer), s.log, cluster.ReadyWhenActor(ownerActor))
 	if err != nil {
 		return err
 	}
-	s.node, s.mailboxes = node, node.Mailboxes()
+	s.node, s.net = node, node
 	return nil
 }
 
-// network is the actors' view of the cluster (nil when alone).
-func (s *Server) network() actors.Network {
-	if s.node == nil {
-		return nil
-	}
-	return s.node
-}
-
-// pollProvider is the "poll" push provider: this node's mailboxes, or the
-// cluster's device mailboxes on a cluster node (SPEC S5.3).
-func (s *Server) pollProvider() providers.Provider {
-	if s.mailboxes == nil {
-		return s.poll
-	}
-	return s.mailboxes
-}
-
-// poller is where the device API finds poll-mode devices' pushes.
-func (s *Server) poller() deviceapi.Poller {
-	if s.mailboxes == nil {
-		return s.poll
-	}
-	return s.mailboxes
-}
-
-// clusterInfo is the admin API's view of the cluster (nil when alone).
+// clusterInfo is the admin API's view of the cluster (nil when alone: GET
+// /v1/cluster says the server runs alone).
 func (s *Server) clusterInfo() adminapi.ClusterInfo {
 	if s.node == nil {
 		return nil
@@ -91,12 +78,9 @@ func joinSecret(key *ecdsa.PrivateKey) []byte {
 	return sum[:]
 }
 
-// leaveCluster leaves the cluster after the logins have ended.
-func (s *Server) leaveCluster(ctx context.Context) {
-	if s.node == nil {
-		return
-	}
-	if err := s.node.Stop(ctx); err != nil {
+// leaveNetwork leaves the cluster after the logins have ended.
+func (s *Server) leaveNetwork(ctx context.Context) {
+	if err := s.net.Stop(ctx); err != nil {
 		s.log.Error().Err(err).Msg("leave the cluster")
 	}
 }

@@ -62,11 +62,11 @@ func CheckEAP(c config.EAP) (warnings []string, err error) {
 }
 
 // startEAP starts the node's EAP keeper when EAP is configured.
-func (s *Server) startEAP(srv *eap.Server) error {
+func (s *Server) startEAP(srv *eap.Server, start eapKeeperStarter) error {
 	if srv == nil {
 		return nil
 	}
-	e, err := eapconv.Start(s.sys, eapconv.Config{Server: srv, MaxMemory: int64(s.cfg.EAP.MaxMemoryMiB) << 20,
+	e, err := start(s.sys, eapconv.Config{Server: srv, MaxMemory: int64(s.cfg.EAP.MaxMemoryMiB) << 20,
 		ChallengeTimeout: func() time.Duration { return s.settings.Load().ChallengeTimeout },
 		Log:              s.log.With().Str("component", "actors").Logger(),
 		Metrics:          s.eapMetrics})

@@ -105,7 +105,7 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 	device := deviceapi.New(deviceapi.Deps{
 		Store:        s.store,
 		Answers:      s.sys,
-		Poll:         s.poller(),
+		Poll:         s.poll,
 		Metrics:      s.deviceMetrics,
 		Signer:       s.signer,
 		PollTokenKey: s.pollTokenKey,

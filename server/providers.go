@@ -66,7 +66,7 @@ func oneLoginConfig(c *config.OneLogin, hc *http.Client) onelogin.Config {
 // providers' sections under providers in the config.
 func (s *Server) pushers(ctx context.Context) (map[string]providers.Provider, error) {
 	p := s.cfg.Providers
-	out := map[string]providers.Provider{store.PushPoll: s.pollProvider()}
+	out := map[string]providers.Provider{store.PushPoll: s.poll}
 	if p.APNs != nil {
 		a, err := apns.New(apnsConfig(p.APNs))
 		if err != nil {

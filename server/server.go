@@ -51,8 +51,8 @@ type Listeners struct {
 type Server struct {
 	cfg           *config.Config
 	log           zerolog.Logger
-	node          *cluster.Node      // nil when the server runs alone
-	mailboxes     *cluster.Mailboxes // device mailboxes across the cluster (nil when alone)
+	net           network       // the cluster, or a cluster of one (cluster/local)
+	node          *cluster.Node // the cluster membership; nil when the server runs alone
 	deviceMetrics *deviceapi.Metrics
 	connsRefused  *prometheus.CounterVec // per-address cap refusals by listener
 	store         store.Store
@@ -60,8 +60,8 @@ type Server struct {
 	passwords     *auth.Passwords
 	dir           directoryParts
 	signer        *push.Signer
-	pollTokenKey  []byte // derived from the push-signing key: the same on every node
-	poll          *poll.Provider
+	pollTokenKey  []byte         // derived from the push-signing key: the same on every node
+	poll          *poll.Provider // poll-mode devices' queues, placed over net
 	settings      atomic.Pointer[actors.Settings]
 	sys           *actors.System
 	eap           *eapconv.Keeper // nil when EAP is off
@@ -70,61 +70,81 @@ type Server struct {
 	adminTok      string
 
 	pushersToStop map[string]providers.Provider
+	closers       undo // what close takes back (openServer)
 }
 
 // newServer opens the store and keys and starts the actor system (New
 // wraps it).
 func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, log: log, poll: poll.New(), registry: newMetricsRegistry(cfg.Cluster)}
+	return openServer(cfg, log, eapconv.Start)
+}
+
+// eapKeeperStarter starts a node's EAP keeper (eapconv.Start; tests
+// make it fail).
+type eapKeeperStarter func(*actors.System, eapconv.Config) (*eapconv.Keeper, error)
+
+// openServer is newServer. Each resource it makes pushes its closer on an
+// undo stack: when a step fails, what was made is closed again, the last
+// made first (no actor system left running, the store closed); when all
+// succeed, the stack is the server's close.
+func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarter) (_ *Server, err error) {
+	s := &Server{cfg: cfg, log: log, registry: newMetricsRegistry(cfg.Cluster)}
+	var u undo
+	defer func() {
+		if err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+			defer cancel()
+			u.run(ctx)
+		}
+	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data_dir: %w", err)
 	}
 	if err := s.openStore(); err != nil {
 		return nil, err
 	}
+	u.push(s.closeStore)
 	s.watchStoreWrites()
 	s.warnMissingPolicies(context.Background())
 	key, err := push.LoadOrCreateKey(filepath.Join(cfg.DataDir, "push-signing.key"))
 	if err != nil {
-		s.store.Close()
 		return nil, err
 	}
 	if s.adminTok, err = adminToken(cfg); err != nil {
-		s.store.Close()
 		return nil, err
 	}
 	s.signer = push.NewSigner(key)
 	if s.pollTokenKey, err = deviceapi.PollTokenKey(key); err != nil {
-		s.store.Close()
 		return nil, err
 	}
 	eapSrv, err := newEAPServer(cfg.EAP, log)
 	if err != nil {
-		s.store.Close()
 		return nil, err
 	}
 	p := cfg.Passwords
 	s.passwords = auth.NewPasswords(auth.Argon2Params{MemoryKiB: p.Argon2MemoryKiB, Time: p.Argon2Time, Threads: p.Argon2Threads}, p.MaxConcurrent)
 	if err := s.openDirectory(); err != nil {
-		s.store.Close()
 		return nil, err
 	}
+	u.push(func(context.Context) { s.dir.close() })
 	s.Reload(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
 	s.eapMetrics = eapconv.NewMetrics(s.registry)
 	s.connsRefused = newConnsRefused(s.registry)
-	if err := s.joinCluster(); err != nil {
-		s.store.Close()
+	if err := s.joinNetwork(); err != nil {
+		return nil, err
+	}
+	u.push(s.leaveNetwork)
+	if s.poll, err = poll.New(s.net, log); err != nil {
 		return nil, err
 	}
 	pushers, err := s.pushers(context.Background())
 	if err != nil {
-		s.leaveCluster(context.Background())
-		s.store.Close()
 		return nil, err
 	}
 	s.pushersToStop = pushers
+	u.push(func(ctx context.Context) { s.stopPushers(ctx, pushers) })
 	s.sys, err = actors.Start(actors.Deps{
 		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
 		PasswordGate:    s.passwordGate(),
@@ -137,18 +157,35 @@ func newServer(cfg *config.Config, log zerolog.Logger) (*Server, error) {
 		Settings:       func() actors.Settings { return *s.settings.Load() },
 		Log:            log,
 		Metrics:        actors.NewMetrics(s.registry),
-		Network:        s.network(),
+		Network:        s.net,
 		JoinSecret:     joinSecret(key),
 	})
 	if err != nil { // only a name clash: a bug
-		s.leaveCluster(context.Background())
-		s.store.Close()
 		return nil, err
 	}
-	if err := s.startEAP(eapSrv); err != nil { // only a name clash: a bug
+	u.push(s.stopLogins)
+	if err := s.startEAP(eapSrv, startEAP); err != nil { // only a name clash: a bug
 		return nil, err
 	}
+	u.push(func(context.Context) { s.stopEAP() })
+	s.closers = u
 	return s, nil
+}
+
+// stopLogins ends the logins in flight and the actors (SPEC S6.4).
+func (s *Server) stopLogins(ctx context.Context) {
+	start := time.Now()
+	if err := s.sys.Stop(ctx); err != nil {
+		s.log.Error().Err(err).Msg("stop logins")
+	}
+	s.log.Info().Dur("took", time.Since(start)).Msg("logins in flight ended; closing the store")
+}
+
+// closeStore closes the store, last.
+func (s *Server) closeStore(context.Context) {
+	if err := s.store.Close(); err != nil {
+		s.log.Error().Err(err).Msg("close store")
+	}
 }
 
 // openStore opens the configured store: SQLite in data_dir (the default),
@@ -274,21 +311,14 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 // audit records to be written.
 const stopTimeout = 15 * time.Second
 
+// close takes back what openServer made, the last made first: EAP
+// conversations, logins and actors, push providers, the network, the
+// directory, the store.
 func (s *Server) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	start := time.Now()
-	s.stopEAP()
-	if err := s.sys.Stop(ctx); err != nil {
-		s.log.Error().Err(err).Msg("stop logins")
-	}
-	s.log.Info().Dur("took", time.Since(start)).Msg("logins in flight ended; closing the store")
-	s.leaveCluster(ctx)
-	s.stopPushers(ctx, s.pushersToStop)
-	s.dir.close()
-	if err := s.store.Close(); err != nil {
-		s.log.Error().Err(err).Msg("close store")
-	}
+	s.closers.run(ctx)
 	s.log.Info().Dur("took", time.Since(start)).Msg("pushauth stopped")
 }
 

@@ -29,8 +29,9 @@ type Answerer interface {
 	Answer(ctx context.Context, a *actors.Answer) (actors.AnswerStatus, error)
 }
 
-// Poller holds the pushes of poll-mode devices: *poll.Provider on a single
-// node, the cluster's device mailboxes on a cluster node.
+// Poller holds the pushes of poll-mode devices: *poll.Provider, whose
+// device queues are placed over the cluster's members (one on a single
+// node).
 type Poller interface {
 	// OpenPoll counts an open pending call of the device, unless max are
 	// open; done, called once, closes it.

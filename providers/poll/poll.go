@@ -2,22 +2,32 @@
 // keeps each device's pending pushes in memory until the device fetches them
 // through the device API (optionally long-polling) or the login ends.
 //
-// Each device has a mailbox with a wake channel that is closed whenever the
-// mailbox changes in a way a long poll must see: a push arrives, or the
-// mailbox is dropped. A mailbox is dropped as soon as it is empty (its last
-// push withdrawn) and by a periodic sweep that also removes expired pushes
-// nobody withdrew, so devices that never poll do not accumulate anything.
-// Closing the channel of a dropped mailbox means a poller holding it never
-// waits on a channel that no push can reach: it wakes, reads Pending again
-// and waits on the new mailbox's channel.
+// The device queues are an actor, "device-mailboxes" (queues.go), one per
+// member of the cluster; a single node is a cluster of one. A device's
+// queue lives on the member its id is placed on (Ring, implemented by
+// cluster.Node and cluster/local), so a login on any node pushes into it
+// and a phone polling any node reads it and wakes as soon as a push
+// arrives. The member whose login pushed remembers the push until the
+// login withdraws it or its deadline passes, and puts it again on the
+// device's new member whenever the members change: a member that stops or
+// starts (a rolling restart) loses no push. What crosses members is
+// protobuf (messages.proto).
+//
+// Expired pushes nobody withdrew and empty queues are dropped, so devices
+// that never poll do not accumulate anything.
 package poll
 
 import (
 	"context"
 	"encoding/json"
-	"slices"
+	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/push"
@@ -25,201 +35,259 @@ import (
 
 var _ providers.Provider = (*Provider)(nil)
 
-// sweepInterval is how often (at most) Push and Pending drop expired pushes
-// and empty mailboxes of every device.
-const sweepInterval = time.Minute
-
-// Provider holds pending pushes per device.
+// Provider is the poll push provider and the device API's poller: the
+// front of this member's device-queue actor.
 type Provider struct {
-	mu        sync.Mutex
-	devices   map[string]*mailbox
-	polls     map[string]int // open polls per device (see OpenPoll)
-	now       func() time.Time
-	lastSweep time.Time
+	ring    Ring
+	root    *actor.RootContext
+	pid     *actor.PID // this member's queues
+	log     zerolog.Logger
+	stopped atomic.Bool
+	polls   openPolls
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced when the members change
 }
 
-// mailbox is one device's pending pushes: usually one, so a slice (a
-// map per device would cost more than the push it holds).
-type mailbox struct {
-	pending []pendingPush
-	wake    chan struct{} // closed and replaced when a push arrives; closed when dropped
+// New spawns this member's device queues on ring's actor system. On a
+// cluster, call it before the other members may place devices here (before
+// the node's login owner answers them).
+func New(ring Ring, log zerolog.Logger) (*Provider, error) {
+	return newProvider(ring, log, time.Now)
 }
 
-// pendingPush keeps of a notification only what the device is given.
-type pendingPush struct {
-	loginID  string
-	signed   push.Signed
-	deadline time.Time
-}
-
-// put stores the login's push, replacing the login's previous one.
-func (mb *mailbox) put(n *providers.Notification) {
-	pp := pendingPush{loginID: n.Payload.LoginID, signed: n.Signed, deadline: n.Deadline}
-	if i := mb.index(pp.loginID); i >= 0 {
-		mb.pending[i] = pp
-		return
+func newProvider(ring Ring, log zerolog.Logger, now func() time.Time) (*Provider, error) {
+	as := ring.System()
+	q := newQueues(ring, log, now)
+	pid, err := as.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return q }), ActorName)
+	if err != nil {
+		return nil, fmt.Errorf("device queues: %w", err)
 	}
-	mb.pending = append(mb.pending, pp)
-}
-
-// remove drops the login's push, if any.
-func (mb *mailbox) remove(loginID string) {
-	if i := mb.index(loginID); i >= 0 {
-		mb.pending = slices.Delete(mb.pending, i, i+1)
-	}
-}
-
-func (mb *mailbox) index(loginID string) int {
-	return slices.IndexFunc(mb.pending, func(pp pendingPush) bool { return pp.loginID == loginID })
-}
-
-// New returns an empty poll provider.
-func New() *Provider {
-	return &Provider{devices: make(map[string]*mailbox), polls: make(map[string]int), now: time.Now}
+	p := &Provider{ring: ring, root: as.Root, pid: pid, log: log, changed: make(chan struct{}),
+		polls: openPolls{n: map[string]int{}}}
+	ring.Watch(p.membersChanged)
+	return p, nil
 }
 
 // Name implements providers.Pusher.
 func (p *Provider) Name() string { return "poll" }
 
-// Start implements providers.Provider; the poll provider has no background
-// work (expired pushes are swept by Push and Pending).
+// Start implements providers.Provider; the queues run from New on.
 func (p *Provider) Start(context.Context) error { return nil }
 
-// Stop implements providers.Provider. The poll provider holds no goroutines
-// or connections, so there is nothing to stop: its mailboxes stay readable
-// for the device API and Push keeps working (it only fills memory).
-func (p *Provider) Stop(context.Context) error { return nil }
-
-// Push queues n for its device and wakes the device's long polls.
-func (p *Provider) Push(_ context.Context, n *providers.Notification) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.maybeSweepLocked()
-	mb := p.mailboxLocked(n.Payload.DeviceID)
-	mb.put(n)
-	close(mb.wake)
-	mb.wake = make(chan struct{})
+// Stop ends this member's queues after the messages already sent to them
+// (withdrawals of ending logins); Push is refused afterwards. Polls still
+// waiting here are not answered: their askers' waits end on their own.
+func (p *Provider) Stop(context.Context) error {
+	if p.stopped.CompareAndSwap(false, true) {
+		p.root.Poison(p.pid)
+	}
 	return nil
 }
 
-// Withdraw drops the pending push of a login. A mailbox left empty is
-// dropped, which wakes its long polls so that they wait on a fresh one.
+// Push puts n in its device's queue, here or on the member keeping it, and
+// remembers it until it is withdrawn or expires.
+func (p *Provider) Push(_ context.Context, n *providers.Notification) error {
+	if p.stopped.Load() {
+		return fmt.Errorf("poll: stopped: %w", providers.ErrUnavailable)
+	}
+	p.root.Send(p.pid, &outgoing{&DevicePush{DeviceId: n.Payload.DeviceID, LoginId: n.Payload.LoginID,
+		Data: n.Signed.Data, Signature: n.Signed.Signature, DeadlineUnixNano: n.Deadline.UnixNano()}})
+	return nil
+}
+
+// Withdraw removes a login's push from its device's queue, wherever it
+// was put.
 func (p *Provider) Withdraw(deviceID, loginID string) {
+	p.root.Send(p.pid, &recall{deviceID, loginID})
+}
+
+// membersChanged wakes the polls waiting on a member (their device's
+// queue may have moved) and has the queues put this member's pushes on
+// their devices' new members. It never blocks.
+func (p *Provider) membersChanged() {
+	p.mu.Lock()
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.mu.Unlock()
+	p.root.Send(p.pid, membersChanged{})
+}
+
+// membersChange is closed at the next change of the members.
+func (p *Provider) membersChange() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if mb, ok := p.devices[deviceID]; ok {
-		mb.remove(loginID)
-		p.dropIfEmptyLocked(deviceID, mb)
+	return p.changed
+}
+
+// ownerRetry is how long a poll waits before asking again when the
+// device's member did not answer (it is leaving or joining).
+const ownerRetry = 250 * time.Millisecond
+
+// answerGrace is how long a poll whose wait has ended waits for its
+// member's answer, which lists the pushes pending then.
+const answerGrace = time.Second
+
+// noDeadline is the wait asked for by a ctx without a deadline; the poll
+// is withdrawn when ctx ends.
+const noDeadline = time.Hour
+
+// errMoved means the members changed and the device's queue is now kept
+// by another member: ask that one.
+var errMoved = errors.New("the device's queue moved to another member")
+
+// WaitFor returns the device's pushes as soon as one is not in known (any
+// push when known is empty), or, read afresh, when ctx's deadline comes.
+// It waits at the member keeping the device's queue (this one or
+// another); when the members change while it waits it asks the device's
+// member anew, and a member that does not answer is asked again after a
+// short pause.
+func (p *Provider) WaitFor(ctx context.Context, deviceID string, known []string) []push.Signed {
+	warned := false
+	for {
+		list, err := p.waitAtOwner(ctx, deviceID, known)
+		switch {
+		case err == nil:
+			return list
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, errMoved):
+			continue
+		case !warned:
+			warned = true
+			p.log.Warn().Err(err).Str("device_id", deviceID).Msg("device queue did not answer; asking again")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(ownerRetry):
+		}
 	}
 }
 
-func (p *Provider) mailboxLocked(deviceID string) *mailbox {
-	mb, ok := p.devices[deviceID]
+// Wait is WaitFor knowing no push: it returns once the device has one.
+func (p *Provider) Wait(ctx context.Context, deviceID string) []push.Signed {
+	return p.WaitFor(ctx, deviceID, nil)
+}
+
+// Pending returns the device's pending pushes now, oldest deadline first.
+func (p *Provider) Pending(ctx context.Context, deviceID string) ([]push.Signed, error) {
+	member, local := p.ring.Place(deviceID)
+	res, err := p.root.RequestFuture(p.queuesOf(member, local), &PendingWait{DeviceId: deviceID}, p.timeout(ctx)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("pending pushes of %s: %w", deviceID, err)
+	}
+	return signedList(res)
+}
+
+// timeout is ctx's time left, or 5 s without a deadline.
+func (p *Provider) timeout(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return max(time.Until(dl), time.Millisecond)
+	}
+	return 5 * time.Second
+}
+
+// queuesOf is the queue actor of member.
+func (p *Provider) queuesOf(member string, local bool) *actor.PID {
+	if local {
+		return p.pid
+	}
+	return actor.NewPID(member, ActorName)
+}
+
+// waitAtOwner waits at the device's current member until it answers, the
+// members change and the device moves (errMoved) or ctx ends.
+func (p *Provider) waitAtOwner(ctx context.Context, deviceID string, known []string) ([]push.Signed, error) {
+	moved := p.membersChange()
+	member, local := p.ring.Place(deviceID)
+	wait := noDeadline
+	if dl, ok := ctx.Deadline(); ok {
+		wait = max(time.Until(dl), 0)
+	}
+	f := p.root.RequestFuture(p.queuesOf(member, local),
+		&PendingWait{DeviceId: deviceID, Known: known, WaitMs: wait.Milliseconds()}, wait+answerGrace)
+	type result struct {
+		res any
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		res, err := f.Result()
+		ch <- result{res, err}
+	}()
+	giveUp := func() {
+		if local {
+			p.root.Send(p.pid, &waitCancelled{f.PID()})
+		}
+	}
+	for {
+		select {
+		case r := <-ch:
+			if r.err != nil {
+				return nil, r.err
+			}
+			return signedList(r.res)
+		case <-moved:
+			moved = p.membersChange()
+			if m, _ := p.ring.Place(deviceID); m != member {
+				giveUp()
+				return nil, errMoved
+			}
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				select { // the member answers at the deadline with what is pending then
+				case r := <-ch:
+					if r.err == nil {
+						return signedList(r.res)
+					}
+				case <-time.After(answerGrace):
+				}
+			}
+			giveUp()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// signedList is a queue's answer as the device gets it.
+func signedList(res any) ([]push.Signed, error) {
+	list, ok := res.(*PendingList)
 	if !ok {
-		mb = &mailbox{wake: make(chan struct{})}
-		p.devices[deviceID] = mb
+		return nil, fmt.Errorf("device queue answered %T", res)
 	}
-	return mb
+	out := make([]push.Signed, len(list.Pushes))
+	for i, s := range list.Pushes {
+		out[i] = push.Signed{Data: s.Data, Signature: s.Signature}
+	}
+	return out, nil
 }
 
-// dropIfEmptyLocked removes an empty mailbox and closes its wake channel,
-// so that no poller is left holding a channel no push can close.
-func (p *Provider) dropIfEmptyLocked(deviceID string, mb *mailbox) {
-	if len(mb.pending) > 0 {
-		return
-	}
-	delete(p.devices, deviceID)
-	close(mb.wake)
-}
-
-// maybeSweepLocked drops expired pushes and empty mailboxes of every device
-// once per sweepInterval. Pollers of a dropped mailbox wake and re-read.
-func (p *Provider) maybeSweepLocked() {
-	now := p.now()
-	if now.Sub(p.lastSweep) < sweepInterval {
-		return
-	}
-	p.lastSweep = now
-	for id, mb := range p.devices {
-		mb.pruneLocked(now)
-		p.dropIfEmptyLocked(id, mb)
-	}
-}
-
-// pruneLocked deletes the pushes whose deadline has passed.
-func (mb *mailbox) pruneLocked(now time.Time) {
-	mb.pending = slices.DeleteFunc(mb.pending, func(pp pendingPush) bool { return !now.Before(pp.deadline) })
-}
-
-// Pending returns the device's unexpired pushes, oldest deadline first, and
-// a channel closed when a new one arrives (or, rarely, when the device's
-// mailbox is dropped; then call Pending again for a fresh channel).
-func (p *Provider) Pending(deviceID string) ([]push.Signed, <-chan struct{}) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.maybeSweepLocked()
-	mb := p.mailboxLocked(deviceID)
-	mb.pruneLocked(p.now())
-	list := slices.Clone(mb.pending)
-	slices.SortStableFunc(list, func(a, b pendingPush) int { return a.deadline.Compare(b.deadline) })
-	out := make([]push.Signed, len(list))
-	for i, pp := range list {
-		out[i] = pp.signed
-	}
-	return out, mb.wake
+// openPolls counts the device API's open pending calls per device on
+// this node (a cap per device, SPEC S6.4).
+type openPolls struct {
+	mu sync.Mutex
+	n  map[string]int
 }
 
 // OpenPoll counts a poll of the device as open, unless max are open
 // already (then ok is false). Call done, once, when the poll ends.
 func (p *Provider) OpenPoll(deviceID string, max int) (done func(), ok bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.polls[deviceID] >= max {
+	o := &p.polls
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n[deviceID] >= max {
 		return nil, false
 	}
-	p.polls[deviceID]++
-	return sync.OnceFunc(func() { p.closePoll(deviceID) }), true
+	o.n[deviceID]++
+	return sync.OnceFunc(func() { o.close(deviceID) }), true
 }
 
-func (p *Provider) closePoll(deviceID string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.polls[deviceID]--; p.polls[deviceID] <= 0 {
-		delete(p.polls, deviceID)
-	}
-}
-
-// Wait returns the device's pending pushes, waiting until ctx ends for one
-// to arrive when there are none; then it returns them read afresh.
-func (p *Provider) Wait(ctx context.Context, deviceID string) []push.Signed {
-	for {
-		list, wake := p.Pending(deviceID)
-		if len(list) > 0 || ctx.Err() != nil {
-			return list
-		}
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		}
-	}
-}
-
-// WaitFor returns the device's pending pushes as soon as one of them has a
-// nonce not in known (any push when known is empty), or, read afresh, when
-// ctx ends.
-func (p *Provider) WaitFor(ctx context.Context, deviceID string, known []string) []push.Signed {
-	if len(known) == 0 {
-		return p.Wait(ctx, deviceID)
-	}
-	for {
-		list, wake := p.Pending(deviceID)
-		if HasUnknown(list, known) || ctx.Err() != nil {
-			return list
-		}
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		}
+func (o *openPolls) close(deviceID string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n[deviceID]--; o.n[deviceID] <= 0 {
+		delete(o.n, deviceID)
 	}
 }
 

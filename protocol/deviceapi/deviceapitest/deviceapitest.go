@@ -24,6 +24,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/pushauth/pushauth/cluster/local"
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/providers"
@@ -64,7 +65,7 @@ func Start(t testing.TB, options ...func(*deviceapi.Deps)) *Server {
 	t.Helper()
 	s := &Server{
 		Store:  openStore(t),
-		Poll:   poll.New(),
+		Poll:   newPoll(t),
 		Signer: newSigner(t),
 		Clock:  NewClock(time.Now()),
 		Logs:   &logbuf.Buffer{},
@@ -100,6 +101,18 @@ func (s *Server) Restart(options ...func(*deviceapi.Deps)) {
 	}
 	h := deviceapi.New(deps)
 	s.handler.Store(&h)
+}
+
+// newPoll is a poll provider on a cluster of one, stopped with t.
+func newPoll(t testing.TB) *poll.Provider {
+	t.Helper()
+	net := local.New(zerolog.Nop())
+	t.Cleanup(func() { _ = net.Stop(context.Background()) })
+	p, err := poll.New(net, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func openStore(t testing.TB) *sqlite.Store {
