@@ -42,10 +42,10 @@ demo:
 	$(GO) run ./tools/pushdemo
 
 # PUSHWEB_LISTEN=127.0.0.1:9090 make demo-web to use another port.
+# It builds its own pushweb into a temporary directory: $(BIN)/pushweb stays
+# the stamped release build of make build.
 demo-web:
-	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/pushweb ./cmd/pushweb
-	$(GO) run ./tools/pushwebdemo --pushweb $(BIN)/pushweb --listen $${PUSHWEB_LISTEN:-127.0.0.1:8088}
+	$(GO) run ./tools/pushwebdemo --go $(GO) --listen $${PUSHWEB_LISTEN:-127.0.0.1:8088}
 
 test:
 ifeq ($(RACE),)

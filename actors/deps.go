@@ -115,12 +115,18 @@ type Deps struct {
 	receiveHook func(msg any)
 	// missingPolicies remembers the missing policy names already warned
 	// about (resolvePolicy).
-	missingPolicies *missingPolicies
+	missingPolicies *warnedNames
+	// emptyPasswords remembers the clients already warned about for
+	// sending an empty password to a password check (warnEmptyPassword).
+	emptyPasswords *warnedNames
 }
 
 func (d *Deps) setDefaults() {
 	if d.missingPolicies == nil {
-		d.missingPolicies = &missingPolicies{}
+		d.missingPolicies = &warnedNames{}
+	}
+	if d.emptyPasswords == nil {
+		d.emptyPasswords = &warnedNames{}
 	}
 	if d.Clock == nil {
 		d.Clock = realClock{}

@@ -28,6 +28,7 @@ func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verifi
 	}
 	u, userPolicy := id.User, id.PolicyName()
 	v := &verified{user: u, policy: d.resolvePolicy(ctx, userPolicy, a.Client)}
+	d.warnEmptyPassword(a, v.policy)
 	if v.reason, v.appended = passwordStep(ctx, d, lk, id, v.policy, a); v.reason != "" {
 		if a.NameError != "" {
 			v.reason = auth.ReasonInvalidUserName

@@ -8,22 +8,23 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
-// maxWarnedPolicies bounds the names missingPolicies remembers; policy
-// names come from the configuration and the users' records, so a handful
-// is usual.
+// maxWarnedPolicies bounds the names a warnedNames remembers; policy
+// and client names come from the configuration and the users' records, so
+// a handful is usual.
 const maxWarnedPolicies = 1024
 
-// missingPolicies remembers the policy names already reported missing, so
-// that logins naming a policy the store lacks warn once per name, not once
-// per login. It lives on Deps (one per System).
-type missingPolicies struct {
+// warnedNames remembers the names already warned about, so that a warning
+// about a name (a policy the store lacks, a client sending empty
+// passwords) is logged once per name, not once per login. Deps holds one
+// per warning (one per System).
+type warnedNames struct {
 	mu     sync.Mutex
 	warned map[string]struct{}
 }
 
 // first reports whether name has not been warned about yet, and
 // remembers it.
-func (m *missingPolicies) first(name string) bool {
+func (m *warnedNames) first(name string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, seen := m.warned[name]; seen || len(m.warned) >= maxWarnedPolicies {
@@ -34,6 +35,30 @@ func (m *missingPolicies) first(name string) bool {
 	}
 	m.warned[name] = struct{}{}
 	return true
+}
+
+// ClientPolicy calls done, off the caller's goroutine, with the policy a
+// login through c gets when its user has no policy of their own (SPEC
+// S4.4): the client's, else the default. The RADIUS adapter answers the
+// agents' set-up probe with it (protocol/radius/agentprobe).
+func (s *System) ClientPolicy(c *Client, done func(store.Policy)) {
+	s.goWork(func(ctx context.Context) { done(s.deps.resolvePolicy(ctx, "", c)) })
+}
+
+// warnEmptyPassword logs, once per client, that a client sent an empty
+// password to a login whose policy checks it as a password: such a login
+// fails like a wrong password and counts toward the user's lockout (SPEC
+// S2.2, S2.9), which is what a web agent (pushweb) pointed at the wrong
+// client does to every user who signs in through it.
+func (d *Deps) warnEmptyPassword(a *Attempt, p store.Policy) {
+	if a.Password != "" || p.Method == policyToken || !d.emptyPasswords.first(a.Client.GetName()) {
+		return
+	}
+	d.Log.Warn().Str("client", a.Client.GetName()).Str("kind", a.Client.GetKind()).Str("policy", p.Name).
+		Str("method", p.Method).
+		Msg("client sent an empty password, which its logins' policy checks as a password: they fail and count " +
+			"toward the user's lockout; only a policy with method token (for isapi clients: web agents such as " +
+			"pushweb) starts a push on an empty password (warned once per client)")
 }
 
 // resolvePolicy is the policy of a login through client (SPEC S4.4): the

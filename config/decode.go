@@ -15,6 +15,8 @@ type decoder struct {
 	source
 	errs  []FieldError
 	warns []Warning
+	// knownKeys, when set (by a test), sees the keys each mapping may hold.
+	knownKeys func(path string, known []string)
 }
 
 // source knows where each value of a loaded configuration came from.
@@ -96,6 +98,9 @@ func (d *decoder) object(v any, path string, known ...string) map[string]any {
 
 // unknownKeys reports, in sorted order, every key of m not in known.
 func (d *decoder) unknownKeys(m map[string]any, path string, known []string) {
+	if d.knownKeys != nil {
+		d.knownKeys(path, known)
+	}
 	var unknown []string
 	for k := range m {
 		if !slices.Contains(known, k) {

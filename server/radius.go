@@ -13,6 +13,8 @@ import (
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/eap/eapconv"
 	"github.com/pushauth/pushauth/protocol/radius"
+	"github.com/pushauth/pushauth/protocol/radius/agentprobe"
+	"github.com/pushauth/pushauth/store"
 )
 
 // maxReplyMessage is the longest value of one RADIUS attribute.
@@ -60,7 +62,12 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 		r.Reply(p.Response(layeh.CodeAccessReject))
 		return
 	}
-	user, nameErr := userName(rfc2865.UserName_GetString(p))
+	rawUser := rfc2865.UserName_GetString(p)
+	if rawUser == agentprobe.User && len(rfc2865.State_Get(p)) == 0 {
+		h.answerProbe(r, client)
+		return
+	}
+	user, nameErr := userName(rawUser)
 	a := &actors.Attempt{
 		LoginId:          rfc2865.State_GetString(p),
 		User:             user,
@@ -77,6 +84,30 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 			return
 		}
 		r.Reply(encodeReply(p, rep))
+	})
+}
+
+// answerProbe answers an agent's set-up probe (protocol/radius/agentprobe)
+// with an Access-Reject describing the client: its kind, its policy and
+// the policy's method. It starts no login, so it sends no push, writes no
+// audit record and counts toward nobody's lockout. A client whose policy
+// checks an empty password as a password is warned about: the agent that
+// sent the probe is about to refuse to start (pushweb) or to fail every
+// sign-in.
+func (h *radiusAdapter) answerProbe(r *radius.Request, client *actors.Client) {
+	p := r.Packet
+	r.Compact()
+	h.sys.ClientPolicy(client, func(pol store.Policy) {
+		res := agentprobe.Result{Client: client.GetName(), Kind: client.GetKind(), Policy: pol.Name, Method: pol.Method}
+		ev := h.log.Info()
+		if problem := res.Problem(); problem != "" {
+			ev = h.log.Warn().Str("problem", problem)
+		}
+		ev.Str("client", res.Client).Str("kind", res.Kind).Str("policy", res.Policy).Str("method", res.Method).
+			Bool("empty_password_pushes", res.EmptyPasswordPushes()).Msg("agent probe answered")
+		resp := p.Response(layeh.CodeAccessReject)
+		addReplyMessage(resp, res.Message())
+		r.Reply(resp)
 	})
 }
 

@@ -44,6 +44,8 @@ var ErrSealed = errors.New("sealed value cannot be opened")
 type Sealer struct {
 	aead        cipher.AEAD
 	fingerprint string
+	keyFile     string // where the key was read from (DirSealer); "" for server_key or a key given directly
+	fromConfig  bool   // the key is the config's server_key (DirSealer)
 }
 
 // fingerprintLabel is what the key fingerprint authenticates.
@@ -71,6 +73,25 @@ func NewSealer(key []byte) (*Sealer, error) {
 // label under the key, 16 bytes in hex. Nodes sharing a database compare
 // fingerprints to prove they seal with the same key.
 func (s *Sealer) Fingerprint() string { return s.fingerprint }
+
+// KeyMismatch is the advice of an error for a database sealed with the
+// key of fingerprint stored, not with s's: which key to copy where, so
+// that this node seals with the key of the node that first opened the
+// database.
+func (s *Sealer) KeyMismatch(stored string) string {
+	switch {
+	case s.keyFile != "":
+		return fmt.Sprintf("this node's server key (fingerprint %s, read from %s) differs from %s, the key this database's "+
+			"secrets are sealed with: copy data_dir/%s from the node that first opened the database to %s (mode 0600), "+
+			"or set server_key on every node to that node's key", s.fingerprint, s.keyFile, stored, KeyFileName, s.keyFile)
+	case s.fromConfig:
+		return fmt.Sprintf("this node's server key (fingerprint %s, the config's server_key) differs from %s, the key this "+
+			"database's secrets are sealed with: set server_key to the first node's (its server_key, or the contents of "+
+			"its data_dir/%s)", s.fingerprint, stored, KeyFileName)
+	}
+	return fmt.Sprintf("server key fingerprint %s differs from %s, the key this database's secrets are sealed with "+
+		"(every node must use the same server_key, or the same data_dir/%s)", s.fingerprint, stored, KeyFileName)
+}
 
 // Seal encrypts plain under a fresh random nonce.
 func (s *Sealer) Seal(plain []byte) []byte {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -130,5 +131,32 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 	}
 	if got := info.Mode().Perm(); got != want {
 		t.Fatalf("%s mode %04o, want %04o", path, got, want)
+	}
+}
+
+// A node whose server key differs from the database's is told which file
+// to copy from the first node, and where (issue 24 item 6).
+func TestKeyMismatchNamesTheFileToCopy(t *testing.T) {
+	dir := t.TempDir()
+	fromFile, err := DirSealer(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := fromFile.KeyMismatch("0123")
+	for _, want := range []string{fromFile.Fingerprint(), "0123", "copy data_dir/server.key from the node that first opened",
+		filepath.Join(dir, KeyFileName), "mode 0600"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("KeyMismatch does not say %q: %s", want, msg)
+		}
+	}
+	fromConfig, err := DirSealer(t.TempDir(), bytes.Repeat([]byte{1}, KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg = fromConfig.KeyMismatch("0123")
+	for _, want := range []string{fromConfig.Fingerprint(), "0123", "the config's server_key", "set server_key to the first node's"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("KeyMismatch does not say %q: %s", want, msg)
+		}
 	}
 }

@@ -78,6 +78,9 @@ func serve(ctx context.Context, cfg *config, log zerolog.Logger, ready chan<- st
 		return err
 	}
 	defer rad.Close()
+	if err := probeServer(ctx, rad, log); err != nil {
+		return err
+	}
 	a, err := newAgent(cfg, rad, key, log, time.Now)
 	if err != nil {
 		return err

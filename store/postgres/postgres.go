@@ -70,7 +70,7 @@ func Open(ctx context.Context, dsn string, sealer *store.Sealer, opts ...store.O
 		pool.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", target, pgdsn.Scrub(err, dsn))
 	}
-	if err := migrate(ctx, pool, migrations(), sealer.Fingerprint()); err != nil {
+	if err := migrate(ctx, pool, migrations(), sealer); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", target, pgdsn.Scrub(err, dsn))
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,7 +72,7 @@ func postgresAtStep(t *testing.T, pg *testpg.Server, sealer *store.Sealer, steps
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if err := migrate(ctx, pool, migrations()[:steps], sealer.Fingerprint()); err != nil {
+	if err := migrate(ctx, pool, migrations()[:steps], sealer); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range rows {
@@ -158,16 +159,40 @@ func testPostgresRefusesNewerSchema(t *testing.T, pg *testpg.Server) {
 }
 
 // A node with another server key is refused before it can write seeds
-// the other nodes could not read.
+// the other nodes could not read, and told which file to copy from the
+// first node and where (issue 24 item 6), as a node with another
+// push-signing key is (cluster/keys.go).
 func testPostgresRefusesOtherKey(t *testing.T, pg *testpg.Server) {
 	dsn := pg.NewDatabase(t)
-	if _, err := openPostgres(t, dsn, storetest.KeySealer(t, 1)); err != nil {
+	first, err := store.DirSealer(t.TempDir(), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := openPostgres(t, dsn, storetest.KeySealer(t, 2))
+	if _, err := openPostgres(t, dsn, first); err != nil {
+		t.Fatal(err)
+	}
+	secondDir := t.TempDir()
+	second, err := store.DirSealer(secondDir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = openPostgres(t, dsn, second)
 	storetest.WantErr(t, err, store.ErrSealed)
-	if !strings.Contains(err.Error(), storetest.KeySealer(t, 2).Fingerprint()) || !strings.Contains(err.Error(), storetest.KeySealer(t, 1).Fingerprint()) {
-		t.Fatalf("error does not name both fingerprints: %v", err)
+	for _, want := range []string{first.Fingerprint(), second.Fingerprint(), "copy data_dir/server.key",
+		filepath.Join(secondDir, store.KeyFileName)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	// With server_key in the config, the advice is that key.
+	configured, err := store.DirSealer(t.TempDir(), storetest.KeySealerKey(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = openPostgres(t, dsn, configured)
+	storetest.WantErr(t, err, store.ErrSealed)
+	if !strings.Contains(err.Error(), first.Fingerprint()) || !strings.Contains(err.Error(), "set server_key to the first node's") {
+		t.Fatalf("error does not name the key and server_key: %v", err)
 	}
 }
 

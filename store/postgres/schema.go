@@ -124,7 +124,8 @@ func migrations() []string {
 // later open with another key is refused, since its seeds could not be
 // read and its new ones could not be read by the other nodes. A database
 // whose schema is newer than steps is refused too.
-func migrate(ctx context.Context, pool *pgxpool.Pool, steps []string, fingerprint string) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, steps []string, sealer *store.Sealer) error {
+	fingerprint := sealer.Fingerprint()
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: begin: %w", err)
@@ -147,8 +148,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, steps []string, fingerprin
 	case err != nil:
 		return fmt.Errorf("migrate: read schema version: %w", err)
 	case stored != fingerprint:
-		return fmt.Errorf("server key fingerprint %s differs from %s, the key this database's secrets are sealed with "+
-			"(every node must use the same server_key): %w", fingerprint, stored, store.ErrSealed)
+		return fmt.Errorf("%s: %w", sealer.KeyMismatch(stored), store.ErrSealed)
 	}
 	if version > len(steps) {
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))

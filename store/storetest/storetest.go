@@ -107,12 +107,15 @@ func contract() map[string]func(*testing.T, *DB) {
 // KeySealer is a Sealer whose key is 32 bytes of fill.
 func KeySealer(t testing.TB, fill byte) *store.Sealer {
 	t.Helper()
-	s, err := store.NewSealer(bytes.Repeat([]byte{fill}, store.KeySize))
+	s, err := store.NewSealer(KeySealerKey(fill))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
+
+// KeySealerKey is the key of KeySealer(t, fill).
+func KeySealerKey(fill byte) []byte { return bytes.Repeat([]byte{fill}, store.KeySize) }
 
 // MustUser creates the user name in s.
 func MustUser(t testing.TB, s store.Store, name string) *store.User {

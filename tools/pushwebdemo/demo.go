@@ -20,6 +20,15 @@ import (
 
 // demo runs the whole demo until ctx ends.
 func demo(ctx context.Context, o options, stdin io.Reader, stdout io.Writer, ready chan<- string) error {
+	if o.pushweb == "" {
+		fmt.Fprintln(stdout, "building pushweb ...")
+		bin, remove, err := buildPushweb(ctx, o.goCmd)
+		if err != nil {
+			return err
+		}
+		defer remove()
+		o.pushweb = bin
+	}
 	srv, err := startServer(ctx)
 	if err != nil {
 		return err
@@ -51,6 +60,24 @@ Ctrl-C stops the demo.
 		ready <- url
 	}
 	return phoneLoop(ctx, phone, o.answer, lines(stdin), stdout)
+}
+
+// buildPushweb builds cmd/pushweb with the go command goCmd into a
+// temporary directory of its own, which remove deletes: make demo-web
+// leaves ./bin (and its stamped release build of pushweb) alone.
+func buildPushweb(ctx context.Context, goCmd string) (bin string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "pushwebdemo-bin-")
+	if err != nil {
+		return "", nil, fmt.Errorf("build pushweb: %w", err)
+	}
+	remove = func() { os.RemoveAll(dir) }
+	bin = filepath.Join(dir, "pushweb")
+	out, err := exec.CommandContext(ctx, goCmd, "build", "-o", bin, "github.com/pushauth/pushauth/cmd/pushweb").CombinedOutput()
+	if err != nil {
+		remove()
+		return "", nil, fmt.Errorf("build pushweb: %w\n%s", err, out)
+	}
+	return bin, remove, nil
 }
 
 // startPushweb runs the pushweb binary against srv and waits until it
@@ -164,9 +191,18 @@ func phoneLoop(ctx context.Context, phone *deviceclient.Device, answer string, i
 				fmt.Fprintf(out, "Phone: answer not taken: %v\n", err)
 				continue
 			}
-			fmt.Fprintf(out, "Phone: %sd.\n", decision)
+			fmt.Fprintln(out, answered(decision))
 		}
 	}
+}
+
+// answered is what the phone says once its answer was taken: "Phone:
+// approved." or "Phone: denied.".
+func answered(decision string) string {
+	if decision == push.Deny {
+		return "Phone: denied."
+	}
+	return "Phone: approved."
 }
 
 // decide returns push.Approve, push.Deny or "" (ignore).
