@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Issue 24: CheckFiles loads every certificate and key the config names
+// S1.5: CheckFiles loads every certificate and key the config names
 // (device_api, eap, cluster.tls) and says what is wrong with each, at its
 // key and line.
 func TestCheckFiles(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// Issue 24: a device API that phones reach from the network (a wildcard
+// S1.6: a device API that phones reach from the network (a wildcard
 // or non-loopback listen) needs public_url, else activation links point at
 // localhost; the error names the key and what to set. Loopback listens
 // keep the derived default.
@@ -36,7 +36,7 @@ func TestDeviceAPIOffLoopbackNeedsPublicURL(t *testing.T) {
 	}
 }
 
-// Issue 24: a device API serving plain HTTP off loopback is warned about
+// S1.6: a device API serving plain HTTP off loopback is warned about
 // (phones send passcode-equivalent answers over it, and the phone app
 // needs HTTPS); with cert_file and key_file, or on loopback, it is not.
 func TestDeviceAPIPlainHTTPOffLoopbackWarns(t *testing.T) {
@@ -56,7 +56,7 @@ func TestDeviceAPIPlainHTTPOffLoopbackWarns(t *testing.T) {
 	}
 }
 
-// Issue 24: two listeners of one protocol on the same address are refused
+// S1.6: two listeners of one protocol on the same address are refused
 // with an error naming both keys; port 0, other ports and other
 // protocols are not a conflict.
 func TestListenersOnSameAddressRefused(t *testing.T) {

@@ -33,7 +33,7 @@ func probe(t *testing.T, h *Harness, source string) (layeh.Code, agentprobe.Resu
 	return resp.Code, res
 }
 
-// issue 24 item 8: pushauthd answers the agents' set-up probe itself with
+// S10.4: pushauthd answers the agents' set-up probe itself with
 // what it knows of the client (kind, policy, method), starting no login
 // (no audit record, no lockout failure), and says in its log when a
 // client's policy cannot take an empty password. A client that sends one
@@ -76,7 +76,7 @@ func TestAgentProbe(t *testing.T) {
 }
 
 // pushweb pointed at a client whose policy checks passwords refuses to
-// start, naming the client, its policy and the fix (issue 24 item 8).
+// start, naming the client, its policy and the fix (S10.4).
 func TestWebAgentRefusesPasswordPolicy(t *testing.T) {
 	h := StartServer(t, nil)
 	dir := t.TempDir()

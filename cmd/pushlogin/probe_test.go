@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Issue 24: pushlogin says "Notification sent" only once the server has
+// S10.2: pushlogin says "Notification sent" only once the server has
 // acknowledged it, and a wrong shared secret (the real server drops such
 // requests unanswered) or a server that does not answer is reported within
 // a few seconds, not after --timeout (35 s by default).
@@ -40,7 +40,7 @@ func TestUnacknowledgedServerReportedAtOnce(t *testing.T) {
 	}
 }
 
-// Issue 24: with the right secret the server answers the probe at once,
+// S10.2: with the right secret the server answers the probe at once,
 // so a login the server holds for the phone still says "Notification
 // sent" before its outcome.
 func TestNotifiedAfterProbeAnswered(t *testing.T) {
