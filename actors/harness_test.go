@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
@@ -487,23 +489,14 @@ func (r *rig) numberMatchingFor(user string) {
 // waitState polls the owner until the login is in state.
 func (r *rig) waitState(id string, s loginState) {
 	r.t.Helper()
-	state := s.String()
-	deadline := time.Now().Add(waitFor)
-	for {
-		got := ""
+	testwait.Within(r.t, waitFor, fmt.Sprintf("login %s in state %q", id, s), func() bool {
 		for _, l := range r.logins() {
 			if l.ID == id {
-				got = l.State
+				return l.State == s.String()
 			}
 		}
-		if got == state {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("login %s in state %q, want %q", id, got, state)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return false
+	})
 }
 
 func (r *rig) logins() []LoginInfo {
@@ -518,18 +511,13 @@ func (r *rig) logins() []LoginInfo {
 // audits waits for n audit records and returns them oldest first.
 func (r *rig) audits(n int) []*store.AuditRecord {
 	r.t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
-		recs := r.store.auditRecords()
-		if len(recs) >= n {
-			sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
-			return recs
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%d audit records, want %d", len(recs), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	var recs []*store.AuditRecord
+	testwait.Within(r.t, waitFor, fmt.Sprintf("%d audit records", n), func() bool {
+		recs = r.store.auditRecords()
+		return len(recs) >= n
+	})
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
+	return recs
 }
 
 func (p *fakePusher) Start(context.Context) error { return nil }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
@@ -443,11 +444,5 @@ func TestForeignState(t *testing.T) {
 
 func waitUntil(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Within(t, waitFor, "the condition", cond)
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/eap"
 	"github.com/pushauth/pushauth/protocol/eap/eaptest"
 	"github.com/pushauth/pushauth/push"
@@ -400,21 +401,13 @@ func TestEAPMessagesAreProtobufOrNodeLocal(t *testing.T) {
 // handshake goroutines (protocol/eap.Tunnel) satisfies ok.
 func waitHandshakes(t *testing.T, ok func(int) bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
+	testwait.Within(t, waitFor, "handshake goroutines: "+what, func() bool {
 		var buf bytes.Buffer
 		if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
 			t.Fatal(err)
 		}
-		n := bytes.Count(buf.Bytes(), []byte("eap.(*Tunnel).Handshake.func"))
-		if ok(n) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d handshake goroutines, want %s", n, what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return ok(bytes.Count(buf.Bytes(), []byte("eap.(*Tunnel).Handshake.func")))
+	})
 }
 
 func (r *eapRig) conversations() int {
@@ -430,13 +423,9 @@ func (r *eapRig) conversations() int {
 
 func (r *eapRig) waitConversations(want int) {
 	r.t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for r.conversations() != want {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%d eap conversations, want %d", r.conversations(), want)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Within(r.t, waitFor, fmt.Sprintf("%d eap conversations", want), func() bool {
+		return r.conversations() == want
+	})
 }
 
 // S10.3 over PEAP/GTC: the GTC prompt after the password shows the number;
