@@ -112,7 +112,7 @@ func TestReloadChangesSecretAndRemovesClient(t *testing.T) {
 	p := NextPush(t, phone)
 
 	h.Reload(func(c *config.Config) {
-		c.Radius.Clients[0].Secret = "n3w" // desktop, 127.0.0.1
+		c.Radius.Clients[0].Secret = "n3w"                       // desktop, 127.0.0.1
 		c.Radius.Clients = slices.Delete(c.Radius.Clients, 3, 4) // legacy, 127.0.0.4
 	})
 	if r := ask(t, h.nas("127.0.0.1:0", secret), secret, "nobody"); r != nil {
