@@ -293,19 +293,6 @@ func (n *Node) Stop(ctx context.Context) error {
 	}
 }
 
-// Status is a node's view of the cluster, for operators.
-type Status struct {
-	Name    string   `json:"name"`
-	Node    string   `json:"node"`
-	Address string   `json:"address"`
-	Members []string `json:"members"` // addresses of every member, this node included
-}
-
-// Status reports the cluster as this node sees it now.
-func (n *Node) Status() Status {
-	return Status{Name: n.cfg.Name, Node: n.cfg.Node, Address: n.Address(), Members: n.Members()}
-}
-
 // SlotNode is the member that keeps user's push slot (see rendezvous).
 func (n *Node) SlotNode(user string) string { return n.rendezvous("user\x00" + user) }
 

@@ -169,6 +169,9 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 		return nil, err
 	}
 	u.push(s.stopLogins)
+	if err := s.serveClusterStatus(); err != nil { // only a name clash: a bug
+		return nil, err
+	}
 	if err := s.startEAP(eapSrv, startEAP); err != nil { // only a name clash: a bug
 		return nil, err
 	}
