@@ -74,7 +74,7 @@ func logLines(logs, msg string) []map[string]any {
 	return out
 }
 
-// Issue 24 item 5 (docs/operations.md: add your NAS, then reload): a
+// S1.3 (docs/operations.md: add your NAS, then reload): a
 // client added by a reload is answered at once; before it, its requests
 // were dropped.
 func TestReloadAddsRADIUSClient(t *testing.T) {
@@ -100,7 +100,7 @@ func TestReloadAddsRADIUSClient(t *testing.T) {
 	}
 }
 
-// A changed secret: the old one is dropped from the next request on, the
+// S1.3: a changed secret: the old one is dropped from the next request on, the
 // new one accepted; a login in flight across the reload is answered
 // signed with the secret its request came with. A removed client is
 // dropped.
@@ -155,7 +155,7 @@ func TestReloadClientNumberMatching(t *testing.T) {
 	}
 }
 
-// A changed listener cannot move while the server runs: the reload warns
+// S1.3: a changed listener cannot move while the server runs: the reload warns
 // naming the key, and its last line lists it as waiting for a restart,
 // not as applied. The socket stays where it was.
 func TestReloadListenerNeedsRestart(t *testing.T) {
