@@ -178,4 +178,3 @@ func webPushPayload(t *testing.T, app *deviceclient.Device, m webpushtest.Messag
 	}
 	return p
 }
-
