@@ -71,7 +71,7 @@ func wantReply(t *testing.T, replies <-chan RadReply, code string) {
 	}
 }
 
-// The web app end to end: a RADIUS login pushes through Web Push to the
+// S2.4, S5.3: the web app end to end: a RADIUS login pushes through Web Push to the
 // app's subscription (the fake push service checks VAPID and decrypts the
 // signed push of docs/device-api.md section 5); the app approves through
 // the device API. When the push service says the subscription is gone

@@ -83,6 +83,8 @@ func TestActivateWebDevice(t *testing.T) {
 	}
 }
 
+// S5.3: a web subscription that is not https to a public push service,
+// or whose keys are malformed, is refused before the code is used.
 func TestActivateWebRefusals(t *testing.T) {
 	s := deviceapitest.Start(t, withWebPush(false))
 	tok := s.NewToken(t, "alice")
@@ -197,6 +199,8 @@ func TestPushSubscriptionUpdate(t *testing.T) {
 	}
 }
 
+// S5.3: a device removes itself with a signed request; the server then
+// refuses its requests.
 func TestRemoveDevice(t *testing.T) {
 	s := deviceapitest.Start(t)
 	p := activate(t, s, "alice")
