@@ -156,6 +156,7 @@ func addReplyMessage(resp *layeh.Packet, msg string) {
 
 // radiusClients converts configured clients for the front end.
 func radiusClients(cs []config.Client) []radius.Client {
+	cs = udpClients(cs)
 	out := make([]radius.Client, len(cs))
 	for i, c := range cs {
 		out[i] = radius.Client{

@@ -28,6 +28,7 @@ import (
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/protocol/eap/eapconv"
+	"github.com/pushauth/pushauth/protocol/radius"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
@@ -45,6 +46,8 @@ type Listeners struct {
 	// Metrics serves /metrics without a token; nil unless metrics.listen
 	// is set (then /metrics is on the admin listener behind the token).
 	Metrics net.Listener
+	// RadSec serves RADIUS over TLS; nil unless radius.tls.enabled.
+	RadSec net.Listener
 }
 
 // Server is one pushauth node.
@@ -66,6 +69,7 @@ type Server struct {
 	sys           *actors.System
 	eap           *eapconv.Keeper // nil when EAP is off
 	eapMetrics    *eapconv.Metrics
+	radiusMetrics *radius.Metrics // both RADIUS transports count into them
 	registry      *metricsRegistry // node label on a cluster node
 	adminTok      string
 
@@ -131,6 +135,7 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
 	s.eapMetrics = eapconv.NewMetrics(s.registry)
+	s.radiusMetrics = radius.NewMetrics(s.registry)
 	s.connsRefused = newConnsRefused(s.registry)
 	if err := s.joinNetwork(); err != nil {
 		return nil, err
@@ -289,7 +294,7 @@ func Listen(cfg *config.Config) (Listeners, error) {
 			return ls, fmt.Errorf("metrics.listen: %w", err)
 		}
 	}
-	return ls, nil
+	return ls, listenRadSec(cfg, &ls)
 }
 
 // Serve runs until ctx ends, then shuts down: HTTP servers drain, the
@@ -299,6 +304,9 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 	g, ctx := errgroup.WithContext(ctx)
 	rs := s.radiusServer(ls.Radius)
 	g.Go(func() error { return rs.Serve(ctx) })
+	if err := s.serveRadSec(ctx, g, ls.RadSec); err != nil {
+		return err
+	}
 	for _, h := range s.httpServers(ls) {
 		g.Go(func() error { return serveHTTP(ctx, h) })
 	}
