@@ -20,17 +20,17 @@ func (r *rig) tokenPolicyUser(name string, phone bool) *store.User {
 		tokens = append(tokens, phoneToken("d-"+name))
 	}
 	u := r.user(name, tokens...)
-	r.store.mu.Lock()
-	defer r.store.mu.Unlock()
-	r.store.policies[p.Name] = &p
-	r.store.users[name].Policy = p.Name
+	r.store.Mu.Lock()
+	defer r.store.Mu.Unlock()
+	r.store.Policies[p.Name] = &p
+	r.store.Users[name].Policy = p.Name
 	return u
 }
 
 // reasons counts the audit records by reason.
 func (r *rig) reasons() map[string]int {
 	out := map[string]int{}
-	for _, rec := range r.store.auditRecords() {
+	for _, rec := range r.store.AuditRecords() {
 		out[rec.Reason]++
 	}
 	return out
@@ -54,7 +54,7 @@ func TestPasscodeGuessingLocksOut(t *testing.T) {
 		}
 	}
 	r.send("tia", auth.HOTP(oathSeed, 0, 6), "", "").expect(t, Reject) // the right code, unchecked
-	if got := r.store.failuresOf(u.ID); got != 5 {
+	if got := r.store.FailuresOf(u.ID); got != 5 {
 		t.Fatalf("%d failures counted, want 5 (locked guesses are not counted)", got)
 	}
 	if got := r.reasons()[auth.ReasonLockedOut]; got != 21 {
@@ -69,7 +69,7 @@ func TestPasscodeGuessingLocksOut(t *testing.T) {
 	r.send("tia", "999997", "", "").expect(t, Reject)
 	r.clock.Advance(time.Second)
 	r.send("tia", auth.HOTP(oathSeed, 0, 6), "", "").expect(t, Accept)
-	waitUntil(t, func() bool { return r.store.failuresOf(u.ID) == 0 })
+	waitUntil(t, func() bool { return r.store.FailuresOf(u.ID) == 0 })
 }
 
 // SPEC S2.9: the challenged logins that guessed wrong are audited
@@ -85,7 +85,7 @@ func TestWrongPasscodeAuditedWhenAbandoned(t *testing.T) {
 	if rec := r.audits(1)[0]; rec.Reason != auth.ReasonBadPasscode {
 		t.Fatalf("abandoned after two wrong codes: audit %+v, want reason bad-passcode", rec)
 	}
-	if got := r.store.failuresOf(u.ID); got != 2 {
+	if got := r.store.FailuresOf(u.ID); got != 2 {
 		t.Fatalf("%d failures counted, want 2", got)
 	}
 }
@@ -108,7 +108,7 @@ func TestPasscodeGuessingAcrossLogins(t *testing.T) {
 			guess++
 		}
 	}
-	if got := r.store.failuresOf(u.ID); got != 5 {
+	if got := r.store.FailuresOf(u.ID); got != 5 {
 		t.Fatalf("%d failures counted, want 5", got)
 	}
 	r.send("ned", "pw-ned", "", "").expect(t, Reject) // the right password: locked
@@ -139,7 +139,7 @@ func TestPasswordBurstCannotRaceLockout(t *testing.T) {
 	if reasons[auth.ReasonBadPassword] != 5 || refused != 96 || reasons[auth.ReasonLockedOut] == 0 {
 		t.Fatalf("audit reasons %v, want 5 bad-password and 96 refused unchecked", reasons)
 	}
-	if got := r.store.failuresOf(u.ID); got != 5 {
+	if got := r.store.FailuresOf(u.ID); got != 5 {
 		t.Fatalf("%d failures counted, want 5", got)
 	}
 }
@@ -158,7 +158,7 @@ func TestSourceBudgetAcrossUsers(t *testing.T) {
 	}
 	r.send("s3", "wrong", "", "198.51.100.9").expect(t, Reject)
 	r.send("s4", "pw-s4", "", "198.51.100.9").expect(t, Reject) // even the right one
-	if r.store.failuresOf(4) != 0 || r.store.failuresOf(5) != 0 {
+	if r.store.FailuresOf(4) != 0 || r.store.FailuresOf(5) != 0 {
 		t.Fatal("a source over its budget counted failures toward other users")
 	}
 	r.send("s4", "pw-s4", "", "198.51.100.10").expect(t, Challenge)

@@ -150,9 +150,9 @@ func TestDirectoryUnavailableRejects(t *testing.T) {
 		dir.mu.Unlock()
 		r.send("alice", "alice-dir-pw", "", "").expect(t, Reject)
 	}
-	r.store.mu.Lock()
-	r.store.policies["web"] = &store.Policy{Name: "web", Method: "token", PushEnabled: true, AttemptLimit: 3}
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.Policies["web"] = &store.Policy{Name: "web", Method: "token", PushEnabled: true, AttemptLimit: 3}
+	r.store.Mu.Unlock()
 	dir.mu.Lock()
 	dir.downAt, dir.down = "", true
 	dir.mu.Unlock()
@@ -166,7 +166,7 @@ func TestDirectoryUnavailableRejects(t *testing.T) {
 		}
 	}
 	r.noPush()
-	if n := r.store.failuresOf(1); n != 0 {
+	if n := r.store.FailuresOf(1); n != 0 {
 		t.Fatalf("an unavailable directory counted %d failures toward alice's lockout", n)
 	}
 }
@@ -175,9 +175,9 @@ func TestDirectoryUnavailableRejects(t *testing.T) {
 // user's record names one.
 func TestDirectoryGroupPolicy(t *testing.T) {
 	r, dir := directoryRig(t)
-	r.store.mu.Lock()
-	r.store.policies["no-push"] = &store.Policy{Name: "no-push", Method: "password+token", PushEnabled: false, AttemptLimit: 3}
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.Policies["no-push"] = &store.Policy{Name: "no-push", Method: "password+token", PushEnabled: false, AttemptLimit: 3}
+	r.store.Mu.Unlock()
 	dir.mu.Lock()
 	dir.entries["alice"] = fakeEntry{password: "alice-dir-pw", groupPolicy: "no-push"}
 	dir.mu.Unlock()
@@ -185,10 +185,10 @@ func TestDirectoryGroupPolicy(t *testing.T) {
 	r.noPush()
 	r.send("alice", auth.HOTP(oathSeed, 0, 6), rep.State, "").expect(t, Accept)
 
-	r.store.mu.Lock()
-	r.store.users["alice"].Policy = "default-push"
-	r.store.policies["default-push"] = &store.Policy{Name: "default-push", Method: "password+token", PushEnabled: true, AttemptLimit: 3}
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.Users["alice"].Policy = "default-push"
+	r.store.Policies["default-push"] = &store.Policy{Name: "default-push", Method: "password+token", PushEnabled: true, AttemptLimit: 3}
+	r.store.Mu.Unlock()
 	r.send("alice", "alice-dir-pw", "", "")
 	if n := r.nextPush(); n.Payload.User != "alice" {
 		t.Fatalf("push %+v", n.Payload)

@@ -16,7 +16,7 @@ import (
 // (an Attempt with a State).
 func numberRig(t *testing.T) (*rig, *store.User) {
 	r, _ := numberRigCounting(t)
-	return r, r.store.users["nina"]
+	return r, r.store.Users["nina"]
 }
 
 func numberRigCounting(t *testing.T) (*rig, *atomic.Int32) {
@@ -117,7 +117,7 @@ func TestNumberMatchingWrongPick(t *testing.T) {
 	if rec := r.audits(1)[0]; rec.Reason != "wrong-number" || rec.Outcome != "reject" {
 		t.Fatalf("audit %+v", rec)
 	}
-	waitUntil(t, func() bool { return r.store.failuresOf(u.ID) == 1 })
+	waitUntil(t, func() bool { return r.store.FailuresOf(u.ID) == 1 })
 }
 
 // S10.3: when the phone answers before the agent comes back, the outcome is

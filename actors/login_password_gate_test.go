@@ -26,7 +26,7 @@ func TestPasswordBusyRejectsAtOnce(t *testing.T) {
 	if rec := r.audits(1)[0]; rec.Reason != auth.ReasonPasswordBusy || rec.Client != "desktop" {
 		t.Fatalf("audit %s for client %s, want password-busy for desktop", rec.Reason, rec.Client)
 	}
-	if n := r.store.failuresOf(u.ID); n != 0 {
+	if n := r.store.FailuresOf(u.ID); n != 0 {
 		t.Fatalf("a busy reject counted %d failures toward the lockout", n)
 	}
 	r.send("ann", "pw-ann", "", "", "branch").expect(t, Challenge) // another client's share is free

@@ -41,7 +41,7 @@ func TestVerifyingRejects(t *testing.T) {
 			t.Fatalf("record %d: %+v, want reason %s", i, recs[i], c.reason)
 		}
 	}
-	if r.store.failuresOf(u.ID) != 1 {
+	if r.store.FailuresOf(u.ID) != 1 {
 		t.Fatalf("bad password not counted toward lockout")
 	}
 	r.noPush()
@@ -90,7 +90,7 @@ func TestDeny(t *testing.T) {
 	if rec := r.audits(1)[0]; rec.Reason != "denied" || rec.Reported {
 		t.Fatalf("audit %+v", rec)
 	}
-	if r.store.failuresOf(u.ID) != 1 {
+	if r.store.FailuresOf(u.ID) != 1 {
 		t.Fatal("deny not counted toward lockout")
 	}
 }
@@ -113,9 +113,9 @@ func TestDenyReportedSuspendsPushes(t *testing.T) {
 	r.noPush()
 	// The login writes the suspension to the store off its mailbox.
 	waitUntil(t, func() bool {
-		r.store.mu.Lock()
-		defer r.store.mu.Unlock()
-		return r.store.suspensions["carol"].After(r.clock.Now())
+		r.store.Mu.Lock()
+		defer r.store.Mu.Unlock()
+		return r.store.Suspensions["carol"].After(r.clock.Now())
 	})
 }
 
@@ -123,7 +123,7 @@ func TestDenyReportedSuspendsPushes(t *testing.T) {
 func TestStoredSuspensionStopsPush(t *testing.T) {
 	r := newRig(t)
 	r.user("dave", phoneToken("d1"), oathToken())
-	r.store.suspensions["dave"] = r.clock.Now().Add(time.Hour)
+	r.store.Suspensions["dave"] = r.clock.Now().Add(time.Hour)
 	r.send("dave", "pw-dave", "", "").expect(t, Challenge)
 	r.noPush()
 	if id := r.logins()[0].ID; id == "" {
@@ -136,7 +136,7 @@ func TestStoredPushesCountTowardCap(t *testing.T) {
 	r := newRig(t)
 	r.user("erin", phoneToken("d1"), oathToken())
 	for range store.DefaultPolicy().PushesPerMinute {
-		r.store.pushes["erin"] = append(r.store.pushes["erin"], r.clock.Now().Add(-10*time.Second))
+		r.store.Pushes["erin"] = append(r.store.Pushes["erin"], r.clock.Now().Add(-10*time.Second))
 	}
 	r.send("erin", "pw-erin", "", "").expect(t, Challenge)
 	r.noPush()
@@ -158,9 +158,9 @@ func TestPushCap(t *testing.T) {
 		t.Fatalf("audit %+v", rec)
 	}
 	waitUntil(t, func() bool { // recorded off the mailbox
-		r.store.mu.Lock()
-		defer r.store.mu.Unlock()
-		return len(r.store.pushes["fay"]) == limit
+		r.store.Mu.Lock()
+		defer r.store.Mu.Unlock()
+		return len(r.store.Pushes["fay"]) == limit
 	})
 }
 
@@ -247,7 +247,7 @@ func TestChallengeExpires(t *testing.T) {
 // verifying → checking for policy "token" with a passcode as password (S2.3).
 func TestTokenPolicyPasscode(t *testing.T) {
 	r := newRig(t)
-	r.store.policies["web"] = &store.Policy{Name: "web", PushEnabled: true, Method: "token", AttemptLimit: 3}
+	r.store.Policies["web"] = &store.Policy{Name: "web", PushEnabled: true, Method: "token", AttemptLimit: 3}
 	u := r.user("kim", phoneToken("d1"), oathToken())
 	u.Policy = "web"
 	r.send("kim", auth.HOTP(oathSeed, 0, 6), "", "").expect(t, Accept)
@@ -273,9 +273,9 @@ func TestDenyAfterPasscodeClaimed(t *testing.T) {
 	r := newRig(t)
 	q, n := r.timedOut("mia", "")
 	claimed, told := make(chan struct{}), make(chan struct{})
-	r.store.mu.Lock()
-	r.store.claimedGate, r.store.claimTold = claimed, told // holds the commit after the claim
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.ClaimedGate, r.store.ClaimTold = claimed, told // holds the commit after the claim
+	r.store.Mu.Unlock()
 	q = r.send("mia", auth.HOTP(oathSeed, 0, 6), n.Payload.LoginID, "")
 	select {
 	case <-told:
@@ -299,18 +299,18 @@ func TestPasscodeAcceptStoreFailure(t *testing.T) {
 	r := newRig(t)
 	r.user("ida", oathToken())
 	q := r.send("ida", "pw-ida", "", "").expect(t, Challenge)
-	r.store.mu.Lock()
-	r.store.acceptErr = context.DeadlineExceeded
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.AcceptErr = context.DeadlineExceeded
+	r.store.Mu.Unlock()
 	if rep := r.send("ida", auth.HOTP(oathSeed, 0, 6), q.State, "").expect(t, Reject); rep.Message != msgUnavailable {
 		t.Fatalf("a right code the store could not accept told %q, want %q", rep.Message, msgUnavailable)
 	}
 	if rec := r.audits(1)[0]; rec.Reason != "store-error" {
 		t.Fatalf("audit %+v", rec)
 	}
-	r.store.mu.Lock()
-	claim := r.store.lastAccept.Claim
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	claim := r.store.LastAccept.Claim
+	r.store.Mu.Unlock()
 	if claim() {
 		t.Fatal("the store could still claim the accept of a login that rejected")
 	}
@@ -322,9 +322,9 @@ func TestPasscodeUsedMeanwhile(t *testing.T) {
 	r := newRig(t)
 	u := r.user("ned", oathToken())
 	q := r.send("ned", "pw-ned", "", "").expect(t, Challenge)
-	r.store.mu.Lock()
-	r.store.consumed[[2]int64{r.store.tokens[u.ID][0].ID, 0}] = true // step 0, used elsewhere
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.Consumed[[2]int64{r.store.Tokens[u.ID][0].ID, 0}] = true // step 0, used elsewhere
+	r.store.Mu.Unlock()
 	rep := r.send("ned", auth.HOTP(oathSeed, 0, 6), q.State, "").expect(t, Challenge)
 	if rep.Message != msgWrong {
 		t.Fatalf("message %q, want %q", rep.Message, msgWrong)
@@ -340,9 +340,9 @@ func TestDenyWhileChecking(t *testing.T) {
 	r := newRig(t)
 	q, n := r.timedOut("max", "")
 	gate := make(chan struct{})
-	r.store.mu.Lock()
-	r.store.otpGate = gate // holds the passcode check
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.OTPGate = gate // holds the passcode check
+	r.store.Mu.Unlock()
 	q = r.send("max", auth.HOTP(oathSeed, 0, 6), n.Payload.LoginID, "")
 	r.waitState(n.Payload.LoginID, stateChecking)
 	if st := r.answer(n, push.Deny); st != AnswerAccepted {
@@ -358,16 +358,16 @@ func TestDenyWhileChecking(t *testing.T) {
 // waiting → challenged when the provider reports the device unregistered.
 func TestPushFailureChallenges(t *testing.T) {
 	r := newRig(t)
-	r.pusher.fail = fmt.Errorf("gone: %w", providers.ErrUnregistered)
+	r.pusher.Fail = fmt.Errorf("gone: %w", providers.ErrUnregistered)
 	r.user("ned", phoneToken("d1"), oathToken())
 	rep := r.send("ned", "pw-ned", "", "").expect(t, Challenge)
 	if !strings.Contains(rep.Message, "cannot be sent") {
 		t.Fatalf("message %q", rep.Message)
 	}
 	waitUntil(t, func() bool {
-		r.store.mu.Lock()
-		defer r.store.mu.Unlock()
-		return r.store.devicePush["d1"] == "unregistered"
+		r.store.Mu.Lock()
+		defer r.store.Mu.Unlock()
+		return r.store.DevicePush["d1"] == "unregistered"
 	})
 }
 

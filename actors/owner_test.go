@@ -42,7 +42,7 @@ func TestJoinVerifyingLogin(t *testing.T) {
 	r := newRig(t)
 	r.user("bob", phoneToken("d1"))
 	gate := make(chan struct{})
-	r.store.gate = gate
+	r.store.Gate = gate
 	first := r.send("bob", "pw-bob", "", "st")
 	second := r.send("bob", "pw-bob", "", "st")
 	waitUntil(t, func() bool { return len(r.logins()) == 1 && r.joins() == 1 })
@@ -62,7 +62,7 @@ func TestSupersedeWhileVerifying(t *testing.T) {
 	r := newRig(t)
 	r.user("carl", phoneToken("d1"))
 	gate := make(chan struct{})
-	r.store.gate = gate
+	r.store.Gate = gate
 	first := r.send("carl", "pw-carl", "", "station-a")
 	waitUntil(t, func() bool { return len(r.logins()) == 1 })
 	second := r.send("carl", "pw-carl", "", "station-b")
@@ -77,8 +77,8 @@ func TestSupersedeWhileVerifying(t *testing.T) {
 	}
 	r.answer(n, push.Approve)
 	second.expect(t, Accept)
-	for len(r.pusher.sent) > 0 { // the superseded login's push, withdrawn
-		if p := <-r.pusher.sent; p.Payload.CallingStation != "station-a" {
+	for len(r.pusher.Sent) > 0 { // the superseded login's push, withdrawn
+		if p := <-r.pusher.Sent; p.Payload.CallingStation != "station-a" {
 			t.Fatalf("second push for %+v", p.Payload)
 		}
 	}
@@ -113,7 +113,7 @@ func TestSupersedeWaitingLogin(t *testing.T) {
 	second := r.send("dana", "pw-dana", "", "b")
 	first.expect(t, Reject)
 	select {
-	case id := <-r.pusher.withdrawn:
+	case id := <-r.pusher.Withdrawn:
 		if id != n1.Payload.LoginID {
 			t.Fatalf("withdrew %s", id)
 		}
@@ -166,7 +166,7 @@ func TestStopAbandonsLogins(t *testing.T) {
 	if err := r.sys.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	recs := r.store.auditRecords() // no waiting: Stop has waited
+	recs := r.store.AuditRecords() // no waiting: Stop has waited
 	if len(recs) != n {
 		t.Fatalf("%d audit records after Stop, want %d", len(recs), n)
 	}
@@ -344,7 +344,7 @@ func TestLoginsListedOldestFirst(t *testing.T) {
 // passcode does not.
 func TestPasscodeLoginSupersedesWaitingPush(t *testing.T) {
 	r := newRig(t)
-	r.store.policies["web"] = &store.Policy{Name: "web", PushEnabled: true, Method: "token", AttemptLimit: 3}
+	r.store.Policies["web"] = &store.Policy{Name: "web", PushEnabled: true, Method: "token", AttemptLimit: 3}
 	u := r.user("wes", phoneToken("d1"), oathToken())
 	u.Policy = "web"
 	waiting := r.send("wes", "", "", "")
@@ -359,7 +359,7 @@ func TestPasscodeLoginSupersedesWaitingPush(t *testing.T) {
 		t.Fatalf("waiting login: %q, want superseded", rep.Message)
 	}
 	select {
-	case id := <-r.pusher.withdrawn:
+	case id := <-r.pusher.Withdrawn:
 		if id != n.Payload.LoginID {
 			t.Fatalf("withdrew %s, want %s", id, n.Payload.LoginID)
 		}

@@ -17,9 +17,9 @@ import (
 func TestMissingPolicyWarnedOncePerName(t *testing.T) {
 	var logs logbuf.Buffer
 	r := newRig(t, func(d *Deps) { d.Log = zerolog.New(&logs) })
-	r.store.mu.Lock()
-	r.store.policies["web"] = &store.Policy{Name: "web", Method: policyToken}
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.Policies["web"] = &store.Policy{Name: "web", Method: policyToken}
+	r.store.Mu.Unlock()
 	d, ctx := r.sys.deps, context.Background()
 	for range 3 {
 		if p := d.resolvePolicy(ctx, "", &Client{Policy: "gone"}); p != store.DefaultPolicy() {
@@ -49,10 +49,10 @@ func TestMissingPolicyWarnedOncePerName(t *testing.T) {
 // the policy says; a client without it keeps the policy's setting.
 func TestClientNumberMatchingOverridesPolicy(t *testing.T) {
 	r := newRig(t)
-	r.store.mu.Lock()
-	r.store.policies["web"] = &store.Policy{Name: "web", Method: policyToken}
-	r.store.policies["verified"] = &store.Policy{Name: "verified", NumberMatching: true}
-	r.store.mu.Unlock()
+	r.store.Mu.Lock()
+	r.store.Policies["web"] = &store.Policy{Name: "web", Method: policyToken}
+	r.store.Policies["verified"] = &store.Policy{Name: "verified", NumberMatching: true}
+	r.store.Mu.Unlock()
 	d, ctx := r.sys.deps, context.Background()
 	for _, tt := range []struct {
 		user   string

@@ -80,7 +80,7 @@ func TestS6_6ApprovalWithoutRecordIsRejected(t *testing.T) {
 	if rep := q.expect(t, Reject); rep.Message != msgUnavailable {
 		t.Fatalf("Reply-Message %q, want %q", rep.Message, msgUnavailable)
 	}
-	if recs := r.store.auditRecords(); len(recs) != 0 {
+	if recs := r.store.AuditRecords(); len(recs) != 0 {
 		t.Fatalf("records written: %+v", recs)
 	}
 	line := logLine(t, logs, "audit record not written: the accept is refused")

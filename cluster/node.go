@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -44,6 +45,10 @@ type Node struct {
 	peers   *peers // members verified over mutual TLS
 	stop    context.CancelFunc
 	log     zerolog.Logger
+	// logFilter demotes protoactor's repeated warnings about a peer;
+	// setSelf tells it this node's address once bound.
+	logFilter *peerLogFilter
+	setSelf   func()
 
 	mu      sync.Mutex
 	watches []func() // called when the members this node uses change (Watch)
@@ -115,15 +120,26 @@ func (n *Node) touch(ctx context.Context, addr, name string) error {
 
 // newNode makes the node's actor system; join starts its membership.
 func newNode(cfg config.Cluster, tlsPeers *peerTLS, log zerolog.Logger) *Node {
+	var self atomic.Pointer[string] // set once the system has its address
+	filter := newPeerLogFilter(zerolog.NewSlogHandler(log), func() string {
+		if a := self.Load(); a != nil {
+			return *a
+		}
+		return ""
+	})
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(zerolog.NewSlogHandler(log.Level(max(log.GetLevel(), zerolog.WarnLevel))))
+		return slog.New(filter)
 	}))
-	n := &Node{cfg: cfg, system: system, log: log}
+	n := &Node{cfg: cfg, system: system, log: log, logFilter: filter}
+	n.setSelf = func() { a := n.Address(); self.Store(&a) }
 	base, stop := context.WithCancel(context.Background())
 	n.stop = stop
 	n.peers = newPeers(base, tlsPeers, n.Address, n.allMembers, n.membersChanged, log)
 	system.EventStream.Subscribe(func(evt any) {
 		if t, ok := evt.(*pcluster.ClusterTopology); ok {
+			for _, m := range t.Joined {
+				filter.forget(m.Address()) // back: its next warning shows
+			}
 			n.peers.onTopology(t)
 			n.membersChanged()
 		}
@@ -160,6 +176,7 @@ func (n *Node) join(provider pcluster.ClusterProvider, rc *remote.Config) error 
 		n.system.Shutdown()
 		return err
 	}
+	n.setSelf()
 	if err := n.peers.checkJoin(context.Background()); err != nil {
 		// Leave at once: out of etcd, then no graceful wait for
 		// connections that never worked (protoactor waits 2 s + up to 10 s).
@@ -274,19 +291,6 @@ func (n *Node) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("leave the cluster: %w", ctx.Err())
 	}
-}
-
-// Status is a node's view of the cluster, for operators.
-type Status struct {
-	Name    string   `json:"name"`
-	Node    string   `json:"node"`
-	Address string   `json:"address"`
-	Members []string `json:"members"` // addresses of every member, this node included
-}
-
-// Status reports the cluster as this node sees it now.
-func (n *Node) Status() Status {
-	return Status{Name: n.cfg.Name, Node: n.cfg.Node, Address: n.Address(), Members: n.Members()}
 }
 
 // SlotNode is the member that keeps user's push slot (see rendezvous).

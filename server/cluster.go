@@ -60,6 +60,18 @@ func (s *Server) clusterInfo() adminapi.ClusterInfo {
 	return s.node
 }
 
+// serveClusterStatus lets the other members ask this node for its name
+// and logins in flight (GET /v1/cluster on any node lists every node's).
+func (s *Server) serveClusterStatus() error {
+	if s.node == nil {
+		return nil
+	}
+	return s.node.ServeStatus(func(ctx context.Context) (int, error) {
+		logins, err := s.sys.Logins(ctx)
+		return len(logins), err
+	})
+}
+
 // keyFingerprint identifies the push-signing key (its public half).
 func keyFingerprint(signer *push.Signer) string {
 	sum := sha256.Sum256([]byte(signer.PublicKey()))

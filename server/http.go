@@ -28,8 +28,8 @@ const (
 )
 
 func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
-	return radius.NewServer(conn, newRadiusAdapter(s.sys, s.eap, s.log, s.cfg.Radius.Clients), radius.Options{
-		Clients:       radiusClients(s.cfg.Radius.Clients),
+	return radius.NewServer(conn, newRadiusAdapter(s.sys, s.eap, s.log), radius.Options{
+		ClientSet:     s.clients,
 		MaxInFlight:   s.cfg.Radius.MaxInFlight,
 		ReplyCacheTTL: s.cfg.Radius.ReplyCacheTTL,
 		Logger:        s.log.With().Str("component", "radius").Logger(),

@@ -23,29 +23,27 @@ const maxReplyMessage = 253
 // radiusAdapter turns RADIUS requests into actor attempts and replies back
 // into packets. It holds no policy.
 type radiusAdapter struct {
-	sys     *actors.System
-	eap     *eapconv.Keeper // nil when EAP is off
-	log     zerolog.Logger
-	clients map[string]*actors.Client // by client name; shared by every attempt
+	sys *actors.System
+	eap *eapconv.Keeper // nil when EAP is off
+	log zerolog.Logger
 }
 
-func newRadiusAdapter(sys *actors.System, e *eapconv.Keeper, log zerolog.Logger, cs []config.Client) *radiusAdapter {
-	h := &radiusAdapter{sys: sys, eap: e, log: log, clients: make(map[string]*actors.Client, len(cs))}
-	for _, c := range cs {
-		h.clients[c.Name] = &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode,
-			NumberMatching: c.NumberMatching}
-	}
-	return h
+func newRadiusAdapter(sys *actors.System, e *eapconv.Keeper, log zerolog.Logger) *radiusAdapter {
+	return &radiusAdapter{sys: sys, eap: e, log: log}
 }
 
 // ServeRADIUS implements radius.Handler. Requests carrying EAP-Message go
-// to the EAP conversations (serveEAP); the rest are PAP attempts.
+// to the EAP conversations (serveEAP); the rest are PAP attempts. The
+// client's settings (kind, policy, append mode, number matching) come
+// with the request, from the client table it was accepted by, so a
+// reload changes them for new requests only.
 func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 	p := r.Packet
-	client := h.clients[r.Client.Name]
-	if client == nil { // a client added by a reload the adapter has not seen
-		client = &actors.Client{Name: r.Client.Name, Kind: r.Client.Kind, Policy: r.Client.Policy,
-			NumberMatching: r.Client.Kind == config.KindISAPI} // the configuration's default (SPEC S10.3)
+	client, ok := r.Client.Settings.(*actors.Client)
+	if !ok { // every table radiusClients builds sets them: a bug
+		h.log.Error().Str("client", r.Client.Name).Msg("radius client without settings; request dropped")
+		r.Drop()
+		return
 	}
 	if msg, ok, err := eap.FromPacket(p); err != nil || ok {
 		if err != nil { // RFC 3579 §3.1: silently discarded
@@ -154,7 +152,9 @@ func addReplyMessage(resp *layeh.Packet, msg string) {
 	}
 }
 
-// radiusClients converts configured clients for the front end.
+// radiusClients converts configured clients for the front end, each with
+// the settings its logins use (one *actors.Client shared by every attempt
+// through it).
 func radiusClients(cs []config.Client) []radius.Client {
 	cs = udpClients(cs)
 	out := make([]radius.Client, len(cs))
@@ -166,6 +166,8 @@ func radiusClients(cs []config.Client) []radius.Client {
 			Kind:                        c.Kind,
 			Policy:                      c.Policy,
 			RequireMessageAuthenticator: c.RequireMessageAuthenticator,
+			Settings: &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode,
+				NumberMatching: c.NumberMatching},
 		}
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,9 @@ type Server struct {
 	pollTokenKey  []byte         // derived from the push-signing key: the same on every node
 	poll          *poll.Provider // poll-mode devices' queues, placed over net
 	settings      atomic.Pointer[actors.Settings]
+	clients       *radius.ClientSet // the RADIUS clients; a reload replaces them
+	reloadMu      sync.Mutex        // one reload at a time
+	live          *config.Config    // the config whose live keys are applied (reloadMu)
 	sys           *actors.System
 	eap           *eapconv.Keeper // nil when EAP is off
 	eapMetrics    *eapconv.Metrics
@@ -131,7 +135,7 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 		return nil, err
 	}
 	u.push(func(context.Context) { s.dir.close() })
-	s.Reload(cfg)
+	s.applyAtStart(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
 	s.eapMetrics = eapconv.NewMetrics(s.registry)
@@ -169,6 +173,9 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 		return nil, err
 	}
 	u.push(s.stopLogins)
+	if err := s.serveClusterStatus(); err != nil { // only a name clash: a bug
+		return nil, err
+	}
 	if err := s.startEAP(eapSrv, startEAP); err != nil { // only a name clash: a bug
 		return nil, err
 	}
@@ -249,19 +256,6 @@ func (s *Server) AdminToken() string { return s.adminTok }
 
 // Store gives tests and tools the server's store.
 func (s *Server) Store() store.Store { return s.store }
-
-// Reload applies the run-time settings of cfg (SPEC S1.3): logins started
-// afterwards use them; logins in flight keep theirs.
-func (s *Server) Reload(cfg *config.Config) {
-	s.settings.Store(&actors.Settings{
-		NotificationTimeout: cfg.NotificationTimeout,
-		ChallengeTimeout:    cfg.Radius.ChallengeTimeout,
-		PushOff:             cfg.PushOff,
-		Offline:             cfg.Offline,
-	})
-	s.log.Info().Int64("notification_timeout_seconds", int64(cfg.NotificationTimeout/time.Second)).Bool("push_off", cfg.PushOff).
-		Bool("offline", cfg.Offline).Msg("settings applied")
-}
 
 // Listen binds the configured addresses.
 func (s *Server) Listen() (Listeners, error) { return Listen(s.cfg) }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,7 +183,9 @@ func movePhone(d *deviceclient.Device, h *Harness) *deviceclient.Device {
 // phone approves or denies as decided per login. Every login ends as its
 // phone decided (a Reject only for a login a stopping node abandoned, and
 // only while a node restarts), and every login a phone answered has its
-// audit record in PostgreSQL with the phone's decision.
+// audit record in PostgreSQL with the phone's decision. Each restart
+// leaves at most one warning about the restarted node in each other
+// node's log (issue 24).
 func TestClusterRollingRestart(t *testing.T) {
 	t.Setenv("PUSHAUTH_NOTIFICATIONTIMEOUT", "30") // the nodes inherit it
 	nodes := startCluster(t, 3, "")
@@ -238,13 +243,17 @@ func TestClusterRollingRestart(t *testing.T) {
 		target := f.done.Load() + n
 		checkFor(t, 60*time.Second, func() bool { return f.done.Load() >= target }, "%d more logins", n)
 	}
-	waitDone(20) // load running before the first restart
+	waitDone(20)                // load running before the first restart
+	seen := slices.Clone(nodes) // every node process, for its log
+	var gone []string           // the inter-node address of each stopped node
 	for i := range nodes {
+		gone = append(gone, clusterAddress(t, f.node(i)))
 		from := time.Now()
 		if err := f.node(i).Stop(); err != nil {
 			t.Fatalf("stop node %d: %v", i, err)
 		}
 		h := f.node(i).Respawn()
+		seen = append(seen, h)
 		f.mu.Lock()
 		f.nodes[i] = h
 		f.mu.Unlock()
@@ -261,6 +270,38 @@ func TestClusterRollingRestart(t *testing.T) {
 
 	checkRollingResults(t, f, results)
 	checkRollingAudit(t, f)
+	checkPeerWarnings(t, seen, gone)
+}
+
+// clusterAddress is a node's inter-node address (GET /v1/cluster).
+func clusterAddress(t *testing.T, h *Harness) string {
+	t.Helper()
+	st, err := h.Admin.Cluster(h.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Address
+}
+
+// checkPeerWarnings (issue 24 item 12): a routine restart of one node
+// leaves at most one warning or error about it in each other node's log
+// (protoactor's repeats are demoted to debug).
+func checkPeerWarnings(t *testing.T, logs []*Harness, gone []string) {
+	t.Helper()
+	for _, addr := range gone {
+		about := regexp.MustCompile(regexp.QuoteMeta(addr) + `\b`)
+		for i, h := range logs {
+			var lines []string
+			for _, line := range strings.Split(h.Logs.String(), "\n") {
+				if (strings.Contains(line, `"level":"warn"`) || strings.Contains(line, `"level":"error"`)) && about.MatchString(line) {
+					lines = append(lines, line)
+				}
+			}
+			if len(lines) > 1 {
+				t.Errorf("node process %d logged %d warnings about the restarted %s:\n%s", i, len(lines), addr, strings.Join(lines, "\n"))
+			}
+		}
+	}
 }
 
 // checkRollingResults: every logical login got a reply, as its phone

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -395,4 +396,76 @@ func TestClusterPollTokenOnAnotherNode(t *testing.T) {
 	if code, body := pendingWithToken(forged); code != http.StatusUnauthorized || !strings.Contains(body, "bad_poll_token") {
 		t.Fatalf("forged token on node b: %d %s, want 401 bad_poll_token", code, body)
 	}
+}
+
+// Issue 24 item 11: GET /v1/cluster on one node lists every member with
+// the node name and logins in flight the member itself answered over the
+// cluster; a member that does not answer within the deadline (frozen with
+// SIGSTOP, still registered) is marked so, and the answer still comes
+// within a few seconds.
+func TestClusterStatusAsksEveryMember(t *testing.T) {
+	t.Setenv("PUSHAUTH_NOTIFICATIONTIMEOUT", "30") // the nodes inherit it
+	nodes := startCluster(t, 3, "")
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	b.AddUser("bob", "pw")
+	phone := b.Phone("bob")
+	login := Start(b.Client(""), "bob", "pw", "", "")
+	p := NextPush(t, phone) // bob's login waits on node b
+	names := map[string]string{}
+	for _, h := range nodes {
+		names[clusterAddress(t, h)] = ""
+	}
+	st, err := a.Admin.Cluster(a.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Nodes) != 3 {
+		t.Fatalf("nodes %+v, want 3", st.Nodes)
+	}
+	for i, m := range st.Nodes {
+		want := int64(0)
+		if m.Node == "node-b" {
+			want = 1
+		}
+		if !m.Answered || m.Address != st.Members[i] || m.LoginsInFlight != want || m.Error != "" {
+			t.Errorf("member %+v, want answered with %d logins in flight", m, want)
+		}
+		names[m.Address] = m.Node
+	}
+	if names[clusterAddress(t, b)] != "node-b" || names[clusterAddress(t, c)] != "node-c" || names[st.Address] != "node-a" {
+		t.Errorf("names by address %v", names)
+	}
+
+	frozen := clusterAddress(t, c)
+	if err := c.signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.signal(syscall.SIGCONT) })
+	asked := time.Now()
+	st, err = a.Admin.Cluster(a.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(asked)
+	if err := c.signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if took > 3*time.Second {
+		t.Errorf("GET /v1/cluster took %v with a member frozen", took)
+	}
+	marked := false
+	for _, m := range st.Nodes {
+		if m.Address == frozen {
+			marked = !m.Answered && m.Error != ""
+		} else if !m.Answered {
+			t.Errorf("live member %+v not answered", m)
+		}
+	}
+	if !marked {
+		t.Errorf("frozen member %s not marked as not answering: %+v", frozen, st.Nodes)
+	}
+	if err := phone.Answer(b.ctx(), p, push.Approve); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, login.Wait(t), layeh.CodeAccessAccept)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -65,8 +66,9 @@ type Harness struct {
 	Admin     *adminclient.Client
 	Logs      *logbuf.Buffer
 	stop      func() error
-	kill      func() error    // set for nodes run as processes
-	respawn   func() *Harness // set for nodes run as processes
+	kill      func() error          // set for nodes run as processes
+	signal    func(os.Signal) error // set for nodes run as processes
+	respawn   func() *Harness       // set for nodes run as processes
 }
 
 // StartServer binds 127.0.0.1:0 sockets, starts the server on them and

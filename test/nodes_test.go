@@ -105,6 +105,7 @@ func startProcess(t *testing.T, dataDir, extra string, openFiles int) *Harness {
 	go func() { exited <- cmd.Wait() }()
 	h.stop = processStopper(cmd, exited, syscall.SIGTERM)
 	h.kill = processStopper(cmd, exited, syscall.SIGKILL)
+	h.signal = cmd.Process.Signal
 	t.Cleanup(func() { _ = h.Stop() })
 	select {
 	case s := <-serving:

@@ -43,7 +43,7 @@ terminal). The behaviour is described in docs/behaviour.md.`,
 				{Term: "GOMEMLIMIT", Text: "Go's soft memory limit, e.g. 900MiB (see docs/benchmarks.md)"},
 			}},
 			{Title: "Signals", Items: []cli.Item{
-				{Term: "SIGHUP", Text: "re-read the config file; NOTIFICATIONTIMEOUT, PushOff and offline\napply to logins that start afterwards (other keys need a restart)"},
+				{Term: "SIGHUP", Text: "re-read the config file; NOTIFICATIONTIMEOUT, PushOff, offline and\nradius.clients apply to what starts afterwards; each other changed\nkey is named in a warning: it needs a restart"},
 				{Term: "SIGINT, SIGTERM", Text: "stop taking requests, end the logins in flight (each gets an\naudit record), close the store and exit"},
 			}},
 			{Title: "Files in data_dir", Items: []cli.Item{

@@ -4,8 +4,10 @@
 //	pushauthd --config pushauth.yaml --check-config
 //	pushauthd --help | --version
 //
-// SIGHUP re-reads the config file and applies NOTIFICATIONTIMEOUT, PushOff
-// and offline to logins started afterwards; SIGINT/SIGTERM stop the server.
+// SIGHUP re-reads the config file and applies NOTIFICATIONTIMEOUT, PushOff,
+// offline, radius.challenge_timeout and radius.clients to what starts
+// afterwards; every other changed key is named in a warning as waiting for
+// a restart. SIGINT/SIGTERM stop the server.
 package main
 
 import (
@@ -192,8 +194,8 @@ func serve(ctx context.Context, cfg *config.Config, path string, log zerolog.Log
 	return srv.Serve(ctx, ls)
 }
 
-// reloadOnHUP applies the run-time settings on SIGHUP (docs/behaviour.md
-// S1.3).
+// reloadOnHUP reloads the configuration on SIGHUP (docs/behaviour.md
+// S1.3; server.Reload says what it applies and what waits for a restart).
 func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, srv *server.Server, path string, log zerolog.Logger) {
 	for {
 		select {
@@ -203,7 +205,7 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, srv *server.Server, 
 		}
 		log.Info().Str("config", source(path)).Msg("SIGHUP: reloading the configuration")
 		cfg, warnings, err := load(path)
-		logWarnings(log, warnings)
+		logWarnings(log, append(warnings, extraWarnings(cfg)...))
 		if err != nil {
 			log.Error().Err(err).Msg("reload rejected; keeping the running settings")
 			continue

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/cluster"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
@@ -13,28 +12,32 @@ import (
 
 type fakeCluster cluster.Status
 
-type twoLogins struct{}
+func (f fakeCluster) Status(context.Context) cluster.Status { return cluster.Status(f) }
 
-func (twoLogins) Logins(context.Context) ([]actors.LoginInfo, error) {
-	return []actors.LoginInfo{{ID: "1", User: "a"}, {ID: "2", User: "b"}}, nil
-}
-
-func (f fakeCluster) Status() cluster.Status { return cluster.Status(f) }
-
-// Issue 8 operations: `pushctl cluster status` shows every member and
-// which one is the node asked.
+// Issue 8 operations, issue 24 item 11: `pushctl cluster status` shows
+// every member with its node name and logins in flight as the member
+// answered, which one is the node asked, and a member that did not
+// answer.
 func TestClusterStatus(t *testing.T) {
 	srv := adminapitest.Start(t, func(d *adminapi.Deps) {
-		d.Logins = twoLogins{}
 		d.Cluster = fakeCluster{Name: "prod", Node: "node-b", Address: "10.0.0.12:7101",
-			Members: []string{"10.0.0.11:7101", "10.0.0.12:7101", "10.0.0.13:7101"}}
+			Members: []string{"10.0.0.11:7101", "10.0.0.12:7101", "10.0.0.13:7101"},
+			Nodes: []cluster.MemberReport{
+				{Address: "10.0.0.11:7101", Node: "node-a", LoginsInFlight: 5, Answered: true},
+				{Address: "10.0.0.12:7101", Node: "node-b", LoginsInFlight: 2, Answered: true},
+				{Address: "10.0.0.13:7101", Error: "no answer within 1s: future: timeout"},
+			}}
 	})
 	out := pushctl(t, srv, "", "cluster", "status").ok(t).stdout
-	for _, want := range []string{"cluster prod: 3 members", "10.0.0.11:7101", "10.0.0.13:7101",
-		"node-b (this node)  2"} {
+	for _, want := range []string{"cluster prod: 3 members", "10.0.0.11:7101  node-a              5",
+		"node-b (this node)  2", "10.0.0.13:7101  ?                   no answer"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	js := pushctl(t, srv, "", "--json", "cluster", "status").ok(t).stdout
+	if !strings.Contains(js, `"logins_in_flight": 2`) || !strings.Contains(js, `"answered": false`) {
+		t.Errorf("json output:\n%s", js)
 	}
 }
 

@@ -34,7 +34,11 @@ func (f HandlerFunc) ServeRADIUS(r *Request) { f(r) }
 
 // Options configure a Server.
 type Options struct {
+	// Clients are the clients accepted, unless ClientSet is set.
 	Clients []Client
+	// ClientSet, when set, is the client table instead of Clients; its
+	// owner may Replace it while the server runs (a configuration reload).
+	ClientSet *ClientSet
 	// MaxInFlight bounds requests in processing; more are dropped (default 262144).
 	MaxInFlight int
 	// ReplyCacheTTL is how long replies are kept for retransmissions (default 30s).
@@ -60,7 +64,7 @@ type Options struct {
 // Server is a RADIUS authentication server on one UDP socket.
 type Server struct {
 	conn     *net.UDPConn
-	clients  *clientTable
+	clients  *ClientSet
 	handler  Handler
 	cache    *replyCache
 	opts     Options
@@ -90,9 +94,13 @@ func NewServer(conn *net.UDPConn, h Handler, opts Options) *Server {
 	if opts.DropLogInterval <= 0 {
 		opts.DropLogInterval = 10 * time.Second
 	}
+	clients := opts.ClientSet
+	if clients == nil {
+		clients = NewClientSet(opts.Clients)
+	}
 	return &Server{
 		conn:    conn,
-		clients: newClientTable(opts.Clients),
+		clients: clients,
 		handler: h,
 		cache:   newReplyCache(opts.ReplyCacheTTL),
 		opts:    opts,

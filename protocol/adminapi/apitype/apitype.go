@@ -218,4 +218,17 @@ type ClusterStatus struct {
 	Node    string   `json:"node"`
 	Address string   `json:"address"`
 	Members []string `json:"members"` // addresses of every member, this node included
+	// Nodes are the members as each answered the answering node over the
+	// cluster, in Members' order; a member that did not answer within a
+	// second has Answered false and an Error.
+	Nodes []ClusterMember `json:"nodes"`
+}
+
+// ClusterMember is one member of a cluster as it reported itself.
+type ClusterMember struct {
+	Address        string `json:"address"`
+	Node           string `json:"node,omitempty"`
+	LoginsInFlight int64  `json:"logins_in_flight"`
+	Answered       bool   `json:"answered"`
+	Error          string `json:"error,omitempty"`
 }

@@ -342,7 +342,7 @@ func TestEAPRepeatedResponse(t *testing.T) {
 		select {
 		case rep = <-held:
 			continue
-		case n := <-r.pusher.sent: // the password went to the login
+		case n := <-r.pusher.Sent: // the password went to the login
 			again := r.round(state, msg)
 			if rep := waitReply(t, held); rep.Code != actors.Drop {
 				t.Fatalf("replaced request got %v", rep.Code)

@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/actors/actorstest"
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/eap"
@@ -35,195 +35,13 @@ const (
 	msgPushOrCode = "No answer from your device. Submit an empty answer or type push to send another notification, or enter a passcode."
 )
 
-// fakeClock is an actors.Clock whose time moves only when a test
-// advances it.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-// Advance moves the time on and fires the timers that became due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	kept := c.timers[:0]
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
-		default:
-			kept = append(kept, t)
-		}
-	}
-	c.timers = kept
-	c.mu.Unlock()
-	for _, t := range due {
-		t.f()
-	}
-}
-
-// fakeStore is the part of a store logins use (actors.Store), in memory.
-type fakeStore struct {
-	mu       sync.Mutex
-	users    map[string]*store.User
-	tokens   map[int64][]store.Token
-	policies map[string]*store.Policy
-	audit    []*store.AuditRecord
-	counters map[int64]store.LoginCounter
-	consumed map[[2]int64]bool
-}
-
-var _ actors.Store = (*fakeStore)(nil)
-
-func (s *fakeStore) UserByName(_ context.Context, name string) (*store.User, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, ok := s.users[name]
-	if !ok {
-		return nil, store.ErrNotFound
-	}
-	c := *u
-	return &c, nil
-}
-
-func (s *fakeStore) PolicyByName(_ context.Context, name string) (*store.Policy, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p, ok := s.policies[name]; ok {
-		return p, nil
-	}
-	return nil, store.ErrNotFound
-}
-
-func (s *fakeStore) TokensByUser(_ context.Context, id int64) ([]store.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]store.Token, len(s.tokens[id]))
-	for i, t := range s.tokens[id] {
-		out[i] = t
-		if t.Device != nil {
-			d := *t.Device
-			out[i].Device = &d
-		}
-	}
-	return out, nil
-}
-
-func (s *fakeStore) AcceptWithOTP(_ context.Context, a *store.OTPAccept) error {
-	withdrawn := a.Claim != nil && !a.Claim()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := [2]int64{a.TokenID, a.Step}
-	if s.consumed[k] {
-		return store.ErrOTPReused
-	}
-	s.consumed[k] = true
-	if withdrawn {
-		return store.ErrAcceptWithdrawn
-	}
-	s.audit = append(s.audit, a.Record)
-	return nil
-}
-
-func (s *fakeStore) LoginCounter(_ context.Context, id int64) (store.LoginCounter, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counters[id], nil
-}
-
-func (s *fakeStore) RecordFailure(_ context.Context, id int64, next store.NextCounter) (store.LoginCounter, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	before := s.counters[id]
-	after, err := next(before)
-	if err != nil {
-		return before, err
-	}
-	s.counters[id] = after
-	return after, nil
-}
-
-func (s *fakeStore) ResetLoginFailures(_ context.Context, id int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counters[id] = store.LoginCounter{}
-	return nil
-}
-
-func (s *fakeStore) UpdateDevicePush(context.Context, string, string, string) error { return nil }
-
-func (s *fakeStore) AppendAudit(_ context.Context, r *store.AuditRecord) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.audit = append(s.audit, r)
-	return nil
-}
-
-func (s *fakeStore) RecordPush(context.Context, string, time.Time) error { return nil }
-
-func (s *fakeStore) PushesSince(context.Context, string, time.Time) (int, error) { return 0, nil }
-
-func (s *fakeStore) SuspendPush(context.Context, string, time.Time, string) error { return nil }
-
-func (s *fakeStore) PushSuspension(context.Context, string) (time.Time, string, error) {
-	return time.Time{}, "", nil
-}
-
-// fakePusher is a push provider that hands every notification to the test.
-type fakePusher struct {
-	sent chan *providers.Notification
-}
-
-func (p *fakePusher) Name() string { return store.PushPoll }
-
-func (p *fakePusher) Push(_ context.Context, n *providers.Notification) error {
-	p.sent <- n
-	return nil
-}
-
-func (p *fakePusher) Withdraw(string, string) {}
-
-func (p *fakePusher) Start(context.Context) error { return nil }
-
-func (p *fakePusher) Stop(context.Context) error { return nil }
-
 // rig is a login System with a fake store, clock and provider.
 type rig struct {
 	t       *testing.T
 	sys     *actors.System
-	store   *fakeStore
-	clock   *fakeClock
-	pusher  *fakePusher
+	store   *actorstest.Store
+	clock   *actorstest.Clock
+	pusher  *actorstest.Pusher
 	pw      *auth.Passwords
 	set     actors.Settings
 	nextID  int64
@@ -236,10 +54,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, clock: &fakeClock{now: time.Unix(1_800_000_000, 0)},
-		store: &fakeStore{users: map[string]*store.User{}, tokens: map[int64][]store.Token{},
-			policies: map[string]*store.Policy{}, counters: map[int64]store.LoginCounter{}, consumed: map[[2]int64]bool{}},
-		pusher:  &fakePusher{sent: make(chan *providers.Notification, 1024)},
+	r := &rig{t: t, clock: actorstest.NewClock(), store: actorstest.NewStore(), pusher: actorstest.NewPusher(),
 		pw:      auth.NewPasswords(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 0),
 		set:     actors.Settings{NotificationTimeout: 5 * time.Second, ChallengeTimeout: time.Minute},
 		metrics: NewMetrics(prometheus.NewRegistry()),
@@ -277,14 +92,14 @@ func (r *rig) user(name string, tokens ...store.Token) *store.User {
 	}
 	r.nextID++
 	u := &store.User{ID: r.nextID, Name: name, PasswordHash: hash}
-	r.store.mu.Lock()
-	defer r.store.mu.Unlock()
-	r.store.users[name] = u
+	r.store.Mu.Lock()
+	defer r.store.Mu.Unlock()
+	r.store.Users[name] = u
 	for i := range tokens {
 		tokens[i].ID = r.nextID*100 + int64(i)
 		tokens[i].UserID = u.ID
 	}
-	r.store.tokens[u.ID] = tokens
+	r.store.Tokens[u.ID] = tokens
 	return u
 }
 
@@ -305,7 +120,7 @@ func oathToken() store.Token {
 func (r *rig) nextPush() *providers.Notification {
 	r.t.Helper()
 	select {
-	case n := <-r.pusher.sent:
+	case n := <-r.pusher.Sent:
 		return n
 	case <-time.After(waitFor):
 		r.t.Fatal("no push sent")
@@ -316,8 +131,8 @@ func (r *rig) nextPush() *providers.Notification {
 // noPush checks that no push was sent (after the system settled).
 func (r *rig) noPush() {
 	r.t.Helper()
-	if len(r.pusher.sent) != 0 {
-		r.t.Fatalf("unexpected push %+v", (<-r.pusher.sent).Payload)
+	if len(r.pusher.Sent) != 0 {
+		r.t.Fatalf("unexpected push %+v", (<-r.pusher.Sent).Payload)
 	}
 }
 
@@ -347,10 +162,10 @@ func (r *rig) decide(n *providers.Notification, decision string, number int) act
 func (r *rig) numberMatchingFor(user string) {
 	p := store.DefaultPolicy()
 	p.Name, p.NumberMatching = "matching", true
-	r.store.mu.Lock()
-	defer r.store.mu.Unlock()
-	r.store.policies[p.Name] = &p
-	r.store.users[user].Policy = p.Name
+	r.store.Mu.Lock()
+	defer r.store.Mu.Unlock()
+	r.store.Policies[p.Name] = &p
+	r.store.Users[user].Policy = p.Name
 }
 
 // waitState polls the owner until the login is in state.
@@ -375,9 +190,9 @@ func (r *rig) audits(n int) []*store.AuditRecord {
 	r.t.Helper()
 	var recs []*store.AuditRecord
 	testwait.For(r.t, "audit records", func() bool {
-		r.store.mu.Lock()
-		defer r.store.mu.Unlock()
-		recs = append([]*store.AuditRecord(nil), r.store.audit...)
+		r.store.Mu.Lock()
+		defer r.store.Mu.Unlock()
+		recs = append([]*store.AuditRecord(nil), r.store.Audit...)
 		return len(recs) >= n
 	})
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
