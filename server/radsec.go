@@ -63,13 +63,13 @@ func (s *Server) radsecServer() (*radius.StreamServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("radius.tls: load certificate: %w", err)
 	}
-	clients, hints, err := radsecClients(s.cfg.Radius.Clients, t.CAFile)
+	set, hints, err := s.startRadSecClients()
 	if err != nil {
 		return nil, err
 	}
-	return radius.NewStreamServer(newRadiusAdapter(s.sys, s.eap, s.log, s.cfg.Radius.Clients), radius.StreamOptions{
+	return radius.NewStreamServer(newRadiusAdapter(s.sys, s.eap, s.log), radius.StreamOptions{
 		TLS:                &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: t.MinVersion, ClientCAs: hints},
-		Clients:            radius.NewTLSClientSet(clients),
+		Clients:            set,
 		MaxInFlight:        s.cfg.Radius.MaxInFlight,
 		IdleTimeout:        t.IdleTimeout,
 		HandshakeTimeout:   t.HandshakeTimeout,
@@ -79,6 +79,19 @@ func (s *Server) radsecServer() (*radius.StreamServer, error) {
 		Logger:             s.log.With().Str("component", "radius").Logger(),
 		Metrics:            s.radiusMetrics,
 	}), nil
+}
+
+// startRadSecClients makes the RadSec client table from the clients of the
+// moment, under the reload lock so that a reload cannot slip between.
+func (s *Server) startRadSecClients() (*radius.TLSClientSet, *x509.CertPool, error) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	clients, hints, err := radsecClients(s.live.Radius.Clients, s.cfg.Radius.TLS.CAFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.radsecClients = radius.NewTLSClientSet(clients)
+	return s.radsecClients, hints, nil
 }
 
 // perAddressCap maps the configuration's 0 (no cap) to StreamOptions' -1.
@@ -111,9 +124,8 @@ func radsecClients(cs []config.Client, caFile string) (out []radius.TLSClient, h
 			pools[file] = pool
 		}
 		out = append(out, radius.TLSClient{
-			Client: radius.Client{Name: c.Name, Prefix: c.Prefix(), Secret: []byte(c.Secret), Kind: c.Kind,
-				Policy: c.Policy, RequireMessageAuthenticator: c.RequireMessageAuthenticator},
-			Match: radius.CertMatch{Subject: c.TLSSubject, SAN: c.TLSSAN, Roots: pool},
+			Client: radiusClient(c),
+			Match:  radius.CertMatch{Subject: c.TLSSubject, SAN: c.TLSSAN, Roots: pool},
 		})
 	}
 	return out, hints, nil
@@ -143,4 +155,21 @@ func udpClients(cs []config.Client) []config.Client {
 		}
 	}
 	return out
+}
+
+// reloadRadSecClients (under reloadMu) applies reloaded clients to the
+// RadSec listener, when it runs: connections opened from now on are identified by the new table
+// (open connections keep the client they were accepted as). The CA files
+// are read again; if one cannot be, the old table stays, with an error.
+// The CAs named to clients in the handshake are those of the start.
+func (s *Server) reloadRadSecClients(cur []config.Client) {
+	if s.radsecClients == nil {
+		return
+	}
+	clients, _, err := radsecClients(cur, s.cfg.Radius.TLS.CAFile)
+	if err != nil {
+		s.log.Error().Err(err).Msg("radsec clients not reloaded; the previous ones stay")
+		return
+	}
+	s.radsecClients.Replace(clients)
 }

@@ -73,8 +73,9 @@ type Server struct {
 	sys           *actors.System
 	eap           *eapconv.Keeper // nil when EAP is off
 	eapMetrics    *eapconv.Metrics
-	radiusMetrics *radius.Metrics // both RADIUS transports count into them
-	registry      *metricsRegistry // node label on a cluster node
+	radiusMetrics *radius.Metrics      // both RADIUS transports count into them
+	radsecClients *radius.TLSClientSet // the RadSec clients; nil unless radius.tls is on
+	registry      *metricsRegistry     // node label on a cluster node
 	adminTok      string
 
 	pushersToStop map[string]providers.Provider

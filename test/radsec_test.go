@@ -343,3 +343,31 @@ func TestRadsecproxyDenyAndPasscodeAfterTimeout(t *testing.T) {
 		t.Fatalf("audit %+v", rec)
 	}
 }
+
+// A reload applies radius.clients to RadSec too: a connection opened
+// afterwards is identified by the new table (here the certificate no
+// longer names a client, so it is refused), while one open before keeps
+// the client it was accepted as.
+func TestRadSecClientsReload(t *testing.T) {
+	rig := startRadSec(t, nil)
+	before := rig.dial(t)
+	// accepted (the server's side of the handshake done) before the reload
+	status := exchangeTLS(t, before, layeh.New(layeh.CodeStatusServer, []byte("radsec")), 1, 5*time.Second)
+	expectCode(t, &radclient.Response{Packet: status}, layeh.CodeAccessAccept)
+	cfg := *rig.h.Cfg
+	cfg.Radius.Clients = append([]config.Client(nil), cfg.Radius.Clients...)
+	cfg.Radius.Clients[len(cfg.Radius.Clients)-1].TLSSubject = "someone-else.test"
+	rig.h.Server.Reload(&cfg)
+	after := rig.dial(t)
+	raw, err := radclient.Encode(layeh.New(layeh.CodeStatusServer, []byte("radsec")), 1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = after.Write(raw)
+	_ = after.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(after, make([]byte, 20)); err == nil {
+		t.Fatal("a connection after the reload was answered with the old client's certificate")
+	}
+	status = exchangeTLS(t, before, layeh.New(layeh.CodeStatusServer, []byte("radsec")), 2, 5*time.Second)
+	expectCode(t, &radclient.Response{Packet: status}, layeh.CodeAccessAccept)
+}
