@@ -19,8 +19,8 @@ import (
 
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/testcerts"
-	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
+	"github.com/pushauth/pushauth/push"
 )
 
 // radsecRig is a server with RadSec on and a test CA: the server's
