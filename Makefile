@@ -24,6 +24,7 @@ BIN       := bin
 # fixed in Go 1.27). Each count is roughly 15 s on a 2-core machine; raise them
 # (FUZZ_RADIUS=5000000x make fuzz) for a longer run.
 FUZZ_RADIUS     ?= 400000x
+FUZZ_STREAM     ?= 100000x
 FUZZ_EAP        ?= 500000x
 FUZZ_REASSEMBLY ?= 300000x
 # The race detector needs cgo (a C compiler); without one the tests run
@@ -56,6 +57,7 @@ endif
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzAccessRequest -fuzztime $(FUZZ_RADIUS) ./protocol/radius
+	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime $(FUZZ_STREAM) ./protocol/radius
 	$(GO) test -run '^$$' -fuzz FuzzEAPPacket -fuzztime $(FUZZ_EAP) ./protocol/eap
 	$(GO) test -run '^$$' -fuzz FuzzReassembly -fuzztime $(FUZZ_REASSEMBLY) ./protocol/eap
 

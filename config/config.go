@@ -77,6 +77,8 @@ type Radius struct {
 	ReplyCacheTTL time.Duration
 	// ChallengeTimeout is how long a challenged login waits for an answer (default 120s).
 	ChallengeTimeout time.Duration
+	// TLS is the RadSec listener (`radius.tls`).
+	TLS RadSec
 }
 
 // Client is one RADIUS client entry.
@@ -95,6 +97,15 @@ type Client struct {
 	// through this client, whatever its policy says (`number_matching`,
 	// default true for kind isapi, false otherwise).
 	NumberMatching bool
+	// A RadSec client (IsTLS) is identified by its certificate: its
+	// subject Common Name (`tls_subject`), a subjectAltName entry
+	// (`tls_san`), and the CA it chains to (`tls_ca_file`, else
+	// radius.tls.ca_file). Its Address is then optional and, when set,
+	// limits where its connections may come from; its Secret defaults to
+	// "radsec".
+	TLSSubject string
+	TLSSAN     string
+	TLSCAFile  string
 
 	prefix netip.Prefix // Address parsed at load time; see Prefix
 }

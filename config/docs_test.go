@@ -15,7 +15,7 @@ import (
 // everySection opens every section and list the decoder descends into, so
 // that it reports the keys of each. A new nested section needs a line here.
 const everySection = `
-radius: {clients: [{}]}
+radius: {clients: [{}], tls: {}}
 admin_api: {}
 device_api: {}
 log: {}

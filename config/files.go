@@ -16,7 +16,7 @@ import (
 const CertWarnBefore = 30 * 24 * time.Hour
 
 // CheckFiles loads the certificate and key files that loading itself
-// does not read (device_api, eap, cluster.tls) and returns one problem per
+// does not read (device_api, eap, radius.tls, cluster.tls) and returns one problem per
 // file that does not load, at its key (its file, line and column), and
 // warnings about certificates that expire within 30 days or lack the
 // server-auth extended key usage. pushauthd --check-config and the start
@@ -42,6 +42,10 @@ func (c *Config) CheckFiles(now time.Time) ([]FieldError, []Warning) {
 	}
 	pair("device_api", c.DeviceAPI.CertFile, c.DeviceAPI.KeyFile, true)
 	pair("eap", c.EAP.CertFile, c.EAP.KeyFile, true)
+	if c.Radius.TLS.Enabled {
+		pair("radius.tls", c.Radius.TLS.CertFile, c.Radius.TLS.KeyFile, true)
+		errs = append(errs, c.radSecCAProblems()...)
+	}
 	if c.Cluster.Enabled {
 		pair("cluster.tls", c.Cluster.TLS.CertFile, c.Cluster.TLS.KeyFile, false)
 		if f := c.Cluster.TLS.CAFile; f != "" {
@@ -141,4 +145,22 @@ func checkCAFile(file string) error {
 		return fmt.Errorf("no PEM certificate in %s", file)
 	}
 	return nil
+}
+
+// radSecCAProblems checks the CA files RadSec verifies clients with.
+func (c *Config) radSecCAProblems() []FieldError {
+	var errs []FieldError
+	check := func(key, file string) {
+		if file == "" {
+			return
+		}
+		if err := checkCAFile(file); err != nil {
+			errs = append(errs, c.Problem(key, err.Error()))
+		}
+	}
+	check("radius.tls.ca_file", c.Radius.TLS.CAFile)
+	for i, cl := range c.Radius.Clients {
+		check(fmt.Sprintf("radius.clients[%d].tls_ca_file", i), cl.TLSCAFile)
+	}
+	return errs
 }

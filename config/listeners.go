@@ -18,6 +18,9 @@ func listeners(c *Config) []listener {
 		{"admin_api.listen", "tcp", c.AdminAPI.Listen},
 		{"device_api.listen", "tcp", c.DeviceAPI.Listen},
 	}
+	if c.Radius.TLS.Enabled {
+		ls = append(ls, listener{"radius.tls.listen", "tcp", c.Radius.TLS.Listen})
+	}
 	if c.Metrics.Listen != "" {
 		ls = append(ls, listener{"metrics.listen", "tcp", c.Metrics.Listen})
 	}

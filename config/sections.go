@@ -93,14 +93,17 @@ func (d *decoder) serverKey(m map[string]any) []byte {
 // radius decodes the `radius` section.
 func (d *decoder) radius(v any) Radius {
 	const path = "radius"
-	m := d.object(v, path, "listen", "clients", "max_in_flight", "reply_cache_ttl", "challenge_timeout")
-	return Radius{
+	m := d.object(v, path, "listen", "clients", "max_in_flight", "reply_cache_ttl", "challenge_timeout", "tls")
+	r := Radius{
 		Listen:           d.listen(m, path, "listen", DefaultRadiusListen),
 		Clients:          d.clients(m["clients"], path+".clients"),
 		MaxInFlight:      int(d.integer(m, path, "max_in_flight", DefaultMaxInFlight, 1, math.MaxInt32)),
 		ReplyCacheTTL:    d.duration(m, path, "reply_cache_ttl", DefaultReplyCacheTTL),
 		ChallengeTimeout: d.duration(m, path, "challenge_timeout", DefaultChallengeTimeout),
+		TLS:              d.radSec(m["tls"]),
 	}
+	d.checkRadSec(r)
+	return r
 }
 
 // clients decodes `radius.clients`, checking that names and addresses are
@@ -125,9 +128,11 @@ func (d *decoder) clients(v any, path string) []Client {
 		} else if c.Name != "" {
 			names[c.Name] = key
 		}
-		if first, dup := prefixes[c.prefix]; dup && c.prefix.IsValid() {
+		switch first, dup := prefixes[c.prefix]; {
+		case c.IsTLS() || !c.prefix.IsValid(): // RadSec clients are told apart by certificate
+		case dup:
 			d.errorf(key+".address", "address %s is already used by %s", c.prefix, first)
-		} else if c.prefix.IsValid() {
+		default:
 			prefixes[c.prefix] = key
 		}
 		out = append(out, c)
@@ -137,17 +142,29 @@ func (d *decoder) clients(v any, path string) []Client {
 
 // client decodes one `radius.clients[i]` entry.
 func (d *decoder) client(v any, path string) Client {
-	m := d.object(v, path, "name", "address", "secret", "kind", "require_message_authenticator", "policy", "append_mode", "number_matching")
+	m := d.object(v, path, "name", "address", "secret", "kind", "require_message_authenticator", "policy", "append_mode", "number_matching",
+		"tls_subject", "tls_san", "tls_ca_file")
 	if m == nil {
 		return Client{}
 	}
+	var tc Client
+	d.tlsClientKeys(m, path, &tc)
 	name := d.required(m, path, "name")
-	address, prefix := d.address(m, path)
+	address, prefix := d.address(m, path, !tc.IsTLS())
+	secret := DefaultRadSecSecret
+	if !tc.IsTLS() {
+		secret = d.required(m, path, "secret")
+	} else {
+		secret = d.nonEmpty(m, path, "secret", secret)
+	}
 	kind := d.oneOf(m, path, "kind", KindGeneric, KindDDL, KindEAP, KindISAPI, KindGeneric)
 	c := Client{
 		Name:                        name,
 		Address:                     address,
-		Secret:                      d.required(m, path, "secret"),
+		Secret:                      secret,
+		TLSSubject:                  tc.TLSSubject,
+		TLSSAN:                      tc.TLSSAN,
+		TLSCAFile:                   tc.TLSCAFile,
 		Kind:                        kind,
 		RequireMessageAuthenticator: d.boolean(m, path, "require_message_authenticator", true),
 		Policy:                      d.str(m, path, "policy", ""),
@@ -165,9 +182,13 @@ func (d *decoder) client(v any, path string) Client {
 	return c
 }
 
-// address reads a client's required IP or CIDR and parses it.
-func (d *decoder) address(m map[string]any, path string) (string, netip.Prefix) {
-	s := d.required(m, path, "address")
+// address reads a client's IP or CIDR (required for a UDP client) and
+// parses it.
+func (d *decoder) address(m map[string]any, path string, required bool) (string, netip.Prefix) {
+	s := d.str(m, path, "address", "")
+	if required {
+		s = d.required(m, path, "address")
+	}
 	if s == "" {
 		return s, netip.Prefix{}
 	}

@@ -33,7 +33,7 @@ func (s *Server) radiusServer(conn *net.UDPConn) *radius.Server {
 		MaxInFlight:   s.cfg.Radius.MaxInFlight,
 		ReplyCacheTTL: s.cfg.Radius.ReplyCacheTTL,
 		Logger:        s.log.With().Str("component", "radius").Logger(),
-		Metrics:       radius.NewMetrics(s.registry),
+		Metrics:       s.radiusMetrics,
 	})
 }
 

@@ -156,18 +156,24 @@ func addReplyMessage(resp *layeh.Packet, msg string) {
 // the settings its logins use (one *actors.Client shared by every attempt
 // through it).
 func radiusClients(cs []config.Client) []radius.Client {
+	cs = udpClients(cs)
 	out := make([]radius.Client, len(cs))
 	for i, c := range cs {
-		out[i] = radius.Client{
-			Name:                        c.Name,
-			Prefix:                      c.Prefix(),
-			Secret:                      []byte(c.Secret),
-			Kind:                        c.Kind,
-			Policy:                      c.Policy,
-			RequireMessageAuthenticator: c.RequireMessageAuthenticator,
-			Settings: &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode,
-				NumberMatching: c.NumberMatching},
-		}
+		out[i] = radiusClient(c)
 	}
 	return out
+}
+
+// radiusClient converts one configured client, on either transport.
+func radiusClient(c config.Client) radius.Client {
+	return radius.Client{
+		Name:                        c.Name,
+		Prefix:                      c.Prefix(),
+		Secret:                      []byte(c.Secret),
+		Kind:                        c.Kind,
+		Policy:                      c.Policy,
+		RequireMessageAuthenticator: c.RequireMessageAuthenticator,
+		Settings: &actors.Client{Name: c.Name, Kind: c.Kind, Policy: c.Policy, AppendMode: c.AppendMode,
+			NumberMatching: c.NumberMatching},
+	}
 }

@@ -73,6 +73,7 @@ func (s *Server) reloadClients(old, cur []config.Client) {
 	}
 	added, changed, removed := diffClients(old, cur)
 	s.clients.Replace(radiusClients(cur))
+	s.reloadRadSecClients(cur)
 	s.log.Info().Strs("added", nonNil(added)).Strs("changed", nonNil(changed)).Strs("removed", nonNil(removed)).
 		Msg("radius clients reloaded")
 }

@@ -48,6 +48,8 @@ type Listeners struct {
 	// Metrics serves /metrics without a token; nil unless metrics.listen
 	// is set (then /metrics is on the admin listener behind the token).
 	Metrics net.Listener
+	// RadSec serves RADIUS over TLS; nil unless radius.tls.enabled.
+	RadSec net.Listener
 }
 
 // Server is one pushauth node.
@@ -73,7 +75,9 @@ type Server struct {
 	sys           *actors.System
 	eap           *eapconv.Keeper // nil when EAP is off
 	eapMetrics    *eapconv.Metrics
-	registry      *metricsRegistry // node label on a cluster node
+	radiusMetrics *radius.Metrics      // both RADIUS transports count into them
+	radsecClients *radius.TLSClientSet // the RadSec clients; nil unless radius.tls is on
+	registry      *metricsRegistry     // node label on a cluster node
 	adminTok      string
 
 	pushersToStop map[string]providers.Provider
@@ -141,6 +145,7 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
 	s.eapMetrics = eapconv.NewMetrics(s.registry)
+	s.radiusMetrics = radius.NewMetrics(s.registry)
 	s.connsRefused = newConnsRefused(s.registry)
 	if err := s.joinNetwork(); err != nil {
 		return nil, err
@@ -289,7 +294,7 @@ func Listen(cfg *config.Config) (Listeners, error) {
 			return ls, fmt.Errorf("metrics.listen: %w", err)
 		}
 	}
-	return ls, nil
+	return ls, listenRadSec(cfg, &ls)
 }
 
 // Serve runs until ctx ends, then shuts down: HTTP servers drain, the
@@ -299,6 +304,9 @@ func (s *Server) Serve(ctx context.Context, ls Listeners) error {
 	g, ctx := errgroup.WithContext(ctx)
 	rs := s.radiusServer(ls.Radius)
 	g.Go(func() error { return rs.Serve(ctx) })
+	if err := s.serveRadSec(ctx, g, ls.RadSec); err != nil {
+		return err
+	}
 	for _, h := range s.httpServers(ls) {
 		g.Go(func() error { return serveHTTP(ctx, h) })
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,6 +60,7 @@ type Harness struct {
 	Server    *server.Server
 	Cfg       *config.Config
 	Radius    string // host:port of the RADIUS socket
+	RadSec    string // host:port of the RadSec listener; "" unless radius.tls.enabled
 	AdminURL  string
 	DeviceURL string
 	Admin     *adminclient.Client
@@ -101,6 +103,12 @@ func (h *Harness) start() {
 	}
 	ls := bindLoopback(h.t)
 	h.Radius = ls.Radius.LocalAddr().String()
+	if h.Cfg.Radius.TLS.Enabled {
+		if ls.RadSec, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			h.t.Fatal(err)
+		}
+		h.RadSec = ls.RadSec.Addr().String()
+	}
 	h.AdminURL = "http://" + ls.Admin.Addr().String()
 	h.DeviceURL = "http://" + ls.Device.Addr().String()
 	h.Admin = adminclient.New(h.AdminURL, adminToken, nil)
@@ -267,17 +275,29 @@ func (h *Harness) Metric(name, labels string) float64 {
 	if status != http.StatusOK {
 		h.t.Fatalf("GET /metrics: %d", status)
 	}
-	series := name
-	if labels != "" {
-		series += "{" + labels + "}"
+	return sumSeries(string(body), name, labels)
+}
+
+// sumSeries adds up the samples of name whose labels include every one in
+// labels (`a="x",b="y"`; "" matches every series of name), so that a
+// label added later (such as transport) leaves callers' sums alone.
+func sumSeries(exposition, name, labels string) float64 {
+	pair := regexp.MustCompile(`[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"`)
+	want := pair.FindAllString(labels, -1)
+	series := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `(?:\{([^}]*)\})? (\S+)$`)
+	total := 0.0
+	for _, m := range series.FindAllStringSubmatch(exposition, -1) {
+		have := pair.FindAllString(m[1], -1)
+		ok := true
+		for _, w := range want {
+			ok = ok && slices.Contains(have, w)
+		}
+		if ok {
+			v, _ := strconv.ParseFloat(m[2], 64)
+			total += v
+		}
 	}
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
-	m := re.FindSubmatch(body)
-	if m == nil {
-		return 0
-	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
+	return total
 }
 
 // checkFor polls cond until it holds or timeout passes (testwait.Within

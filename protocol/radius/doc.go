@@ -27,6 +27,16 @@
 // line, so operators can see why a NAS gets no answer. These lines carry
 // no packet contents.
 //
+// StreamServer serves the same Handler over TLS (RadSec, RFC 6614):
+// packets framed by their Length field on mutually authenticated
+// connections, clients identified by certificate (TLSClientSet), many
+// requests in flight per connection keyed by Identifier and answered in
+// any order. It has no reply cache (TLS clients do not retransmit); a
+// packet reusing the Identifier of a request in processing is discarded.
+// A connection holding a request is never idle; handshake, packet and
+// write deadlines and per-address and total connection caps bound what a
+// slow client can hold.
+//
 // The package holds no policy: it knows nothing of users, tokens or pushes.
 //
 // It uses layeh.com/radius for the packet codec but not its PacketServer,

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rs/zerolog"
 	layeh "layeh.com/radius"
 
 	"github.com/pushauth/pushauth/protocol/radius/msgauth"
@@ -56,10 +57,29 @@ type Request struct {
 	Client   *Client
 	Src      netip.AddrPort
 	Received time.Time
+	// Transport is how the request came: TransportUDP or TransportTLS.
+	Transport string
 
-	srv   *Server
+	via   replier // where the answer goes: the UDP server or a TLS connection
 	key   cacheKey
 	state atomic.Int32 // a reqState
+}
+
+// Transports, as requests, logs and metrics name them.
+const (
+	TransportUDP = "udp"
+	TransportTLS = "tls"
+)
+
+// replier is where a request's answer goes. Reply and Drop call it once,
+// after claiming the request (finish); both release its in-flight slot.
+type replier interface {
+	// sendReply sends the encoded reply b (of code).
+	sendReply(r *Request, b []byte, code layeh.Code)
+	// forget drops the request without a reply (Drop, or a reply that
+	// cannot be encoded).
+	forget(r *Request)
+	logger() *zerolog.Logger
 }
 
 // reqState is where a Request is in its life. Only the transition out of
@@ -81,8 +101,8 @@ func (r *Request) finish() bool {
 		return true
 	}
 	if r.state.Load() == stateAbandoned {
-		r.srv.log.Debug().Str("client", r.Client.Name).Stringer("src", r.Src).
-			Msg("late reply or drop of a request forgotten after max processing; ignored")
+		r.via.logger().Debug().Str("client", r.Client.Name).Stringer("src", r.Src).Str("transport", r.Transport).
+			Msg("late reply or drop of a request forgotten (max processing passed, or its connection closed); ignored")
 	}
 	return false
 }
@@ -93,25 +113,21 @@ func (r *Request) abandon() bool {
 	return r.state.CompareAndSwap(stateInFlight, stateAbandoned)
 }
 
-// Reply sends resp (built with r.Packet.Response), remembering its bytes for
-// retransmissions. Later calls do nothing, and so does a call after the
-// server forgot the request (Options.MaxProcessing).
+// Reply sends resp (built with r.Packet.Response); over UDP its bytes are
+// remembered for retransmissions. Later calls do nothing, and so does a
+// call after the server forgot the request (Options.MaxProcessing, or its
+// TLS connection closed).
 func (r *Request) Reply(resp *layeh.Packet) {
 	if !r.finish() {
 		return
 	}
-	defer r.srv.inFlight.Add(-1)
 	b, code, err := r.encode(resp)
 	if err != nil {
-		r.srv.log.Error().Err(err).Str("client", r.Client.Name).Msg("encode reply")
-		r.srv.cache.forget(r.key, r)
+		r.via.logger().Error().Err(err).Str("client", r.Client.Name).Msg("encode reply")
+		r.via.forget(r)
 		return
 	}
-	r.srv.cache.finish(r.key, r, b, time.Now())
-	r.srv.metrics.reply(code)
-	if _, err := r.srv.conn.WriteToUDPAddrPort(b, r.Src); err != nil {
-		r.srv.log.Debug().Err(err).Stringer("src", r.Src).Msg("send reply")
-	}
+	r.via.sendReply(r, b, code)
 }
 
 // encode encodes resp with the request's Proxy-States echoed. A reply
@@ -125,7 +141,7 @@ func (r *Request) encode(resp *layeh.Packet) (b []byte, code layeh.Code, err err
 	if err == nil {
 		return b, resp.Code, nil
 	}
-	r.srv.log.Warn().Err(err).Str("client", r.Client.Name).Stringer("code", resp.Code).
+	r.via.logger().Warn().Err(err).Str("client", r.Client.Name).Stringer("code", resp.Code).
 		Msg("cannot encode reply; sending Access-Reject with Proxy-State only")
 	reject := r.Packet.Response(layeh.CodeAccessReject)
 	reject.Attributes = proxy
@@ -142,12 +158,12 @@ func (r *Request) Compact() {
 	r.Packet.Attributes = proxyStates(r.Packet)
 }
 
-// Drop abandons the request without a reply; a retransmission will be
-// processed as a new request. Later calls do nothing.
+// Drop abandons the request without a reply; a UDP retransmission will be
+// processed as a new request, and over TLS the Identifier is free again.
+// Later calls do nothing.
 func (r *Request) Drop() {
 	if !r.finish() {
 		return
 	}
-	r.srv.inFlight.Add(-1)
-	r.srv.cache.forget(r.key, r)
+	r.via.forget(r)
 }

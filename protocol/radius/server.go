@@ -187,14 +187,14 @@ func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
 	}
 	// Authenticate before the reply cache: a retransmission is answered
 	// only when it authenticates like the original (SPEC S2.1, S2.8).
-	pkt, reason := s.accept(raw, client)
+	pkt, reason := acceptPacket(raw, client)
 	if reason != "" {
 		s.drop(client, src, reason, now)
 		return
 	}
 	key := cacheKey{src: src, id: raw[1]}
 	copy(key.auth[:], raw[4:20])
-	req := &Request{Client: client, Src: src, Received: now, srv: s, key: key, Packet: pkt}
+	req := &Request{Client: client, Src: src, Received: now, Transport: TransportUDP, via: s, key: key, Packet: pkt}
 	cached, isNew := s.cache.begin(key, req, now)
 	if !isNew {
 		s.resend(cached, src)
@@ -205,7 +205,7 @@ func (s *Server) handlePacket(raw []byte, src netip.AddrPort, now time.Time) {
 		s.drop(client, src, "overload", now)
 		return
 	}
-	s.metrics.request(client.Name)
+	s.metrics.request(client.Name, TransportUDP)
 	if pkt.Code == layeh.CodeStatusServer {
 		req.Reply(pkt.Response(layeh.CodeAccessAccept))
 		return
@@ -238,8 +238,9 @@ func packetBytes(datagram []byte) (pkt []byte, ok bool) {
 	return datagram[:n], true
 }
 
-// accept parses and authenticates a packet; a non-empty reason drops it.
-func (s *Server) accept(raw []byte, c *Client) (*layeh.Packet, string) {
+// acceptPacket parses and authenticates a packet of client c, on any
+// transport; a non-empty reason drops it.
+func acceptPacket(raw []byte, c *Client) (*layeh.Packet, string) {
 	pkt, err := layeh.Parse(raw, c.Secret)
 	if err != nil {
 		return nil, "malformed"
@@ -265,10 +266,10 @@ func (s *Server) accept(raw []byte, c *Client) (*layeh.Packet, string) {
 
 func (s *Server) resend(reply []byte, src netip.AddrPort) {
 	if reply == nil {
-		s.metrics.duplicate("in-processing")
+		s.metrics.duplicate("in-processing", TransportUDP)
 		return
 	}
-	s.metrics.duplicate("answered")
+	s.metrics.duplicate("answered", TransportUDP)
 	if _, err := s.conn.WriteToUDPAddrPort(reply, src); err != nil {
 		s.log.Debug().Err(err).Stringer("src", src).Msg("resend cached reply")
 	}
@@ -277,8 +278,8 @@ func (s *Server) resend(reply []byte, src netip.AddrPort) {
 // drop counts a dropped packet from client (nil if unknown) for the
 // metrics and the rate-limited info log, and logs it at debug level.
 func (s *Server) drop(client *Client, src netip.AddrPort, reason string, now time.Time) {
-	s.metrics.dropped(reason)
-	s.log.Debug().Stringer("src", src).Str("reason", reason).Msg("dropped packet")
+	s.metrics.dropped(reason, TransportUDP)
+	s.log.Debug().Stringer("src", src).Str("transport", TransportUDP).Str("reason", reason).Msg("dropped packet")
 	k := dropKey{reason: reason}
 	if client != nil {
 		k.client = client.Name
@@ -287,3 +288,22 @@ func (s *Server) drop(client *Client, src netip.AddrPort, reason string, now tim
 	}
 	s.drops.note(k, now)
 }
+
+// sendReply implements replier: the reply is cached for retransmissions
+// and sent to the request's source.
+func (s *Server) sendReply(r *Request, b []byte, code layeh.Code) {
+	defer s.inFlight.Add(-1)
+	s.cache.finish(r.key, r, b, time.Now())
+	s.metrics.reply(code, TransportUDP)
+	if _, err := s.conn.WriteToUDPAddrPort(b, r.Src); err != nil {
+		s.log.Debug().Err(err).Stringer("src", r.Src).Msg("send reply")
+	}
+}
+
+// forget implements replier: a retransmission is processed anew.
+func (s *Server) forget(r *Request) {
+	s.inFlight.Add(-1)
+	s.cache.forget(r.key, r)
+}
+
+func (s *Server) logger() *zerolog.Logger { return &s.log }

@@ -144,7 +144,7 @@ func (b *syncBuffer) String() string {
 }
 
 func dropped(h *harness, reason string) float64 {
-	return testutil.ToFloat64(h.metrics.drops.WithLabelValues(reason))
+	return testutil.ToFloat64(h.metrics.drops.WithLabelValues(reason, TransportUDP))
 }
 
 // S2.1: every response carries a correct Message-Authenticator first.
@@ -254,7 +254,7 @@ func TestRetransmissionWithBadMessageAuthenticatorDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	testwait.For(t, "drop bad-message-authenticator", func() bool { return dropped(h, "bad-message-authenticator") == 1 })
-	if n := testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("answered")); n != 0 {
+	if n := testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("answered", TransportUDP)); n != 0 {
 		t.Fatalf("forged retransmission answered from the cache (%v)", n)
 	}
 	// The genuine retransmission still gets the cached bytes.
@@ -278,7 +278,7 @@ func TestRetransmissionDuringProcessingIgnored(t *testing.T) {
 		}
 	}
 	testwait.For(t, "duplicates", func() bool {
-		return testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("in-processing")) == 2
+		return testutil.ToFloat64(h.metrics.duplicates.WithLabelValues("in-processing", TransportUDP)) == 2
 	})
 	r := <-held
 	accept(r)
@@ -336,8 +336,8 @@ func TestInFlightBound(t *testing.T) {
 	src := netip.MustParseAddrPort("127.0.0.1:5000")
 	srv.handlePacket(request(t, testSecret, true), src, time.Now())
 	srv.handlePacket(request(t, testSecret, true), src, time.Now())
-	if srv.InFlight() != 1 || testutil.ToFloat64(m.drops.WithLabelValues("overload")) != 1 {
-		t.Fatalf("in flight %d, overload drops %v", srv.InFlight(), testutil.ToFloat64(m.drops.WithLabelValues("overload")))
+	if srv.InFlight() != 1 || testutil.ToFloat64(m.drops.WithLabelValues("overload", TransportUDP)) != 1 {
+		t.Fatalf("in flight %d, overload drops %v", srv.InFlight(), testutil.ToFloat64(m.drops.WithLabelValues("overload", TransportUDP)))
 	}
 }
 

@@ -81,7 +81,7 @@ func TestSweptRequestLateReplyOrDropIgnored(t *testing.T) {
 		t.Fatalf("in flight %d after a late Reply and Drop, want 1", n)
 	}
 	srv.handlePacket(raw, src, later)
-	if n := testutil.ToFloat64(m.duplicates.WithLabelValues("in-processing")); n != 1 {
+	if n := testutil.ToFloat64(m.duplicates.WithLabelValues("in-processing", TransportUDP)); n != 1 {
 		t.Fatalf("retransmission seen as in-processing %v times, want 1 (stale reply cached or key forgotten)", n)
 	}
 	accept(second)
