@@ -102,7 +102,7 @@ func exchangeTLS(t *testing.T, c net.Conn, p *layeh.Packet, id byte, within time
 	return resp
 }
 
-// A login over RadSec is the same login as over UDP: the push names the
+// S2.11: A login over RadSec is the same login as over UDP: the push names the
 // RadSec client, approving answers Access-Accept on the connection, and
 // the metrics count it under transport="tls". Status-Server is answered.
 func TestRadSecPushApprovedGoClient(t *testing.T) {
@@ -133,7 +133,7 @@ func TestRadSecPushApprovedGoClient(t *testing.T) {
 	}
 }
 
-// The RadSec client is not a UDP client: a UDP request under its secret
+// S2.11: The RadSec client is not a UDP client: a UDP request under its secret
 // from an address it may use is dropped as from an unknown client.
 func TestRadSecClientNotAcceptedOverUDP(t *testing.T) {
 	rig := startRadSec(t, func(c *config.Config) {
@@ -281,7 +281,7 @@ func loginAttrs(user, password, state string) map[string]string {
 	return a
 }
 
-// radsecproxy's default for a TLS server gives up on a request after 10 s
+// S2.11: radsecproxy's default for a TLS server gives up on a request after 10 s
 // (RetryInterval 5 × 2); with the documented RetryInterval 40, a push held
 // 12 s and then approved reaches radclient as Access-Accept through it.
 func TestRadsecproxyPushApprovedAfterLongHold(t *testing.T) {
@@ -311,7 +311,7 @@ func TestRadsecproxyPushApprovedAfterLongHold(t *testing.T) {
 	}
 }
 
-// Through radsecproxy: a denied push is Access-Reject; a push left
+// S2.11: Through radsecproxy: a denied push is Access-Reject; a push left
 // unanswered becomes a challenge, whose State carries the soft token's
 // passcode to Access-Accept.
 func TestRadsecproxyDenyAndPasscodeAfterTimeout(t *testing.T) {
@@ -344,7 +344,7 @@ func TestRadsecproxyDenyAndPasscodeAfterTimeout(t *testing.T) {
 	}
 }
 
-// A reload applies radius.clients to RadSec too: a connection opened
+// S2.11: A reload applies radius.clients to RadSec too: a connection opened
 // afterwards is identified by the new table (here the certificate no
 // longer names a client, so it is refused), while one open before keeps
 // the client it was accepted as.

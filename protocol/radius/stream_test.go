@@ -142,7 +142,7 @@ func closedByServer(c net.Conn) bool {
 	return err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// 1,000 requests pipelined over one connection, 250 in flight at a time,
+// S2.11: 1,000 requests pipelined over one connection, 250 in flight at a time,
 // answered in a shuffled order: every reply authenticates against its own
 // request, found by Identifier.
 func TestStreamThousandRequestsOutOfOrder(t *testing.T) {
@@ -190,7 +190,7 @@ func TestStreamThousandRequestsOutOfOrder(t *testing.T) {
 	testwait.For(t, "no request left in flight", func() bool { return h.srv.InFlight() == 0 })
 }
 
-// Packets split over many TLS records (a few octets each) and packets
+// S2.11: Packets split over many TLS records (a few octets each) and packets
 // coalesced in one record are framed alike.
 func TestStreamSplitAndCoalesced(t *testing.T) {
 	h := startStream(t, StreamOptions{}, accept)
@@ -222,7 +222,7 @@ func TestStreamSplitAndCoalesced(t *testing.T) {
 	}
 }
 
-// A client that sends a packet with an impossible Length is disconnected;
+// S2.11: A client that sends a packet with an impossible Length is disconnected;
 // another connection of the same client goes on working.
 func TestStreamGarbageClientDisconnected(t *testing.T) {
 	h := startStream(t, StreamOptions{}, accept)
@@ -246,7 +246,7 @@ func readAfter(t *testing.T, c net.Conn, req []byte) []byte {
 	return readPacket(t, c)
 }
 
-// A certificate from another CA, or from the right CA but naming no
+// S2.11: A certificate from another CA, or from the right CA but naming no
 // client, is refused at the handshake: no request is read.
 func TestStreamUnknownCertificateRefused(t *testing.T) {
 	h := startStream(t, StreamOptions{}, accept)
@@ -277,7 +277,7 @@ func TestStreamUnknownCertificateRefused(t *testing.T) {
 	}
 }
 
-// A request under a wrong secret is dropped (bad Message-Authenticator)
+// S2.11: A request under a wrong secret is dropped (bad Message-Authenticator)
 // and the connection stays open for the next.
 func TestStreamWrongSecretDropped(t *testing.T) {
 	h := startStream(t, StreamOptions{}, accept)
@@ -293,7 +293,7 @@ func TestStreamWrongSecretDropped(t *testing.T) {
 	}
 }
 
-// RFC 5997 Status-Server is answered with Access-Accept, without the handler.
+// S2.11: RFC 5997 Status-Server is answered with Access-Accept, without the handler.
 func TestStreamStatusServer(t *testing.T) {
 	h := startStream(t, StreamOptions{}, func(r *Request) { t.Error("Status-Server reached the handler") })
 	c := h.nas(t)
@@ -314,7 +314,7 @@ func checkReplyMA(t *testing.T, reply, req []byte) {
 	}
 }
 
-// A packet reusing the Identifier of a request in processing is discarded
+// S2.11: A packet reusing the Identifier of a request in processing is discarded
 // (a TLS client does not retransmit); the held request's reply comes once.
 func TestStreamHeldIdentifierDiscarded(t *testing.T) {
 	held := make(chan *Request, 2)
@@ -336,7 +336,7 @@ func TestStreamHeldIdentifierDiscarded(t *testing.T) {
 	}
 }
 
-// An idle connection is closed after IdleTimeout; one with a request held
+// S2.11: An idle connection is closed after IdleTimeout; one with a request held
 // (a phone deciding) outlives several idle timeouts and gets its reply.
 func TestStreamIdleButNotWhileHeld(t *testing.T) {
 	held := make(chan *Request, 1)
@@ -361,7 +361,7 @@ func TestStreamIdleButNotWhileHeld(t *testing.T) {
 	}
 }
 
-// A client that stops mid-packet is disconnected after FrameTimeout; one
+// S2.11: A client that stops mid-packet is disconnected after FrameTimeout; one
 // that never finishes the handshake after HandshakeTimeout; and one address
 // holds at most MaxConnsPerAddress connections.
 func TestStreamStalledClients(t *testing.T) {
@@ -400,7 +400,7 @@ func TestStreamStalledClients(t *testing.T) {
 	}
 }
 
-// A packet trickled in a few octets at a time must still be whole within
+// S2.11: A packet trickled in a few octets at a time must still be whole within
 // FrameTimeout of its first octets.
 func TestStreamTrickleBounded(t *testing.T) {
 	h := startStream(t, StreamOptions{FrameTimeout: 300 * time.Millisecond}, accept)
