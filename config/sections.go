@@ -93,14 +93,16 @@ func (d *decoder) serverKey(m map[string]any) []byte {
 // radius decodes the `radius` section.
 func (d *decoder) radius(v any) Radius {
 	const path = "radius"
-	m := d.object(v, path, "listen", "clients", "max_in_flight", "reply_cache_ttl", "challenge_timeout")
-	return Radius{
+	m := d.object(v, path, "listen", "clients", "max_in_flight", "reply_cache_ttl", "challenge_timeout", "dictionaries")
+	r := Radius{
 		Listen:           d.listen(m, path, "listen", DefaultRadiusListen),
 		Clients:          d.clients(m["clients"], path+".clients"),
 		MaxInFlight:      int(d.integer(m, path, "max_in_flight", DefaultMaxInFlight, 1, math.MaxInt32)),
 		ReplyCacheTTL:    d.duration(m, path, "reply_cache_ttl", DefaultReplyCacheTTL),
 		ChallengeTimeout: d.duration(m, path, "challenge_timeout", DefaultChallengeTimeout),
 	}
+	r.Dictionaries, r.dictionary = d.dictionaries(m["dictionaries"], path+".dictionaries")
+	return r
 }
 
 // clients decodes `radius.clients`, checking that names and addresses are

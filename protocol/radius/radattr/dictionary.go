@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"layeh.com/radius/debug"
 	"layeh.com/radius/dictionary"
@@ -60,13 +61,16 @@ func (e *FileError) Unwrap() error { return e.Err }
 // Builtin is the dictionary of the RFC attributes alone: RFC 2865, 2866,
 // 2867, 2869, 3162, 3576, 5176 (from layeh.com/radius/debug) and the
 // tunnel attributes of RFC 2868 with the VLAN values of RFC 3580.
-func Builtin() *Dictionary {
+// It is built once and shared: a Dictionary is read-only.
+func Builtin() *Dictionary { return builtin() }
+
+var builtin = sync.OnceValue(func() *Dictionary {
 	d, err := Load(nil)
-	if err != nil { // the embedded files are fixed: a test proves they load
+	if err != nil { // the embedded files are fixed: every test loads them
 		panic(err)
 	}
 	return d
-}
+})
 
 // Load builds the built-in dictionary plus the FreeRADIUS-format files at
 // paths, in order. $INCLUDE paths are relative to the including file. An
