@@ -214,6 +214,17 @@ func (o *OATH) TOTP(now time.Time) string {
 // SetPolicy creates or changes a policy through the admin API.
 func (h *Harness) SetPolicy(name string, settings map[string]string) {
 	h.t.Helper()
+	values := make(map[string]any, len(settings))
+	for k, v := range settings {
+		values[k] = v
+	}
+	h.SetPolicyValues(name, values)
+}
+
+// SetPolicyValues is SetPolicy with any values the admin API takes, such
+// as a list of reply attributes.
+func (h *Harness) SetPolicyValues(name string, settings map[string]any) {
+	h.t.Helper()
 	if _, err := h.Admin.SetPolicy(h.ctx(), name, settings); err != nil {
 		h.t.Fatalf("set policy %s: %v", name, err)
 	}
