@@ -27,7 +27,7 @@ const (
 
 // StepPolicyReplyAttributes is the migration step (both drivers) that
 // adds the policies' reply attributes: a JSON array of "Name: value"
-// strings, '' for none.
+// strings, ” for none.
 const StepPolicyReplyAttributes = `ALTER TABLE policies ADD COLUMN reply_attributes TEXT NOT NULL DEFAULT ''`
 
 // PolicyValues are PutPolicy's values for p.
@@ -55,7 +55,7 @@ func ScanPolicy(row RowScanner) (*store.Policy, error) {
 	return &p, nil
 }
 
-// encodeReplyAttributes is the column's text: '' for none, else JSON.
+// encodeReplyAttributes is the column's text: ” for none, else JSON.
 func encodeReplyAttributes(attrs []string) (string, error) {
 	if len(attrs) == 0 {
 		return "", nil
