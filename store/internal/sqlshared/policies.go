@@ -23,6 +23,18 @@ const (
 	ListPolicies = `SELECT ` + PolicyColumns + ` FROM policies ORDER BY name`
 	// PolicyNames is what `pushauthd --check-config` reads.
 	PolicyNames = `SELECT name FROM policies ORDER BY name`
+	// PolicyReplyAttributes is what `pushauthd --check-config` reads to
+	// check the stored reply attributes, once HasReplyAttributes* says the
+	// column exists (a database the new server has not migrated yet has
+	// none).
+	PolicyReplyAttributes = `SELECT name, reply_attributes FROM policies WHERE reply_attributes <> '' ORDER BY name`
+	// HasReplyAttributesSQLite and HasReplyAttributesPostgres count the
+	// reply_attributes column (0 or 1): looking for the column rather than
+	// at the schema version keeps --check-config right whatever step
+	// number adds it.
+	HasReplyAttributesSQLite   = `SELECT COUNT(*) FROM pragma_table_info('policies') WHERE name = 'reply_attributes'`
+	HasReplyAttributesPostgres = `SELECT COUNT(*) FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = 'policies' AND column_name = 'reply_attributes'`
 )
 
 // StepPolicyReplyAttributes is the migration step (both drivers) that
@@ -66,6 +78,9 @@ func encodeReplyAttributes(attrs []string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// DecodeReplyAttributes reads the reply_attributes column.
+func DecodeReplyAttributes(text string) ([]string, error) { return decodeReplyAttributes(text) }
 
 func decodeReplyAttributes(text string) ([]string, error) {
 	if text == "" {
