@@ -71,7 +71,16 @@ type Harness struct {
 // stops it when the test ends. edit may change the loaded config.
 func StartServer(t *testing.T, edit func(*config.Config)) *Harness {
 	t.Helper()
+	return StartServerYAML(t, "", edit)
+}
+
+// StartServerYAML is StartServer with radiusYAML (indented lines of the
+// radius section, such as "  dictionaries: [...]\n") added to the base
+// configuration, for keys that only loading can set.
+func StartServerYAML(t *testing.T, radiusYAML string, edit func(*config.Config)) *Harness {
+	t.Helper()
 	yaml := strings.ReplaceAll(baseConfig, "DATADIR", t.TempDir())
+	yaml = strings.Replace(yaml, "radius:\n", "radius:\n"+radiusYAML, 1)
 	cfg, _, err := config.LoadBytes("test.yaml", []byte(yaml), nil)
 	if err != nil {
 		t.Fatalf("config: %v", err)
