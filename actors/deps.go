@@ -105,6 +105,11 @@ type Deps struct {
 	// Network is the cluster this System is a node of; nil makes it a
 	// cluster of one (cluster/local) with its own actor system.
 	Network Network
+	// ReplyAttributes encodes a policy's reply attributes for its accepts
+	// (radattr.Dictionary.Encode with the configured dictionaries). nil
+	// refuses every policy that has some: an accept must not go out
+	// without the attributes that set the user's access.
+	ReplyAttributes func(entries []string) ([]byte, error)
 	// JoinSecret keys the digests that recognise a join (client, station,
 	// password). Every node of a cluster needs the same one; random when
 	// empty (fine for a single node).
@@ -116,6 +121,9 @@ type Deps struct {
 	// missingPolicies remembers the missing policy names already warned
 	// about (resolvePolicy).
 	missingPolicies *warnedNames
+	// badAttributes remembers the policies already logged for reply
+	// attributes that cannot be encoded (replyAttributes).
+	badAttributes *warnedNames
 	// emptyPasswords remembers the clients already warned about for
 	// sending an empty password to a password check (warnEmptyPassword).
 	emptyPasswords *warnedNames
@@ -124,6 +132,9 @@ type Deps struct {
 func (d *Deps) setDefaults() {
 	if d.missingPolicies == nil {
 		d.missingPolicies = &warnedNames{}
+	}
+	if d.badAttributes == nil {
+		d.badAttributes = &warnedNames{}
 	}
 	if d.emptyPasswords == nil {
 		d.emptyPasswords = &warnedNames{}

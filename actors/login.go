@@ -82,6 +82,8 @@ type login struct {
 	policy  store.Policy
 	tokens  []store.Token
 	pushTok *store.Token // push-capable token chosen by SPEC S2.4, nil if none
+	// attributes go with the accept: the policy's reply attributes.
+	attributes []byte
 
 	push      pushState
 	wrong     int32 // wrong passcodes so far

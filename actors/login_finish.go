@@ -40,7 +40,7 @@ func (l *login) end(ctx actor.Context, o outcome, stored *store.AuditRecord) {
 	}
 	held := l.held
 	l.held = nil
-	deps, user, policy, root := l.deps(), l.user, l.policy, ctx.ActorSystem().Root
+	deps, user, policy, attrs, root := l.deps(), l.user, l.policy, l.attributes, ctx.ActorSystem().Root
 	l.kit.goWork(func(base context.Context) {
 		c, cancel := context.WithTimeout(base, storeTimeout)
 		defer cancel()
@@ -50,7 +50,7 @@ func (l *login) end(ctx actor.Context, o outcome, stored *store.AuditRecord) {
 		// No accept before its record is durable (SPEC S6.6).
 		sent, msg := settle(c, deps, rec, stored != nil, o.code, o.message)
 		for _, a := range held {
-			sendReply(root, a, sent, msg, "")
+			sendOutcome(root, a, sent, msg, attrs)
 		}
 		if sent == Accept { // clearing the count need not hold the reply
 			recordOutcome(c, deps, user, policy, outcome{code: sent, reason: o.reason})

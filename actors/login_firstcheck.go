@@ -40,6 +40,10 @@ func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verifi
 		v.reason = auth.ReasonStoreError
 		return v
 	}
+	if v.attributes, err = d.replyAttributes(v.policy); err != nil {
+		v.reason = auth.ReasonReplyAttributes
+		return v
+	}
 	if v.pushTok, _ = auth.ChoosePushToken(v.tokens); v.pushTok != nil {
 		loadPushHistory(ctx, d, v) // only a push needs it: two reads saved per passcode-only login
 	}

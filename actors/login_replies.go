@@ -8,6 +8,16 @@ func sendReply(sender actor.SenderContext, a *Attempt, code ReplyCode, message, 
 	sender.Send(a.ReplyTo, &Reply{RequestId: a.RequestId, Code: code, Message: message, State: state})
 }
 
+// sendOutcome answers one request with the login's outcome; an accept
+// carries the policy's reply attributes.
+func sendOutcome(sender actor.SenderContext, a *Attempt, code ReplyCode, message string, attributes []byte) {
+	r := &Reply{RequestId: a.RequestId, Code: code, Message: message}
+	if code == Accept {
+		r.Attributes = attributes
+	}
+	sender.Send(a.ReplyTo, r)
+}
+
 // reply answers one request.
 func (l *login) reply(ctx actor.SenderContext, a *Attempt, code ReplyCode, message, state string) {
 	sendReply(ctx, a, code, message, state)

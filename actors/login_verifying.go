@@ -52,7 +52,7 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		l.finish(ctx, rejected(msgAuthFailed, v.reason))
 		return
 	}
-	l.pushTok = v.pushTok
+	l.pushTok, l.attributes = v.pushTok, v.attributes
 	if !l.canChallenge() && l.pushTok == nil {
 		l.finish(ctx, rejected(msgAuthFailed, auth.ReasonNoToken))
 		return

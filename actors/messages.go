@@ -112,7 +112,10 @@ type verified struct {
 	ok       bool
 	reason   auth.Reason // audit reason when !ok
 	passcode bool        // policy "token" with a non-empty password: check it as a passcode
-	appended string      // append mode: what followed the password's last comma
+	// attributes are the policy's reply attributes, encoded for the
+	// accept (Deps.ReplyAttributes).
+	attributes []byte
+	appended   string // append mode: what followed the password's last comma
 	// Pushes to the user in the last minute and the end of a suspension,
 	// from the store (they survive restarts, SPEC S5.4).
 	recentPushes   int

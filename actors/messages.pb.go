@@ -354,11 +354,15 @@ func (x *Attempt) GetNameError() string {
 
 // Reply is a login's answer to one Attempt, sent to Attempt.reply_to.
 type Reply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     uint64                 `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Code          ReplyCode              `protobuf:"varint,2,opt,name=code,proto3,enum=pushauth.actors.ReplyCode" json:"code,omitempty"`
-	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"` // Reply-Message shown to the user
-	State         string                 `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`     // login id, set on a challenge
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId uint64                 `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Code      ReplyCode              `protobuf:"varint,2,opt,name=code,proto3,enum=pushauth.actors.ReplyCode" json:"code,omitempty"`
+	Message   string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"` // Reply-Message shown to the user
+	State     string                 `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`     // login id, set on a challenge
+	// On an accept: the login's policy's reply attributes, as wire-format
+	// RADIUS attributes (protocol/radius/radattr), for every reply path
+	// (PAP, EAP, RadSec) to append.
+	Attributes    []byte `protobuf:"bytes,5,opt,name=attributes,proto3" json:"attributes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -419,6 +423,13 @@ func (x *Reply) GetState() string {
 		return x.State
 	}
 	return ""
+}
+
+func (x *Reply) GetAttributes() []byte {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
 }
 
 // Answer is a device's signed decision for a push, already verified against
@@ -1122,13 +1133,16 @@ const file_actors_messages_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\b \x01(\x04R\trequestId\x12\x1d\n" +
 	"\n" +
-	"name_error\x18\t \x01(\tR\tnameError\"\x86\x01\n" +
+	"name_error\x18\t \x01(\tR\tnameError\"\xa6\x01\n" +
 	"\x05Reply\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12.\n" +
 	"\x04code\x18\x02 \x01(\x0e2\x1a.pushauth.actors.ReplyCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x14\n" +
-	"\x05state\x18\x04 \x01(\tR\x05state\"\xa2\x01\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12\x1e\n" +
+	"\n" +
+	"attributes\x18\x05 \x01(\fR\n" +
+	"attributes\"\xa2\x01\n" +
 	"\x06Answer\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x1b\n" +
 	"\tdevice_id\x18\x02 \x01(\tR\bdeviceId\x12\x14\n" +

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/pushauth/pushauth/auth"
@@ -60,6 +61,31 @@ func (d *Deps) warnEmptyPassword(a *Attempt, p store.Policy) {
 			"toward the user's lockout; only a policy with method token (for isapi clients: web agents such as " +
 			"pushweb) starts a push on an empty password (warned once per client)")
 }
+
+// replyAttributes encodes the policy's reply attributes for its accepts.
+// Attributes this node cannot encode (a dictionary missing from its
+// radius.dictionaries, while another node's admin API accepted them) fail
+// the login: the gateway must not get an accept without the attributes
+// that decide the user's access. Logged once per policy.
+func (d *Deps) replyAttributes(p store.Policy) ([]byte, error) {
+	if len(p.ReplyAttributes) == 0 {
+		return nil, nil
+	}
+	encode := d.ReplyAttributes
+	if encode == nil {
+		encode = func([]string) ([]byte, error) { return nil, errNoDictionary }
+	}
+	b, err := encode(p.ReplyAttributes)
+	if err != nil && d.badAttributes.first(p.Name) {
+		d.Log.Error().Err(err).Str("policy", p.Name).
+			Msg("the policy's reply attributes cannot be sent; its logins are rejected until the policy or " +
+				"radius.dictionaries is fixed (pushauthd --check-config names the entry; logged once per policy)")
+	}
+	return b, err
+}
+
+// errNoDictionary is replyAttributes' error when Deps has no encoder.
+var errNoDictionary = errors.New("no RADIUS dictionary to encode reply attributes with")
 
 // resolvePolicy is the policy of a login through client (SPEC S4.4): the
 // user's policy, else the client's, else the default, from the store. A

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -22,11 +23,11 @@ func TestMissingPolicyWarnedOncePerName(t *testing.T) {
 	r.store.Mu.Unlock()
 	d, ctx := r.sys.deps, context.Background()
 	for range 3 {
-		if p := d.resolvePolicy(ctx, "", &Client{Policy: "gone"}); p != store.DefaultPolicy() {
+		if p := d.resolvePolicy(ctx, "", &Client{Policy: "gone"}); !reflect.DeepEqual(p, store.DefaultPolicy()) {
 			t.Fatalf("missing client policy gave %q", p.Name)
 		}
 	}
-	if p := d.resolvePolicy(ctx, "vanished", &Client{Policy: "web"}); p != store.DefaultPolicy() {
+	if p := d.resolvePolicy(ctx, "vanished", &Client{Policy: "web"}); !reflect.DeepEqual(p, store.DefaultPolicy()) {
 		t.Fatalf("missing user policy gave %q", p.Name)
 	}
 	if p := d.resolvePolicy(ctx, "", &Client{Policy: "web"}); p.Name != "web" || p.Method != policyToken {

@@ -24,12 +24,15 @@ const (
 	KeyLockoutSeconds  = "lockout_seconds"
 	KeyPushesPerMinute = "pushes_per_minute"
 	KeyNumberMatching  = "number_matching"
+	// KeyReplyAttributes is a list, set with SetReplyAttributes.
+	KeyReplyAttributes = "reply_attributes"
 )
 
 // PolicyKeys returns the setting keys ParsePolicySetting accepts, in the
 // order an operator would read them.
 func PolicyKeys() []string {
-	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute, KeyNumberMatching}
+	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute, KeyNumberMatching,
+		KeyReplyAttributes}
 }
 
 // LookupPolicy returns the policy that governs a login: the user's named
@@ -80,6 +83,8 @@ func ParsePolicySetting(p *store.Policy, key, value string) error {
 		return setIntRange(&p.PushesPerMinute, key, value, 0, 600, " (0 = unlimited)")
 	case KeyNumberMatching:
 		return setBool(&p.NumberMatching, key, value)
+	case KeyReplyAttributes:
+		return fmt.Errorf("policy setting %s is a list checked against the RADIUS dictionaries (SetReplyAttributes)", key)
 	}
 	return fmt.Errorf("unknown policy setting %q: allowed keys are %s", key, strings.Join(PolicyKeys(), ", "))
 }
@@ -111,5 +116,24 @@ func setIntRange(dst *int, key, value string, lo, hi int, note string) error {
 		return fmt.Errorf("policy setting %s: %q is not a whole number in %d..%d%s", key, value, lo, hi, note)
 	}
 	*dst = n
+	return nil
+}
+
+// SetReplyAttributes sets the attributes p's Access-Accepts carry: each
+// entry "Name: value" (radattr), trimmed, empty ones left out; none clears
+// them. encode is the dictionary's check (radattr.Dictionary.Encode), the
+// same one every login and --check-config use; on its error p is
+// unchanged.
+func SetReplyAttributes(p *store.Policy, entries []string, encode func([]string) ([]byte, error)) error {
+	var kept []string
+	for _, e := range entries {
+		if e = strings.TrimSpace(e); e != "" {
+			kept = append(kept, e)
+		}
+	}
+	if _, err := encode(kept); err != nil {
+		return fmt.Errorf("policy setting %s: %w", KeyReplyAttributes, err)
+	}
+	p.ReplyAttributes = kept
 	return nil
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -40,11 +41,11 @@ func TestLookupPolicy(t *testing.T) {
 			}
 		})
 	}
-	if got, _ := LookupPolicy("strict", "", nil); got != store.DefaultPolicy() {
+	if got, _ := LookupPolicy("strict", "", nil); !reflect.DeepEqual(got, store.DefaultPolicy()) {
 		t.Fatalf("nil lookup: got %+v, want default", got)
 	}
 	nilPolicy := func(string) (*store.Policy, error) { return nil, nil }
-	if got, _ := LookupPolicy("strict", "", nilPolicy); got != store.DefaultPolicy() {
+	if got, _ := LookupPolicy("strict", "", nilPolicy); !reflect.DeepEqual(got, store.DefaultPolicy()) {
 		t.Fatalf("nil policy: got %+v, want default", got)
 	}
 }
@@ -116,7 +117,7 @@ func TestParsePolicySettingErrors(t *testing.T) {
 				t.Errorf("%s=%s: error %q lacks %q", tt.key, tt.value, err, want)
 			}
 		}
-		if p != store.DefaultPolicy() {
+		if !reflect.DeepEqual(p, store.DefaultPolicy()) {
 			t.Errorf("%s=%s: policy changed on error: %+v", tt.key, tt.value, p)
 		}
 	}

@@ -78,6 +78,9 @@ const (
 	ReasonStoreError       = "store-error"       // the store failed (SPEC S6.6)
 	ReasonShutdown         = "shutdown"          // the server stopped (outcome abandoned)
 	ReasonCrashed          = "crashed"           // the login's actor crashed
+	// The policy's reply attributes cannot be encoded with this node's
+	// dictionaries: an accept without them could give the wrong access.
+	ReasonReplyAttributes = "reply-attributes"
 )
 
 // Reasons lists every audit reason.
@@ -94,6 +97,7 @@ func Reasons() []Reason {
 		ReasonNoPushToken, ReasonPolicyPushDisabled, ReasonPushOff, ReasonOffline, ReasonProviderUnavailable,
 		ReasonSuspended, ReasonRateLimited,
 		ReasonSuperseded, ReasonChallengeExpired, ReasonStoreError, ReasonShutdown, ReasonCrashed,
+		ReasonReplyAttributes,
 	}
 }
 
@@ -112,7 +116,7 @@ func (r Reason) CountsTowardLockout() bool {
 		ReasonPushFailed, ReasonDeviceUnregistered, ReasonPushUnrecorded, ReasonSignFailed,
 		ReasonNoPushToken, ReasonPolicyPushDisabled, ReasonPushOff, ReasonOffline, ReasonProviderUnavailable,
 		ReasonSuspended, ReasonRateLimited,
-		ReasonSuperseded, ReasonChallengeExpired, ReasonShutdown, ReasonCrashed:
+		ReasonSuperseded, ReasonChallengeExpired, ReasonShutdown, ReasonCrashed, ReasonReplyAttributes:
 		return false
 	}
 	return true

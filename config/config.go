@@ -5,6 +5,8 @@ package config
 import (
 	"net/netip"
 	"time"
+
+	"github.com/pushauth/pushauth/protocol/radius/radattr"
 )
 
 // Defender-compatible defaults (SPEC S1.1, S1.2).
@@ -79,6 +81,23 @@ type Radius struct {
 	ChallengeTimeout time.Duration
 	// TLS is the RadSec listener (`radius.tls`).
 	TLS RadSec
+
+	// Dictionaries are FreeRADIUS-format vendor dictionary files whose
+	// attributes policies may send in their Access-Accepts (reply
+	// attributes), besides the built-in RFC ones.
+	Dictionaries []string
+
+	dictionary *radattr.Dictionary // Dictionaries loaded; see Dictionary
+}
+
+// Dictionary is the RADIUS dictionary the policies' reply attributes are
+// written in: the built-in RFC attributes and radius.dictionaries, loaded
+// (and so checked) when the configuration was.
+func (r Radius) Dictionary() *radattr.Dictionary {
+	if r.dictionary == nil {
+		return radattr.Builtin()
+	}
+	return r.dictionary
 }
 
 // Client is one RADIUS client entry.

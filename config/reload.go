@@ -57,6 +57,7 @@ func reloadKeys() []reloadKey {
 		{"radius.max_in_flight", "Radius.MaxInFlight", false, func(c *Config) any { return c.Radius.MaxInFlight }},
 		{"radius.reply_cache_ttl", "Radius.ReplyCacheTTL", false, func(c *Config) any { return c.Radius.ReplyCacheTTL }},
 		{"radius.tls", "Radius.TLS", false, func(c *Config) any { return c.Radius.TLS }},
+		{"radius.dictionaries", "Radius.Dictionaries", false, func(c *Config) any { return c.Radius.Dictionaries }},
 		{"admin_api.listen", "AdminAPI.Listen", false, func(c *Config) any { return c.AdminAPI.Listen }},
 		{"admin_api.token", "AdminAPI.Token", false, func(c *Config) any { return c.AdminAPI.Token }},
 		{"admin_api.token_file", "AdminAPI.TokenFile", false, func(c *Config) any { return c.AdminAPI.TokenFile }},

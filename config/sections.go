@@ -93,7 +93,7 @@ func (d *decoder) serverKey(m map[string]any) []byte {
 // radius decodes the `radius` section.
 func (d *decoder) radius(v any) Radius {
 	const path = "radius"
-	m := d.object(v, path, "listen", "clients", "max_in_flight", "reply_cache_ttl", "challenge_timeout", "tls")
+	m := d.object(v, path, "listen", "clients", "max_in_flight", "reply_cache_ttl", "challenge_timeout", "tls", "dictionaries")
 	r := Radius{
 		Listen:           d.listen(m, path, "listen", DefaultRadiusListen),
 		Clients:          d.clients(m["clients"], path+".clients"),
@@ -103,6 +103,7 @@ func (d *decoder) radius(v any) Radius {
 		TLS:              d.radSec(m["tls"]),
 	}
 	d.checkRadSec(r)
+	r.Dictionaries, r.dictionary = d.dictionaries(m["dictionaries"], path+".dictionaries")
 	return r
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/pushauth/pushauth/protocol/eap/eapconv"
 	"github.com/pushauth/pushauth/protocol/radius"
 	"github.com/pushauth/pushauth/protocol/radius/msgauth"
+	"github.com/pushauth/pushauth/protocol/radius/radattr"
 )
 
 // newEAPServer loads the EAP certificate and builds the EAP server
@@ -135,8 +136,8 @@ func hasMessageAuthenticator(p *layeh.Packet) bool {
 
 // encodeEAPReply builds the response to an EAP request: EAP-Message in
 // 253-octet attributes, State on a challenge, Reply-Message on a reject,
-// MS-MPPE-Recv-Key and -Send-Key on an accept. The front end puts the
-// Message-Authenticator first.
+// MS-MPPE-Recv-Key and -Send-Key and the policy's reply attributes on an
+// accept. The front end puts the Message-Authenticator first.
 func (h *radiusAdapter) encodeEAPReply(req *layeh.Packet, rep *eapconv.Reply, secret []byte, reqAuth [16]byte) *layeh.Packet {
 	code := radiusCode(rep.Code)
 	resp := req.Response(code)
@@ -157,6 +158,12 @@ func (h *radiusAdapter) encodeEAPReply(req *layeh.Packet, rep *eapconv.Reply, se
 		}
 		resp.Attributes.Add(eap.AttrVendorSpecific, recv)
 		resp.Attributes.Add(eap.AttrVendorSpecific, send)
+		if err := radattr.AddTo(resp, rep.Attributes); err != nil { // never without them (withAttributes)
+			h.log.Error().Err(err).Msg("reply attributes; rejecting")
+			reject := req.Response(layeh.CodeAccessReject)
+			eap.AddToPacket(reject, eap.Failure(eapID(rep.EAPMessage)))
+			return reject
+		}
 	}
 	return resp
 }

@@ -151,6 +151,7 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 		Token:        s.adminTok,
 		DeviceAPIURL: s.deviceURL(ls.Device),
 		Directory:    s.dir.adminDirectory(),
+		Dictionary:   s.cfg.Radius.Dictionary(),
 		Log:          s.log.With().Str("component", "adminapi").Logger(),
 	}
 	api := adminapi.New(deps)

@@ -81,7 +81,7 @@ func (h *radiusAdapter) ServeRADIUS(r *radius.Request) {
 			r.Drop()
 			return
 		}
-		r.Reply(encodeReply(p, rep))
+		r.Reply(h.encodeReply(p, rep))
 	})
 }
 
@@ -121,13 +121,13 @@ func userName(raw string) (string, string) {
 }
 
 // encodeReply builds the response packet for a login's reply.
-func encodeReply(req *layeh.Packet, rep *actors.Reply) *layeh.Packet {
+func (h *radiusAdapter) encodeReply(req *layeh.Packet, rep *actors.Reply) *layeh.Packet {
 	resp := req.Response(radiusCode(rep.Code))
 	addReplyMessage(resp, rep.Message)
 	if rep.State != "" {
 		_ = rfc2865.State_SetString(resp, rep.State)
 	}
-	return resp
+	return h.withAttributes(req, resp, rep.Attributes)
 }
 
 // radiusCode is the RADIUS code of a login's reply (Drop is handled

@@ -116,7 +116,7 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	}
 	u.push(s.closeStore)
 	s.watchStoreWrites()
-	s.warnMissingPolicies(context.Background())
+	s.checkStoredPolicies(context.Background())
 	key, err := push.LoadOrCreateKey(filepath.Join(cfg.DataDir, "push-signing.key"))
 	if err != nil {
 		return nil, err
@@ -174,6 +174,8 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 		Metrics:        actors.NewMetrics(s.registry),
 		Network:        s.net,
 		JoinSecret:     joinSecret(key),
+		// The policies' reply attributes, in radius.dictionaries.
+		ReplyAttributes: cfg.Radius.Dictionary().Encode,
 	})
 	if err != nil { // only a name clash: a bug
 		return nil, err

@@ -148,6 +148,11 @@ type Policy struct {
 	// NumberMatching: the agent shows a two-digit number and the user
 	// picks it among three on the phone to approve (SPEC S10.3).
 	NumberMatching bool
+	// ReplyAttributes are sent on every Access-Accept of the policy's
+	// logins: "Name: value" lines in FreeRADIUS dictionary names
+	// (protocol/radius/radattr checks and encodes them). Stored as a JSON
+	// array of strings; nil when there are none.
+	ReplyAttributes []string
 }
 
 // AuditRecord is one finished login (SPEC S6.1).

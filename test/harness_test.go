@@ -75,7 +75,16 @@ type Harness struct {
 // stops it when the test ends. edit may change the loaded config.
 func StartServer(t *testing.T, edit func(*config.Config)) *Harness {
 	t.Helper()
+	return StartServerYAML(t, "", edit)
+}
+
+// StartServerYAML is StartServer with radiusYAML (indented lines of the
+// radius section, such as "  dictionaries: [...]\n") added to the base
+// configuration, for keys that only loading can set.
+func StartServerYAML(t *testing.T, radiusYAML string, edit func(*config.Config)) *Harness {
+	t.Helper()
 	yaml := strings.ReplaceAll(baseConfig, "DATADIR", t.TempDir())
+	yaml = strings.Replace(yaml, "radius:\n", "radius:\n"+radiusYAML, 1)
 	cfg, _, err := config.LoadBytes("test.yaml", []byte(yaml), nil)
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -223,6 +232,17 @@ func (o *OATH) TOTP(now time.Time) string {
 
 // SetPolicy creates or changes a policy through the admin API.
 func (h *Harness) SetPolicy(name string, settings map[string]string) {
+	h.t.Helper()
+	values := make(map[string]any, len(settings))
+	for k, v := range settings {
+		values[k] = v
+	}
+	h.SetPolicyValues(name, values)
+}
+
+// SetPolicyValues is SetPolicy with any values the admin API takes, such
+// as a list of reply attributes.
+func (h *Harness) SetPolicyValues(name string, settings map[string]any) {
 	h.t.Helper()
 	if _, err := h.Admin.SetPolicy(h.ctx(), name, settings); err != nil {
 		h.t.Fatalf("set policy %s: %v", name, err)

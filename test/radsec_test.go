@@ -16,6 +16,7 @@ import (
 	"time"
 
 	layeh "layeh.com/radius"
+	"layeh.com/radius/rfc2865"
 
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/internal/testcerts"
@@ -103,12 +104,17 @@ func exchangeTLS(t *testing.T, c net.Conn, p *layeh.Packet, id byte, within time
 }
 
 // S2.11: A login over RadSec is the same login as over UDP: the push names the
-// RadSec client, approving answers Access-Accept on the connection, and
+// RadSec client, approving answers Access-Accept on the connection with
+// the policy's reply attributes (S4.7), and
 // the metrics count it under transport="tls". Status-Server is answered.
 func TestRadSecPushApprovedGoClient(t *testing.T) {
 	rig := startRadSec(t, nil)
 	h := rig.h
 	h.AddUser("alice", "pw-alice")
+	h.SetPolicyValues("vpn", map[string]any{"reply_attributes": []string{"Class: OU=vpn-users;", "Session-Timeout: 3600"}})
+	if _, err := h.Admin.SetUserPolicy(h.ctx(), "alice", "vpn"); err != nil {
+		t.Fatal(err)
+	}
 	phone := h.Phone("alice")
 	c := rig.dial(t)
 	status := exchangeTLS(t, c, layeh.New(layeh.CodeStatusServer, []byte("radsec")), 1, 5*time.Second)
@@ -124,7 +130,12 @@ func TestRadSecPushApprovedGoClient(t *testing.T) {
 	if err := phone.Answer(h.ctx(), p, push.Approve); err != nil {
 		t.Fatal(err)
 	}
-	expectCode(t, &radclient.Response{Packet: <-done}, layeh.CodeAccessAccept)
+	accept := <-done
+	expectCode(t, &radclient.Response{Packet: accept}, layeh.CodeAccessAccept)
+	// The policy's reply attributes ride on the RadSec Accept too (S4.7).
+	if class, timeout := string(rfc2865.Class_Get(accept)), rfc2865.SessionTimeout_Get(accept); class != "OU=vpn-users;" || timeout != 3600 {
+		t.Fatalf("Accept over RadSec: Class %q, Session-Timeout %d", class, timeout)
+	}
 	if n := h.Metric("pushauth_radius_requests_total", `client="proxy",transport="tls"`); n != 2 {
 		t.Fatalf("tls requests counted %v, want 2 (Status-Server and the login)", n)
 	}

@@ -115,9 +115,9 @@ func logWarnings(log zerolog.Logger, warnings []config.Warning) {
 }
 
 // checkConfig validates what loading cannot: the certificate and key
-// files the config names, provider keys and the directory; it warns about
-// certificates that expire soon and policies named in the configuration
-// that the store lacks.
+// files the config names, provider keys, the directory and the stored
+// policies' reply attributes; it warns about certificates that expire soon
+// and policies named in the configuration that the store lacks.
 func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings int) int {
 	errs, fileWarnings := cfg.CheckFiles(time.Now())
 	logWarnings(log, fileWarnings)
@@ -126,6 +126,8 @@ func checkConfig(log zerolog.Logger, cfg *config.Config, path string, warnings i
 		errs = append(errs, problem(cfg, err))
 	}
 	warnings += checkPolicies(log, cfg)
+	attrErrs, attrWarnings := checkReplyAttributes(log, cfg)
+	errs, warnings = append(errs, attrErrs...), warnings+attrWarnings
 	if len(errs) > 0 {
 		return rejectConfig(log, errs)
 	}

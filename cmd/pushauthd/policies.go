@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -46,4 +49,44 @@ func storedPolicyNames(ctx context.Context, cfg *config.Config) ([]string, error
 		return postgres.PolicyNames(ctx, cfg.Store.DSN)
 	}
 	return sqlite.PolicyNames(ctx, cfg.DataDir)
+}
+
+// checkReplyAttributes is --check-config's check of the stored policies'
+// reply attributes with the configured dictionaries (radius.dictionaries):
+// the admin API checked them when they were set, but a dictionary taken
+// out of the configuration since, or set on another node with other
+// dictionaries, leaves attributes this server cannot send, and the
+// policy's logins would all be rejected. Each such policy is an error,
+// placed at radius.dictionaries. A store that cannot be read is one
+// warning.
+func checkReplyAttributes(log zerolog.Logger, cfg *config.Config) ([]config.FieldError, int) {
+	ctx, cancel := context.WithTimeout(context.Background(), policyCheckTimeout)
+	defer cancel()
+	stored, err := storedReplyAttributes(ctx, cfg)
+	switch {
+	case errors.Is(err, sqlite.ErrNoDatabase):
+		return nil, 0
+	case err != nil:
+		log.Warn().Err(err).Msg("could not read the stored policies; their reply attributes were not checked")
+		return nil, 1
+	}
+	var errs []config.FieldError
+	dict := cfg.Radius.Dictionary()
+	for _, name := range slices.Sorted(maps.Keys(stored)) {
+		if _, err := dict.Encode(stored[name]); err != nil {
+			errs = append(errs, cfg.Problem("radius.dictionaries", fmt.Sprintf(
+				"policy %q: %v: its logins would be rejected; fix the dictionaries or the policy (pushctl policy set %s reply_attributes=...)",
+				name, err, name)))
+		}
+	}
+	return errs, 0
+}
+
+// storedReplyAttributes reads the stored policies' reply attributes
+// without changing the store.
+func storedReplyAttributes(ctx context.Context, cfg *config.Config) (map[string][]string, error) {
+	if cfg.Store.Driver == config.StorePostgres {
+		return postgres.PolicyReplyAttributes(ctx, cfg.Store.DSN)
+	}
+	return sqlite.PolicyReplyAttributes(ctx, cfg.DataDir)
 }

@@ -39,7 +39,7 @@ also take a name stored before these rules.`},
 user who exists only in the directory: the local user is created then,
 linked to the entry's stable id (objectGUID or entryUUID).`},
 			{Title: "Policies", Items: []clihelp.Item{
-				{Term: "policy set NAME key=value...", Text: "create or change a policy (keys: push, method,\nattempt_limit, lockout_failures, lockout_seconds, pushes_per_minute,\nnumber_matching)"},
+				{Term: "policy set NAME key=value...", Text: "create or change a policy (keys: push, method,\nattempt_limit, lockout_failures, lockout_seconds, pushes_per_minute,\nnumber_matching, reply_attributes: \"Name: value\", repeat the key for\nmore, empty to clear)"},
 				{Term: "policy show NAME", Text: "show one policy"},
 				{Term: "policy list", Text: "list policies"},
 			}},

@@ -7,8 +7,12 @@ import (
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
+// keyReplyAttributes is the policy setting that is a list (the admin
+// API's; pushctl does not link auth).
+const keyReplyAttributes = "reply_attributes"
+
 func (c *cli) policySet(args []string) error {
-	const usage = "policy set NAME key=value..."
+	const usage = "policy set NAME key=value... (reply_attributes=\"Name: value\" once per attribute)"
 	pos, err := c.parse(c.flagSet(usage), args, usage, -1)
 	if err != nil {
 		return err
@@ -16,13 +20,9 @@ func (c *cli) policySet(args []string) error {
 	if len(pos) < 2 {
 		return usagef(usage, "policy set: want a policy name and at least one key=value")
 	}
-	settings := make(map[string]string, len(pos)-1)
-	for _, kv := range pos[1:] {
-		key, value, ok := strings.Cut(kv, "=")
-		if !ok || key == "" {
-			return usagef(usage, "policy set: %q is not key=value", kv)
-		}
-		settings[key] = value
+	settings, err := policySettings(pos[1:])
+	if err != nil {
+		return usagef(usage, "%v", err)
 	}
 	api, err := c.client()
 	if err != nil {
@@ -33,6 +33,32 @@ func (c *cli) policySet(args []string) error {
 		return err
 	}
 	return c.showPolicies(*p)
+}
+
+// policySettings turns key=value arguments into the admin API's
+// settings. reply_attributes may come again and again, one attribute
+// each, and becomes a list; reply_attributes= alone clears the list.
+func policySettings(args []string) (map[string]any, error) {
+	settings := make(map[string]any, len(args))
+	var attrs []string
+	for _, kv := range args {
+		key, value, ok := strings.Cut(kv, "=")
+		if !ok || key == "" {
+			return nil, fmt.Errorf("policy set: %q is not key=value", kv)
+		}
+		if strings.EqualFold(key, keyReplyAttributes) {
+			if value != "" {
+				attrs = append(attrs, value)
+			}
+			settings[keyReplyAttributes] = attrs
+			continue
+		}
+		settings[key] = value
+	}
+	if _, ok := settings[keyReplyAttributes]; ok && attrs == nil {
+		settings[keyReplyAttributes] = []string{}
+	}
+	return settings, nil
 }
 
 func (c *cli) policyShow(args []string) error {
@@ -67,14 +93,37 @@ func (c *cli) showPolicies(policies ...apitype.Policy) error {
 	if c.json && len(policies) == 1 {
 		return c.printJSON(policies[0])
 	}
-	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN", "NUMBER MATCHING")
+	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN", "NUMBER MATCHING",
+		"REPLY ATTRIBUTES")
 	for _, p := range policies {
 		name := p.Name
 		if p.Builtin {
 			name += " (built-in)"
 		}
 		t.row(name, onOff(p.Push), p.Method, fmt.Sprint(p.AttemptLimit), fmt.Sprint(p.LockoutFailures),
-			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching))
+			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching), fmt.Sprint(len(p.ReplyAttributes)))
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return c.showReplyAttributes(policies)
+}
+
+// showReplyAttributes lists each policy's reply attributes under the
+// table, one per line, as they are set.
+func (c *cli) showReplyAttributes(policies []apitype.Policy) error {
+	for _, p := range policies {
+		if len(p.ReplyAttributes) == 0 {
+			continue
+		}
+		if _, err := fmt.Fprintf(c.stdout, "\nreply attributes of %s:\n", p.Name); err != nil {
+			return err
+		}
+		for _, a := range p.ReplyAttributes {
+			if _, err := fmt.Fprintf(c.stdout, "  %s\n", a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

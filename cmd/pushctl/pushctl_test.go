@@ -210,6 +210,30 @@ func TestPolicyCommands(t *testing.T) {
 	pushctl(t, srv, "", "user", "set-policy", "alice", "nope").fails(t, 1, "pushctl: policy \"nope\" not found\n")
 }
 
+// reply_attributes given again and again is one list; the server checks
+// it and pushctl shows it under the table; an empty one clears it.
+func TestPolicyReplyAttributes(t *testing.T) {
+	srv := adminapitest.Start(t, nil)
+	r := pushctl(t, srv, "", "policy", "set", "vpn", "reply_attributes=Class: OU=VPN-Admins;",
+		"reply_attributes=Session-Timeout: 3600").ok(t)
+	want := "\nreply attributes of vpn:\n  Class: OU=VPN-Admins;\n  Session-Timeout: 3600\n"
+	if !strings.HasSuffix(r.stdout, want) {
+		t.Errorf("policy set:\n%s\nwant it to end with:\n%s", r.stdout, want)
+	}
+	r = pushctl(t, srv, "", "policy", "set", "vpn", "reply_attributes=Session-Timeout: soon")
+	if r.code != 1 || !strings.Contains(r.stderr, `reply_attributes[0] "Session-Timeout: soon"`) {
+		t.Errorf("bad attribute: %d %q", r.code, r.stderr)
+	}
+	r = pushctl(t, srv, "", "--json", "policy", "show", "vpn").ok(t)
+	if !strings.Contains(r.stdout, `"reply_attributes": [`) {
+		t.Errorf("a refused change changed the policy, or JSON lacks it:\n%s", r.stdout)
+	}
+	r = pushctl(t, srv, "", "policy", "set", "vpn", "reply_attributes=").ok(t)
+	if strings.Contains(r.stdout, "reply attributes of") {
+		t.Errorf("cleared:\n%s", r.stdout)
+	}
+}
+
 func TestAuditAndLogins(t *testing.T) {
 	now := time.Now()
 	lister := loginLister{{ID: "1", User: "alice", Client: "vpn", State: "waiting", Started: now.Add(-2 * time.Second)}}

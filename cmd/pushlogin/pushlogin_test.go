@@ -186,7 +186,7 @@ func TestApprove(t *testing.T) {
 // anything; the phone picks the number shown → exit 0.
 func TestNumberMatching(t *testing.T) {
 	h := startServer(t, 5)
-	if _, err := h.admin.SetPolicy(h.ctx(), "matching", map[string]string{"number_matching": "on"}); err != nil {
+	if _, err := h.admin.SetPolicy(h.ctx(), "matching", map[string]any{"number_matching": "on"}); err != nil {
 		t.Fatal(err)
 	}
 	h.addUser("nora", "pw-nora")

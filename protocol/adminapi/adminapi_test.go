@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
+	"github.com/pushauth/pushauth/protocol/radius/radattr"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -544,7 +547,7 @@ func TestPolicies(t *testing.T) {
 	p = decoded[apitype.Policy](t, do(t, srv, "PUT", "/v1/policies/strict", body).want(t, 200, ""))
 	want := apitype.Policy{Name: "strict", Push: false, Method: "token", AttemptLimit: 2,
 		LockoutFailures: 5, LockoutSeconds: 60, PushesPerMinute: 5}
-	if p != want {
+	if !reflect.DeepEqual(p, want) {
 		t.Errorf("set %+v, want %+v", p, want)
 	}
 	do(t, srv, "PUT", "/v1/policies/strict", `{"settings":{"pushes_per_minute":"10"}}`).want(t, 200, "").decode(t, &p)
@@ -568,6 +571,51 @@ func TestPolicies(t *testing.T) {
 	list = decoded[struct{ Policies []apitype.Policy }](t, do(t, srv, "GET", "/v1/policies", "").want(t, 200, ""))
 	if len(list.Policies) != 2 || list.Policies[0].Name != "default" || list.Policies[0].Builtin || list.Policies[0].Push {
 		t.Errorf("policies %+v", list.Policies)
+	}
+}
+
+// Reply attributes are checked against the server's dictionaries, the
+// same check --check-config and the logins make: a bad entry, a wrong
+// type or too many octets change nothing and answer 400 naming the entry.
+func TestPolicyReplyAttributes(t *testing.T) {
+	dict, err := radattr.Load([]string{"../radius/radattr/testdata/vendors.dictionary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t, func(d *adminapi.Deps) { d.Dictionary = dict })
+	body := `{"settings":{"reply_attributes":["Class: OU=VPN-Admins;", " Fortinet-Group-Name: admins ", ""]}}`
+	p := decoded[apitype.Policy](t, do(t, srv, "PUT", "/v1/policies/vpn", body).want(t, 200, ""))
+	want := []string{"Class: OU=VPN-Admins;", "Fortinet-Group-Name: admins"}
+	if !reflect.DeepEqual(p.ReplyAttributes, want) {
+		t.Fatalf("reply attributes %q, want %q", p.ReplyAttributes, want)
+	}
+	big, _ := json.Marshal(slices.Repeat([]string{"Class: " + strings.Repeat("x", 253)}, 16))
+	for _, c := range []struct{ value, msg string }{
+		{`["Class: ok", "Nope-Thing: 1"]`, `reply_attributes[1] "Nope-Thing: 1": unknown attribute Nope-Thing`},
+		{`["Session-Timeout: an hour"]`, `reply_attributes[0] "Session-Timeout: an hour": Session-Timeout is of type integer`},
+		{`["Framed-IP-Address: 10.1"]`, "not an IP address"},
+		{`["Service-Type: Root"]`, "VALUE name of Service-Type"},
+		{string(big), "more than 3936 octets"},
+		{`[1]`, "item 0 is not a string"},
+		{`{"Class":"x"}`, "want a list"},
+	} {
+		a := do(t, srv, "PUT", "/v1/policies/vpn", `{"settings":{"reply_attributes":`+c.value+`}}`).
+			want(t, 400, "invalid_policy_setting")
+		if !strings.Contains(a.message(t), c.msg) {
+			t.Errorf("%s: message %q, want %q", c.value, a.message(t), c.msg)
+		}
+	}
+	stored, err := srv.Store.PolicyByName(context.Background(), "vpn")
+	if err != nil || !reflect.DeepEqual(stored.ReplyAttributes, want) {
+		t.Errorf("a refused update changed the policy: %+v %v", stored, err)
+	}
+	// The built-in dictionary alone knows no vendor attribute.
+	plain := start(t, nil)
+	do(t, plain, "PUT", "/v1/policies/vpn", `{"settings":{"reply_attributes":"Fortinet-Group-Name: admins"}}`).
+		want(t, 400, "invalid_policy_setting")
+	p = decoded[apitype.Policy](t, do(t, srv, "PUT", "/v1/policies/vpn", `{"settings":{"reply_attributes":[]}}`).want(t, 200, ""))
+	if p.ReplyAttributes != nil {
+		t.Errorf("cleared: %q", p.ReplyAttributes)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/protocol/radius/radattr"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -44,6 +45,9 @@ type Deps struct {
 	// records (SPEC S9.2), so that a user who exists only in the directory
 	// can be given a token. nil: no directory is configured.
 	Directory Directory
+	// Dictionary checks policies' reply attributes (the configuration's
+	// radius.dictionaries); nil → the built-in RFC dictionary alone.
+	Dictionary *radattr.Dictionary
 	// ActivationTTL is how long an activation code works; 0 → DefaultActivationTTL.
 	ActivationTTL time.Duration
 	Log           zerolog.Logger

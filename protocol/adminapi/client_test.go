@@ -32,7 +32,7 @@ func TestClientRoundTrip(t *testing.T) {
 		t.Errorf("user %+v", u)
 	}
 	must(c.SetPassword(ctx, "alice", "other"))
-	_, err = c.SetPolicy(ctx, "strict", map[string]string{"attempt_limit": "2"})
+	_, err = c.SetPolicy(ctx, "strict", map[string]any{"attempt_limit": "2"})
 	must(err)
 	u, err = c.SetUserPolicy(ctx, "alice", "strict")
 	must(err)

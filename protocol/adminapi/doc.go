@@ -68,7 +68,11 @@
 //
 // Policy settings are the keys of auth.ParsePolicySetting (push, method,
 // attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute, number_matching);
-// values may be JSON strings, numbers or booleans. Setting a policy that does
+// values may be JSON strings, numbers or booleans. reply_attributes is a
+// list of "Name: value" strings, checked against the server's RADIUS
+// dictionaries (protocol/radius/radattr) as a whole: an unknown name, a
+// value of the wrong type or attributes too large for an Access-Accept
+// answer 400 invalid_policy_setting. Setting a policy that does
 // not exist yet starts from the built-in default. The "default" policy is
 // listed (with "builtin": true) even when it has never been stored.
 package adminapi

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
+	"github.com/pushauth/pushauth/protocol/radius/radattr"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -63,7 +64,7 @@ func (s *server) setPolicy(w http.ResponseWriter, r *http.Request) error {
 		d.Name = name
 		p = &d
 	}
-	if err := applySettings(p, req.Settings); err != nil {
+	if err := s.applySettings(p, req.Settings); err != nil {
 		return err
 	}
 	if err := s.deps.Store.PutPolicy(r.Context(), p); err != nil {
@@ -75,8 +76,14 @@ func (s *server) setPolicy(w http.ResponseWriter, r *http.Request) error {
 
 // applySettings applies settings to p in key order, so that the error for
 // several bad settings is always the same one.
-func applySettings(p *store.Policy, settings map[string]any) error {
+func (s *server) applySettings(p *store.Policy, settings map[string]any) error {
 	for _, key := range sortedKeys(settings) {
+		if strings.EqualFold(strings.TrimSpace(key), auth.KeyReplyAttributes) {
+			if err := s.setReplyAttributes(p, settings[key]); err != nil {
+				return err
+			}
+			continue
+		}
 		value, err := settingValue(key, settings[key])
 		if err == nil {
 			err = auth.ParsePolicySetting(p, key, value)
@@ -86,6 +93,39 @@ func applySettings(p *store.Policy, settings map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// setReplyAttributes sets the policy's reply attributes from a JSON list
+// of "Name: value" strings (or one string; "" or [] clears them), checked
+// against the server's RADIUS dictionaries.
+func (s *server) setReplyAttributes(p *store.Policy, v any) error {
+	var entries []string
+	switch v := v.(type) {
+	case string:
+		entries = []string{v}
+	case []any:
+		for i, e := range v {
+			text, ok := e.(string)
+			if !ok {
+				return badRequest("invalid_policy_setting", "policy setting %s: item %d is not a string", auth.KeyReplyAttributes, i)
+			}
+			entries = append(entries, text)
+		}
+	default:
+		return badRequest("invalid_policy_setting", `policy setting %s: want a list of "Name: value" strings`, auth.KeyReplyAttributes)
+	}
+	if err := auth.SetReplyAttributes(p, entries, s.dictionary().Encode); err != nil {
+		return badRequest("invalid_policy_setting", "%v", err)
+	}
+	return nil
+}
+
+// dictionary is the RADIUS dictionary reply attributes are checked with.
+func (s *server) dictionary() *radattr.Dictionary {
+	if s.deps.Dictionary == nil {
+		return radattr.Builtin()
+	}
+	return s.deps.Dictionary
 }
 
 // settingValue writes a JSON scalar as the text ParsePolicySetting reads.
@@ -132,6 +172,7 @@ func policyView(p *store.Policy, builtin bool) apitype.Policy {
 		LockoutSeconds:  p.LockoutSeconds,
 		PushesPerMinute: p.PushesPerMinute,
 		NumberMatching:  p.NumberMatching,
+		ReplyAttributes: p.ReplyAttributes,
 		Builtin:         builtin,
 	}
 }

@@ -57,6 +57,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("ErrorsHidePassword", func(t *testing.T) { testPostgresErrorsHidePassword(t, pg) })
 	t.Run("MigrateAuditNode", func(t *testing.T) { testPostgresMigrateAuditNode(t, pg) })
 	t.Run("MigrateFoldsUserNames", func(t *testing.T) { testPostgresMigrateFoldsUserNames(t, pg) })
+	t.Run("MigratePolicyReplyAttributes", func(t *testing.T) { testPostgresMigratePolicyReplyAttributes(t, pg) })
 }
 
 // postgresAtStep is the DSN of a new database migrated through its first
@@ -101,6 +102,20 @@ func testPostgresMigrateAuditNode(t *testing.T, pg *testpg.Server) {
 	if err != nil || len(got) != 2 || got[0].Node != "node-a" || got[1].LoginID != "old" || got[1].Node != "" {
 		t.Fatalf("audit after step 3: %+v, %v", got, err)
 	}
+}
+
+// Step 6 adds reply attributes to a database that already holds a
+// policy: it keeps its settings, with no attributes.
+func testPostgresMigratePolicyReplyAttributes(t *testing.T, pg *testpg.Server) {
+	ctx := context.Background()
+	sealer := storetest.KeySealer(t, 1)
+	dsn := postgresAtStep(t, pg, sealer, 5, storetest.OldPolicy)
+	s, err := Open(ctx, dsn, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedPolicy(t, s)
 }
 
 // Four nodes open an empty database at the same moment: the advisory lock

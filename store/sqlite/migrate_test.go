@@ -55,6 +55,18 @@ func TestMigrateStep7(t *testing.T) {
 	}
 }
 
+// Step 10 adds reply attributes to a database that already holds a
+// policy: it keeps its settings, with no attributes.
+func TestMigrateStep10(t *testing.T) {
+	path := sqliteAtStep(t, 9, storetest.OldPolicy)
+	s, err := Open(path, storetest.KeySealer(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedPolicy(t, s)
+}
+
 // Step 4 adds the push tables and the reported column to a database that
 // already holds audit records.
 func TestMigrateStep4(t *testing.T) {

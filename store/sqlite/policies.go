@@ -14,7 +14,11 @@ func (s *Store) PutPolicy(ctx context.Context, p *store.Policy) error {
 	if p.Name == "" {
 		return errors.New("put policy: empty name")
 	}
-	if _, err := s.write.ExecContext(ctx, sq.PutPolicy, sq.PolicyValues(p)...); err != nil {
+	values, err := sq.PolicyValues(p)
+	if err != nil {
+		return fmt.Errorf("put policy %q: %w", p.Name, err)
+	}
+	if _, err := s.write.ExecContext(ctx, sq.PutPolicy, values...); err != nil {
 		return fmt.Errorf("put policy %q: %w", p.Name, err)
 	}
 	return nil

@@ -110,6 +110,8 @@ func migrations() []string {
 		// 9: user names are case-insensitive (SPEC S4.6): stored names,
 		// push suspensions and recent pushes folded to their keys.
 		sqlshared.StepFoldUserNames,
+		// 10: reply attributes per policy (docs/operations.md "Authorization").
+		sqlshared.StepPolicyReplyAttributes,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -18,25 +19,35 @@ func testPolicies(t *testing.T, db *DB) {
 		t.Fatal(err)
 	}
 	strict := store.Policy{Name: "strict", PushEnabled: false, Method: "token", AttemptLimit: 1,
-		LockoutFailures: 2, LockoutSeconds: 3600, PushesPerMinute: 1, NumberMatching: true}
+		LockoutFailures: 2, LockoutSeconds: 3600, PushesPerMinute: 1, NumberMatching: true,
+		ReplyAttributes: []string{"Class: OU=VPN-Admins;", `Cisco-AVPair: "shell:priv-lvl=15"`, "Filter-Id: ünïcode"}}
 	if err := db.PutPolicy(ctx, &strict); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.PolicyByName(ctx, "strict")
-	if err != nil || *got != strict {
+	if err != nil || !reflect.DeepEqual(*got, strict) {
 		t.Fatalf("PolicyByName = %+v, %v; want %+v", got, err, strict)
 	}
 	strict.PushEnabled, strict.AttemptLimit, strict.NumberMatching = true, 9, false
+	strict.ReplyAttributes = []string{"Session-Timeout: 3600"}
 	if err := db.PutPolicy(ctx, &strict); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = db.PolicyByName(ctx, "strict")
-	if *got != strict {
+	if !reflect.DeepEqual(*got, strict) {
 		t.Fatalf("after replace = %+v, want %+v", got, strict)
 	}
 	list, err := db.ListPolicies(ctx)
-	if err != nil || len(list) != 2 || list[0] != p || list[1] != strict {
+	if err != nil || len(list) != 2 || !reflect.DeepEqual(list[0], p) || !reflect.DeepEqual(list[1], strict) {
 		t.Fatalf("ListPolicies = %+v, %v", list, err)
+	}
+	// Replacing with no attributes clears them: nil again, not an empty list.
+	strict.ReplyAttributes = nil
+	if err := db.PutPolicy(ctx, &strict); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = db.PolicyByName(ctx, "strict"); got.ReplyAttributes != nil {
+		t.Fatalf("cleared reply attributes = %#v, want nil", got.ReplyAttributes)
 	}
 	_, err = db.PolicyByName(ctx, "nope")
 	WantErr(t, err, store.ErrNotFound)

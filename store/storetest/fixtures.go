@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -50,5 +51,32 @@ func CheckFoldedNames(t *testing.T, s store.Store) {
 	}
 	if err := s.CreateUser(ctx, &store.User{Name: "Alice"}); err == nil {
 		t.Error("created Alice beside alice")
+	}
+}
+
+// OldPolicy is a policy written before policies had reply attributes
+// (SQLite's migration step 10, PostgreSQL's 6), for the drivers'
+// migration tests (CheckMigratedPolicy).
+const OldPolicy = `INSERT INTO policies (name, push_enabled, method, attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute, number_matching)
+	VALUES ('vpn-admins', TRUE, 'password+token', 3, 5, 300, 4, FALSE)`
+
+// CheckMigratedPolicy proves the migration that adds reply attributes to
+// a database holding OldPolicy: the policy keeps its settings and has no
+// attributes, and attributes stored now read back.
+func CheckMigratedPolicy(t *testing.T, db store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := db.PolicyByName(ctx, "vpn-admins")
+	want := store.Policy{Name: "vpn-admins", PushEnabled: true, Method: "password+token", AttemptLimit: 3,
+		LockoutFailures: 5, LockoutSeconds: 300, PushesPerMinute: 4}
+	if err != nil || !reflect.DeepEqual(*got, want) {
+		t.Fatalf("migrated policy = %+v, %v; want %+v", got, err, want)
+	}
+	want.ReplyAttributes = []string{"Class: OU=VPN-Admins;"}
+	if err := db.PutPolicy(ctx, &want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = db.PolicyByName(ctx, "vpn-admins"); err != nil || !reflect.DeepEqual(*got, want) {
+		t.Fatalf("policy with reply attributes after migration = %+v, %v; want %+v", got, err, want)
 	}
 }

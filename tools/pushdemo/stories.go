@@ -99,7 +99,7 @@ func (d *demo) passcodeUser() (*oath, error) {
 		return nil, err
 	}
 	d.say("admin → policy \"passcode\" push=off, assigned to %s", user2)
-	if _, err := d.admin.SetPolicy(d.ctx, "passcode", map[string]string{"push": "off"}); err != nil {
+	if _, err := d.admin.SetPolicy(d.ctx, "passcode", map[string]any{"push": "off"}); err != nil {
 		return nil, fmt.Errorf("set policy: %w", err)
 	}
 	if _, err := d.admin.SetUserPolicy(d.ctx, user2, "passcode"); err != nil {

@@ -126,7 +126,7 @@ func listeners() (server.Listeners, error) {
 // setUp creates the web policy, the user demo with an activated phone,
 // and a second user whose activation link is left for the browser.
 func (p *pushauthd) setUp(ctx context.Context) (*deviceclient.Device, string, error) {
-	if _, err := p.admin.SetPolicy(ctx, "web", map[string]string{"method": "token"}); err != nil {
+	if _, err := p.admin.SetPolicy(ctx, "web", map[string]any{"method": "token"}); err != nil {
 		return nil, "", fmt.Errorf("policy: %w", err)
 	}
 	var phone *deviceclient.Device

@@ -193,7 +193,7 @@ func provisionPhones(ctx context.Context, admin *adminclient.Client, n int, with
 // and no per-user push rate limit.
 func setBenchPolicies(ctx context.Context, admin *adminclient.Client) error {
 	for name, method := range map[string]string{benchPolicy: "token", benchPWPolicy: "password+token"} {
-		_, err := admin.SetPolicy(ctx, name, map[string]string{
+		_, err := admin.SetPolicy(ctx, name, map[string]any{
 			auth.KeyMethod: method, auth.KeyPush: "on", auth.KeyPushesPerMinute: "0",
 		})
 		if err != nil {

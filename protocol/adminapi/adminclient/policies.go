@@ -26,12 +26,10 @@ func (c *Client) Policy(ctx context.Context, name string) (*apitype.Policy, erro
 }
 
 // SetPolicy applies settings (key → value, see auth.PolicyKeys) to a policy,
-// creating it from the default when it does not exist.
-func (c *Client) SetPolicy(ctx context.Context, name string, settings map[string]string) (*apitype.Policy, error) {
-	req := apitype.SetPolicyRequest{Settings: make(map[string]any, len(settings))}
-	for k, v := range settings {
-		req.Settings[k] = v
-	}
+// creating it from the default when it does not exist. Values are strings,
+// except reply_attributes: a []string.
+func (c *Client) SetPolicy(ctx context.Context, name string, settings map[string]any) (*apitype.Policy, error) {
+	req := apitype.SetPolicyRequest{Settings: settings}
 	path, err := pathOf("/v1/policies/", name, "")
 	if err != nil {
 		return nil, err

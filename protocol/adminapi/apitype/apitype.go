@@ -115,7 +115,11 @@ type Policy struct {
 	LockoutSeconds  int    `json:"lockout_seconds"`
 	PushesPerMinute int    `json:"pushes_per_minute"`
 	NumberMatching  bool   `json:"number_matching"`
-	Builtin         bool   `json:"builtin,omitempty"` // the default policy, never stored
+	// ReplyAttributes are sent on the policy's Access-Accepts: "Name:
+	// value" lines (docs/operations.md "Authorization"). Set as a list of
+	// strings; one string is a list of one, "" or [] clears them.
+	ReplyAttributes []string `json:"reply_attributes,omitempty"`
+	Builtin         bool     `json:"builtin,omitempty"` // the default policy, never stored
 }
 
 // SetPolicyRequest is the body of PUT /v1/policies/{name}. Values are

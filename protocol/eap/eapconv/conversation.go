@@ -40,6 +40,9 @@ type eapConv struct {
 	user    string // inner identity, normalised
 	nameErr string // why the inner identity is not an acceptable name
 	loginID string // the login's State once it challenged
+	// attributes are the accepting login's reply attributes, kept for the
+	// Access-Accept that carries the EAP-Success.
+	attributes []byte
 
 	pwKey [32]byte // random key of pwMAC
 	pwMAC []byte   // keyed digest of the inner password
@@ -292,6 +295,7 @@ func (c *eapConv) onLoginReply(ctx actor.Context, rep *actors.Reply) {
 	message := rep.Message
 	switch {
 	case rep.Code == actors.Accept:
+		c.attributes = rep.Attributes // for the EAP-Success, which may come a round later (PEAP)
 		step, err = c.sess.Succeed()
 	case rep.Code == actors.Challenge && c.sess.Inner() == eap.InnerGTC:
 		c.loginID, c.prompted = rep.State, true
@@ -313,7 +317,7 @@ func (c *eapConv) reply(ctx actor.Context, r *Request, step eap.Step, message st
 	if step.Done {
 		out = &Reply{Code: actors.Reject, EAPMessage: step.Reply, Message: message}
 		if step.Success {
-			out = &Reply{Code: actors.Accept, EAPMessage: step.Reply, Keys: step.Keys}
+			out = &Reply{Code: actors.Accept, EAPMessage: step.Reply, Keys: step.Keys, Attributes: c.attributes}
 		}
 		if step.Err != nil {
 			c.eap.cfg.Log.Debug().Err(step.Err).Str("eap", c.id).Msg("eap conversation failed")

@@ -105,6 +105,9 @@ type Reply struct {
 	State      string   // the conversation's State, on Access-Challenge
 	Message    string   // Reply-Message, on Access-Reject (e.g. the deny)
 	Keys       eap.Keys // on Access-Accept: the MSK for MS-MPPE-*-Key
+	// Attributes, on Access-Accept, are the login's reply attributes
+	// (actors.Reply.Attributes), wire-format.
+	Attributes []byte
 }
 
 // Keeper is the node's EAP keeper, started beside an actors.System whose
