@@ -36,8 +36,15 @@ type radsecRig struct {
 // "proxy" is known by its certificate's CN, with the secret "radsec".
 func startRadSec(t *testing.T, edit func(*config.Config)) *radsecRig {
 	t.Helper()
+	return startRadSecAs(t, "pushauth", edit)
+}
+
+// startRadSecAs is startRadSec with a server certificate whose CN is
+// serverCN (its subjectAltName is 127.0.0.1 either way).
+func startRadSecAs(t *testing.T, serverCN string, edit func(*config.Config)) *radsecRig {
+	t.Helper()
 	ca := testcerts.NewCA(t, "radsec-e2e-ca")
-	srv := ca.Node(t, "pushauth", testcerts.Options{})
+	srv := ca.Node(t, serverCN, testcerts.Options{})
 	rig := &radsecRig{ca: ca, proxy: ca.Node(t, "proxy.test", testcerts.Options{DNSNames: []string{"proxy.test"}})}
 	rig.h = StartServer(t, func(c *config.Config) {
 		c.Radius.TLS = config.RadSec{Enabled: true, CertFile: srv.CertFile, KeyFile: srv.KeyFile, CAFile: ca.CertFile,

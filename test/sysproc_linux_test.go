@@ -10,3 +10,18 @@ import "syscall"
 func childAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
+
+// nobodyID is the uid and gid of nobody/nogroup on Debian.
+const nobodyID = 65534
+
+// unprivilegedAttr is childAttr for a private server that must not run as
+// root: when the tests run as root it runs as nobody, and owner is the uid
+// and gid its files must belong to (-1 when it runs as the current user).
+func unprivilegedAttr() (attr *syscall.SysProcAttr, owner int) {
+	attr = childAttr()
+	if syscall.Geteuid() != 0 {
+		return attr, -1
+	}
+	attr.Credential = &syscall.Credential{Uid: nobodyID, Gid: nobodyID}
+	return attr, nobodyID
+}

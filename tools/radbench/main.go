@@ -9,6 +9,7 @@
 //	radbench push-wait       --build --logins 100000
 //	radbench push-throughput --build --concurrency 64 --duration 20s
 //	radbench push-throughput --build --concurrency 1,16 --compare freeradius
+//	radbench push-throughput --build --concurrency 16,64 --transport udp,tls
 //	radbench eap-throughput  --build --concurrency 1,16 --duration 10s
 //
 // See docs/benchmarks.md for the measured figures.

@@ -5,11 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	layeh "layeh.com/radius"
-
-	"github.com/pushauth/pushauth/protocol/radius/radclient"
 )
 
 // runPushThroughput measures push logins per second: each worker starts a
@@ -25,6 +25,7 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	users := fs.Int("users", 0, "users with an activated phone each (default 4 x the highest concurrency)")
 	method := fs.String("method", "token", "token: isapi client, policy method token, no password; password: ddl client, password+token (argon2 per login: see --argon2-*)")
 	provWorkers := fs.Int("provision-workers", 16, "parallel provisioning calls")
+	transport := fs.String("transport", transportUDP, "udp, tls (RadSec: TLS connections to the server's radius.tls listener, kind isapi like the UDP client, --method token only) or udp,tls: each level over each, against the same server")
 	var cf clusterFlags
 	cf.register(fs)
 	var cmp compareFlags
@@ -38,6 +39,14 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	conc, err := lf.concurrency()
 	if err != nil {
 		return err
+	}
+	transports, err := parseTransports(*transport)
+	if err != nil {
+		return err
+	}
+	so.radsec = slices.Contains(transports, transportTLS)
+	if so.radsec && *method != "token" {
+		return fmt.Errorf("--transport tls runs --method token only")
 	}
 	source, label := isapiSource, "isapi client, policy method=token: empty User-Password"
 	switch *method {
@@ -89,30 +98,36 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 		"login", label+" → push to a poll-mode soft token; the phone long-polls, approves at once → Access-Accept; latency = Access-Request to Access-Accept",
 		"users", fmt.Sprintf("%d with one activated phone each (provisioned in %v)", *users, provTime.Round(time.Millisecond)),
 		"nodes", cf.label(),
+		"transport", transportLabel(transports),
 		"per level", lf.perLevel())
 	var tb table
-	tb.add("concurrency", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
+	tb.add("transport", "concurrency", "connections", "logins", "logins/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU/login", "server CPUs busy", "retransmits", "failures")
 	var figs []levelFigures
 	for _, c := range conc {
-		rp, err := dialPool(srv.Radius, source, (c+127)/128, lf.retry)
-		if err != nil {
-			return err
-		}
-		sw := &serverWindow{srv: srv, others: nodes[1:], window: lf.duration, profile: fmt.Sprintf("push-throughput-c%d.pprof", c)}
-		res := level{concurrency: c, warmup: lf.warmup, measure: lf.duration, windowStart: sw.start, windowEnd: sw.end,
-			login: func(ctx context.Context, w int) (time.Duration, string) {
-				p := <-pool
-				defer func() { pool <- p }()
-				return pushLogin(ctx, rp.get(w), fl, p, lf.timeout)
-			}}.run(ctx)
-		rp.Close()
-		s := Summarize(res.latencies)
-		figs = append(figs, newFigures(c, res, s, sw.cpu1-sw.cpu0))
-		tb.add(fmt.Sprint(c), fmt.Sprint(s.N), fmt.Sprintf("%.1f", res.rate()),
-			ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), sw.cpuPerLogin(s.N), sw.cpuShare(res.window), sw.retransmits(), res.failures.String())
-		fmt.Fprintf(stderr, "concurrency %d: %d logins, %.1f/s, p50 %s ms, p99 %s ms\n", c, s.N, res.rate(), ms(s.P50), ms(s.P99))
-		if ctx.Err() != nil {
-			return ctx.Err()
+		for _, tr := range transports {
+			conns := (c + 127) / 128
+			lp, err := dialLogins(ctx, srv, tr, source, conns, lf.retry)
+			if err != nil {
+				return err
+			}
+			sw := &serverWindow{srv: srv, others: nodes[1:], window: lf.duration, profile: fmt.Sprintf("push-throughput-%s-c%d.pprof", tr, c)}
+			res := level{concurrency: c, warmup: lf.warmup, measure: lf.duration, windowStart: sw.start, windowEnd: sw.end,
+				login: func(ctx context.Context, w int) (time.Duration, string) {
+					p := <-pool
+					defer func() { pool <- p }()
+					return pushLogin(ctx, lp.get(w), fl, p, lf.timeout)
+				}}.run(ctx)
+			lp.Close()
+			s := Summarize(res.latencies)
+			if tr == transports[0] {
+				figs = append(figs, newFigures(c, res, s, sw.cpu1-sw.cpu0))
+			}
+			tb.add(tr, fmt.Sprint(c), fmt.Sprint(conns), fmt.Sprint(s.N), fmt.Sprintf("%.1f", res.rate()),
+				ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), sw.cpuPerLogin(s.N), sw.cpuShare(res.window), sw.retransmits(), res.failures.String())
+			fmt.Fprintf(stderr, "%s, concurrency %d: %d logins, %.1f/s, p50 %s ms, p99 %s ms\n", tr, c, s.N, res.rate(), ms(s.P50), ms(s.P99))
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 		}
 	}
 	tb.print(stdout)
@@ -121,9 +136,36 @@ func runPushThroughput(ctx context.Context, args []string, stdout, stderr io.Wri
 	return nil
 }
 
+// dialLogins opens the level's client side: n UDP sockets from source, or
+// n RadSec connections.
+func dialLogins(ctx context.Context, srv *serverProc, transport, source string, n int, retry time.Duration) (loginPool, error) {
+	if transport == transportTLS {
+		return dialStreams(ctx, srv.RadSec, srv.radsec.client, n)
+	}
+	rp, err := dialPool(srv.Radius, source, n, retry)
+	if err != nil {
+		return nil, err
+	}
+	return udpLogins{rp}, nil
+}
+
+// transportLabel describes the transports for the report header.
+func transportLabel(ts []string) string {
+	var parts []string
+	for _, t := range ts {
+		switch t {
+		case transportUDP:
+			parts = append(parts, "udp: one UDP socket per 128 logins in flight, retransmitting every --retry")
+		case transportTLS:
+			parts = append(parts, "tls: RadSec (TLS 1.3, ECDSA P-256, mutual) to radius.tls, one connection per 128 logins in flight, no retransmissions; handshakes before the warm-up")
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // pushLogin starts one login, approves its push from the phone and waits
 // for the reply.
-func pushLogin(ctx context.Context, client *radclient.Client, fl *fleet, p *phone, timeout time.Duration) (time.Duration, string) {
+func pushLogin(ctx context.Context, client exchanger, fl *fleet, p *phone, timeout time.Duration) (time.Duration, string) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type reply struct {

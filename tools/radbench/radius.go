@@ -37,6 +37,11 @@ func dialPool(server, source string, n int, retry time.Duration) (*radPool, erro
 // get returns the socket for worker or login i.
 func (p *radPool) get(i int) *radclient.Client { return p.clients[i%len(p.clients)] }
 
+// udpLogins is a radPool as a loginPool.
+type udpLogins struct{ *radPool }
+
+func (u udpLogins) get(i int) exchanger { return u.radPool.get(i) }
+
 func (p *radPool) Close() {
 	for _, c := range p.clients {
 		c.Close()
@@ -44,7 +49,7 @@ func (p *radPool) Close() {
 }
 
 // exchange sends one Access-Request and returns the reply's code.
-func exchange(ctx context.Context, c *radclient.Client, user, password, state string) (layeh.Code, string, error) {
+func exchange(ctx context.Context, c exchanger, user, password, state string) (layeh.Code, string, error) {
 	r, err := c.Exchange(ctx, radclient.NewAccessRequest([]byte(radiusSecret), user, password, state, ""))
 	if err != nil {
 		return 0, "", err

@@ -67,6 +67,9 @@ type serverOptions struct {
 	// profileDir, when set, receives a CPU profile of the server for each
 	// measured window (fetched from the admin API's /debug/pprof/).
 	profileDir string
+	// radsec turns on the RadSec listener (radius.tls) with throw-away
+	// certificates and the RadSec client bench-isapi-tls.
+	radsec bool
 }
 
 // envList collects repeated --server-env KEY=VALUE flags.
@@ -119,6 +122,8 @@ type serverProc struct {
 	keep      bool
 	logPath   string
 	Radius    string // host:port
+	RadSec    string // host:port of the RadSec listener ("" when off)
+	radsec    *radsecCerts
 	AdminURL  string
 	DeviceURL string
 	token     string
@@ -160,7 +165,12 @@ func startServer(ctx context.Context, o serverOptions, progress io.Writer) (*ser
 		dataDir = filepath.Join(dir, "data")
 		s.dbPath = filepath.Join(dataDir, "pushauth.db")
 	}
-	if err := os.WriteFile(cfgPath, []byte(configYAML(o, dataDir, s.token)), 0o600); err != nil {
+	if o.radsec {
+		if s.radsec, err = newRadsecCerts(dir); err != nil {
+			return fail(err)
+		}
+	}
+	if err := os.WriteFile(cfgPath, []byte(configYAML(o, dataDir, s.token, s.radsec)), 0o600); err != nil {
 		return fail(err)
 	}
 	logf, err := os.Create(s.logPath)
@@ -189,8 +199,9 @@ func startServer(ctx context.Context, o serverOptions, progress io.Writer) (*ser
 
 // configYAML is the server's config for a benchmark run: every socket on
 // loopback port 0 (the bound addresses come from the "pushauth serving" log
-// line), JSON logs, one ddl and one isapi client.
-func configYAML(o serverOptions, dataDir, token string) string {
+// line), JSON logs, one ddl and one isapi client; with certs, a RadSec
+// listener and client too.
+func configYAML(o serverOptions, dataDir, token string, certs *radsecCerts) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "NOTIFICATIONTIMEOUT: %d\n", o.notifTimeout)
 	fmt.Fprintf(&b, "data_dir: %s\n", strconv.Quote(dataDir))
@@ -201,6 +212,10 @@ func configYAML(o serverOptions, dataDir, token string) string {
 	fmt.Fprintf(&b, "    - {name: bench-isapi, address: %s, secret: %s, kind: isapi, policy: %s, number_matching: false}\n", isapiSource, radiusSecret, benchPolicy)
 	fmt.Fprintf(&b, "    - {name: bench-ddl-push, address: %s, secret: %s, kind: ddl, policy: %s}\n", ddlPushSource, radiusSecret, benchPWPolicy)
 	fmt.Fprintf(&b, "    - {name: bench-eap, address: %s, secret: %s, kind: eap, policy: %s}\n", eapSource, radiusSecret, benchPWPolicy)
+	if certs != nil {
+		client, listener := certs.radsecYAML()
+		b.WriteString(client + listener)
+	}
 	fmt.Fprintf(&b, "admin_api: {listen: \"127.0.0.1:0\", token: %s}\n", token)
 	// Every simulated phone polls from loopback: no per-address cap.
 	b.WriteString("device_api: {listen: \"127.0.0.1:0\", max_connections_per_address: 0}\n")
@@ -246,7 +261,7 @@ func (s *serverProc) awaitServing(ctx context.Context, timeout time.Duration) er
 				return fmt.Errorf("cannot read the addresses from %q: %v", line, err)
 			}
 			s.Radius, s.AdminURL, s.DeviceURL = m.Radius, "http://"+m.Admin, "http://"+m.Device
-			return nil
+			return s.readRadSecAddr()
 		}
 		select {
 		case <-s.exited:
@@ -259,6 +274,23 @@ func (s *serverProc) awaitServing(ctx context.Context, timeout time.Duration) er
 			return fmt.Errorf("pushauthd did not log \"pushauth serving\" within %v; log:\n%s", timeout, s.logTail(20))
 		}
 	}
+}
+
+// readRadSecAddr reads the RadSec listener's address from the "radsec
+// listening" line, logged before "pushauth serving", when RadSec is on.
+func (s *serverProc) readRadSecAddr() error {
+	if s.radsec == nil {
+		return nil
+	}
+	var m struct {
+		Addr string `json:"radius_tls"`
+	}
+	line := s.findLogLine("radsec listening")
+	if err := json.Unmarshal(line, &m); err != nil || m.Addr == "" {
+		return fmt.Errorf("cannot read the RadSec address from %q: %v", line, err)
+	}
+	s.RadSec = m.Addr
+	return nil
 }
 
 func (s *serverProc) findLogLine(msg string) []byte {

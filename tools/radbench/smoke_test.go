@@ -76,6 +76,16 @@ func TestSmoke(t *testing.T) {
 		}
 		expectAudit(t, out)
 	})
+	t.Run("push-throughput-tls", func(t *testing.T) {
+		out := runBench(t, bin, "push-throughput", "--transport", "udp,tls", "--concurrency", "4", "--duration", "1s", "--warmup", "0")
+		for _, tr := range []string{"udp", "tls"} {
+			m := regexp.MustCompile(`(?m)^ *` + tr + ` +4 +1 +(\d+) `).FindStringSubmatch(out)
+			if m == nil || m[1] == "0" {
+				t.Fatalf("no %s row with logins:\n%s", tr, out)
+			}
+		}
+		expectAudit(t, out)
+	})
 	t.Run("push-throughput-compare-freeradius", func(t *testing.T) {
 		requireFreeradius(t)
 		out := runBench(t, bin, "push-throughput", "--compare", "freeradius", "--concurrency", "1,4", "--duration", "1s", "--warmup", "0")

@@ -101,7 +101,7 @@ func TestOATHUserCodes(t *testing.T) {
 }
 
 func TestConfigYAML(t *testing.T) {
-	y := configYAML(serverOptions{notifTimeout: 30, logLevel: "info", maxInFlight: 262144, argonMemKiB: 1024, argonTime: 1}, "/tmp/d", "tok")
+	y := configYAML(serverOptions{notifTimeout: 30, logLevel: "info", maxInFlight: 262144, argonMemKiB: 1024, argonTime: 1}, "/tmp/d", "tok", nil)
 	cfg, warnings, err := config.LoadBytes("radbench.yaml", []byte(y), nil)
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("the server refuses the config: %v %v\n%s", err, warnings, y)
@@ -114,5 +114,23 @@ func TestConfigYAML(t *testing.T) {
 		if !strings.Contains(y, want) {
 			t.Errorf("config lacks %q:\n%s", want, y)
 		}
+	}
+}
+
+// With RadSec on, the config holds a listener with the run's certificates
+// and the RadSec client radbench connects as, and the server accepts it.
+func TestConfigYAMLRadSec(t *testing.T) {
+	certs, err := newRadsecCerts(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := configYAML(serverOptions{notifTimeout: 30, logLevel: "info", maxInFlight: 262144}, "/tmp/d", "tok", certs)
+	cfg, warnings, err := config.LoadBytes("radbench.yaml", []byte(y), nil)
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("the server refuses the config: %v %v\n%s", err, warnings, y)
+	}
+	last := cfg.Radius.Clients[len(cfg.Radius.Clients)-1]
+	if !cfg.Radius.TLS.Enabled || cfg.Radius.TLS.Listen != "127.0.0.1:0" || !last.IsTLS() || last.TLSSubject != radsecSubject {
+		t.Fatalf("config read back as %+v, last client %+v", cfg.Radius.TLS, last)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	layeh "layeh.com/radius"
@@ -41,10 +40,8 @@ type Client struct {
 	// Retry is the retransmission interval (default 1s; 0 keeps it).
 	Retry time.Duration
 
-	mu      sync.Mutex
-	waiting map[byte]chan []byte
-	next    byte
-	closed  chan struct{}
+	ids    idTable
+	closed chan struct{}
 }
 
 // Dial opens a client socket to server ("host:port"); local may be "" or an
@@ -64,7 +61,7 @@ func Dial(server, local string, secret []byte) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", server, err)
 	}
-	c := &Client{conn: conn, secret: secret, Retry: time.Second, waiting: map[byte]chan []byte{}, closed: make(chan struct{})}
+	c := &Client{conn: conn, secret: secret, Retry: time.Second, closed: make(chan struct{})}
 	go c.readLoop()
 	return c, nil
 }
@@ -87,15 +84,7 @@ func (c *Client) readLoop() {
 		if err != nil || n < 20 {
 			continue
 		}
-		c.mu.Lock()
-		ch := c.waiting[buf[1]]
-		c.mu.Unlock()
-		if ch != nil {
-			select {
-			case ch <- append([]byte(nil), buf[:n]...):
-			default:
-			}
-		}
+		c.ids.deliver(append([]byte(nil), buf[:n]...))
 	}
 }
 
@@ -135,11 +124,11 @@ type Response struct {
 // that do not authenticate are dropped; if ctx ends after some, the
 // ErrNoReply says how many.
 func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*Response, error) {
-	id, ch, err := c.reserve()
+	id, ch, err := c.ids.reserve()
 	if err != nil {
 		return nil, err
 	}
-	defer c.release(id)
+	defer c.ids.release(id)
 	req, err := Encode(p, id, true)
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
@@ -165,7 +154,7 @@ func (c *Client) roundTrip(ctx context.Context, req []byte, ch chan []byte) (*Re
 		}
 		select {
 		case raw := <-ch:
-			resp, err := c.verify(raw, req)
+			resp, err := verify(raw, req, c.secret)
 			if !errors.Is(err, ErrNotAuthentic) {
 				return resp, err
 			}
@@ -189,54 +178,29 @@ func noReply(cause error, dropped int) error {
 
 // verify checks a reply to req: its Response Authenticator and its
 // Message-Authenticator (RFC 3579 §3.2), either failing with ErrNotAuthentic.
-func (c *Client) verify(raw, req []byte) (*Response, error) {
-	if !layeh.IsAuthenticResponse(raw, req, c.secret) {
+func verify(raw, req, secret []byte) (*Response, error) {
+	if !layeh.IsAuthenticResponse(raw, req, secret) {
 		return nil, ErrNotAuthentic
 	}
-	if msgauth.Verify(raw, req[4:20], c.secret) != nil {
+	if msgauth.Verify(raw, req[4:20], secret) != nil {
 		return nil, ErrNotAuthentic
 	}
-	p, err := layeh.Parse(raw, c.secret)
+	p, err := layeh.Parse(raw, secret)
 	if err != nil {
 		return nil, fmt.Errorf("parse reply: %w", err)
 	}
 	return &Response{Packet: p, Raw: raw}, nil
 }
 
-func (c *Client) reserve() (byte, chan []byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for range 256 {
-		id := c.next
-		c.next++
-		if _, used := c.waiting[id]; !used {
-			ch := make(chan []byte, 1)
-			c.waiting[id] = ch
-			return id, ch, nil
-		}
-	}
-	return 0, nil, ErrBusy
-}
-
-func (c *Client) release(id byte) {
-	c.mu.Lock()
-	delete(c.waiting, id)
-	c.mu.Unlock()
-}
-
 // SendRaw writes bytes as they are (for tests of retransmissions and
 // malformed input) and returns the next reply for identifier id, or
 // ErrNoReply when none arrives before ctx ends.
 func (c *Client) SendRaw(ctx context.Context, id byte, raw []byte) ([]byte, error) {
-	ch := make(chan []byte, 1)
-	c.mu.Lock()
-	if _, used := c.waiting[id]; used {
-		c.mu.Unlock()
-		return nil, ErrBusy
+	ch, err := c.ids.take(id)
+	if err != nil {
+		return nil, err
 	}
-	c.waiting[id] = ch
-	c.mu.Unlock()
-	defer c.release(id)
+	defer c.ids.release(id)
 	if _, err := c.conn.Write(raw); err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
