@@ -3,11 +3,13 @@ package deviceapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/protocol/deviceapi/webapp"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
@@ -106,6 +108,9 @@ func (a *api) routes() http.Handler {
 	route("POST", "/v1/devices/{id}/pending", a.pending, "POST")
 	route("POST", "/v1/devices/{id}/push-token", a.pushToken, "POST")
 	route("POST", "/v1/answers", a.answer, "POST")
+	app := webapp.Handler()
+	mux.Handle("GET "+webapp.Prefix, app)
+	mux.Handle("GET "+strings.TrimSuffix(webapp.Prefix, "/"), app)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
