@@ -9,7 +9,7 @@ import { newKeyPair, publicKeyBase64 } from "./signature.js";
 import { seedKey } from "./otp.js";
 import { tokens } from "./db.js";
 import { askPermission, subscribe } from "./notify.js";
-import { browserName } from "./platform.js";
+import { browserName, isInstalled, isIOS } from "./platform.js";
 
 // parseCode takes what the user entered (a code, with spaces or dashes,
 // or the whole activation link) and returns the code, or throws.
@@ -44,7 +44,11 @@ export class Adder {
   // prefill shows the add screen with a code from a link.
   prefill(code) {
     $("add-code").value = code;
-    setText("add-status", "Tap Add token to finish.");
+    if (isIOS() && !isInstalled()) {
+      setText("add-status", `On iPhone and iPad, add pushauth to the Home Screen first (Share, then Add to Home Screen), open it from there and type this code: ${code}`);
+    } else {
+      setText("add-status", "Tap Add token to finish.");
+    }
     show("add");
   }
 
