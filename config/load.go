@@ -55,6 +55,7 @@ func load(name string, data []byte, environ []string) (*Config, []Warning, error
 	cfg := d.config(k.Raw())
 	d.checkPasswordSource(cfg)
 	d.checkListeners(cfg)
+	d.checkWebPush(cfg)
 	if len(d.errs) > 0 {
 		return nil, d.warns, &ValidationError{Errors: d.errs}
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -12,7 +13,24 @@ type Providers struct {
 	APNs     *APNs
 	FCM      *FCM
 	OneLogin *OneLogin
+	WebPush  WebPush
 	Limits   ProviderLimits
+}
+
+// WebPush is standard Web Push (RFC 8030) to the pushauth web app.
+type WebPush struct {
+	Enabled bool // default true
+	// VAPIDPrivateKeyFile is the server's VAPID key (PEM PKCS#8 P-256);
+	// empty: webpush-vapid.key in the data directory, created on first
+	// start.
+	VAPIDPrivateKeyFile string
+	// Subject is the contact in the VAPID JWT: a mailto: or https: URL.
+	// Empty: device_api.public_url when it is https, else none.
+	Subject string
+	// AllowHTTPEndpoints accepts subscriptions whose endpoint is on a
+	// loopback host, over http or https on any port (tests with a local
+	// fake push service). Refused unless device_api.listen is loopback.
+	AllowHTTPEndpoints bool
 }
 
 // ProviderLimits apply to each provider.
@@ -58,11 +76,12 @@ type OneLogin struct {
 func (d *decoder) providers(v any) Providers {
 	const path = "providers"
 	m := d.object(v, path, "concurrency", "rate_per_second", "circuit_failures", "circuit_pause",
-		"apns", "fcm", "onelogin")
+		"apns", "fcm", "onelogin", "webpush")
 	return Providers{
 		APNs:     d.apns(m["apns"]),
 		FCM:      d.fcm(m["fcm"]),
 		OneLogin: d.oneLogin(m["onelogin"]),
+		WebPush:  d.webPush(m["webpush"]),
 		Limits: ProviderLimits{
 			Concurrency:     int(d.integer(m, path, "concurrency", 1024, 1, 1<<20)),
 			RatePerSecond:   int(d.integer(m, path, "rate_per_second", 0, 0, 1<<20)),
@@ -138,6 +157,59 @@ func (d *decoder) oneLogin(v any) *OneLogin {
 		o.ClientSecret = d.readToken(path+".client_secret_file", o.ClientSecretFile)
 	}
 	return o
+}
+
+func (d *decoder) webPush(v any) WebPush {
+	const path = "providers.webpush"
+	m := d.object(v, path, "enabled", "vapid_private_key_file", "subject", "allow_http_endpoints")
+	w := WebPush{
+		Enabled:             d.boolean(m, path, "enabled", true),
+		VAPIDPrivateKeyFile: d.str(m, path, "vapid_private_key_file", ""),
+		Subject:             d.str(m, path, "subject", ""),
+		AllowHTTPEndpoints:  d.boolean(m, path, "allow_http_endpoints", false),
+	}
+	if w.Subject != "" && !validSubject(w.Subject) {
+		d.errorf(path+".subject", "must be a mailto: or https: URL (e.g. mailto:ops@example.com), "+
+			"the contact push services see")
+	}
+	return w
+}
+
+// validSubject tells whether s is a mailto: URL with an address or an
+// https: URL with a host.
+func validSubject(s string) bool {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return false
+	case u.Scheme == "mailto":
+		return strings.Contains(u.Opaque, "@") && !strings.ContainsAny(u.Opaque, " \t")
+	case u.Scheme == "https":
+		return u.Host != "" && u.User == nil
+	}
+	return false
+}
+
+// checkWebPush checks Web Push against the device API it serves through:
+// http endpoints only on a loopback device API, and a warning when the
+// web app's origin is no secure context.
+func (d *decoder) checkWebPush(c *Config) {
+	w := c.Providers.WebPush
+	if !w.Enabled {
+		return
+	}
+	if w.AllowHTTPEndpoints && !loopbackListen(c.DeviceAPI.Listen) {
+		d.errorf("providers.webpush.allow_http_endpoints", "only for tests: refused with device_api.listen %s, "+
+			"which is not a loopback address", c.DeviceAPI.Listen)
+	}
+	if !loopbackListen(c.DeviceAPI.Listen) && c.DeviceAPI.CertFile == "" {
+		return // checkDeviceAPIReach warned already: the phone app needs HTTPS
+	}
+	if u, err := url.Parse(c.DeviceAPI.PublicURL); err == nil && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		d.warnUnsafe("device_api.public_url", c.DeviceAPI.PublicURL, "the web app and Web Push need a secure "+
+			"context: browsers refuse service workers and push subscriptions on a plain-HTTP origin other than "+
+			"localhost; serve the device API over HTTPS (or set providers.webpush.enabled: false)")
+	}
 }
 
 // httpURL reads an optional absolute http(s) URL without a trailing slash.

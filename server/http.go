@@ -109,6 +109,7 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 		Metrics:      s.deviceMetrics,
 		Signer:       s.signer,
 		PollTokenKey: s.pollTokenKey,
+		WebPush:      s.webPushAPI(),
 		Log:          s.log,
 		MaxLongPoll:  longestRequest,
 	})

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -60,8 +61,9 @@ type Server struct {
 	passwords     *auth.Passwords
 	dir           directoryParts
 	signer        *push.Signer
-	pollTokenKey  []byte         // derived from the push-signing key: the same on every node
-	poll          *poll.Provider // poll-mode devices' queues, placed over net
+	pollTokenKey  []byte            // derived from the push-signing key: the same on every node
+	vapidKey      *ecdsa.PrivateKey // Web Push's VAPID key; nil when web push is off
+	poll          *poll.Provider    // poll-mode devices' queues, placed over net
 	settings      atomic.Pointer[actors.Settings]
 	sys           *actors.System
 	eap           *eapconv.Keeper // nil when EAP is off
@@ -115,6 +117,9 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	}
 	s.signer = push.NewSigner(key)
 	if s.pollTokenKey, err = deviceapi.PollTokenKey(key); err != nil {
+		return nil, err
+	}
+	if s.vapidKey, err = loadVAPIDKey(cfg); err != nil {
 		return nil, err
 	}
 	eapSrv, err := newEAPServer(cfg.EAP, log)

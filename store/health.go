@@ -264,6 +264,11 @@ func (w *WriteWatcher) UpdateDevicePush(ctx context.Context, deviceID, pushToken
 	return w.observe(ctx, w.Store.UpdateDevicePush(ctx, deviceID, pushToken, disabledReason))
 }
 
+// DeleteDevice removes the device and notes whether the write worked.
+func (w *WriteWatcher) DeleteDevice(ctx context.Context, deviceID string) error {
+	return w.observe(ctx, w.Store.DeleteDevice(ctx, deviceID))
+}
+
 // CreateUser inserts the user and notes whether the write worked.
 func (w *WriteWatcher) CreateUser(ctx context.Context, u *User) error {
 	return w.observe(ctx, w.Store.CreateUser(ctx, u))

@@ -248,6 +248,11 @@ func (c *readCache) UpdateDevicePush(ctx context.Context, deviceID, pushToken, d
 	return c.next.UpdateDevicePush(ctx, deviceID, pushToken, disabledReason)
 }
 
+func (c *readCache) DeleteDevice(ctx context.Context, deviceID string) error {
+	defer c.invalidate()
+	return c.next.DeleteDevice(ctx, deviceID)
+}
+
 func (c *readCache) PutPolicy(ctx context.Context, p *Policy) error {
 	defer c.invalidate()
 	return c.next.PutPolicy(ctx, p)

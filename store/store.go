@@ -73,6 +73,9 @@ const (
 	PushAPNs = "apns"
 	PushFCM  = "fcm"
 	PushPoll = "poll"
+	// PushWebPush: a web app woken by Web Push (RFC 8030); the device's
+	// PushToken holds its subscription as JSON (endpoint and keys).
+	PushWebPush = "webpush"
 )
 
 // User is a person who logs in.
@@ -113,11 +116,14 @@ type Token struct {
 
 // Device is the phone a soft token was activated on.
 type Device struct {
-	ID           string // opaque device id given at activation
-	Platform     string // android | ios
-	OSVersion    string
-	PushKind     string // PushAPNs | PushFCM | PushPoll
-	PushToken    string // APNs device token / FCM registration token
+	ID        string // opaque device id given at activation
+	Platform  string // android | ios | web
+	OSVersion string // OS version; for web, the browser's own description
+	PushKind  string // PushAPNs | PushFCM | PushPoll | PushWebPush
+	// PushToken is the APNs device token, the FCM registration token, or
+	// for PushWebPush the subscription JSON
+	// {"endpoint":…,"keys":{"p256dh":…,"auth":…}}.
+	PushToken    string
 	PushDisabled string // non-empty: why push was disabled (e.g. "unregistered")
 	PublicKey    []byte // PKIX DER P-256 public key
 	ActivatedAt  time.Time
@@ -233,6 +239,10 @@ type Store interface {
 	PendingActivation(ctx context.Context, codeHash []byte, now time.Time) (*Activation, error)
 	DeviceByID(ctx context.Context, id string) (*Token, error)
 	UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error
+	// DeleteDevice removes the device from its token (the device asked to
+	// be removed): the token stays, without a device, until it is
+	// activated again. An unknown device is ErrNotFound.
+	DeleteDevice(ctx context.Context, deviceID string) error
 
 	PutPolicy(ctx context.Context, p *Policy) error
 	PolicyByName(ctx context.Context, name string) (*Policy, error)

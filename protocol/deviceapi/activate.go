@@ -6,11 +6,14 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/push"
@@ -21,8 +24,13 @@ import (
 const (
 	PlatformAndroid = "android"
 	PlatformIOS     = "ios"
-	MinAndroid      = 8
-	MinIOS          = 10
+	// PlatformWeb is the pushauth web app in a browser; its os_version
+	// names the browser and has no minimum.
+	PlatformWeb = "web"
+	MinAndroid  = 8
+	MinIOS      = 10
+	// maxWebOSVersion bounds a web device's os_version (bytes).
+	maxWebOSVersion = 200
 )
 
 type activateRequest struct {
@@ -31,7 +39,10 @@ type activateRequest struct {
 	OSVersion string `json:"os_version"`
 	PushKind  string `json:"push_kind"`
 	PushToken string `json:"push_token"`
-	PublicKey string `json:"public_key"`
+	// PushSubscription is the browser's PushSubscription.toJSON(), for
+	// push_kind webpush.
+	PushSubscription json.RawMessage `json:"push_subscription"`
+	PublicKey        string          `json:"public_key"`
 }
 
 type otpInfo struct {
@@ -85,7 +96,7 @@ func (a *api) activate(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	dev, err := newDevice(&req)
+	dev, err := a.newDevice(&req)
 	if err != nil {
 		a.Log.Info().Str("platform", req.Platform).Str("os_version", req.OSVersion).
 			Str("reason", err.Error()).Msg("activation refused")
@@ -132,7 +143,7 @@ func normalizeCode(code string) string {
 
 // newDevice checks an activation request and builds the device it
 // registers. Nothing is consumed when it fails.
-func newDevice(req *activateRequest) (*store.Device, error) {
+func (a *api) newDevice(req *activateRequest) (*store.Device, error) {
 	if normalizeCode(req.Code) == "" {
 		return nil, errorf(http.StatusBadRequest, "missing_code", "field \"code\" is required")
 	}
@@ -141,6 +152,17 @@ func newDevice(req *activateRequest) (*store.Device, error) {
 	}
 	if err := checkPush(req.Platform, req.PushKind, req.PushToken); err != nil {
 		return nil, err
+	}
+	token := req.PushToken
+	switch req.PushKind {
+	case store.PushWebPush:
+		sub, err := a.parseSubscription(req.PushSubscription)
+		if err != nil {
+			return nil, err
+		}
+		token = sub
+	case store.PushPoll:
+		token = ""
 	}
 	key, err := parseDeviceKey(req.PublicKey)
 	if err != nil {
@@ -152,7 +174,7 @@ func newDevice(req *activateRequest) (*store.Device, error) {
 	}
 	return &store.Device{
 		ID: id, Platform: req.Platform, OSVersion: req.OSVersion,
-		PushKind: req.PushKind, PushToken: req.PushToken, PublicKey: key,
+		PushKind: req.PushKind, PushToken: token, PublicKey: key,
 	}, nil
 }
 
@@ -165,8 +187,10 @@ func checkPlatform(platform, version string) error {
 		floor, name = MinAndroid, "Android"
 	case PlatformIOS:
 		floor, name = MinIOS, "iOS"
+	case PlatformWeb:
+		return checkBrowser(version)
 	default:
-		return errorf(http.StatusBadRequest, "bad_platform", "field \"platform\" must be \"android\" or \"ios\"")
+		return errorf(http.StatusBadRequest, "bad_platform", "field \"platform\" must be \"android\", \"ios\" or \"web\"")
 	}
 	major, ok := majorVersion(version)
 	if !ok {
@@ -176,6 +200,20 @@ func checkPlatform(platform, version string) error {
 	if major < floor {
 		return errorf(http.StatusBadRequest, "os_too_old",
 			"%s %d is too old: pushauth needs %s %d or later", name, major, name, floor)
+	}
+	return nil
+}
+
+// checkBrowser checks a web device's os_version: free text naming the
+// browser, not empty, at most maxWebOSVersion bytes of printable UTF-8.
+func checkBrowser(version string) error {
+	ok := strings.TrimSpace(version) != "" && len(version) <= maxWebOSVersion && utf8.ValidString(version)
+	for _, r := range version {
+		ok = ok && unicode.IsPrint(r)
+	}
+	if !ok {
+		return errorf(http.StatusBadRequest, "bad_os_version",
+			"field \"os_version\" must name the browser (printable text, at most %d bytes)", maxWebOSVersion)
 	}
 	return nil
 }
@@ -191,10 +229,13 @@ func majorVersion(v string) (int, bool) {
 }
 
 // checkPush checks the push registration: APNs only on iOS, FCM only on
-// Android (SPEC S2.4), and a token for both; poll needs none.
+// Android (SPEC S2.4), and a token for both; Web Push only on the web (its
+// subscription is checked by parseSubscription); poll needs none.
 func checkPush(platform, kind, token string) error {
 	switch {
 	case kind == store.PushPoll:
+		return nil
+	case kind == store.PushWebPush && platform == PlatformWeb:
 		return nil
 	case kind == store.PushAPNs && platform == PlatformIOS, kind == store.PushFCM && platform == PlatformAndroid:
 		if token == "" {
@@ -202,11 +243,12 @@ func checkPush(platform, kind, token string) error {
 				"field \"push_token\" is required for push_kind %q", kind)
 		}
 		return nil
-	case kind == store.PushAPNs || kind == store.PushFCM:
+	case kind == store.PushAPNs || kind == store.PushFCM || kind == store.PushWebPush:
 		return errorf(http.StatusBadRequest, "push_kind_mismatch",
-			"push_kind %q is not available on %s (apns is for ios, fcm for android)", kind, platform)
+			"push_kind %q is not available on %s (apns is for ios, fcm for android, webpush for web)", kind, platform)
 	}
-	return errorf(http.StatusBadRequest, "bad_push_kind", "field \"push_kind\" must be \"apns\", \"fcm\" or \"poll\"")
+	return errorf(http.StatusBadRequest, "bad_push_kind",
+		"field \"push_kind\" must be \"apns\", \"fcm\", \"webpush\" or \"poll\"")
 }
 
 // parseDeviceKey decodes a base64 PKIX DER P-256 public key.

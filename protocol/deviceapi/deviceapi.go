@@ -11,6 +11,7 @@ import (
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/deviceapi/webapp"
 	"github.com/pushauth/pushauth/providers/poll"
+	"github.com/pushauth/pushauth/providers/webpush"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
 )
@@ -66,6 +67,19 @@ type Deps struct {
 	// needs the same key to accept the others' tokens. Empty: a random key,
 	// so tokens are good only on this handler.
 	PollTokenKey []byte
+	// WebPush, when set, lets web devices register a Web Push
+	// subscription (push_kind webpush) and serves GET /v1/webpush/config;
+	// nil: web push is off (503 webpush_unavailable).
+	WebPush *WebPush
+}
+
+// WebPush is what the device API needs of the Web Push provider.
+type WebPush struct {
+	// VAPIDPublicKey is the application server key browsers subscribe
+	// with: webpush.PublicKey of the provider's VAPID key.
+	VAPIDPublicKey string
+	// Endpoints says which push endpoints a subscription may name.
+	Endpoints webpush.EndpointPolicy
 }
 
 // api is the handler's state: the dependencies, defaults applied.
@@ -107,7 +121,9 @@ func (a *api) routes() http.Handler {
 	route("POST", "/v1/activate", a.activate, "GET, POST")
 	route("POST", "/v1/devices/{id}/pending", a.pending, "POST")
 	route("POST", "/v1/devices/{id}/push-token", a.pushToken, "POST")
+	route("POST", "/v1/devices/{id}/remove", a.remove, "POST")
 	route("POST", "/v1/answers", a.answer, "POST")
+	route("GET", "/v1/webpush/config", a.webPushConfig, "GET")
 	app := webapp.Handler()
 	mux.Handle("GET "+webapp.Prefix, app)
 	mux.Handle("GET "+strings.TrimSuffix(webapp.Prefix, "/"), app)

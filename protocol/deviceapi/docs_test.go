@@ -52,6 +52,7 @@ func TestDocVectors(t *testing.T) {
 		v("pending signature:"))
 	checkSigned(t, devPub, v("push-token message (device-signed):"),
 		string(deviceapi.PushTokenMessage(p.DeviceID, 1741944383, "fcm-token-abc")), v("push-token signature:"))
+	checkWebVectors(t, doc, devPub, p.DeviceID)
 
 	seed, err := base32.StdEncoding.DecodeString("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
 	if err != nil || string(seed) != "12345678901234567890" {

@@ -96,7 +96,7 @@ func wantDocumented(t *testing.T, status int, code string) {
 		// section 6: the error list and the cap
 		"`" + num + " " + regexp.QuoteMeta(code) + "`",
 		`at most \*\*` + strconv.Itoa(deviceapi.DefaultMaxPollsPerDevice) + `\*\* pending calls`,
-		// section 9: the error table
+		// section 10: the error table
 		`\| ` + num + ` \| ` + "`" + regexp.QuoteMeta(code) + "`" + ` \| pending`,
 	} {
 		if !regexp.MustCompile(re).Match(b) {

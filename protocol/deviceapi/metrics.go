@@ -6,6 +6,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // counts nothing.
 type Metrics struct {
 	pollsOpen prometheus.Gauge
+	removed   prometheus.Counter
 }
 
 // NewMetrics registers the device API's metrics on reg.
@@ -13,9 +14,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{pollsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "pushauth_device_polls_open",
 		Help: "Pending calls (long polls) of poll-mode devices open on this node.",
+	}), removed: prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pushauth_devices_removed_total",
+		Help: "Devices removed at their own signed request (POST /v1/devices/{id}/remove).",
 	})}
-	reg.MustRegister(m.pollsOpen)
+	reg.MustRegister(m.pollsOpen, m.removed)
 	return m
+}
+
+// deviceRemoved counts a device that removed itself.
+func (m *Metrics) deviceRemoved() {
+	if m != nil {
+		m.removed.Inc()
+	}
 }
 
 // pollOpened counts an open poll and returns the function that closes it.

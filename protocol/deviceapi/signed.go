@@ -26,6 +26,11 @@ func PushTokenMessage(deviceID string, timestamp int64, pushToken string) []byte
 	return []byte("push-token|" + deviceID + "|" + strconv.FormatInt(timestamp, 10) + "|" + pushToken)
 }
 
+// RemoveMessage is the exact byte string a device signs to remove itself.
+func RemoveMessage(deviceID string, timestamp int64) []byte {
+	return []byte("remove|" + deviceID + "|" + strconv.FormatInt(timestamp, 10))
+}
+
 // checkTimestamp refuses a signed request whose Unix timestamp is more than
 // ClockSkew away from the server clock.
 func (a *api) checkTimestamp(ts int64) error {
@@ -49,15 +54,23 @@ func (a *api) verifiedDevice(ctx context.Context, id string, msg []byte, sig str
 	if err != nil {
 		return nil, err
 	}
-	if sig == "" {
-		return nil, errorf(http.StatusUnauthorized, "bad_signature", "the request is not signed")
-	}
-	if err := push.Verify(tok.Device.PublicKey, msg, sig); err != nil {
-		a.Log.Warn().Str("device_id", id).Msg("bad device signature")
-		return nil, errorf(http.StatusUnauthorized, "bad_signature",
-			"the signature does not verify with this device's registered key")
+	if err := a.verifySignature(tok, msg, sig); err != nil {
+		return nil, err
 	}
 	return tok, nil
+}
+
+// verifySignature checks sig over msg with the key of tok's device.
+func (a *api) verifySignature(tok *store.Token, msg []byte, sig string) error {
+	if sig == "" {
+		return errorf(http.StatusUnauthorized, "bad_signature", "the request is not signed")
+	}
+	if err := push.Verify(tok.Device.PublicKey, msg, sig); err != nil {
+		a.Log.Warn().Str("device_id", tok.Device.ID).Msg("bad device signature")
+		return errorf(http.StatusUnauthorized, "bad_signature",
+			"the signature does not verify with this device's registered key")
+	}
+	return nil
 }
 
 // device loads the token a device was activated for, with the device.

@@ -21,6 +21,7 @@ var (
 	tokenByID              = sq.Dollar(sq.PostgresTokenSelect + sq.WhereID)
 	tokenByDevice          = sq.Dollar(sq.PostgresTokenSelect + sq.WhereDevice)
 	deleteToken            = sq.Dollar(sq.DeleteToken)
+	deleteDevice           = sq.Dollar(sq.DeleteDevice)
 	tokenExists            = sq.Dollar(sq.TokenExists)
 	deleteTokenActivations = sq.Dollar(sq.DeleteTokenActivations)
 	deleteTokenDevice      = sq.Dollar(sq.DeleteTokenDevice)
@@ -181,6 +182,15 @@ func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disab
 		pushToken, disabledReason, deviceID)
 	if err != nil {
 		return fmt.Errorf("update push of device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
+// DeleteDevice removes the device from its token; an unknown device is
+// ErrNotFound.
+func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
+	if err := s.execOne(ctx, deleteDevice, deviceID); err != nil {
+		return fmt.Errorf("delete device %q: %w", deviceID, err)
 	}
 	return nil
 }

@@ -181,6 +181,15 @@ func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disab
 	return nil
 }
 
+// DeleteDevice removes the device from its token; an unknown device is
+// ErrNotFound.
+func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
+	if err := execOne(ctx, s.write, sq.DeleteDevice, deviceID); err != nil {
+		return fmt.Errorf("delete device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
 // consumeActivation marks the activation used and returns its token ID, or
 // store.ErrActivation when it is unknown, used or expired at now.
 func consumeActivation(ctx context.Context, tx *sql.Tx, codeHash []byte, now time.Time) (int64, error) {

@@ -92,6 +92,8 @@ func contract() map[string]func(*testing.T, *DB) {
 		"ActivationReplacesOldCode": testActivationReplacesOldCode,
 		"DeviceIDUnique":            testDeviceIDUnique,
 		"UpdateDevicePush":          testUpdateDevicePush,
+		"WebPushDevice":             testWebPushDevice,
+		"DeleteDevice":              testDeleteDevice,
 		"Policies":                  testPolicies,
 		"Audit":                     testAudit,
 		"AuditGroupCommit":          testAuditGroupCommit,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -503,5 +504,67 @@ func testUserWithTokens(t *testing.T, db *DB) {
 			g.Device.PushDisabled != "unregistered" || g.Device.PublicKey != nil {
 			t.Fatalf("device = %+v, want the push fields of %+v and no key", g.Device, w.Device)
 		}
+	}
+}
+
+// A web device (PushWebPush) keeps its subscription JSON in PushToken as
+// given, through activation, reads and updates.
+func testWebPushDevice(t *testing.T, db *DB) {
+	ctx := context.Background()
+	tok := MustToken(t, db, MustUser(t, db, "wendy").ID, "W1")
+	code := sha256.Sum256([]byte("w"))
+	if err := db.CreateActivation(ctx, &store.Activation{CodeHash: code[:], TokenID: tok.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	sub := `{"endpoint":"https://push.example.net/p/` + strings.Repeat("x", 600) + `","keys":{"p256dh":"BAA","auth":"AAA"}}`
+	d := &store.Device{ID: "dw", Platform: "web", OSVersion: "Firefox 140 on Linux", PushKind: store.PushWebPush,
+		PushToken: sub, PublicKey: []byte{1}}
+	if _, err := db.Activate(ctx, code[:], d, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.DeviceByID(ctx, "dw")
+	if err != nil || got.Device.PushKind != store.PushWebPush || got.Device.PushToken != sub || got.Device.Platform != "web" ||
+		got.Device.OSVersion != d.OSVersion {
+		t.Fatalf("DeviceByID = %+v, %v", got.Device, err)
+	}
+	sub2 := strings.Replace(sub, "BAA", "BBB", 1)
+	if err := db.UpdateDevicePush(ctx, "dw", sub2, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, tokens, err := db.UserWithTokens(ctx, "wendy")
+	if err != nil || len(tokens) != 1 || tokens[0].Device == nil || tokens[0].Device.PushToken != sub2 ||
+		tokens[0].Device.PushKind != store.PushWebPush {
+		t.Fatalf("UserWithTokens = %+v, %v", tokens, err)
+	}
+}
+
+// DeleteDevice takes the device off its token, which stays (without a
+// device) and can be activated again.
+func testDeleteDevice(t *testing.T, db *DB) {
+	ctx := context.Background()
+	tok := MustToken(t, db, MustUser(t, db, "dora").ID, "D1")
+	activate := func(code, id string) {
+		h := sha256.Sum256([]byte(code))
+		if err := db.CreateActivation(ctx, &store.Activation{CodeHash: h[:], TokenID: tok.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Activate(ctx, h[:], &store.Device{ID: id, PushKind: store.PushPoll, PublicKey: []byte{1}}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	activate("c1", "dd1")
+	if err := db.DeleteDevice(ctx, "dd1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.DeviceByID(ctx, "dd1")
+	WantErr(t, err, store.ErrNotFound)
+	got, err := db.TokenBySerial(ctx, "D1")
+	if err != nil || got.Device != nil {
+		t.Fatalf("token after DeleteDevice = %+v, %v; want it without a device", got, err)
+	}
+	WantErr(t, db.DeleteDevice(ctx, "dd1"), store.ErrNotFound)
+	activate("c2", "dd2")
+	if got, err := db.DeviceByID(ctx, "dd2"); err != nil || got.Serial != "D1" {
+		t.Fatalf("re-activated device = %+v, %v", got, err)
 	}
 }

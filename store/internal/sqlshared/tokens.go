@@ -36,6 +36,7 @@ const (
 	TokenExists            = `SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?)`
 	DeleteTokenActivations = `DELETE FROM activations WHERE token_id = ?`
 	DeleteTokenDevice      = `DELETE FROM devices WHERE token_id = ?`
+	DeleteDevice           = `DELETE FROM devices WHERE id = ?`
 	// InsertDevice's values: id, token_id, platform, os_version,
 	// push_kind, push_token, push_disabled, public_key, activated_at.
 	InsertDevice = `INSERT INTO devices (id, token_id, platform, os_version, push_kind, push_token, push_disabled, public_key, activated_at)
