@@ -41,7 +41,9 @@ export async function subscribe(vapidKey) {
   const existing = await reg.pushManager.getSubscription();
   if (existing && existing.options && sameKey(existing.options.applicationServerKey, key)) return existing;
   if (existing) await existing.unsubscribe();
-  return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  // A browser whose push service cannot be reached may never settle.
+  const late = new Promise((_, reject) => setTimeout(() => reject(new Error("the browser's push service did not answer")), 15000));
+  return Promise.race([reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), late]);
 }
 
 // closeFor closes the notifications of a login (it was answered here).
