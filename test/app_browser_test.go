@@ -168,7 +168,8 @@ func (a *App) Click(id string) {
 // Go shows a screen by its address (#requests, #codes, ...).
 func (a *App) Go(hash string) {
 	a.t.Helper()
-	Eval[chromedp.Void](a.Browser, `location.hash = `+strconv.Quote(hash))
+	Eval[chromedp.Void](a.Browser, `location.hash === `+strconv.Quote(hash)+
+		` ? dispatchEvent(new HashChangeEvent("hashchange")) : (location.hash = `+strconv.Quote(hash)+`)`)
 }
 
 // Visible tells whether the element with this id is shown.

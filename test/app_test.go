@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -44,5 +45,128 @@ func TestAppApproveFromPendingList(t *testing.T) {
 	}
 	if r := login.Wait(t); r.Code != "Access-Accept" {
 		t.Fatalf("radclient: %+v", r)
+	}
+}
+
+// S2.6, S5.4 through the app: Deny gives Access-Reject; "Deny — this
+// wasn't me" too, audited reported, and the user's next login gets no
+// push (it is challenged for a passcode at once).
+func TestAppDenyAndReport(t *testing.T) {
+	h := StartServer(t, timeout(20))
+	app := appUser(t, h, "bob", nil)
+	for _, c := range []struct{ button, title string }{{"deny", "Denied"}, {"report", "Denied and reported"}} {
+		login := h.StartRadLogin("bob", "pw-bob", "203.0.113.9", "")
+		app.OpenRequest("bob")
+		app.Click(c.button)
+		if title, _ := app.Result(); title != c.title {
+			t.Fatalf("%s: result %q, want %q", c.button, title, c.title)
+		}
+		if r := login.Wait(t); r.Code != "Access-Reject" {
+			t.Fatalf("%s: radclient %+v", c.button, r)
+		}
+	}
+	if rec := h.WaitAudit("bob", 2)[0]; !rec.Reported {
+		t.Fatalf("the reported deny's audit %+v", rec)
+	}
+	next := h.StartRadLogin("bob", "pw-bob", "203.0.113.9", "").Wait(t)
+	if next.Code != "Access-Challenge" {
+		t.Fatalf("login after the report: %+v, want an immediate passcode challenge", next)
+	}
+	if n := Eval[int](app.Browser, `document.querySelectorAll("#requests-list li").length`); n != 0 {
+		t.Fatalf("%d requests listed after the report", n)
+	}
+}
+
+// S10.3 through the app: the approval screen shows the three numbers (no
+// plain Approve); the number radclient's challenge showed → Accept, another
+// → Reject.
+func TestAppNumberMatching(t *testing.T) {
+	h := StartServer(t, timeout(20))
+	h.SetPolicy("matching", map[string]string{"number_matching": "on"})
+	app := appUser(t, h, "carol", nil)
+	if _, err := h.Admin.SetUserPolicy(h.ctx(), "carol", "matching"); err != nil {
+		t.Fatal(err)
+	}
+	for _, right := range []bool{true, false} {
+		first := h.radLogin("carol", "pw-carol", "")
+		number := shown(t, first)
+		held := h.StartRadLogin("carol", "", "", first.State())
+		app.OpenRequest("carol")
+		if app.Visible("approve") || !app.Visible("number-0") {
+			t.Fatal("under number matching the screen must offer the numbers, not Approve")
+		}
+		pick := Eval[int](app.Browser, fmt.Sprintf(`(() => {
+			const ns = [0, 1, 2].map((i) => Number(document.getElementById("number-" + i).textContent));
+			return ns.find((n) => (n === %d) === %v) ?? -1; })()`, number, right))
+		id := Eval[string](app.Browser, fmt.Sprintf(`[0, 1, 2].map((i) => "number-" + i).find((id) => document.getElementById(id).textContent === "%d")`, pick))
+		app.Click(id)
+		if title, _ := app.Result(); title != fmt.Sprintf("You picked %d", pick) {
+			t.Fatalf("result %q", title)
+		}
+		want := map[bool]string{true: "Access-Accept", false: "Access-Reject"}[right]
+		if r := held.Wait(t); r.Code != want {
+			t.Fatalf("picked %d, shown %d: radclient %+v, want %s", pick, number, r, want)
+		}
+	}
+}
+
+// S3.2 through the app: a login that timed out into a challenge is
+// answered with the passcode the app's passcode screen shows.
+func TestAppPasscodeAfterTimeout(t *testing.T) {
+	h := StartServer(t, timeout(2))
+	app := appUser(t, h, "dave", nil)
+	challenge := h.StartRadLogin("dave", "pw-dave", "", "").Wait(t)
+	if challenge.Code != "Access-Challenge" {
+		t.Fatalf("after the timeout: %+v", challenge)
+	}
+	app.Go("#codes")
+	app.Until("a passcode shown", `/^\d{6}$/.test(document.querySelector("#codes-list .code")?.textContent)`)
+	app.Screenshot("app-passcode.png")
+	code := Eval[string](app.Browser, `document.querySelector("#codes-list .code").textContent`)
+	if r := h.radLogin("dave", code, challenge.State()); r.Code != "Access-Accept" {
+		t.Fatalf("passcode %s: %+v", code, r)
+	}
+}
+
+// Two tokens (two users of this server) in one app: both get their
+// requests, each answered with its own key.
+func TestAppTwoTokens(t *testing.T) {
+	h := StartServer(t, timeout(20))
+	app := appUser(t, h, "erin", nil)
+	h.AddUser("frank", "pw-frank")
+	app.AddToken(h.Program("frank").ActivationURL, "Frank's VPN")
+	for _, user := range []string{"erin", "frank"} {
+		login := h.StartRadLogin(user, "pw-"+user, "", "")
+		app.OpenRequest(user)
+		app.Click("approve")
+		if title, _ := app.Result(); title != "Approved" {
+			t.Fatalf("%s: result %q", user, title)
+		}
+		if r := login.Wait(t); r.Code != "Access-Accept" {
+			t.Fatalf("%s: radclient %+v", user, r)
+		}
+	}
+	app.Go("#codes")
+	app.Until("two passcodes", `document.querySelectorAll("#codes-list .code").length === 2`)
+}
+
+// Removing the token in Settings (two taps) removes the device on the
+// server with the signed removal call: the token has no device any more.
+func TestAppRemoveToken(t *testing.T) {
+	h := StartServer(t, nil)
+	app := appUser(t, h, "grace", nil)
+	app.Go("#settings")
+	app.Until("the token listed", `document.querySelectorAll("#tokens-list li").length === 1`)
+	id := Eval[string](app.Browser, `document.querySelector("#tokens-list button").id`)
+	app.Click(id)
+	app.WaitText(id, "Tap again")
+	app.Click(id)
+	app.WaitText("settings-status", "was removed")
+	toks, err := h.Admin.Tokens(h.ctx(), "grace")
+	if err != nil || len(toks) != 1 || toks[0].Device != nil {
+		t.Fatalf("tokens after the removal: %+v, %v", toks, err)
+	}
+	if n := Eval[int](app.Browser, `document.querySelectorAll("#tokens-list li").length`); n != 0 {
+		t.Fatalf("%d tokens still listed", n)
 	}
 }

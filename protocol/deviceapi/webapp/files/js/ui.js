@@ -26,8 +26,10 @@ export function setText(id, text) {
   $(id).textContent = text;
 }
 
-// result shows the result screen for an outcome {ok, title, text}.
+// result shows the result screen for an outcome {ok, title, text}. The
+// address becomes #result, so any tab tapped next is a change of address.
 export function result(o) {
+  history.replaceState(null, "", "#result");
   const s = $("screen-result");
   s.className = o.ok ? "good" : "bad";
   setText("result-mark", o.ok ? "✓" : "!");
