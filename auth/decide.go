@@ -17,7 +17,8 @@ func ChoosePushToken(tokens []store.Token) (*store.Token, string) {
 	}
 	for i := range tokens {
 		t := &tokens[i]
-		if t.Type == store.TokenSoftToken && t.PushOn && t.Device != nil && t.Device.PushDisabled == "" {
+		if t.Type == store.TokenSoftToken && t.PushOn && t.Device != nil &&
+			(t.Device.PushDisabled == "" || t.Device.PushKind == store.PushWebPush) {
 			return t, PushProvider(t)
 		}
 	}
@@ -25,13 +26,17 @@ func ChoosePushToken(tokens []store.Token) (*store.Token, string) {
 }
 
 // PushProvider names the provider that delivers t's pushes: OneLogin for a
-// OneLogin token, else the push kind of its device; "" when it has none.
+// OneLogin token, else the push kind of its device; "" when it has none. A
+// web device whose subscription is gone still gets its pushes on its
+// pending list (poll): the web app reads it whenever it is open.
 func PushProvider(t *store.Token) string {
 	switch {
 	case t == nil:
 		return ""
 	case t.Type == store.TokenOneLogin:
 		return store.TokenOneLogin
+	case t.Device != nil && t.Device.PushKind == store.PushWebPush && t.Device.PushDisabled != "":
+		return store.PushPoll
 	case t.Device != nil:
 		return t.Device.PushKind
 	}

@@ -14,6 +14,10 @@ func TestChoosePushToken(t *testing.T) {
 	disabled.Device = &store.Device{ID: "d2", PushKind: store.PushFCM, PushDisabled: "unregistered"}
 	ol := store.Token{Serial: "OL", Type: store.TokenOneLogin, PushOn: true, OneLoginUser: "1"}
 	unactivated := store.Token{Serial: "NEW", Type: store.TokenSoftToken, PushOn: true}
+	web := store.Token{Serial: "WEB", Type: store.TokenSoftToken, PushOn: true,
+		Device: &store.Device{ID: "d3", PushKind: store.PushWebPush}}
+	webGone := web
+	webGone.Device = &store.Device{ID: "d4", PushKind: store.PushWebPush, PushDisabled: "unregistered"}
 	cases := []struct {
 		name     string
 		tokens   []store.Token
@@ -24,6 +28,8 @@ func TestChoosePushToken(t *testing.T) {
 		{"soft token by its push kind", []store.Token{soft}, "SOFT", "apns"},
 		{"disabled registration is skipped", []store.Token{disabled}, "", ""},
 		{"unactivated soft token cannot push", []store.Token{unactivated}, "", ""},
+		{"web app by web push", []store.Token{web}, "WEB", "webpush"},
+		{"web app without its subscription: its pending list", []store.Token{webGone}, "WEB", "poll"},
 		{"no tokens", nil, "", ""},
 	}
 	for _, tc := range cases {

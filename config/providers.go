@@ -2,8 +2,9 @@ package config
 
 import (
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/pushauth/pushauth/providers/webpush"
 )
 
 // Providers configures the push providers (issue: real push providers).
@@ -168,26 +169,11 @@ func (d *decoder) webPush(v any) WebPush {
 		Subject:             d.str(m, path, "subject", ""),
 		AllowHTTPEndpoints:  d.boolean(m, path, "allow_http_endpoints", false),
 	}
-	if w.Subject != "" && !validSubject(w.Subject) {
+	if w.Subject != "" && !webpush.ValidSubject(w.Subject) {
 		d.errorf(path+".subject", "must be a mailto: or https: URL (e.g. mailto:ops@example.com), "+
 			"the contact push services see")
 	}
 	return w
-}
-
-// validSubject tells whether s is a mailto: URL with an address or an
-// https: URL with a host.
-func validSubject(s string) bool {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return false
-	case u.Scheme == "mailto":
-		return strings.Contains(u.Opaque, "@") && !strings.ContainsAny(u.Opaque, " \t")
-	case u.Scheme == "https":
-		return u.Host != "" && u.User == nil
-	}
-	return false
 }
 
 // checkWebPush checks Web Push against the device API it serves through:

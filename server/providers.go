@@ -17,6 +17,7 @@ import (
 	"github.com/pushauth/pushauth/providers/apns"
 	"github.com/pushauth/pushauth/providers/fcm"
 	"github.com/pushauth/pushauth/providers/onelogin"
+	"github.com/pushauth/pushauth/providers/webpush"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -35,6 +36,7 @@ func CheckProviders(p config.Providers) []error {
 	if p.FCM != nil {
 		prefix("fcm", fcm.Validate(fcmConfig(p.FCM)))
 	}
+	prefix("webpush", checkWebPush(p.WebPush))
 	if p.OneLogin != nil {
 		prefix("onelogin", onelogin.Validate(oneLoginConfig(p.OneLogin, nil)))
 		if _, err := caClient(p.OneLogin.CAFile); err != nil {
@@ -80,6 +82,13 @@ func (s *Server) pushers(ctx context.Context) (map[string]providers.Provider, er
 			return nil, fmt.Errorf("providers.fcm: %w", err)
 		}
 		out[store.PushFCM] = f
+	}
+	if s.vapidKey != nil {
+		w, err := webpush.New(s.webPushConfig())
+		if err != nil {
+			return nil, fmt.Errorf("providers.webpush: %w", err)
+		}
+		out[store.PushWebPush] = w
 	}
 	if p.OneLogin != nil {
 		hc, err := caClient(p.OneLogin.CAFile)

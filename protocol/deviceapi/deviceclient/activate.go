@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,11 +20,14 @@ const activatePath = "/v1/activate"
 
 // Options describe the device being activated.
 type Options struct {
-	Platform  string // android (default) | ios
-	OSVersion string // default "14"
-	PushKind  string // poll (default) | apns | fcm
+	Platform  string // android (default) | ios | web
+	OSVersion string // default "14"; for web, the browser's name
+	PushKind  string // poll (default) | apns | fcm | webpush
 	PushToken string // required for apns and fcm
-	HTTP      *http.Client
+	// PushSubscription is a browser's PushSubscription.toJSON() (JSON),
+	// required for webpush.
+	PushSubscription string
+	HTTP             *http.Client
 }
 
 type activateRequest struct {
@@ -32,7 +36,9 @@ type activateRequest struct {
 	OSVersion string `json:"os_version"`
 	PushKind  string `json:"push_kind"`
 	PushToken string `json:"push_token,omitempty"`
-	PublicKey string `json:"public_key"`
+	// PushSubscription is sent as is (webpush).
+	PushSubscription json.RawMessage `json:"push_subscription,omitempty"`
+	PublicKey        string          `json:"public_key"`
 }
 
 type activateResponse struct {
@@ -61,6 +67,9 @@ func Activate(ctx context.Context, activationURL string, o Options) (*Device, er
 	}
 	req := activateRequest{Code: code, Platform: o.Platform, OSVersion: o.OSVersion,
 		PushKind: o.PushKind, PushToken: o.PushToken, PublicKey: base64.StdEncoding.EncodeToString(pub)}
+	if o.PushSubscription != "" {
+		req.PushSubscription = json.RawMessage(o.PushSubscription)
+	}
 	var resp activateResponse
 	if err := postJSON(ctx, clientOr(o.HTTP), base+activatePath, req, credential{}, &resp); err != nil {
 		return nil, fmt.Errorf("activate: %w", err)

@@ -52,6 +52,11 @@ func postJSON(ctx context.Context, c *http.Client, url string, body any, cred cr
 	if err != nil {
 		return fmt.Errorf("encode request: %w", err)
 	}
+	return postBody(ctx, c, url, b, cred, out)
+}
+
+// postBody is postJSON with the body's bytes given.
+func postBody(ctx context.Context, c *http.Client, url string, b []byte, cred credential, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
 	if err != nil {
 		return err

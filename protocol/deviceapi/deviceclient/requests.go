@@ -161,6 +161,43 @@ func (d *Device) UpdatePushToken(ctx context.Context, token string) error {
 	return nil
 }
 
+// UpdateSubscription registers a web device's new push subscription (the
+// JSON of PushSubscription.toJSON()) and re-enables push. The signature
+// covers sub exactly as it is sent: the body is built around it as is.
+func (d *Device) UpdateSubscription(ctx context.Context, sub string) error {
+	ts := strconv.FormatInt(d.now().Unix(), 10)
+	sig, err := push.Sign(d.key, []byte("push-token|"+d.ID()+"|"+ts+"|"+sub))
+	if err != nil {
+		return err
+	}
+	body := []byte(`{"timestamp":` + ts + `,"push_subscription":` + sub + `}`)
+	var resp statusResponse
+	if err := postBody(ctx, d.client(), d.url("/push-token"), body, signature(sig), &resp); err != nil {
+		return fmt.Errorf("update push subscription: %w", err)
+	}
+	return nil
+}
+
+type removeRequest struct {
+	Timestamp int64 `json:"timestamp"`
+}
+
+// Remove asks the server to forget this device: no more pushes, and every
+// later call of it gets 404 unknown_device. The token stays with its user
+// and can be activated again.
+func (d *Device) Remove(ctx context.Context) error {
+	ts := d.now().Unix()
+	sig, err := push.Sign(d.key, []byte("remove|"+d.ID()+"|"+strconv.FormatInt(ts, 10)))
+	if err != nil {
+		return err
+	}
+	var resp statusResponse
+	if err := postJSON(ctx, d.client(), d.url("/remove"), removeRequest{Timestamp: ts}, signature(sig), &resp); err != nil {
+		return fmt.Errorf("remove device: %w", err)
+	}
+	return nil
+}
+
 // url is the URL of one of the device's own endpoints.
 func (d *Device) url(suffix string) string {
 	return d.State().APIBase + "/v1/devices/" + d.ID() + suffix
