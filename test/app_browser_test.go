@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
+	"github.com/pushauth/pushauth/providers/webpush/webpushtest"
 )
 
 // App is the pushauth app (/app/ on the device API) in a headless Chromium
@@ -29,22 +30,12 @@ type App struct {
 	regID serviceworker.RegistrationID // the app's service worker, once registered
 }
 
-// Subscription is what the test's stand-in for PushManager.subscribe
-// returns (PushSubscription.toJSON()): an endpoint and keys the test owns.
-type Subscription struct {
-	Endpoint string `json:"endpoint"`
-	Keys     struct {
-		P256dh string `json:"p256dh"`
-		Auth   string `json:"auth"`
-	} `json:"keys"`
-}
-
 // OpenApp opens the app for h. PushManager.prototype.subscribe would call
 // Google's push service, which is unreachable here (the call never
 // settles): with sub it returns sub instead and records the
 // applicationServerKey it was given in window.subscribedWith; without sub
 // it fails at once, as Chrome does when its push service refuses.
-func OpenApp(t *testing.T, h *Harness, sub *Subscription) *App {
+func OpenApp(t *testing.T, h *Harness, sub *webpushtest.Subscription) *App {
 	t.Helper()
 	a := &App{Browser: NewBrowser(t, true), h: h}
 	a.Do("phone-sized viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
@@ -64,7 +55,7 @@ func OpenApp(t *testing.T, h *Harness, sub *Subscription) *App {
 
 // fakeSubscribe replaces PushManager's subscribe and getSubscription in
 // every page the tab opens (never in the service worker).
-func (a *App) fakeSubscribe(sub *Subscription) {
+func (a *App) fakeSubscribe(sub *webpushtest.Subscription) {
 	a.t.Helper()
 	src := `PushManager.prototype.subscribe = async () => {
   throw new DOMException("Registration failed - push service error", "AbortError");
@@ -78,14 +69,14 @@ func (a *App) fakeSubscribe(sub *Subscription) {
 	}
 }
 
-// subscribeScript makes PushManager return sub.
-func subscribeScript(t *testing.T, sub *Subscription) string {
-	js, err := json.Marshal(sub)
-	if err != nil {
-		t.Fatal(err)
+// subscribeScript makes PushManager return sub, whose keys the test's
+// fake push service holds.
+func subscribeScript(t *testing.T, sub *webpushtest.Subscription) string {
+	if !json.Valid([]byte(sub.JSON)) {
+		t.Fatalf("subscription JSON %q", sub.JSON)
 	}
 	return `(() => {
-  const json = Object.assign({expirationTime: null}, ` + string(js) + `);
+  const json = ` + sub.JSON + `;
   let current = null;
   const b64url = (k) => btoa(String.fromCharCode(...new Uint8Array(k))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   PushManager.prototype.subscribe = async function (options) {
@@ -214,14 +205,17 @@ func (h *Harness) Program(user string) *apitype.ProgramResult {
 	return res
 }
 
-// OpenRequest waits for a request of user in the app's list and opens its
-// approval screen.
-func (a *App) OpenRequest(user string) {
+// OpenRequest waits for a request of user (from station, when not empty)
+// in the app's list and opens the approval screen of the newest.
+func (a *App) OpenRequest(user, station string) {
 	a.t.Helper()
 	a.Go("#requests")
 	sel := `#requests-list li a`
-	a.Until("a request of "+user+" listed", `[...document.querySelectorAll(`+strconv.Quote(sel)+`)].some((e) => e.textContent.startsWith(`+strconv.Quote(user+" ")+`))`)
-	Eval[chromedp.Void](a.Browser, `[...document.querySelectorAll(`+strconv.Quote(sel)+`)].find((e) => e.textContent.startsWith(`+strconv.Quote(user+" ")+`)).click()`)
+	mine := `[...document.querySelectorAll(` + strconv.Quote(sel) + `)].filter((e) => e.textContent.startsWith(` + strconv.Quote(user+" ") +
+		`) && e.textContent.includes(` + strconv.Quote(station) + `))`
+	a.Until("a request of "+user+" listed", mine+`.length > 0`)
+	// The list is soonest expiry first: the newest request is the last.
+	Eval[chromedp.Void](a.Browser, mine+`.at(-1).click()`)
 	a.WaitFor("login-user")
 	a.WaitText("login-user", user)
 }
@@ -268,3 +262,42 @@ func (l RadLogin) Wait(t *testing.T) RadReply {
 
 // jsString is s as a JavaScript string literal.
 func jsString(s string) string { return strconv.Quote(s) }
+
+// DeliverPush hands a push message (the decrypted body the fake push
+// service received) to the app's service worker, as the browser does when
+// its push service delivers one.
+func (a *App) DeliverPush(body []byte) {
+	a.t.Helper()
+	var id serviceworker.RegistrationID
+	if !waitUntil(stepTimeout, func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		id = a.regID
+		return id != ""
+	}) {
+		a.t.Fatal("the app's service worker never registered")
+	}
+	_, err := chromedp.Call(a.ctx, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{
+		Origin: a.h.DeviceURL, RegistrationID: id, Data: string(body)})
+	if err != nil {
+		a.t.Fatalf("deliver the push: %v", err)
+	}
+}
+
+// Notification is one the service worker shows.
+type Notification struct {
+	Title   string   `json:"title"`
+	Body    string   `json:"body"`
+	Tag     string   `json:"tag"`
+	Actions []string `json:"actions"`
+	Nonce   string   `json:"nonce"`
+}
+
+// Notifications are what registration.getNotifications() lists.
+func (a *App) Notifications() []Notification {
+	a.t.Helper()
+	return run(a.Browser, "notifications", chromedp.Evaluate[[]Notification](`navigator.serviceWorker.ready
+  .then((r) => r.getNotifications())
+  .then((ns) => ns.map((n) => ({title: n.title, body: n.body, tag: n.tag,
+    actions: (n.actions || []).map((x) => x.action), nonce: (n.data && n.data.nonce) || ""})))`, chromedp.EvalAwaitPromise))
+}

@@ -2,15 +2,22 @@ package test
 
 import (
 	"fmt"
+	"net/http"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/providers/webpush/webpushtest"
 )
 
 // appUser creates user with a password and opens the app with one token of
 // theirs, added from the activation link as a phone would: the link's page
 // offers "Open in the pushauth app", the app's add screen has the code.
-func appUser(t *testing.T, h *Harness, user string, sub *Subscription) *App {
+func appUser(t *testing.T, h *Harness, user string, sub *webpushtest.Subscription) *App {
 	t.Helper()
 	h.AddUser(user, "pw-"+user)
 	app := OpenApp(t, h, sub)
@@ -33,7 +40,7 @@ func TestAppApproveFromPendingList(t *testing.T) {
 	h := StartServer(t, timeout(20))
 	app := appUser(t, h, "alice", nil)
 	login := h.StartRadLogin("alice", "pw-alice", "198.51.100.7", "")
-	app.OpenRequest("alice")
+	app.OpenRequest("alice", "198.51.100.7")
 	for id, want := range map[string]string{"login-client": "desktop", "login-station": "198.51.100.7", "login-agent": "computer sign-in"} {
 		if got := app.Text(id); got != want {
 			t.Errorf("#%s = %q, want %q", id, got, want)
@@ -56,7 +63,7 @@ func TestAppDenyAndReport(t *testing.T) {
 	app := appUser(t, h, "bob", nil)
 	for _, c := range []struct{ button, title string }{{"deny", "Denied"}, {"report", "Denied and reported"}} {
 		login := h.StartRadLogin("bob", "pw-bob", "203.0.113.9", "")
-		app.OpenRequest("bob")
+		app.OpenRequest("bob", "")
 		app.Click(c.button)
 		if title, _ := app.Result(); title != c.title {
 			t.Fatalf("%s: result %q, want %q", c.button, title, c.title)
@@ -91,7 +98,7 @@ func TestAppNumberMatching(t *testing.T) {
 		first := h.radLogin("carol", "pw-carol", "")
 		number := shown(t, first)
 		held := h.StartRadLogin("carol", "", "", first.State())
-		app.OpenRequest("carol")
+		app.OpenRequest("carol", "")
 		if app.Visible("approve") || !app.Visible("number-0") {
 			t.Fatal("under number matching the screen must offer the numbers, not Approve")
 		}
@@ -137,7 +144,7 @@ func TestAppTwoTokens(t *testing.T) {
 	app.AddToken(h.Program("frank").ActivationURL, "Frank's VPN")
 	for _, user := range []string{"erin", "frank"} {
 		login := h.StartRadLogin(user, "pw-"+user, "", "")
-		app.OpenRequest(user)
+		app.OpenRequest(user, "")
 		app.Click("approve")
 		if title, _ := app.Result(); title != "Approved" {
 			t.Fatalf("%s: result %q", user, title)
@@ -168,5 +175,70 @@ func TestAppRemoveToken(t *testing.T) {
 	}
 	if n := Eval[int](app.Browser, `document.querySelectorAll("#tokens-list li").length`); n != 0 {
 		t.Fatalf("%d tokens still listed", n)
+	}
+}
+
+// The app woken by Web Push: it subscribes with the server's VAPID key and
+// registers the subscription at activation; a login's push reaches the
+// fake push service (VAPID checked, body decrypted) and, handed to the
+// app's real service worker, shows a notification naming the user, the
+// client, the station and the time with Approve and Deny. Its tap opens
+// the approval screen; Approve → Access-Accept. Then the push service
+// answers 410: that login falls back to the passcode, and the next one
+// still reaches the app through its pending list.
+func TestAppWebPush(t *testing.T) {
+	h := StartServer(t, func(c *config.Config) { withWebPushTest(c); timeout(8)(c) })
+	fake := webpushtest.Start(t, h.vapidKey())
+	sub := fake.NewSubscription(t)
+	app := appUser(t, h, "hana", sub)
+	if got := Eval[string](app.Browser, `window.subscribedWith || ""`); got != h.vapidKey() {
+		t.Fatalf("subscribed with %q, want the server's VAPID key", got)
+	}
+	if toks, err := h.Admin.Tokens(h.ctx(), "hana"); err != nil || toks[0].Device == nil || toks[0].Device.PushKind != "webpush" {
+		t.Fatalf("token %+v, %v", toks, err)
+	}
+
+	login := h.StartRadLogin("hana", "pw-hana", "192.0.2.44", "")
+	msg := fake.Next(t, 10*time.Second)
+	app.DeliverPush(msg.Body)
+	var shown []Notification
+	if !waitUntil(stepTimeout, func() bool { shown = app.Notifications(); return len(shown) == 1 }) {
+		t.Fatalf("notifications %+v, want one", shown)
+	}
+	n := shown[0]
+	if n.Title != "Sign-in request" || !strings.HasPrefix(n.Body, "hana is signing in to desktop from 192.0.2.44 at ") ||
+		!slices.Equal(n.Actions, []string{"approve", "deny"}) || n.Nonce == "" {
+		t.Fatalf("notification %+v", n)
+	}
+	app.Navigate(h.DeviceURL + "/app/#login/" + n.Nonce) // what a tap on it opens
+	app.WaitText("login-user", "hana")
+	app.Screenshot("app-approval.png")
+	app.Click("approve")
+	if title, _ := app.Result(); title != "Approved" {
+		t.Fatalf("result %q", title)
+	}
+	if r := login.Wait(t); r.Code != "Access-Accept" {
+		t.Fatalf("radclient %+v", r)
+	}
+	if rec := h.WaitAudit("hana", 1)[0]; rec.Provider != "webpush" {
+		t.Fatalf("audit %+v", rec)
+	}
+	app.Until("the answered request's notification closed", `navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.length === 0)`)
+
+	fake.Respond(sub, http.StatusGone, "")
+	if r := h.StartRadLogin("hana", "pw-hana", "", "").Wait(t); r.Code != "Access-Challenge" {
+		t.Fatalf("login after the 410: %+v, want the passcode challenge", r)
+	}
+	login = h.StartRadLogin("hana", "pw-hana", "192.0.2.45", "")
+	app.OpenRequest("hana", "192.0.2.45")
+	app.Click("approve")
+	if title, _ := app.Result(); title != "Approved" {
+		t.Fatalf("result from the pending list %q", title)
+	}
+	if r := login.Wait(t); r.Code != "Access-Accept" {
+		t.Fatalf("radclient after the 410 %+v", r)
+	}
+	if r := fake.Refusals(); len(r) != 0 {
+		t.Fatalf("the fake push service refused pushes: %v", r)
 	}
 }
