@@ -26,6 +26,7 @@ func appUser(t *testing.T, h *Harness, user string, sub *webpushtest.Subscriptio
 	app.WaitFor("open-app")
 	app.Click("open-app")
 	app.Until("the app's add screen with the code", `document.getElementById("add-code")?.value === `+jsString(act.ActivationCode))
+	app.Screenshot("app-add.png")
 	app.Click("add-submit")
 	if title, text := app.Result(); title != "Token added" {
 		t.Fatalf("add token: %q %q", title, text)
@@ -40,7 +41,11 @@ func TestAppApproveFromPendingList(t *testing.T) {
 	h := StartServer(t, timeout(20))
 	app := appUser(t, h, "alice", nil)
 	login := h.StartRadLogin("alice", "pw-alice", "198.51.100.7", "")
+	app.Go("#requests")
+	app.Until("the request listed", `document.querySelectorAll("#requests-list li").length === 1`)
+	app.Screenshot("app-requests.png")
 	app.OpenRequest("alice", "198.51.100.7")
+	app.Screenshot("app-approval.png")
 	for id, want := range map[string]string{"login-client": "desktop", "login-station": "198.51.100.7", "login-agent": "computer sign-in"} {
 		if got := app.Text(id); got != want {
 			t.Errorf("#%s = %q, want %q", id, got, want)
@@ -50,6 +55,7 @@ func TestAppApproveFromPendingList(t *testing.T) {
 	if title, _ := app.Result(); title != "Approved" {
 		t.Fatalf("result %q", title)
 	}
+	app.Screenshot("app-approved.png")
 	if r := login.Wait(t); r.Code != "Access-Accept" {
 		t.Fatalf("radclient: %+v", r)
 	}
@@ -61,13 +67,15 @@ func TestAppApproveFromPendingList(t *testing.T) {
 func TestAppDenyAndReport(t *testing.T) {
 	h := StartServer(t, timeout(20))
 	app := appUser(t, h, "bob", nil)
-	for _, c := range []struct{ button, title string }{{"deny", "Denied"}, {"report", "Denied and reported"}} {
+	for _, c := range []struct{ button, title, shot string }{
+		{"deny", "Denied", "app-denied.png"}, {"report", "Denied and reported", "app-reported.png"}} {
 		login := h.StartRadLogin("bob", "pw-bob", "203.0.113.9", "")
 		app.OpenRequest("bob", "")
 		app.Click(c.button)
 		if title, _ := app.Result(); title != c.title {
 			t.Fatalf("%s: result %q, want %q", c.button, title, c.title)
 		}
+		app.Screenshot(c.shot)
 		if r := login.Wait(t); r.Code != "Access-Reject" {
 			t.Fatalf("%s: radclient %+v", c.button, r)
 		}
@@ -101,6 +109,9 @@ func TestAppNumberMatching(t *testing.T) {
 		app.OpenRequest("carol", "")
 		if app.Visible("approve") || !app.Visible("number-0") {
 			t.Fatal("under number matching the screen must offer the numbers, not Approve")
+		}
+		if right {
+			app.Screenshot("app-numbers.png")
 		}
 		pick := Eval[int](app.Browser, fmt.Sprintf(`(() => {
 			const ns = [0, 1, 2].map((i) => Number(document.getElementById("number-" + i).textContent));
@@ -212,7 +223,6 @@ func TestAppWebPush(t *testing.T) {
 	}
 	app.Navigate(h.DeviceURL + "/app/#login/" + n.Nonce) // what a tap on it opens
 	app.WaitText("login-user", "hana")
-	app.Screenshot("app-approval.png")
 	app.Click("approve")
 	if title, _ := app.Result(); title != "Approved" {
 		t.Fatalf("result %q", title)
@@ -240,5 +250,48 @@ func TestAppWebPush(t *testing.T) {
 	}
 	if r := fake.Refusals(); len(r) != 0 {
 		t.Fatalf("the fake push service refused pushes: %v", r)
+	}
+}
+
+// The app's own cryptography against docs/device-api.md section 11: it
+// verifies the server's push signature (DER → raw), its DER encoding of a
+// WebCrypto signature verifies in Go's terms (round trip and the
+// documented answer signature), and its TOTP gives RFC 6238's code.
+func TestAppCryptoVectors(t *testing.T) {
+	h := StartServer(t, nil)
+	app := OpenApp(t, h, nil)
+	got := run(app.Browser, "vectors", chromedp.Evaluate[map[string]any](`(async () => {
+  const sig = await import("./js/signature.js");
+  const otp = await import("./js/otp.js");
+  const b = await import("./js/bytes.js");
+  const server = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE5TUnaC7KSXgiaB7Mn6CR5iw/QV1h/GGUCmi24ExeRlr0/s6lx7mINzWTW9o0uYf1YIgOPvzZnEjY7bX4HCMJdg==";
+  const device = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAELC0+oaZpVZ1KeKsdkkLy/uOG5gtA+HwQSuehDTy/68qteypqSBliPdGtO5TckJB+FFIIbGp8Co1LDuYYp5ItrQ==";
+  const data = '{"login_id":"9f2c4e71b0a35d8e6c1f7a2b4d9e0c53","nonce":"5a8e0f3c7d12b4e69a0c3f5e7b1d2a48","user":"alice","client":"vpn-gw","agent":"generic","calling_station_id":"203.0.113.7","device_id":"dev_3f9a1c0d5e7b2a46","expires":"2025-03-14T09:26:53Z"}';
+  const pushSig = "MEUCIDVG7qM5yBbDZGh76j2JbAyzrSN2ZYVazH4353p2lx3nAiEAtubtlH6wpbNP291HzDLhbX3JOKd20O00xC8bsaYvS3A=";
+  const answer = "9f2c4e71b0a35d8e6c1f7a2b4d9e0c53|5a8e0f3c7d12b4e69a0c3f5e7b1d2a48|approve";
+  const answerSig = "MEUCIQD69Uwwkq6vys/MebOYiy/puxHwWz87+VSiw8SD1rqRIgIgCbU5ytbKGDl46/2nZpG891RCJNaGAfBRPanS72v660w=";
+  const keys = await sig.newKeyPair();
+  const mine = await sig.sign(keys.privateKey, "pending|dev_x|1");
+  const key = await otp.seedKey("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+  let extractable = true;
+  try { await crypto.subtle.exportKey("pkcs8", keys.privateKey); } catch { extractable = false; }
+  return {
+    push: await sig.verify(server, data, pushSig),
+    tampered: await sig.verify(server, data.replace("alice", "mallory"), pushSig),
+    answer: await sig.verify(device, answer, answerSig),
+    derRoundTrip: b.toBase64(sig.rawToDER(sig.derToRaw(b.fromBase64(answerSig)))) === answerSig,
+    own: await sig.verify(await sig.publicKeyBase64(keys.publicKey), "pending|dev_x|1", mine),
+    ownIsDER: b.fromBase64(mine)[0] === 0x30,
+    privateKeyExtractable: extractable,
+    totp8: (await otp.totp(key, 59000, 30, 8)).code,
+    totp6: (await otp.totp(key, 59000, 30, 6)).code,
+  };
+})()`, chromedp.EvalAwaitPromise))
+	want := map[string]any{"push": true, "tampered": false, "answer": true, "derRoundTrip": true, "own": true,
+		"ownIsDER": true, "privateKeyExtractable": false, "totp8": "94287082", "totp6": "287082"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
 	}
 }

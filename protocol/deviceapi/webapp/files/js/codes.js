@@ -34,7 +34,7 @@ export class Codes {
     const id = t.deviceId;
     const li = el("li", { class: "card", "data-device": id },
       el("div", { class: "who" }, tokenName(t)),
-      el("div", { class: "meta" }, `Serial ${t.serial}`),
+      el("div", { class: "meta" }, t.name ? `Serial ${t.serial}` : "Serial number"),
       el("div", { class: "code", id: `code-${id}`, "aria-live": "polite" }, "······"));
     if (t.otp.algorithm === "hotp") {
       const b = el("button", { type: "button", class: "small", id: `next-${id}` }, "Show a passcode");

@@ -76,10 +76,10 @@ export class Requests {
       });
     }
     this.enable(true);
-    this.tick();
-    clearInterval(this.timer);
-    this.timer = setInterval(() => this.tick(), 1000);
     show("login");
+    clearInterval(this.timer);
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 1000);
   }
 
   tick() {
