@@ -31,7 +31,10 @@ export class Requests {
     $("requests-empty").hidden = none || list.length > 0;
     const errs = [...this.inbox.errors.entries()];
     const names = new Map(this.inbox.tokens.map((t) => [t.deviceId, tokenName(t)]));
-    setText("requests-status", errs.map(([id, e]) => `${names.get(id) || id}: ${e.message}`).join(" "));
+    const say = (e) => (e.code === "unknown_device"
+      ? "this token is no longer active on the server (removed, or activated elsewhere); remove it in Settings."
+      : e.message);
+    setText("requests-status", errs.map(([id, e]) => `${names.get(id) || id}: ${say(e)}`).join(" "));
   }
 
   card(e) {
