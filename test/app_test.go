@@ -214,7 +214,8 @@ func TestAppWebPush(t *testing.T) {
 	app.DeliverPush(msg.Body)
 	var shown []Notification
 	if !waitUntil(stepTimeout, func() bool { shown = app.Notifications(); return len(shown) == 1 }) {
-		t.Fatalf("notifications %+v, want one", shown)
+		stored := run(app.Browser, "stored pushes", chromedp.Evaluate[int](`import("./js/db.js").then((db) => db.pushes.all()).then((l) => l.length)`, chromedp.EvalAwaitPromise))
+		t.Fatalf("notifications %+v, want one (the service worker stored %d pushes)", shown, stored)
 	}
 	n := shown[0]
 	if n.Title != "Sign-in request" || !strings.HasPrefix(n.Body, "hana is signing in to desktop from 192.0.2.44 at ") ||
@@ -239,11 +240,15 @@ func TestAppWebPush(t *testing.T) {
 	if r := h.StartRadLogin("hana", "pw-hana", "", "").Wait(t); r.Code != "Access-Challenge" {
 		t.Fatalf("login after the 410: %+v, want the passcode challenge", r)
 	}
+	checkFor(t, 10*time.Second, func() bool { // the provider marks the device after the failed send
+		toks, err := h.Admin.Tokens(h.ctx(), "hana")
+		return err == nil && len(toks) == 1 && toks[0].Device != nil && toks[0].Device.PushDisabled == "unregistered"
+	}, "the subscription marked gone")
 	login = h.StartRadLogin("hana", "pw-hana", "192.0.2.45", "")
 	app.OpenRequest("hana", "192.0.2.45")
 	app.Click("approve")
-	if title, _ := app.Result(); title != "Approved" {
-		t.Fatalf("result from the pending list %q", title)
+	if title, text := app.Result(); title != "Approved" {
+		t.Fatalf("result from the pending list %q %q; radclient %+v; log:\n%s", title, text, login.Wait(t), h.Logs.String())
 	}
 	if r := login.Wait(t); r.Code != "Access-Accept" {
 		t.Fatalf("radclient after the 410 %+v", r)
