@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/pushauth/pushauth/config"
@@ -299,4 +300,31 @@ func TestAppCryptoVectors(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
+}
+
+// Settings say whether notifications are allowed; on an iPhone, the app in
+// a Safari tab says to add it to the Home Screen, on every screen and in
+// Settings.
+func TestAppNotificationSettings(t *testing.T) {
+	h := StartServer(t, nil)
+	app := OpenApp(t, h, nil)
+	app.Go("#settings")
+	app.WaitText("notify-status", "Notifications are allowed")
+	if app.Visible("install-hint") {
+		t.Fatal("the iOS hint shows in Chrome")
+	}
+	_, err := chromedp.Call(app.ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{
+		UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Navigate(h.DeviceURL + "/app/?as=iphone#settings") // a new load, with the new user agent
+	app.WaitText("notify-status", "Add to Home Screen to receive sign-in requests")
+	if !app.Visible("install-hint") || !strings.Contains(app.Text("install-hint"), "Add to Home Screen") {
+		t.Fatal("no Home Screen hint on an iPhone")
+	}
+	if app.Visible("notify-ask") {
+		t.Fatal("a Safari tab cannot get notifications: no button to ask for them")
+	}
+	app.Screenshot("app-ios-hint.png")
 }
