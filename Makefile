@@ -3,6 +3,9 @@
 #   make demo    the whole story on loopback (tools/pushdemo)
 #   make demo-web  pushweb in front of pushauthd on loopback: open the URL it
 #                prints in a browser; the terminal is the phone (tools/pushwebdemo)
+#   make demo-app  pushauthd with the pushauth app on loopback: open the link it
+#                prints in a desktop browser, add the token, approve the login
+#                it sends (tools/appdemo)
 #   make test    unit + end-to-end tests with the race detector, then a short fuzz run
 #   make build   release binaries (cmd/, not tools/) into ./bin: -trimpath,
 #                module version and Git commit stamped (pushauthd --version,
@@ -35,7 +38,7 @@ RACE      := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 # information stamped even when GOFLAGS says -buildvcs=false.
 BUILDFLAGS := -trimpath -buildvcs=auto
 
-.PHONY: all demo demo-web test fuzz build image lint bench clean generate
+.PHONY: all demo demo-web demo-app test fuzz build image lint bench clean generate
 
 all: lint build test
 
@@ -47,6 +50,10 @@ demo:
 # the stamped release build of make build.
 demo-web:
 	$(GO) run ./tools/pushwebdemo --go $(GO) --listen $${PUSHWEB_LISTEN:-127.0.0.1:8088}
+
+# APPDEMO_LISTEN=127.0.0.1:9091 make demo-app to use another port.
+demo-app:
+	$(GO) run ./tools/appdemo --listen $${APPDEMO_LISTEN:-127.0.0.1:8090}
 
 test:
 ifeq ($(RACE),)

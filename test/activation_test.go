@@ -38,7 +38,8 @@ func TestActivationPageInBrowser(t *testing.T) {
 	if want := res.ActivationCode; code != want {
 		t.Fatalf("page shows code %q, want %q", code, want)
 	}
-	if steps := b.Text("steps"); !strings.Contains(steps, "Scan this QR code") {
+	if steps := b.Text("steps-android") + b.Text("steps-ios"); !strings.Contains(steps, "Open in the pushauth app") ||
+		!strings.Contains(steps, "Add to Home Screen") {
 		t.Fatalf("instructions %q", steps)
 	}
 	b.Screenshot("activation-page.png")

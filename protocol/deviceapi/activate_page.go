@@ -14,6 +14,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
+	"github.com/pushauth/pushauth/protocol/deviceapi/webapp"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -23,7 +24,8 @@ var activatePageHTML string
 // activatePage is the page a browser gets for an activation link.
 var activatePage = template.Must(template.New("activate").Parse(activatePageHTML))
 
-// activatePagePolicy allows the page's inline style and data: image only.
+// activatePagePolicy allows the page's inline style and data: image only
+// (its links to the app are plain navigations).
 const activatePagePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 // qrSize is the QR code's width and height in pixels.
@@ -35,6 +37,8 @@ type activatePageData struct {
 	QR      template.URL // data: URL of the PNG
 	Code    string       // grouped by four for typing
 	Expires string
+	AppLink string // the app, on its add screen with this code
+	AppHome string // the app's page
 }
 
 // wantsHTML tells whether the request comes from a browser that asked for
@@ -77,9 +81,11 @@ func (a *api) activateHTML(w http.ResponseWriter, r *http.Request, code string) 
 		return
 	}
 	d := activatePageData{
-		Title: "Activate your pushauth soft token",
-		QR:    template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		Code:  groupCode(normalizeCode(code)),
+		Title:   "Activate your pushauth soft token",
+		QR:      template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		Code:    groupCode(normalizeCode(code)),
+		AppLink: webapp.Prefix + "#activate=" + url.QueryEscape(normalizeCode(code)),
+		AppHome: webapp.Prefix,
 	}
 	d.Expires = expires.UTC().Format("15:04 UTC on 2 January 2006")
 	a.writePage(w, http.StatusOK, d)

@@ -42,8 +42,9 @@ func getPage(t *testing.T, url string) page {
 
 var qrImage = regexp.MustCompile(`<img id="qr" src="data:image/png;base64,([A-Za-z0-9+/=&#;]+)"`)
 
-// A browser opening the link gets a page with the QR code of the link and
-// the code to type; the code stays usable.
+// A browser opening the link gets a page with the QR code of the link, the
+// code to type, a link into the pushauth app with the code and the steps to
+// install the app; the code stays usable.
 func TestActivationPageShowsQRCode(t *testing.T) {
 	s := deviceapitest.Start(t)
 	tok := s.NewToken(t, "alice")
@@ -67,7 +68,8 @@ func TestActivationPageShowsQRCode(t *testing.T) {
 		t.Fatalf("QR image: %v, %v", err, img)
 	}
 	grouped := tok.Code[:4] + " " + tok.Code[4:8] + " " + tok.Code[8:12] + " " + tok.Code[12:]
-	for _, want := range []string{grouped, "Scan this QR code", "Android 8", "iOS 10", "UTC"} {
+	for _, want := range []string{grouped, "Scan this QR code", "UTC", `href="/app/#activate=` + tok.Code + `"`,
+		"Open in the pushauth app", "Add to Home Screen", "Install app", "authenticator app"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("page lacks %q", want)
 		}

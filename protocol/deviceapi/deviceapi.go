@@ -3,11 +3,13 @@ package deviceapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/protocol/deviceapi/webapp"
 	"github.com/pushauth/pushauth/providers/poll"
 	"github.com/pushauth/pushauth/providers/webpush"
 	"github.com/pushauth/pushauth/push"
@@ -122,6 +124,9 @@ func (a *api) routes() http.Handler {
 	route("POST", "/v1/devices/{id}/remove", a.remove, "POST")
 	route("POST", "/v1/answers", a.answer, "POST")
 	route("GET", "/v1/webpush/config", a.webPushConfig, "GET")
+	app := webapp.Handler()
+	mux.Handle("GET "+webapp.Prefix, app)
+	mux.Handle("GET "+strings.TrimSuffix(webapp.Prefix, "/"), app)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})

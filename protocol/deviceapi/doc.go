@@ -6,6 +6,7 @@
 //	POST /v1/devices/{id}/pending       signed or poll-token (long-)poll for pending pushes
 //	POST /v1/answers                    signed approve/deny of a push
 //	POST /v1/devices/{id}/push-token    signed update of the APNs/FCM token
+//	GET  /app/                          the pushauth app (package webapp)
 //
 // Devices register an ECDSA P-256 public key at activation; every later
 // request that acts for a device is signed with it (SHA-256, ASN.1 DER,
