@@ -35,7 +35,7 @@ func appUser(t *testing.T, h *Harness, user string, sub *webpushtest.Subscriptio
 	return app
 }
 
-// S5.3 through the app: a login whose notification never came is listed
+// S5.5: S5.3 through the app: a login whose notification never came is listed
 // by the app (pending list) and approved there; radclient gets
 // Access-Accept.
 func TestAppApproveFromPendingList(t *testing.T) {
@@ -62,7 +62,7 @@ func TestAppApproveFromPendingList(t *testing.T) {
 	}
 }
 
-// S2.6, S5.4 through the app: Deny gives Access-Reject; "Deny — this
+// S5.5: S2.6, S5.4 through the app: Deny gives Access-Reject; "Deny — this
 // wasn't me" too, audited reported, and the user's next login gets no
 // push (it is challenged for a passcode at once).
 func TestAppDenyAndReport(t *testing.T) {
@@ -93,7 +93,7 @@ func TestAppDenyAndReport(t *testing.T) {
 	}
 }
 
-// S10.3 through the app: the approval screen shows the three numbers (no
+// S5.5: S10.3 through the app: the approval screen shows the three numbers (no
 // plain Approve); the number radclient's challenge showed → Accept, another
 // → Reject.
 func TestAppNumberMatching(t *testing.T) {
@@ -129,7 +129,7 @@ func TestAppNumberMatching(t *testing.T) {
 	}
 }
 
-// S3.2 through the app: a login that timed out into a challenge is
+// S5.5: S3.2 through the app: a login that timed out into a challenge is
 // answered with the passcode the app's passcode screen shows.
 func TestAppPasscodeAfterTimeout(t *testing.T) {
 	h := StartServer(t, timeout(2))
@@ -147,7 +147,7 @@ func TestAppPasscodeAfterTimeout(t *testing.T) {
 	}
 }
 
-// Two tokens (two users of this server) in one app: both get their
+// S5.5: Two tokens (two users of this server) in one app: both get their
 // requests, each answered with its own key.
 func TestAppTwoTokens(t *testing.T) {
 	h := StartServer(t, timeout(20))
@@ -169,7 +169,7 @@ func TestAppTwoTokens(t *testing.T) {
 	app.Until("two passcodes", `document.querySelectorAll("#codes-list .code").length === 2`)
 }
 
-// Removing the token in Settings (two taps) removes the device on the
+// S5.5: Removing the token in Settings (two taps) removes the device on the
 // server with the signed removal call: the token has no device any more.
 func TestAppRemoveToken(t *testing.T) {
 	h := StartServer(t, nil)
@@ -190,7 +190,7 @@ func TestAppRemoveToken(t *testing.T) {
 	}
 }
 
-// The app woken by Web Push: it subscribes with the server's VAPID key and
+// S5.5: The app woken by Web Push: it subscribes with the server's VAPID key and
 // registers the subscription at activation; a login's push reaches the
 // fake push service (VAPID checked, body decrypted) and, handed to the
 // app's real service worker, shows a notification naming the user, the
@@ -259,7 +259,7 @@ func TestAppWebPush(t *testing.T) {
 	}
 }
 
-// The app's own cryptography against docs/device-api.md section 11: it
+// S5.5: The app's own cryptography against docs/device-api.md section 11: it
 // verifies the server's push signature (DER → raw), its DER encoding of a
 // WebCrypto signature verifies in Go's terms (round trip and the
 // documented answer signature), and its TOTP gives RFC 6238's code.
@@ -302,7 +302,7 @@ func TestAppCryptoVectors(t *testing.T) {
 	}
 }
 
-// Settings say whether notifications are allowed; on an iPhone, the app in
+// S5.5: Settings say whether notifications are allowed; on an iPhone, the app in
 // a Safari tab says to add it to the Home Screen, on every screen and in
 // Settings.
 func TestAppNotificationSettings(t *testing.T) {
