@@ -3,17 +3,17 @@ package sqlshared
 import "github.com/pushauth/pushauth/store"
 
 // AuditColumns are an AuditRecord's columns, as ScanAudit reads them.
-const AuditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node`
+const AuditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node, admin, action`
 
 // InsertAudit stores a record; its values are AuditValues (PostgreSQL
 // appends RETURNING id).
-const InsertAudit = `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const InsertAudit = `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node, admin, action)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AuditValues are InsertAudit's values for r.
 func AuditValues(r *store.AuditRecord) []any {
 	return []any{r.LoginID, UnixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
-		r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported, r.Node}
+		r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported, r.Node, r.Admin, r.Action}
 }
 
 // ListAudit is q's query, with ? placeholders, and its arguments: records
@@ -36,7 +36,7 @@ func ScanAudit(row RowScanner) (*store.AuditRecord, error) {
 	var r store.AuditRecord
 	var at int64
 	err := row.Scan(&r.ID, &r.LoginID, &at, &r.User, &r.Client, &r.Agent, &r.Token, &r.Provider,
-		&r.Outcome, &r.Reason, &r.DurationMS, &r.Reported, &r.Node)
+		&r.Outcome, &r.Reason, &r.DurationMS, &r.Reported, &r.Node, &r.Admin, &r.Action)
 	if err != nil {
 		return nil, err
 	}
