@@ -80,6 +80,12 @@ const (
 	ReasonCrashed          = "crashed"           // the login's actor crashed
 )
 
+// The helpdesk (docs/operations.md).
+const (
+	ReasonBypass      = "bypass"       // a right bypass code an operator issued (S3.2)
+	ReasonAdminAction = "admin-action" // not a login: an operator's change through the admin API (outcome admin)
+)
+
 // Reasons lists every audit reason.
 func Reasons() []Reason {
 	return []Reason{
@@ -94,6 +100,7 @@ func Reasons() []Reason {
 		ReasonNoPushToken, ReasonPolicyPushDisabled, ReasonPushOff, ReasonOffline, ReasonProviderUnavailable,
 		ReasonSuspended, ReasonRateLimited,
 		ReasonSuperseded, ReasonChallengeExpired, ReasonStoreError, ReasonShutdown, ReasonCrashed,
+		ReasonBypass, ReasonAdminAction,
 	}
 }
 
@@ -112,7 +119,8 @@ func (r Reason) CountsTowardLockout() bool {
 		ReasonPushFailed, ReasonDeviceUnregistered, ReasonPushUnrecorded, ReasonSignFailed,
 		ReasonNoPushToken, ReasonPolicyPushDisabled, ReasonPushOff, ReasonOffline, ReasonProviderUnavailable,
 		ReasonSuspended, ReasonRateLimited,
-		ReasonSuperseded, ReasonChallengeExpired, ReasonShutdown, ReasonCrashed:
+		ReasonSuperseded, ReasonChallengeExpired, ReasonShutdown, ReasonCrashed,
+		ReasonBypass, ReasonAdminAction:
 		return false
 	}
 	return true
