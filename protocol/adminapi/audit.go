@@ -56,6 +56,8 @@ func auditView(a *store.AuditRecord) apitype.AuditRecord {
 		DurationMS: a.DurationMS,
 		Reported:   a.Reported,
 		Node:       a.Node,
+		Admin:      a.Admin,
+		Action:     a.Action,
 	}
 }
 
