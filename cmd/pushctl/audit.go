@@ -36,7 +36,11 @@ func (c *cli) audit(args []string) error {
 		if r.Reported {
 			reported = "yes" // "this wasn't me" (SPEC S5.4)
 		}
-		t.row(formatTime(r.Time), r.Node, r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
+		client, agent := r.Client, r.Agent
+		if r.Admin != "" { // an operator's change: who, and which call
+			client, agent = "admin:"+r.Admin, r.Action
+		}
+		t.row(formatTime(r.Time), r.Node, r.User, client, agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
 			(time.Duration(r.DurationMS) * time.Millisecond).String())
 	}
 	return t.flush()
