@@ -175,11 +175,24 @@ type AuditRecord struct {
 	Action string
 }
 
-// AuditQuery filters audit records; zero fields do not filter.
+// AuditQuery filters audit records; zero fields do not filter, except
+// Kind, whose zero value lists the logins only.
 type AuditQuery struct {
 	User  string
 	Limit int
+	Kind  string // AuditLogins (""), AuditAdmin or AuditAll
 }
+
+// Kinds of audit records (AuditQuery.Kind): the logins' records (S6.1), the
+// records of operators' changes (outcome OutcomeAdmin), or both.
+const (
+	AuditLogins = ""
+	AuditAdmin  = "admin"
+	AuditAll    = "all"
+)
+
+// OutcomeAdmin is the outcome of an operator's change's audit record.
+const OutcomeAdmin = "admin"
 
 // Store is everything pushauth keeps on disk.
 type Store interface {

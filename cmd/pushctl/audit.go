@@ -9,8 +9,9 @@ import (
 )
 
 func (c *cli) audit(args []string) error {
-	const usage = "audit [--user NAME] [--limit N]"
+	const usage = "audit [--user NAME] [--limit N] [--kind login|admin|all]"
 	fs := c.flagSet(usage)
+	kind := fs.String("kind", "login", "")
 	user := fs.String("user", "", "")
 	limit := fs.Int("limit", 0, "")
 	if _, err := c.parse(fs, args, usage, 0); err != nil {
@@ -23,7 +24,7 @@ func (c *cli) audit(args []string) error {
 	if err != nil {
 		return err
 	}
-	records, err := api.Audit(c.ctx(), *user, *limit)
+	records, err := api.AuditOf(c.ctx(), *kind, *user, *limit)
 	if err != nil {
 		return err
 	}

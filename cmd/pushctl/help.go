@@ -52,7 +52,7 @@ linked to the entry's stable id (objectGUID or entryUUID).`},
 				{Term: "policy list", Text: "list policies"},
 			}},
 			{Title: "Operation", Items: []clihelp.Item{
-				{Term: "audit [--user NAME] [--limit N]", Text: "finished logins, newest first"},
+				{Term: "audit [--user NAME] [--limit N]", Text: "finished logins, newest first; --kind admin: operators'\nchanges (who unlocked, issued codes…), --kind all: both"},
 				{Term: "login list [--limit N]", Text: "logins in flight, oldest first (at most 1000 unless --limit), with counts by state"},
 				{Term: "cluster status", Text: "the cluster's members as this node sees them (cluster nodes only)"},
 				{Term: "health", Text: "the server's /readyz: exit 0 when ready (the token is\noptional with admin_api.public_health)"},

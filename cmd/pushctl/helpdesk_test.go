@@ -41,7 +41,7 @@ func TestHelpdeskCommands(t *testing.T) {
 	if !strings.Contains(out, "desk-1") || strings.Contains(out, token) {
 		t.Fatalf("token list: %q", out)
 	}
-	out = pushctl(t, srv, "", "audit", "--user", "alice").ok(t).stdout
+	out = pushctl(t, srv, "", "audit", "--user", "alice", "--kind", "admin").ok(t).stdout
 	if !strings.Contains(out, "admin:desk-1") || !strings.Contains(out, "POST /v1/users/{name}/unlock") {
 		t.Fatalf("audit: %q", out)
 	}

@@ -28,7 +28,7 @@ func (s *server) auditAction(r *http.Request, c caller, pattern string, start ti
 	_, _ = rand.Read(id) // never fails (crypto/rand)
 	rec := &store.AuditRecord{
 		LoginID: "admin-" + hex.EncodeToString(id), Time: s.now(), User: user,
-		Outcome: "admin", Reason: auth.ReasonAdminAction,
+		Outcome: store.OutcomeAdmin, Reason: auth.ReasonAdminAction,
 		DurationMS: s.now().Sub(start).Milliseconds(), Admin: c.name, Action: pattern,
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)

@@ -56,12 +56,17 @@ func TestClientRoundTrip(t *testing.T) {
 	must(err)
 	records, err := c.Audit(ctx, "alice", 5)
 	must(err)
+	actions, err := c.AuditOf(ctx, "admin", "alice", 10)
+	must(err)
+	if len(actions) != 5 || actions[0].Action != "POST /v1/tokens/{serial}/activation" {
+		t.Errorf("admin actions %+v", actions)
+	}
 	logins, err := c.Logins(ctx)
 	must(err)
 	page, err := c.LoginPage(ctx, 0)
 	must(err)
 	if len(tokens) != 1 || len(users) != 1 || len(policies) != 2 || p.AttemptLimit != 2 ||
-		len(records) != 5 || records[0].Action != "POST /v1/tokens/{serial}/activation" || len(logins) != 1 {
+		len(records) != 0 || records == nil || len(logins) != 1 {
 		t.Errorf("tokens %v users %v policies %v policy %v records %v logins %v", tokens, users, policies, p, records, logins)
 	}
 	if page.Total != 1 || page.States["waiting"] != 1 || len(page.Logins) != 0 {

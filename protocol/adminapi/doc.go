@@ -34,7 +34,7 @@
 //	GET    /v1/policies                                                 200 {"policies":[Policy]}
 //	GET    /v1/policies/{name}                                          200 Policy
 //	PUT    /v1/policies/{name}            {"settings":{"key":"value"}}  200 Policy
-//	GET    /v1/audit?user=NAME&limit=N                                  200 {"records":[AuditRecord]}
+//	GET    /v1/audit?user=NAME&limit=N&kind=login|admin|all             200 {"records":[AuditRecord]}
 //	GET    /v1/logins                                                   200 {"logins":[Login]}
 //	POST   /v1/users/{name}/bypass-codes  BypassCodeRequest             201 BypassCode (code shown once)
 //	GET    /v1/users/{name}/bypass-codes                                200 {"bypass_codes":[BypassCode]}

@@ -175,7 +175,7 @@ func TestAdminActionsAudited(t *testing.T) {
 		t.Fatalf("unlock: %d %s", a.status, a.body)
 	}
 	call(t, srv, tokens["readonly"], "GET", "/v1/users/alice", "")
-	recs, err := srv.Store.ListAudit(t.Context(), store.AuditQuery{User: "alice"})
+	recs, err := srv.Store.ListAudit(t.Context(), store.AuditQuery{User: "alice", Kind: store.AuditAll})
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("records %+v, %v; want create and unlock", recs, err)
 	}
@@ -184,6 +184,15 @@ func TestAdminActionsAudited(t *testing.T) {
 	}
 	if r := recs[1]; r.Admin != adminapi.BootstrapTokenName || r.Action != "POST /v1/users" {
 		t.Fatalf("create record %+v", r)
+	}
+	if recs, err := srv.Store.ListAudit(t.Context(), store.AuditQuery{User: "alice"}); err != nil || len(recs) != 0 {
+		t.Fatalf("the logins' audit lists admin actions: %+v, %v", recs, err)
+	}
+	if a := do(t, srv, "GET", "/v1/audit?kind=admin&user=alice", ""); !strings.Contains(a.body, `"admin":"t-helpdesk"`) {
+		t.Fatalf("kind=admin: %s", a.body)
+	}
+	if a := do(t, srv, "GET", "/v1/audit?kind=other", ""); a.status != 400 {
+		t.Fatalf("kind=other: %d", a.status)
 	}
 	logs := srv.Logs.String()
 	for _, want := range []string{`"admin":"t-readonly","role":"readonly"`, `"message":"admin action"`} {

@@ -181,13 +181,23 @@ func testAdminTokens(t *testing.T, db *DB) {
 // testAuditAdminAction: an admin action's record keeps its token name and call.
 func testAuditAdminAction(t *testing.T, db *DB) {
 	ctx := context.Background()
-	r := &store.AuditRecord{LoginID: "a1", User: "alice", Outcome: "admin", Reason: "admin-action",
+	r := &store.AuditRecord{LoginID: "a1", User: "alice", Outcome: store.OutcomeAdmin, Reason: "admin-action",
 		Admin: "desk-1", Action: "POST /v1/users/{name}/unlock"}
 	if err := db.AppendAudit(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := db.ListAudit(ctx, store.AuditQuery{User: "alice"})
+	login := &store.AuditRecord{LoginID: "l1", User: "alice", Outcome: "accept", Reason: "approved"}
+	if err := db.AppendAudit(ctx, login); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := db.ListAudit(ctx, store.AuditQuery{User: "alice", Kind: store.AuditAdmin})
 	if err != nil || len(recs) != 1 || recs[0].Admin != "desk-1" || recs[0].Action != r.Action {
-		t.Fatalf("records %+v, %v", recs, err)
+		t.Fatalf("admin records %+v, %v", recs, err)
+	}
+	if recs, err = db.ListAudit(ctx, store.AuditQuery{User: "alice"}); err != nil || len(recs) != 1 || recs[0].LoginID != "l1" {
+		t.Fatalf("login records %+v, %v", recs, err)
+	}
+	if recs, err = db.ListAudit(ctx, store.AuditQuery{Kind: store.AuditAll}); err != nil || len(recs) != 2 {
+		t.Fatalf("all records %+v, %v", recs, err)
 	}
 }
