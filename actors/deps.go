@@ -31,6 +31,11 @@ type Store interface {
 	// AcceptWithOTP consumes a right passcode's step and writes the
 	// accept's audit record in one transaction (store.OTPAccept).
 	AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error
+	// MatchBypassCode and AcceptWithBypass check and use a bypass code an
+	// operator issued (SPEC S3.2), its use and its accept's record in one
+	// transaction (store.BypassAccept).
+	MatchBypassCode(ctx context.Context, userID int64, code string, now time.Time) (int64, error)
+	AcceptWithBypass(ctx context.Context, a *store.BypassAccept) error
 	// LoginCounter and RecordFailure keep the lockout's count (SPEC S2.9).
 	LoginCounter(ctx context.Context, userID int64) (store.LoginCounter, error)
 	RecordFailure(ctx context.Context, userID int64, next store.NextCounter) (store.LoginCounter, error)

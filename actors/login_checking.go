@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -74,6 +75,9 @@ func (l *login) onPasscodeChecked(ctx actor.Context, r *passcodeChecked) {
 	case r.otp != nil:
 		l.kit.lockouts.sources.refund(source, now)
 		l.commitPasscode(ctx, r.otp, r.step)
+	case r.bypass != 0:
+		l.kit.lockouts.sources.refund(source, now)
+		l.commitBypass(ctx, r.bypass)
 	default:
 		l.wrongPasscode(ctx)
 	}
@@ -103,6 +107,22 @@ func (l *login) commitPasscode(ctx actor.Context, t *store.Token, step int64) {
 	})
 }
 
+// commitBypass has the store take one use of the bypass code and write
+// the accept's record in one transaction, off the mailbox, like
+// commitPasscode (SPEC S3.2, S3.5). The record's token names the code
+// ("bypass-ID"), never its value.
+func (l *login) commitBypass(ctx actor.Context, codeID int64) {
+	l.become(ctx, stateChecking, l.checking)
+	rec := l.auditRecord(accepted(auth.ReasonBypass))
+	rec.Token = "bypass-" + strconv.FormatInt(codeID, 10)
+	l.passcode = &passcodeAccept{rec: rec}
+	accept := &store.BypassAccept{CodeID: codeID, Now: l.deps().now(), Record: rec, Claim: l.passcode.race.win}
+	deps := l.deps()
+	l.async(ctx, func(c context.Context) any {
+		return &passcodeCommitted{err: deps.Store.AcceptWithBypass(c, accept)}
+	})
+}
+
 // onPasscodeCommitted ends the login as the commit and a deny decided.
 func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
 	p := l.passcode
@@ -111,7 +131,7 @@ func (l *login) onPasscodeCommitted(ctx actor.Context, r *passcodeCommitted) {
 	switch {
 	case l.cancelled: // the deny won: the step is consumed, no accept written
 		l.finish(ctx, rejected(msgDenied, auth.ReasonDenied))
-	case errors.Is(r.err, store.ErrOTPReused):
+	case errors.Is(r.err, store.ErrOTPReused), errors.Is(r.err, store.ErrBypassUsed):
 		l.wrongPasscode(ctx) // used meanwhile, by another login or node
 	case r.err != nil:
 		// A commit that timed out in the queue may still run: taking the

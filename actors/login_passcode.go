@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/pushauth/pushauth/auth"
@@ -39,7 +40,15 @@ func (pc *passcodeCheck) run(ctx context.Context, d *Deps, lk *lockouts) *passco
 	if r.otp, r.step = otpMatch(pc.tokens, answer, d.now()); r.otp != nil {
 		return r
 	}
-	if err := countFailure(ctx, d, pc.userID, pc.policy); err != nil {
+	var err error
+	if r.bypass, err = bypassMatch(ctx, d, pc.userID, answer); err != nil {
+		r.reason = sourceFailure(d, err, auth.ReasonStoreError, "check a bypass code") // fail closed
+		return r
+	}
+	if r.bypass != 0 {
+		return r
+	}
+	if err = countFailure(ctx, d, pc.userID, pc.policy); err != nil {
 		r.reason = sourceFailure(d, err, auth.ReasonStoreError, "count a wrong passcode") // fail closed
 		return r
 	}
@@ -79,4 +88,19 @@ func otpMatch(tokens []store.Token, answer string, now time.Time) (*store.Token,
 		}
 	}
 	return nil, 0
+}
+
+// bypassMatch returns the id of the user's usable bypass code that answer
+// is (SPEC S3.2), or 0. Only an answer of a bypass code's shape is looked
+// up; the code itself never reaches a log.
+func bypassMatch(ctx context.Context, d *Deps, userID int64, answer string) (int64, error) {
+	code, ok := auth.BypassCodeOf(answer)
+	if !ok {
+		return 0, nil
+	}
+	id, err := d.Store.MatchBypassCode(ctx, userID, code, d.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	return id, err
 }

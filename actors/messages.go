@@ -130,6 +130,7 @@ type passcodeChecked struct {
 	grid     *store.Token
 	otp      *store.Token
 	step     int64
+	bypass   int64       // the id of the bypass code the answer is (SPEC S3.2)
 	failures int         // the user's counter, as read in the turn
 	reason   auth.Reason // refused unchecked: locked-out, too-many-attempts, store-error
 	counted  bool        // a wrong answer, counted in the store

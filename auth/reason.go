@@ -83,6 +83,12 @@ const (
 	ReasonReplyAttributes = "reply-attributes"
 )
 
+// The helpdesk (docs/operations.md).
+const (
+	ReasonBypass      = "bypass"       // a right bypass code an operator issued (S3.2)
+	ReasonAdminAction = "admin-action" // not a login: an operator's change through the admin API (outcome admin)
+)
+
 // Reasons lists every audit reason.
 func Reasons() []Reason {
 	return []Reason{
@@ -97,7 +103,7 @@ func Reasons() []Reason {
 		ReasonNoPushToken, ReasonPolicyPushDisabled, ReasonPushOff, ReasonOffline, ReasonProviderUnavailable,
 		ReasonSuspended, ReasonRateLimited,
 		ReasonSuperseded, ReasonChallengeExpired, ReasonStoreError, ReasonShutdown, ReasonCrashed,
-		ReasonReplyAttributes,
+		ReasonReplyAttributes, ReasonBypass, ReasonAdminAction,
 	}
 }
 
@@ -116,7 +122,8 @@ func (r Reason) CountsTowardLockout() bool {
 		ReasonPushFailed, ReasonDeviceUnregistered, ReasonPushUnrecorded, ReasonSignFailed,
 		ReasonNoPushToken, ReasonPolicyPushDisabled, ReasonPushOff, ReasonOffline, ReasonProviderUnavailable,
 		ReasonSuspended, ReasonRateLimited,
-		ReasonSuperseded, ReasonChallengeExpired, ReasonShutdown, ReasonCrashed, ReasonReplyAttributes:
+		ReasonSuperseded, ReasonChallengeExpired, ReasonShutdown, ReasonCrashed, ReasonReplyAttributes,
+		ReasonBypass, ReasonAdminAction:
 		return false
 	}
 	return true

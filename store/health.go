@@ -166,6 +166,7 @@ func IsWriteFailure(err error) bool {
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, ErrNotFound), errors.Is(err, ErrExists), errors.Is(err, ErrOTPReused),
 		errors.Is(err, ErrAcceptWithdrawn), errors.Is(err, ErrActivation), errors.Is(err, ErrLocked),
+		errors.Is(err, ErrBypassUsed), errors.Is(err, ErrTooMany),
 		errors.Is(err, ErrClosed):
 		return false
 	}
@@ -282,4 +283,9 @@ func (w *WriteWatcher) SetDirectoryID(ctx context.Context, name, directoryID str
 // RenameUser renames the user and notes whether the write worked.
 func (w *WriteWatcher) RenameUser(ctx context.Context, oldName, newName string) error {
 	return w.observe(ctx, w.Store.RenameUser(ctx, oldName, newName))
+}
+
+// AcceptWithBypass writes the accept and notes whether the write worked.
+func (w *WriteWatcher) AcceptWithBypass(ctx context.Context, a *BypassAccept) error {
+	return w.observe(ctx, w.Store.AcceptWithBypass(ctx, a))
 }

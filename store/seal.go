@@ -44,12 +44,16 @@ var ErrSealed = errors.New("sealed value cannot be opened")
 type Sealer struct {
 	aead        cipher.AEAD
 	fingerprint string
+	macKey      []byte // MAC's root key, derived from the server key
 	keyFile     string // where the key was read from (DirSealer); "" for server_key or a key given directly
 	fromConfig  bool   // the key is the config's server_key (DirSealer)
 }
 
 // fingerprintLabel is what the key fingerprint authenticates.
 const fingerprintLabel = "pushauth server key fingerprint v1"
+
+// macLabel derives MAC's root key from the server key.
+const macLabel = "pushauth keyed hash v1"
 
 // NewSealer returns a Sealer for a 32-byte key.
 func NewSealer(key []byte) (*Sealer, error) {
@@ -66,7 +70,9 @@ func NewSealer(key []byte) (*Sealer, error) {
 	}
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(fingerprintLabel))
-	return &Sealer{aead: aead, fingerprint: hex.EncodeToString(mac.Sum(nil)[:16])}, nil
+	root := hmac.New(sha256.New, key)
+	root.Write([]byte(macLabel))
+	return &Sealer{aead: aead, fingerprint: hex.EncodeToString(mac.Sum(nil)[:16]), macKey: root.Sum(nil)}, nil
 }
 
 // Fingerprint names the key without revealing it: HMAC-SHA256 of a fixed
@@ -208,4 +214,17 @@ func createKeyFile(path string) error {
 		return fmt.Errorf("create server key %s: %w", path, werr)
 	}
 	return nil
+}
+
+// MAC is a keyed hash of msg under a key derived from the server key for
+// purpose (HMAC-SHA256 twice: the purpose's key, then msg). What is hashed
+// this way cannot be found from the database alone by trying every value,
+// as a plain or salted hash of a short code could: the server key is not
+// in the database.
+func (s *Sealer) MAC(purpose string, msg []byte) []byte {
+	mac := hmac.New(sha256.New, s.macKey)
+	mac.Write([]byte(purpose))
+	sub := hmac.New(sha256.New, mac.Sum(nil))
+	sub.Write(msg)
+	return sub.Sum(nil)
 }

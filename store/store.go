@@ -173,13 +173,31 @@ type AuditRecord struct {
 	// Node is the cluster node that ran the login (cluster.node), set by
 	// the store from its WithNode option; empty on a single node.
 	Node string
+	// Admin and Action are set on the record of an operator's change
+	// through the admin API (outcome "admin"): the admin token's name and
+	// the call ("POST /v1/users/{name}/unlock"). Empty for logins.
+	Admin  string
+	Action string
 }
 
-// AuditQuery filters audit records; zero fields do not filter.
+// AuditQuery filters audit records; zero fields do not filter, except
+// Kind, whose zero value lists the logins only.
 type AuditQuery struct {
 	User  string
 	Limit int
+	Kind  string // AuditLogins (""), AuditAdmin or AuditAll
 }
+
+// Kinds of audit records (AuditQuery.Kind): the logins' records (S6.1), the
+// records of operators' changes (outcome OutcomeAdmin), or both.
+const (
+	AuditLogins = ""
+	AuditAdmin  = "admin"
+	AuditAll    = "all"
+)
+
+// OutcomeAdmin is the outcome of an operator's change's audit record.
+const OutcomeAdmin = "admin"
 
 // Store is everything pushauth keeps on disk.
 type Store interface {
@@ -269,6 +287,40 @@ type Store interface {
 	// PushesSince returns how many pushes were recorded for user at or
 	// after since; since must be within PushRetention of the latest push.
 	PushesSince(ctx context.Context, user string, since time.Time) (int, error)
+
+	// CreateBypassCode stores c for c.UserID with the keyed hash of c.Code
+	// (never the code) and sets c.ID and c.CreatedAt (when zero). ErrTooMany
+	// when the user has MaxBypassCodes usable codes at c.CreatedAt;
+	// ErrNotFound for an unknown user; ErrExists when the hash is taken.
+	CreateBypassCode(ctx context.Context, c *BypassCode) error
+	// BypassCodes lists the user's codes still usable at now (uses left,
+	// unexpired), oldest first, without their codes.
+	BypassCodes(ctx context.Context, userID int64, now time.Time) ([]BypassCode, error)
+	// RevokeBypassCode deletes the user's code id; ErrNotFound when the user
+	// has no such code.
+	RevokeBypassCode(ctx context.Context, userID, id int64) error
+	// MatchBypassCode returns the id of the user's code equal to code that
+	// is usable at now, without using it; ErrNotFound when none is.
+	MatchBypassCode(ctx context.Context, userID int64, code string, now time.Time) (int64, error)
+	// AcceptWithBypass takes one use of a.CodeID if it is still usable at
+	// a.Now (atomically: of two callers for its last use, on any nodes,
+	// exactly one succeeds) and, in the same transaction and if a.Claim
+	// agreed, stores a.Record. Errors: ErrBypassUsed, ErrAcceptWithdrawn;
+	// with either, no record is written.
+	AcceptWithBypass(ctx context.Context, a *BypassAccept) error
+
+	// CreateAdminToken stores t (sets t.CreatedAt when zero); a taken name
+	// or hash is ErrExists.
+	CreateAdminToken(ctx context.Context, t *AdminToken) error
+	// AdminTokenByHash returns the token whose SHA-256 is hash, read from
+	// the database on every call (a revoke holds at once on every node);
+	// ErrNotFound when there is none.
+	AdminTokenByHash(ctx context.Context, hash []byte) (*AdminToken, error)
+	// ListAdminTokens lists the tokens by name, without their hashes.
+	ListAdminTokens(ctx context.Context) ([]AdminToken, error)
+	// DeleteAdminToken revokes the token called name; ErrNotFound when
+	// there is none.
+	DeleteAdminToken(ctx context.Context, name string) error
 
 	Close() error
 }

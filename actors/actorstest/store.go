@@ -23,12 +23,13 @@ type Store struct {
 	Pushes      map[string][]time.Time
 	Suspensions map[string]time.Time
 	DevicePush  map[string]string
-	Gate        chan struct{}    // when set, UserByName waits for it to close
-	OTPGate     chan struct{}    // when set, AcceptWithOTP waits for it to close before the claim
-	ClaimedGate chan struct{}    // when set, AcceptWithOTP waits for it to close after the claim
-	ClaimTold   chan struct{}    // when set, AcceptWithOTP closes it once it has claimed
-	AcceptErr   error            // when set, AcceptWithOTP fails with it, unclaimed
-	LastAccept  *store.OTPAccept // the last AcceptWithOTP call
+	Gate        chan struct{}         // when set, UserByName waits for it to close
+	OTPGate     chan struct{}         // when set, AcceptWithOTP waits for it to close before the claim
+	ClaimedGate chan struct{}         // when set, AcceptWithOTP waits for it to close after the claim
+	ClaimTold   chan struct{}         // when set, AcceptWithOTP closes it once it has claimed
+	AcceptErr   error                 // when set, AcceptWithOTP fails with it, unclaimed
+	LastAccept  *store.OTPAccept      // the last AcceptWithOTP call
+	Bypass      map[int64]*BypassCode // bypass codes by id (AddBypassCode)
 }
 
 // NewStore returns an empty Store.

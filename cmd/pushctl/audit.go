@@ -9,8 +9,9 @@ import (
 )
 
 func (c *cli) audit(args []string) error {
-	const usage = "audit [--user NAME] [--limit N]"
+	const usage = "audit [--user NAME] [--limit N] [--kind login|admin|all]"
 	fs := c.flagSet(usage)
+	kind := fs.String("kind", "login", "")
 	user := fs.String("user", "", "")
 	limit := fs.Int("limit", 0, "")
 	if _, err := c.parse(fs, args, usage, 0); err != nil {
@@ -23,7 +24,7 @@ func (c *cli) audit(args []string) error {
 	if err != nil {
 		return err
 	}
-	records, err := api.Audit(c.ctx(), *user, *limit)
+	records, err := api.AuditOf(c.ctx(), *kind, *user, *limit)
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,11 @@ func (c *cli) audit(args []string) error {
 		if r.Reported {
 			reported = "yes" // "this wasn't me" (SPEC S5.4)
 		}
-		t.row(formatTime(r.Time), r.Node, r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
+		client, agent := r.Client, r.Agent
+		if r.Admin != "" { // an operator's change: who, and which call
+			client, agent = "admin:"+r.Admin, r.Action
+		}
+		t.row(formatTime(r.Time), r.Node, r.User, client, agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
 			(time.Duration(r.DurationMS) * time.Millisecond).String())
 	}
 	return t.flush()

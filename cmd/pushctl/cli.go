@@ -58,9 +58,11 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 		"directory": {
 			"test": c.directoryTest,
 		},
-		"policy":  {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
-		"login":   {"list": c.loginList},
-		"cluster": {"status": c.clusterStatus},
+		"bypass":      {"issue": c.bypassIssue, "list": c.bypassList, "revoke": c.bypassRevoke},
+		"admin-token": {"create": c.adminTokenCreate, "list": c.adminTokenList, "revoke": c.adminTokenRevoke},
+		"policy":      {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
+		"login":       {"list": c.loginList},
+		"cluster":     {"status": c.clusterStatus},
 	}
 }
 

@@ -21,7 +21,7 @@ a message; --json prints the API's JSON instead.`,
 				{Term: "user delete NAME", Text: "delete a user and their tokens"},
 				{Term: "user set-password NAME", Text: "replace the password (one line on stdin)"},
 				{Term: "user set-policy NAME POLICY", Text: `assign a policy ("" clears it)`},
-				{Term: "user unlock NAME", Text: "clear the user's failed attempts and lift a lockout"},
+				{Term: "user unlock NAME", Text: "clear the user's failed attempts, lift a lockout and a\n\"this wasn't me\" push suspension"},
 			}, Text: `NAME is checked before the call: no control or invisible characters, no
 letters of two of the Latin, Cyrillic and Greek scripts, no '/', '?', '#',
 '%', not "." or "..", at most 253 bytes. "user delete" and "token list"
@@ -33,6 +33,14 @@ also take a name stored before these rules.`},
 				{Term: "token list NAME", Text: "list a user's tokens"},
 				{Term: "token delete SERIAL", Text: "delete a token"},
 			}},
+			{Title: "Helpdesk", Items: []clihelp.Item{
+				{Term: "bypass issue NAME [--uses N] [--valid DURATION]", Text: "a code (9 digits) that logs the user in as a passcode\nwould, N times (1-10, default 1) within DURATION (1m-168h, default 24h);\nshown only now"},
+				{Term: "bypass list NAME", Text: "the user's usable bypass codes (never the codes)"},
+				{Term: "bypass revoke NAME ID", Text: "revoke a bypass code"},
+				{Term: "admin-token create --name NAME --role ROLE", Text: "a token for the admin API with ROLE: admin,\nhelpdesk or readonly; shown only now"},
+				{Term: "admin-token list", Text: "admin tokens by name and role (never the tokens)"},
+				{Term: "admin-token revoke NAME", Text: "revoke an admin token, at once on every node"},
+			}, Text: `docs/operations.md, "Helpdesk", says what each role may do.`},
 			{Title: "Directory", Items: []clihelp.Item{
 				{Term: "directory test NAME", Text: "what the server would use for a directory user: DN, stable id,\ngroups, policy, local user (no password)"},
 			}, Text: `With a directory (directory.ldap), "token program NAME" also works for a
@@ -44,7 +52,7 @@ linked to the entry's stable id (objectGUID or entryUUID).`},
 				{Term: "policy list", Text: "list policies"},
 			}},
 			{Title: "Operation", Items: []clihelp.Item{
-				{Term: "audit [--user NAME] [--limit N]", Text: "finished logins, newest first"},
+				{Term: "audit [--user NAME] [--limit N]", Text: "finished logins, newest first; --kind admin: operators'\nchanges (who unlocked, issued codes…), --kind all: both"},
 				{Term: "login list [--limit N]", Text: "logins in flight, oldest first (at most 1000 unless --limit), with counts by state"},
 				{Term: "cluster status", Text: "the cluster's members as this node sees them (cluster nodes only)"},
 				{Term: "health", Text: "the server's /readyz: exit 0 when ready (the token is\noptional with admin_api.public_health)"},

@@ -3,7 +3,6 @@ package adminapi
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"strings"
@@ -56,9 +55,10 @@ type Deps struct {
 
 // server serves the admin API.
 type server struct {
-	deps     Deps
-	mux      *http.ServeMux
-	tokenSum [sha256.Size]byte
+	deps       Deps
+	mux        *http.ServeMux
+	tokenSum   [sha256.Size]byte
+	routeRoles map[string]role // every route's pattern and the role it needs (handle)
 }
 
 // handlerFunc is an endpoint; a returned *apiError becomes its JSON error,
@@ -70,7 +70,7 @@ func New(d Deps) http.Handler {
 	if d.Store == nil {
 		panic("adminapi: Deps.Store is nil")
 	}
-	s := &server{deps: withDefaults(d), mux: http.NewServeMux()}
+	s := &server{deps: withDefaults(d), mux: http.NewServeMux(), routeRoles: map[string]role{}}
 	s.tokenSum = sha256.Sum256([]byte(d.Token))
 	s.routes()
 	return s
@@ -94,30 +94,51 @@ func withDefaults(d Deps) Deps {
 }
 
 func (s *server) routes() {
-	s.handle("POST /v1/users", s.createUser)
-	s.handle("GET /v1/users", s.listUsers)
-	s.handle("GET /v1/users/{name}", s.getUser)
-	s.handle("DELETE /v1/users/{name}", s.deleteUser)
-	s.handle("PUT /v1/users/{name}/password", s.setPassword)
-	s.handle("PUT /v1/users/{name}/policy", s.setUserPolicy)
-	s.handle("POST /v1/users/{name}/unlock", s.unlockUser)
-	s.handle("POST /v1/users/{name}/tokens", s.programToken)
-	s.handle("GET /v1/users/{name}/tokens", s.listTokens)
-	s.handle("DELETE /v1/tokens/{serial}", s.deleteToken)
-	s.handle("POST /v1/tokens/{serial}/activation", s.newActivation)
-	s.handle("GET /v1/policies", s.listPolicies)
-	s.handle("GET /v1/policies/{name}", s.getPolicy)
-	s.handle("PUT /v1/policies/{name}", s.setPolicy)
-	s.handle("GET /v1/audit", s.listAudit)
-	s.handle("GET /v1/logins", s.listLogins)
-	s.handle("GET /v1/directory/users/{name}", s.directoryUser)
-	s.handle("GET /v1/cluster", s.clusterStatus)
+	s.handle("POST /v1/users", roleAdmin, s.createUser)
+	s.handle("GET /v1/users", roleReadonly, s.listUsers)
+	s.handle("GET /v1/users/{name}", roleReadonly, s.getUser)
+	s.handle("DELETE /v1/users/{name}", roleAdmin, s.deleteUser)
+	s.handle("PUT /v1/users/{name}/password", roleAdmin, s.setPassword)
+	s.handle("PUT /v1/users/{name}/policy", roleAdmin, s.setUserPolicy)
+	s.handle("POST /v1/users/{name}/unlock", roleHelpdesk, s.unlockUser)
+	s.handle("POST /v1/users/{name}/tokens", roleAdmin, s.programToken)
+	s.handle("GET /v1/users/{name}/tokens", roleReadonly, s.listTokens)
+	s.handle("POST /v1/users/{name}/bypass-codes", roleHelpdesk, s.issueBypassCode)
+	s.handle("GET /v1/users/{name}/bypass-codes", roleReadonly, s.listBypassCodes)
+	s.handle("DELETE /v1/users/{name}/bypass-codes/{id}", roleHelpdesk, s.revokeBypassCode)
+	s.handle("DELETE /v1/tokens/{serial}", roleAdmin, s.deleteToken)
+	s.handle("POST /v1/tokens/{serial}/activation", roleHelpdesk, s.newActivation)
+	s.handle("GET /v1/policies", roleReadonly, s.listPolicies)
+	s.handle("GET /v1/policies/{name}", roleReadonly, s.getPolicy)
+	s.handle("PUT /v1/policies/{name}", roleAdmin, s.setPolicy)
+	s.handle("GET /v1/audit", roleReadonly, s.listAudit)
+	s.handle("GET /v1/logins", roleReadonly, s.listLogins)
+	s.handle("GET /v1/directory/users/{name}", roleReadonly, s.directoryUser)
+	s.handle("GET /v1/cluster", roleReadonly, s.clusterStatus)
+	s.handle("POST /v1/admin-tokens", roleAdmin, s.createAdminToken)
+	s.handle("GET /v1/admin-tokens", roleAdmin, s.listAdminTokens)
+	s.handle("DELETE /v1/admin-tokens/{name}", roleAdmin, s.deleteAdminToken)
 }
 
-func (s *server) handle(pattern string, h handlerFunc) {
+// handle serves pattern to callers whose role reaches need; a call that
+// changes something (any method but GET) and succeeds is audited
+// (auditAction).
+func (s *server) handle(pattern string, need role, h handlerFunc) {
+	s.routeRoles[pattern] = need
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
+		c := callerOf(r)
+		if c.role < need {
+			writeError(w, forbidden(c, need, pattern))
+			return
+		}
+		start := s.now()
+		r, _ = withNote(r)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		if err := h(rec, r); err != nil {
+			s.fail(rec, r, err)
+		}
+		if r.Method != http.MethodGet && rec.status < 300 {
+			s.auditAction(r, c, pattern, start)
 		}
 	})
 }
@@ -133,44 +154,52 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, errInternal)
 }
 
-// ServeHTTP checks the token, limits the body, routes and logs the request
-// (method, path, status, duration: never a body).
+// ServeHTTP checks the token and the caller's role, limits the body,
+// routes and logs the request (method, path, status, duration, the admin
+// token's name and role: never a body or a token).
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	s.serve(rec, r)
+	c := s.serve(rec, r)
 	s.deps.Log.Info().Str("method", r.Method).Str("path", r.URL.Path).
 		Int("status", rec.status).Dur("duration", time.Since(start)).
-		Str("remote", r.RemoteAddr).Msg("admin request")
+		Str("remote", r.RemoteAddr).Str("admin", c.name).Str("role", roleName(c)).Msg("admin request")
 }
 
-func (s *server) serve(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case s.deps.Token == "":
+// serve answers r and returns its caller (zero when unauthenticated).
+func (s *server) serve(w http.ResponseWriter, r *http.Request) caller {
+	if s.deps.Token == "" {
 		writeError(w, errNoToken)
-		return
-	case !s.authorized(r):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="pushauth-admin"`)
-		writeError(w, errUnauthorized)
-		return
+		return caller{}
 	}
+	c, aerr := s.authenticate(r)
+	if aerr != nil {
+		if aerr == errUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pushauth-admin"`)
+		}
+		writeError(w, aerr)
+		return caller{}
+	}
+	r = withCaller(r, c)
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if h, pattern := s.mux.Handler(r); pattern == "" {
+		if need := outsideRole(r.URL.Path); c.role < need {
+			writeError(w, forbidden(c, need, r.URL.Path))
+			return c
+		}
 		unrouted(w, r, h)
-		return
+		return c
 	}
 	s.mux.ServeHTTP(w, r)
+	return c
 }
 
-// authorized compares the bearer token in constant time (hashes of equal
-// length, so not even the token's length leaks).
-func (s *server) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
+// roleName is c's role as logged ("" before authentication).
+func roleName(c caller) string {
+	if c.role == 0 {
+		return ""
 	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	return subtle.ConstantTimeCompare(sum[:], s.tokenSum[:]) == 1
+	return c.role.String()
 }
 
 // unrouted turns the mux's plain-text 404 or 405 (handler h) into JSON.

@@ -27,11 +27,18 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// auditQuery reads ?user=NAME&limit=N (limit 1..maxAuditLimit; absent means
-// the store's default).
+// auditQuery reads ?user=NAME&limit=N&kind=K (limit 1..maxAuditLimit;
+// absent means the store's default; kind login (the default), admin or all).
 func auditQuery(r *http.Request) (store.AuditQuery, error) {
 	v := r.URL.Query()
 	q := store.AuditQuery{User: v.Get("user")}
+	switch kind := v.Get("kind"); kind {
+	case "", "login":
+	case store.AuditAdmin, store.AuditAll:
+		q.Kind = kind
+	default:
+		return q, badRequest("invalid_kind", "kind %q is not login, admin or all", kind)
+	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxAuditLimit {
@@ -56,6 +63,8 @@ func auditView(a *store.AuditRecord) apitype.AuditRecord {
 		DurationMS: a.DurationMS,
 		Reported:   a.Reported,
 		Node:       a.Node,
+		Admin:      a.Admin,
+		Action:     a.Action,
 	}
 }
 

@@ -56,6 +56,11 @@ func TestClientRoundTrip(t *testing.T) {
 	must(err)
 	records, err := c.Audit(ctx, "alice", 5)
 	must(err)
+	actions, err := c.AuditOf(ctx, "admin", "alice", 10)
+	must(err)
+	if len(actions) != 5 || actions[0].Action != "POST /v1/tokens/{serial}/activation" {
+		t.Errorf("admin actions %+v", actions)
+	}
 	logins, err := c.Logins(ctx)
 	must(err)
 	page, err := c.LoginPage(ctx, 0)

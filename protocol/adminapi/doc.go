@@ -3,16 +3,21 @@
 // a Go client is adminclient, both free of the server's packages;
 // cmd/pushctl is a thin CLI over the client.
 //
-// Every request needs "Authorization: Bearer TOKEN" with the configured
-// admin token (compared in constant time). Without a configured token every
-// request gets 503; a missing or wrong token gets 401. Request bodies are
+// Every request needs "Authorization: Bearer TOKEN": the configured admin
+// token (compared in constant time; role admin, named "admin.token") or a
+// token created through POST /v1/admin-tokens (looked up by its SHA-256 in
+// the store on every call, so a revoke holds at once on every node). Each
+// token has a role, admin, helpdesk or readonly (roles.go); a call beyond
+// it gets 403 "forbidden" naming both roles. Without a configured token
+// every request gets 503; a missing or wrong token gets 401. A changing
+// call that succeeds is audited with the token's name (actions.go). Request bodies are
 // JSON, at most 64 KiB (413 beyond), and unknown fields are refused.
 // Responses are JSON (204 has no body); every error is
 //
 //	{"error": "user \"bob\" not found", "code": "user_not_found"}
 //
-// with 400 (bad input), 401, 404 (not found), 405, 409 (exists), 413, 500 or
-// 503.
+// with 400 (bad input), 401, 403 (role), 404 (not found), 405, 409 (exists),
+// 413, 500 or 503.
 //
 // Endpoints:
 //
@@ -29,8 +34,14 @@
 //	GET    /v1/policies                                                 200 {"policies":[Policy]}
 //	GET    /v1/policies/{name}                                          200 Policy
 //	PUT    /v1/policies/{name}            {"settings":{"key":"value"}}  200 Policy
-//	GET    /v1/audit?user=NAME&limit=N                                  200 {"records":[AuditRecord]}
+//	GET    /v1/audit?user=NAME&limit=N&kind=login|admin|all             200 {"records":[AuditRecord]}
 //	GET    /v1/logins                                                   200 {"logins":[Login]}
+//	POST   /v1/users/{name}/bypass-codes  BypassCodeRequest             201 BypassCode (code shown once)
+//	GET    /v1/users/{name}/bypass-codes                                200 {"bypass_codes":[BypassCode]}
+//	DELETE /v1/users/{name}/bypass-codes/{id}                           204
+//	POST   /v1/admin-tokens               {"name","role"}               201 AdminToken (token shown once)
+//	GET    /v1/admin-tokens                                             200 {"admin_tokens":[AdminToken]}
+//	DELETE /v1/admin-tokens/{name}                                      204
 //
 // User names, in a body or a /v1/users/{name} path, go through
 // auth.NormalizeUserName: they are stored and looked up in its normal form

@@ -253,6 +253,7 @@ func (s *server) newActivation(w http.ResponseWriter, r *http.Request) error {
 	if err := s.activate(r.Context(), t.ID, res); err != nil {
 		return err
 	}
+	s.noteTokenUser(r, t.UserID)
 	s.deps.Log.Info().Str("serial", t.Serial).Msg("activation code issued")
 	return writeJSON(w, http.StatusCreated, res)
 }
@@ -331,4 +332,19 @@ func tokenView(t *store.Token) apitype.Token {
 		}
 	}
 	return v
+}
+
+// noteTokenUser tells the audit of r's call the name of the user with id
+// userID (best effort: the call is audited without it otherwise).
+func (s *server) noteTokenUser(r *http.Request, userID int64) {
+	users, err := s.deps.Store.ListUsers(r.Context())
+	if err != nil {
+		return
+	}
+	for _, u := range users {
+		if u.ID == userID {
+			noteUser(r, u.Name)
+			return
+		}
+	}
 }

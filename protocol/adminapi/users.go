@@ -34,6 +34,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteUser(r, name)
 	u := &store.User{Name: name, PasswordHash: hash, CreatedAt: s.now()}
 	if err := s.deps.Store.CreateUser(r.Context(), u); err != nil {
 		if errors.Is(err, store.ErrExists) {

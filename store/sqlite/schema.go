@@ -112,6 +112,28 @@ func migrations() []string {
 		sqlshared.StepFoldUserNames,
 		// 10: reply attributes per policy (docs/operations.md "Authorization").
 		sqlshared.StepPolicyReplyAttributes,
+		// 11: the helpdesk (docs/operations.md): bypass codes (SPEC S3.2),
+		// kept as keyed hashes; admin API tokens with roles, kept as
+		// SHA-256; admin actions in the audit.
+		`CREATE TABLE bypass_codes (
+			id         INTEGER PRIMARY KEY,
+			user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			code_hash  BLOB    NOT NULL UNIQUE,
+			uses_left  INTEGER NOT NULL,
+			expires_at INTEGER NOT NULL,
+			created_at INTEGER NOT NULL,
+			created_by TEXT    NOT NULL
+		);
+		CREATE INDEX bypass_codes_user_id ON bypass_codes(user_id);
+		CREATE TABLE admin_tokens (
+			name       TEXT    PRIMARY KEY,
+			role       TEXT    NOT NULL,
+			token_hash BLOB    NOT NULL UNIQUE,
+			created_at INTEGER NOT NULL,
+			created_by TEXT    NOT NULL
+		);
+		ALTER TABLE audit ADD COLUMN admin TEXT NOT NULL DEFAULT '';
+		ALTER TABLE audit ADD COLUMN action TEXT NOT NULL DEFAULT '';`,
 	}
 }
 

@@ -103,6 +103,12 @@ func contract() map[string]func(*testing.T, *DB) {
 		"RecordPushAndPushesSince":  testRecordPushAndPushesSince,
 		"ConcurrentWritersTwoNodes": testConcurrentWritersTwoNodes,
 		"ReopenKeepsData":           testReopenKeepsData,
+		"BypassCodes":               testBypassCodes,
+		"BypassCodeCap":             testBypassCodeCap,
+		"BypassCodeRace":            testBypassCodeRace,
+		"BypassWithdrawn":           testBypassWithdrawn,
+		"AdminTokens":               testAdminTokens,
+		"AuditAdminAction":          testAuditAdminAction,
 	}
 }
 

@@ -9,10 +9,19 @@ import (
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
-// Audit lists audit records newest first, only user's when user is not
+// Audit lists the logins' audit records newest first, only user's when user is not
 // empty, at most limit (limit <= 0: the server's default).
 func (c *Client) Audit(ctx context.Context, user string, limit int) ([]apitype.AuditRecord, error) {
+	return c.AuditOf(ctx, "", user, limit)
+}
+
+// AuditOf is Audit for records of kind: "login" or "" (the logins),
+// "admin" (operators' changes) or "all".
+func (c *Client) AuditOf(ctx context.Context, kind, user string, limit int) ([]apitype.AuditRecord, error) {
 	q := url.Values{}
+	if kind != "" {
+		q.Set("kind", kind)
+	}
 	if user != "" {
 		q.Set("user", user)
 	}

@@ -146,6 +146,11 @@ type AuditRecord struct {
 	// Node is the cluster node that ran the login (cluster.node); absent
 	// on a single node.
 	Node string `json:"node,omitempty"`
+	// Admin and Action are present on the record of an operator's change
+	// (outcome "admin", reason admin-action): the admin token's name and
+	// the call, e.g. "POST /v1/users/{name}/unlock".
+	Admin  string `json:"admin,omitempty"`
+	Action string `json:"action,omitempty"`
 }
 
 // Login is a login in flight.
@@ -235,4 +240,58 @@ type ClusterMember struct {
 	LoginsInFlight int64  `json:"logins_in_flight"`
 	Answered       bool   `json:"answered"`
 	Error          string `json:"error,omitempty"`
+}
+
+// BypassCodeRequest is the body of POST /v1/users/{name}/bypass-codes:
+// how many logins the code lets in (1 to 10; 0 → 1) and for how many
+// seconds (60 to 604800; 0 → 86400).
+type BypassCodeRequest struct {
+	Uses         int `json:"uses,omitempty"`
+	ValidSeconds int `json:"valid_seconds,omitempty"`
+}
+
+// BypassCode is a bypass code of a user (SPEC S3.2). Code is present only
+// in the answer that issued it: the server keeps a keyed hash of it.
+type BypassCode struct {
+	ID        int64     `json:"id"`
+	User      string    `json:"user"`
+	Code      string    `json:"code,omitempty"`
+	UsesLeft  int       `json:"uses_left"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+}
+
+// BypassCodeList is the answer of GET /v1/users/{name}/bypass-codes: the
+// codes still usable, without their codes.
+type BypassCodeList struct {
+	BypassCodes []BypassCode `json:"bypass_codes"`
+}
+
+// Admin API token roles.
+const (
+	RoleAdmin    = "admin"
+	RoleHelpdesk = "helpdesk"
+	RoleReadonly = "readonly"
+)
+
+// AdminTokenRequest is the body of POST /v1/admin-tokens.
+type AdminTokenRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// AdminToken is an admin API token. Token is present only in the answer
+// that created it: the server keeps its SHA-256.
+type AdminToken struct {
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Token     string    `json:"token,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+}
+
+// AdminTokenList is the answer of GET /v1/admin-tokens.
+type AdminTokenList struct {
+	AdminTokens []AdminToken `json:"admin_tokens"`
 }

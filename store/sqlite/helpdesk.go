@@ -1,0 +1,163 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pushauth/pushauth/store"
+	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
+)
+
+// CreateBypassCode stores the code's keyed hash (store.Store).
+func (s *Store) CreateBypassCode(ctx context.Context, c *store.BypassCode) error {
+	created := sq.OrNow(c.CreatedAt)
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create bypass code for user %d: %w", c.UserID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	id, err := insertBypassCode(ctx, tx, s.sealer, c, created)
+	if err != nil {
+		return fmt.Errorf("create bypass code for user %d: %w", c.UserID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create bypass code for user %d: %w", c.UserID, err)
+	}
+	c.ID, c.CreatedAt = id, created
+	return nil
+}
+
+// insertBypassCode prunes the user's spent codes, checks the cap and
+// inserts c, in tx.
+func insertBypassCode(ctx context.Context, tx *sql.Tx, sealer *store.Sealer, c *store.BypassCode, created time.Time) (int64, error) {
+	now := sq.UnixNano(created)
+	if _, err := tx.ExecContext(ctx, sq.PruneBypassCodes, c.UserID, now); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, sq.CountBypassCodes, c.UserID, now).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n >= store.MaxBypassCodes {
+		return 0, store.ErrTooMany
+	}
+	res, err := tx.ExecContext(ctx, sq.InsertBypassCode, c.UserID, sq.BypassHash(sealer, c.UserID, c.Code),
+		c.UsesLeft, sq.UnixNano(c.ExpiresAt), now, c.CreatedBy)
+	if err != nil {
+		return 0, constraintError(err)
+	}
+	return res.LastInsertId()
+}
+
+// BypassCodes lists the user's usable codes (store.Store).
+func (s *Store) BypassCodes(ctx context.Context, userID int64, now time.Time) ([]store.BypassCode, error) {
+	codes, err := list(ctx, s.read, sq.ScanBypassCode, sq.ListBypassCodes, userID, sq.UnixNano(now))
+	if err != nil {
+		return nil, fmt.Errorf("bypass codes of user %d: %w", userID, err)
+	}
+	return codes, nil
+}
+
+// RevokeBypassCode deletes one of the user's codes (store.Store).
+func (s *Store) RevokeBypassCode(ctx context.Context, userID, id int64) error {
+	if err := execOne(ctx, s.write, sq.RevokeBypassCode, userID, id); err != nil {
+		return fmt.Errorf("revoke bypass code %d of user %d: %w", id, userID, err)
+	}
+	return nil
+}
+
+// MatchBypassCode finds a usable code by its keyed hash (store.Store).
+func (s *Store) MatchBypassCode(ctx context.Context, userID int64, code string, now time.Time) (int64, error) {
+	var id int64
+	err := s.read.QueryRowContext(ctx, sq.MatchBypassCode, userID, sq.BypassHash(s.sealer, userID, code),
+		sq.UnixNano(now)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("match bypass code of user %d: %w", userID, notFound(err))
+	}
+	return id, nil
+}
+
+// AcceptWithBypass takes one use and writes the record in one write
+// transaction (store.Store); SQLite's single writer orders two callers.
+func (s *Store) AcceptWithBypass(ctx context.Context, a *store.BypassAccept) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("accept bypass code %d: %w", a.CodeID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	err = acceptBypassIn(ctx, tx, s.node, a)
+	if err != nil && !errors.Is(err, store.ErrAcceptWithdrawn) {
+		return fmt.Errorf("accept bypass code %d: %w", a.CodeID, err)
+	}
+	if cerr := tx.Commit(); cerr != nil {
+		return fmt.Errorf("accept bypass code %d: %w", a.CodeID, cerr)
+	}
+	return err
+}
+
+func acceptBypassIn(ctx context.Context, tx *sql.Tx, node string, a *store.BypassAccept) error {
+	res, err := tx.ExecContext(ctx, sq.UseBypassCode, a.CodeID, sq.UnixNano(a.Now))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errors.Join(store.ErrBypassUsed, err)
+	}
+	if a.Claim != nil && !a.Claim() {
+		return store.ErrAcceptWithdrawn
+	}
+	r := a.Record
+	r.Time = sq.OrNow(r.Time)
+	if r.Node == "" {
+		r.Node = node
+	}
+	res, err = tx.ExecContext(ctx, sq.InsertAudit, sq.AuditValues(r)...)
+	if err != nil {
+		return err
+	}
+	r.ID, err = res.LastInsertId()
+	return err
+}
+
+// CreateAdminToken stores t (store.Store).
+func (s *Store) CreateAdminToken(ctx context.Context, t *store.AdminToken) error {
+	created := sq.OrNow(t.CreatedAt)
+	_, err := s.write.ExecContext(ctx, sq.InsertAdminToken, t.Name, t.Role, t.Hash, sq.UnixNano(created), t.CreatedBy)
+	if err != nil {
+		return fmt.Errorf("create admin token %q: %w", t.Name, constraintError(err))
+	}
+	t.CreatedAt = created
+	return nil
+}
+
+// AdminTokenByHash reads the token from the database (store.Store).
+func (s *Store) AdminTokenByHash(ctx context.Context, hash []byte) (*store.AdminToken, error) {
+	t, err := sq.ScanAdminToken(s.read.QueryRowContext(ctx, sq.AdminTokenByHash, hash))
+	if err != nil {
+		return nil, fmt.Errorf("admin token: %w", notFound(err))
+	}
+	return t, nil
+}
+
+// ListAdminTokens lists the tokens without hashes (store.Store).
+func (s *Store) ListAdminTokens(ctx context.Context) ([]store.AdminToken, error) {
+	tokens, err := list(ctx, s.read, sq.ScanAdminToken, sq.ListAdminTokens)
+	if err != nil {
+		return nil, fmt.Errorf("list admin tokens: %w", err)
+	}
+	for i := range tokens {
+		tokens[i].Hash = nil
+	}
+	return tokens, nil
+}
+
+// DeleteAdminToken revokes a token (store.Store).
+func (s *Store) DeleteAdminToken(ctx context.Context, name string) error {
+	if err := execOne(ctx, s.write, sq.DeleteAdminToken, name); err != nil {
+		return fmt.Errorf("delete admin token %q: %w", name, err)
+	}
+	return nil
+}
