@@ -114,7 +114,7 @@ func noFileHolds(t *testing.T, dir, s string) {
 }
 
 // Two nodes on one PostgreSQL: a one-use bypass code sent to both at once
-// is accepted once (SPEC S3.2, S7.3); an admin token revoked on one node
+// is accepted once (S3.2, S7.3); an admin token revoked on one node (S6.7)
 // is refused by the other on its next call.
 func TestHelpdeskTwoNodes(t *testing.T) {
 	pg := testpg.Start(t)

@@ -71,7 +71,7 @@ func concrete(pattern string) (method, path string) {
 	return method, strings.NewReplacer("{name}", "nobody", "{serial}", "NOPE-1", "{id}", "1").Replace(path)
 }
 
-// SPEC S6 (roles): every route of the mux has a role decision, and each
+// S6.7: every route of the mux has a role decision, and each
 // role is refused exactly the routes above it, with 403 naming its role.
 func TestEveryRouteHasRole(t *testing.T) {
 	srv := start(t, nil)
