@@ -113,6 +113,8 @@ type verified struct {
 	reason   auth.Reason // audit reason when !ok
 	passcode bool        // policy "token" with a non-empty password: check it as a passcode
 	appended string      // append mode: what followed the password's last comma
+	message  string      // the Reject's Reply-Message when !ok, if not "Authentication failed."
+	enrollID string      // new_user enroll: the enrolment link's id, for the audit
 	// Pushes to the user in the last minute and the end of a suspension,
 	// from the store (they survive restarts, SPEC S5.4).
 	recentPushes   int

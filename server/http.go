@@ -101,6 +101,7 @@ func newConnsRefused(reg prometheus.Registerer) *prometheus.CounterVec {
 // connection cap; the device API also with the per-address cap (SPEC S6.4).
 func (s *Server) httpServers(ls Listeners) []httpServer {
 	caps := deriveConnCaps(connlimit.OpenFiles(), s.cfg.DeviceAPI.MaxConnections)
+	s.enrollLinks.SetBaseURL(s.deviceURL(ls.Device))
 	s.logConnCaps(caps)
 	device := deviceapi.New(deviceapi.Deps{
 		Store:        s.store,

@@ -257,3 +257,21 @@ func (c *readCache) PutPolicy(ctx context.Context, p *Policy) error {
 	defer c.invalidate()
 	return c.next.PutPolicy(ctx, p)
 }
+
+// Enrolment links and windows are not cached.
+
+func (c *readCache) CreateEnrollLink(ctx context.Context, l *EnrollLink, now time.Time) error {
+	return c.next.CreateEnrollLink(ctx, l, now)
+}
+
+func (c *readCache) UseEnrollLink(ctx context.Context, codeHash []byte, now time.Time) (*EnrollLink, error) {
+	return c.next.UseEnrollLink(ctx, codeHash, now)
+}
+
+func (c *readCache) SetEnrollWindow(ctx context.Context, w EnrollWindow) error {
+	return c.next.SetEnrollWindow(ctx, w)
+}
+
+func (c *readCache) EnrollWindows(ctx context.Context, now time.Time) ([]EnrollWindow, error) {
+	return c.next.EnrollWindows(ctx, now)
+}

@@ -67,14 +67,16 @@ func (c *cli) showPolicies(policies ...apitype.Policy) error {
 	if c.json && len(policies) == 1 {
 		return c.printJSON(policies[0])
 	}
-	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN", "NUMBER MATCHING")
+	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN", "NUMBER MATCHING",
+		"NEW USER", "SELF ENROLMENT", "ENROL OTP")
 	for _, p := range policies {
 		name := p.Name
 		if p.Builtin {
 			name += " (built-in)"
 		}
 		t.row(name, onOff(p.Push), p.Method, fmt.Sprint(p.AttemptLimit), fmt.Sprint(p.LockoutFailures),
-			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching))
+			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching),
+			p.NewUser, p.SelfEnrollment, onOff(p.SelfEnrollmentOTP))
 	}
 	return t.flush()
 }

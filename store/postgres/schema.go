@@ -114,6 +114,10 @@ func migrations() []string {
 		// 5: user names are case-insensitive (SPEC S4.6): stored names,
 		// push suspensions and recent pushes folded to their keys.
 		sqlshared.StepFoldUserNames,
+		// enrolment (issue 21): the policy keys new_user, self_enrollment
+		// and self_enrollment_otp, single-use enrolment links, and the
+		// enrolment windows operators open.
+		sqlshared.StepEnrollment,
 	}
 }
 

@@ -95,6 +95,8 @@ func contract() map[string]func(*testing.T, *DB) {
 		"WebPushDevice":             testWebPushDevice,
 		"DeleteDevice":              testDeleteDevice,
 		"Policies":                  testPolicies,
+		"EnrollLinks":               testEnrollLinks,
+		"EnrollWindows":             testEnrollWindows,
 		"Audit":                     testAudit,
 		"AuditGroupCommit":          testAuditGroupCommit,
 		"AuditReported":             testAuditReported,

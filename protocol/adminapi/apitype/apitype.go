@@ -115,7 +115,13 @@ type Policy struct {
 	LockoutSeconds  int    `json:"lockout_seconds"`
 	PushesPerMinute int    `json:"pushes_per_minute"`
 	NumberMatching  bool   `json:"number_matching"`
-	Builtin         bool   `json:"builtin,omitempty"` // the default policy, never stored
+	// Rolling out (docs/operations.md): what a user with no token gets
+	// (reject, pass, enroll), which devices users may enrol themselves
+	// (off, first_device, any_device), and whether with an OTP app too.
+	NewUser           string `json:"new_user"`
+	SelfEnrollment    string `json:"self_enrollment"`
+	SelfEnrollmentOTP bool   `json:"self_enrollment_otp"`
+	Builtin           bool   `json:"builtin,omitempty"` // the default policy, never stored
 }
 
 // SetPolicyRequest is the body of PUT /v1/policies/{name}. Values are

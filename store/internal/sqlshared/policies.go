@@ -3,17 +3,19 @@ package sqlshared
 import "github.com/pushauth/pushauth/store"
 
 // PolicyColumns are a Policy's columns, as ScanPolicy reads them.
-const PolicyColumns = `name, push_enabled, method, attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute, number_matching`
+const PolicyColumns = `name, push_enabled, method, attempt_limit, lockout_failures, lockout_seconds, pushes_per_minute, number_matching,
+	new_user, self_enrollment, self_enrollment_otp`
 
 // The policies statements both drivers run (PostgreSQL's rebound by Dollar).
 const (
 	// PutPolicy's values are PolicyValues.
-	PutPolicy = `INSERT INTO policies (` + PolicyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	PutPolicy = `INSERT INTO policies (` + PolicyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
 			push_enabled = excluded.push_enabled, method = excluded.method,
 			attempt_limit = excluded.attempt_limit, lockout_failures = excluded.lockout_failures,
 			lockout_seconds = excluded.lockout_seconds, pushes_per_minute = excluded.pushes_per_minute,
-			number_matching = excluded.number_matching`
+			number_matching = excluded.number_matching, new_user = excluded.new_user,
+			self_enrollment = excluded.self_enrollment, self_enrollment_otp = excluded.self_enrollment_otp`
 	PolicyByName = `SELECT ` + PolicyColumns + ` FROM policies WHERE name = ?`
 	ListPolicies = `SELECT ` + PolicyColumns + ` FROM policies ORDER BY name`
 	// PolicyNames is what `pushauthd --check-config` reads.
@@ -23,14 +25,15 @@ const (
 // PolicyValues are PutPolicy's values for p.
 func PolicyValues(p *store.Policy) []any {
 	return []any{p.Name, p.PushEnabled, p.Method, p.AttemptLimit, p.LockoutFailures, p.LockoutSeconds, p.PushesPerMinute,
-		p.NumberMatching}
+		p.NumberMatching, p.NewUser, p.SelfEnrollment, p.SelfEnrollmentOTP}
 }
 
 // ScanPolicy reads a row of PolicyColumns.
 func ScanPolicy(row RowScanner) (*store.Policy, error) {
 	var p store.Policy
 	err := row.Scan(&p.Name, &p.PushEnabled, &p.Method, &p.AttemptLimit, &p.LockoutFailures,
-		&p.LockoutSeconds, &p.PushesPerMinute, &p.NumberMatching)
+		&p.LockoutSeconds, &p.PushesPerMinute, &p.NumberMatching,
+		&p.NewUser, &p.SelfEnrollment, &p.SelfEnrollmentOTP)
 	if err != nil {
 		return nil, err
 	}
