@@ -28,8 +28,11 @@ func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verifi
 	}
 	u, userPolicy := id.User, id.PolicyName()
 	v := &verified{user: u, policy: d.resolvePolicy(ctx, userPolicy, a.Client)}
+	if a.Client.GetPasswordVerified() { // the caller checked it (SignIn): no password step here
+		v.policy.Method = policyToken
+	}
 	d.warnEmptyPassword(a, v.policy)
-	verifiedPassword := v.policy.Method != policyToken
+	verifiedPassword := v.policy.Method != policyToken || a.Client.GetPasswordVerified()
 	if v.reason, v.appended = passwordStep(ctx, d, lk, id, v.policy, a); v.reason != "" {
 		switch {
 		case a.NameError != "":

@@ -29,13 +29,16 @@ const (
 	KeyNewUser           = "new_user"
 	KeySelfEnrollment    = "self_enrollment"
 	KeySelfEnrollmentOTP = "self_enrollment_otp"
+	// KeySelfEnrollmentWindow: a first device only while an operator's
+	// enrolment window is open (pushctl enrollment open).
+	KeySelfEnrollmentWindow = "self_enrollment_window"
 )
 
 // PolicyKeys returns the setting keys ParsePolicySetting accepts, in the
 // order an operator would read them.
 func PolicyKeys() []string {
 	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute, KeyNumberMatching,
-		KeyNewUser, KeySelfEnrollment, KeySelfEnrollmentOTP}
+		KeyNewUser, KeySelfEnrollment, KeySelfEnrollmentOTP, KeySelfEnrollmentWindow}
 }
 
 // LookupPolicy returns the policy that governs a login: the user's named
@@ -96,6 +99,8 @@ func ParsePolicySetting(p *store.Policy, key, value string) error {
 		return setWord(&p.SelfEnrollment, key, value, store.SelfEnrollOff, store.SelfEnrollFirst, store.SelfEnrollAny)
 	case KeySelfEnrollmentOTP:
 		return setBool(&p.SelfEnrollmentOTP, key, value)
+	case KeySelfEnrollmentWindow:
+		return setBool(&p.SelfEnrollmentWindow, key, value)
 	}
 	return fmt.Errorf("unknown policy setting %q: allowed keys are %s", key, strings.Join(PolicyKeys(), ", "))
 }

@@ -114,6 +114,7 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 		Log:          s.log,
 		MaxLongPoll:  longestRequest,
 	})
+	device = s.withEnrollment(device)
 	perAddr := connlimit.PerAddress(ls.Device, connlimit.Options{
 		PerAddress: s.cfg.DeviceAPI.MaxConnectionsPerAddress,
 		Refused:    s.connsRefused.WithLabelValues("deviceapi").Inc,

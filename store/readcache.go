@@ -275,3 +275,7 @@ func (c *readCache) SetEnrollWindow(ctx context.Context, w EnrollWindow) error {
 func (c *readCache) EnrollWindows(ctx context.Context, now time.Time) ([]EnrollWindow, error) {
 	return c.next.EnrollWindows(ctx, now)
 }
+
+func (c *readCache) AuditUsers(ctx context.Context, q AuditQuery) ([]AuditUser, error) {
+	return c.next.AuditUsers(ctx, q)
+}

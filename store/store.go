@@ -160,6 +160,9 @@ type Policy struct {
 	// SelfEnrollmentOTP also offers an otpauth:// QR for an OTP app
 	// when a user enrols a device.
 	SelfEnrollmentOTP bool
+	// SelfEnrollmentWindow allows a first device only while an enrolment
+	// window is open for the user (EnrollWindow).
+	SelfEnrollmentWindow bool
 }
 
 // Policy NewUser values.
@@ -218,8 +221,17 @@ type AuditRecord struct {
 
 // AuditQuery filters audit records; zero fields do not filter.
 type AuditQuery struct {
+	User   string
+	Reason string    // exactly this reason ("no-token-pass")
+	Since  time.Time // at or after
+	Limit  int
+}
+
+// AuditUser is one user's records among those an AuditQuery matches.
+type AuditUser struct {
 	User  string
-	Limit int
+	Count int
+	Last  time.Time
 }
 
 // Store is everything pushauth keeps on disk.
@@ -307,6 +319,9 @@ type Store interface {
 
 	AppendAudit(ctx context.Context, r *AuditRecord) error
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditRecord, error)
+	// AuditUsers counts q's records by user (q.Limit users at most, by
+	// name): who was let in on the password alone this week, say.
+	AuditUsers(ctx context.Context, q AuditQuery) ([]AuditUser, error)
 
 	// SuspendPush suspends pushes to user until until (SPEC S5.4), for
 	// every node and across restarts. It replaces the user's previous

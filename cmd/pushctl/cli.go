@@ -58,9 +58,10 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 		"directory": {
 			"test": c.directoryTest,
 		},
-		"policy":  {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
-		"login":   {"list": c.loginList},
-		"cluster": {"status": c.clusterStatus},
+		"policy":     {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
+		"login":      {"list": c.loginList},
+		"enrollment": {"open": c.enrollmentOpen, "close": c.enrollmentClose, "list": c.enrollmentList},
+		"cluster":    {"status": c.clusterStatus},
 	}
 }
 

@@ -68,7 +68,7 @@ func (c *cli) showPolicies(policies ...apitype.Policy) error {
 		return c.printJSON(policies[0])
 	}
 	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN", "NUMBER MATCHING",
-		"NEW USER", "SELF ENROLMENT", "ENROL OTP")
+		"NEW USER", "SELF ENROLMENT", "ENROL OTP", "ENROL WINDOW")
 	for _, p := range policies {
 		name := p.Name
 		if p.Builtin {
@@ -76,7 +76,7 @@ func (c *cli) showPolicies(policies ...apitype.Policy) error {
 		}
 		t.row(name, onOff(p.Push), p.Method, fmt.Sprint(p.AttemptLimit), fmt.Sprint(p.LockoutFailures),
 			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching),
-			p.NewUser, p.SelfEnrollment, onOff(p.SelfEnrollmentOTP))
+			p.NewUser, p.SelfEnrollment, onOff(p.SelfEnrollmentOTP), onOff(p.SelfEnrollmentWindow))
 	}
 	return t.flush()
 }

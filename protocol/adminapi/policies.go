@@ -124,18 +124,19 @@ func policyNotFound(name string) error {
 
 func policyView(p *store.Policy, builtin bool) apitype.Policy {
 	return apitype.Policy{
-		Name:              p.Name,
-		Push:              p.PushEnabled,
-		Method:            p.Method,
-		AttemptLimit:      p.AttemptLimit,
-		LockoutFailures:   p.LockoutFailures,
-		LockoutSeconds:    p.LockoutSeconds,
-		PushesPerMinute:   p.PushesPerMinute,
-		NumberMatching:    p.NumberMatching,
-		NewUser:           p.NewUser,
-		SelfEnrollment:    p.SelfEnrollment,
-		SelfEnrollmentOTP: p.SelfEnrollmentOTP,
-		Builtin:           builtin,
+		Name:                 p.Name,
+		Push:                 p.PushEnabled,
+		Method:               p.Method,
+		AttemptLimit:         p.AttemptLimit,
+		LockoutFailures:      p.LockoutFailures,
+		LockoutSeconds:       p.LockoutSeconds,
+		PushesPerMinute:      p.PushesPerMinute,
+		NumberMatching:       p.NumberMatching,
+		NewUser:              p.NewUser,
+		SelfEnrollment:       p.SelfEnrollment,
+		SelfEnrollmentOTP:    p.SelfEnrollmentOTP,
+		SelfEnrollmentWindow: p.SelfEnrollmentWindow,
+		Builtin:              builtin,
 	}
 }
 

@@ -49,6 +49,14 @@ func (l *Links) SetBaseURL(u string) {
 	l.base.Store(&u)
 }
 
+// BaseURL is the device API's public URL ("" before SetBaseURL).
+func (l *Links) BaseURL() string {
+	if b := l.base.Load(); b != nil {
+		return *b
+	}
+	return ""
+}
+
 // PageURL is the enrolment page's address ("" before SetBaseURL).
 func (l *Links) PageURL() string {
 	if b := l.base.Load(); b != nil && *b != "" {

@@ -19,7 +19,7 @@ func testPolicies(t *testing.T, db *DB) {
 	}
 	strict := store.Policy{Name: "strict", PushEnabled: false, Method: "token", AttemptLimit: 1,
 		LockoutFailures: 2, LockoutSeconds: 3600, PushesPerMinute: 1, NumberMatching: true,
-		NewUser: store.NewUserEnroll, SelfEnrollment: store.SelfEnrollAny, SelfEnrollmentOTP: true}
+		NewUser: store.NewUserEnroll, SelfEnrollment: store.SelfEnrollAny, SelfEnrollmentOTP: true, SelfEnrollmentWindow: true}
 	if err := db.PutPolicy(ctx, &strict); err != nil {
 		t.Fatal(err)
 	}

@@ -77,3 +77,32 @@ func testEnrollWindows(t *testing.T, db *DB) {
 		t.Fatalf("after closing all: %+v", got)
 	}
 }
+
+// testAuditByReason: records filtered by reason and time, and counted by
+// user (who was let in on the password alone this week).
+func testAuditByReason(t *testing.T, db *DB) {
+	ctx := context.Background()
+	base := time.Unix(1_800_000_000, 0).UTC()
+	for i, r := range []struct {
+		user, reason string
+		at           time.Duration
+	}{
+		{"amy", "no-token-pass", 0}, {"amy", "no-token-pass", time.Hour}, {"ben", "no-token-pass", 2 * time.Hour},
+		{"ben", "approved", 3 * time.Hour}, {"cat", "no-token-pass", -48 * time.Hour},
+	} {
+		rec := &store.AuditRecord{LoginID: "l" + string(rune('a'+i)), Time: base.Add(r.at), User: r.user, Outcome: "accept", Reason: r.reason}
+		if err := db.AppendAudit(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := store.AuditQuery{Reason: "no-token-pass", Since: base.Add(-time.Hour)}
+	recs, err := db.ListAudit(ctx, q)
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("ListAudit(%+v) = %d records, %v", q, len(recs), err)
+	}
+	users, err := db.AuditUsers(ctx, q)
+	if err != nil || len(users) != 2 || users[0].User != "amy" || users[0].Count != 2 ||
+		!users[0].Last.Equal(base.Add(time.Hour)) || users[1].User != "ben" || users[1].Count != 1 {
+		t.Fatalf("AuditUsers = %+v, %v", users, err)
+	}
+}

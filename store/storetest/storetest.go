@@ -97,6 +97,7 @@ func contract() map[string]func(*testing.T, *DB) {
 		"Policies":                  testPolicies,
 		"EnrollLinks":               testEnrollLinks,
 		"EnrollWindows":             testEnrollWindows,
+		"AuditByReason":             testAuditByReason,
 		"Audit":                     testAudit,
 		"AuditGroupCommit":          testAuditGroupCommit,
 		"AuditReported":             testAuditReported,

@@ -5,9 +5,48 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
+
+// AuditWhere lists the audit records f selects, newest first.
+func (c *Client) AuditWhere(ctx context.Context, f apitype.AuditFilter) ([]apitype.AuditRecord, error) {
+	out, err := call[apitype.AuditList](ctx, c, http.MethodGet, "/v1/audit"+auditParams(f), nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Records, nil
+}
+
+// AuditUsers counts the records f selects by user, in name order.
+func (c *Client) AuditUsers(ctx context.Context, f apitype.AuditFilter) ([]apitype.AuditUser, error) {
+	out, err := call[apitype.AuditUserList](ctx, c, http.MethodGet, "/v1/audit/users"+auditParams(f), nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Users, nil
+}
+
+// auditParams is f as a query string ("" or "?…").
+func auditParams(f apitype.AuditFilter) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"user": f.User, "reason": f.Reason} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if !f.Since.IsZero() {
+		q.Set("since", f.Since.UTC().Format(time.RFC3339))
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
 
 // Audit lists audit records newest first, only user's when user is not
 // empty, at most limit (limit <= 0: the server's default).

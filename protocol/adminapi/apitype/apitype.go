@@ -121,7 +121,9 @@ type Policy struct {
 	NewUser           string `json:"new_user"`
 	SelfEnrollment    string `json:"self_enrollment"`
 	SelfEnrollmentOTP bool   `json:"self_enrollment_otp"`
-	Builtin           bool   `json:"builtin,omitempty"` // the default policy, never stored
+	// SelfEnrollmentWindow: a first device only in an open enrolment window.
+	SelfEnrollmentWindow bool `json:"self_enrollment_window"`
+	Builtin              bool `json:"builtin,omitempty"` // the default policy, never stored
 }
 
 // SetPolicyRequest is the body of PUT /v1/policies/{name}. Values are
@@ -237,4 +239,45 @@ type ClusterMember struct {
 	LoginsInFlight int64  `json:"logins_in_flight"`
 	Answered       bool   `json:"answered"`
 	Error          string `json:"error,omitempty"`
+}
+
+// AuditFilter selects audit records (GET /v1/audit, /v1/audit/users);
+// zero fields do not filter.
+type AuditFilter struct {
+	User   string
+	Reason string
+	Since  time.Time
+	Limit  int
+}
+
+// AuditUser is one user's count of matching records (GET /v1/audit/users).
+type AuditUser struct {
+	User  string    `json:"user"`
+	Count int       `json:"count"`
+	Last  time.Time `json:"last"`
+}
+
+// AuditUserList is GET /v1/audit/users.
+type AuditUserList struct {
+	Users []AuditUser `json:"users"`
+}
+
+// EnrollWindow is a time until which users may enrol their first device
+// at /enroll under a policy with self_enrollment_window (pushctl
+// enrollment open). Group is "all" or a directory group's DN as
+// directory.ldap.groups names it.
+type EnrollWindow struct {
+	Group string    `json:"group"`
+	Until time.Time `json:"until"`
+}
+
+// EnrollWindowList is GET /v1/enrollment/windows: the open windows.
+type EnrollWindowList struct {
+	Windows []EnrollWindow `json:"windows"`
+}
+
+// SetEnrollWindowRequest is the body of PUT
+// /v1/enrollment/windows/{group}: the window is open until Until.
+type SetEnrollWindowRequest struct {
+	Until time.Time `json:"until"`
 }

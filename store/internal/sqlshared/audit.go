@@ -1,6 +1,10 @@
 package sqlshared
 
-import "github.com/pushauth/pushauth/store"
+import (
+	"strings"
+
+	"github.com/pushauth/pushauth/store"
+)
 
 // AuditColumns are an AuditRecord's columns, as ScanAudit reads them.
 const AuditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node`
@@ -24,11 +28,49 @@ func ListAudit(q store.AuditQuery) (string, []any) {
 	if limit <= 0 {
 		limit = store.DefaultAuditLimit
 	}
-	query, args := `SELECT `+AuditColumns+` FROM audit`, []any{}
-	if q.User != "" {
-		query, args = query+` WHERE username = ?`, append(args, q.User)
+	where, args := auditWhere(q)
+	return `SELECT ` + AuditColumns + ` FROM audit` + where + ` ORDER BY time DESC, id DESC LIMIT ?`, append(args, limit)
+}
+
+// AuditUsers is q's count of records by user, with its arguments.
+func AuditUsers(q store.AuditQuery) (string, []any) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = store.DefaultAuditLimit
 	}
-	return query + ` ORDER BY time DESC, id DESC LIMIT ?`, append(args, limit)
+	where, args := auditWhere(q)
+	return `SELECT username, COUNT(*), MAX(time) FROM audit` + where +
+		` GROUP BY username ORDER BY username LIMIT ?`, append(args, limit)
+}
+
+// auditWhere is q's WHERE clause (or "") and its arguments.
+func auditWhere(q store.AuditQuery) (string, []any) {
+	var conds []string
+	var args []any
+	if q.User != "" {
+		conds, args = append(conds, `username = ?`), append(args, q.User)
+	}
+	if q.Reason != "" {
+		conds, args = append(conds, `reason = ?`), append(args, q.Reason)
+	}
+	if !q.Since.IsZero() {
+		conds, args = append(conds, `time >= ?`), append(args, UnixNano(q.Since))
+	}
+	if len(conds) == 0 {
+		return "", args
+	}
+	return ` WHERE ` + strings.Join(conds, ` AND `), args
+}
+
+// ScanAuditUser reads a row of AuditUsers.
+func ScanAuditUser(row RowScanner) (*store.AuditUser, error) {
+	var u store.AuditUser
+	var last int64
+	if err := row.Scan(&u.User, &u.Count, &last); err != nil {
+		return nil, err
+	}
+	u.Last = FromUnixNano(last)
+	return &u, nil
 }
 
 // ScanAudit reads a row of AuditColumns.

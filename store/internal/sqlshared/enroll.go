@@ -9,6 +9,7 @@ const (
 	StepEnrollment = `ALTER TABLE policies ADD COLUMN new_user TEXT NOT NULL DEFAULT 'reject';
 		ALTER TABLE policies ADD COLUMN self_enrollment TEXT NOT NULL DEFAULT 'off';
 		ALTER TABLE policies ADD COLUMN self_enrollment_otp BOOLEAN NOT NULL DEFAULT FALSE;
+		ALTER TABLE policies ADD COLUMN self_enrollment_window BOOLEAN NOT NULL DEFAULT FALSE;
 		CREATE TABLE enroll_links (
 			code_hash  BYTEA   PRIMARY KEY,
 			id         TEXT    NOT NULL,
