@@ -196,4 +196,3 @@ func groupCode(code string) string {
 	}
 	return string(b)
 }
-

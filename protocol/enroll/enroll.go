@@ -173,5 +173,3 @@ func (h *handler) audit(ctx context.Context, user, token string, accepted bool, 
 		h.Log.Error().Err(err).Str("user", user).Str("reason", string(reason)).Msg("enrolment audit record")
 	}
 }
-
-
