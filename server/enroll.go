@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/enroll"
 )
 
@@ -12,6 +13,9 @@ import (
 // docs/operations.md "Rolling out") under /enroll on the device API's
 // origin, beside the device API.
 func (s *Server) withEnrollment(device http.Handler) http.Handler {
+	if !s.cfg.DeviceAPI.Enrollment {
+		return device
+	}
 	pages := enroll.New(enroll.Deps{
 		Store:  s.store,
 		Logins: s.sys,
@@ -34,4 +38,13 @@ func (s *Server) withEnrollment(device http.Handler) http.Handler {
 func enrollKey(base []byte) []byte {
 	sum := sha256.Sum256(append([]byte("pushauth enroll key\x00"), base...))
 	return sum[:]
+}
+
+// enroller issues the enrolment links of new_user: enroll, when the
+// enrolment pages are served; nil (enroll acts as reject) when not.
+func (s *Server) enroller() actors.Enroller {
+	if !s.cfg.DeviceAPI.Enrollment {
+		return nil
+	}
+	return s.enrollLinks
 }

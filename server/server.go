@@ -159,7 +159,7 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	u.push(func(ctx context.Context) { s.stopPushers(ctx, pushers) })
 	s.enrollLinks = enroll.NewLinks(s.store, nil)
 	s.sys, err = actors.Start(actors.Deps{
-		Enroller:        s.enrollLinks, // new_user: enroll
+		Enroller:        s.enroller(),  // new_user: enroll
 		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
 		PasswordGate:    s.passwordGate(),
 

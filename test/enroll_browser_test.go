@@ -346,3 +346,26 @@ func get(t *testing.T, c *http.Client, u string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// pushweb (an isapi client, no password) under new_user: enroll offers
+// the enrolment page as a link, to a user with no token and to an
+// unknown name alike.
+func TestEnrollLinkInWebAgent(t *testing.T) {
+	h := StartServer(t, timeout(5))
+	w := StartWeb(t, h)
+	h.SetPolicy("web", map[string]string{"new_user": "enroll"})
+	h.AddUser("newbie", "")
+	b := NewBrowser(t, true)
+	for _, user := range []string{"newbie", "nobody"} {
+		b.Do("open pushweb", chromedp.Navigate(w.URL+"/"))
+		b.WaitFor("username")
+		b.Do("submit "+user, chromedp.SendKeys(chromedp.ID("username"), user), chromedp.Click(chromedp.ID("next")))
+		b.WaitFor("enroll-link")
+		if href := Eval[string](b, `document.getElementById("enroll-link").href`); href != h.DeviceURL+"/enroll" {
+			t.Fatalf("%s: enrolment link %q", user, href)
+		}
+	}
+	b.Screenshot("pushweb-enroll.png")
+	b.Do("follow the link", chromedp.Click(chromedp.ID("enroll-link")))
+	b.WaitFor("password")
+}

@@ -1,11 +1,14 @@
 package test
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
 	layeh "layeh.com/radius"
+
+	"github.com/pushauth/pushauth/config"
 )
 
 // Rolling out (issue 21, docs/operations.md "Rolling out"): the policy's
@@ -155,5 +158,28 @@ func TestNewUserDirectoryWithRadclient(t *testing.T) {
 	}
 	if rec := h.WaitAudit("bob", 1)[0]; rec.Reason != "no-token-enroll" {
 		t.Fatalf("audit %+v", rec)
+	}
+}
+
+// With device_api.enrollment: false there are no enrolment pages, and
+// new_user: enroll acts as reject.
+func TestNewUserEnrollWithoutPages(t *testing.T) {
+	h := StartServer(t, func(c *config.Config) { c.DeviceAPI.Enrollment = false })
+	h.SetPolicy("default", map[string]string{"new_user": "enroll"})
+	h.AddUser("newbie", "newbie-pw")
+	r := h.radLogin("newbie", "newbie-pw", "")
+	if r.Code != "Access-Reject" || r.Attrs["Reply-Message"] != "Authentication failed." {
+		t.Fatalf("want the plain Access-Reject, got %+v", r)
+	}
+	if rec := h.WaitAudit("newbie", 1)[0]; rec.Reason != "no-token" {
+		t.Fatalf("audit %+v", rec)
+	}
+	resp, err := http.Get(h.DeviceURL + "/enroll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /enroll: %d", resp.StatusCode)
 	}
 }
