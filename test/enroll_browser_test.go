@@ -167,8 +167,23 @@ func TestEnrollAnotherDeviceNeedsApproval(t *testing.T) {
 	if err != nil || second == nil {
 		t.Fatalf("activate the second device: %v", err)
 	}
+	// Two devices: either may go, but not the last one.
+	b.Do("back", chromedp.Click(chromedp.ID("back")))
+	b.WaitFor("devices")
+	if n := Eval[int](b, `document.querySelectorAll("button.remove").length`); n != 2 {
+		t.Fatalf("%d remove buttons for two devices", n)
+	}
+	b.Do("remove one", chromedp.Click(chromedp.CSS("button.remove")))
+	if !run(b, "one device left, not removable", chromedp.Poll[bool](
+		`document.querySelectorAll("#devices li").length === 1 && document.querySelectorAll("button.remove").length === 0`,
+		chromedp.WithPollingTimeout(stepTimeout))) {
+		t.Fatal("after removing one of two devices the page does not show the last one, unremovable")
+	}
+	if tokens, err := h.Admin.Tokens(h.ctx(), "bob"); err != nil || len(tokens) != 1 {
+		t.Fatalf("bob's tokens after a removal: %+v, %v", tokens, err)
+	}
 	got := reasons(h, "bob")
-	for _, want := range []string{"enroll-denied", "denied", "enroll-approved", "enroll-device"} {
+	for _, want := range []string{"enroll-denied", "denied", "enroll-approved", "enroll-device", "enroll-device-removed"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("audit %v lacks %s", got, want)
 		}

@@ -20,10 +20,7 @@ import (
 // addDevice starts adding a device of the form's kind.
 func (h *handler) addDevice(w http.ResponseWriter, r *http.Request, s session) {
 	ctx := r.Context()
-	kind := r.PostFormValue("kind")
-	if kind != kindOTP {
-		kind = kindApp
-	}
+	kind := kindOf(r)
 	a, err := h.accountOf(ctx, s.User)
 	if err != nil {
 		h.unavailable(w, r, err)
@@ -49,7 +46,7 @@ func (h *handler) addDevice(w http.ResponseWriter, r *http.Request, s session) {
 // approve goes on with an approval whose number the page showed: the
 // held wait for the device's answer.
 func (h *handler) approve(w http.ResponseWriter, r *http.Request, s session) {
-	state, kind := r.PostFormValue("state"), r.PostFormValue("kind")
+	state, kind := r.PostFormValue("state"), kindOf(r)
 	if state == "" || len(state) > 128 {
 		h.message(w, r, http.StatusBadRequest, "Start again", "This approval is not known. Start again.")
 		return
@@ -59,8 +56,20 @@ func (h *handler) approve(w http.ResponseWriter, r *http.Request, s session) {
 		h.unavailable(w, r, err)
 		return
 	}
+	if ok, why := a.mayAdd(kind); !ok {
+		h.message(w, r, http.StatusForbidden, "You cannot add a device now", why)
+		return
+	}
 	rep := h.ask(r.Context(), &actors.Attempt{LoginId: state, User: s.User}, addrOf(r).String())
 	h.answered(w, r, a, kind, rep, false)
+}
+
+// kindOf is the kind of device a form asks for.
+func kindOf(r *http.Request) string {
+	if r.PostFormValue("kind") == kindOTP {
+		return kindOTP
+	}
+	return kindApp
 }
 
 // ask submits an approval login (or its follow-up) for the user and waits

@@ -75,7 +75,7 @@ func TestSessions(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.setSession(rec, httptest.NewRequest("GET", "/enroll", nil), "alice")
 	cookie := rec.Result().Cookies()[0]
-	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Path != Path {
+	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != Path {
 		t.Fatalf("cookie %+v", cookie)
 	}
 	with := func(value string) *http.Request {

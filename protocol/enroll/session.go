@@ -45,7 +45,12 @@ func (h *handler) setSession(w http.ResponseWriter, r *http.Request, user string
 	exp := strconv.FormatInt(h.now().Add(SessionTTL).Unix(), 10)
 	name := base64.RawURLEncoding.EncodeToString([]byte(user))
 	sig := hex.EncodeToString(mac(h.key, "session", name, exp))
-	http.SetCookie(w, h.cookie(r, sessionCookie, name+"."+exp+"."+sig, int(SessionTTL/time.Second)))
+	c := h.cookie(r, sessionCookie, name+"."+exp+"."+sig, int(SessionTTL/time.Second))
+	// Lax: an enrolment link opened from another site (a mail, a chat)
+	// must find the session after its redirect; every post still needs
+	// its CSRF token.
+	c.SameSite = http.SameSiteLaxMode
+	http.SetCookie(w, c)
 }
 
 // clearSession signs the user out.
