@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	layeh "layeh.com/radius"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
@@ -174,11 +175,8 @@ func TestEnrollAnotherDeviceNeedsApproval(t *testing.T) {
 		t.Fatalf("%d remove buttons for two devices", n)
 	}
 	b.Do("remove one", chromedp.Click(chromedp.CSS("button.remove")))
-	if !run(b, "one device left, not removable", chromedp.Poll[bool](
-		`document.querySelectorAll("#devices li").length === 1 && document.querySelectorAll("button.remove").length === 0`,
-		chromedp.WithPollingTimeout(stepTimeout))) {
-		t.Fatal("after removing one of two devices the page does not show the last one, unremovable")
-	}
+	b.waitJS("one device left, not removable",
+		`document.querySelectorAll("#devices li").length === 1 && document.querySelectorAll("button.remove").length === 0`)
 	if tokens, err := h.Admin.Tokens(h.ctx(), "bob"); err != nil || len(tokens) != 1 {
 		t.Fatalf("bob's tokens after a removal: %+v, %v", tokens, err)
 	}
@@ -383,4 +381,16 @@ func TestEnrollLinkInWebAgent(t *testing.T) {
 	b.Screenshot("pushweb-enroll.png")
 	b.Do("follow the link", chromedp.Click(chromedp.ID("enroll-link")))
 	b.WaitFor("password")
+}
+
+// waitJS polls until expr is true in the page, across navigations (an
+// evaluation that meets one is tried again).
+func (b *Browser) waitJS(what, expr string) {
+	b.t.Helper()
+	testwait.Within(b.t, stepTimeout, what, func() bool {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		defer cancel()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		return err == nil && ok
+	})
 }
