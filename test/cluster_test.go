@@ -441,28 +441,31 @@ func TestClusterStatusAsksEveryMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.signal(syscall.SIGCONT) })
-	asked := time.Now()
-	st, err = a.Admin.Cluster(a.ctx())
-	if err != nil {
-		t.Fatal(err)
-	}
-	took := time.Since(asked)
+	// Each ask is bounded by the 1 s member deadline. A stop that has not
+	// taken hold yet when the first ask goes out (a loaded machine) is
+	// seen by a later one, so ask until the mark shows.
+	var marked bool
+	checkFor(t, 10*time.Second, func() bool {
+		asked := time.Now()
+		st, err := a.Admin.Cluster(a.ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(asked); took > 3*time.Second {
+			t.Errorf("GET /v1/cluster took %v with a member frozen", took)
+		}
+		marked = false
+		for _, m := range st.Nodes {
+			if m.Address == frozen {
+				marked = !m.Answered && m.Error != ""
+			} else if !m.Answered {
+				t.Errorf("live member %+v not answered", m)
+			}
+		}
+		return marked
+	}, "frozen member %s marked as not answering", frozen)
 	if err := c.signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
-	}
-	if took > 3*time.Second {
-		t.Errorf("GET /v1/cluster took %v with a member frozen", took)
-	}
-	marked := false
-	for _, m := range st.Nodes {
-		if m.Address == frozen {
-			marked = !m.Answered && m.Error != ""
-		} else if !m.Answered {
-			t.Errorf("live member %+v not answered", m)
-		}
-	}
-	if !marked {
-		t.Errorf("frozen member %s not marked as not answering: %+v", frozen, st.Nodes)
 	}
 	if err := phone.Answer(b.ctx(), p, push.Approve); err != nil {
 		t.Fatal(err)

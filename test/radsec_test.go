@@ -244,7 +244,7 @@ func startRadsecproxy(t *testing.T, rig *radsecRig) string {
 	}
 	var log strings.Builder // read after logDone
 	logDone, up := make(chan struct{}), make(chan struct{})
-	go func() {
+	go func(up chan struct{}) { // its own copy of up: the select below reads the outer one
 		defer close(logDone)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
@@ -254,7 +254,7 @@ func startRadsecproxy(t *testing.T, rig *radsecRig) string {
 				up = nil
 			}
 		}
-	}()
+	}(up)
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()

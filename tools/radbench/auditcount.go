@@ -51,7 +51,7 @@ func (s *serverProc) auditAndFinished(ctx context.Context, db *sql.DB) (records,
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit`).Scan(&records); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit WHERE outcome <> 'admin'`).Scan(&records); err != nil {
 		return 0, 0, errors.Join(errors.New("count audit records"), err)
 	}
 	return records, int64(m.sum("pushauth_logins_total")), nil
