@@ -97,6 +97,9 @@ type Deps struct {
 	// SourceBudget is each source's budget of failed attempts at a secret
 	// (SPEC S2.9); zero means DefaultSourceBudget.
 	SourceBudget SourceBudget
+	// Enroller issues the enrolment links of new_user: enroll; nil makes
+	// enroll behave as reject.
+	Enroller Enroller
 	// Settings returns the current settings.
 	Settings func() Settings
 	Log      zerolog.Logger

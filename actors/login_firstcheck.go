@@ -28,10 +28,19 @@ func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verifi
 	}
 	u, userPolicy := id.User, id.PolicyName()
 	v := &verified{user: u, policy: d.resolvePolicy(ctx, userPolicy, a.Client)}
+	if a.Client.GetPasswordVerified() { // the caller checked it (SignIn): no password step here
+		v.policy.Method = policyToken
+	}
 	d.warnEmptyPassword(a, v.policy)
+	verifiedPassword := v.policy.Method != policyToken || a.Client.GetPasswordVerified()
 	if v.reason, v.appended = passwordStep(ctx, d, lk, id, v.policy, a); v.reason != "" {
-		if a.NameError != "" {
+		switch {
+		case a.NameError != "":
 			v.reason = auth.ReasonInvalidUserName
+		case v.reason == auth.ReasonNoToken && u == nil && id.DN != "": // a directory user never given a token
+			return newUserStep(ctx, d, v, a, verifiedPassword)
+		case tokenMethodEnroll(v.policy, v.reason):
+			v.message = enrollPageMessage(d)
 		}
 		return v
 	}
@@ -46,6 +55,9 @@ func verifyFirst(ctx context.Context, d *Deps, lk *lockouts, a *Attempt) *verifi
 	}
 	if v.pushTok, _ = auth.ChoosePushToken(v.tokens); v.pushTok != nil {
 		loadPushHistory(ctx, d, v) // only a push needs it: two reads saved per passcode-only login
+	}
+	if hasNoToken(v, a.Client.GetKind()) {
+		return newUserStep(ctx, d, v, a, verifiedPassword)
 	}
 	v.ok = true
 	v.passcode = (v.policy.Method == policyToken && a.Password != "") ||

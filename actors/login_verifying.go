@@ -49,14 +49,10 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		l.first.Password = "" // checked: the join key is all a join needs
 	}
 	if !v.ok {
-		l.finish(ctx, rejected(msgAuthFailed, v.reason))
+		l.finishFirst(ctx, v)
 		return
 	}
 	l.pushTok, l.attributes = v.pushTok, v.attributes
-	if !l.canChallenge() && l.pushTok == nil {
-		l.finish(ctx, rejected(msgAuthFailed, auth.ReasonNoToken))
-		return
-	}
 	if v.passcode {
 		l.releaseSlot(ctx)
 		held := l.held
@@ -68,4 +64,23 @@ func (l *login) decideFirst(ctx actor.Context, v *verified) {
 		return
 	}
 	l.pushOrChallenge(ctx, msgPasscode)
+}
+
+// finishFirst ends a login whose first checks did not pass: a Reject
+// (a new_user enroll one carries its link), or an Accept on the password
+// alone under new_user pass (SPEC S2.7).
+func (l *login) finishFirst(ctx actor.Context, v *verified) {
+	if v.reason == auth.ReasonNoTokenPass {
+		l.attributes = v.attributes // an accept carries the policy's reply attributes (S4.7)
+		l.finish(ctx, accepted(v.reason))
+		return
+	}
+	if v.enrollID != "" {
+		l.tokenUsed = "enroll:" + v.enrollID // the link's id, never the link
+	}
+	msg := v.message
+	if msg == "" {
+		msg = msgAuthFailed
+	}
+	l.finish(ctx, rejected(msg, v.reason))
 }

@@ -116,6 +116,8 @@ type verified struct {
 	// accept (Deps.ReplyAttributes).
 	attributes []byte
 	appended   string // append mode: what followed the password's last comma
+	message    string // the Reject's Reply-Message when !ok, if not "Authentication failed."
+	enrollID   string // new_user enroll: the enrolment link's id, for the audit
 	// Pushes to the user in the last minute and the end of a suspension,
 	// from the store (they survive restarts, SPEC S5.4).
 	recentPushes   int

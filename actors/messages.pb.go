@@ -168,8 +168,12 @@ type Client struct {
 	// whatever its policy says (`number_matching` on the client; on by
 	// default for isapi clients, where no password stands before the push).
 	NumberMatching bool `protobuf:"varint,5,opt,name=number_matching,json=numberMatching,proto3" json:"number_matching,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The caller checked the user's password itself (the enrolment page's
+	// approval of another device, SignIn): the login skips the password
+	// step as under the policy method token. Never set for RADIUS clients.
+	PasswordVerified bool `protobuf:"varint,6,opt,name=password_verified,json=passwordVerified,proto3" json:"password_verified,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Client) Reset() {
@@ -233,6 +237,13 @@ func (x *Client) GetAppendMode() bool {
 func (x *Client) GetNumberMatching() bool {
 	if x != nil {
 		return x.NumberMatching
+	}
+	return false
+}
+
+func (x *Client) GetPasswordVerified() bool {
+	if x != nil {
+		return x.PasswordVerified
 	}
 	return false
 }
@@ -1113,14 +1124,15 @@ var File_actors_messages_proto protoreflect.FileDescriptor
 
 const file_actors_messages_proto_rawDesc = "" +
 	"\n" +
-	"\x15actors/messages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"\x92\x01\n" +
+	"\x15actors/messages.proto\x12\x0fpushauth.actors\x1a\vactor.proto\"\xbf\x01\n" +
 	"\x06Client\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06policy\x18\x03 \x01(\tR\x06policy\x12\x1f\n" +
 	"\vappend_mode\x18\x04 \x01(\bR\n" +
 	"appendMode\x12'\n" +
-	"\x0fnumber_matching\x18\x05 \x01(\bR\x0enumberMatching\"\xc1\x02\n" +
+	"\x0fnumber_matching\x18\x05 \x01(\bR\x0enumberMatching\x12+\n" +
+	"\x11password_verified\x18\x06 \x01(\bR\x10passwordVerified\"\xc1\x02\n" +
 	"\aAttempt\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\tR\x04user\x12\x1a\n" +

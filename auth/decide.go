@@ -108,3 +108,21 @@ func WhyNoPush(c PushConditions) Reason {
 	}
 	return ""
 }
+
+// NewUserReason is how a login ends whose user has no token at all (SPEC
+// S2.7) under the policy's new_user: no-token (reject), no-token-pass
+// (accept) or no-token-enroll (reject with an enrolment link). Only a
+// verified password earns pass or a personal link: under the method
+// token nothing was verified, so pass rejects there and enroll can only
+// point at the enrolment page.
+func NewUserReason(p store.Policy, passwordVerified bool) Reason {
+	switch p.NewUser {
+	case store.NewUserPass:
+		if passwordVerified {
+			return ReasonNoTokenPass
+		}
+	case store.NewUserEnroll:
+		return ReasonNoTokenEnroll
+	}
+	return ReasonNoToken
+}

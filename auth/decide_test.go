@@ -104,3 +104,21 @@ func TestCanChallenge(t *testing.T) {
 		t.Error("GridToken must skip eap only")
 	}
 }
+
+// Rolling out: new_user decides for a user with no token; only a
+// verified password is ever passed.
+func TestNewUserReason(t *testing.T) {
+	for _, c := range []struct {
+		newUser  string
+		verified bool
+		want     Reason
+	}{
+		{"", true, ReasonNoToken}, {store.NewUserReject, true, ReasonNoToken},
+		{store.NewUserPass, true, ReasonNoTokenPass}, {store.NewUserPass, false, ReasonNoToken},
+		{store.NewUserEnroll, true, ReasonNoTokenEnroll}, {store.NewUserEnroll, false, ReasonNoTokenEnroll},
+	} {
+		if got := NewUserReason(store.Policy{NewUser: c.newUser}, c.verified); got != c.want {
+			t.Errorf("new_user %q, verified %v: %s, want %s", c.newUser, c.verified, got, c.want)
+		}
+	}
+}

@@ -35,6 +35,9 @@ type Identity struct {
 	// GroupPolicy is the policy that the user's directory group membership
 	// selects (first match in the configured order); empty when none.
 	GroupPolicy string
+	// Groups are the configured directory groups (directory.ldap.groups
+	// DNs) the user is a member of, in configuration order.
+	Groups []string
 	// Refused is the audit reason when the directory refuses the account
 	// whatever the password (e.g. account-disabled); empty otherwise.
 	Refused Reason

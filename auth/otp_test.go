@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 	"testing"
@@ -281,5 +282,21 @@ func BenchmarkVerifyOTP(b *testing.B) {
 		if _, ok := VerifyOTP(seed, spec, code, now); !ok {
 			b.Fatal("code refused")
 		}
+	}
+}
+
+// Activation codes are 16 base32 characters; their hash ignores case and
+// spaces, as a phone's typed code may have them.
+func TestActivationCode(t *testing.T) {
+	code := NewActivationCode()
+	if len(code) != 16 || strings.ToUpper(code) != code || NewActivationCode() == code {
+		t.Fatalf("code %q", code)
+	}
+	spaced := strings.ToLower(code[:4] + " " + code[4:])
+	if !bytes.Equal(ActivationCodeHash(spaced), ActivationCodeHash(code)) {
+		t.Fatal("the hash depends on case or spaces")
+	}
+	if s := NewSerial("SELF"); len(s) != len("SELF-")+8 || !strings.HasPrefix(s, "SELF-") {
+		t.Fatalf("serial %q", s)
 	}
 }

@@ -26,17 +26,26 @@ const (
 	KeyNumberMatching  = "number_matching"
 	// KeyReplyAttributes is a list, set with SetReplyAttributes.
 	KeyReplyAttributes = "reply_attributes"
+	// Rolling out (issue 21): what a user with no token gets, and what a
+	// user may enrol at /enroll.
+	KeyNewUser           = "new_user"
+	KeySelfEnrollment    = "self_enrollment"
+	KeySelfEnrollmentOTP = "self_enrollment_otp"
+	// KeySelfEnrollmentWindow: a first device only while an operator's
+	// enrolment window is open (pushctl enrollment open).
+	KeySelfEnrollmentWindow = "self_enrollment_window"
 )
 
 // PolicyKeys returns the setting keys ParsePolicySetting accepts, in the
 // order an operator would read them.
 func PolicyKeys() []string {
 	return []string{KeyPush, KeyMethod, KeyAttemptLimit, KeyLockoutFailures, KeyLockoutSeconds, KeyPushesPerMinute, KeyNumberMatching,
-		KeyReplyAttributes}
+		KeyReplyAttributes, KeyNewUser, KeySelfEnrollment, KeySelfEnrollmentOTP, KeySelfEnrollmentWindow}
 }
 
 // LookupPolicy returns the policy that governs a login: the user's named
-// policy if set, else the client's, else store.DefaultPolicy(). A named
+// policy if set, else the client's, else the stored policy "default" if an
+// operator set one, else store.DefaultPolicy(). A named
 // policy that lookup cannot return (missing, or any lookup error) also
 // yields the default policy. missing is the name of a named policy that
 // does not exist (lookup answered store.ErrNotFound, or no policy and no
@@ -48,7 +57,10 @@ func LookupPolicy(userPolicy, clientPolicy string, lookup func(name string) (*st
 	if name == "" {
 		name = clientPolicy
 	}
-	if name == "" || lookup == nil {
+	if name == "" { // the stored "default", when an operator changed it (SPEC S4.4)
+		name = store.DefaultPolicy().Name
+	}
+	if lookup == nil {
 		return store.DefaultPolicy(), ""
 	}
 	found, err := lookup(name)
@@ -85,6 +97,14 @@ func ParsePolicySetting(p *store.Policy, key, value string) error {
 		return setBool(&p.NumberMatching, key, value)
 	case KeyReplyAttributes:
 		return fmt.Errorf("policy setting %s is a list checked against the RADIUS dictionaries (SetReplyAttributes)", key)
+	case KeyNewUser:
+		return setWord(&p.NewUser, key, value, store.NewUserReject, store.NewUserPass, store.NewUserEnroll)
+	case KeySelfEnrollment:
+		return setWord(&p.SelfEnrollment, key, value, store.SelfEnrollOff, store.SelfEnrollFirst, store.SelfEnrollAny)
+	case KeySelfEnrollmentOTP:
+		return setBool(&p.SelfEnrollmentOTP, key, value)
+	case KeySelfEnrollmentWindow:
+		return setBool(&p.SelfEnrollmentWindow, key, value)
 	}
 	return fmt.Errorf("unknown policy setting %q: allowed keys are %s", key, strings.Join(PolicyKeys(), ", "))
 }
@@ -108,6 +128,18 @@ func setMethod(dst *string, value string) error {
 		return nil
 	}
 	return fmt.Errorf("policy setting %s: %q is not one of %s, %s", KeyMethod, value, MethodPasswordToken, MethodToken)
+}
+
+// setWord sets dst to value (case-insensitive) when it is one of words.
+func setWord(dst *string, key, value string, words ...string) error {
+	w := strings.ToLower(value)
+	for _, ok := range words {
+		if w == ok {
+			*dst = w
+			return nil
+		}
+	}
+	return fmt.Errorf("policy setting %s: %q is not one of %s", key, value, strings.Join(words, ", "))
 }
 
 func setIntRange(dst *int, key, value string, lo, hi int, note string) error {

@@ -21,6 +21,8 @@ func TestLookupPolicyNamesTheMissingPolicy(t *testing.T) {
 			return nil, errors.New("store down")
 		case "nil":
 			return nil, nil
+		case "default":
+			return &store.Policy{Name: "default", NewUser: store.NewUserPass}, nil
 		}
 		return nil, fmt.Errorf("policy %q: %w", name, store.ErrNotFound)
 	}
@@ -35,9 +37,12 @@ func TestLookupPolicyNamesTheMissingPolicy(t *testing.T) {
 		{"gone", "strict", "default", "gone"}, // the user's name wins, even when missing
 		{"", "nil", "default", "nil"},
 		{"", "broken", "default", ""},
-		{"", "default", "default", ""}, // the built-in default needs no row
+		{"", "default", "default", ""},
 	} {
 		p, missing := LookupPolicy(tt.user, tt.client, lookup)
+		if tt.user == "" && tt.client == "" && p.NewUser != store.NewUserPass {
+			t.Errorf("no policy named: the stored default was not used: %+v", p)
+		}
 		if p.Name != tt.wantPolicy || missing != tt.wantM {
 			t.Errorf("LookupPolicy(%q, %q) = %q, missing %q; want %q, missing %q", tt.user, tt.client, p.Name, missing, tt.wantPolicy, tt.wantM)
 		}

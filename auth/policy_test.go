@@ -122,3 +122,22 @@ func TestParsePolicySettingErrors(t *testing.T) {
 		}
 	}
 }
+
+// The rolling-out keys take their words, case-insensitively, and refuse
+// others naming the allowed ones.
+func TestParseRollingOutSettings(t *testing.T) {
+	p := store.DefaultPolicy()
+	for key, value := range map[string]string{"new_user": "PASS", "self_enrollment": "any_device",
+		"self_enrollment_otp": "on", "self_enrollment_window": "true"} {
+		if err := ParsePolicySetting(&p, key, value); err != nil {
+			t.Fatalf("%s=%s: %v", key, value, err)
+		}
+	}
+	if p.NewUser != store.NewUserPass || p.SelfEnrollment != store.SelfEnrollAny || !p.SelfEnrollmentOTP || !p.SelfEnrollmentWindow {
+		t.Fatalf("policy %+v", p)
+	}
+	err := ParsePolicySetting(&p, "new_user", "allow")
+	if err == nil || !strings.Contains(err.Error(), "reject, pass, enroll") || p.NewUser != store.NewUserPass {
+		t.Fatalf("new_user=allow: %v (policy %+v)", err, p)
+	}
+}

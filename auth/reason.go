@@ -89,6 +89,23 @@ const (
 	ReasonAdminAction = "admin-action" // not a login: an operator's change through the admin API (outcome admin)
 )
 
+// Rolling out (issue 21): a user whose password verified but who has no
+// token (policy new_user), and self-service enrolment at /enroll. The
+// enrolment reasons are the records of the enrolment page, not of logins.
+const (
+	ReasonNoTokenPass   = "no-token-pass"   // new_user pass: accepted on the password alone
+	ReasonNoTokenEnroll = "no-token-enroll" // new_user enroll: rejected with an enrolment link
+	ReasonEnrollStarted = "enroll-started"  // a user signed in to /enroll and asked for a device
+	// ReasonEnrollApproved: the user's existing device approved adding another.
+	ReasonEnrollApproved = "enroll-approved"
+	// ReasonEnrollDenied: the existing device denied it, or did not answer.
+	ReasonEnrollDenied   = "enroll-denied"
+	ReasonEnrollDevice   = "enroll-device"         // a soft token was issued to enrol a device
+	ReasonEnrollRemoved  = "enroll-device-removed" // the user removed one of their devices
+	ReasonEnrollRefused  = "enroll-refused"        // the policy or the window does not allow it
+	ReasonEnrollSignedIn = "enroll-signed-in"      // a password or an enrolment link signed the user in
+)
+
 // Reasons lists every audit reason.
 func Reasons() []Reason {
 	return []Reason{
@@ -104,6 +121,8 @@ func Reasons() []Reason {
 		ReasonSuspended, ReasonRateLimited,
 		ReasonSuperseded, ReasonChallengeExpired, ReasonStoreError, ReasonShutdown, ReasonCrashed,
 		ReasonReplyAttributes, ReasonBypass, ReasonAdminAction,
+		ReasonNoTokenPass, ReasonNoTokenEnroll, ReasonEnrollStarted, ReasonEnrollApproved, ReasonEnrollDenied,
+		ReasonEnrollDevice, ReasonEnrollRemoved, ReasonEnrollRefused, ReasonEnrollSignedIn,
 	}
 }
 
@@ -123,7 +142,9 @@ func (r Reason) CountsTowardLockout() bool {
 		ReasonNoPushToken, ReasonPolicyPushDisabled, ReasonPushOff, ReasonOffline, ReasonProviderUnavailable,
 		ReasonSuspended, ReasonRateLimited,
 		ReasonSuperseded, ReasonChallengeExpired, ReasonShutdown, ReasonCrashed, ReasonReplyAttributes,
-		ReasonBypass, ReasonAdminAction:
+		ReasonBypass, ReasonAdminAction,
+		ReasonNoTokenPass, ReasonNoTokenEnroll, ReasonEnrollStarted, ReasonEnrollApproved,
+		ReasonEnrollDevice, ReasonEnrollRemoved, ReasonEnrollRefused, ReasonEnrollSignedIn:
 		return false
 	}
 	return true

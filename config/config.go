@@ -152,6 +152,10 @@ type DeviceAPI struct {
 	// MaxConnectionsPerAddress caps the connections open at once from one
 	// client address (an IPv6 /64); 0 turns the cap off. Default 64.
 	MaxConnectionsPerAddress int
+	// Enrollment serves the self-service enrolment pages at /enroll
+	// (default true; docs/operations.md "Rolling out"). Off, users can
+	// enrol nothing themselves and new_user: enroll acts as reject.
+	Enrollment bool
 }
 
 // Log configures zerolog.

@@ -480,7 +480,8 @@ func TestDefaults(t *testing.T) {
 	if cfg.AdminAPI != (AdminAPI{Listen: "127.0.0.1:8443"}) {
 		t.Errorf("admin = %+v", cfg.AdminAPI)
 	}
-	if cfg.DeviceAPI != (DeviceAPI{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxConnectionsPerAddress: 64}) {
+	if cfg.DeviceAPI != (DeviceAPI{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxConnectionsPerAddress: 64,
+		Enrollment: true}) {
 		t.Errorf("device = %+v", cfg.DeviceAPI)
 	}
 	if cfg.Log != (Log{Level: "info", Format: "auto"}) {

@@ -240,7 +240,8 @@ func (d *decoder) readToken(key, file string) string {
 // deviceAPI decodes `device_api`.
 func (d *decoder) deviceAPI(v any) DeviceAPI {
 	const path = "device_api"
-	m := d.object(v, path, "listen", "public_url", "cert_file", "key_file", "max_connections", "max_connections_per_address")
+	m := d.object(v, path, "listen", "public_url", "cert_file", "key_file", "max_connections", "max_connections_per_address",
+		"enrollment")
 	a := DeviceAPI{
 		Listen:                   d.listen(m, path, "listen", DefaultDeviceListen),
 		PublicURL:                d.str(m, path, "public_url", ""),
@@ -248,6 +249,7 @@ func (d *decoder) deviceAPI(v any) DeviceAPI {
 		KeyFile:                  d.str(m, path, "key_file", ""),
 		MaxConnections:           int(d.integer(m, path, "max_connections", 0, 0, math.MaxInt32)),
 		MaxConnectionsPerAddress: int(d.integer(m, path, "max_connections_per_address", DefaultMaxConnsPerAddr, 0, math.MaxInt32)),
+		Enrollment:               d.boolean(m, path, "enrollment", true),
 	}
 	switch {
 	case a.CertFile != "" && a.KeyFile == "":

@@ -59,7 +59,7 @@ func (s *Source) Identify(ctx context.Context, name string) (*auth.Identity, err
 	if err != nil {
 		return nil, err
 	}
-	id := &auth.Identity{Source: auth.SourceDirectory, DN: e.DN, GroupPolicy: e.Policy, Refused: e.Refused}
+	id := &auth.Identity{Source: auth.SourceDirectory, DN: e.DN, GroupPolicy: e.Policy, Groups: e.Groups, Refused: e.Refused}
 	id.User, err = s.linked(ctx, name, e, false)
 	if errors.Is(err, ErrLinkConflict) {
 		s.log.Warn().Str("user", name).Msg("the local user of this name is linked to another directory entry; " +

@@ -101,6 +101,7 @@ func newConnsRefused(reg prometheus.Registerer) *prometheus.CounterVec {
 // connection cap; the device API also with the per-address cap (SPEC S6.4).
 func (s *Server) httpServers(ls Listeners) []httpServer {
 	caps := deriveConnCaps(connlimit.OpenFiles(), s.cfg.DeviceAPI.MaxConnections)
+	s.enrollLinks.SetBaseURL(s.deviceURL(ls.Device))
 	s.logConnCaps(caps)
 	device := deviceapi.New(deviceapi.Deps{
 		Store:        s.store,
@@ -113,6 +114,7 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 		Log:          s.log,
 		MaxLongPoll:  longestRequest,
 	})
+	device = s.withEnrollment(device)
 	perAddr := connlimit.PerAddress(ls.Device, connlimit.Options{
 		PerAddress: s.cfg.DeviceAPI.MaxConnectionsPerAddress,
 		Refused:    s.connsRefused.WithLabelValues("deviceapi").Inc,

@@ -30,6 +30,7 @@ import (
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/deviceapi"
 	"github.com/pushauth/pushauth/protocol/eap/eapconv"
+	"github.com/pushauth/pushauth/protocol/enroll"
 	"github.com/pushauth/pushauth/protocol/radius"
 	"github.com/pushauth/pushauth/providers"
 	"github.com/pushauth/pushauth/providers/poll"
@@ -61,6 +62,7 @@ type Server struct {
 	deviceMetrics *deviceapi.Metrics
 	connsRefused  *prometheus.CounterVec // per-address cap refusals by listener
 	store         store.Store
+	enrollLinks   *enroll.Links       // enrolment links (new_user: enroll) and pages
 	writes        *store.WriteWatcher // s.store's writes: can it still write? (/readyz)
 	passwords     *auth.Passwords
 	dir           directoryParts
@@ -164,7 +166,9 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	}
 	s.pushersToStop = pushers
 	u.push(func(ctx context.Context) { s.stopPushers(ctx, pushers) })
+	s.enrollLinks = enroll.NewLinks(s.store, nil)
 	s.sys, err = actors.Start(actors.Deps{
+		Enroller:        s.enroller(),  // new_user: enroll
 		PasswordChecker: s.dir.checker, // passwords.source (SPEC S9.1)
 		PasswordGate:    s.passwordGate(),
 

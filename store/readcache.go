@@ -300,3 +300,25 @@ func (c *readCache) ListAdminTokens(ctx context.Context) ([]AdminToken, error) {
 func (c *readCache) DeleteAdminToken(ctx context.Context, name string) error {
 	return c.next.DeleteAdminToken(ctx, name)
 }
+
+// Enrolment links and windows are not cached.
+
+func (c *readCache) CreateEnrollLink(ctx context.Context, l *EnrollLink, now time.Time) error {
+	return c.next.CreateEnrollLink(ctx, l, now)
+}
+
+func (c *readCache) UseEnrollLink(ctx context.Context, codeHash []byte, now time.Time) (*EnrollLink, error) {
+	return c.next.UseEnrollLink(ctx, codeHash, now)
+}
+
+func (c *readCache) SetEnrollWindow(ctx context.Context, w EnrollWindow) error {
+	return c.next.SetEnrollWindow(ctx, w)
+}
+
+func (c *readCache) EnrollWindows(ctx context.Context, now time.Time) ([]EnrollWindow, error) {
+	return c.next.EnrollWindows(ctx, now)
+}
+
+func (c *readCache) AuditUsers(ctx context.Context, q AuditQuery) ([]AuditUser, error) {
+	return c.next.AuditUsers(ctx, q)
+}

@@ -25,6 +25,8 @@ var (
 	// cancelled before its accept was committed (the step is consumed all
 	// the same, the record is not written).
 	ErrAcceptWithdrawn = errors.New("accept withdrawn")
+	// ErrEnrollLink means the enrolment link is unknown, used or expired.
+	ErrEnrollLink = errors.New("enrolment link invalid, used or expired")
 	// ErrClosed is returned for writes after Close.
 	ErrClosed = errors.New("store closed")
 )
@@ -153,7 +155,54 @@ type Policy struct {
 	// (protocol/radius/radattr checks and encodes them). Stored as a JSON
 	// array of strings; nil when there are none.
 	ReplyAttributes []string
+	// NewUser is what a user whose password verified but who has no token
+	// at all gets (issue 21, docs/operations.md "Rolling out"):
+	// NewUserReject, NewUserPass or NewUserEnroll.
+	NewUser string
+	// SelfEnrollment is which devices users may add themselves at
+	// /enroll: SelfEnrollOff, SelfEnrollFirst or SelfEnrollAny.
+	SelfEnrollment string
+	// SelfEnrollmentOTP also offers an otpauth:// QR for an OTP app
+	// when a user enrols a device.
+	SelfEnrollmentOTP bool
+	// SelfEnrollmentWindow allows a first device only while an enrolment
+	// window is open for the user (EnrollWindow).
+	SelfEnrollmentWindow bool
 }
+
+// Policy NewUser values.
+const (
+	NewUserReject = "reject" // no token: Access-Reject (the default)
+	NewUserPass   = "pass"   // no token: accepted on the password alone
+	NewUserEnroll = "enroll" // no token: Access-Reject carrying an enrolment link
+)
+
+// Policy SelfEnrollment values.
+const (
+	SelfEnrollOff   = "off"          // no self-service enrolment (the default)
+	SelfEnrollFirst = "first_device" // a user with no device may add one
+	SelfEnrollAny   = "any_device"   // and a user with one may add another, once it approves
+)
+
+// EnrollLink is a single-use link that signs a user in to the enrolment
+// page (new_user: enroll). Only the SHA-256 of its code is stored.
+type EnrollLink struct {
+	ID        string // shown in the audit, never the code
+	CodeHash  []byte
+	User      string
+	ExpiresAt time.Time
+}
+
+// EnrollWindow is a time until which users of a group may enrol their
+// first device themselves. Group is a directory group's policy-selecting
+// DN, or EnrollGroupAll for everyone.
+type EnrollWindow struct {
+	Group string
+	Until time.Time
+}
+
+// EnrollGroupAll is the enrolment window that applies to every user.
+const EnrollGroupAll = "all"
 
 // AuditRecord is one finished login (SPEC S6.1).
 type AuditRecord struct {
@@ -183,9 +232,18 @@ type AuditRecord struct {
 // AuditQuery filters audit records; zero fields do not filter, except
 // Kind, whose zero value lists the logins only.
 type AuditQuery struct {
+	User   string
+	Reason string    // exactly this reason ("no-token-pass")
+	Since  time.Time // at or after
+	Limit  int
+	Kind   string // AuditLogins (""), AuditAdmin or AuditAll
+}
+
+// AuditUser is one user's records among those an AuditQuery matches.
+type AuditUser struct {
 	User  string
-	Limit int
-	Kind  string // AuditLogins (""), AuditAdmin or AuditAll
+	Count int
+	Last  time.Time
 }
 
 // Kinds of audit records (AuditQuery.Kind): the logins' records (S6.1), the
@@ -275,8 +333,22 @@ type Store interface {
 	PolicyByName(ctx context.Context, name string) (*Policy, error)
 	ListPolicies(ctx context.Context) ([]Policy, error)
 
+	// CreateEnrollLink stores l, and forgets the links expired before now.
+	CreateEnrollLink(ctx context.Context, l *EnrollLink, now time.Time) error
+	// UseEnrollLink consumes the link with codeHash (single use,
+	// unexpired at now) and returns it; else ErrEnrollLink.
+	UseEnrollLink(ctx context.Context, codeHash []byte, now time.Time) (*EnrollLink, error)
+	// SetEnrollWindow opens w.Group's enrolment window until w.Until
+	// (replacing its previous one); a zero or past Until closes it.
+	SetEnrollWindow(ctx context.Context, w EnrollWindow) error
+	// EnrollWindows lists the windows still open at now, by group.
+	EnrollWindows(ctx context.Context, now time.Time) ([]EnrollWindow, error)
+
 	AppendAudit(ctx context.Context, r *AuditRecord) error
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditRecord, error)
+	// AuditUsers counts q's records by user (q.Limit users at most, by
+	// name): who was let in on the password alone this week, say.
+	AuditUsers(ctx context.Context, q AuditQuery) ([]AuditUser, error)
 
 	// SuspendPush suspends pushes to user until until (SPEC S5.4), for
 	// every node and across restarts. It replaces the user's previous
@@ -339,5 +411,7 @@ func DefaultPolicy() Policy {
 		LockoutFailures: 5,
 		LockoutSeconds:  300,
 		PushesPerMinute: 5,
+		NewUser:         NewUserReject,
+		SelfEnrollment:  SelfEnrollOff,
 	}
 }

@@ -62,6 +62,7 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 		"admin-token": {"create": c.adminTokenCreate, "list": c.adminTokenList, "revoke": c.adminTokenRevoke},
 		"policy":      {"set": c.policySet, "show": c.policyShow, "list": c.policyList},
 		"login":       {"list": c.loginList},
+		"enrollment":  {"open": c.enrollmentOpen, "close": c.enrollmentClose, "list": c.enrollmentList},
 		"cluster":     {"status": c.clusterStatus},
 	}
 }

@@ -94,14 +94,15 @@ func (c *cli) showPolicies(policies ...apitype.Policy) error {
 		return c.printJSON(policies[0])
 	}
 	t := c.table("NAME", "PUSH", "METHOD", "ATTEMPT LIMIT", "LOCKOUT FAILURES", "LOCKOUT SECONDS", "PUSHES/MIN", "NUMBER MATCHING",
-		"REPLY ATTRIBUTES")
+		"REPLY ATTRIBUTES", "NEW USER", "SELF ENROLMENT", "ENROL OTP", "ENROL WINDOW")
 	for _, p := range policies {
 		name := p.Name
 		if p.Builtin {
 			name += " (built-in)"
 		}
 		t.row(name, onOff(p.Push), p.Method, fmt.Sprint(p.AttemptLimit), fmt.Sprint(p.LockoutFailures),
-			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching), fmt.Sprint(len(p.ReplyAttributes)))
+			fmt.Sprint(p.LockoutSeconds), fmt.Sprint(p.PushesPerMinute), onOff(p.NumberMatching), fmt.Sprint(len(p.ReplyAttributes)),
+			p.NewUser, p.SelfEnrollment, onOff(p.SelfEnrollmentOTP), onOff(p.SelfEnrollmentWindow))
 	}
 	if err := t.flush(); err != nil {
 		return err

@@ -148,7 +148,7 @@ func (a *agent) login(ctx context.Context, user, password string) (outcome, erro
 				msg = msgRejected
 			}
 			fmt.Fprintln(a.out, msg)
-			res.passwordOK = res.passwordOK || msg != authFailed
+			res.passwordOK = res.passwordOK || !strings.HasPrefix(msg, authFailed)
 			return res, nil
 		case layeh.CodeAccessChallenge:
 			res.passwordOK = true

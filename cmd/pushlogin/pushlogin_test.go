@@ -494,3 +494,21 @@ func TestInterruptRestoresEcho(t *testing.T) {
 	cancel()
 	s.exit(exitError) // checks the echo is on again
 }
+
+// Rolling out (new_user: enroll): a user whose password is right but who
+// has no token yet sees the server's Reply-Message with the enrolment
+// link, and pushlogin exits 1.
+func TestEnrollmentLinkShown(t *testing.T) {
+	h := startServer(t, 2)
+	if _, err := h.admin.SetPolicy(h.ctx(), "default", map[string]any{"new_user": "enroll"}); err != nil {
+		t.Fatal(err)
+	}
+	h.addUser("nell", "pw-nell")
+	s := h.pushlogin("--user", "nell")
+	s.typePassword("pw-nell")
+	s.expect("You have no sign-in device yet. Set one up within 10 minutes at http")
+	s.expect("/enroll/")
+	s.typeLine("n")
+	s.exit(exitRejected)
+	s.noSecret("pw-nell")
+}

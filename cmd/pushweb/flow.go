@@ -46,6 +46,7 @@ type flow struct {
 	state   string // RADIUS State of the latest challenge; "" when none is open
 	grid    string // a GridSure grid from the latest challenge
 	notice  string // a line for the passcode page (e.g. a refused passcode)
+	enroll  string // the enrolment page a rejection pointed at ("" when none)
 	number  int    // number matching: the number to pick on the phone; 0 when none
 	pickup  bool   // number matching: the follow-up request is still to be sent
 	gen     int    // the RADIUS exchange whose outcome counts

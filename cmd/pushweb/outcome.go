@@ -46,7 +46,7 @@ const gridMarker = "GridSure"
 // looks like a known one; a rejected RESEND of an open challenge (the
 // login expired) ends the flow.
 func (f *flow) apply(kind exchangeKind, r reply, err error) {
-	f.state, f.grid, f.notice = "", "", ""
+	f.state, f.grid, f.notice, f.enroll = "", "", "", ""
 	switch {
 	case err != nil:
 		f.step = stepUnavailable
@@ -57,7 +57,7 @@ func (f *flow) apply(kind exchangeKind, r reply, err error) {
 	case r.code == layeh.CodeAccessReject && kind == kindResend:
 		f.step = stepFailed
 	case r.code == layeh.CodeAccessReject:
-		f.step = stepPasscode
+		f.step, f.enroll = stepPasscode, radagent.EnrollURL(r.message) // new_user: enroll
 		if kind == kindPasscode {
 			f.notice = noticeRefused
 		}

@@ -20,6 +20,7 @@ type pageData struct {
 	Next     string
 	User     string
 	Notice   string
+	Enroll   string // the enrolment page to offer (new_user: enroll)
 	Grid     string
 	TimedOut bool
 	Refresh  int // seconds between refreshes of the waiting page without JavaScript
@@ -132,6 +133,7 @@ func (a *agent) flowPage(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusOK, "wait", d)
 	case stepTimedOut, stepPasscode:
 		d.Title, d.TimedOut, d.Notice, d.Grid = "Sign in with another option", f.step == stepTimedOut, f.notice, f.grid
+		d.Enroll = f.enroll
 		if d.TimedOut {
 			d.Title = "No answer from your device"
 		}

@@ -7,6 +7,7 @@ package radagent
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 
@@ -92,4 +93,23 @@ func OffersPush(message string) bool {
 // another reason.
 func Denied(message string) bool {
 	return strings.Contains(strings.ToLower(message), "denied")
+}
+
+// EnrollURL returns the enrolment page's address a rejection's
+// Reply-Message carries (a user with no token under the policy's
+// new_user: enroll, docs/operations.md "Rolling out"), or "" when it
+// carries none. Only an http or https URL whose path is /enroll or under
+// it counts.
+func EnrollURL(message string) string {
+	for _, word := range strings.Fields(message) {
+		word = strings.TrimRight(word, ".,;)")
+		u, err := url.Parse(word)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			continue
+		}
+		if u.Path == "/enroll" || strings.HasPrefix(u.Path, "/enroll/") {
+			return u.String()
+		}
+	}
+	return ""
 }

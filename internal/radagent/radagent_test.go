@@ -74,3 +74,18 @@ func TestMessageClassifiers(t *testing.T) {
 		t.Error("Denied")
 	}
 }
+
+// The enrolment link of a new_user: enroll rejection is found in its
+// Reply-Message; anything else is not a link.
+func TestEnrollURL(t *testing.T) {
+	for msg, want := range map[string]string{
+		"You have no sign-in device yet. Set one up within 10 minutes at https://push.example.com/enroll/abc_DEF-1": "https://push.example.com/enroll/abc_DEF-1",
+		"Authentication failed. To set up a sign-in device, go to http://127.0.0.1:8080/enroll.":                    "http://127.0.0.1:8080/enroll",
+		"Authentication failed.": "",
+		"see javascript:alert(1)/enroll or https://evil/other/enroll": "",
+	} {
+		if got := EnrollURL(msg); got != want {
+			t.Errorf("EnrollURL(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}

@@ -546,7 +546,7 @@ func TestPolicies(t *testing.T) {
 	body := `{"settings":{"attempt_limit":2,"push":false,"method":"token","LOCKOUT_SECONDS":"60"}}`
 	p = decoded[apitype.Policy](t, do(t, srv, "PUT", "/v1/policies/strict", body).want(t, 200, ""))
 	want := apitype.Policy{Name: "strict", Push: false, Method: "token", AttemptLimit: 2,
-		LockoutFailures: 5, LockoutSeconds: 60, PushesPerMinute: 5}
+		LockoutFailures: 5, LockoutSeconds: 60, PushesPerMinute: 5, NewUser: "reject", SelfEnrollment: "off"}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("set %+v, want %+v", p, want)
 	}

@@ -3,6 +3,7 @@ package adminapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
@@ -27,17 +28,42 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// auditQuery reads ?user=NAME&limit=N&kind=K (limit 1..maxAuditLimit;
-// absent means the store's default; kind login (the default), admin or all).
+// listAuditUsers counts the matching records by user.
+func (s *server) listAuditUsers(w http.ResponseWriter, r *http.Request) error {
+	q, err := auditQuery(r)
+	if err != nil {
+		return err
+	}
+	users, err := s.deps.Store.AuditUsers(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	out := apitype.AuditUserList{Users: make([]apitype.AuditUser, 0, len(users))}
+	for _, u := range users {
+		out.Users = append(out.Users, apitype.AuditUser{User: u.User, Count: u.Count, Last: u.Last.UTC()})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// auditQuery reads ?user=NAME&reason=R&since=RFC3339&kind=K&limit=N
+// (limit 1..maxAuditLimit, absent means the store's default; kind login,
+// the default, admin or all).
 func auditQuery(r *http.Request) (store.AuditQuery, error) {
 	v := r.URL.Query()
-	q := store.AuditQuery{User: v.Get("user")}
+	q := store.AuditQuery{User: v.Get("user"), Reason: v.Get("reason")}
 	switch kind := v.Get("kind"); kind {
 	case "", "login":
 	case store.AuditAdmin, store.AuditAll:
 		q.Kind = kind
 	default:
 		return q, badRequest("invalid_kind", "kind %q is not login, admin or all", kind)
+	}
+	if s := v.Get("since"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return q, badRequest("invalid_since", "since %q is not an RFC 3339 time", s)
+		}
+		q.Since = t
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

@@ -164,16 +164,20 @@ func policyNotFound(name string) error {
 
 func policyView(p *store.Policy, builtin bool) apitype.Policy {
 	return apitype.Policy{
-		Name:            p.Name,
-		Push:            p.PushEnabled,
-		Method:          p.Method,
-		AttemptLimit:    p.AttemptLimit,
-		LockoutFailures: p.LockoutFailures,
-		LockoutSeconds:  p.LockoutSeconds,
-		PushesPerMinute: p.PushesPerMinute,
-		NumberMatching:  p.NumberMatching,
-		ReplyAttributes: p.ReplyAttributes,
-		Builtin:         builtin,
+		Name:                 p.Name,
+		Push:                 p.PushEnabled,
+		Method:               p.Method,
+		AttemptLimit:         p.AttemptLimit,
+		LockoutFailures:      p.LockoutFailures,
+		LockoutSeconds:       p.LockoutSeconds,
+		PushesPerMinute:      p.PushesPerMinute,
+		NumberMatching:       p.NumberMatching,
+		NewUser:              p.NewUser,
+		SelfEnrollment:       p.SelfEnrollment,
+		SelfEnrollmentOTP:    p.SelfEnrollmentOTP,
+		SelfEnrollmentWindow: p.SelfEnrollmentWindow,
+		ReplyAttributes:      p.ReplyAttributes,
+		Builtin:              builtin,
 	}
 }
 

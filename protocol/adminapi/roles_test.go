@@ -33,7 +33,11 @@ var wantRoles = map[string]string{
 	"GET /v1/policies":                          "readonly",
 	"GET /v1/policies/{name}":                   "readonly",
 	"PUT /v1/policies/{name}":                   "admin",
+	"GET /v1/enrollment/windows":                "readonly",
+	"PUT /v1/enrollment/windows/{group}":        "admin",
+	"DELETE /v1/enrollment/windows/{group}":     "admin",
 	"GET /v1/audit":                             "readonly",
+	"GET /v1/audit/users":                       "readonly",
 	"GET /v1/logins":                            "readonly",
 	"GET /v1/directory/users/{name}":            "readonly",
 	"GET /v1/cluster":                           "readonly",
@@ -68,7 +72,7 @@ func roleTokens(t *testing.T, srv *adminapitest.Server) map[string]string {
 // concrete fills a pattern's wildcards.
 func concrete(pattern string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
-	return method, strings.NewReplacer("{name}", "nobody", "{serial}", "NOPE-1", "{id}", "1").Replace(path)
+	return method, strings.NewReplacer("{name}", "nobody", "{serial}", "NOPE-1", "{id}", "1", "{group}", "all").Replace(path)
 }
 
 // S6.7: every route of the mux has a role decision, and each

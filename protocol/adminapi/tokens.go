@@ -2,10 +2,6 @@ package adminapi
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,9 +13,8 @@ import (
 )
 
 const (
-	maxSerialLen       = 64
-	serialAttempts     = 3  // generated serials tried before giving up
-	activationCodeSize = 10 // random bytes: 16 base32 characters, 80 bits
+	maxSerialLen   = 64
+	serialAttempts = 3 // generated serials tried before giving up
 )
 
 func (s *server) programToken(w http.ResponseWriter, r *http.Request) error {
@@ -209,18 +204,15 @@ func (s *server) createToken(ctx context.Context, u *store.User, t *store.Token,
 func newSerial(tokenType string) string {
 	prefix := map[string]string{store.TokenOATH: "OATH", store.TokenSoftToken: "SOFT", store.TokenGridSure: "GRID",
 		store.TokenOneLogin: "ONELOGIN"}[tokenType]
-	b := make([]byte, 4)
-	_, _ = rand.Read(b) // never fails (Go 1.24+)
-	return prefix + "-" + strings.ToUpper(hex.EncodeToString(b))
+	return auth.NewSerial(prefix)
 }
 
 // activate issues a new activation code for the soft token tokenID, stores
 // only its SHA-256 and puts the code, URL and expiry into res.
 func (s *server) activate(ctx context.Context, tokenID int64, res *apitype.ProgramResult) error {
-	code := newActivationCode()
-	sum := sha256.Sum256([]byte(code))
+	code := auth.NewActivationCode()
 	expires := s.now().Add(s.deps.ActivationTTL).UTC()
-	a := &store.Activation{CodeHash: sum[:], TokenID: tokenID, ExpiresAt: expires}
+	a := &store.Activation{CodeHash: auth.ActivationCodeHash(code), TokenID: tokenID, ExpiresAt: expires}
 	if err := s.deps.Store.CreateActivation(ctx, a); err != nil {
 		return err
 	}
@@ -229,14 +221,6 @@ func (s *server) activate(ctx context.Context, tokenID int64, res *apitype.Progr
 		res.ActivationURL = s.deps.DeviceAPIURL + "/v1/activate?code=" + url.QueryEscape(code)
 	}
 	return nil
-}
-
-// newActivationCode returns 80 random bits as 16 upper-case base32
-// characters (no padding), easy to type and safe in a URL.
-func newActivationCode() string {
-	b := make([]byte, activationCodeSize)
-	_, _ = rand.Read(b) // never fails (Go 1.24+)
-	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
 
 // newActivation issues a fresh code for an existing soft token; the

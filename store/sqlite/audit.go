@@ -27,3 +27,13 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 	}
 	return records, nil
 }
+
+// AuditUsers counts the records q matches by user.
+func (s *Store) AuditUsers(ctx context.Context, q store.AuditQuery) ([]store.AuditUser, error) {
+	query, args := sq.AuditUsers(q)
+	users, err := list(ctx, s.read, sq.ScanAuditUser, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit users: %w", err)
+	}
+	return users, nil
+}

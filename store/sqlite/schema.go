@@ -134,6 +134,10 @@ func migrations() []string {
 		);
 		ALTER TABLE audit ADD COLUMN admin TEXT NOT NULL DEFAULT '';
 		ALTER TABLE audit ADD COLUMN action TEXT NOT NULL DEFAULT '';`,
+		// 12: enrolment (issue 21): the policy keys new_user, self_enrollment
+		// and self_enrollment_otp, single-use enrolment links, and the
+		// enrolment windows operators open.
+		sqlshared.StepEnrollment,
 	}
 }
 

@@ -20,7 +20,8 @@ func testPolicies(t *testing.T, db *DB) {
 	}
 	strict := store.Policy{Name: "strict", PushEnabled: false, Method: "token", AttemptLimit: 1,
 		LockoutFailures: 2, LockoutSeconds: 3600, PushesPerMinute: 1, NumberMatching: true,
-		ReplyAttributes: []string{"Class: OU=VPN-Admins;", `Cisco-AVPair: "shell:priv-lvl=15"`, "Filter-Id: ünïcode"}}
+		ReplyAttributes: []string{"Class: OU=VPN-Admins;", `Cisco-AVPair: "shell:priv-lvl=15"`, "Filter-Id: ünïcode"},
+		NewUser:         store.NewUserEnroll, SelfEnrollment: store.SelfEnrollAny, SelfEnrollmentOTP: true, SelfEnrollmentWindow: true}
 	if err := db.PutPolicy(ctx, &strict); err != nil {
 		t.Fatal(err)
 	}

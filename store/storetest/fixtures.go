@@ -68,7 +68,8 @@ func CheckMigratedPolicy(t *testing.T, db store.Store) {
 	ctx := context.Background()
 	got, err := db.PolicyByName(ctx, "vpn-admins")
 	want := store.Policy{Name: "vpn-admins", PushEnabled: true, Method: "password+token", AttemptLimit: 3,
-		LockoutFailures: 5, LockoutSeconds: 300, PushesPerMinute: 4}
+		LockoutFailures: 5, LockoutSeconds: 300, PushesPerMinute: 4,
+		NewUser: store.NewUserReject, SelfEnrollment: store.SelfEnrollOff} // the later enrolment step's defaults
 	if err != nil || !reflect.DeepEqual(*got, want) {
 		t.Fatalf("migrated policy = %+v, %v; want %+v", got, err, want)
 	}

@@ -5,9 +5,48 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
+
+// AuditWhere lists the audit records f selects, newest first.
+func (c *Client) AuditWhere(ctx context.Context, f apitype.AuditFilter) ([]apitype.AuditRecord, error) {
+	out, err := call[apitype.AuditList](ctx, c, http.MethodGet, "/v1/audit"+auditParams(f), nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Records, nil
+}
+
+// AuditUsers counts the records f selects by user, in name order.
+func (c *Client) AuditUsers(ctx context.Context, f apitype.AuditFilter) ([]apitype.AuditUser, error) {
+	out, err := call[apitype.AuditUserList](ctx, c, http.MethodGet, "/v1/audit/users"+auditParams(f), nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Users, nil
+}
+
+// auditParams is f as a query string ("" or "?…").
+func auditParams(f apitype.AuditFilter) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"user": f.User, "reason": f.Reason, "kind": f.Kind} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if !f.Since.IsZero() {
+		q.Set("since", f.Since.UTC().Format(time.RFC3339))
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
 
 // Audit lists the logins' audit records newest first, only user's when user is not
 // empty, at most limit (limit <= 0: the server's default).
@@ -18,25 +57,7 @@ func (c *Client) Audit(ctx context.Context, user string, limit int) ([]apitype.A
 // AuditOf is Audit for records of kind: "login" or "" (the logins),
 // "admin" (operators' changes) or "all".
 func (c *Client) AuditOf(ctx context.Context, kind, user string, limit int) ([]apitype.AuditRecord, error) {
-	q := url.Values{}
-	if kind != "" {
-		q.Set("kind", kind)
-	}
-	if user != "" {
-		q.Set("user", user)
-	}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	path := "/v1/audit"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	out, err := call[apitype.AuditList](ctx, c, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	return out.Records, nil
+	return c.AuditWhere(ctx, apitype.AuditFilter{Kind: kind, User: user, Limit: limit})
 }
 
 // Logins lists every login in flight. With many in flight (the answer is

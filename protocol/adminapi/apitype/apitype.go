@@ -119,7 +119,15 @@ type Policy struct {
 	// value" lines (docs/operations.md "Authorization"). Set as a list of
 	// strings; one string is a list of one, "" or [] clears them.
 	ReplyAttributes []string `json:"reply_attributes,omitempty"`
-	Builtin         bool     `json:"builtin,omitempty"` // the default policy, never stored
+	// Rolling out (docs/operations.md): what a user with no token gets
+	// (reject, pass, enroll), which devices users may enrol themselves
+	// (off, first_device, any_device), and whether with an OTP app too.
+	NewUser           string `json:"new_user"`
+	SelfEnrollment    string `json:"self_enrollment"`
+	SelfEnrollmentOTP bool   `json:"self_enrollment_otp"`
+	// SelfEnrollmentWindow: a first device only in an open enrolment window.
+	SelfEnrollmentWindow bool `json:"self_enrollment_window"`
+	Builtin              bool `json:"builtin,omitempty"` // the default policy, never stored
 }
 
 // SetPolicyRequest is the body of PUT /v1/policies/{name}. Values are
@@ -297,4 +305,46 @@ type AdminToken struct {
 // AdminTokenList is the answer of GET /v1/admin-tokens.
 type AdminTokenList struct {
 	AdminTokens []AdminToken `json:"admin_tokens"`
+}
+
+// AuditFilter selects audit records (GET /v1/audit, /v1/audit/users);
+// zero fields do not filter.
+type AuditFilter struct {
+	User   string
+	Reason string
+	Since  time.Time
+	Limit  int
+	Kind   string // "login" or "" (the logins), "admin" (operators' changes) or "all"
+}
+
+// AuditUser is one user's count of matching records (GET /v1/audit/users).
+type AuditUser struct {
+	User  string    `json:"user"`
+	Count int       `json:"count"`
+	Last  time.Time `json:"last"`
+}
+
+// AuditUserList is GET /v1/audit/users.
+type AuditUserList struct {
+	Users []AuditUser `json:"users"`
+}
+
+// EnrollWindow is a time until which users may enrol their first device
+// at /enroll under a policy with self_enrollment_window (pushctl
+// enrollment open). Group is "all" or a directory group's DN as
+// directory.ldap.groups names it.
+type EnrollWindow struct {
+	Group string    `json:"group"`
+	Until time.Time `json:"until"`
+}
+
+// EnrollWindowList is GET /v1/enrollment/windows: the open windows.
+type EnrollWindowList struct {
+	Windows []EnrollWindow `json:"windows"`
+}
+
+// SetEnrollWindowRequest is the body of PUT
+// /v1/enrollment/windows/{group}: the window is open until Until.
+type SetEnrollWindowRequest struct {
+	Until time.Time `json:"until"`
 }

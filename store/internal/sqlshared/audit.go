@@ -28,22 +28,55 @@ func ListAudit(q store.AuditQuery) (string, []any) {
 	if limit <= 0 {
 		limit = store.DefaultAuditLimit
 	}
-	var where []string
+	where, args := auditWhere(q)
+	return `SELECT ` + AuditColumns + ` FROM audit` + where + ` ORDER BY time DESC, id DESC LIMIT ?`, append(args, limit)
+}
+
+// AuditUsers is q's count of records by user, with its arguments.
+func AuditUsers(q store.AuditQuery) (string, []any) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = store.DefaultAuditLimit
+	}
+	where, args := auditWhere(q)
+	return `SELECT username, COUNT(*), MAX(time) FROM audit` + where +
+		` GROUP BY username ORDER BY username LIMIT ?`, append(args, limit)
+}
+
+// auditWhere is q's WHERE clause (or "") and its arguments.
+func auditWhere(q store.AuditQuery) (string, []any) {
+	var conds []string
 	var args []any
 	if q.User != "" {
-		where, args = append(where, `username = ?`), append(args, q.User)
+		conds, args = append(conds, `username = ?`), append(args, q.User)
+	}
+	if q.Reason != "" {
+		conds, args = append(conds, `reason = ?`), append(args, q.Reason)
+	}
+	if !q.Since.IsZero() {
+		conds, args = append(conds, `time >= ?`), append(args, UnixNano(q.Since))
 	}
 	switch q.Kind {
 	case store.AuditLogins:
-		where, args = append(where, `outcome <> ?`), append(args, store.OutcomeAdmin)
+		conds, args = append(conds, `outcome <> ?`), append(args, store.OutcomeAdmin)
 	case store.AuditAdmin:
-		where, args = append(where, `outcome = ?`), append(args, store.OutcomeAdmin)
+		conds, args = append(conds, `outcome = ?`), append(args, store.OutcomeAdmin)
 	}
-	query := `SELECT ` + AuditColumns + ` FROM audit`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
+	if len(conds) == 0 {
+		return "", args
 	}
-	return query + ` ORDER BY time DESC, id DESC LIMIT ?`, append(args, limit)
+	return ` WHERE ` + strings.Join(conds, ` AND `), args
+}
+
+// ScanAuditUser reads a row of AuditUsers.
+func ScanAuditUser(row RowScanner) (*store.AuditUser, error) {
+	var u store.AuditUser
+	var last int64
+	if err := row.Scan(&u.User, &u.Count, &last); err != nil {
+		return nil, err
+	}
+	u.Last = FromUnixNano(last)
+	return &u, nil
 }
 
 // ScanAudit reads a row of AuditColumns.

@@ -1,0 +1,41 @@
+package sqlshared
+
+// The enrolment statements both drivers run (issue 21): single-use
+// enrolment links and the enrolment windows operators open.
+const (
+	// StepEnrollment is the migration step that adds them, with the
+	// policy keys new_user, self_enrollment and self_enrollment_otp.
+	// BOOLEAN columns: SQLite stores them as integers.
+	StepEnrollment = `ALTER TABLE policies ADD COLUMN new_user TEXT NOT NULL DEFAULT 'reject';
+		ALTER TABLE policies ADD COLUMN self_enrollment TEXT NOT NULL DEFAULT 'off';
+		ALTER TABLE policies ADD COLUMN self_enrollment_otp BOOLEAN NOT NULL DEFAULT FALSE;
+		ALTER TABLE policies ADD COLUMN self_enrollment_window BOOLEAN NOT NULL DEFAULT FALSE;
+		CREATE TABLE enroll_links (
+			code_hash  BYTEA   PRIMARY KEY,
+			id         TEXT    NOT NULL,
+			username   TEXT    NOT NULL,
+			expires_at BIGINT  NOT NULL,
+			used       BOOLEAN NOT NULL DEFAULT FALSE
+		);
+		CREATE INDEX enroll_links_expires_at ON enroll_links(expires_at);
+		CREATE TABLE enroll_windows (
+			grp   TEXT   PRIMARY KEY,
+			until BIGINT NOT NULL
+		);`
+
+	PurgeEnrollLinks = `DELETE FROM enroll_links WHERE expires_at <= ?`
+	CreateEnrollLink = `INSERT INTO enroll_links (code_hash, id, username, expires_at, used) VALUES (?, ?, ?, ?, ?)`
+	// UseEnrollLink's values: true, the hash, false, now.
+	UseEnrollLink = `UPDATE enroll_links SET used = ? WHERE code_hash = ? AND used = ? AND expires_at > ?
+		RETURNING id, username, expires_at`
+	PutEnrollWindow = `INSERT INTO enroll_windows (grp, until) VALUES (?, ?)
+		ON CONFLICT (grp) DO UPDATE SET until = excluded.until`
+	DeleteEnrollWindow = `DELETE FROM enroll_windows WHERE grp = ?`
+	ListEnrollWindows  = `SELECT grp, until FROM enroll_windows WHERE until > ? ORDER BY grp`
+)
+
+// EnrollWindowRow scans a row of ListEnrollWindows.
+func EnrollWindowRow(row RowScanner) (group string, until int64, err error) {
+	err = row.Scan(&group, &until)
+	return group, until, err
+}
