@@ -195,12 +195,21 @@ func TestConsoleNonOperatorNoPush(t *testing.T) {
 
 var consoleCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// A sign-in post without the form's token, or with another browser's,
-// is refused before anything else: no push.
+// The pages carry a strict Content-Security-Policy. A sign-in post
+// without the form's token, or with another browser's, is refused before
+// anything else: no push.
 func TestConsoleForgedSignIn(t *testing.T) {
 	h := consoleServer(t, 0)
 	h.AddUser("olga", "olga-pw")
 	phone := h.Phone("olga")
+	resp, err := http.Get(h.AdminURL + "/console/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Fatalf("Content-Security-Policy %q", csp)
+	}
 	other := consoleCSRF.FindStringSubmatch(get(t, &http.Client{Jar: newJar(t)}, h.AdminURL+"/console/signin"))
 	c := &http.Client{Jar: newJar(t)}
 	get(t, c, h.AdminURL+"/console/signin") // this browser's nonce cookie
