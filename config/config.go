@@ -41,6 +41,7 @@ type Config struct {
 	ServerKey []byte
 	Radius    Radius
 	AdminAPI  AdminAPI
+	Console   Console
 	DeviceAPI DeviceAPI
 	Log       Log
 	Passwords Passwords

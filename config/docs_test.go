@@ -26,6 +26,7 @@ metrics: {}
 cluster: {enabled: true, etcd: {}, tls: {}}
 store: {}
 eap: {}
+console: {operators: [{}]}
 `
 
 // undocumentedKeys are keys the decoder accepts that example.yaml leaves

@@ -33,7 +33,7 @@ const (
 // config decodes the whole raw map.
 func (d *decoder) config(raw map[string]any) *Config {
 	d.unknownKeys(raw, "", []string{keyNotificationTimeout, keyPushOff, "offline", "data_dir", "directory",
-		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster", "store", "eap"})
+		"server_key", "radius", "admin_api", "device_api", "log", "passwords", "providers", "metrics", "cluster", "store", "eap", "console"})
 	return &Config{
 		NotificationTimeout: d.notificationTimeout(raw),
 		PushOff:             d.pushOff(raw),
@@ -51,6 +51,7 @@ func (d *decoder) config(raw map[string]any) *Config {
 		Cluster:             d.cluster(raw["cluster"]),
 		Store:               d.store(raw["store"]),
 		EAP:                 d.eap(raw["eap"]),
+		Console:             d.console(raw["console"]),
 	}
 }
 

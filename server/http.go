@@ -166,6 +166,7 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 		mux.Handle("/metrics", requireAdminToken(gate, s.metricsHandler(), deps.Log))
 	}
 	mux.Handle("/debug/pprof/", requireAdminToken(gate, profiler(), deps.Log))
+	mux.Handle("/console/", s.console(api, ls.Admin))
 	mux.Handle("/", api)
 	return mux
 }

@@ -68,6 +68,7 @@ type Server struct {
 	dir           directoryParts
 	signer        *push.Signer
 	pollTokenKey  []byte            // derived from the push-signing key: the same on every node
+	consoleKey    []byte            // the console's cookie key, derived likewise
 	vapidKey      *ecdsa.PrivateKey // Web Push's VAPID key; nil when web push is off
 	poll          *poll.Provider    // poll-mode devices' queues, placed over net
 	settings      atomic.Pointer[actors.Settings]
@@ -128,6 +129,9 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	}
 	s.signer = push.NewSigner(key)
 	if s.pollTokenKey, err = deviceapi.PollTokenKey(key); err != nil {
+		return nil, err
+	}
+	if s.consoleKey, err = consoleKey(key); err != nil {
 		return nil, err
 	}
 	if s.vapidKey, err = loadVAPIDKey(cfg); err != nil {

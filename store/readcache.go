@@ -128,6 +128,10 @@ func (c *readCache) TokensByUser(ctx context.Context, userID int64) ([]Token, er
 
 func (c *readCache) ListUsers(ctx context.Context) ([]User, error) { return c.next.ListUsers(ctx) }
 
+func (c *readCache) SearchUsers(ctx context.Context, prefix, after string, limit int) ([]User, error) {
+	return c.next.SearchUsers(ctx, prefix, after, limit)
+}
+
 func (c *readCache) UserByDirectoryID(ctx context.Context, directoryID string) (*User, error) {
 	return c.next.UserByDirectoryID(ctx, directoryID)
 }

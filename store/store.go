@@ -268,6 +268,10 @@ type Store interface {
 	// PushKind, PushToken, PushDisabled); its tokens no CreatedAt.
 	UserWithTokens(ctx context.Context, name string) (*User, []Token, error)
 	ListUsers(ctx context.Context) ([]User, error)
+	// SearchUsers returns at most limit users whose names start with
+	// prefix and sort after after, ordered by name (keyset paging: the
+	// next page starts after the last name of this one).
+	SearchUsers(ctx context.Context, prefix, after string, limit int) ([]User, error)
 	DeleteUser(ctx context.Context, name string) error
 	SetPassword(ctx context.Context, name, hash string) error
 	SetUserPolicy(ctx context.Context, name, policy string) error

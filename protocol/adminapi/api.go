@@ -184,18 +184,23 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) caller {
 		writeError(w, aerr)
 		return caller{}
 	}
+	s.serveAs(w, r, c)
+	return c
+}
+
+// serveAs routes r for the authenticated caller c.
+func (s *server) serveAs(w http.ResponseWriter, r *http.Request, c caller) {
 	r = withCaller(r, c)
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if h, pattern := s.mux.Handler(r); pattern == "" {
 		if need := outsideRole(r.URL.Path); c.role < need {
 			writeError(w, forbidden(c, need, r.URL.Path))
-			return c
+			return
 		}
 		unrouted(w, r, h)
-		return c
+		return
 	}
 	s.mux.ServeHTTP(w, r)
-	return c
 }
 
 // roleName is c's role as logged ("" before authentication).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -143,4 +144,30 @@ func withCaller(r *http.Request, c caller) *http.Request {
 // describe is a request as a role error names it.
 func describe(method, pattern string) string {
 	return fmt.Sprintf("%s %s", method, pattern)
+}
+
+// ConsolePrefix starts the caller name of an operator signed in to the
+// console, in logs and audit records ("console:alice").
+const ConsolePrefix = "console:"
+
+// ServeAs serves r, without a bearer token, as the console operator user
+// with role roleName (admin, helpdesk or readonly): the console
+// (protocol/console) reaches the API this way for an operator who signed
+// in with pushauth, so that each request takes the same route, role
+// check and audit as a token's. h must be a handler New returned; an
+// unknown role is answered 403.
+func ServeAs(h http.Handler, w http.ResponseWriter, r *http.Request, user, roleName string) {
+	s, ok := h.(*server)
+	rl := parseRole(roleName)
+	if !ok || rl == 0 {
+		writeError(w, newError(http.StatusForbidden, "forbidden", "operator %q has no known role", user))
+		return
+	}
+	c := caller{name: ConsolePrefix + user, role: rl}
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.serveAs(rec, r, c)
+	s.deps.Log.Info().Str("method", r.Method).Str("path", r.URL.Path).
+		Int("status", rec.status).Dur("duration", time.Since(start)).
+		Str("admin", c.name).Str("role", roleName).Msg("admin request")
 }

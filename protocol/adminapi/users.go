@@ -64,6 +64,9 @@ func (s *server) hashPassword(password string) (string, error) {
 // listUsers lists every user, or with ?source=local|directory only those
 // only pushauth knows or those linked to a directory entry.
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	if q := r.URL.Query(); q.Has("prefix") || q.Has("after") || q.Has("limit") {
+		return s.searchUsers(w, r)
+	}
 	source := r.URL.Query().Get("source")
 	if source != "" && source != apitype.SourceLocal && source != apitype.SourceDirectory {
 		return badRequest("invalid_source", "source %q: want %s or %s", source, apitype.SourceLocal, apitype.SourceDirectory)

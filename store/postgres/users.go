@@ -13,8 +13,12 @@ import (
 
 // The users statements, rebound from sqlshared's once.
 var (
-	insertUser         = sq.Dollar(sq.InsertUser) + ` RETURNING id`
-	userByName         = sq.Dollar(sq.UserByName)
+	insertUser = sq.Dollar(sq.InsertUser) + ` RETURNING id`
+	userByName = sq.Dollar(sq.UserByName)
+	// searchUsers compares code points (COLLATE "C"), as SQLite does, so
+	// that a prefix's range holds whatever the database's collation.
+	searchUsers = `SELECT ` + sq.UserColumns + ` FROM users WHERE name COLLATE "C" >= $1 AND name COLLATE "C" < $2
+		AND name COLLATE "C" > $3 ORDER BY name COLLATE "C" LIMIT $4`
 	userWithTokens     = sq.Dollar(sq.UserWithTokensQuery)
 	deleteUser         = sq.Dollar(sq.DeleteUser)
 	setPassword        = sq.Dollar(sq.SetPassword)
@@ -73,6 +77,16 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	users, err := list(ctx, s.pool, sq.ScanUser, sq.ListUsers)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+// SearchUsers returns at most limit users whose names start with prefix
+// and sort after after, ordered by name.
+func (s *Store) SearchUsers(ctx context.Context, prefix, after string, limit int) ([]store.User, error) {
+	users, err := list(ctx, s.pool, sq.ScanUser, searchUsers, prefix, sq.SearchBound(prefix), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search users %q after %q: %w", prefix, after, err)
 	}
 	return users, nil
 }

@@ -64,6 +64,16 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return users, nil
 }
 
+// SearchUsers returns at most limit users whose names start with prefix
+// and sort after after, ordered by name.
+func (s *Store) SearchUsers(ctx context.Context, prefix, after string, limit int) ([]store.User, error) {
+	users, err := list(ctx, s.read, sq.ScanUser, sq.SearchUsers, prefix, sq.SearchBound(prefix), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search users %q after %q: %w", prefix, after, err)
+	}
+	return users, nil
+}
+
 // DeleteUser deletes the user and, by cascade, their tokens, devices and
 // pending activations. Audit records stay.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {

@@ -72,6 +72,7 @@ func Run(t *testing.T, newDB func(t testing.TB) *DB) {
 func contract() map[string]func(*testing.T, *DB) {
 	return map[string]func(*testing.T, *DB){
 		"Users":                     testUsers,
+		"SearchUsers":               testSearchUsers,
 		"DirectoryLinks":            testDirectoryLinks,
 		"RenameUser":                testRenameUser,
 		"DeleteUserCascades":        testDeleteUserCascades,

@@ -189,6 +189,9 @@ type LoginCounts struct {
 type (
 	UserList struct {
 		Users []User `json:"users"`
+		// Next, in a search (prefix, after or limit given), is the after
+		// of the next page; "" on the last page.
+		Next string `json:"next,omitempty"`
 	}
 	TokenList struct {
 		Tokens []Token `json:"tokens"`

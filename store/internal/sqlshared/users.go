@@ -16,8 +16,11 @@ const (
 	// failures, locked_until, created_at (PostgreSQL appends RETURNING id).
 	InsertUser = `INSERT INTO users (name, password_hash, policy, directory_id, failures, locked_until, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	UserByName          = `SELECT ` + UserColumns + ` FROM users WHERE name = ?`
-	ListUsers           = `SELECT ` + UserColumns + ` FROM users ORDER BY name`
+	UserByName = `SELECT ` + UserColumns + ` FROM users WHERE name = ?`
+	ListUsers  = `SELECT ` + UserColumns + ` FROM users ORDER BY name`
+	// SearchUsers' values: prefix, upper bound (SearchBound), after, limit.
+	SearchUsers = `SELECT ` + UserColumns + ` FROM users WHERE name >= ? AND name < ? AND name > ?
+		ORDER BY name LIMIT ?`
 	DeleteUser          = `DELETE FROM users WHERE name = ?`
 	SetPassword         = `UPDATE users SET password_hash = ? WHERE name = ?`
 	SetUserPolicy       = `UPDATE users SET policy = ? WHERE name = ?`
@@ -27,6 +30,10 @@ const (
 	RenameUser          = `UPDATE users SET name = ? WHERE name = ?`
 	UserWithTokensQuery = userWithTokensSelect + `? ORDER BY t.id`
 )
+
+// SearchBound is the exclusive upper bound of the names starting with
+// prefix: prefix followed by the highest code point.
+func SearchBound(prefix string) string { return prefix + "\U0010FFFF" }
 
 // ScanUser reads a row of UserColumns.
 func ScanUser(row RowScanner) (*store.User, error) {

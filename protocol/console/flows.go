@@ -1,0 +1,82 @@
+package console
+
+import (
+	"sync"
+	"time"
+)
+
+// Limits of sign-ins in progress: a flood of sign-in forms cannot grow
+// memory, and an abandoned one is forgotten.
+const (
+	maxFlows = 256
+	flowTTL  = 5 * time.Minute
+)
+
+// Steps of a sign-in.
+const (
+	stepWaiting  = "waiting"  // for the login's answer (the phone)
+	stepPasscode = "passcode" // the login asks for a passcode
+	stepDone     = "done"     // accepted: the next status call signs in
+	stepRefused  = "refused"
+)
+
+// flow is one sign-in in progress.
+type flow struct {
+	user, role, station string
+	started             time.Time
+	step                string
+	number              int    // number to pick on the phone, 0 when none
+	message             string // the login's message at a passcode step
+	state               string // the login's State for the next answer
+}
+
+// flows are the sign-ins in progress, by random id.
+type flows struct {
+	mu  sync.Mutex
+	all map[string]*flow
+}
+
+// add keeps f under a new id; "" when there are too many.
+func (fs *flows) add(f *flow, now time.Time) string {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for id, old := range fs.all {
+		if now.Sub(old.started) > flowTTL {
+			delete(fs.all, id)
+		}
+	}
+	if len(fs.all) >= maxFlows {
+		return ""
+	}
+	id := randomToken()
+	fs.all[id] = f
+	return id
+}
+
+// update runs fn on the flow id under the lock; false when it is gone.
+func (fs *flows) update(id string, fn func(*flow)) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	f, ok := fs.all[id]
+	if ok {
+		fn(f)
+	}
+	return ok
+}
+
+// view is a copy of the flow id.
+func (fs *flows) view(id string) (flow, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	f, ok := fs.all[id]
+	if !ok {
+		return flow{}, false
+	}
+	return *f, true
+}
+
+func (fs *flows) remove(id string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	delete(fs.all, id)
+}
