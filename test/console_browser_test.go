@@ -97,7 +97,7 @@ func sessionCookie(b *Browser) *network.Cookie {
 // listedUsers is the names on the Users page, comma-separated.
 const listedUsers = `[...document.querySelectorAll("#users tbody td:first-child a")].map(a => a.textContent).join(",")`
 
-// An operator approved on the phone is signed in: the Users page lists
+// S6.8: An operator approved on the phone is signed in: the Users page lists
 // the users, a user's page shows their tokens; the session cookie is
 // HttpOnly and SameSite=Strict; the sign-in is audited as client console.
 func TestConsoleSignInApproved(t *testing.T) {
@@ -146,7 +146,7 @@ func TestConsoleSignInApproved(t *testing.T) {
 	}
 }
 
-// A deny on the phone refuses the sign-in: no session, no pages.
+// S6.8: A deny on the phone refuses the sign-in: no session, no pages.
 func TestConsoleSignInDenied(t *testing.T) {
 	h := consoleServer(t, 0)
 	h.AddUser("olga", "olga-pw")
@@ -170,7 +170,7 @@ func TestConsoleSignInDenied(t *testing.T) {
 	}
 }
 
-// A user who is not an operator is refused at once: their phone gets no
+// S6.8: A user who is not an operator is refused at once: their phone gets no
 // push, and no login starts.
 func TestConsoleNonOperatorNoPush(t *testing.T) {
 	h := consoleServer(t, 0)
@@ -195,7 +195,7 @@ func TestConsoleNonOperatorNoPush(t *testing.T) {
 
 var consoleCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// The pages carry a strict Content-Security-Policy. A sign-in post
+// S6.8: The pages carry a strict Content-Security-Policy. A sign-in post
 // without the form's token, or with another browser's, is refused before
 // anything else: no push.
 func TestConsoleForgedSignIn(t *testing.T) {
@@ -231,7 +231,7 @@ func TestConsoleForgedSignIn(t *testing.T) {
 	}
 }
 
-// After console.session_idle without a request the session is over: the
+// S6.8: After console.session_idle without a request the session is over: the
 // next page is the sign-in page.
 func TestConsoleSessionIdle(t *testing.T) {
 	h := consoleServer(t, 2*time.Second)

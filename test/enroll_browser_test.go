@@ -82,7 +82,7 @@ func reasons(h *Harness, user string) []string {
 	return out
 }
 
-// A user with no token who signs in by RADIUS under new_user: enroll gets
+// S4.9: A user with no token who signs in by RADIUS under new_user: enroll gets
 // a link; it opens the enrolment page signed in, once; the first device's
 // QR is activated by the soft-token client, which then approves a login.
 func TestEnrollFirstDeviceFromLoginLink(t *testing.T) {
@@ -125,7 +125,7 @@ func TestEnrollFirstDeviceFromLoginLink(t *testing.T) {
 	}
 }
 
-// Another device needs the first device's approval: no answer and a deny
+// S4.9: Another device needs the first device's approval: no answer and a deny
 // show no QR; an approve does. The push names the client "enroll".
 func TestEnrollAnotherDeviceNeedsApproval(t *testing.T) {
 	h := enrollServer(t, 2, map[string]string{"self_enrollment": "any_device"})
@@ -188,7 +188,7 @@ func TestEnrollAnotherDeviceNeedsApproval(t *testing.T) {
 	}
 }
 
-// Number matching on the approval: the page shows the number, and only
+// S4.9: Number matching on the approval: the page shows the number, and only
 // that number approves.
 func TestEnrollAnotherDeviceNumberMatching(t *testing.T) {
 	h := enrollServer(t, 5, map[string]string{"self_enrollment": "any_device", "number_matching": "on"})
@@ -209,7 +209,7 @@ func TestEnrollAnotherDeviceNumberMatching(t *testing.T) {
 	activationLink(t, b)
 }
 
-// A first device only while an enrolment window is open, when the policy
+// S4.9: A first device only while an enrolment window is open, when the policy
 // asks for one; a user with a device cannot add one under first_device.
 func TestEnrollWindow(t *testing.T) {
 	h := enrollServer(t, 5, map[string]string{"self_enrollment": "first_device", "self_enrollment_window": "on"})
@@ -236,7 +236,7 @@ func TestEnrollWindow(t *testing.T) {
 	}
 }
 
-// A wrong password and an unknown user get the same message; the wrong
+// S4.9: A wrong password and an unknown user get the same message; the wrong
 // password counts toward the lockout (SPEC S2.2, S2.9).
 func TestEnrollSignInFailures(t *testing.T) {
 	h := enrollServer(t, 5, map[string]string{"self_enrollment": "first_device"})
@@ -262,7 +262,7 @@ func TestEnrollSignInFailures(t *testing.T) {
 	shots(b, "signin")
 }
 
-// Every form needs its CSRF token: without it, or with another
+// S4.9: Every form needs its CSRF token: without it, or with another
 // browser's, the post is refused and nothing is checked.
 func TestEnrollCSRF(t *testing.T) {
 	h := enrollServer(t, 5, map[string]string{"self_enrollment": "first_device"})
@@ -360,7 +360,7 @@ func get(t *testing.T, c *http.Client, u string) string {
 	return string(b)
 }
 
-// pushweb (an isapi client, no password) under new_user: enroll offers
+// S4.9: pushweb (an isapi client, no password) under new_user: enroll offers
 // the enrolment page as a link, to a user with no token and to an
 // unknown name alike.
 func TestEnrollLinkInWebAgent(t *testing.T) {

@@ -50,7 +50,7 @@ func startNewUser(t *testing.T, newUser string) *Harness {
 	return h
 }
 
-// S2.7: by default (new_user: reject) a user with no token is rejected
+// S4.8: S2.7: by default (new_user: reject) a user with no token is rejected
 // like a wrong password, through radclient.
 func TestNewUserRejectWithRadclient(t *testing.T) {
 	h := startNewUser(t, "")
@@ -64,7 +64,7 @@ func TestNewUserRejectWithRadclient(t *testing.T) {
 	newUserLogins(t, h)
 }
 
-// new_user: pass accepts a user with no token on the password alone
+// S4.8: new_user: pass accepts a user with no token on the password alone
 // (audit no-token-pass); a wrong password and an unknown user are still
 // rejected, through radclient.
 func TestNewUserPassWithRadclient(t *testing.T) {
@@ -86,7 +86,7 @@ func TestNewUserPassWithRadclient(t *testing.T) {
 // enrollLinkRE finds the personal enrolment link in a Reply-Message.
 var enrollLinkRE = regexp.MustCompile(`(https?://\S+/enroll/)([A-Za-z0-9_-]{43})\b`)
 
-// new_user: enroll rejects a user with no token with a single-use link to
+// S4.8: new_user: enroll rejects a user with no token with a single-use link to
 // the enrolment page in the Reply-Message (audit no-token-enroll with the
 // link's id, never the link), through radclient.
 func TestNewUserEnrollWithRadclient(t *testing.T) {
@@ -108,7 +108,7 @@ func TestNewUserEnrollWithRadclient(t *testing.T) {
 	checkNoSecretsLogged(t, h, m[2], again[2])
 }
 
-// new_user on an isapi client (policy method token, no password): pass
+// S4.8: new_user on an isapi client (policy method token, no password): pass
 // never accepts without a verified password, and enroll points at the
 // plain enrolment page, for a user with no token and an unknown user
 // alike.
@@ -136,7 +136,7 @@ func TestNewUserTokenMethod(t *testing.T) {
 	}
 }
 
-// new_user with directory users (SPEC S9.2) who have no local record
+// S4.8: new_user with directory users (SPEC S9.2) who have no local record
 // yet: pass accepts the directory password alone, enroll hands out a
 // link, and a wrong directory password is still rejected plainly.
 func TestNewUserDirectoryWithRadclient(t *testing.T) {
@@ -161,7 +161,7 @@ func TestNewUserDirectoryWithRadclient(t *testing.T) {
 	}
 }
 
-// With device_api.enrollment: false there are no enrolment pages, and
+// S4.8: With device_api.enrollment: false there are no enrolment pages, and
 // new_user: enroll acts as reject.
 func TestNewUserEnrollWithoutPages(t *testing.T) {
 	h := StartServer(t, func(c *config.Config) { c.DeviceAPI.Enrollment = false })
