@@ -7,12 +7,14 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/internal/radagent"
+	"github.com/pushauth/pushauth/internal/ratelimit"
 )
 
 // prefix is where the agent's own pages live; everything else is the
@@ -39,7 +41,7 @@ type agent struct {
 	rad    *radiusClient
 	keys   keys
 	flows  *flows
-	limit  *limiter
+	limit  *ratelimit.Limiter[netip.Addr]
 	cross  *http.CrossOriginProtection
 	pages  map[string]*template.Template
 	static http.Handler
@@ -65,7 +67,7 @@ func newAgent(cfg *config, rad *radiusClient, key []byte, log zerolog.Logger, no
 	a := &agent{
 		cfg: cfg, rad: rad, keys: newKeys(key), log: log, now: now, pages: pages,
 		flows:  newFlows(cfg.maxLogins, cfg.loginTTL, now),
-		limit:  newLimiter(cfg.rate, defaultBurst, maxRateAddrs, now),
+		limit:  ratelimit.New[netip.Addr](cfg.rate, defaultBurst, maxRateAddrs, now),
 		cross:  http.NewCrossOriginProtection(),
 		static: http.StripPrefix(prefix+"static/", http.FileServerFS(static)),
 		ctx:    ctx, cancel: cancel,
@@ -141,7 +143,7 @@ func (a *agent) form(h http.HandlerFunc) http.HandlerFunc {
 				"This form has expired or did not come from this site. Start again.")
 			return
 		}
-		if !a.limit.allow(clientAddr(r, a.cfg.trustedProxies)) {
+		if !a.limit.Allow(clientAddr(r, a.cfg.trustedProxies)) {
 			w.Header().Set("Retry-After", "60")
 			a.message(w, r, http.StatusTooManyRequests, "Too many attempts", "Wait a minute, then try again.")
 			return

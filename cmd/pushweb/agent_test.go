@@ -365,26 +365,6 @@ func TestFlowsExpireAndStayBounded(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := newLimiter(60, 2, 2, func() time.Time { return now })
-	a, b, c := mustAddr("10.0.0.1"), mustAddr("10.0.0.2"), mustAddr("10.0.0.3")
-	if !l.allow(a) || !l.allow(a) || l.allow(a) {
-		t.Fatal("burst of 2 not enforced")
-	}
-	now = now.Add(time.Second)
-	if !l.allow(a) || l.allow(a) {
-		t.Fatal("one per second not refilled")
-	}
-	if !l.allow(b) || l.allow(c) {
-		t.Fatal("table of 2 addresses: a third busy one must wait")
-	}
-	now = now.Add(time.Minute)
-	if !l.allow(c) {
-		t.Fatal("idle addresses not forgotten")
-	}
-}
-
 func TestClientAddr(t *testing.T) {
 	trusted := []netipPrefix{mustPrefix("10.0.0.0/8")}
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
