@@ -281,27 +281,7 @@ func TestFreeradiusProxyDenyAndPasscodeAfterTimeout(t *testing.T) {
 	rig := startRadSecAs(t, "push.example.com", timeout(1))
 	proxy, _ := startFreeradiusProxy(t, rig, "radsec")
 	h := rig.h
-	h.AddUser("bob", "pw-bob")
-	phone := h.Phone("bob")
-	done := make(chan RadReply, 1)
-	go func() { done <- radclientVia(t, proxy, "nas-secret", loginAttrs("bob", "pw-bob", ""), 20) }()
-	if err := phone.Answer(h.ctx(), NextPush(t, phone), push.Deny); err != nil {
-		t.Fatal(err)
-	}
-	if r := <-done; r.Code != "Access-Reject" || !strings.Contains(r.Attrs["Reply-Message"], "denied") {
-		t.Fatalf("deny: %+v", r)
-	}
-	r := radclientVia(t, proxy, "nas-secret", loginAttrs("bob", "pw-bob", ""), 20)
-	if r.Code != "Access-Challenge" || r.State() == "" {
-		t.Fatalf("timeout: %+v", r)
-	}
-	code, err := phone.Code(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := radclientVia(t, proxy, "nas-secret", loginAttrs("bob", code, r.State()), 20); r.Code != "Access-Accept" {
-		t.Fatalf("passcode: %+v", r)
-	}
+	denyThenPasscodeVia(t, h, proxy)
 	if n := h.Metric("pushauth_radius_replies_total", `transport="tls"`); n != 3 {
 		t.Fatalf("tls replies %v, want 3 (reject, challenge, accept)", n)
 	}

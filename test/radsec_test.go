@@ -329,13 +329,12 @@ func TestRadsecproxyPushApprovedAfterLongHold(t *testing.T) {
 	}
 }
 
-// S2.11: Through radsecproxy: a denied push is Access-Reject; a push left
-// unanswered becomes a challenge, whose State carries the soft token's
-// passcode to Access-Accept.
-func TestRadsecproxyDenyAndPasscodeAfterTimeout(t *testing.T) {
-	rig := startRadSec(t, timeout(1))
-	proxy := startRadsecproxy(t, rig)
-	h := rig.h
+// denyThenPasscodeVia runs, through the proxy at proxy (radclient's
+// address for it), bob's denied push (Access-Reject) and then a push left
+// unanswered, whose challenge's State carries the soft token's passcode
+// to Access-Accept.
+func denyThenPasscodeVia(t *testing.T, h *Harness, proxy string) {
+	t.Helper()
 	h.AddUser("bob", "pw-bob")
 	phone := h.Phone("bob")
 	done := make(chan RadReply, 1)
@@ -357,6 +356,16 @@ func TestRadsecproxyDenyAndPasscodeAfterTimeout(t *testing.T) {
 	if r := radclientVia(t, proxy, "nas-secret", loginAttrs("bob", code, r.State()), 20); r.Code != "Access-Accept" {
 		t.Fatalf("passcode: %+v", r)
 	}
+}
+
+// S2.11: Through radsecproxy: a denied push is Access-Reject; a push left
+// unanswered becomes a challenge, whose State carries the soft token's
+// passcode to Access-Accept.
+func TestRadsecproxyDenyAndPasscodeAfterTimeout(t *testing.T) {
+	rig := startRadSec(t, timeout(1))
+	proxy := startRadsecproxy(t, rig)
+	h := rig.h
+	denyThenPasscodeVia(t, h, proxy)
 	if rec := h.WaitAudit("bob", 2)[0]; rec.Reason != "timeout-then-passcode" && rec.Reason != "denied" {
 		t.Fatalf("audit %+v", rec)
 	}
