@@ -12,6 +12,7 @@ import (
 
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/radius/radclient"
+	"github.com/pushauth/pushauth/tools/internal/demoserver"
 )
 
 const (
@@ -27,11 +28,11 @@ func demo(ctx context.Context, listen string, stdin io.Reader, out io.Writer, re
 	if err != nil {
 		return err
 	}
-	defer p.stop()
-	if _, err := p.admin.CreateUser(ctx, user, password); err != nil {
+	defer p.Stop()
+	if _, err := p.Admin.CreateUser(ctx, user, password); err != nil {
 		return fmt.Errorf("user %s: %w", user, err)
 	}
-	res, err := p.admin.ProgramToken(ctx, user, apitype.ProgramRequest{Type: "softtoken"})
+	res, err := p.Admin.ProgramToken(ctx, user, apitype.ProgramRequest{Type: "softtoken"})
 	if err != nil {
 		return fmt.Errorf("soft token: %w", err)
 	}
@@ -45,21 +46,21 @@ func demo(ctx context.Context, listen string, stdin io.Reader, out io.Writer, re
    if the browser asks). The app itself lives at %s/app/.
 
 Waiting for the app to activate the token...
-`, p.dir, res.ActivationURL, p.deviceURL)
+`, p.Dir, res.ActivationURL, p.DeviceURL)
 	if ready != nil {
 		ready <- res.ActivationURL
 	}
 	if err := waitActivated(ctx, p, res.Serial); err != nil {
 		return err
 	}
-	c, err := radclient.Dial(p.radius, "127.0.0.1:0", []byte(p.secret))
+	c, err := radclient.Dial(p.Radius, "127.0.0.1:0", []byte(p.Secret))
 	if err != nil {
 		return fmt.Errorf("RADIUS client: %w", err)
 	}
 	defer c.Close()
 	lines := readLines(stdin)
 	for {
-		if err := login(ctx, c, []byte(p.secret), lines, out); err != nil {
+		if err := login(ctx, c, []byte(p.Secret), lines, out); err != nil {
 			return err
 		}
 		fmt.Fprintln(out, "\nPress Enter for another login, Ctrl-C to stop.")
@@ -94,11 +95,11 @@ func nextLine(ctx context.Context, lines <-chan string) (string, bool) {
 }
 
 // waitActivated polls the admin API until the token has a device.
-func waitActivated(ctx context.Context, p *pushauthd, serial string) error {
+func waitActivated(ctx context.Context, p *demoserver.Server, serial string) error {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		toks, err := p.admin.Tokens(ctx, user)
+		toks, err := p.Admin.Tokens(ctx, user)
 		if err != nil {
 			return fmt.Errorf("tokens: %w", err)
 		}

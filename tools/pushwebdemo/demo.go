@@ -16,6 +16,7 @@ import (
 
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
+	"github.com/pushauth/pushauth/tools/internal/demoserver"
 )
 
 // demo runs the whole demo until ctx ends.
@@ -33,8 +34,8 @@ func demo(ctx context.Context, o options, stdin io.Reader, stdout io.Writer, rea
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	phone, link, err := srv.setUp(ctx)
+	defer srv.Stop()
+	phone, link, err := setUp(ctx, srv)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ pushweb serves %s
      %s
 
 Ctrl-C stops the demo.
-`, srv.radius, srv.dir, url, url, link)
+`, srv.Radius, srv.Dir, url, url, link)
 	if ready != nil {
 		ready <- url
 	}
@@ -82,12 +83,12 @@ func buildPushweb(ctx context.Context, goCmd string) (bin string, remove func(),
 
 // startPushweb runs the pushweb binary against srv and waits until it
 // serves; stop sends it SIGTERM and waits.
-func startPushweb(ctx context.Context, o options, srv *pushauthd) (string, func(), error) {
-	secretFile := filepath.Join(srv.dir, "pushweb.secret")
-	if err := os.WriteFile(secretFile, []byte(srv.secret+"\n"), 0o600); err != nil {
+func startPushweb(ctx context.Context, o options, srv *demoserver.Server) (string, func(), error) {
+	secretFile := filepath.Join(srv.Dir, "pushweb.secret")
+	if err := os.WriteFile(secretFile, []byte(srv.Secret+"\n"), 0o600); err != nil {
 		return "", nil, fmt.Errorf("secret file: %w", err)
 	}
-	cmd := exec.Command(o.pushweb, "--listen", o.listen, "--radius", srv.radius, "--secret-file", secretFile)
+	cmd := exec.Command(o.pushweb, "--listen", o.listen, "--radius", srv.Radius, "--secret-file", secretFile)
 	logs, err := cmd.StderrPipe()
 	if err != nil {
 		return "", nil, err
@@ -97,7 +98,7 @@ func startPushweb(ctx context.Context, o options, srv *pushauthd) (string, func(
 	}
 	exited := make(chan error, 1)
 	serving := make(chan string, 1)
-	go watchLog(logs, filepath.Join(srv.dir, "pushweb.log"), serving)
+	go watchLog(logs, filepath.Join(srv.Dir, "pushweb.log"), serving)
 	go func() { exited <- cmd.Wait() }()
 	stop := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -107,7 +108,7 @@ func startPushweb(ctx context.Context, o options, srv *pushauthd) (string, func(
 	case addr := <-serving:
 		return "http://" + addr + "/", stop, nil
 	case err := <-exited:
-		return "", nil, fmt.Errorf("pushweb exited (is %s free? see %s/pushweb.log): %v", o.listen, srv.dir, err)
+		return "", nil, fmt.Errorf("pushweb exited (is %s free? see %s/pushweb.log): %v", o.listen, srv.Dir, err)
 	case <-ctx.Done():
 		stop()
 		return "", nil, ctx.Err()
