@@ -99,16 +99,7 @@ func (r *rig) user(name string, tokens ...store.Token) *store.User {
 		r.t.Fatal(err)
 	}
 	r.nextID++
-	u := &store.User{ID: r.nextID, Name: name, PasswordHash: hash}
-	r.store.Mu.Lock()
-	defer r.store.Mu.Unlock()
-	r.store.Users[name] = u
-	for i := range tokens {
-		tokens[i].ID = r.nextID*100 + int64(i)
-		tokens[i].UserID = u.ID
-	}
-	r.store.Tokens[u.ID] = tokens
-	return u
+	return r.store.AddUser(r.nextID, name, hash, tokens...)
 }
 
 // timedOut starts a login of a new user with a phone and an OATH token,
@@ -125,17 +116,11 @@ func (r *rig) timedOut(name, station string) (request, *providers.Notification) 
 	return q, n
 }
 
-func phoneToken(deviceID string) store.Token {
-	return store.Token{Serial: "SOFT-" + deviceID, Type: store.TokenSoftToken, PushOn: true,
-		Device: &store.Device{ID: deviceID, PushKind: store.PushPoll}}
-}
-
-var oathSeed = []byte("12345678901234567890")
-
-func oathToken() store.Token {
-	return store.Token{Serial: "OATH-1", Type: store.TokenOATH, Algorithm: store.OTPHOTP, Digits: 6,
-		Seed: oathSeed, LastStep: -1}
-}
+var (
+	phoneToken = actorstest.PhoneToken
+	oathToken  = actorstest.OATHToken
+	oathSeed   = actorstest.OATHSeed
+)
 
 // request is one Access-Request in flight from a test NAS.
 type request chan *Reply

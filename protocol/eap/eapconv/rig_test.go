@@ -91,30 +91,16 @@ func (r *rig) user(name string, tokens ...store.Token) *store.User {
 		r.t.Fatal(err)
 	}
 	r.nextID++
-	u := &store.User{ID: r.nextID, Name: name, PasswordHash: hash}
-	r.store.Mu.Lock()
-	defer r.store.Mu.Unlock()
-	r.store.Users[name] = u
-	for i := range tokens {
-		tokens[i].ID = r.nextID*100 + int64(i)
-		tokens[i].UserID = u.ID
-	}
-	r.store.Tokens[u.ID] = tokens
-	return u
+	return r.store.AddUser(r.nextID, name, hash, tokens...)
 }
 
-func phoneToken(deviceID string) store.Token {
-	return store.Token{Serial: "SOFT-" + deviceID, Type: store.TokenSoftToken, PushOn: true,
-		Device: &store.Device{ID: deviceID, PushKind: store.PushPoll}}
-}
+var (
+	phoneToken = actorstest.PhoneToken
+	oathToken  = actorstest.OATHToken
+)
 
 // hotp0 is RFC 4226's first HOTP value for oathToken's seed.
 const hotp0 = "755224"
-
-func oathToken() store.Token {
-	return store.Token{Serial: "OATH-1", Type: store.TokenOATH, Algorithm: store.OTPHOTP, Digits: 6,
-		Seed: []byte("12345678901234567890"), LastStep: -1}
-}
 
 // nextPush waits for the provider to be asked for a push.
 func (r *rig) nextPush() *providers.Notification {
