@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pushauth/pushauth/push"
 )
 
 // freeradiusPath finds FreeRADIUS 3; the test skips without it, but fails
@@ -249,26 +247,7 @@ func TestFreeradiusProxyPushApprovedAfterLongHold(t *testing.T) {
 	rig := startRadSecAs(t, "push.example.com", timeout(30))
 	proxy, logPath := startFreeradiusProxy(t, rig, "radsec")
 	h := rig.h
-	h.AddUser("alice", "pw-alice")
-	phone := h.Phone("alice")
-	began := time.Now()
-	done := make(chan RadReply, 1)
-	go func() { done <- radclientVia(t, proxy, "nas-secret", loginAttrs("alice", "pw-alice", ""), 45) }()
-	p := NextPush(t, phone)
-	if p.Client != "proxy" {
-		t.Fatalf("push from client %q, want the RadSec client proxy", p.Client)
-	}
-	// The phone decides after FreeRADIUS's default response_window.
-	time.Sleep(time.Until(began.Add(22 * time.Second)))
-	if err := phone.Answer(h.ctx(), p, push.Approve); err != nil {
-		t.Fatal(err)
-	}
-	if r := <-done; r.Code != "Access-Accept" {
-		t.Fatalf("radclient got %q after %v, want Access-Accept", r.Code, time.Since(began))
-	}
-	if n := h.Metric("pushauth_radius_replies_total", `code="Access-Accept",transport="tls"`); n != 1 {
-		t.Fatalf("tls Access-Accepts %v", n)
-	}
+	approveAfterHoldVia(t, h, proxy, 22*time.Second, 45)
 	if log := readFile(t, logPath); strings.Contains(log, "forcing to") {
 		t.Fatalf("FreeRADIUS capped response_window:\n%s", log)
 	}
