@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	layeh "layeh.com/radius"
 
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/internal/testleak"
 	"github.com/pushauth/pushauth/internal/testpg"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
@@ -86,30 +85,7 @@ func TestBypassCodeOverRadius(t *testing.T) {
 		if strings.Contains(h.Logs.String(), c) {
 			t.Fatal("a bypass code is in the log")
 		}
-		noFileHolds(t, h.Cfg.DataDir, c)
-	}
-}
-
-// noFileHolds fails when a file under dir (the database, its WAL) holds s.
-func noFileHolds(t *testing.T, dir, s string) {
-	t.Helper()
-	files := 0
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files++
-		if bytes.Contains(data, []byte(s)) {
-			t.Errorf("%s holds a bypass code", path)
-		}
-		return nil
-	})
-	if err != nil || files == 0 {
-		t.Fatalf("walk %s: %d files, %v", dir, files, err)
+		testleak.NotInDir(t, h.Cfg.DataDir, c)
 	}
 }
 
