@@ -21,9 +21,12 @@ func (l *login) challenge(ctx actor.Context, message string) {
 		l.grid = &g
 		message += "\nOr enter your GridSure PIP from this grid:\n" + g.String()
 	}
-	l.replyHeld(ctx, Challenge, message, l.id)
+	// Challenged, its timer armed, before the challenge leaves: whoever
+	// answers or lists the login by then finds it waiting for the answer
+	// (as the push path arms before the push leaves).
 	l.armTimer(ctx, l.set.ChallengeTimeout)
 	l.become(ctx, stateChallenged, l.challenged)
+	l.replyHeld(ctx, Challenge, message, l.id)
 }
 
 // challenged waits for the user's answer to a challenge.
