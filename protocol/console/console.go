@@ -68,6 +68,10 @@ func New(d Deps) *Console {
 	c.mux.HandleFunc("GET /console/users", c.signedIn(c.usersPage))
 	c.mux.HandleFunc("GET /console/users/{name}", c.signedIn(c.userPage))
 	c.mux.HandleFunc("GET /console/audit", c.signedIn(c.auditPage))
+	c.actionRoutes()
+	c.auditRoutes()
+	c.nowRoutes()
+	c.policyRoutes()
 	return c
 }
 

@@ -23,6 +23,9 @@ type pageData struct {
 	Tokens  *apitype.TokenList
 	Audit   *apitype.AuditList
 	Filter  string
+	// Page is a page's own data, for pages whose files define it
+	// (actions, now, policies).
+	Page any
 }
 
 // adminGet reads path from the admin API as the operator and decodes its

