@@ -54,6 +54,7 @@ func load(name string, data []byte, environ []string) (*Config, []Warning, error
 	d := &decoder{source: source{file: name, env: applyEnv(k, environ), pos: pos}}
 	cfg := d.config(k.Raw())
 	d.checkPasswordSource(cfg)
+	d.checkConsoleGroups(cfg)
 	d.checkListeners(cfg)
 	d.checkWebPush(cfg)
 	if len(d.errs) > 0 {

@@ -63,6 +63,7 @@ func reloadKeys() []reloadKey {
 		{"admin_api.token_file", "AdminAPI.TokenFile", false, func(c *Config) any { return c.AdminAPI.TokenFile }},
 		{"admin_api.public_health", "AdminAPI.PublicHealth", false, func(c *Config) any { return c.AdminAPI.PublicHealth }},
 		{"console.operators", "Console.Operators", false, func(c *Config) any { return c.Console.Operators }},
+		{"console.groups", "Console.Groups", false, func(c *Config) any { return c.Console.Groups }},
 		{"console.session_idle", "Console.SessionIdle", false, func(c *Config) any { return c.Console.SessionIdle }},
 		{"device_api.listen", "DeviceAPI.Listen", false, func(c *Config) any { return c.DeviceAPI.Listen }},
 		{"device_api", "DeviceAPI", false, func(c *Config) any { d := c.DeviceAPI; d.Listen = ""; return d }},

@@ -449,3 +449,22 @@ func gauge(t *testing.T, d *Directory, url string) float64 {
 	}
 	return pb.GetGauge().GetValue()
 }
+
+// InGroups checks the groups it is given, not the configured ones, in
+// their order; a group that does not exist matches nobody and an unknown
+// user is ErrNotFound.
+func TestInGroups(t *testing.T) {
+	s := slapdtest.Run(t, seed)
+	d, _ := newDirectory(t, s, func(c *Config) { c.Groups = nil })
+	asked := []string{slapdtest.GroupDN("staff"), "cn=gone," + slapdtest.GroupsDN, slapdtest.GroupDN("vpn-admins")}
+	in, err := d.InGroups(ctx(t), "alice", asked)
+	if err != nil || len(in) != 2 || in[0] != asked[0] || in[1] != asked[2] {
+		t.Fatalf("alice in %v, %v", in, err)
+	}
+	if in, err := d.InGroups(ctx(t), "star", asked); err != nil || len(in) != 0 {
+		t.Fatalf("star in %v, %v", in, err)
+	}
+	if _, err := d.InGroups(ctx(t), "nobody", asked); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+}

@@ -82,7 +82,7 @@ func (d *Directory) lookup(c *ldap.Conn, name string) (*Entry, error) {
 	if e != nil {
 		dn = e.DN
 	}
-	groups, gerr := d.memberships(c, dn)
+	groups, gerr := d.memberships(c, dn, d.cfg.Groups)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -136,13 +136,13 @@ func (d *Directory) dummyDN() string {
 	return "cn=pushauth-no-such-user," + d.cfg.BaseDN
 }
 
-// memberships returns the configured groups userDN is a member of, in
+// memberships returns the groups of list userDN is a member of, in
 // order. Every group is checked, for known and unknown users alike. A
-// configured group that does not exist matches nobody.
-func (d *Directory) memberships(c *ldap.Conn, userDN string) ([]Group, error) {
+// group that does not exist matches nobody.
+func (d *Directory) memberships(c *ldap.Conn, userDN string, list []Group) ([]Group, error) {
 	var in []Group
 	filter := d.memberFilter(userDN)
-	for _, g := range d.cfg.Groups {
+	for _, g := range list {
 		req := ldap.NewSearchRequest(g.DN, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
 			1, 0, false, filter, []string{"1.1"}, nil)
 		res, err := c.Search(req)

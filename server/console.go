@@ -1,11 +1,15 @@
 package server
 
 import (
+	"context"
 	"crypto/ecdsa"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 
+	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/directory"
 	"github.com/pushauth/pushauth/protocol/console"
 )
 
@@ -27,6 +31,8 @@ func (s *Server) console(api http.Handler, ln net.Listener) http.Handler {
 		Admin:       api,
 		Logins:      s.sys,
 		Operators:   s.cfg.Console.Operators,
+		Groups:      consoleGroups(s.cfg.Console.Groups),
+		Directory:   s.dir.operatorGroups(),
 		Key:         s.consoleKey,
 		Insecure:    isLoopback(ln),
 		SessionIdle: s.cfg.Console.SessionIdle,
@@ -38,4 +44,33 @@ func (s *Server) console(api http.Handler, ln net.Listener) http.Handler {
 func isLoopback(ln net.Listener) bool {
 	a, ok := ln.Addr().(*net.TCPAddr)
 	return ok && a.IP.IsLoopback()
+}
+
+// consoleGroups are console.groups as the console takes them.
+func consoleGroups(gs []config.ConsoleGroup) []console.GroupRole {
+	out := make([]console.GroupRole, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, console.GroupRole{DN: g.DN, Role: g.Role})
+	}
+	return out
+}
+
+// operatorGroups is the directory as the console asks it for operators'
+// groups (nil without a directory).
+func (p *directoryParts) operatorGroups() console.GroupChecker {
+	if p.source == nil {
+		return nil
+	}
+	return groupChecker{p.source.Directory()}
+}
+
+// groupChecker answers a user the directory does not know with no groups.
+type groupChecker struct{ dir *directory.Directory }
+
+func (g groupChecker) InGroups(ctx context.Context, user string, dns []string) ([]string, error) {
+	in, err := g.dir.InGroups(ctx, user, dns)
+	if errors.Is(err, directory.ErrNotFound) {
+		return nil, nil
+	}
+	return in, err
 }

@@ -18,11 +18,18 @@ import (
 // whose password source is that directory (SPEC S9).
 func StartDirectory(t *testing.T, more ...func(*config.Config)) (*Harness, *slapdtest.Server) {
 	t.Helper()
+	return startDirectoryWith(t, nil, more...)
+}
+
+// startDirectoryWith is StartDirectory with groups seeded in slapd.
+func startDirectoryWith(t *testing.T, groups []slapdtest.Group, more ...func(*config.Config)) (*Harness, *slapdtest.Server) {
+	t.Helper()
 	s := slapdtest.Run(t, slapdtest.Options{
 		Users: []slapdtest.User{
 			{UID: "alice", Password: "alice-dir-pw"}, {UID: "bob", Password: "bob-dir-pw"},
 			{UID: "carol", Password: "carol-dir-pw", Disabled: true},
 		},
+		Groups: groups,
 	})
 	useDirectory := func(c *config.Config) {
 		c.Passwords.Source = config.SourceDirectory

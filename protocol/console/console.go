@@ -25,7 +25,11 @@ type Deps struct {
 	Admin     http.Handler      // the admin API, as adminapi.New returned it
 	Logins    Submitter         // the login core
 	Operators map[string]string // user name → role (admin, helpdesk, readonly)
-	Key       []byte            // cookie key (SessionKey)
+	// Groups make directory groups' members operators (console.groups),
+	// asked of Directory; both nil without them.
+	Groups    []GroupRole
+	Directory GroupChecker
+	Key       []byte // cookie key (SessionKey)
 	// Insecure leaves the Secure flag off the cookies: only for an admin
 	// listener on loopback over plain HTTP, where browsers would not send
 	// Secure cookies back.

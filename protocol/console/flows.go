@@ -23,6 +23,7 @@ const (
 // flow is one sign-in in progress.
 type flow struct {
 	user, role, station string
+	group               bool // the role comes from a directory group
 	started             time.Time
 	step                string
 	number              int    // number to pick on the phone, 0 when none

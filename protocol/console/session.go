@@ -42,6 +42,10 @@ type session struct {
 	CSRF   string `json:"c"`
 	Issued int64  `json:"i"` // unix seconds
 	Seen   int64  `json:"s"` // unix seconds of the last request
+	// Group: the role comes from a directory group (console.groups),
+	// whose membership was last checked at Checked (unix seconds).
+	Group   bool  `json:"g,omitempty"`
+	Checked int64 `json:"k,omitempty"`
 }
 
 // Helpdesk tells whether the operator's role reaches helpdesk (templates
@@ -86,10 +90,15 @@ func (c *Console) setCookie(w http.ResponseWriter, name, value string, maxAge in
 		HttpOnly: true, Secure: !c.deps.Insecure, SameSite: http.SameSiteStrictMode})
 }
 
-// startSession signs op in.
-func (c *Console) startSession(w http.ResponseWriter, user, role string) {
+// startSession signs user in with role (from a directory group when
+// viaGroup).
+func (c *Console) startSession(w http.ResponseWriter, user, role string, viaGroup bool) {
 	now := c.now().Unix()
-	c.writeSession(w, &session{User: user, Role: role, CSRF: randomToken(), Issued: now, Seen: now})
+	s := &session{User: user, Role: role, CSRF: randomToken(), Issued: now, Seen: now, Group: viaGroup}
+	if viaGroup {
+		s.Checked = now
+	}
+	c.writeSession(w, s)
 }
 
 func (c *Console) writeSession(w http.ResponseWriter, s *session) {
@@ -114,7 +123,7 @@ func (c *Console) currentSession(w http.ResponseWriter, r *http.Request) *sessio
 		c.setCookie(w, sessionCookie, "", -1)
 		return nil
 	}
-	if role, ok := c.deps.Operators[s.User]; !ok || role != s.Role {
+	if !c.stillOperator(r.Context(), &s, now) {
 		return nil // removed from the operators, or given another role, since
 	}
 	s.Seen = now.Unix()

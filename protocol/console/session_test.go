@@ -20,7 +20,7 @@ func testConsole(now *time.Time) *Console {
 // sessionFrom starts a session and returns its cookie.
 func sessionFrom(c *Console, user, role string) *http.Cookie {
 	w := httptest.NewRecorder()
-	c.startSession(w, user, role)
+	c.startSession(w, user, role, false)
 	return w.Result().Cookies()[0]
 }
 

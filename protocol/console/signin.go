@@ -29,13 +29,21 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	user, err := auth.NormalizeUserName(r.PostFormValue("user"))
 	password := r.PostFormValue("password")
-	role, operator := c.deps.Operators[user]
-	if err != nil || !operator || len(password) > maxPasswordLen {
-		c.deps.Log.Info().Str("user", user).Bool("operator", operator).Msg("console sign-in refused")
-		c.render(w, "signin", pageData{CSRF: c.preToken(w, r), Notice: "Sign-in refused."})
+	if err != nil || len(password) > maxPasswordLen {
+		c.refuseSignIn(w, r, user)
 		return
 	}
-	f := &flow{user: user, role: role, station: remoteIP(r), started: c.now(), step: stepWaiting}
+	role, viaGroup, err := c.roleOf(r.Context(), user)
+	if err != nil {
+		c.deps.Log.Warn().Err(err).Str("user", user).Msg("console sign-in: the directory did not answer")
+		c.render(w, "signin", pageData{CSRF: c.preToken(w, r), Notice: "Sign-in is unavailable: the directory did not answer. Try again later."})
+		return
+	}
+	if role == "" {
+		c.refuseSignIn(w, r, user)
+		return
+	}
+	f := &flow{user: user, role: role, group: viaGroup, station: remoteIP(r), started: c.now(), step: stepWaiting}
 	id := c.flows.add(f, c.now())
 	if id == "" {
 		http.Error(w, "Too many sign-ins in progress; try again in a minute.", http.StatusServiceUnavailable)
@@ -44,6 +52,13 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	c.setCookie(w, flowCookie, id, int(flowTTL.Seconds()))
 	c.submit(id, f, password, "")
 	http.Redirect(w, r, "/console/signin/wait", http.StatusSeeOther)
+}
+
+// refuseSignIn answers a sign-in that starts no login: not an operator,
+// or a name or password no login could take.
+func (c *Console) refuseSignIn(w http.ResponseWriter, r *http.Request, user string) {
+	c.deps.Log.Info().Str("user", user).Msg("console sign-in refused")
+	c.render(w, "signin", pageData{CSRF: c.preToken(w, r), Notice: "Sign-in refused."})
 }
 
 // submit sends an attempt of the flow's login: its password, or an
@@ -101,7 +116,7 @@ func (c *Console) signInStatus(w http.ResponseWriter, r *http.Request) {
 	case f.step == stepDone:
 		c.flows.remove(id)
 		c.setCookie(w, flowCookie, "", -1)
-		c.startSession(w, f.user, f.role)
+		c.startSession(w, f.user, f.role, f.group)
 		c.deps.Log.Info().Str("user", f.user).Str("role", f.role).Msg("console operator signed in")
 		st.Next = "/console/users"
 	case f.step == stepRefused:
