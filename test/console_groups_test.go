@@ -1,17 +1,15 @@
 package test
 
 import (
-	"encoding/json"
-	"io"
+	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/directory/slapdtest"
-	"github.com/pushauth/pushauth/internal/testwait"
+	"github.com/pushauth/pushauth/protocol/console/consoletest"
 	"github.com/pushauth/pushauth/push"
 )
 
@@ -62,39 +60,20 @@ func TestConsoleDirectoryGroupOperators(t *testing.T) {
 // the post ends on.
 func consoleFormSignIn(t *testing.T, c *http.Client, h *Harness, user, password string) string {
 	t.Helper()
-	m := consoleCSRF.FindStringSubmatch(get(t, c, h.AdminURL+"/console/signin"))
-	if m == nil {
-		t.Fatal("no CSRF token on the sign-in page")
-	}
-	resp, err := c.PostForm(h.AdminURL+"/console/signin", url.Values{"user": {user}, "password": {password}, "csrf": {m[1]}})
+	page, err := consoletest.SignIn(h.ctx(), c, h.AdminURL, user, password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(body)
+	return page
 }
 
-// consoleSignedIn polls the sign-in's status until it is accepted (the
-// answer carries the session cookie).
+// consoleSignedIn waits until the sign-in is accepted (the answer carries
+// the session cookie).
 func consoleSignedIn(t *testing.T, c *http.Client, h *Harness) {
 	t.Helper()
-	testwait.Within(t, 20*time.Second, "the console sign-in to be accepted", func() bool {
-		resp, err := c.Get(h.AdminURL + "/console/signin/status")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var st struct{ Step, Next string }
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-			t.Fatal(err)
-		}
-		if st.Step == "refused" {
-			t.Fatal("the sign-in was refused")
-		}
-		return st.Next != ""
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := consoletest.WaitSignedIn(ctx, c, h.AdminURL); err != nil {
+		t.Fatal(err)
+	}
 }
