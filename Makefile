@@ -6,6 +6,9 @@
 #   make demo-app  pushauthd with the pushauth app on loopback: open the link it
 #                prints in a desktop browser, add the token, approve the login
 #                it sends (tools/appdemo)
+#   make demo-console  pushauthd with its operator console on loopback and
+#                simulated users: open the URL it prints, sign in as demo
+#                (a simulated phone approves) (tools/consoledemo)
 #   make test    unit + end-to-end tests with the race detector, then a short fuzz run
 #   make build   release binaries (cmd/, not tools/) into ./bin: -trimpath,
 #                module version and Git commit stamped (pushauthd --version,
@@ -38,7 +41,7 @@ RACE      := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 # information stamped even when GOFLAGS says -buildvcs=false.
 BUILDFLAGS := -trimpath -buildvcs=auto
 
-.PHONY: all demo demo-web demo-app test fuzz build image lint bench clean generate
+.PHONY: all demo demo-web demo-app demo-console test fuzz build image lint bench clean generate
 
 all: lint build test
 
@@ -54,6 +57,10 @@ demo-web:
 # APPDEMO_LISTEN=127.0.0.1:9091 make demo-app to use another port.
 demo-app:
 	$(GO) run ./tools/appdemo --listen $${APPDEMO_LISTEN:-127.0.0.1:8090}
+
+# CONSOLEDEMO_LISTEN=127.0.0.1:9092 make demo-console to use another port.
+demo-console:
+	$(GO) run ./tools/consoledemo --listen $${CONSOLEDEMO_LISTEN:-127.0.0.1:8091}
 
 test:
 ifeq ($(RACE),)

@@ -25,5 +25,5 @@ log: {level: info, format: json}
 // startServer starts pushauthd with its device API on listen and its logs
 // in its data directory; Stop shuts it down and removes the directory.
 func startServer(ctx context.Context, listen string) (*demoserver.Server, error) {
-	return demoserver.Start(ctx, demoConfig, listen, "pushauth-app-demo-")
+	return demoserver.Start(ctx, demoserver.Options{Template: demoConfig, DeviceListen: listen, Prefix: "pushauth-app-demo-"})
 }

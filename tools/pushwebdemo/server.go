@@ -28,7 +28,7 @@ log: {level: info, format: json}
 // startServer starts pushauthd on loopback sockets with logs in its data
 // directory; Stop shuts it down and removes the directory.
 func startServer(ctx context.Context) (*demoserver.Server, error) {
-	return demoserver.Start(ctx, demoConfig, "127.0.0.1:0", "pushweb-demo-")
+	return demoserver.Start(ctx, demoserver.Options{Template: demoConfig, Prefix: "pushweb-demo-"})
 }
 
 // setUp creates the web policy, the user demo with an activated phone,

@@ -5,6 +5,7 @@
 package demoserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -27,21 +28,31 @@ type Server struct {
 	Secret    string              // the RADIUS clients' shared secret
 	Radius    string              // the RADIUS address (host:port)
 	DeviceURL string              // the device API's URL, also its public_url
+	AdminURL  string              // the admin API's (and the console's) URL
 	Admin     *adminclient.Client // the admin API, with the admin token
 	stop      func()
 }
 
-// Start runs pushauthd with the configuration template, whose DATADIR,
-// SECRET, TOKEN and LISTEN are replaced: RADIUS and the admin API listen
-// on loopback ports of their own, the device API on deviceListen.
-// prefix names the temporary data directory.
-func Start(ctx context.Context, template, deviceListen, prefix string) (*Server, error) {
-	dir, err := os.MkdirTemp("", prefix)
+// Options say how to start the server.
+type Options struct {
+	// Template is the configuration, whose DATADIR, SECRET, TOKEN and
+	// LISTEN (the device API's address) are replaced.
+	Template string
+	// DeviceListen and AdminListen are the device and admin APIs'
+	// addresses; "" → a loopback port of their own. RADIUS always gets one.
+	DeviceListen, AdminListen string
+	// Prefix names the temporary data directory.
+	Prefix string
+}
+
+// Start runs pushauthd as o says.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	dir, err := os.MkdirTemp("", o.Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	s := &Server{Dir: dir, stop: func() { os.RemoveAll(dir) }}
-	if err := s.boot(ctx, template, deviceListen); err != nil {
+	if err := s.boot(ctx, o); err != nil {
 		s.stop()
 		return nil, err
 	}
@@ -51,7 +62,8 @@ func Start(ctx context.Context, template, deviceListen, prefix string) (*Server,
 // Stop shuts the server down and removes its data directory.
 func (s *Server) Stop() { s.stop() }
 
-func (s *Server) boot(ctx context.Context, template, deviceListen string) error {
+func (s *Server) boot(ctx context.Context, o Options) error {
+	deviceListen, adminListen := cmp.Or(o.DeviceListen, loopbackPort), cmp.Or(o.AdminListen, loopbackPort)
 	var err error
 	if s.Secret, err = RandomHex(16); err != nil {
 		return err
@@ -60,12 +72,12 @@ func (s *Server) boot(ctx context.Context, template, deviceListen string) error 
 	if err != nil {
 		return err
 	}
-	yaml := strings.NewReplacer("DATADIR", s.Dir, "SECRET", s.Secret, "TOKEN", token, "LISTEN", deviceListen).Replace(template)
+	yaml := strings.NewReplacer("DATADIR", s.Dir, "SECRET", s.Secret, "TOKEN", token, "LISTEN", deviceListen).Replace(o.Template)
 	cfg, _, err := config.LoadBytes("demo.yaml", []byte(yaml), nil)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	ls, err := listeners(deviceListen)
+	ls, err := listeners(deviceListen, adminListen)
 	if err != nil {
 		return err
 	}
@@ -86,7 +98,8 @@ func (s *Server) boot(ctx context.Context, template, deviceListen string) error 
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, ls) }()
-	s.Admin = adminclient.New("http://"+ls.Admin.Addr().String(), token, nil)
+	s.AdminURL = "http://" + ls.Admin.Addr().String()
+	s.Admin = adminclient.New(s.AdminURL, token, nil)
 	s.stop = func() {
 		cancel()
 		<-done
@@ -96,16 +109,19 @@ func (s *Server) boot(ctx context.Context, template, deviceListen string) error 
 	return nil
 }
 
-// listeners binds RADIUS and the admin API on loopback ports of their own
-// and the device API on deviceListen.
-func listeners(deviceListen string) (server.Listeners, error) {
+// loopbackPort is a port of its own on loopback.
+const loopbackPort = "127.0.0.1:0"
+
+// listeners binds RADIUS on a loopback port of its own and the device and
+// admin APIs on their addresses.
+func listeners(deviceListen, adminListen string) (server.Listeners, error) {
 	var ls server.Listeners
 	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return ls, fmt.Errorf("bind RADIUS: %w", err)
 	}
 	ls.Radius = udp
-	if ls.Admin, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
+	if ls.Admin, err = net.Listen("tcp", adminListen); err == nil {
 		ls.Device, err = net.Listen("tcp", deviceListen)
 	}
 	if err != nil {
