@@ -28,3 +28,19 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("refilled keys were not forgotten for a new one")
 	}
 }
+
+// An IPv6 /64 is one source; IPv4-mapped addresses are their IPv4 one.
+func TestSource(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.7:1234":             "192.0.2.7",
+		"[::ffff:192.0.2.7]:1234":    "192.0.2.7",
+		"[2001:db8:1:2:3:4:5:6]:443": "2001:db8:1:2::",
+		"[2001:db8:1:2:ffff::1]:443": "2001:db8:1:2::",
+		"garbage":                    "invalid IP",
+		"198.51.100.1":               "198.51.100.1",
+	} {
+		if got := Source(in).String(); got != want {
+			t.Errorf("Source(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/actors"
+	"github.com/pushauth/pushauth/internal/ratelimit"
 )
 
 // DefaultSessionIdle signs an operator out after this long without a request.
@@ -48,7 +50,19 @@ type Console struct {
 	tmpl  *template.Template
 	flows flows
 	mux   *http.ServeMux
+	// Sign-in forms and passcodes a source address, and a user name, may
+	// send: each starts or answers a login (a password check, a push).
+	perSource *ratelimit.Limiter[netip.Addr]
+	perUser   *ratelimit.Limiter[string]
 }
+
+// Limits of sign-in posts (the sign-in form and its passcode) per source
+// address and per user name: a burst at once, then one every few seconds.
+const (
+	signInsPerMinute = 12
+	signInBurst      = 6
+	limiterKeys      = 10000
+)
 
 // New returns the console handler.
 func New(d Deps) *Console {
@@ -59,7 +73,9 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{deps: d, flows: flows{all: map[string]*flow{}}, mux: http.NewServeMux(),
-		tmpl: template.Must(template.ParseFS(assets, "assets/*.html"))}
+		tmpl:      template.Must(template.ParseFS(assets, "assets/*.html")),
+		perSource: ratelimit.New[netip.Addr](signInsPerMinute, signInBurst, limiterKeys, d.Now),
+		perUser:   ratelimit.New[string](signInsPerMinute, signInBurst, limiterKeys, d.Now)}
 	static, _ := fs.Sub(assets, "assets") // a constant directory of the embed
 	c.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
 	c.mux.HandleFunc("GET /console/{$}", c.home)

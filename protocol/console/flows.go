@@ -1,6 +1,7 @@
 package console
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -8,8 +9,9 @@ import (
 // Limits of sign-ins in progress: a flood of sign-in forms cannot grow
 // memory, and an abandoned one is forgotten.
 const (
-	maxFlows = 256
-	flowTTL  = 5 * time.Minute
+	maxFlows          = 256
+	maxFlowsPerSource = 8 // one address cannot take the others' share
+	flowTTL           = 5 * time.Minute
 )
 
 // Steps of a sign-in.
@@ -23,7 +25,8 @@ const (
 // flow is one sign-in in progress.
 type flow struct {
 	user, role, station string
-	group               bool // the role comes from a directory group
+	group               bool       // the role comes from a directory group
+	source              netip.Addr // the browser's address (IPv6: its /64), for the cap per source
 	started             time.Time
 	step                string
 	number              int    // number to pick on the phone, 0 when none
@@ -46,12 +49,23 @@ func (fs *flows) add(f *flow, now time.Time) string {
 			delete(fs.all, id)
 		}
 	}
-	if len(fs.all) >= maxFlows {
+	if len(fs.all) >= maxFlows || fs.fromSource(f.source) >= maxFlowsPerSource {
 		return ""
 	}
 	id := randomToken()
 	fs.all[id] = f
 	return id
+}
+
+// fromSource counts the flows from source (under the lock).
+func (fs *flows) fromSource(source netip.Addr) int {
+	n := 0
+	for _, f := range fs.all {
+		if f.source == source {
+			n++
+		}
+	}
+	return n
 }
 
 // update runs fn on the flow id under the lock; false when it is gone.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/ratelimit"
 	"github.com/pushauth/pushauth/push"
 )
 
@@ -29,6 +30,10 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	user, err := auth.NormalizeUserName(r.PostFormValue("user"))
 	password := r.PostFormValue("password")
+	if !c.allowSignIn(r, user) {
+		c.tooMany(w)
+		return
+	}
 	if err != nil || len(password) > maxPasswordLen {
 		c.refuseSignIn(w, r, user)
 		return
@@ -43,15 +48,31 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.refuseSignIn(w, r, user)
 		return
 	}
-	f := &flow{user: user, role: role, group: viaGroup, station: remoteIP(r), started: c.now(), step: stepWaiting}
+	f := &flow{user: user, role: role, group: viaGroup, station: remoteIP(r), source: ratelimit.Source(r.RemoteAddr),
+		started: c.now(), step: stepWaiting}
 	id := c.flows.add(f, c.now())
 	if id == "" {
-		http.Error(w, "Too many sign-ins in progress; try again in a minute.", http.StatusServiceUnavailable)
+		c.tooMany(w)
 		return
 	}
 	c.setCookie(w, flowCookie, id, int(flowTTL.Seconds()))
 	c.submit(id, f, password, "")
 	http.Redirect(w, r, "/console/signin/wait", http.StatusSeeOther)
+}
+
+// allowSignIn takes a sign-in from r's source and for user (when the name
+// is valid) from their buckets; false when either is empty.
+func (c *Console) allowSignIn(r *http.Request, user string) bool {
+	if !c.perSource.Allow(ratelimit.Source(r.RemoteAddr)) {
+		return false
+	}
+	return user == "" || c.perUser.Allow(user)
+}
+
+// tooMany answers a sign-in beyond the limits.
+func (c *Console) tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "60")
+	http.Error(w, "Too many sign-ins; try again in a minute.", http.StatusTooManyRequests)
 }
 
 // refuseSignIn answers a sign-in that starts no login: not an operator,
@@ -131,6 +152,10 @@ func (c *Console) signInStatus(w http.ResponseWriter, r *http.Request) {
 func (c *Console) passcode(w http.ResponseWriter, r *http.Request) {
 	id := flowID(r)
 	code := r.PostFormValue("passcode")
+	if !c.perSource.Allow(ratelimit.Source(r.RemoteAddr)) {
+		c.tooMany(w)
+		return
+	}
 	var f flow
 	ok := c.checkPreToken(r) && len(code) <= maxPasswordLen && c.flows.update(id, func(fl *flow) {
 		if fl.step == stepPasscode {

@@ -2,7 +2,6 @@ package enroll
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/netip"
 	"time"
@@ -142,24 +141,8 @@ func (h *handler) signedIn(next func(http.ResponseWriter, *http.Request, session
 	}
 }
 
-// addrOf is the browser's address (the peer's; IPv6 by its /64, as
-// internal/connlimit counts it).
-func addrOf(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.Addr()
-	}
-	return a
-}
+// addrOf is the browser's address as a rate-limit key (IPv6 by its /64).
+func addrOf(r *http.Request) netip.Addr { return ratelimit.Source(r.RemoteAddr) }
 
 // audit writes one record of the enrolment page (README "Audit reasons").
 func (h *handler) audit(ctx context.Context, user, token string, accepted bool, reason auth.Reason) {
