@@ -6,22 +6,21 @@ import (
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/base32"
-	"encoding/binary"
-	"hash"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pushauth/pushauth/oath"
 	"github.com/pushauth/pushauth/store"
 )
 
 // OTP defaults and verification window.
 const (
 	SeedLen       = 20 // bytes; the RFC 4226 recommended 160-bit HMAC-SHA1 key
-	DefaultDigits = 6
-	DefaultPeriod = 30 // TOTP step in seconds
-	MaxDigits     = 10 // a truncated HOTP value has at most 10 decimal digits
+	DefaultDigits = oath.DefaultDigits
+	DefaultPeriod = oath.DefaultPeriod // TOTP step in seconds
+	MaxDigits     = oath.MaxDigits
 
 	// TOTPWindow is how many steps before and after the current one a TOTP
 	// code may come from (clock drift).
@@ -39,22 +38,9 @@ type OTPSpec struct {
 	LastStep  int64  // last accepted TOTP step or HOTP counter; -1 when none
 }
 
-func (s OTPSpec) digits() int {
-	switch {
-	case s.Digits <= 0:
-		return DefaultDigits
-	case s.Digits > MaxDigits:
-		return MaxDigits
-	}
-	return s.Digits
-}
+func (s OTPSpec) digits() int { return oath.Digits(s.Digits) }
 
-func (s OTPSpec) period() int64 {
-	if s.Period <= 0 {
-		return DefaultPeriod
-	}
-	return int64(s.Period)
-}
+func (s OTPSpec) period() int64 { return oath.Period(s.Period) }
 
 // NewSeed returns a fresh random SeedLen-byte OTP seed.
 func NewSeed() ([]byte, error) {
@@ -65,45 +51,11 @@ func NewSeed() ([]byte, error) {
 	return seed, nil
 }
 
-// HOTP returns the RFC 4226 HMAC-SHA1 one-time password for counter, zero
-// padded to digits (<= 0 means DefaultDigits; more than MaxDigits is capped).
-// A TOTP code is HOTP(seed, TOTPStep(now, period), digits).
-func HOTP(seed []byte, counter uint64, digits int) string {
-	var buf [MaxDigits]byte
-	mac := hmac.New(sha1.New, seed)
-	return string(hotpCode(mac, counter, OTPSpec{Digits: digits}.digits(), &buf))
-}
+// HOTP returns the RFC 4226 one-time password for counter (oath.HOTP).
+func HOTP(seed []byte, counter uint64, digits int) string { return oath.HOTP(seed, counter, digits) }
 
-// hotpCode writes the code for counter into buf using mac (keyed with the
-// seed) and returns it; it allocates nothing beyond mac's own work.
-func hotpCode(mac hash.Hash, counter uint64, digits int, buf *[MaxDigits]byte) []byte {
-	var msg [8]byte
-	var sumBuf [sha1.Size]byte
-	binary.BigEndian.PutUint64(msg[:], counter)
-	mac.Reset()
-	mac.Write(msg[:])
-	sum := mac.Sum(sumBuf[:0])
-	off := sum[len(sum)-1] & 0x0f
-	value := binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff
-	code := buf[:digits]
-	for i := digits - 1; i >= 0; i-- {
-		code[i] = '0' + byte(value%10)
-		value /= 10
-	}
-	return code
-}
-
-// TOTPStep returns the RFC 6238 time step of now for a period in seconds
-// (<= 0 means DefaultPeriod).
-func TOTPStep(now time.Time, period int) int64 {
-	p := OTPSpec{Period: period}.period()
-	t := now.Unix()
-	step := t / p
-	if t < 0 && t%p != 0 {
-		step-- // floor for times before 1970
-	}
-	return step
-}
+// TOTPStep returns the RFC 6238 time step of now (oath.TOTPStep).
+func TOTPStep(now time.Time, period int) int64 { return oath.TOTPStep(now, period) }
 
 // VerifyOTP checks a code against a TOTP or HOTP token. TOTP accepts the
 // steps around now within TOTPWindow; HOTP accepts the counters
@@ -148,7 +100,7 @@ func matchStep(seed []byte, digits int, code string, first, last int64) (int64, 
 	given := []byte(code)
 	found := int64(-1)
 	for s := first; s <= last; s++ {
-		eq := subtle.ConstantTimeCompare(hotpCode(mac, uint64(s), digits, &buf), given)
+		eq := subtle.ConstantTimeCompare(oath.Code(mac, uint64(s), digits, &buf), given)
 		if eq == 1 && found < 0 {
 			found = s
 		}

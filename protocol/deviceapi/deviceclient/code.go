@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/oath"
 )
 
 // Code returns the token's one-time password: for TOTP the code of the
@@ -23,11 +23,11 @@ func (d *Device) Code(now time.Time) (string, error) {
 	}
 	switch o.Algorithm {
 	case "totp", "":
-		return auth.HOTP(seed, uint64(auth.TOTPStep(now, o.Period)), o.Digits), nil
+		return oath.HOTP(seed, uint64(oath.TOTPStep(now, o.Period)), o.Digits), nil
 	case "hotp":
 		c := max(o.Counter, 0)
 		o.Counter = c + 1
-		return auth.HOTP(seed, uint64(c), o.Digits), nil
+		return oath.HOTP(seed, uint64(c), o.Digits), nil
 	}
 	return "", fmt.Errorf("unknown OTP algorithm %q", o.Algorithm)
 }
