@@ -174,11 +174,11 @@ func ServeAs(h http.Handler, w http.ResponseWriter, r *http.Request, user, roleN
 
 // RoleAllowsAs tells, without making the call, whether the console
 // operator user with role roleName may call method path: nil when the
-// route's role is reached, else the *error* ServeAs would answer with
-// (403 and the API's message, naming the role the call needs). The
-// console asks this before it makes an operator confirm a destructive
-// action with a push that the API would then refuse; the call itself
-// still goes through ServeAs, which checks again.
+// role reaches the route's, else the error whose message ServeAs would
+// answer with (the 403 naming the role the call needs). The console asks
+// this before it makes an operator confirm a destructive action with a
+// push that the API would refuse; the call itself still goes through
+// ServeAs, which checks again. An unrouted path is left to ServeAs.
 func RoleAllowsAs(h http.Handler, method, path, user, roleName string) error {
 	s, ok := h.(*server)
 	rl := parseRole(roleName)

@@ -18,6 +18,7 @@ import (
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 // The actions of the user page against a real admin API on a SQLite
@@ -327,5 +328,62 @@ func TestUserPageActionsByRole(t *testing.T) {
 		if !strings.Contains(body, "from user: set on the user") {
 			t.Errorf("%s: no policy origin in %s", op, body)
 		}
+	}
+}
+
+// S6.9, S4.2, S4.3: An OTP token's answer shows the otpauth URI as a QR
+// code and its secret; a GridSure PIP the API refuses is shown with the
+// API's message and status, and no token is made.
+func TestProgramOATHAndGridSure(t *testing.T) {
+	rig := newActionRig(t)
+	ck, csrf := rig.signIn("ada")
+	w := rig.do(ck, http.MethodPost, "/console/users/bob/tokens", url.Values{"csrf": {csrf}, "type": {"hotp"}})
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, "otpauth://hotp/") || !strings.Contains(body, `id="otp-secret"`) ||
+		!strings.Contains(body, `src="data:image/png;base64,`) {
+		t.Fatalf("OTP token: %d %s", w.Code, body)
+	}
+	w = rig.do(ck, http.MethodPost, "/console/users/bob/tokens", url.Values{"csrf": {csrf}, "type": {"gridsure"}, "pip": {"0,1"}})
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `class="error"`) {
+		t.Fatalf("a short PIP: %d %s", w.Code, w.Body)
+	}
+	w = rig.do(ck, http.MethodPost, "/console/users/bob/tokens", url.Values{"csrf": {csrf}, "type": {"gridsure"}, "pip": {"0,6,12,18"}})
+	if w.Code != http.StatusOK || strings.Contains(w.Body.String(), "0,6,12,18") {
+		t.Fatalf("GridSure: %d %s", w.Code, w.Body)
+	}
+	toks, err := rig.api.Tokens(context.Background(), "bob")
+	if err != nil || len(toks) != 2 || toks[0].Type == toks[1].Type {
+		t.Fatalf("bob's tokens %+v, %v", toks, err)
+	}
+}
+
+// S6.9: "Revoke all tokens" revokes the tokens listed when it was asked
+// for, once confirmed: a token programmed meanwhile stays.
+func TestRevokeAllBoundToListedTokens(t *testing.T) {
+	rig := newActionRig(t)
+	ctx := context.Background()
+	ck, csrf := rig.signIn("ada")
+	for range 2 {
+		if _, err := rig.api.ProgramToken(ctx, "bob", apitype.ProgramRequest{Type: "oath"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := rig.do(ck, http.MethodPost, "/console/users/bob/revoke", url.Values{"csrf": {csrf}, "all": {"1"}})
+	m := confirmAction.FindStringSubmatch(w.Body.String())
+	if m == nil || !strings.Contains(w.Body.String(), "Revoke all 2 tokens of bob") {
+		t.Fatalf("revoke all: %d %s", w.Code, w.Body)
+	}
+	later, err := rig.api.ProgramToken(ctx, "bob", apitype.ProgramRequest{Type: "oath"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rig.do(ck, http.MethodPost, m[1], url.Values{"csrf": {csrf}, "password": {"ada-pw"}})
+	rig.logins.answer(0, actors.Accept)
+	if st := rig.step(ck, m[1]); !strings.Contains(st, "done=revoked") {
+		t.Fatalf("after the approval: %s", st)
+	}
+	toks, err := rig.api.Tokens(ctx, "bob")
+	if err != nil || len(toks) != 1 || toks[0].Serial != later.Serial {
+		t.Fatalf("bob's tokens after revoke all: %+v, %v", toks, err)
 	}
 }
