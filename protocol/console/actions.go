@@ -2,8 +2,6 @@ package console
 
 import (
 	"crypto/subtle"
-	"encoding/base64"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -11,13 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skip2/go-qrcode"
-
+	"github.com/pushauth/pushauth/internal/qrpage"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
-
-// qrSize is a QR code's width and height in pixels.
-const qrSize = 256
 
 // actionRoutes serves the changes an operator makes on a user's page
 // (tokens, unlock, bypass codes, policy, delete). Each is a POST with
@@ -144,7 +138,7 @@ func (c *Console) showProgrammed(w http.ResponseWriter, r *http.Request, s *sess
 	switch {
 	case res.ActivationCode != "":
 		v.Title = "Activate token " + res.Serial
-		v.Code = groupByFour(res.ActivationCode)
+		v.Code = qrpage.GroupByFour(res.ActivationCode)
 		v.QRText = res.ActivationURL
 		if v.QRText == "" {
 			v.QRText = res.ActivationCode
@@ -162,7 +156,7 @@ func (c *Console) showProgrammed(w http.ResponseWriter, r *http.Request, s *sess
 		v.Hint = "The token is ready; nothing more is shown."
 	}
 	if v.QRText != "" {
-		v.QR, err = qrDataURL(v.QRText)
+		v.QR, err = qrpage.DataURL(v.QRText)
 	}
 	if err != nil {
 		c.deps.Log.Error().Err(err).Str("serial", res.Serial).Msg("console QR code")
@@ -186,32 +180,11 @@ func (c *Console) issueBypassCode(w http.ResponseWriter, r *http.Request, s *ses
 		Hint: "Give the code to the user by a channel you trust. Shown once."})
 }
 
-// qrDataURL is the QR code of text as a data: URL of a PNG.
-func qrDataURL(text string) (template.URL, error) {
-	png, err := qrcode.Encode(text, qrcode.Medium, qrSize)
-	if err != nil {
-		return "", fmt.Errorf("QR code: %w", err)
-	}
-	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), nil
-}
-
 // otpSecret is the base32 seed of an otpauth URI, grouped by four.
 func otpSecret(uri string) string {
 	u, err := url.Parse(uri)
 	if err != nil {
 		return ""
 	}
-	return groupByFour(u.Query().Get("secret"))
-}
-
-// groupByFour writes s in groups of four characters, for typing.
-func groupByFour(s string) string {
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return qrpage.GroupByFour(u.Query().Get("secret"))
 }
