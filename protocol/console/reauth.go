@@ -194,7 +194,8 @@ func (c *Console) confirmStatus(w http.ResponseWriter, r *http.Request, s *sessi
 		c.flows.remove(id)
 		writeStatus(w, statusOf(f))
 	case f.step == stepDone:
-		writeStatus(w, c.perform(r.Context(), s, id, target))
+		// Once taken, the action is made whole even if the page goes away.
+		writeStatus(w, c.perform(context.WithoutCancel(r.Context()), s, id, target))
 	default:
 		writeStatus(w, statusOf(f))
 	}
