@@ -60,6 +60,7 @@ type actionRig struct {
 	c      *Console
 	logins *fakeLogins
 	api    *adminclient.Client
+	srv    *adminapitest.Server
 	logs   *logbuf.Buffer
 	now    time.Time
 }
@@ -67,7 +68,7 @@ type actionRig struct {
 func newActionRig(t *testing.T) *actionRig {
 	t.Helper()
 	srv := adminapitest.Start(t, nil)
-	rig := &actionRig{t: t, logins: &fakeLogins{}, api: srv.AdminClient(), logs: &logbuf.Buffer{},
+	rig := &actionRig{t: t, logins: &fakeLogins{}, api: srv.AdminClient(), srv: srv, logs: &logbuf.Buffer{},
 		now: time.Now()}
 	rig.c = New(Deps{Admin: srv.Config.Handler, Logins: rig.logins,
 		Operators: map[string]string{"ada": "admin", "hugo": "helpdesk", "olga": "readonly"},
@@ -328,6 +329,15 @@ func TestUserPageActionsByRole(t *testing.T) {
 		if !strings.Contains(body, "from user: set on the user") {
 			t.Errorf("%s: no policy origin in %s", op, body)
 		}
+	}
+	// A policy the user names that no longer exists is said to give the
+	// default (the API refuses to name one, the store can hold one).
+	if err := rig.srv.Store.SetUserPolicy(context.Background(), "bob", "gone"); err != nil {
+		t.Fatal(err)
+	}
+	ck, _ := rig.signIn("olga")
+	if body := rig.do(ck, http.MethodGet, "/console/users/bob", nil).Body.String(); !strings.Contains(body, "no such policy") {
+		t.Errorf("a missing policy: %s", body)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
@@ -13,7 +14,7 @@ import (
 type userView struct {
 	Path     string // the page's path, which its forms post under
 	Bypass   []apitype.BypassCode
-	Policies []apitype.Policy // the policy select's choices (admins)
+	Policies []apitype.Policy // the policy select's choices
 	Policy   policyOrigin
 }
 
@@ -89,13 +90,14 @@ func (c *Console) loadUser(ctx context.Context, s *session, r *http.Request, d *
 		}
 	}
 	v.Bypass = bypass.BypassCodes
+	var list apitype.PolicyList
+	if err := c.adminGet(ctx, s, "/v1/policies", &list); err != nil {
+		return err
+	}
+	v.Policies = list.Policies
 	v.Policy = c.policyOrigin(ctx, s, d.User)
-	if s.Admin() {
-		var list apitype.PolicyList
-		if err := c.adminGet(ctx, s, "/v1/policies", &list); err != nil {
-			return err
-		}
-		v.Policies = list.Policies
+	if v.Policy.Name != "" && !slices.ContainsFunc(v.Policies, func(p apitype.Policy) bool { return p.Name == v.Policy.Name }) {
+		v.Policy.From += "; no such policy: its logins get the default policy"
 	}
 	return nil
 }
