@@ -171,3 +171,28 @@ func ServeAs(h http.Handler, w http.ResponseWriter, r *http.Request, user, roleN
 		Int("status", rec.status).Dur("duration", time.Since(start)).
 		Str("admin", c.name).Str("role", roleName).Msg("admin request")
 }
+
+// RoleAllowsAs tells, without making the call, whether the console
+// operator user with role roleName may call method path: nil when the
+// role reaches the route's, else the error whose message ServeAs would
+// answer with (the 403 naming the role the call needs). The console asks
+// this before it makes an operator confirm a destructive action with a
+// push that the API would refuse; the call itself still goes through
+// ServeAs, which checks again. An unrouted path is left to ServeAs.
+func RoleAllowsAs(h http.Handler, method, path, user, roleName string) error {
+	s, ok := h.(*server)
+	rl := parseRole(roleName)
+	if !ok || rl == 0 {
+		return newError(http.StatusForbidden, "forbidden", "operator %q has no known role", user)
+	}
+	r, err := http.NewRequest(method, path, nil)
+	if err != nil {
+		return fmt.Errorf("check role for %s %s: %w", method, path, err)
+	}
+	_, pattern := s.mux.Handler(r)
+	need, routed := s.routeRoles[pattern]
+	if c := (caller{name: ConsolePrefix + user, role: rl}); routed && c.role < need {
+		return forbidden(c, need, pattern)
+	}
+	return nil
+}

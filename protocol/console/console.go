@@ -97,7 +97,7 @@ func New(d Deps) *Console {
 
 // csp allows the console's own files and nothing else: no inline script
 // or style, no framing.
-const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // ServeHTTP sets the security headers and routes.
@@ -135,7 +135,7 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) waitPage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, "wait", pageData{CSRF: c.preToken(w, r)})
+	c.render(w, "wait", pageData{CSRF: c.preToken(w, r), Page: signInWait()})
 }
 
 // signOut ends the session (the form carries the session's CSRF token).

@@ -16,6 +16,7 @@ const (
 
 // Steps of a sign-in.
 const (
+	stepConfirm  = "confirm"  // a pending action waits for the operator's password
 	stepWaiting  = "waiting"  // for the login's answer (the phone)
 	stepPasscode = "passcode" // the login asks for a passcode
 	stepDone     = "done"     // accepted: the next status call signs in
@@ -32,6 +33,9 @@ type flow struct {
 	number              int    // number to pick on the phone, 0 when none
 	message             string // the login's message at a passcode step
 	state               string // the login's State for the next answer
+	// action is what a re-authentication confirms (reauth.go); nil for
+	// a sign-in.
+	action *pendingAction
 }
 
 // flows are the sign-ins in progress, by random id.
@@ -90,8 +94,38 @@ func (fs *flows) view(id string) (flow, bool) {
 	return *f, true
 }
 
+// take removes the flow id and returns it when ok says so, under the
+// lock: of two requests for the same flow, one at most gets it.
+func (fs *flows) take(id string, ok func(*flow) bool) (flow, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	f, found := fs.all[id]
+	if !found || !ok(f) {
+		return flow{}, false
+	}
+	delete(fs.all, id)
+	return *f, true
+}
+
 func (fs *flows) remove(id string) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	delete(fs.all, id)
+}
+
+// waitView is what the waiting page shows and where it polls: a
+// sign-in's, or a re-authentication's (reauth.go).
+type waitView struct {
+	What      string // the action being confirmed; "" for a sign-in
+	Status    string // the status URL the page polls
+	Passcode  string // where the passcode form posts
+	Again     string // where to go after a refusal
+	AgainText string
+	Refused   string // what the page says after a refusal
+}
+
+// signInWait is the sign-in's waiting page.
+func signInWait() waitView {
+	return waitView{Status: "/console/signin/status", Passcode: "/console/signin/passcode",
+		Again: "/console/signin", AgainText: "Sign in again", Refused: "Sign-in refused."}
 }

@@ -1,9 +1,12 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -31,18 +34,55 @@ type pageData struct {
 // adminGet reads path from the admin API as the operator and decodes its
 // JSON answer into out.
 func (c *Console) adminGet(ctx context.Context, s *session, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return fmt.Errorf("admin request %s: %w", path, err)
+	return c.adminCall(ctx, s, http.MethodGet, path, nil, out)
+}
+
+// adminError is the admin API's refusal of a call: its status and message.
+type adminError struct {
+	status int
+	msg    string
+}
+
+func (e *adminError) Error() string { return e.msg }
+
+// statusOfError is the HTTP status an answer showing err gets: the admin
+// API's when it refused, else 500.
+func statusOfError(err error) int {
+	var ae *adminError
+	if errors.As(err, &ae) {
+		return ae.status
 	}
+	return http.StatusInternalServerError
+}
+
+// adminCall makes one call to the admin API as the operator: body (nil:
+// none) is sent as JSON, and a 2xx answer is decoded into out (nil:
+// dropped). A refusal is an *adminError carrying the API's message.
+func (c *Console) adminCall(ctx context.Context, s *session, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	if err != nil {
+		return fmt.Errorf("admin request %s %s: %w", method, path, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
 	rec := &capture{header: http.Header{}, status: http.StatusOK}
 	adminapi.ServeAs(c.deps.Admin, rec, req, s.User, s.Role)
-	if rec.status != http.StatusOK {
+	if rec.status < 200 || rec.status > 299 {
 		var e apitype.ErrorBody
 		if json.Unmarshal(rec.body, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s", e.Error)
+			return &adminError{status: rec.status, msg: e.Error}
 		}
-		return fmt.Errorf("%s answered %d", path, rec.status)
+		return &adminError{status: rec.status, msg: fmt.Sprintf("%s %s answered %d", method, path, rec.status)}
+	}
+	if out == nil {
+		return nil
 	}
 	if err := json.Unmarshal(rec.body, out); err != nil {
 		return fmt.Errorf("decode %s: %w", path, err)
@@ -61,20 +101,7 @@ func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, s *session) 
 }
 
 func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s *session) {
-	name := url.PathEscape(r.PathValue("name"))
-	d := pageData{Session: s, CSRF: s.CSRF, User: &apitype.User{}, Tokens: &apitype.TokenList{}, Audit: &apitype.AuditList{}}
-	ctx := r.Context()
-	err := c.adminGet(ctx, s, "/v1/users/"+name, d.User)
-	if err == nil {
-		err = c.adminGet(ctx, s, "/v1/users/"+name+"/tokens", d.Tokens)
-	}
-	if err == nil {
-		err = c.adminGet(ctx, s, "/v1/audit?limit=20&user="+url.QueryEscape(d.User.Name), d.Audit)
-	}
-	if err != nil {
-		d.Error = err.Error()
-	}
-	c.render(w, "user", d)
+	c.showUser(w, r, s, nil)
 }
 
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) {

@@ -69,10 +69,10 @@ func (c *Console) allowSignIn(r *http.Request, user string) bool {
 	return user == "" || c.perUser.Allow(user)
 }
 
-// tooMany answers a sign-in beyond the limits.
+// tooMany answers a sign-in or confirmation beyond the limits.
 func (c *Console) tooMany(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "60")
-	http.Error(w, "Too many sign-ins; try again in a minute.", http.StatusTooManyRequests)
+	http.Error(w, "Too many sign-ins or confirmations; try again in a minute.", http.StatusTooManyRequests)
 }
 
 // refuseSignIn answers a sign-in that starts no login: not an operator,
@@ -130,10 +130,10 @@ type status struct {
 func (c *Console) signInStatus(w http.ResponseWriter, r *http.Request) {
 	id := flowID(r)
 	f, ok := c.flows.view(id)
-	st := status{Step: f.step, Number: f.number, Message: f.message}
+	st := statusOf(f)
 	switch {
-	case !ok:
-		st.Step = stepRefused
+	case !ok || !isSignIn(&f):
+		st = status{Step: stepRefused}
 	case f.step == stepDone:
 		c.flows.remove(id)
 		c.setCookie(w, flowCookie, "", -1)
@@ -143,31 +143,54 @@ func (c *Console) signInStatus(w http.ResponseWriter, r *http.Request) {
 	case f.step == stepRefused:
 		c.flows.remove(id)
 	}
+	writeStatus(w, st)
+}
+
+// statusOf is what the waiting page is told of f.
+func statusOf(f flow) status {
+	return status{Step: f.step, Number: f.number, Message: f.message}
+}
+
+// writeStatus answers the waiting page's poll.
+func writeStatus(w http.ResponseWriter, st status) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(st) // the client is gone if this fails
 }
 
+// isSignIn tells a sign-in's flow from a re-authentication's.
+func isSignIn(f *flow) bool { return f.action == nil }
+
 // passcode answers the flow's passcode challenge.
 func (c *Console) passcode(w http.ResponseWriter, r *http.Request) {
-	id := flowID(r)
-	code := r.PostFormValue("passcode")
 	if !c.perSource.Allow(ratelimit.Source(r.RemoteAddr)) {
 		c.tooMany(w)
 		return
 	}
-	var f flow
-	ok := c.checkPreToken(r) && len(code) <= maxPasswordLen && c.flows.update(id, func(fl *flow) {
-		if fl.step == stepPasscode {
-			fl.step, f = stepWaiting, *fl
-		}
-	})
-	if !ok || f.user == "" {
+	if !c.checkPreToken(r) || !c.answerPasscode(flowID(r), r.PostFormValue("passcode"), isSignIn) {
 		http.Error(w, "No sign-in is waiting for a passcode.", http.StatusForbidden)
 		return
 	}
-	c.submit(id, &f, code, f.state)
 	http.Redirect(w, r, "/console/signin/wait", http.StatusSeeOther)
+}
+
+// answerPasscode sends code to the login of flow id if it waits for a
+// passcode and belongs(f) holds; false when it does not.
+func (c *Console) answerPasscode(id, code string, belongs func(*flow) bool) bool {
+	if len(code) > maxPasswordLen {
+		return false
+	}
+	var f flow
+	c.flows.update(id, func(fl *flow) {
+		if fl.step == stepPasscode && belongs(fl) {
+			fl.step, f = stepWaiting, *fl
+		}
+	})
+	if f.user == "" {
+		return false
+	}
+	c.submit(id, &f, code, f.state)
+	return true
 }
 
 // flowID is the request's sign-in flow id.

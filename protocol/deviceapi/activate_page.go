@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	_ "embed" // the activation page template
-	"encoding/base64"
 	"errors"
 	"html/template"
 	"net/http"
@@ -12,8 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skip2/go-qrcode"
-
+	"github.com/pushauth/pushauth/internal/qrpage"
 	"github.com/pushauth/pushauth/protocol/deviceapi/webapp"
 	"github.com/pushauth/pushauth/store"
 )
@@ -27,9 +25,6 @@ var activatePage = template.Must(template.New("activate").Parse(activatePageHTML
 // activatePagePolicy allows the page's inline style and data: image only
 // (its links to the app are plain navigations).
 const activatePagePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-
-// qrSize is the QR code's width and height in pixels.
-const qrSize = 256
 
 type activatePageData struct {
 	Title   string
@@ -73,7 +68,7 @@ func (a *api) activateHTML(w http.ResponseWriter, r *http.Request, code string) 
 			Message: "The activation page could not be shown. Try again in a moment."})
 		return
 	}
-	png, err := qrcode.Encode(activationLink(r, code), qrcode.Medium, qrSize)
+	qr, err := qrpage.DataURL(activationLink(r, code))
 	if err != nil {
 		a.Log.Error().Err(err).Msg("activation QR code")
 		a.writePage(w, http.StatusInternalServerError, activatePageData{Title: "Try again later",
@@ -82,8 +77,8 @@ func (a *api) activateHTML(w http.ResponseWriter, r *http.Request, code string) 
 	}
 	d := activatePageData{
 		Title:   "Activate your pushauth soft token",
-		QR:      template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		Code:    groupCode(normalizeCode(code)),
+		QR:      qr,
+		Code:    qrpage.GroupByFour(normalizeCode(code)),
 		AppLink: webapp.Prefix + "#activate=" + url.QueryEscape(normalizeCode(code)),
 		AppHome: webapp.Prefix,
 	}
@@ -128,16 +123,4 @@ func activationLink(r *http.Request, code string) string {
 	}
 	u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: "code=" + url.QueryEscape(normalizeCode(code))}
 	return u.String()
-}
-
-// groupCode writes a code in groups of four for typing.
-func groupCode(code string) string {
-	var b strings.Builder
-	for i, c := range code {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/auth"
+	"github.com/pushauth/pushauth/internal/qrpage"
 	"github.com/pushauth/pushauth/push"
 	"github.com/pushauth/pushauth/store"
 )
@@ -159,7 +160,7 @@ func (h *handler) issueApp(ctx context.Context, u *store.User, old []store.Token
 		return pageData{}, fmt.Errorf("activation: %w", err)
 	}
 	link := h.Links.BaseURL() + "/v1/activate?code=" + url.QueryEscape(code)
-	return pageData{View: viewQR, Serial: t.Serial, Link: link, Code: groupCode(code),
+	return pageData{View: viewQR, Serial: t.Serial, Link: link, Code: qrpage.GroupByFour(code),
 		Expires: expires.Format("15:04 UTC")}, nil
 }
 
@@ -192,16 +193,4 @@ func (h *handler) newToken(ctx context.Context, u *store.User, typ, prefix strin
 		return nil, fmt.Errorf("create token: %w", err)
 	}
 	return t, nil
-}
-
-// groupCode writes a code in groups of four for typing.
-func groupCode(code string) string {
-	var b []byte
-	for i := range len(code) {
-		if i > 0 && i%4 == 0 {
-			b = append(b, ' ')
-		}
-		b = append(b, code[i])
-	}
-	return string(b)
 }

@@ -3,13 +3,11 @@ package enroll
 import (
 	"bytes"
 	"embed"
-	"encoding/base64"
 	"html/template"
 	"io/fs"
 	"net/http"
 
-	"github.com/skip2/go-qrcode"
-
+	"github.com/pushauth/pushauth/internal/qrpage"
 	"github.com/pushauth/pushauth/store"
 )
 
@@ -121,12 +119,11 @@ func (h *handler) message(w http.ResponseWriter, r *http.Request, status int, ti
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, d pageData) {
 	d.CSRF = h.csrfToken(w, r)
 	if d.View == viewQR && d.Link != "" {
-		png, err := qrcode.Encode(d.Link, qrcode.Medium, 256)
+		qr, err := qrpage.DataURL(d.Link)
 		if err != nil {
 			h.Log.Error().Err(err).Msg("enrolment QR code")
-		} else {
-			d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 		}
+		d.QR = qr
 	}
 	var b bytes.Buffer
 	if err := page.Execute(&b, d); err != nil {

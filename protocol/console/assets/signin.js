@@ -1,5 +1,7 @@
-// Polls the sign-in's status until the phone answers, shows the number
-// to pick, asks for a passcode when the login does.
+// Polls the sign-in's (or a re-authentication's) status until the phone
+// answers, shows the number to pick, asks for a passcode when the login
+// does. The page's #wait card names the status URL and the refusal text.
+const card = document.getElementById("wait");
 const status = document.getElementById("status");
 const number = document.getElementById("number");
 const form = document.getElementById("passcode");
@@ -8,7 +10,7 @@ const again = document.getElementById("again");
 async function poll() {
   let st;
   try {
-    const r = await fetch("/console/signin/status", { credentials: "same-origin", cache: "no-store" });
+    const r = await fetch(card.dataset.status, { credentials: "same-origin", cache: "no-store" });
     st = await r.json();
   } catch {
     setTimeout(poll, 2000);
@@ -19,7 +21,7 @@ async function poll() {
     return;
   }
   if (st.step === "refused") {
-    status.textContent = "Sign-in refused.";
+    status.textContent = st.message || card.dataset.refused;
     number.hidden = true;
     form.hidden = true;
     again.hidden = false;
