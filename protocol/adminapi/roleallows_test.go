@@ -19,7 +19,7 @@ func TestRoleAllowsAs(t *testing.T) {
 		need               string // "" when allowed
 	}{
 		{http.MethodDelete, "/v1/users/bob", "admin", ""},
-		{http.MethodDelete, "/v1/users/bob", "helpdesk", "needs role admin"},
+		{http.MethodDelete, "/v1/users/bob", "helpdesk", `console operator "ada" has role helpdesk; DELETE /v1/users/{name} needs role admin`},
 		{http.MethodDelete, "/v1/tokens/SOFT-1", "helpdesk", "needs role admin"},
 		{http.MethodPost, "/v1/users/bob/unlock", "helpdesk", ""},
 		{http.MethodPost, "/v1/users/bob/unlock", "readonly", "needs role helpdesk"},

@@ -108,8 +108,11 @@ func (s *server) authenticate(r *http.Request) (caller, *apiError) {
 
 // forbidden is the answer to a caller whose role does not reach need.
 func forbidden(c caller, need role, what string) *apiError {
-	return newError(http.StatusForbidden, "forbidden",
-		"token %q has role %s; %s needs role %s", c.name, c.role, what, need)
+	who := fmt.Sprintf("token %q", c.name)
+	if op, ok := strings.CutPrefix(c.name, ConsolePrefix); ok {
+		who = fmt.Sprintf("console operator %q", op)
+	}
+	return newError(http.StatusForbidden, "forbidden", "%s has role %s; %s needs role %s", who, c.role, what, need)
 }
 
 // outsideRoles are the paths the admin listener serves beside the API
