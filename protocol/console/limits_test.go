@@ -31,7 +31,7 @@ func signInPost(c *Console, user, remote string) int {
 	return rec.Code
 }
 
-// S6.8: One source address (an IPv6 /64 counting as one) gets a burst of
+// S6.9: One source address (an IPv6 /64 counting as one) gets a burst of
 // sign-ins and then one every few seconds; so does one user name from
 // many addresses; and one source holds at most maxFlowsPerSource
 // sign-ins in progress, so that it cannot take everybody's.
