@@ -279,3 +279,30 @@ func TestAuditStreamLateCommit(t *testing.T) {
 		t.Fatalf("%v", got)
 	}
 }
+
+// S6.10: a stream outlives the server's WriteTimeout (pushauthd's bounds
+// requests, not streams): each event sets its own write deadline through
+// the response's wrappers.
+func TestAuditStreamOutlivesWriteTimeout(t *testing.T) {
+	base := start(t, nil)
+	h := adminapi.New(adminapi.Deps{Store: base.Store, Token: adminapitest.Token,
+		Stream: adminapi.StreamOptions{Poll: 10 * time.Millisecond, Heartbeat: 50 * time.Millisecond}})
+	hs := httptest.NewUnstartedServer(h)
+	hs.Config.WriteTimeout = 300 * time.Millisecond
+	hs.Start()
+	t.Cleanup(hs.Close)
+	srv := &adminapitest.Server{Server: hs, Store: base.Store}
+	s := openStream(t, srv, adminapitest.Token, "", "")
+	beats := func(n int) func() bool {
+		return func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return len(s.events) >= n
+		}
+	}
+	testwait.For(t, "a second of heartbeats", beats(20)) // 20 × 50 ms: past 3 WriteTimeouts
+	appendAudit(t, srv, store.AuditRecord{LoginID: "late", User: "alice", Outcome: "accept"})
+	if got := s.waitRecords(t, 1); fmt.Sprint(got) != "[late]" {
+		t.Fatalf("%v", got)
+	}
+}
