@@ -245,8 +245,10 @@ type AuditQuery struct {
 	// Before continues a listing newest first: only records older than
 	// this position (time, then id), the last record of the previous page.
 	Before AuditPos
-	// AfterID tails the audit: only records with a greater id, listed
-	// oldest first (by id) instead of newest first.
+	// Tail lists the records with an id greater than AfterID (0: all)
+	// oldest first, by id, instead of newest first: what a follower of
+	// the audit has not read yet.
+	Tail    bool
 	AfterID int64
 }
 

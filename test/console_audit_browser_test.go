@@ -1,11 +1,15 @@
 package test
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/push"
 )
 
@@ -87,4 +91,52 @@ func TestConsoleAuditLiveFilterDetail(t *testing.T) {
 		t.Fatalf("detail at %s", b.Location())
 	}
 	consoleShots(b, "audit-login")
+}
+
+// S6.10: pushauthd's shutdown ends the open audit streams at once (they
+// would otherwise hold the admin listener's five-second drain), and
+// pushctl-style followers see the stream end, not an error.
+func TestAuditStreamEndsAtShutdown(t *testing.T) {
+	h := StartServer(t, nil)
+	followed := make(chan error, 1)
+	opened := make(chan struct{})
+	go func() {
+		req, err := http.NewRequest("GET", h.AdminURL+"/v1/audit/stream", nil)
+		if err != nil {
+			followed <- err
+			return
+		}
+		req.Header.Set("Authorization", "Bearer test-admin-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			followed <- err
+			return
+		}
+		defer resp.Body.Close()
+		close(opened)
+		_, err = io.Copy(io.Discard, resp.Body) // until the server ends the stream
+		followed <- err
+	}()
+	select {
+	case <-opened:
+	case err := <-followed:
+		t.Fatalf("stream: %v", err)
+	case <-time.After(testwait.Deadline):
+		t.Fatal("the stream did not open")
+	}
+	start := time.Now()
+	if err := h.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("shutdown took %v with a stream open", took)
+	}
+	select {
+	case err := <-followed:
+		if err != nil {
+			t.Errorf("the stream ended with %v, want its end", err)
+		}
+	case <-time.After(testwait.Deadline):
+		t.Fatal("the stream is still open after shutdown")
+	}
 }

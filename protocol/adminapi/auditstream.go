@@ -184,13 +184,26 @@ func (s *server) tail(ctx context.Context, out *eventWriter, t *auditTail) {
 	}
 }
 
-// newestAuditID is the id of the newest record (0: none).
+// newestAuditID is the greatest id in the audit (0: none): the newest
+// record's, or greater when a node with a slower clock wrote after it.
 func (s *server) newestAuditID(ctx context.Context) (int64, error) {
 	newest, err := s.deps.Store.ListAudit(ctx, store.AuditQuery{Kind: store.AuditAll, Limit: 1})
 	if err != nil || len(newest) == 0 {
 		return 0, err
 	}
-	return newest[0].ID, nil
+	id := newest[0].ID
+	for {
+		later, err := s.deps.Store.ListAudit(ctx, store.AuditQuery{Kind: store.AuditAll, Tail: true, AfterID: id, Limit: tailPage})
+		if err != nil {
+			return 0, err
+		}
+		if len(later) > 0 {
+			id = later[len(later)-1].ID
+		}
+		if len(later) < tailPage {
+			return id, nil
+		}
+	}
 }
 
 // lastEventID reads the Last-Event-ID header a reconnecting client sends
@@ -268,7 +281,7 @@ func newAuditTail(filter store.AuditQuery, after int64, settle time.Duration) *a
 func (t *auditTail) next(ctx context.Context, st store.Store, now time.Time) ([]store.AuditRecord, error) {
 	var found []store.AuditRecord
 	for after := t.low; ; {
-		page, err := st.ListAudit(ctx, store.AuditQuery{Kind: store.AuditAll, AfterID: after, Limit: tailPage})
+		page, err := st.ListAudit(ctx, store.AuditQuery{Kind: store.AuditAll, Tail: true, AfterID: after, Limit: tailPage})
 		if err != nil {
 			return nil, fmt.Errorf("tail the audit after %d: %w", after, err)
 		}

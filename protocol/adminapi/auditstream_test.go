@@ -15,12 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/testpg"
 	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
+	"github.com/pushauth/pushauth/store/postgres"
 	"github.com/pushauth/pushauth/store/sqlite"
+	"github.com/pushauth/pushauth/store/storetest"
 )
 
 // sseEvent is one server-sent event, or a comment (Comment set).
@@ -303,6 +306,53 @@ func TestAuditStreamOutlivesWriteTimeout(t *testing.T) {
 	testwait.For(t, "a second of heartbeats", beats(20)) // 20 × 50 ms: past 3 WriteTimeouts
 	appendAudit(t, srv, store.AuditRecord{LoginID: "late", User: "alice", Outcome: "accept"})
 	if got := s.waitRecords(t, 1); fmt.Sprint(got) != "[late]" {
+		t.Fatalf("%v", got)
+	}
+}
+
+// S6.10: in a cluster, a node's stream sends the records other nodes
+// write into the shared PostgreSQL store (the stream polls the store, it
+// does not listen to its own node).
+func TestAuditStreamSharedPostgres(t *testing.T) {
+	pg := testpg.Start(t)
+	dsn := pg.NewDatabase(t)
+	sealer := storetest.KeySealer(t, 1)
+	open := func(node string) store.Store {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := postgres.Open(ctx, dsn, sealer, store.WithNode(node))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	nodeA, nodeB := open("node-a"), open("node-b")
+	hs := httptest.NewServer(adminapi.New(adminapi.Deps{Store: nodeA, Token: adminapitest.Token,
+		Stream: adminapi.StreamOptions{Poll: 10 * time.Millisecond}}))
+	t.Cleanup(hs.Close)
+	s := openStream(t, &adminapitest.Server{Server: hs}, adminapitest.Token, "node=node-b", "")
+	for i, st := range []store.Store{nodeA, nodeB, nodeB} {
+		if err := st.AppendAudit(context.Background(), &store.AuditRecord{LoginID: fmt.Sprint("L", i), User: "alice", Outcome: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := s.records(t)
+	testwait.For(t, "node-b's two records", func() bool { got = s.records(t); return len(got) >= 2 })
+	if len(got) != 2 || got[0].LoginID != "L1" || got[1].LoginID != "L2" || got[0].Node != "node-b" {
+		t.Fatalf("records %+v", got)
+	}
+}
+
+// S6.10: a stream starts after the greatest id, not the newest time: a
+// record written earlier by a node whose clock is behind is not new.
+func TestAuditStreamStartsAfterGreatestID(t *testing.T) {
+	srv := start(t, fastStreams)
+	appendAudit(t, srv, store.AuditRecord{LoginID: "now", Time: time.Now(), User: "alice", Outcome: "accept"})
+	appendAudit(t, srv, store.AuditRecord{LoginID: "slow-clock", Time: time.Now().Add(-time.Hour), User: "alice", Outcome: "accept"})
+	s := openStream(t, srv, adminapitest.Token, "", "")
+	appendAudit(t, srv, store.AuditRecord{LoginID: "new", User: "alice", Outcome: "accept"})
+	if got := s.waitRecords(t, 1); fmt.Sprint(got) != "[new]" {
 		t.Fatalf("%v", got)
 	}
 }

@@ -98,13 +98,18 @@ func testAuditSearch(t *testing.T, db *DB) {
 	}
 
 	// Tailing: records after an id, oldest first, filtered.
-	tail, err := db.ListAudit(ctx, store.AuditQuery{AfterID: all[50].ID, Kind: store.AuditAll, Limit: 100})
+	tail, err := db.ListAudit(ctx, store.AuditQuery{Tail: true, AfterID: all[50].ID, Kind: store.AuditAll, Limit: 100})
 	if want := ids(all[51:]); err != nil || !slices.Equal(ids(tail), want) {
 		t.Errorf("after L50: %v, %v; want %v", ids(tail), err, want)
 	}
-	tail, err = db.ListAudit(ctx, store.AuditQuery{AfterID: all[50].ID, Outcome: "accept", Limit: 2})
+	tail, err = db.ListAudit(ctx, store.AuditQuery{Tail: true, AfterID: all[50].ID, Outcome: "accept", Limit: 2})
 	if want := []int64{all[52].ID, all[54].ID}; err != nil || !slices.Equal(ids(tail), want) {
 		t.Errorf("accepts after L50, 2: %v, %v; want %v", ids(tail), err, want)
+	}
+	// From the start (AfterID 0), still by id: not by time.
+	tail, err = db.ListAudit(ctx, store.AuditQuery{Tail: true, Kind: store.AuditAll, Limit: 3})
+	if want := ids(all[:3]); err != nil || !slices.Equal(ids(tail), want) {
+		t.Errorf("tail from the start: %v, %v; want %v", ids(tail), err, want)
 	}
 }
 

@@ -27,7 +27,7 @@ func AuditValues(r *store.AuditRecord) []any {
 }
 
 // ListAudit is q's query, with ? placeholders, and its arguments: records
-// newest first (oldest first by id when q.AfterID is set), of q.Kind,
+// newest first (oldest first by id when q.Tail is set), of q.Kind,
 // matching q's filters, at most q.Limit (store.DefaultAuditLimit when
 // q.Limit <= 0).
 func ListAudit(q store.AuditQuery) (string, []any) {
@@ -37,7 +37,7 @@ func ListAudit(q store.AuditQuery) (string, []any) {
 	}
 	where, args := auditWhere(q)
 	order := ` ORDER BY time DESC, id DESC`
-	if q.AfterID > 0 {
+	if q.Tail {
 		order = ` ORDER BY id`
 	}
 	return `SELECT ` + AuditColumns + ` FROM audit` + where + order + ` LIMIT ?`, append(args, limit)
@@ -75,7 +75,7 @@ func auditWhere(q store.AuditQuery) (string, []any) {
 		at := UnixNano(q.Before.Time)
 		conds, args = append(conds, `(time < ? OR (time = ? AND id < ?))`), append(args, at, at, q.Before.ID)
 	}
-	if q.AfterID > 0 {
+	if q.Tail {
 		conds, args = append(conds, `id > ?`), append(args, q.AfterID)
 	}
 	switch q.Kind {
