@@ -67,7 +67,14 @@ function start() {
   source = new EventSource(button.dataset.stream);
   source.addEventListener("audit", add);
   source.addEventListener("open", () => say("Live: new records appear at the top."));
-  source.addEventListener("error", () => say("Live: reconnecting…"));
+  source.addEventListener("error", () => {
+    if (source && source.readyState === EventSource.CLOSED) {
+      stop();
+      say("Live stopped: the server refused the stream (signed out, or too many open). Press Live to try again.");
+      return;
+    }
+    say("Live: reconnecting…");
+  });
   button.setAttribute("aria-pressed", "true");
   button.textContent = "Stop";
   say("Live: connecting…");
