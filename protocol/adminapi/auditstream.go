@@ -119,7 +119,7 @@ func EndStreams(h http.Handler) {
 // auditStream sends the records written from now on (or after the
 // Last-Event-ID header's record) that match the filters of GET /v1/audit,
 // as server-sent events, until the client leaves or the server shuts
-// down.
+// down (?limit and ?cursor do not apply).
 func (s *server) auditStream(w http.ResponseWriter, r *http.Request) error {
 	q, err := auditQuery(r)
 	if err != nil {
