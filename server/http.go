@@ -122,7 +122,10 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 	})
 	deviceSrv := s.hardened("deviceapi", device, perAddr, caps.device)
 	deviceSrv.certFile, deviceSrv.keyFile = s.cfg.DeviceAPI.CertFile, s.cfg.DeviceAPI.KeyFile
-	servers := []httpServer{s.hardened("adminapi", s.adminHandler(ls), ls.Admin, caps.admin), deviceSrv}
+	admin, api := s.adminHandler(ls)
+	adminSrv := s.hardened("adminapi", admin, ls.Admin, caps.admin)
+	adminSrv.srv.RegisterOnShutdown(func() { adminapi.EndStreams(api) }) // audit streams would hold the drain
+	servers := []httpServer{adminSrv, deviceSrv}
 	if ls.Metrics != nil {
 		s.log.Info().Str("metrics", ls.Metrics.Addr().String()).Msg("metrics served without authentication")
 		servers = append(servers, s.hardened("metrics", s.metricsHandler(), ls.Metrics, caps.metrics))
@@ -143,8 +146,8 @@ func (s *Server) hardened(component string, h http.Handler, ln net.Listener, max
 
 // adminHandler is the admin API, with /metrics behind the admin token
 // unless metrics have their own listener, and /healthz and /readyz
-// (health.go).
-func (s *Server) adminHandler(ls Listeners) http.Handler {
+// (health.go); and the API alone.
+func (s *Server) adminHandler(ls Listeners) (handler, api http.Handler) {
 	deps := adminapi.Deps{
 		Store:        s.store,
 		Passwords:    s.passwords,
@@ -156,7 +159,7 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 		Dictionary:   s.cfg.Radius.Dictionary(),
 		Log:          s.log.With().Str("component", "adminapi").Logger(),
 	}
-	api := adminapi.New(deps)
+	api = adminapi.New(deps)
 	gateDeps := deps
 	gateDeps.Log = zerolog.Nop()
 	gate := adminapi.New(gateDeps)
@@ -168,7 +171,7 @@ func (s *Server) adminHandler(ls Listeners) http.Handler {
 	mux.Handle("/debug/pprof/", requireAdminToken(gate, profiler(), deps.Log))
 	mux.Handle("/console/", s.console(api, ls.Admin))
 	mux.Handle("/", api)
-	return mux
+	return mux, api
 }
 
 // profiler serves Go's runtime profiles (CPU, heap, goroutines) under

@@ -232,12 +232,38 @@ type AuditRecord struct {
 // AuditQuery filters audit records; zero fields do not filter, except
 // Kind, whose zero value lists the logins only.
 type AuditQuery struct {
-	User   string
-	Reason string    // exactly this reason ("no-token-pass")
-	Since  time.Time // at or after
-	Limit  int
-	Kind   string // AuditLogins (""), AuditAdmin or AuditAll
+	User    string
+	Reason  string    // exactly this reason ("no-token-pass")
+	Since   time.Time // at or after
+	Limit   int
+	Kind    string    // AuditLogins (""), AuditAdmin or AuditAll
+	Client  string    // exactly this RADIUS client (or agent's) name
+	Outcome string    // exactly this outcome (accept, reject, admin)
+	Node    string    // exactly this cluster node
+	LoginID string    // one login's records
+	Until   time.Time // before (exclusive)
+	// Before continues a listing newest first: only records older than
+	// this position (time, then id), the last record of the previous page.
+	Before AuditPos
+	// Tail lists the records with an id greater than AfterID (0: all)
+	// oldest first, by id, instead of newest first: what a follower of
+	// the audit has not read yet.
+	Tail    bool
+	AfterID int64
 }
+
+// AuditPos is a record's place in the newest-first order of ListAudit:
+// its time, then its id. The zero AuditPos is no position.
+type AuditPos struct {
+	Time time.Time
+	ID   int64
+}
+
+// IsZero reports whether p is no position.
+func (p AuditPos) IsZero() bool { return p.ID == 0 && p.Time.IsZero() }
+
+// Pos is r's position, for AuditQuery.Before.
+func (r *AuditRecord) Pos() AuditPos { return AuditPos{Time: r.Time, ID: r.ID} }
 
 // AuditUser is one user's records among those an AuditQuery matches.
 type AuditUser struct {

@@ -1,46 +1,72 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
 func (c *cli) audit(args []string) error {
-	const usage = "audit [--user NAME] [--reason R] [--since 7d|24h|RFC3339] [--kind login|admin|all] [--users] [--limit N]"
+	const usage = "audit [--user NAME] [--client C] [--outcome O] [--reason R] [--node N] [--login ID] " +
+		"[--since 7d|24h|RFC3339] [--until 24h|RFC3339] [--kind login|admin|all] [--users] [--limit N] [--follow]"
 	fs := c.flagSet(usage)
-	kind := fs.String("kind", "login", "")
-	user := fs.String("user", "", "")
-	reason := fs.String("reason", "", "")
+	var f apitype.AuditFilter
+	fs.StringVar(&f.Kind, "kind", "login", "")
+	fs.StringVar(&f.User, "user", "", "")
+	fs.StringVar(&f.Reason, "reason", "", "")
+	fs.StringVar(&f.Client, "client", "", "")
+	fs.StringVar(&f.Outcome, "outcome", "", "")
+	fs.StringVar(&f.Node, "node", "", "")
+	fs.StringVar(&f.Login, "login", "", "")
 	since := fs.String("since", "", "")
+	until := fs.String("until", "", "")
 	byUser := fs.Bool("users", false, "")
-	limit := fs.Int("limit", 0, "")
+	follow := fs.Bool("follow", false, "")
+	fs.IntVar(&f.Limit, "limit", 0, "")
 	if _, err := c.parse(fs, args, usage, 0); err != nil {
 		return err
 	}
-	if *limit < 0 {
+	if f.Limit < 0 {
 		return usagef(usage, "audit: --limit must be positive")
 	}
-	f := apitype.AuditFilter{User: *user, Reason: *reason, Limit: *limit, Kind: *kind}
-	if *since != "" {
-		t, err := parseSince(*since, time.Now())
-		if err != nil {
-			return usagef(usage, "audit: --since: %v", err)
+	if *follow && *byUser {
+		return usagef(usage, "audit: --follow and --users do not go together")
+	}
+	now := time.Now()
+	for _, t := range []struct {
+		flag, value string
+		into        *time.Time
+	}{{"since", *since, &f.Since}, {"until", *until, &f.Until}} {
+		if t.value == "" {
+			continue
 		}
-		f.Since = t
+		at, err := parseSince(t.value, now)
+		if err != nil {
+			return usagef(usage, "audit: --%s: %v", t.flag, err)
+		}
+		*t.into = at
 	}
 	api, err := c.client()
 	if err != nil {
 		return err
 	}
-	if *byUser {
+	switch {
+	case *byUser:
 		return c.auditUsers(api.AuditUsers(c.ctx(), f))
+	case *follow:
+		return c.followAudit(api, f)
 	}
 	records, err := api.AuditWhere(c.ctx(), f)
 	if err != nil {
@@ -49,20 +75,60 @@ func (c *cli) audit(args []string) error {
 	if c.json {
 		return c.printJSON(map[string]any{"records": records})
 	}
-	t := c.table("TIME", "NODE", "USER", "CLIENT", "AGENT", "TOKEN", "PROVIDER", "OUTCOME", "REASON", "REPORTED", "DURATION")
+	t := c.auditTable()
 	for _, r := range records {
-		reported := ""
-		if r.Reported {
-			reported = "yes" // "this wasn't me" (SPEC S5.4)
-		}
-		client, agent := r.Client, r.Agent
-		if r.Admin != "" { // an operator's change: who, and which call
-			client, agent = "admin:"+r.Admin, r.Action
-		}
-		t.row(formatTime(r.Time), r.Node, r.User, client, agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
-			(time.Duration(r.DurationMS) * time.Millisecond).String())
+		t.auditRow(r)
 	}
 	return t.flush()
+}
+
+// followAudit prints each new record as it is written (GET
+// /v1/audit/stream) until interrupted: a table row each (flushed at
+// once), or with --json one JSON object a line.
+func (c *cli) followAudit(api *adminclient.Client, f apitype.AuditFilter) error {
+	ctx, stop := c.interrupted()
+	defer stop()
+	t := c.auditTable()
+	if !c.json {
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(c.stdout)
+	return api.FollowAudit(ctx, f, func(r apitype.AuditRecord) error {
+		if c.json {
+			return enc.Encode(r)
+		}
+		t.auditRow(r)
+		return t.flush()
+	})
+}
+
+// interrupted is c.ctx() ended by SIGINT or SIGTERM (or c.stop, in tests).
+func (c *cli) interrupted() (context.Context, context.CancelFunc) {
+	if c.stop != nil {
+		return c.stop(c.ctx())
+	}
+	return signal.NotifyContext(c.ctx(), os.Interrupt, syscall.SIGTERM)
+}
+
+// auditTable is a table of audit records with its header.
+func (c *cli) auditTable() *table {
+	return c.table("TIME", "NODE", "USER", "CLIENT", "AGENT", "TOKEN", "PROVIDER", "OUTCOME", "REASON", "REPORTED", "DURATION")
+}
+
+// auditRow adds r to an auditTable.
+func (t *table) auditRow(r apitype.AuditRecord) {
+	reported := ""
+	if r.Reported {
+		reported = "yes" // "this wasn't me" (SPEC S5.4)
+	}
+	client, agent := r.Client, r.Agent
+	if r.Admin != "" { // an operator's change: who, and which call
+		client, agent = "admin:"+r.Admin, r.Action
+	}
+	t.row(formatTime(r.Time), r.Node, r.User, client, agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
+		(time.Duration(r.DurationMS) * time.Millisecond).String())
 }
 
 func (c *cli) loginList(args []string) error {

@@ -39,6 +39,9 @@ type cli struct {
 	token     string
 	tokenFile string
 	json      bool
+
+	// stop, when set, replaces the signals that end "audit --follow" (tests).
+	stop func(context.Context) (context.Context, context.CancelFunc)
 }
 
 // commandFunc runs a subcommand with the arguments after its name.
@@ -49,7 +52,7 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 		"user": {
 			"add": c.userAdd, "list": c.userList, "delete": c.userDelete,
 			"set-password": c.userSetPassword, "set-policy": c.userSetPolicy,
-			"unlock": c.userUnlock,
+			"unlock": c.userUnlock, "search": c.userSearch,
 		},
 		"token": {
 			"program": c.tokenProgram, "activate": c.tokenActivate, "link-onelogin": c.tokenLinkOneLogin,

@@ -49,8 +49,10 @@ type Deps struct {
 	Dictionary *radattr.Dictionary
 	// ActivationTTL is how long an activation code works; 0 → DefaultActivationTTL.
 	ActivationTTL time.Duration
-	Log           zerolog.Logger
-	Now           func() time.Time // nil → time.Now
+	// Stream bounds GET /v1/audit/stream (auditstream.go).
+	Stream StreamOptions
+	Log    zerolog.Logger
+	Now    func() time.Time // nil → time.Now
 }
 
 // server serves the admin API.
@@ -59,6 +61,7 @@ type server struct {
 	mux        *http.ServeMux
 	tokenSum   [sha256.Size]byte
 	routeRoles map[string]role // every route's pattern and the role it needs (handle)
+	streams    *streams        // the open audit streams (auditstream.go)
 }
 
 // handlerFunc is an endpoint; a returned *apiError becomes its JSON error,
@@ -70,7 +73,8 @@ func New(d Deps) http.Handler {
 	if d.Store == nil {
 		panic("adminapi: Deps.Store is nil")
 	}
-	s := &server{deps: withDefaults(d), mux: http.NewServeMux(), routeRoles: map[string]role{}}
+	s := &server{deps: withDefaults(d), mux: http.NewServeMux(), routeRoles: map[string]role{},
+		streams: newStreams(d.Stream)}
 	s.tokenSum = sha256.Sum256([]byte(d.Token))
 	s.routes()
 	return s
@@ -116,6 +120,8 @@ func (s *server) routes() {
 	s.handle("DELETE /v1/enrollment/windows/{group}", roleAdmin, s.closeEnrollWindow)
 	s.handle("GET /v1/audit", roleReadonly, s.listAudit)
 	s.handle("GET /v1/audit/users", roleReadonly, s.listAuditUsers)
+	s.handle("GET /v1/audit/logins/{id}", roleReadonly, s.loginDetail)
+	s.handle("GET /v1/audit/stream", roleReadonly, s.auditStream)
 	s.handle("GET /v1/logins", roleReadonly, s.listLogins)
 	s.handle("GET /v1/directory/users/{name}", roleReadonly, s.directoryUser)
 	s.handle("GET /v1/cluster", roleReadonly, s.clusterStatus)

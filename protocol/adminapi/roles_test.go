@@ -38,6 +38,8 @@ var wantRoles = map[string]string{
 	"DELETE /v1/enrollment/windows/{group}":     "admin",
 	"GET /v1/audit":                             "readonly",
 	"GET /v1/audit/users":                       "readonly",
+	"GET /v1/audit/logins/{id}":                 "readonly",
+	"GET /v1/audit/stream":                      "readonly",
 	"GET /v1/logins":                            "readonly",
 	"GET /v1/directory/users/{name}":            "readonly",
 	"GET /v1/cluster":                           "readonly",
@@ -94,6 +96,9 @@ func TestEveryRouteHasRole(t *testing.T) {
 	}
 	tokens := roleTokens(t, srv)
 	for pattern, need := range wantRoles {
+		if pattern == "GET /v1/audit/stream" {
+			continue // does not end: TestAuditRoutesRoles opens it with each role
+		}
 		for role, token := range tokens {
 			method, path := concrete(pattern)
 			a := call(t, srv, token, method, path, "{}")

@@ -104,18 +104,6 @@ func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s *session) {
 	c.showUser(w, r, s, nil)
 }
 
-func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
-	d := pageData{Session: s, CSRF: s.CSRF, Filter: r.URL.Query().Get("user"), Audit: &apitype.AuditList{}}
-	v := url.Values{"limit": {"100"}}
-	if d.Filter != "" {
-		v.Set("user", d.Filter)
-	}
-	if err := c.adminGet(r.Context(), s, "/v1/audit?"+v.Encode(), d.Audit); err != nil {
-		d.Error = err.Error()
-	}
-	c.render(w, "audit", d)
-}
-
 // capture keeps the admin API's answer.
 type capture struct {
 	header http.Header

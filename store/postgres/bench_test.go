@@ -33,3 +33,21 @@ func openBench(b *testing.B) *Store {
 	}
 	return s
 }
+
+func BenchmarkSearchUsers(b *testing.B) {
+	pg, err := testpg.StartIfInstalled(b, testpg.Options{Durable: true})
+	if errors.Is(err, testpg.ErrNotInstalled) {
+		b.Skip(err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	dsn := pg.NewDatabase(b)
+	s, err := openPostgres(b, dsn, storetest.KeySealer(b, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchSearchUsers(b, s, func(b *testing.B, n int) {
+		fillUsers(b, dsn, n)
+	})
+}

@@ -142,6 +142,12 @@ func migrations() []string {
 		// and self_enrollment_otp, single-use enrolment links, and the
 		// enrolment windows operators open.
 		sqlshared.StepEnrollment,
+		// 9: the console's audit search (issue 22): one login's records,
+		// and a client's records newest first; user search by prefix
+		// compares code points (COLLATE "C", users.go), which the unique
+		// index on name (the database's collation) cannot serve.
+		sqlshared.StepAuditSearch + `
+		CREATE INDEX users_name_c ON users (name COLLATE "C");`,
 	}
 }
 

@@ -138,6 +138,9 @@ func migrations() []string {
 		// and self_enrollment_otp, single-use enrolment links, and the
 		// enrolment windows operators open.
 		sqlshared.StepEnrollment,
+		// 13: the console's audit search (issue 22): one login's records,
+		// and a client's records newest first.
+		sqlshared.StepAuditSearch,
 	}
 }
 

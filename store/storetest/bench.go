@@ -94,3 +94,30 @@ func BenchTokensByUser(b *testing.B, s store.Store) {
 		}
 	})
 }
+
+// SearchUsersCount is how many users BenchSearchUsers searches among:
+// user000000 to user099999.
+const SearchUsersCount = 100_000
+
+// BenchSearchUsers is the first page (50 users) of a prefix search among
+// SearchUsersCount users (issue 22: the console's Users page), for a
+// prefix matching all of them, 10,000, 100 and none. fill adds the users
+// bypassing the store (one statement: creating them one by one would
+// take minutes on a durable store).
+func BenchSearchUsers(b *testing.B, s store.Store, fill func(b *testing.B, n int)) {
+	ctx := context.Background()
+	fill(b, SearchUsersCount)
+	for _, c := range []struct {
+		prefix string
+		want   int
+	}{{"", 50}, {"user05", 50}, {"user0999", 50}, {"x", 0}} {
+		b.Run("prefix="+c.prefix, func(b *testing.B) {
+			for b.Loop() {
+				users, err := s.SearchUsers(ctx, c.prefix, "", 50)
+				if err != nil || len(users) != c.want {
+					b.Fatalf("prefix %q: %d users, %v; want %d", c.prefix, len(users), err, c.want)
+				}
+			}
+		})
+	}
+}

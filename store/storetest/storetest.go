@@ -103,6 +103,7 @@ func contract() map[string]func(*testing.T, *DB) {
 		"AuditGroupCommit":          testAuditGroupCommit,
 		"AuditReported":             testAuditReported,
 		"AuditNode":                 testAuditNode,
+		"AuditSearch":               testAuditSearch,
 		"PushSuspension":            testPushSuspension,
 		"RecordPushAndPushesSince":  testRecordPushAndPushesSince,
 		"ConcurrentWritersTwoNodes": testConcurrentWritersTwoNodes,

@@ -19,6 +19,21 @@ func (c *Client) AuditWhere(ctx context.Context, f apitype.AuditFilter) ([]apity
 	return out.Records, nil
 }
 
+// AuditPage is one page of the records f selects, newest first; its Next,
+// as f.Cursor, is the page after (empty: no more).
+func (c *Client) AuditPage(ctx context.Context, f apitype.AuditFilter) (*apitype.AuditList, error) {
+	return call[apitype.AuditList](ctx, c, http.MethodGet, "/v1/audit"+auditParams(f), nil)
+}
+
+// LoginDetail is everything the audit keeps about the login id.
+func (c *Client) LoginDetail(ctx context.Context, id string) (*apitype.LoginDetail, error) {
+	path, err := pathOf("/v1/audit/logins/", id, "")
+	if err != nil {
+		return nil, err
+	}
+	return call[apitype.LoginDetail](ctx, c, http.MethodGet, path, nil)
+}
+
 // AuditUsers counts the records f selects by user, in name order.
 func (c *Client) AuditUsers(ctx context.Context, f apitype.AuditFilter) ([]apitype.AuditUser, error) {
 	out, err := call[apitype.AuditUserList](ctx, c, http.MethodGet, "/v1/audit/users"+auditParams(f), nil)
@@ -31,13 +46,17 @@ func (c *Client) AuditUsers(ctx context.Context, f apitype.AuditFilter) ([]apity
 // auditParams is f as a query string ("" or "?…").
 func auditParams(f apitype.AuditFilter) string {
 	q := url.Values{}
-	for k, v := range map[string]string{"user": f.User, "reason": f.Reason, "kind": f.Kind} {
+	for k, v := range map[string]string{"user": f.User, "reason": f.Reason, "kind": f.Kind, "client": f.Client,
+		"outcome": f.Outcome, "node": f.Node, "login": f.Login, "cursor": f.Cursor} {
 		if v != "" {
 			q.Set(k, v)
 		}
 	}
 	if !f.Since.IsZero() {
 		q.Set("since", f.Since.UTC().Format(time.RFC3339))
+	}
+	if !f.Until.IsZero() {
+		q.Set("until", f.Until.UTC().Format(time.RFC3339))
 	}
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))

@@ -159,6 +159,9 @@ type AuditRecord struct {
 	// the call, e.g. "POST /v1/users/{name}/unlock".
 	Admin  string `json:"admin,omitempty"`
 	Action string `json:"action,omitempty"`
+	// ID is the record's number in the audit, rising as records are
+	// written (the audit stream's event id).
+	ID int64 `json:"id"`
 }
 
 // Login is a login in flight.
@@ -201,6 +204,8 @@ type (
 	}
 	AuditList struct {
 		Records []AuditRecord `json:"records"`
+		// Next is present when more records match: ?cursor=Next continues.
+		Next string `json:"next,omitempty"`
 	}
 )
 
@@ -315,6 +320,11 @@ type AuditFilter struct {
 	Since  time.Time
 	Limit  int
 	Kind   string // "login" or "" (the logins), "admin" (operators' changes) or "all"
+	// Client, Outcome, Node and Login (a login id) match exactly; Until is
+	// exclusive; Cursor is a previous answer's Next.
+	Client, Outcome, Node, Login string
+	Until                        time.Time
+	Cursor                       string
 }
 
 // AuditUser is one user's count of matching records (GET /v1/audit/users).
@@ -348,3 +358,39 @@ type EnrollWindowList struct {
 type SetEnrollWindowRequest struct {
 	Until time.Time `json:"until"`
 }
+
+// LoginDetail is everything the audit keeps about one login (GET
+// /v1/audit/logins/{id}): its records, oldest first, and what they tell.
+// The audit keeps one record per finished login, so Steps are read from
+// it: when the request came, from which client through which agent, the
+// token and push provider used, how it ended and how long the whole login
+// took (the wait for the phone included; the phone's own answer time is
+// not kept apart).
+type LoginDetail struct {
+	LoginID    string        `json:"login_id"`
+	User       string        `json:"user"`
+	Client     string        `json:"client,omitempty"`
+	Agent      string        `json:"agent,omitempty"`
+	Token      string        `json:"token,omitempty"`
+	Provider   string        `json:"provider,omitempty"`
+	Node       string        `json:"node,omitempty"`
+	Outcome    string        `json:"outcome"`
+	Reason     string        `json:"reason"`
+	Reported   bool          `json:"reported,omitempty"`
+	Started    time.Time     `json:"started"`
+	Finished   time.Time     `json:"finished"`
+	DurationMS int64         `json:"duration_ms"`
+	Steps      []LoginStep   `json:"steps"`
+	Records    []AuditRecord `json:"records"`
+}
+
+// LoginStep is one step of a login as its audit record tells it.
+type LoginStep struct {
+	Time time.Time `json:"time"`
+	What string    `json:"what"`
+}
+
+// AuditStreamEvent is the event name of each record on GET
+// /v1/audit/stream (server-sent events: "event: audit", "id: ID", "data:"
+// the AuditRecord as JSON).
+const AuditStreamEvent = "audit"

@@ -6,6 +6,12 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
+// StepAuditSearch is the migration step of the audit search's indexes
+// (issue 22): a login's records (GET /v1/audit/logins/{id}) and a
+// client's records newest first.
+const StepAuditSearch = `CREATE INDEX audit_login_id ON audit(login_id);
+		CREATE INDEX audit_client_time ON audit(client, time, id);`
+
 // AuditColumns are an AuditRecord's columns, as ScanAudit reads them.
 const AuditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node, admin, action`
 
@@ -21,15 +27,20 @@ func AuditValues(r *store.AuditRecord) []any {
 }
 
 // ListAudit is q's query, with ? placeholders, and its arguments: records
-// newest first, of q.Kind, only q.User's when set, at most q.Limit
-// (store.DefaultAuditLimit when q.Limit <= 0).
+// newest first (oldest first by id when q.Tail is set), of q.Kind,
+// matching q's filters, at most q.Limit (store.DefaultAuditLimit when
+// q.Limit <= 0).
 func ListAudit(q store.AuditQuery) (string, []any) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = store.DefaultAuditLimit
 	}
 	where, args := auditWhere(q)
-	return `SELECT ` + AuditColumns + ` FROM audit` + where + ` ORDER BY time DESC, id DESC LIMIT ?`, append(args, limit)
+	order := ` ORDER BY time DESC, id DESC`
+	if q.Tail {
+		order = ` ORDER BY id`
+	}
+	return `SELECT ` + AuditColumns + ` FROM audit` + where + order + ` LIMIT ?`, append(args, limit)
 }
 
 // AuditUsers is q's count of records by user, with its arguments.
@@ -47,14 +58,25 @@ func AuditUsers(q store.AuditQuery) (string, []any) {
 func auditWhere(q store.AuditQuery) (string, []any) {
 	var conds []string
 	var args []any
-	if q.User != "" {
-		conds, args = append(conds, `username = ?`), append(args, q.User)
-	}
-	if q.Reason != "" {
-		conds, args = append(conds, `reason = ?`), append(args, q.Reason)
+	// In a fixed order, so that equal filters are the same statement.
+	for _, eq := range [...]struct{ column, value string }{{`username`, q.User}, {`reason`, q.Reason},
+		{`client`, q.Client}, {`outcome`, q.Outcome}, {`node`, q.Node}, {`login_id`, q.LoginID}} {
+		if eq.value != "" {
+			conds, args = append(conds, eq.column+` = ?`), append(args, eq.value)
+		}
 	}
 	if !q.Since.IsZero() {
 		conds, args = append(conds, `time >= ?`), append(args, UnixNano(q.Since))
+	}
+	if !q.Until.IsZero() {
+		conds, args = append(conds, `time < ?`), append(args, UnixNano(q.Until))
+	}
+	if !q.Before.IsZero() {
+		at := UnixNano(q.Before.Time)
+		conds, args = append(conds, `(time < ? OR (time = ? AND id < ?))`), append(args, at, at, q.Before.ID)
+	}
+	if q.Tail {
+		conds, args = append(conds, `id > ?`), append(args, q.AfterID)
 	}
 	switch q.Kind {
 	case store.AuditLogins:
