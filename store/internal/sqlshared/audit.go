@@ -1,7 +1,9 @@
 package sqlshared
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -90,4 +92,77 @@ func ScanAudit(row RowScanner) (*store.AuditRecord, error) {
 	}
 	r.Time = FromUnixNano(at)
 	return &r, nil
+}
+
+// minuteOf is an audit record's minute from the first argument (From).
+const minuteOf = `(time - ?) / 60000000000`
+
+// CheckAuditStats refuses a query over no minutes or more than
+// store.MaxAuditStatsMinutes.
+func CheckAuditStats(q store.AuditStatsQuery) error {
+	if q.Minutes < 1 || q.Minutes > store.MaxAuditStatsMinutes {
+		return fmt.Errorf("audit stats: %d minutes is not in 1..%d", q.Minutes, store.MaxAuditStatsMinutes)
+	}
+	return nil
+}
+
+// AuditStatsOutcomes is q's count of login records by minute and outcome,
+// with its arguments; rows scan with ScanOutcomeCount.
+func AuditStatsOutcomes(q store.AuditStatsQuery) (string, []any) {
+	where, args := statsWhere(q)
+	return `SELECT ` + minuteOf + `, outcome, COUNT(*) FROM audit` + where + ` GROUP BY 1, 2`, args
+}
+
+// AuditStatsAnswers is q's histogram of the durations of the logins the
+// phone answered, by minute and bucket (store.AnswerBoundsMS), with its
+// arguments; rows scan with ScanAnswerCount.
+func AuditStatsAnswers(q store.AuditStatsQuery) (string, []any) {
+	where, args := statsWhere(q)
+	if len(q.Answered) == 0 {
+		where += ` AND 1 = 0`
+	} else {
+		where += ` AND provider <> '' AND reason IN (?` + strings.Repeat(`, ?`, len(q.Answered)-1) + `)`
+		for _, r := range q.Answered {
+			args = append(args, r)
+		}
+	}
+	return `SELECT ` + minuteOf + `, ` + answerBucket() + `, COUNT(*) FROM audit` + where + ` GROUP BY 1, 2`, args
+}
+
+// answerBucket is the CASE naming a duration's bucket by its upper bound
+// (0 past the last one). The bounds are the store's constants, not input.
+func answerBucket() string {
+	var b strings.Builder
+	b.WriteString(`CASE`)
+	for _, bound := range store.AnswerBoundsMS() {
+		fmt.Fprintf(&b, ` WHEN duration_ms <= %d THEN %d`, bound, bound)
+	}
+	b.WriteString(` ELSE 0 END`)
+	return b.String()
+}
+
+// statsWhere selects the logins' records of q's minutes; its first
+// argument is From, for minuteOf in the select list.
+func statsWhere(q store.AuditStatsQuery) (string, []any) {
+	from := UnixNano(q.From)
+	to := UnixNano(q.From.Add(time.Duration(q.Minutes) * time.Minute))
+	return ` WHERE time >= ? AND time < ? AND outcome <> ?`, []any{from, from, to, store.OutcomeAdmin}
+}
+
+// ScanOutcomeCount reads a row of AuditStatsOutcomes.
+func ScanOutcomeCount(row RowScanner) (*store.OutcomeCount, error) {
+	var c store.OutcomeCount
+	if err := row.Scan(&c.Minute, &c.Outcome, &c.Count); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ScanAnswerCount reads a row of AuditStatsAnswers.
+func ScanAnswerCount(row RowScanner) (*store.AnswerCount, error) {
+	var c store.AnswerCount
+	if err := row.Scan(&c.Minute, &c.UpToMS, &c.Count); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
