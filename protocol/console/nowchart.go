@@ -32,19 +32,20 @@ type chartBar struct {
 type chartLine struct{ Class, Points string }
 
 type chartDot struct {
-	X, Y         float64
+	X, Y, R      float64
 	Class, Title string
 }
 
 type chartTick struct {
-	X, Y float64
-	Text string
+	X, Y   float64
+	Text   string
+	Anchor string // text-anchor: start, middle, end
 }
 
 // The charts' size in SVG units (scaled to the page's width by CSS).
 const (
-	chartWidth  = 720
-	chartHeight = 180
+	chartWidth  = 960
+	chartHeight = 200
 	chartLeft   = 48
 	chartRight  = chartWidth - 8
 	chartTop    = 10
@@ -55,9 +56,9 @@ func newChart(id, label string, minutes []apitype.StatsMinute) chart {
 	c := chart{ID: id, Label: label, Width: chartWidth, Height: chartHeight,
 		Left: chartLeft, Right: chartRight, Top: chartTop, Base: chartBase}
 	if n := len(minutes); n > 0 {
-		for _, i := range []int{0, n / 2, n - 1} {
-			c.XTicks = append(c.XTicks, chartTick{X: c.slotMid(i, n), Y: chartHeight - 6,
-				Text: minutes[i].Start.UTC().Format("15:04")})
+		for j, i := range []int{0, n / 2, n - 1} {
+			c.XTicks = append(c.XTicks, chartTick{X: round1(c.slotMid(i, n)), Y: chartHeight - 6,
+				Text: minutes[i].Start.UTC().Format("15:04"), Anchor: []string{"start", "middle", "end"}[j]})
 		}
 	}
 	return c
@@ -73,10 +74,14 @@ func (c *chart) y(v, top float64) float64 {
 	return round1(c.Base - v/top*(c.Base-c.Top))
 }
 
-// yTicks labels 0, half and the top of the scale.
-func (c *chart) yTicks(top float64, label func(float64) string) {
+// yTicks labels 0, half (unless whole says it must be a whole number
+// and is not) and the top of the scale.
+func (c *chart) yTicks(top float64, whole bool, label func(float64) string) {
 	for _, v := range []float64{0, top / 2, top} {
-		c.YTicks = append(c.YTicks, chartTick{X: c.Left - 4, Y: c.y(v, top) + 4, Text: label(v)})
+		if whole && v != math.Trunc(v) {
+			continue
+		}
+		c.YTicks = append(c.YTicks, chartTick{X: c.Left - 6, Y: c.y(v, top) + 4, Text: label(v), Anchor: "end"})
 	}
 }
 
@@ -108,7 +113,7 @@ func loginsChart(st apitype.Stats) chart {
 		return c
 	}
 	scale := niceCeil(float64(top))
-	c.yTicks(scale, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	c.yTicks(scale, true, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
 	n := len(st.Minutes)
 	slot := (c.Right - c.Left) / float64(n)
 	for i, m := range st.Minutes {
@@ -148,14 +153,15 @@ func answerChart(st apitype.Stats) chart {
 		return c
 	}
 	scale := niceCeil(float64(top))
-	c.yTicks(scale, func(v float64) string { return strconv.FormatFloat(v/1000, 'f', -1, 64) + " s" })
+	c.yTicks(scale, false, func(v float64) string { return strconv.FormatFloat(v/1000, 'f', -1, 64) + " s" })
 	n := len(st.Minutes)
 	for _, q := range []struct {
-		class string
-		of    func(apitype.StatsMinute) int64
+		class  string
+		radius float64 // p90's dot is larger, seen around p50's when they are equal
+		of     func(apitype.StatsMinute) int64
 	}{
-		{"p90", func(m apitype.StatsMinute) int64 { return m.AnswerP90MS }},
-		{"p50", func(m apitype.StatsMinute) int64 { return m.AnswerP50MS }},
+		{"p90", 5, func(m apitype.StatsMinute) int64 { return m.AnswerP90MS }},
+		{"p50", 3, func(m apitype.StatsMinute) int64 { return m.AnswerP50MS }},
 	} {
 		run := ""
 		for i, m := range st.Minutes {
@@ -166,7 +172,7 @@ func answerChart(st apitype.Stats) chart {
 			}
 			x, y := round1(c.slotMid(i, n)), c.y(float64(q.of(m)), scale)
 			run += fmt.Sprintf("%g,%g ", x, y)
-			c.Dots = append(c.Dots, chartDot{X: x, Y: y, Class: "dot-" + q.class,
+			c.Dots = append(c.Dots, chartDot{X: x, Y: y, R: q.radius, Class: "dot-" + q.class,
 				Title: fmt.Sprintf("%s UTC: %s ≤ %d ms (%d answered)", m.Start.UTC().Format("15:04"), q.class, q.of(m), m.Answered)})
 		}
 		c.addLine(q.class, run)

@@ -170,6 +170,12 @@ func (f *policyForm) fill(p apitype.Policy) {
 	f.Replies = strings.Join(p.ReplyAttributes, "\n")
 }
 
+// Invalid tells whether the API's message is about key (the field is
+// marked).
+func (f *policyForm) Invalid(key string) bool {
+	return f.Problem != "" && strings.Contains(f.Problem, "policy setting "+key+":")
+}
+
 // Choices are the form's select fields with their options.
 func (f *policyForm) Choices() []policyChoice {
 	onoff := []string{"on", "off"}
