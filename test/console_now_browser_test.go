@@ -234,10 +234,11 @@ func TestConsolePolicyEdit(t *testing.T) {
 	}
 }
 
-// S6.12: A helpdesk operator sees no Policies or Clients link, gets a 403
-// page on /console/policies and /console/clients, and a policy change
-// forced through the console (with a valid session and form token) is
-// refused by the admin API's role check with 403: nothing changes.
+// S6.12, S6.11: A helpdesk operator sees no Policies or Clients link, gets
+// a 403 page on /console/policies and /console/clients, and a policy
+// change forced through the console (with a valid session and form token)
+// is refused by the admin API's role check with 403: nothing changes. The
+// Now page is theirs too.
 func TestConsoleHelpdeskNoPolicies(t *testing.T) {
 	h := nowServer(t)
 	h.AddUser("hugo", "hugo-pw")
@@ -291,4 +292,42 @@ func TestConsoleHelpdeskNoPolicies(t *testing.T) {
 	if got := Eval[string](b, `document.querySelector("h1").textContent`); got != "Not allowed" {
 		t.Errorf("forced Policies page: %q", got)
 	}
+	b.Do("open Now", chromedp.Click(chromedp.CSS(`nav a[href="/console/now"]`)))
+	b.WaitFor("provider-list")
+	if n := count(b, "#provider-list tbody tr"); n != 2 {
+		t.Errorf("helpdesk's Now page lists %d providers", n)
+	}
+}
+
+// S6.11, S7: On a cluster the Now page of one node lists every member with
+// its logins in flight (bob's login waiting on node-b, seen from node-a's
+// console), and its charts count the logins finished on every node (the
+// audit is the cluster's).
+func TestConsoleNowCluster(t *testing.T) {
+	t.Setenv("PUSHAUTH_NOTIFICATIONTIMEOUT", "30") // the nodes inherit it
+	nodes := startCluster(t, 2, "console: {operators: [{user: ada, role: admin}]}\n")
+	a, b := nodes[0], nodes[1]
+	a.AddUser("ada", "ada-pw")
+	a.AddUser("bob", "bob-pw")
+	ada, bob := a.Phone("ada"), b.Phone("bob")
+	radiusLogin(t, b, "bob", bob, push.Deny, layeh.CodeAccessReject)
+	waiting := Start(b.Client(""), "bob", "bob-pw", "", "")
+	bobPush := NextPush(t, bob)
+
+	br := NewBrowser(t, true)
+	operatorSignedIn(t, br, a, "ada", ada)
+	br.Do("open Now on node-a", chromedp.Navigate(a.AdminURL+"/console/now"))
+	br.WaitFor("now")
+	members := Eval[string](br, `[...document.querySelectorAll("#nodes tbody tr")].map(r => r.cells[0].textContent + "=" + r.cells[2].textContent).sort().join(",")`)
+	if members != "node-a=0,node-b=1" {
+		t.Errorf("members: %q", members)
+	}
+	if count(br, "#chart-logins rect.bar-reject") < 1 || count(br, "#chart-logins rect.bar-accept") < 1 {
+		t.Errorf("logins chart without node-b's reject or node-a's accept: %q",
+			Eval[string](br, `[...document.querySelectorAll("#chart-logins rect title")].map(t => t.textContent).join(";")`))
+	}
+	if err := bob.Answer(b.ctx(), bobPush, push.Approve); err != nil {
+		t.Fatal(err)
+	}
+	expectCode(t, waiting.Wait(t), layeh.CodeAccessAccept)
 }
