@@ -38,20 +38,15 @@ func (s *Store) AuditUsers(ctx context.Context, q store.AuditQuery) ([]store.Aud
 	return users, nil
 }
 
-// AuditStats summarises the logins' records of q's minutes.
+// AuditStats summarises the logins' records of q's minutes, in one pass.
 func (s *Store) AuditStats(ctx context.Context, q store.AuditStatsQuery) (*store.AuditStats, error) {
 	if err := sq.CheckAuditStats(q); err != nil {
 		return nil, err
 	}
-	query, args := sq.AuditStatsOutcomes(q)
-	outcomes, err := list(ctx, s.read, sq.ScanOutcomeCount, query, args...)
+	query, args := sq.AuditStats(q)
+	rows, err := list(ctx, s.read, sq.ScanStatsRow, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("audit stats outcomes: %w", err)
+		return nil, fmt.Errorf("audit stats: %w", err)
 	}
-	query, args = sq.AuditStatsAnswers(q)
-	answers, err := list(ctx, s.read, sq.ScanAnswerCount, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("audit stats answers: %w", err)
-	}
-	return &store.AuditStats{Outcomes: outcomes, Answers: answers}, nil
+	return sq.StatsOf(rows), nil
 }

@@ -14,3 +14,5 @@ func BenchmarkAppendAudit(b *testing.B) { storetest.BenchAppendAudit(b, openTest
 func BenchmarkPasscodeAccept(b *testing.B) { storetest.BenchPasscodeAccept(b, openTestDB(b)) }
 
 func BenchmarkTokensByUser(b *testing.B) { storetest.BenchTokensByUser(b, openTestDB(b)) }
+
+func BenchmarkAuditStats100k(b *testing.B) { storetest.BenchAuditStats(b, openTestDB(b), 100_000) }

@@ -106,27 +106,25 @@ func CheckAuditStats(q store.AuditStatsQuery) error {
 	return nil
 }
 
-// AuditStatsOutcomes is q's count of login records by minute and outcome,
-// with its arguments; rows scan with ScanOutcomeCount.
-func AuditStatsOutcomes(q store.AuditStatsQuery) (string, []any) {
-	where, args := statsWhere(q)
-	return `SELECT ` + minuteOf + `, outcome, COUNT(*) FROM audit` + where + ` GROUP BY 1, 2`, args
-}
 
-// AuditStatsAnswers is q's histogram of the durations of the logins the
-// phone answered, by minute and bucket (store.AnswerBoundsMS), with its
-// arguments; rows scan with ScanAnswerCount.
-func AuditStatsAnswers(q store.AuditStatsQuery) (string, []any) {
-	where, args := statsWhere(q)
-	if len(q.Answered) == 0 {
-		where += ` AND 1 = 0`
-	} else {
-		where += ` AND provider <> '' AND reason IN (?` + strings.Repeat(`, ?`, len(q.Answered)-1) + `)`
+// AuditStats is q's count of login records by minute, outcome and
+// answer-time bucket (store.AnswerBoundsMS; -1 for a login the phone did
+// not answer), with its arguments: one pass over the window's records.
+// Rows scan with ScanStatsRow.
+func AuditStats(q store.AuditStatsQuery) (string, []any) {
+	from := UnixNano(q.From)
+	to := UnixNano(q.From.Add(time.Duration(q.Minutes) * time.Minute))
+	answered := `1 = 0`
+	args := []any{from}
+	if len(q.Answered) > 0 {
+		answered = `provider <> '' AND reason IN (?` + strings.Repeat(`, ?`, len(q.Answered)-1) + `)`
 		for _, r := range q.Answered {
 			args = append(args, r)
 		}
 	}
-	return `SELECT ` + minuteOf + `, ` + answerBucket() + `, COUNT(*) FROM audit` + where + ` GROUP BY 1, 2`, args
+	return `SELECT (time - ?) / 60000000000, outcome, CASE WHEN ` + answered + ` THEN ` + answerBucket() + ` ELSE -1 END, COUNT(*)
+		FROM audit WHERE time >= ? AND time < ? AND outcome <> ? GROUP BY 1, 2, 3`,
+		append(args, from, to, store.OutcomeAdmin)
 }
 
 // answerBucket is the CASE naming a duration's bucket by its upper bound
@@ -141,28 +139,41 @@ func answerBucket() string {
 	return b.String()
 }
 
-// statsWhere selects the logins' records of q's minutes; its first
-// argument is From, for minuteOf in the select list.
-func statsWhere(q store.AuditStatsQuery) (string, []any) {
-	from := UnixNano(q.From)
-	to := UnixNano(q.From.Add(time.Duration(q.Minutes) * time.Minute))
-	return ` WHERE time >= ? AND time < ? AND outcome <> ?`, []any{from, from, to, store.OutcomeAdmin}
+// StatsRow is a row of AuditStats.
+type StatsRow struct {
+	Minute  int
+	Outcome string
+	Bucket  int64 // -1: not answered by the phone
+	Count   int
 }
 
-// ScanOutcomeCount reads a row of AuditStatsOutcomes.
-func ScanOutcomeCount(row RowScanner) (*store.OutcomeCount, error) {
-	var c store.OutcomeCount
-	if err := row.Scan(&c.Minute, &c.Outcome, &c.Count); err != nil {
+// ScanStatsRow reads a row of AuditStats.
+func ScanStatsRow(row RowScanner) (*StatsRow, error) {
+	var r StatsRow
+	if err := row.Scan(&r.Minute, &r.Outcome, &r.Bucket, &r.Count); err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return &r, nil
 }
 
-// ScanAnswerCount reads a row of AuditStatsAnswers.
-func ScanAnswerCount(row RowScanner) (*store.AnswerCount, error) {
-	var c store.AnswerCount
-	if err := row.Scan(&c.Minute, &c.UpToMS, &c.Count); err != nil {
-		return nil, err
+// StatsOf folds AuditStats' rows into the store's summary.
+func StatsOf(rows []StatsRow) *store.AuditStats {
+	outcomes := map[store.OutcomeCount]int{} // keyed with Count 0
+	answers := map[store.AnswerCount]int{}
+	for _, r := range rows {
+		outcomes[store.OutcomeCount{Minute: r.Minute, Outcome: r.Outcome}] += r.Count
+		if r.Bucket >= 0 {
+			answers[store.AnswerCount{Minute: r.Minute, UpToMS: r.Bucket}] += r.Count
+		}
 	}
-	return &c, nil
+	out := &store.AuditStats{}
+	for k, n := range outcomes {
+		k.Count = n
+		out.Outcomes = append(out.Outcomes, k)
+	}
+	for k, n := range answers {
+		k.Count = n
+		out.Answers = append(out.Answers, k)
+	}
+	return out
 }
