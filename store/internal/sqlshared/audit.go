@@ -106,7 +106,6 @@ func CheckAuditStats(q store.AuditStatsQuery) error {
 	return nil
 }
 
-
 // AuditStats is q's count of login records by minute, outcome and
 // answer-time bucket (store.AnswerBoundsMS; -1 for a login the phone did
 // not answer), with its arguments: one pass over the window's records.
