@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	layeh "layeh.com/radius"
 
 	"github.com/pushauth/pushauth/config"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
@@ -101,7 +103,7 @@ func count(b *Browser, selector string) int {
 // push providers with their circuit and push counts; the nodes (this
 // server, alone); and, after a few logins, the charts of the last hour:
 // bars of accepts and rejects per minute and points of the phone's answer
-// time.
+// time. Asked to (?refresh=5), the page reloads itself.
 func TestConsoleNowPage(t *testing.T) {
 	h := nowServer(t)
 	for _, u := range []string{"ada", "bob", "dave"} {
@@ -152,6 +154,11 @@ func TestConsoleNowPage(t *testing.T) {
 	}
 	nowShots(b, "now")
 
+	b.Do("ask for reloads", chromedp.Navigate(h.AdminURL+"/console/now?refresh=5"))
+	b.WaitFor("now")
+	Eval[bool](b, `window.beforeReload = true`)
+	b.waitJS("the page to reload itself", `window.beforeReload === undefined && document.getElementById("now") !== null`)
+
 	if err := dave.Answer(h.ctx(), davePush, push.Approve); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +166,8 @@ func TestConsoleNowPage(t *testing.T) {
 }
 
 // S6.12: An admin edits a policy in a form and sees it saved (the API
-// holds the new values); a value the API refuses shows the API's own
+// holds the new values, the change is audited with the operator's name);
+// a value the API refuses shows the API's own
 // message (the one pushctl policy set prints) next to the form, with the
 // operator's input kept, and changes nothing. The Clients page lists the
 // configured RADIUS clients without their secrets and says how to change
@@ -194,6 +202,12 @@ func TestConsolePolicyEdit(t *testing.T) {
 	}
 	if got := Eval[string](b, `document.getElementById("f-attempt_limit").value`); got != "7" {
 		t.Errorf("the form shows attempt_limit %q after saving", got)
+	}
+	status, body := h.adminGet("/v1/audit?kind=admin&limit=1")
+	var changes apitype.AuditList
+	if err := json.Unmarshal(body, &changes); status != http.StatusOK || err != nil || len(changes.Records) != 1 ||
+		changes.Records[0].Admin != "console:ada" || changes.Records[0].Action != "PUT /v1/policies/{name}" {
+		t.Errorf("the change's audit: %d %s", status, body)
 	}
 
 	_, apiErr := h.Admin.SetPolicy(h.ctx(), "vpn", map[string]any{"attempt_limit": "500"})
