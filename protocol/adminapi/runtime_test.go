@@ -111,3 +111,24 @@ func TestStats(t *testing.T) {
 		do(t, srv, "GET", "/v1/stats?window="+bad, "").want(t, 400, "invalid_window")
 	}
 }
+
+// The admin client reads the three endpoints.
+func TestRuntimeClient(t *testing.T) {
+	srv := start(t, func(d *adminapi.Deps) {
+		d.Providers = fakeProviders{{Name: "poll", Circuit: "closed", PushesOK: 1}}
+		d.Clients = fakeClients{{Name: "vpn", Transport: "udp"}}
+	})
+	c, ctx := srv.AdminClient(), context.Background()
+	if p, err := c.Providers(ctx); err != nil || len(p.Providers) != 1 || p.Providers[0].PushesOK != 1 {
+		t.Errorf("Providers = %+v, %v", p, err)
+	}
+	if l, err := c.RadiusClients(ctx); err != nil || len(l.Clients) != 1 || l.Clients[0].Name != "vpn" {
+		t.Errorf("RadiusClients = %+v, %v", l, err)
+	}
+	if st, err := c.Stats(ctx, 90*time.Minute); err != nil || len(st.Minutes) != 90 {
+		t.Errorf("Stats(90m): %v", err)
+	}
+	if st, err := c.Stats(ctx, 0); err != nil || len(st.Minutes) != 60 {
+		t.Errorf("Stats(0): %v", err)
+	}
+}
