@@ -46,7 +46,7 @@ type chartTick struct {
 const (
 	chartWidth  = 960
 	chartHeight = 200
-	chartLeft   = 48
+	chartLeft   = 66
 	chartRight  = chartWidth - 8
 	chartTop    = 10
 	chartBase   = chartHeight - 24
