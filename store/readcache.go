@@ -322,3 +322,7 @@ func (c *readCache) EnrollWindows(ctx context.Context, now time.Time) ([]EnrollW
 func (c *readCache) AuditUsers(ctx context.Context, q AuditQuery) ([]AuditUser, error) {
 	return c.next.AuditUsers(ctx, q)
 }
+
+func (c *readCache) AuditStats(ctx context.Context, q AuditStatsQuery) (*AuditStats, error) {
+	return c.next.AuditStats(ctx, q)
+}

@@ -272,6 +272,47 @@ type AuditUser struct {
 	Last  time.Time
 }
 
+// MaxAuditStatsMinutes bounds AuditStatsQuery.Minutes: a day.
+const MaxAuditStatsMinutes = 24 * 60
+
+// AuditStatsQuery picks the minutes AuditStats summarises: Minutes whole
+// minutes from From (1..MaxAuditStatsMinutes), and which reasons mean that
+// the phone answered the push.
+type AuditStatsQuery struct {
+	From     time.Time
+	Minutes  int
+	Answered []string // reasons of logins the phone answered ("approved", "denied", ...)
+}
+
+// AuditStats is the summary of AuditStatsQuery's minutes; minutes without
+// records have no entries. Minute is the minute's index from From.
+type AuditStats struct {
+	Outcomes []OutcomeCount
+	Answers  []AnswerCount
+}
+
+// OutcomeCount is how many logins finished with Outcome in one minute.
+type OutcomeCount struct {
+	Minute  int
+	Outcome string
+	Count   int
+}
+
+// AnswerCount is how many logins the phone answered in one minute took
+// more than the previous bound of AnswerBoundsMS and at most UpToMS
+// milliseconds (UpToMS 0: more than the last bound).
+type AnswerCount struct {
+	Minute int
+	UpToMS int64
+	Count  int
+}
+
+// AnswerBoundsMS are the upper bounds, in milliseconds, of AuditStats'
+// histogram of answer times.
+func AnswerBoundsMS() []int64 {
+	return []int64{250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000, 7500, 10000, 15000, 20000, 30000, 45000, 60000, 90000, 120000}
+}
+
 // Kinds of audit records (AuditQuery.Kind): the logins' records (S6.1), the
 // records of operators' changes (outcome OutcomeAdmin), or both.
 const (
@@ -375,6 +416,11 @@ type Store interface {
 	// AuditUsers counts q's records by user (q.Limit users at most, by
 	// name): who was let in on the password alone this week, say.
 	AuditUsers(ctx context.Context, q AuditQuery) ([]AuditUser, error)
+	// AuditStats summarises the logins' audit records of q's minutes (never
+	// operators' changes), cluster-wide: each minute's count by outcome and
+	// a histogram of the duration of the logins the phone answered. The
+	// work is bounded by q.Minutes (at most MaxAuditStatsMinutes).
+	AuditStats(ctx context.Context, q AuditStatsQuery) (*AuditStats, error)
 
 	// SuspendPush suspends pushes to user until until (SPEC S5.4), for
 	// every node and across restarts. It replaces the user's previous

@@ -33,6 +33,11 @@ type Deps struct {
 	Passwords *auth.Passwords // nil → auth.NewPasswords with default parameters
 	Logins    LoginLister     // nil → GET /v1/logins answers 503
 	Cluster   ClusterInfo     // nil → the server runs alone
+	// Node is this node's name (cluster.node; "" alone), on the logins
+	// and provider counts it reports.
+	Node      string
+	Providers ProviderHealth // nil → GET /v1/providers answers 503
+	Clients   ClientTable    // nil → GET /v1/clients answers 503
 	// Token is the bearer token operators send; empty → every request 503.
 	Token string
 	// Issuer names the service in authenticator apps; empty → DefaultIssuer.
@@ -125,6 +130,9 @@ func (s *server) routes() {
 	s.handle("GET /v1/logins", roleReadonly, s.listLogins)
 	s.handle("GET /v1/directory/users/{name}", roleReadonly, s.directoryUser)
 	s.handle("GET /v1/cluster", roleReadonly, s.clusterStatus)
+	s.handle("GET /v1/providers", roleReadonly, s.listProviders)
+	s.handle("GET /v1/clients", roleAdmin, s.listClients)
+	s.handle("GET /v1/stats", roleReadonly, s.stats)
 	s.handle("POST /v1/admin-tokens", roleAdmin, s.createAdminToken)
 	s.handle("GET /v1/admin-tokens", roleAdmin, s.listAdminTokens)
 	s.handle("DELETE /v1/admin-tokens/{name}", roleAdmin, s.deleteAdminToken)

@@ -171,7 +171,7 @@ func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
 	return writeJSONList(w, head, "logins", len(logins), func(i int) any {
 		l := logins[i]
 		return apitype.Login{ID: l.ID, User: l.User, Client: l.Client, State: l.State, Started: l.Started.UTC(),
-			AgeMS: max(now.Sub(l.Started).Milliseconds(), 0)}
+			AgeMS: max(now.Sub(l.Started).Milliseconds(), 0), Node: s.deps.Node}
 	})
 }
 

@@ -150,9 +150,5 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {
 
 // render writes the page name with d.
 func (c *Console) render(w http.ResponseWriter, name string, d pageData) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := c.tmpl.ExecuteTemplate(w, name, d); err != nil {
-		c.deps.Log.Error().Err(err).Str("page", name).Msg("console page failed")
-	}
+	c.renderStatus(w, http.StatusOK, name, d)
 }

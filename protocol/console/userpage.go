@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -124,28 +123,4 @@ func (c *Console) policyOrigin(ctx context.Context, s *session, u *apitype.User)
 		return policyOrigin{Name: du.Policy, From: "group: directory group " + du.Groups[0]}
 	}
 	return client
-}
-
-// renderStatus is render with an HTTP status other than 200.
-func (c *Console) renderStatus(w http.ResponseWriter, status int, name string, d pageData) {
-	c.render(&statusWriter{ResponseWriter: w, status: status}, name, d)
-}
-
-// statusWriter writes its status before the first byte of the body.
-type statusWriter struct {
-	http.ResponseWriter
-	status  int
-	written bool
-}
-
-func (sw *statusWriter) Write(b []byte) (int, error) {
-	if !sw.written {
-		sw.written = true
-		sw.ResponseWriter.WriteHeader(sw.status)
-	}
-	n, err := sw.ResponseWriter.Write(b)
-	if err != nil {
-		return n, fmt.Errorf("write page: %w", err)
-	}
-	return n, nil
 }

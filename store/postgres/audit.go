@@ -37,3 +37,16 @@ func (s *Store) AuditUsers(ctx context.Context, q store.AuditQuery) ([]store.Aud
 	}
 	return users, nil
 }
+
+// AuditStats summarises the logins' records of q's minutes, in one pass.
+func (s *Store) AuditStats(ctx context.Context, q store.AuditStatsQuery) (*store.AuditStats, error) {
+	if err := sq.CheckAuditStats(q); err != nil {
+		return nil, err
+	}
+	query, args := sq.AuditStats(q)
+	rows, err := list(ctx, s.pool, sq.ScanStatsRow, sq.Dollar(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit stats: %w", err)
+	}
+	return sq.StatsOf(rows), nil
+}

@@ -30,3 +30,5 @@ func BenchmarkSearchUsers(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkAuditStats100k(b *testing.B) { storetest.BenchAuditStats(b, openTestDB(b), 100_000) }

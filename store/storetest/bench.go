@@ -121,3 +121,42 @@ func BenchSearchUsers(b *testing.B, s store.Store, fill func(b *testing.B, n int
 		})
 	}
 }
+
+// BenchAuditStats is GET /v1/stats' read: an hour's summary (AuditStats
+// over 60 minutes) of a store holding records logins of that hour,
+// spread evenly, half of them answered pushes.
+func BenchAuditStats(b *testing.B, s store.Store, records int) {
+	ctx := context.Background()
+	from := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	const writers = 64
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for i := w; i < records; i += writers {
+				r := store.AuditRecord{LoginID: "L", User: "u", Client: "c", Agent: "ddl", Outcome: "accept", Reason: "passcode",
+					Time: from.Add(time.Duration(i) * time.Hour / time.Duration(records)), DurationMS: int64(i % 30000)}
+				if i%2 == 0 {
+					r.Reason, r.Provider = "approved", "poll"
+				}
+				if err := s.AppendAudit(ctx, &r); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	q := store.AuditStatsQuery{From: from, Minutes: 60, Answered: []string{"approved"}}
+	b.ResetTimer()
+	for b.Loop() {
+		st, err := s.AuditStats(ctx, q)
+		if err != nil || len(st.Outcomes) != 60 {
+			b.Fatalf("AuditStats: %d outcome rows, %v", len(st.Outcomes), err)
+		}
+	}
+}

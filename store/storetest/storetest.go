@@ -114,6 +114,7 @@ func contract() map[string]func(*testing.T, *DB) {
 		"BypassWithdrawn":           testBypassWithdrawn,
 		"AdminTokens":               testAdminTokens,
 		"AuditAdminAction":          testAuditAdminAction,
+		"AuditStats":                testAuditStats,
 	}
 }
 

@@ -172,6 +172,9 @@ type Login struct {
 	State   string    `json:"state"`
 	Started time.Time `json:"started"`
 	AgeMS   int64     `json:"age_ms"` // by the server's clock
+	// Node is the cluster node the login runs on (cluster.node): the
+	// answering node, whose logins these are; absent on a single node.
+	Node string `json:"node,omitempty"`
 }
 
 // LoginPage is the answer of GET /v1/logins: how many logins are in flight,
@@ -394,3 +397,66 @@ type LoginStep struct {
 // /v1/audit/stream (server-sent events: "event: audit", "id: ID", "data:"
 // the AuditRecord as JSON).
 const AuditStreamEvent = "audit"
+
+// Provider is a configured push provider as GET /v1/providers reports it:
+// its circuit breaker ("closed", or "open" while pushes skip it) and the
+// pushes this node handed it since it started, by result.
+type Provider struct {
+	Name        string `json:"name"`
+	Circuit     string `json:"circuit"`
+	PushesOK    int64  `json:"pushes_ok"`
+	PushesError int64  `json:"pushes_error"`
+}
+
+// ProviderList is GET /v1/providers; Node is the answering node
+// (cluster.node, absent on a single node), whose counts they are.
+type ProviderList struct {
+	Node      string     `json:"node,omitempty"`
+	Providers []Provider `json:"providers"`
+}
+
+// RadiusClient is a RADIUS client of the configuration (radius.clients)
+// as the server applies it now, without its secret.
+type RadiusClient struct {
+	Name                        string `json:"name"`
+	Address                     string `json:"address,omitempty"` // IP or CIDR as configured
+	Transport                   string `json:"transport"`         // udp or radsec
+	Kind                        string `json:"kind"`              // ddl, eap, isapi, generic
+	Policy                      string `json:"policy,omitempty"`
+	RequireMessageAuthenticator bool   `json:"require_message_authenticator"`
+	AppendMode                  bool   `json:"append_mode"`
+	NumberMatching              bool   `json:"number_matching"`
+	TLSSubject                  string `json:"tls_subject,omitempty"`
+	TLSSAN                      string `json:"tls_san,omitempty"`
+	TLSCAFile                   string `json:"tls_ca_file,omitempty"`
+}
+
+// RadiusClientList is GET /v1/clients; Source says where they come from
+// ("config": the configuration file, reloaded on SIGHUP).
+type RadiusClientList struct {
+	Source  string         `json:"source"`
+	Clients []RadiusClient `json:"clients"`
+}
+
+// Stats is GET /v1/stats: the finished logins of the last Window, from
+// the audit (every node's), minute by minute, oldest first. A minute
+// starts at Start; the last one holds the current minute so far.
+type Stats struct {
+	From    time.Time      `json:"from"`
+	To      time.Time      `json:"to"`
+	Totals  map[string]int `json:"totals"` // logins by outcome over the window
+	Minutes []StatsMinute  `json:"minutes"`
+}
+
+// StatsMinute is one minute of Stats: logins by outcome (accept, reject),
+// how many of them the phone answered (approved, denied, wrong number)
+// and how long those took, to the upper bound of the histogram bucket
+// the percentile falls in (absent without answers; 120000 also stands
+// for longer).
+type StatsMinute struct {
+	Start       time.Time      `json:"start"`
+	Outcomes    map[string]int `json:"outcomes"`
+	Answered    int            `json:"answered"`
+	AnswerP50MS int64          `json:"answer_p50_ms,omitempty"`
+	AnswerP90MS int64          `json:"answer_p90_ms,omitempty"`
+}

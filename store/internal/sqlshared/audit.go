@@ -1,7 +1,9 @@
 package sqlshared
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -112,4 +114,87 @@ func ScanAudit(row RowScanner) (*store.AuditRecord, error) {
 	}
 	r.Time = FromUnixNano(at)
 	return &r, nil
+}
+
+// minuteOf is an audit record's minute from the first argument (From).
+const minuteOf = `(time - ?) / 60000000000`
+
+// CheckAuditStats refuses a query over no minutes or more than
+// store.MaxAuditStatsMinutes.
+func CheckAuditStats(q store.AuditStatsQuery) error {
+	if q.Minutes < 1 || q.Minutes > store.MaxAuditStatsMinutes {
+		return fmt.Errorf("audit stats: %d minutes is not in 1..%d", q.Minutes, store.MaxAuditStatsMinutes)
+	}
+	return nil
+}
+
+// AuditStats is q's count of login records by minute, outcome and
+// answer-time bucket (store.AnswerBoundsMS; -1 for a login the phone did
+// not answer), with its arguments: one pass over the window's records.
+// Rows scan with ScanStatsRow.
+func AuditStats(q store.AuditStatsQuery) (string, []any) {
+	from := UnixNano(q.From)
+	to := UnixNano(q.From.Add(time.Duration(q.Minutes) * time.Minute))
+	answered := `1 = 0`
+	args := []any{from}
+	if len(q.Answered) > 0 {
+		answered = `provider <> '' AND reason IN (?` + strings.Repeat(`, ?`, len(q.Answered)-1) + `)`
+		for _, r := range q.Answered {
+			args = append(args, r)
+		}
+	}
+	return `SELECT (time - ?) / 60000000000, outcome, CASE WHEN ` + answered + ` THEN ` + answerBucket() + ` ELSE -1 END, COUNT(*)
+		FROM audit WHERE time >= ? AND time < ? AND outcome <> ? GROUP BY 1, 2, 3`,
+		append(args, from, to, store.OutcomeAdmin)
+}
+
+// answerBucket is the CASE naming a duration's bucket by its upper bound
+// (0 past the last one). The bounds are the store's constants, not input.
+func answerBucket() string {
+	var b strings.Builder
+	b.WriteString(`CASE`)
+	for _, bound := range store.AnswerBoundsMS() {
+		fmt.Fprintf(&b, ` WHEN duration_ms <= %d THEN %d`, bound, bound)
+	}
+	b.WriteString(` ELSE 0 END`)
+	return b.String()
+}
+
+// StatsRow is a row of AuditStats.
+type StatsRow struct {
+	Minute  int
+	Outcome string
+	Bucket  int64 // -1: not answered by the phone
+	Count   int
+}
+
+// ScanStatsRow reads a row of AuditStats.
+func ScanStatsRow(row RowScanner) (*StatsRow, error) {
+	var r StatsRow
+	if err := row.Scan(&r.Minute, &r.Outcome, &r.Bucket, &r.Count); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// StatsOf folds AuditStats' rows into the store's summary.
+func StatsOf(rows []StatsRow) *store.AuditStats {
+	outcomes := map[store.OutcomeCount]int{} // keyed with Count 0
+	answers := map[store.AnswerCount]int{}
+	for _, r := range rows {
+		outcomes[store.OutcomeCount{Minute: r.Minute, Outcome: r.Outcome}] += r.Count
+		if r.Bucket >= 0 {
+			answers[store.AnswerCount{Minute: r.Minute, UpToMS: r.Bucket}] += r.Count
+		}
+	}
+	out := &store.AuditStats{}
+	for k, n := range outcomes {
+		k.Count = n
+		out.Outcomes = append(out.Outcomes, k)
+	}
+	for k, n := range answers {
+		k.Count = n
+		out.Answers = append(out.Answers, k)
+	}
+	return out
 }
