@@ -46,8 +46,15 @@ func TestConsoleAuditLiveFilterDetail(t *testing.T) {
 	if users := Eval[string](b, auditUsers); users != "olga" { // her own sign-in
 		t.Fatalf("audit before: %q", users)
 	}
+	// dave's wrong password is rejected after the page loaded and before
+	// Live is on: the tail starts after the page's newest record, so his
+	// record still comes.
+	h.AddUser("dave", "dave-pw")
+	Start(h.Client(""), "dave", "wrong", "", "").Wait(t)
+	h.WaitAudit("dave", 1)
 	b.Do("turn Live on", chromedp.Click(chromedp.ID("audit-live")))
 	b.waitJS("the stream open", `document.getElementById("audit-live-state").textContent.startsWith("Live: new records")`)
+	b.waitJS("dave's record, written before Live", auditUsers+` === "dave,olga"`)
 
 	// bob logs in over RADIUS, approving on his phone, while the page is open.
 	login := Start(h.Client(""), "bob", "bob-pw", "", "")
@@ -56,20 +63,20 @@ func TestConsoleAuditLiveFilterDetail(t *testing.T) {
 		t.Fatal(err)
 	}
 	login.Wait(t)
-	b.waitJS("bob's login on top", auditUsers+` === "bob,olga"`)
+	b.waitJS("bob's login on top", auditUsers+` === "bob,dave,olga"`)
 	bobID := strings.Split(Eval[string](b, auditRows), ",")[0]
 	if recs := h.WaitAudit("bob", 1); recs[0].LoginID != bobID {
 		t.Fatalf("the live row is login %q, the audit's %q", bobID, recs[0].LoginID)
 	}
 	// carol's wrong password is rejected: a second live row.
 	Start(h.Client(""), "carol", "wrong", "", "").Wait(t)
-	b.waitJS("carol's reject on top", auditUsers+` === "carol,bob,olga"`)
+	b.waitJS("carol's reject on top", auditUsers+` === "carol,bob,dave,olga"`)
 	consoleShots(b, "audit")
 
 	// Filters: the rejects only, then bob's only.
 	b.Do("filter rejects", chromedp.SetValue(chromedp.CSS(`select[name="outcome"]`), "reject"),
 		chromedp.Submit(chromedp.CSS(`#audit-filter`)))
-	b.waitJS("carol alone", auditUsers+` === "carol" && location.search.includes("outcome=reject")`)
+	b.waitJS("the rejects alone", auditUsers+` === "carol,dave" && location.search.includes("outcome=reject")`)
 	b.Do("filter bob", chromedp.Navigate(h.AdminURL+"/console/audit"))
 	b.WaitFor("audit-live")
 	b.Do("type bob", chromedp.SendKeys(chromedp.CSS(`input[name="user"]`), "bob"), chromedp.Submit(chromedp.CSS(`#audit-filter`)))

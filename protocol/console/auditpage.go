@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/pushauth/pushauth/protocol/adminapi"
@@ -38,6 +39,11 @@ type auditView struct {
 	// pages); Older is the next page's query, empty on the last page.
 	Query, Older string
 	Paged        bool // showing a page after the newest
+	// After is the greatest record id on the unfiltered newest page: the
+	// live tail starts after it, so that records written between the
+	// page's load and the Live click are not missed (0: from the stream's
+	// own start, the newest record when it opens).
+	After int64
 }
 
 // readAuditFilter reads the form from q.
@@ -88,6 +94,11 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) 
 		d.Error = err.Error()
 	}
 	view.Records = list.Records
+	if !view.Paged && view.Filter == (auditFilter{}) {
+		for _, rec := range list.Records {
+			view.After = max(view.After, rec.ID)
+		}
+	}
 	if list.Next != "" {
 		older := formValues(q)
 		older.Set("cursor", list.Next)
@@ -119,7 +130,11 @@ func (c *Console) auditStream(w http.ResponseWriter, r *http.Request, s *session
 		http.Error(w, "Cannot open the stream.", http.StatusInternalServerError)
 		return
 	}
-	if id := r.Header.Get("Last-Event-ID"); id != "" {
+	id := r.Header.Get("Last-Event-ID") // the browser's, when it reconnects
+	if after, err := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64); id == "" && err == nil && after > 0 {
+		id = strconv.FormatInt(after, 10) // the page's newest record
+	}
+	if id != "" {
 		req.Header.Set("Last-Event-ID", id)
 	}
 	adminapi.ServeAs(c.deps.Admin, w, req, s.User, s.Role)

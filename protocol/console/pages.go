@@ -25,7 +25,6 @@ type pageData struct {
 	User    *apitype.User
 	Tokens  *apitype.TokenList
 	Audit   *apitype.AuditList
-	Filter  string
 	// Page is a page's own data, for pages whose files define it
 	// (actions, now, policies).
 	Page any

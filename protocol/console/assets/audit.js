@@ -4,7 +4,8 @@
 
 const button = document.getElementById("audit-live");
 const state = document.getElementById("audit-live-state");
-const rows = document.getElementById("audit-rows");
+const holder = document.getElementById("audit-rows");
+const rows = holder && holder.querySelector("tbody");
 let source = null;
 
 // cell appends a <td> holding text (or a link to href with text).
@@ -88,7 +89,7 @@ function stop() {
   say("Off.");
 }
 
-if (button && rows && !rows.dataset.paged) {
+if (button && rows && !holder.dataset.paged) {
   button.addEventListener("click", () => (source ? stop() : start()));
 } else if (button) {
   button.disabled = true;
