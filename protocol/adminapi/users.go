@@ -89,7 +89,16 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.userView(u))
+	v := s.userView(u)
+	until, reason, err := s.deps.Store.PushSuspension(r.Context(), u.Name)
+	if err != nil {
+		return fmt.Errorf("push suspension of %s: %w", u.Name, err)
+	}
+	if until.After(s.now()) {
+		t := until.UTC()
+		v.PushSuspendedUntil, v.PushSuspendedReason = &t, reason
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {

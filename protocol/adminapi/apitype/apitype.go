@@ -41,6 +41,11 @@ type User struct {
 	Failures    int        `json:"failures"`
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
+	// PushSuspendedUntil and PushSuspendedReason: pushes to the user are
+	// suspended (after "this wasn't me") until then; GET
+	// /v1/users/{name} only, absent when pushes go out.
+	PushSuspendedUntil  *time.Time `json:"push_suspended_until,omitempty"`
+	PushSuspendedReason string     `json:"push_suspended_reason,omitempty"`
 }
 
 // Token types and OTP algorithms of ProgramRequest.
