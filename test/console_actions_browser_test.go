@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 	layeh "layeh.com/radius"
 
-	"github.com/pushauth/pushauth/config"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
@@ -27,14 +26,7 @@ import (
 // operators, each with a password and a phone, and the user bob.
 func actionsServer(t *testing.T) (*Harness, map[string]*deviceclient.Device) {
 	t.Helper()
-	h := StartServer(t, func(c *config.Config) {
-		c.Console.Operators = map[string]string{"ada": "admin", "hugo": "helpdesk"}
-	})
-	phones := map[string]*deviceclient.Device{}
-	for _, op := range []string{"ada", "hugo"} {
-		h.AddUser(op, op+"-pw")
-		phones[op] = h.Phone(op)
-	}
+	h, phones := operatorsServer(t)
 	h.AddUser("bob", "bob-pw")
 	return h, phones
 }
@@ -43,16 +35,7 @@ func actionsServer(t *testing.T) (*Harness, map[string]*deviceclient.Device) {
 // page of user.
 func operatorSignIn(t *testing.T, b *Browser, h *Harness, op string, phone *deviceclient.Device, user string) {
 	t.Helper()
-	consoleSignIn(b, h, op, op+"-pw")
-	p := NextPush(t, phone)
-	if p.User != op || p.Client != "console" {
-		t.Fatalf("sign-in push %+v", p)
-	}
-	b.WaitFor("status")
-	if err := phone.Answer(h.ctx(), p, push.Approve); err != nil {
-		t.Fatal(err)
-	}
-	b.WaitFor("users")
+	operatorSignedIn(t, b, h, op, phone)
 	b.Do("open "+user, chromedp.Navigate(h.AdminURL+"/console/users/"+user))
 	b.WaitFor("username")
 }

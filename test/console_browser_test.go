@@ -38,6 +38,22 @@ func consoleServer(t *testing.T, idle time.Duration) *Harness {
 	})
 }
 
+// operatorsServer starts pushauthd with ada (admin) and hugo (helpdesk)
+// as console operators, each with the password NAME-pw and a phone.
+func operatorsServer(t *testing.T, more ...func(*config.Config)) (*Harness, map[string]*deviceclient.Device) {
+	t.Helper()
+	operators := func(c *config.Config) {
+		c.Console.Operators = map[string]string{"ada": "admin", "hugo": "helpdesk"}
+	}
+	h := StartServer(t, edits(append([]func(*config.Config){operators}, more...)...))
+	phones := map[string]*deviceclient.Device{}
+	for _, op := range []string{"ada", "hugo"} {
+		h.AddUser(op, op+"-pw")
+		phones[op] = h.Phone(op)
+	}
+	return h, phones
+}
+
 // consoleSignIn opens the sign-in page and submits user and password.
 func consoleSignIn(b *Browser, h *Harness, user, password string) {
 	b.t.Helper()
@@ -51,9 +67,16 @@ func consoleSignIn(b *Browser, h *Harness, user, password string) {
 // ends on the Users page.
 func consoleApproved(t *testing.T, b *Browser, h *Harness, phone *deviceclient.Device) {
 	t.Helper()
-	consoleSignIn(b, h, "olga", "olga-pw")
+	operatorSignedIn(t, b, h, "olga", phone)
+}
+
+// operatorSignedIn signs user in with the password user-pw, approving on
+// their phone: the browser ends on the Users page.
+func operatorSignedIn(t *testing.T, b *Browser, h *Harness, user string, phone *deviceclient.Device) {
+	t.Helper()
+	consoleSignIn(b, h, user, user+"-pw")
 	p := NextPush(t, phone)
-	if p.User != "olga" || p.Client != "console" || p.Agent != "isapi" {
+	if p.User != user || p.Client != "console" || p.Agent != "isapi" {
 		t.Fatalf("push %+v", p)
 	}
 	b.WaitFor("status") // the waiting page, polling the sign-in's status

@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	layeh "layeh.com/radius"
 
@@ -28,57 +25,13 @@ import (
 // and console-clients.png there, at 1280 px and at 390 px.
 
 // nowServer starts pushauthd with ada as an admin and hugo as a helpdesk
-// operator, a push timeout long enough for a login to stay waiting on
-// the phone while a test looks at it, and a policy "vpn".
-func nowServer(t *testing.T) *Harness {
+// operator (operatorsServer), a push timeout long enough for a login to
+// stay waiting on the phone while a test looks at it, and a policy "vpn".
+func nowServer(t *testing.T) (*Harness, map[string]*deviceclient.Device) {
 	t.Helper()
-	h := StartServer(t, func(c *config.Config) {
-		c.Console.Operators = map[string]string{"ada": "admin", "hugo": "helpdesk"}
-		c.NotificationTimeout = 40 * time.Second
-	})
+	h, phones := operatorsServer(t, func(c *config.Config) { c.NotificationTimeout = 40 * time.Second })
 	h.SetPolicy("vpn", map[string]string{"attempt_limit": "3"})
-	return h
-}
-
-// operatorSignedIn signs user in, approving on their phone: the browser
-// ends on the Users page.
-func operatorSignedIn(t *testing.T, b *Browser, h *Harness, user string, phone *deviceclient.Device) {
-	t.Helper()
-	b.Do("open the console", chromedp.Navigate(h.AdminURL+"/console/"))
-	b.WaitFor("user")
-	b.Do("sign in as "+user, chromedp.SendKeys(chromedp.ID("user"), user),
-		chromedp.SendKeys(chromedp.ID("password"), user+"-pw"), chromedp.Click(chromedp.ID("go")))
-	p := NextPush(t, phone)
-	if p.User != user || p.Client != "console" {
-		t.Fatalf("push %+v", p)
-	}
-	b.WaitFor("status")
-	if err := phone.Answer(h.ctx(), p, push.Approve); err != nil {
-		t.Fatal(err)
-	}
-	b.WaitFor("users")
-}
-
-// nowShots saves the page at 1280 px and at 390 px (consoleShots of
-// console_browser_test.go).
-func nowShots(b *Browser, name string) {
-	b.t.Helper()
-	for _, m := range []struct {
-		suffix string
-		width  int64
-		mobile bool
-	}{{"", 1280, false}, {"-390", 390, true}} {
-		b.Do("width "+m.suffix, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			_, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride,
-				emulation.SetDeviceMetricsOverrideParams{Width: m.width, Height: 800, DeviceScaleFactor: 1, Mobile: m.mobile})
-			return chromedp.Void{}, err
-		})
-		b.Screenshot("console-" + name + m.suffix + ".png")
-	}
-	b.Do("window width", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
-		return chromedp.Void{}, err
-	})
+	return h, phones
 }
 
 // radiusLogin runs one RADIUS login of user answered with decision on
@@ -105,11 +58,11 @@ func count(b *Browser, selector string) int {
 // bars of accepts and rejects per minute and points of the phone's answer
 // time. Asked to (?refresh=5), the page reloads itself.
 func TestConsoleNowPage(t *testing.T) {
-	h := nowServer(t)
-	for _, u := range []string{"ada", "bob", "dave"} {
+	h, phones := nowServer(t)
+	for _, u := range []string{"bob", "dave"} {
 		h.AddUser(u, u+"-pw")
 	}
-	ada, bob, dave := h.Phone("ada"), h.Phone("bob"), h.Phone("dave")
+	ada, bob, dave := phones["ada"], h.Phone("bob"), h.Phone("dave")
 	radiusLogin(t, h, "bob", bob, push.Approve, layeh.CodeAccessAccept)
 	radiusLogin(t, h, "bob", bob, push.Approve, layeh.CodeAccessAccept)
 	radiusLogin(t, h, "bob", bob, push.Deny, layeh.CodeAccessReject)
@@ -152,7 +105,7 @@ func TestConsoleNowPage(t *testing.T) {
 	if sum := Eval[string](b, `[...document.querySelectorAll("#chart-logins rect title")].map(t => t.textContent).join(";")`); !strings.Contains(sum, "accept") || !strings.Contains(sum, "reject") {
 		t.Errorf("bar titles: %q", sum)
 	}
-	nowShots(b, "now")
+	consoleShots(b, "now")
 
 	b.Do("ask for reloads", chromedp.Navigate(h.AdminURL+"/console/now?refresh=5"))
 	b.WaitFor("now")
@@ -173,9 +126,8 @@ func TestConsoleNowPage(t *testing.T) {
 // configured RADIUS clients without their secrets and says how to change
 // them.
 func TestConsolePolicyEdit(t *testing.T) {
-	h := nowServer(t)
-	h.AddUser("ada", "ada-pw")
-	ada := h.Phone("ada")
+	h, phones := nowServer(t)
+	ada := phones["ada"]
 	b := NewBrowser(t, true)
 	operatorSignedIn(t, b, h, "ada", ada)
 	b.Do("open Policies", chromedp.Click(chromedp.CSS(`nav a[href="/console/policies"]`)))
@@ -183,7 +135,7 @@ func TestConsolePolicyEdit(t *testing.T) {
 	if names := Eval[string](b, `[...document.querySelectorAll("#policies tbody td:first-child a")].map(a => a.textContent).join(",")`); names != "default,vpn" {
 		t.Fatalf("policies listed: %q", names)
 	}
-	nowShots(b, "policies")
+	consoleShots(b, "policies")
 
 	b.Do("open vpn", chromedp.Click(chromedp.CSS(`#policies a[href="/console/policies/vpn"]`)))
 	b.WaitFor("policy-form")
@@ -225,7 +177,7 @@ func TestConsolePolicyEdit(t *testing.T) {
 	if marked := Eval[string](b, `[...document.querySelectorAll("[aria-invalid=true]")].map(e => e.name).join(",")`); marked != "attempt_limit" {
 		t.Errorf("fields marked invalid: %q", marked)
 	}
-	nowShots(b, "policy")
+	consoleShots(b, "policy")
 	if p, err := h.Admin.Policy(h.ctx(), "vpn"); err != nil || p.AttemptLimit != 7 {
 		t.Fatalf("vpn after a refused save: %+v, %v", p, err)
 	}
@@ -242,7 +194,7 @@ func TestConsolePolicyEdit(t *testing.T) {
 	if how := b.Text("how-to-change"); !strings.Contains(how, "radius.clients") || !strings.Contains(how, "SIGHUP") {
 		t.Errorf("how to change clients: %q", how)
 	}
-	nowShots(b, "clients")
+	consoleShots(b, "clients")
 	if status, body := h.adminGet("/v1/clients"); status != http.StatusOK || strings.Contains(string(body), secret) {
 		t.Errorf("GET /v1/clients: %d %s", status, body)
 	}
@@ -254,9 +206,8 @@ func TestConsolePolicyEdit(t *testing.T) {
 // is refused by the admin API's role check with 403: nothing changes. The
 // Now page is theirs too.
 func TestConsoleHelpdeskNoPolicies(t *testing.T) {
-	h := nowServer(t)
-	h.AddUser("hugo", "hugo-pw")
-	hugo := h.Phone("hugo")
+	h, phones := nowServer(t)
+	hugo := phones["hugo"]
 	b := NewBrowser(t, true)
 	operatorSignedIn(t, b, h, "hugo", hugo)
 	if n := count(b, `nav a[href="/console/policies"], nav a[href="/console/clients"]`); n != 0 {

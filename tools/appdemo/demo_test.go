@@ -4,32 +4,14 @@ import (
 	"context"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/deviceapi/deviceclient"
 	"github.com/pushauth/pushauth/push"
 )
-
-// syncBuffer is the demo's output, read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The demo's link activates a web device (here the Go device client in
 // the app's place, polling as the app does without a push service); the
@@ -40,7 +22,7 @@ func TestDemoLoginApproved(t *testing.T) {
 	done := make(chan int, 1)
 	stdin, typing := io.Pipe()
 	defer typing.Close()
-	out, errOut := &syncBuffer{}, &syncBuffer{}
+	out, errOut := &logbuf.Buffer{}, &logbuf.Buffer{}
 	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0"}, stdin, out, errOut, ready) }()
 	var link string
 	select {

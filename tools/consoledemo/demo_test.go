@@ -5,31 +5,13 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/console/consoletest"
 )
-
-// syncBuffer is the demo's output, read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The printed operator signs in and the demo's phone approves: the Users
 // page lists the staff, and the gateway's logins reach the Audit page.
@@ -38,7 +20,7 @@ func TestDemoOperatorSignsIn(t *testing.T) {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
-	out, errOut := &syncBuffer{}, &syncBuffer{}
+	out, errOut := &logbuf.Buffer{}, &logbuf.Buffer{}
 	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0"}, out, errOut, ready) }()
 	var base string
 	select {
