@@ -1,14 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/pushauth/pushauth/internal/logbuf"
 
 	"github.com/pushauth/pushauth/internal/testwait"
 	"github.com/pushauth/pushauth/protocol/adminapi"
@@ -59,28 +59,10 @@ func TestAuditNewFilters(t *testing.T) {
 			"[--reason R] [--node N] [--login ID] [--since 7d|24h|RFC3339] [--until 24h|RFC3339] [--kind login|admin|all] [--users] [--limit N] [--follow]\n")
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // follow runs "pushctl audit --follow args..." against srv until the
 // returned stop is called, which waits for it to end and returns its
 // error.
-func follow(t *testing.T, srv *adminapitest.Server, out *syncBuffer, args ...string) (stop func() error) {
+func follow(t *testing.T, srv *adminapitest.Server, out *logbuf.Buffer, args ...string) (stop func() error) {
 	t.Helper()
 	ctx, interrupt := context.WithCancel(context.Background())
 	env := map[string]string{envAdminURL: srv.URL, envAdminToken: adminapitest.Token}
@@ -106,7 +88,7 @@ func follow(t *testing.T, srv *adminapitest.Server, out *syncBuffer, args ...str
 func TestAuditFollow(t *testing.T) {
 	srv := adminapitest.Start(t, func(d *adminapi.Deps) { d.Stream.Poll = 10 * time.Millisecond })
 	appendAudit(t, srv, store.AuditRecord{LoginID: "old", User: "olga", Client: "vpn", Outcome: "accept"})
-	var table, lines syncBuffer
+	var table, lines logbuf.Buffer
 	stopTable := follow(t, srv, &table, "--client", "vpn")
 	stopJSON := follow(t, srv, &lines, "--json")
 	// Both are connected once a probe record shows in both.

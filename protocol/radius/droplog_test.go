@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushauth/pushauth/internal/logbuf"
+
 	"github.com/rs/zerolog"
 
 	"github.com/pushauth/pushauth/internal/testwait"
@@ -101,7 +103,7 @@ func TestDropBurstLogsOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	clients := append(localClient(true), Client{Name: "far", Prefix: netip.MustParsePrefix("10.0.0.0/8"), Secret: []byte("x")})
 	srv := NewServer(conn, HandlerFunc(accept), Options{
 		Clients: clients, Logger: zerolog.New(logs).Level(zerolog.InfoLevel), DropLogInterval: 10 * time.Second,
@@ -144,7 +146,7 @@ func TestDropBurstLogsOneLine(t *testing.T) {
 
 // The serving server writes the line by itself once the interval passed.
 func TestDropLogLineWhileServing(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	opts := Options{Clients: localClient(true), Logger: zerolog.New(logs).Level(zerolog.InfoLevel), DropLogInterval: 100 * time.Millisecond}
 	h := startServerOpts(t, opts, accept)
 	if _, err := dial(t, h.addr).Write(request(t, testSecret, false)); err != nil {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pushauth/pushauth/internal/logbuf"
+
 	"github.com/rs/zerolog"
 	layeh "layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -84,7 +86,7 @@ func TestOversizedReplyRequestDropped(t *testing.T) {
 // an Access-Reject with the Message-Authenticator first and the
 // Proxy-States, the same bytes for a retransmission.
 func TestReplyTooLargeSendsReject(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	opts := Options{Clients: localClient(true), Logger: zerolog.New(logs)}
 	h := startServerOpts(t, opts, func(r *Request) {
 		resp := r.Packet.Response(layeh.CodeAccessAccept)

@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,25 +121,6 @@ func readReply(t *testing.T, c *net.UDPConn) []byte {
 		t.Fatalf("no reply: %v", err)
 	}
 	return buf[:n]
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger writing from the
-// server's goroutines while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func dropped(h *harness, reason string) float64 {
