@@ -152,9 +152,9 @@ func (c *cli) loginList(args []string) error {
 	if c.json {
 		return c.printJSON(page)
 	}
-	t := c.table("USER", "CLIENT", "STATE", "AGE")
+	t := c.table("USER", "CLIENT", "STATE", "AGE", "NODE")
 	for _, l := range page.Logins {
-		t.row(l.User, l.Client, l.State, (time.Duration(l.AgeMS) * time.Millisecond).Round(time.Second).String())
+		t.row(l.User, l.Client, l.State, (time.Duration(l.AgeMS) * time.Millisecond).Round(time.Second).String(), l.Node)
 	}
 	if err := t.flush(); err != nil {
 		return err

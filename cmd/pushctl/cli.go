@@ -67,6 +67,8 @@ func (c *cli) commands() map[string]map[string]commandFunc {
 		"login":       {"list": c.loginList},
 		"enrollment":  {"open": c.enrollmentOpen, "close": c.enrollmentClose, "list": c.enrollmentList},
 		"cluster":     {"status": c.clusterStatus},
+		"provider":    {"list": c.providerList},
+		"client":      {"list": c.clientList},
 	}
 }
 

@@ -61,6 +61,8 @@ linked to the entry's stable id (objectGUID or entryUUID).`},
 				{Term: "enrollment list", Text: "the open enrolment windows"},
 				{Term: "login list [--limit N]", Text: "logins in flight, oldest first (at most 1000 unless --limit), with counts by state"},
 				{Term: "cluster status", Text: "the cluster's members as this node sees them (cluster nodes only)"},
+				{Term: "provider list", Text: "each push provider's circuit (closed, or open while pushes skip it) and\nthe pushes the answering node handed it since it started"},
+				{Term: "client list", Text: "the RADIUS clients the server applies now (role admin; never a secret)"},
 				{Term: "health", Text: "the server's /readyz: exit 0 when ready (the token is\noptional with admin_api.public_health)"},
 			}, Text: `FILTERS of the audit: --user NAME, --client C, --outcome accept|reject|admin,
 --reason R, --node N, --login ID (one login's records), --since and --until
