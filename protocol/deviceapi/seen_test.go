@@ -153,4 +153,6 @@ func TestSeenRecorderStopDrains(t *testing.T) {
 
 type seerFunc func(ctx context.Context, id string, at time.Time) error
 
-func (f seerFunc) SeenDevice(ctx context.Context, id string, at time.Time) error { return f(ctx, id, at) }
+func (f seerFunc) SeenDevice(ctx context.Context, id string, at time.Time) error {
+	return f(ctx, id, at)
+}
