@@ -18,6 +18,8 @@ func BenchmarkPasscodeAccept(b *testing.B) { storetest.BenchPasscodeAccept(b, op
 
 func BenchmarkTokensByUser(b *testing.B) { storetest.BenchTokensByUser(b, openBench(b)) }
 
+func BenchmarkSeenDevice(b *testing.B) { storetest.BenchSeenDevice(b, openBench(b)) }
+
 // openBench opens a store on a fresh database of a durable private server.
 func openBench(b *testing.B) *Store {
 	pg, err := testpg.StartIfInstalled(b, testpg.Options{Durable: true})

@@ -30,3 +30,4 @@ func BenchmarkSearchUsers(b *testing.B) {
 		}
 	})
 }
+func BenchmarkSeenDevice(b *testing.B) { storetest.BenchSeenDevice(b, openTestDB(b)) }
