@@ -39,6 +39,8 @@ type SeenRecorder struct {
 	ctx    context.Context
 	cancel context.CancelFunc // ends the writes when Stop's ctx ends first
 	once   sync.Once
+	// failing: the last write failed (the worker's own: no lock).
+	failing bool
 }
 
 // sight is one device seen at one time.
@@ -124,13 +126,27 @@ func (r *SeenRecorder) drain() {
 	}
 }
 
-// write records one sight; an error is logged (the device id only).
+// write records one sight. A failure is logged with the device id: as a
+// warning when the write before it worked, else at debug level, so that a
+// store that cannot write (which the store's write watcher reports) does
+// not log a line per poll; the first write that works again says so.
 func (r *SeenRecorder) write(s sight) {
 	ctx, cancel := context.WithTimeout(r.ctx, seenWriteTimeout)
 	defer cancel()
-	if err := r.store.SeenDevice(ctx, s.deviceID, s.at); err != nil {
-		r.log.Warn().Err(err).Str("device_id", s.deviceID).Msg("last seen not recorded")
+	err := r.store.SeenDevice(ctx, s.deviceID, s.at)
+	if err == nil {
+		if r.failing {
+			r.failing = false
+			r.log.Info().Str("device_id", s.deviceID).Msg("last seen recorded again")
+		}
+		return
 	}
+	ev := r.log.Debug()
+	if !r.failing {
+		ev = r.log.Warn()
+	}
+	r.failing = true
+	ev.Err(err).Str("device_id", s.deviceID).Msg("last seen not recorded")
 }
 
 // seen records that the device of tok made an authenticated request now,

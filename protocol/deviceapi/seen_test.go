@@ -104,7 +104,8 @@ func (f *failingSeer) SeenDevice(ctx context.Context, _ string, _ time.Time) err
 }
 
 // S5.6 (proposed): recording a device as seen never fails or slows its
-// request: a failed write is logged, and a store that does not answer
+// request: a failed write is logged (a warning for the first of a run of
+// failures, then at debug level), and a store that does not answer
 // only fills the bounded queue, whose overflow is dropped.
 func TestLastSeenFailureDoesNotFailThePoll(t *testing.T) {
 	failing := &failingSeer{}
@@ -116,6 +117,15 @@ func TestLastSeenFailureDoesNotFailThePoll(t *testing.T) {
 	testwait.For(t, "the failed write's log line", func() bool {
 		return failing.writes.Load() == 1 && strings.Contains(s.Logs.String(), "last seen not recorded")
 	})
+	if r := p.pending(t, s, 0); r.status != http.StatusOK { // fails again: logged, but not as a second warning
+		t.Fatalf("second poll with a failing last seen: %d %s", r.status, r.raw)
+	}
+	testwait.For(t, "the second failed write's log line", func() bool {
+		return strings.Count(s.Logs.String(), "last seen not recorded") == 2
+	})
+	if n := strings.Count(s.Logs.String(), `"level":"warn","component":"deviceapi","error":"disk full","device_id":"`+p.id+`","message":"last seen not recorded"`); n != 1 {
+		t.Fatalf("%d warnings for two failed writes in a row, want 1:\n%s", n, s.Logs.String())
+	}
 
 	stuck := &failingSeer{block: true}
 	s = deviceapitest.Start(t, withSeen(t, stuck, 1))
