@@ -113,6 +113,7 @@ func (s *Server) httpServers(ls Listeners) []httpServer {
 		WebPush:      s.webPushAPI(),
 		Log:          s.log,
 		MaxLongPoll:  longestRequest,
+		Seen:         s.seen,
 	})
 	device = s.withEnrollment(device)
 	perAddr := connlimit.PerAddress(ls.Device, connlimit.Options{

@@ -60,7 +60,8 @@ type Server struct {
 	net           network       // the cluster, or a cluster of one (cluster/local)
 	node          *cluster.Node // the cluster membership; nil when the server runs alone
 	deviceMetrics *deviceapi.Metrics
-	connsRefused  *prometheus.CounterVec // per-address cap refusals by listener
+	seen          *deviceapi.SeenRecorder // writes devices' last seen off the device API's requests
+	connsRefused  *prometheus.CounterVec  // per-address cap refusals by listener
 	store         store.Store
 	enrollLinks   *enroll.Links       // enrolment links (new_user: enroll) and pages
 	writes        *store.WriteWatcher // s.store's writes: can it still write? (/readyz)
@@ -150,6 +151,8 @@ func openServer(cfg *config.Config, log zerolog.Logger, startEAP eapKeeperStarte
 	s.applyAtStart(cfg)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.deviceMetrics = deviceapi.NewMetrics(s.registry)
+	s.seen = deviceapi.NewSeenRecorder(s.store, log, s.deviceMetrics, deviceapi.DefaultSeenQueue)
+	u.push(s.seen.Stop) // after the HTTP servers drained, before the store closes
 	s.eapMetrics = eapconv.NewMetrics(s.registry)
 	s.radiusMetrics = radius.NewMetrics(s.registry)
 	s.connsRefused = newConnsRefused(s.registry)

@@ -270,6 +270,12 @@ func (w *WriteWatcher) DeleteDevice(ctx context.Context, deviceID string) error 
 	return w.observe(ctx, w.Store.DeleteDevice(ctx, deviceID))
 }
 
+// SeenDevice records the device's last seen and notes whether the write
+// worked.
+func (w *WriteWatcher) SeenDevice(ctx context.Context, deviceID string, at time.Time) error {
+	return w.observe(ctx, w.Store.SeenDevice(ctx, deviceID, at))
+}
+
 // CreateUser inserts the user and notes whether the write worked.
 func (w *WriteWatcher) CreateUser(ctx context.Context, u *User) error {
 	return w.observe(ctx, w.Store.CreateUser(ctx, u))

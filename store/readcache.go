@@ -17,7 +17,8 @@ const ReadCacheSize = 1 << 20
 // them would mostly hold memory (and a busy benchmark's few users would
 // flatter it). Every write that can change a user, a token, a device or a
 // policy goes through the wrapper and empties the whole cache when it
-// returns, so a removed phone or a changed policy counts at once. The
+// returns, so a removed phone or a changed policy counts at once; only a
+// device's last seen (SeenDevice) is brought forward in its entry. The
 // writes a login makes (audit records, push records, suspensions, failure
 // counters, used OTP steps) and activation codes leave the cache alone.
 //
@@ -255,6 +256,28 @@ func (c *readCache) UpdateDevicePush(ctx context.Context, deviceID, pushToken, d
 func (c *readCache) DeleteDevice(ctx context.Context, deviceID string) error {
 	defer c.invalidate()
 	return c.next.DeleteDevice(ctx, deviceID)
+}
+
+// SeenDevice writes, then brings the cached device's LastSeen forward by
+// the store's own rule (SeenDue) instead of emptying the cache: a device
+// seen must not cost every other device its cached row. The entry is
+// replaced, never changed in place (readers copy it outside the lock),
+// and gen is bumped so that a read in flight does not cache the row as it
+// was before the write. So, with this process the only writer, a cached
+// device's LastSeen is the stored one.
+func (c *readCache) SeenDevice(ctx context.Context, deviceID string, at time.Time) error {
+	if err := c.next.SeenDevice(ctx, deviceID, at); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if t, ok := c.devices[deviceID]; ok && t.Device != nil && SeenDue(t.Device.LastSeen, at) {
+		seen := cloneToken(t)
+		seen.Device.LastSeen = at
+		c.devices[deviceID] = seen
+	}
+	return nil
 }
 
 func (c *readCache) PutPolicy(ctx context.Context, p *Policy) error {

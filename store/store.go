@@ -129,7 +129,20 @@ type Device struct {
 	PushDisabled string // non-empty: why push was disabled (e.g. "unregistered")
 	PublicKey    []byte // PKIX DER P-256 public key
 	ActivatedAt  time.Time
+	// LastSeen is when the device last made an authenticated request to
+	// the device API, to within SeenInterval (SeenDevice); zero when never.
+	LastSeen time.Time
 }
+
+// SeenInterval is how often, at most, a device's LastSeen is written: a
+// phone polling every few seconds costs one write per SeenInterval, and
+// LastSeen lags the device's last request by less than SeenInterval.
+const SeenInterval = 10 * time.Minute
+
+// SeenDue reports whether a device last seen at last, seen again at at,
+// gets a new LastSeen: when last is SeenInterval or more before at (a
+// zero last always is).
+func SeenDue(last, at time.Time) bool { return !last.After(at.Add(-SeenInterval)) }
 
 // Activation is a pending soft-token activation.
 type Activation struct {
@@ -395,6 +408,12 @@ type Store interface {
 	// be removed): the token stays, without a device, until it is
 	// activated again. An unknown device is ErrNotFound.
 	DeleteDevice(ctx context.Context, deviceID string) error
+	// SeenDevice records that the device made an authenticated request at
+	// at: its LastSeen becomes at when SeenDue(LastSeen, at), and stays
+	// otherwise (one write per SeenInterval at most, never moved back).
+	// An unknown device is not an error: nothing is written (a device
+	// removed while its request was served).
+	SeenDevice(ctx context.Context, deviceID string, at time.Time) error
 
 	PutPolicy(ctx context.Context, p *Policy) error
 	PolicyByName(ctx context.Context, name string) (*Policy, error)

@@ -186,16 +186,24 @@ func (c *cli) tokenList(args []string) error {
 	if c.json {
 		return c.printJSON(map[string]any{"tokens": tokens})
 	}
-	t := c.table("SERIAL", "TYPE", "ALGORITHM", "PUSH", "DEVICE", "PUSH KIND", "PUSH DISABLED", "ACTIVATED", "CREATED")
+	t := c.table("SERIAL", "TYPE", "ALGORITHM", "PUSH", "DEVICE", "PUSH KIND", "PUSH DISABLED", "ACTIVATED", "LAST SEEN", "CREATED")
 	for _, tok := range tokens {
-		device, kind, disabled, activated := "", "", "", ""
+		device, kind, disabled, activated, seen := "", "", "", "", ""
 		if d := tok.Device; d != nil {
 			device = strings.TrimSpace(d.Platform + " " + d.OSVersion)
-			kind, disabled, activated = d.PushKind, d.PushDisabled, formatTime(d.ActivatedAt)
+			kind, disabled, activated, seen = d.PushKind, d.PushDisabled, formatTime(d.ActivatedAt), lastSeen(d.LastSeen)
 		}
-		t.row(tok.Serial, tok.Type, tok.Algorithm, onOff(tok.PushOn), device, kind, disabled, activated, formatTime(tok.CreatedAt))
+		t.row(tok.Serial, tok.Type, tok.Algorithm, onOff(tok.PushOn), device, kind, disabled, activated, seen, formatTime(tok.CreatedAt))
 	}
 	return t.flush()
+}
+
+// lastSeen is a device's last seen, or "never".
+func lastSeen(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return formatTime(t)
 }
 
 func (c *cli) tokenDelete(args []string) error {

@@ -313,6 +313,7 @@ func tokenView(t *store.Token) apitype.Token {
 			PushKind:     d.PushKind,
 			PushDisabled: d.PushDisabled,
 			ActivatedAt:  d.ActivatedAt.UTC(),
+			LastSeen:     d.LastSeen.UTC(),
 		}
 	}
 	return v

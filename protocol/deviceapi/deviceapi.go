@@ -71,6 +71,10 @@ type Deps struct {
 	// subscription (push_kind webpush) and serves GET /v1/webpush/config;
 	// nil: web push is off (503 webpush_unavailable).
 	WebPush *WebPush
+	// Seen, when set, records each device that makes an authenticated
+	// request (signed, or polling with its poll token) as seen, off the
+	// request path; nil: last seen is not recorded.
+	Seen *SeenRecorder
 }
 
 // WebPush is what the device API needs of the Web Push provider.

@@ -7,6 +7,8 @@ import "github.com/prometheus/client_golang/prometheus"
 type Metrics struct {
 	pollsOpen prometheus.Gauge
 	removed   prometheus.Counter
+	// seenDrops counts devices' sights the SeenRecorder had no room for.
+	seenDrops prometheus.Counter
 }
 
 // NewMetrics registers the device API's metrics on reg.
@@ -17,8 +19,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}), removed: prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "pushauth_devices_removed_total",
 		Help: "Devices removed at their own signed request (POST /v1/devices/{id}/remove).",
+	}), seenDrops: prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pushauth_device_seen_dropped_total",
+		Help: "Devices' last seen not recorded because the queue of writes was full (the device is seen again at its next request).",
 	})}
-	reg.MustRegister(m.pollsOpen, m.removed)
+	reg.MustRegister(m.pollsOpen, m.removed, m.seenDrops)
 	return m
 }
 
@@ -36,4 +41,11 @@ func (m *Metrics) pollOpened() func() {
 	}
 	m.pollsOpen.Inc()
 	return m.pollsOpen.Dec
+}
+
+// seenDropped counts a device's sight dropped by a full queue.
+func (m *Metrics) seenDropped() {
+	if m != nil {
+		m.seenDrops.Inc()
+	}
 }

@@ -125,7 +125,8 @@ func (p pollTokens) mac(deviceID string, pub []byte, expires int64) []byte {
 
 // tokenDevice authenticates a pending call of device id by its poll
 // token. The device is looked up first, so a removed device is refused
-// as unknown even while its token has not expired.
+// as unknown even while its token has not expired. A device whose token
+// holds is recorded as seen.
 func (a *api) tokenDevice(ctx context.Context, id, token string) error {
 	tok, err := a.device(ctx, id)
 	if err != nil {
@@ -133,6 +134,7 @@ func (a *api) tokenDevice(ctx context.Context, id, token string) error {
 	}
 	err = a.tokens.check(token, id, tok.Device.PublicKey, a.Now())
 	if err == nil {
+		a.seen(tok)
 		return nil
 	}
 	ev := a.Log.Warn()

@@ -60,7 +60,8 @@ func (a *api) verifiedDevice(ctx context.Context, id string, msg []byte, sig str
 	return tok, nil
 }
 
-// verifySignature checks sig over msg with the key of tok's device.
+// verifySignature checks sig over msg with the key of tok's device; a
+// device whose signature verifies is recorded as seen.
 func (a *api) verifySignature(tok *store.Token, msg []byte, sig string) error {
 	if sig == "" {
 		return errorf(http.StatusUnauthorized, "bad_signature", "the request is not signed")
@@ -70,6 +71,7 @@ func (a *api) verifySignature(tok *store.Token, msg []byte, sig string) error {
 		return errorf(http.StatusUnauthorized, "bad_signature",
 			"the signature does not verify with this device's registered key")
 	}
+	a.seen(tok)
 	return nil
 }
 

@@ -20,6 +20,8 @@ func BenchmarkTokensByUser(b *testing.B) { storetest.BenchTokensByUser(b, openBe
 
 func BenchmarkAuditStats100k(b *testing.B) { storetest.BenchAuditStats(b, openBench(b), 100_000) }
 
+func BenchmarkSeenDevice(b *testing.B) { storetest.BenchSeenDevice(b, openBench(b)) }
+
 // openBench opens a store on a fresh database of a durable private server.
 func openBench(b *testing.B) *Store {
 	pg, err := testpg.StartIfInstalled(b, testpg.Options{Durable: true})

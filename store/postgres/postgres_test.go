@@ -58,6 +58,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("MigrateAuditNode", func(t *testing.T) { testPostgresMigrateAuditNode(t, pg) })
 	t.Run("MigrateFoldsUserNames", func(t *testing.T) { testPostgresMigrateFoldsUserNames(t, pg) })
 	t.Run("MigratePolicyReplyAttributes", func(t *testing.T) { testPostgresMigratePolicyReplyAttributes(t, pg) })
+	t.Run("MigrateDeviceLastSeen", func(t *testing.T) { testPostgresMigrateDeviceLastSeen(t, pg) })
 }
 
 // postgresAtStep is the DSN of a new database migrated through its first
@@ -231,6 +232,20 @@ func testPostgresErrorsHidePassword(t *testing.T, pg *testpg.Server) {
 			t.Errorf("error shows the password: %v", err)
 		}
 	}
+}
+
+// Step 10 adds the devices' last seen to a database that already holds
+// an activated device: it was never seen, and can be now.
+func testPostgresMigrateDeviceLastSeen(t *testing.T, pg *testpg.Server) {
+	sealer := storetest.KeySealer(t, 1)
+	blob := func(b []byte) string { return fmt.Sprintf(`'\x%x'::bytea`, b) }
+	dsn := postgresAtStep(t, pg, sealer, slices.Index(migrations(), sqlshared.StepDeviceLastSeen), storetest.OldDevice(t, blob)...)
+	s, err := Open(context.Background(), dsn, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedDevice(t, s)
 }
 
 // SPEC S4.6: the migration folds a PostgreSQL database's names.

@@ -148,6 +148,8 @@ func migrations() []string {
 		// index on name (the database's collation) cannot serve.
 		sqlshared.StepAuditSearch + `
 		CREATE INDEX users_name_c ON users (name COLLATE "C");`,
+		// 10: when each device was last seen (issue 22).
+		sqlshared.StepDeviceLastSeen,
 	}
 }
 

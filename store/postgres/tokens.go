@@ -26,6 +26,7 @@ var (
 	deleteTokenActivations = sq.Dollar(sq.DeleteTokenActivations)
 	deleteTokenDevice      = sq.Dollar(sq.DeleteTokenDevice)
 	insertDevice           = sq.Dollar(sq.InsertDevice)
+	seenDevice             = sq.Dollar(sq.SeenDevice)
 )
 
 // CreateToken inserts t with its seed sealed and sets t.ID and t.CreatedAt
@@ -191,6 +192,16 @@ func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disab
 func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
 	if err := s.execOne(ctx, deleteDevice, deviceID); err != nil {
 		return fmt.Errorf("delete device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
+// SeenDevice sets the device's LastSeen to at unless it was set less than
+// store.SeenInterval before at (by any node); an unknown device is no
+// error.
+func (s *Store) SeenDevice(ctx context.Context, deviceID string, at time.Time) error {
+	if _, err := s.pool.Exec(ctx, seenDevice, sq.SeenDeviceValues(deviceID, at)...); err != nil {
+		return fmt.Errorf("device %q seen: %w", deviceID, pgError(err))
 	}
 	return nil
 }

@@ -32,3 +32,5 @@ func BenchmarkSearchUsers(b *testing.B) {
 }
 
 func BenchmarkAuditStats100k(b *testing.B) { storetest.BenchAuditStats(b, openTestDB(b), 100_000) }
+
+func BenchmarkSeenDevice(b *testing.B) { storetest.BenchSeenDevice(b, openTestDB(b)) }

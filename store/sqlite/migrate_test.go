@@ -67,6 +67,19 @@ func TestMigrateStep10(t *testing.T) {
 	storetest.CheckMigratedPolicy(t, s)
 }
 
+// Step 14 adds the devices' last seen to a database that already holds
+// an activated device: it was never seen, and can be now.
+func TestMigrateStep14(t *testing.T) {
+	blob := func(b []byte) string { return fmt.Sprintf("X'%x'", b) }
+	path := sqliteAtStep(t, slices.Index(migrations(), sqlshared.StepDeviceLastSeen), storetest.OldDevice(t, blob)...)
+	s, err := Open(path, storetest.KeySealer(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedDevice(t, s)
+}
+
 // Step 4 adds the push tables and the reported column to a database that
 // already holds audit records.
 func TestMigrateStep4(t *testing.T) {

@@ -141,6 +141,8 @@ func migrations() []string {
 		// 13: the console's audit search (issue 22): one login's records,
 		// and a client's records newest first.
 		sqlshared.StepAuditSearch,
+		// 14: when each device was last seen (issue 22).
+		sqlshared.StepDeviceLastSeen,
 	}
 }
 

@@ -190,6 +190,15 @@ func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
 	return nil
 }
 
+// SeenDevice sets the device's LastSeen to at unless it was set less than
+// store.SeenInterval before at; an unknown device is no error.
+func (s *Store) SeenDevice(ctx context.Context, deviceID string, at time.Time) error {
+	if _, err := s.write.ExecContext(ctx, sq.SeenDevice, sq.SeenDeviceValues(deviceID, at)...); err != nil {
+		return fmt.Errorf("device %q seen: %w", deviceID, err)
+	}
+	return nil
+}
+
 // consumeActivation marks the activation used and returns its token ID, or
 // store.ErrActivation when it is unknown, used or expired at now.
 func consumeActivation(ctx context.Context, tx *sql.Tx, codeHash []byte, now time.Time) (int64, error) {

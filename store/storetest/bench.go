@@ -160,3 +160,36 @@ func BenchAuditStats(b *testing.B, s store.Store, records int) {
 		}
 	}
 }
+
+// BenchSeenDevice is a device's last seen (SeenDevice) on one device,
+// serially: "written", every call SeenInterval after the last (the row is
+// written, durably); "throttled", every call at the time last written
+// (the UPDATE matches no row: what a poll would cost if nothing checked
+// the device's LastSeen first).
+func BenchSeenDevice(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	u := &store.User{Name: "seen-" + strings.ReplaceAll(b.Name(), "/", "-")}
+	if err := s.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	dev := "dev-" + u.Name
+	tok := &store.Token{UserID: u.ID, Type: store.TokenSoftToken, Serial: "S-" + u.Name, Seed: []byte("s"),
+		Device: &store.Device{ID: dev, PushKind: store.PushPoll, PublicKey: []byte{1}}}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		b.Fatal(err)
+	}
+	at := time.Now()
+	for _, c := range []struct {
+		name string
+		step time.Duration
+	}{{"written", store.SeenInterval}, {"throttled", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				at = at.Add(c.step)
+				if err := s.SeenDevice(ctx, dev, at); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

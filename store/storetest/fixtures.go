@@ -81,3 +81,38 @@ func CheckMigratedPolicy(t *testing.T, db store.Store) {
 		t.Fatalf("policy with reply attributes after migration = %+v, %v; want %+v", got, err, want)
 	}
 }
+
+// OldDevice are the rows of a user "dora" with soft token "OLD1" activated
+// on device "old-phone", written before devices had a last seen (SQLite's
+// migration step 14, PostgreSQL's 10). blob is the driver's literal of a
+// byte string; the seed is sealed with KeySealer(t, 1).
+func OldDevice(t testing.TB, blob func([]byte) string) []string {
+	t.Helper()
+	seed := KeySealer(t, 1).Seal([]byte("old-seed"))
+	return []string{
+		`INSERT INTO users (id, name, created_at) VALUES (7, 'dora', 1)`,
+		`INSERT INTO tokens (id, user_id, type, serial, seed_sealed, created_at) VALUES (70, 7, 'softtoken', 'OLD1', ` +
+			blob(seed) + `, 1)`,
+		`INSERT INTO devices (id, token_id, push_kind, public_key, activated_at) VALUES ('old-phone', 70, 'poll', ` +
+			blob([]byte{1}) + `, 1)`,
+	}
+}
+
+// CheckMigratedDevice proves the migration that adds the last seen to a
+// database holding OldDevice: the device was never seen, and a sight
+// recorded now reads back.
+func CheckMigratedDevice(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.DeviceByID(ctx, "old-phone")
+	if err != nil || got.Serial != "OLD1" || !got.Device.LastSeen.IsZero() {
+		t.Fatalf("migrated device = %+v, %v; want OLD1 never seen", got, err)
+	}
+	at := time.Date(2026, 12, 7, 16, 40, 0, 0, time.UTC)
+	if err := s.SeenDevice(ctx, "old-phone", at); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.DeviceByID(ctx, "old-phone"); err != nil || !got.Device.LastSeen.Equal(at) {
+		t.Fatalf("migrated device after SeenDevice = %+v, %v; want last seen %v", got, err, at)
+	}
+}

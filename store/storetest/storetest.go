@@ -95,6 +95,7 @@ func contract() map[string]func(*testing.T, *DB) {
 		"UpdateDevicePush":          testUpdateDevicePush,
 		"WebPushDevice":             testWebPushDevice,
 		"DeleteDevice":              testDeleteDevice,
+		"SeenDevice":                testSeenDevice,
 		"Policies":                  testPolicies,
 		"EnrollLinks":               testEnrollLinks,
 		"EnrollWindows":             testEnrollWindows,

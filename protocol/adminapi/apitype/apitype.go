@@ -107,6 +107,10 @@ type Device struct {
 	PushKind     string    `json:"push_kind"`               // apns | fcm | poll
 	PushDisabled string    `json:"push_disabled,omitempty"` // why push was turned off
 	ActivatedAt  time.Time `json:"activated_at"`
+	// LastSeen is when the device last made an authenticated request to
+	// the device API (a poll, an answer), to within 10 minutes; omitted
+	// when it never has.
+	LastSeen time.Time `json:"last_seen,omitzero"`
 }
 
 // Policy is a security policy (SPEC S4.4). Its JSON keys are the setting

@@ -3,6 +3,7 @@ package sqlshared
 import (
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -21,7 +22,7 @@ const tokenSelectHead = `SELECT t.id, t.user_id, t.type, t.serial, t.algorithm, 
 	COALESCE(d.push_token, ''), COALESCE(d.push_disabled, ''), COALESCE(d.public_key, `
 
 const tokenSelectTail = `),
-	COALESCE(d.activated_at, 0)
+	COALESCE(d.activated_at, 0), COALESCE(d.last_seen, 0)
 FROM tokens t LEFT JOIN devices d ON d.token_id = t.id`
 
 // The tokens statements both drivers run (PostgreSQL's rebound by Dollar).
@@ -41,7 +42,20 @@ const (
 	// push_kind, push_token, push_disabled, public_key, activated_at.
 	InsertDevice = `INSERT INTO devices (id, token_id, platform, os_version, push_kind, push_token, push_disabled, public_key, activated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// SeenDevice's values: SeenDeviceValues. It matches no row when the
+	// device is unknown or was seen less than store.SeenInterval ago.
+	SeenDevice = `UPDATE devices SET last_seen = ? WHERE id = ? AND last_seen <= ?`
 )
+
+// StepDeviceLastSeen is the migration step that adds devices.last_seen
+// (issue 22: the console shows when each device was last seen), Unix
+// nanoseconds, 0 for never. BIGINT is an INTEGER column in SQLite.
+const StepDeviceLastSeen = `ALTER TABLE devices ADD COLUMN last_seen BIGINT NOT NULL DEFAULT 0;`
+
+// SeenDeviceValues are SeenDevice's values for device id seen at at.
+func SeenDeviceValues(id string, at time.Time) []any {
+	return []any{UnixNano(at), id, UnixNano(at.Add(-store.SeenInterval))}
+}
 
 // The conditions a token select is queried with.
 const (
@@ -62,12 +76,12 @@ func ScanToken(sealer *store.Sealer, row RowScanner) (*store.Token, error) {
 	var t store.Token
 	var d store.Device
 	var sealed []byte
-	var created, activated int64
+	var created, activated, seen int64
 	var deviceID sql.NullString
 	err := row.Scan(&t.ID, &t.UserID, &t.Type, &t.Serial, &t.Algorithm, &t.Digits, &t.Period,
 		&sealed, &t.LastStep, &t.PushOn, &created, &t.OneLoginUser, &t.OneLoginDevice,
 		&deviceID, &d.Platform, &d.OSVersion, &d.PushKind,
-		&d.PushToken, &d.PushDisabled, &d.PublicKey, &activated)
+		&d.PushToken, &d.PushDisabled, &d.PublicKey, &activated, &seen)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +90,7 @@ func ScanToken(sealer *store.Sealer, row RowScanner) (*store.Token, error) {
 	}
 	t.CreatedAt = FromUnixNano(created)
 	if deviceID.Valid {
-		d.ID, d.ActivatedAt = deviceID.String, FromUnixNano(activated)
+		d.ID, d.ActivatedAt, d.LastSeen = deviceID.String, FromUnixNano(activated), FromUnixNano(seen)
 		t.Device = &d
 	}
 	return &t, nil
