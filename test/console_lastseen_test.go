@@ -11,7 +11,7 @@ import (
 	"github.com/pushauth/pushauth/push"
 )
 
-// S5.6 (proposed): the console's user page shows when each device was
+// S5.6: the console's user page shows when each device was
 // last seen: "never" for a phone that has not polled or answered since
 // its activation, then, once it polled, the time of that poll to the
 // minute in UTC. Against a real pushauthd, with plain HTTP.

@@ -13,7 +13,7 @@ import (
 	"github.com/pushauth/pushauth/store"
 )
 
-// S5.6 (proposed): `pushctl token list` shows each device's last seen,
+// S5.6: `pushctl token list` shows each device's last seen,
 // "never" until the device made an authenticated request.
 func TestTokenListLastSeen(t *testing.T) {
 	srv := adminapitest.Start(t, nil)

@@ -10,7 +10,7 @@ import (
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
 
-// S5.6 (proposed): GET /v1/users/{name}/tokens gives each device's
+// S5.6: GET /v1/users/{name}/tokens gives each device's
 // last_seen in RFC 3339 UTC, and leaves it out while the device was never
 // seen.
 func TestTokenListLastSeen(t *testing.T) {

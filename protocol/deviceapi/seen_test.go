@@ -45,7 +45,7 @@ func lastSeen(t *testing.T, s *deviceapitest.Server, id string) time.Time {
 	return tok.Device.LastSeen
 }
 
-// S5.6 (proposed): a device's signed poll, and its polls with the poll
+// S5.6: a device's signed poll, and its polls with the poll
 // token it earned, record it as seen, at most once per
 // store.SeenInterval; a signed answer does too.
 func TestPollRecordsLastSeen(t *testing.T) {
@@ -103,7 +103,7 @@ func (f *failingSeer) SeenDevice(ctx context.Context, _ string, _ time.Time) err
 	return errors.New("disk full")
 }
 
-// S5.6 (proposed): recording a device as seen never fails or slows its
+// S5.6: recording a device as seen never fails or slows its
 // request: a failed write is logged (a warning for the first of a run of
 // failures, then at debug level), and a store that does not answer
 // only fills the bounded queue, whose overflow is dropped.
