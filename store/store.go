@@ -229,7 +229,13 @@ type AuditRecord struct {
 	Provider   string
 	Outcome    string // accept | reject
 	Reason     string
-	DurationMS int64
+	DurationMS int64 // the whole login, from its first request to its end
+	// PhoneMS is how long the phone took to answer the push whose answer
+	// decided the login (approve, deny, wrong number, "this wasn't me"):
+	// from the push's hand-off to its provider to the answer's arrival, at
+	// least 1. 0: no push answer decided the login (timeout, passcode, a
+	// record from before the audit kept it).
+	PhoneMS int64
 	// Reported: the user answered the push "this wasn't me" (SPEC S5.4).
 	Reported bool
 	// Node is the cluster node that ran the login (cluster.node), set by
@@ -311,8 +317,9 @@ type OutcomeCount struct {
 	Count   int
 }
 
-// AnswerCount is how many logins the phone answered in one minute took
-// more than the previous bound of AnswerBoundsMS and at most UpToMS
+// AnswerCount is how many of the phone's answers to the logins of one
+// minute (AuditStats: PhoneMS, else DurationMS) took more than the
+// previous bound of AnswerBoundsMS and at most UpToMS
 // milliseconds (UpToMS 0: more than the last bound).
 type AnswerCount struct {
 	Minute int
@@ -437,7 +444,9 @@ type Store interface {
 	AuditUsers(ctx context.Context, q AuditQuery) ([]AuditUser, error)
 	// AuditStats summarises the logins' audit records of q's minutes (never
 	// operators' changes), cluster-wide: each minute's count by outcome and
-	// a histogram of the duration of the logins the phone answered. The
+	// a histogram of the phone's answer times (PhoneMS) of the logins the
+	// phone answered; a record without one, written before the audit kept
+	// it, counts with its whole login's DurationMS instead. The
 	// work is bounded by q.Minutes (at most MaxAuditStatsMinutes).
 	AuditStats(ctx context.Context, q AuditStatsQuery) (*AuditStats, error)
 

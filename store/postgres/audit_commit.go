@@ -77,14 +77,14 @@ func queueAccept(b *pgx.Batch, j *groupcommit.Job) {
 			UPDATE tokens SET last_step = $1 WHERE id = $2 AND last_step < $1 RETURNING id
 		)
 		INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason,
-			duration_ms, reported, node)
+			duration_ms, reported, node, phone_ms)
 		SELECT $3::text, $4::bigint, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text,
-			$12::bigint, $13::boolean, $14::text
+			$12::bigint, $13::boolean, $14::text, $15::bigint
 		WHERE EXISTS (SELECT 1 FROM consumed)
 		RETURNING id`,
 		j.OTP.Step, j.OTP.TokenID,
 		r.LoginID, sq.UnixNano(r.Time), r.User, r.Client, r.Agent, r.Token, r.Provider, r.Outcome, r.Reason,
-		r.DurationMS, r.Reported, r.Node)
+		r.DurationMS, r.Reported, r.Node, r.PhoneMS)
 }
 
 // readAccept reads an OTPAccept's result: no row means its step was not

@@ -59,6 +59,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("MigrateFoldsUserNames", func(t *testing.T) { testPostgresMigrateFoldsUserNames(t, pg) })
 	t.Run("MigratePolicyReplyAttributes", func(t *testing.T) { testPostgresMigratePolicyReplyAttributes(t, pg) })
 	t.Run("MigrateDeviceLastSeen", func(t *testing.T) { testPostgresMigrateDeviceLastSeen(t, pg) })
+	t.Run("MigrateAuditPhoneMS", func(t *testing.T) { testPostgresMigrateAuditPhoneMS(t, pg) })
 }
 
 // postgresAtStep is the DSN of a new database migrated through its first
@@ -246,6 +247,19 @@ func testPostgresMigrateDeviceLastSeen(t *testing.T, pg *testpg.Server) {
 	}
 	defer s.Close()
 	storetest.CheckMigratedDevice(t, s)
+}
+
+// Step 11 adds the phone's answer time to a database that already holds
+// an audit record: it reads 0 (not kept), and new records keep theirs.
+func testPostgresMigrateAuditPhoneMS(t *testing.T, pg *testpg.Server) {
+	sealer := storetest.KeySealer(t, 1)
+	dsn := postgresAtStep(t, pg, sealer, slices.Index(migrations(), sqlshared.StepAuditPhoneMS), storetest.OldAuditRecord)
+	s, err := Open(context.Background(), dsn, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedAuditPhoneMS(t, s)
 }
 
 // SPEC S4.6: the migration folds a PostgreSQL database's names.

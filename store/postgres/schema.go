@@ -150,6 +150,8 @@ func migrations() []string {
 		CREATE INDEX users_name_c ON users (name COLLATE "C");`,
 		// 10: when each device was last seen (issue 22).
 		sqlshared.StepDeviceLastSeen,
+		// 11: the phone's answer time in the audit (issue 22).
+		sqlshared.StepAuditPhoneMS,
 	}
 }
 

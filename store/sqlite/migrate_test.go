@@ -80,6 +80,18 @@ func TestMigrateStep14(t *testing.T) {
 	storetest.CheckMigratedDevice(t, s)
 }
 
+// Step 15 adds the phone's answer time to a database that already holds
+// an audit record: it reads 0 (not kept), and new records keep theirs.
+func TestMigrateStep15(t *testing.T) {
+	path := sqliteAtStep(t, slices.Index(migrations(), sqlshared.StepAuditPhoneMS), storetest.OldAuditRecord)
+	s, err := Open(path, storetest.KeySealer(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedAuditPhoneMS(t, s)
+}
+
 // Step 4 adds the push tables and the reported column to a database that
 // already holds audit records.
 func TestMigrateStep4(t *testing.T) {

@@ -143,6 +143,8 @@ func migrations() []string {
 		sqlshared.StepAuditSearch,
 		// 14: when each device was last seen (issue 22).
 		sqlshared.StepDeviceLastSeen,
+		// 15: the phone's answer time in the audit (issue 22).
+		sqlshared.StepAuditPhoneMS,
 	}
 }
 

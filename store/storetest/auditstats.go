@@ -13,17 +13,20 @@ import (
 
 // testAuditStats: AuditStats counts the logins' records of its minutes by
 // minute and outcome (not operators' changes, not records outside the
-// minutes), and buckets the durations of the logins the phone answered.
+// minutes), and buckets the phone's answer times of the logins the phone
+// answered: PhoneMS, or DurationMS for a record without it (written
+// before the audit kept it).
 func testAuditStats(t *testing.T, db *DB) {
 	ctx := context.Background()
 	from := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) time.Time { return from.Add(d) }
 	records := []store.AuditRecord{
-		{Time: at(10 * time.Second), Outcome: "accept", Reason: "approved", Provider: "poll", DurationMS: 800},
-		{Time: at(20 * time.Second), Outcome: "reject", Reason: "denied", Provider: "fcm", DurationMS: 3100},
+		{Time: at(10 * time.Second), Outcome: "accept", Reason: "approved", Provider: "poll", DurationMS: 800}, // no PhoneMS: 800
+		{Time: at(20 * time.Second), Outcome: "reject", Reason: "denied", Provider: "fcm", DurationMS: 3100, PhoneMS: 1900},
 		{Time: at(30 * time.Second), Outcome: store.OutcomeAdmin, Admin: "root", Action: "PUT /v1/policies/{name}"},
 		{Time: at(65 * time.Second), Outcome: "accept", Reason: "passcode", DurationMS: 9000},
-		{Time: at(70 * time.Second), Outcome: "accept", Reason: "approved", Provider: "poll", DurationMS: 200000},
+		{Time: at(70 * time.Second), Outcome: "accept", Reason: "approved", Provider: "poll", DurationMS: 200000, PhoneMS: 400},
+		{Time: at(75 * time.Second), Outcome: "accept", Reason: "approved", Provider: "poll", DurationMS: 1000, PhoneMS: 150000},
 		{Time: at(80 * time.Second), Outcome: "accept", Reason: "timeout-then-passcode", Provider: "poll", DurationMS: 61000},
 		{Time: at(-time.Second), Outcome: "accept", Reason: "approved", Provider: "poll", DurationMS: 100},
 		{Time: at(3 * time.Minute), Outcome: "accept", Reason: "approved", Provider: "poll", DurationMS: 100},
@@ -46,9 +49,9 @@ func testAuditStats(t *testing.T, db *DB) {
 		return cmp.Or(cmp.Compare(a.Minute, b.Minute), cmp.Compare(a.UpToMS, b.UpToMS))
 	})
 	wantOutcomes := []store.OutcomeCount{{Minute: 0, Outcome: "accept", Count: 1}, {Minute: 0, Outcome: "reject", Count: 1},
-		{Minute: 1, Outcome: "accept", Count: 3}}
-	wantAnswers := []store.AnswerCount{{Minute: 0, UpToMS: 1000, Count: 1}, {Minute: 0, UpToMS: 4000, Count: 1},
-		{Minute: 1, UpToMS: 0, Count: 1}}
+		{Minute: 1, Outcome: "accept", Count: 4}}
+	wantAnswers := []store.AnswerCount{{Minute: 0, UpToMS: 1000, Count: 1}, {Minute: 0, UpToMS: 2000, Count: 1},
+		{Minute: 1, UpToMS: 0, Count: 1}, {Minute: 1, UpToMS: 500, Count: 1}}
 	if !reflect.DeepEqual(got.Outcomes, wantOutcomes) || !reflect.DeepEqual(got.Answers, wantAnswers) {
 		t.Fatalf("AuditStats = %+v; want outcomes %+v, answers %+v", got, wantOutcomes, wantAnswers)
 	}

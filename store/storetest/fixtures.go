@@ -10,8 +10,8 @@ import (
 )
 
 // OldAuditRecord is an audit record written before the audit node column
-// (SQLite's migration step 7, PostgreSQL's 3), for the drivers' migration
-// tests.
+// (SQLite's migration step 7, PostgreSQL's 3) and the phone's answer time
+// (SQLite's 15, PostgreSQL's 11), for the drivers' migration tests.
 const OldAuditRecord = `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms)
 	VALUES ('old', 1, 'alice', 'vpn', 'ddl', 'S1', 'fcm', 'accept', 'push approved', 5)`
 

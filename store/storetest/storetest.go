@@ -116,6 +116,7 @@ func contract() map[string]func(*testing.T, *DB) {
 		"AdminTokens":               testAdminTokens,
 		"AuditAdminAction":          testAuditAdminAction,
 		"AuditStats":                testAuditStats,
+		"AuditPhoneMS":              testAuditPhoneMS,
 	}
 }
 

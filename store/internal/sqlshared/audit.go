@@ -14,18 +14,23 @@ import (
 const StepAuditSearch = `CREATE INDEX audit_login_id ON audit(login_id);
 		CREATE INDEX audit_client_time ON audit(client, time, id);`
 
+// StepAuditPhoneMS is the migration step that adds audit.phone_ms, the
+// phone's answer time (store.AuditRecord.PhoneMS; issue 22): 0 for the
+// records already written. BIGINT is SQLite's INTEGER too.
+const StepAuditPhoneMS = `ALTER TABLE audit ADD COLUMN phone_ms BIGINT NOT NULL DEFAULT 0;`
+
 // AuditColumns are an AuditRecord's columns, as ScanAudit reads them.
-const AuditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node, admin, action`
+const AuditColumns = `id, login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node, admin, action, phone_ms`
 
 // InsertAudit stores a record; its values are AuditValues (PostgreSQL
 // appends RETURNING id).
-const InsertAudit = `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node, admin, action)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const InsertAudit = `INSERT INTO audit (login_id, time, username, client, agent, token, provider, outcome, reason, duration_ms, reported, node, admin, action, phone_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AuditValues are InsertAudit's values for r.
 func AuditValues(r *store.AuditRecord) []any {
 	return []any{r.LoginID, UnixNano(r.Time), r.User, r.Client, r.Agent, r.Token,
-		r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported, r.Node, r.Admin, r.Action}
+		r.Provider, r.Outcome, r.Reason, r.DurationMS, r.Reported, r.Node, r.Admin, r.Action, r.PhoneMS}
 }
 
 // ListAudit is q's query, with ? placeholders, and its arguments: records
@@ -108,7 +113,7 @@ func ScanAudit(row RowScanner) (*store.AuditRecord, error) {
 	var r store.AuditRecord
 	var at int64
 	err := row.Scan(&r.ID, &r.LoginID, &at, &r.User, &r.Client, &r.Agent, &r.Token, &r.Provider,
-		&r.Outcome, &r.Reason, &r.DurationMS, &r.Reported, &r.Node, &r.Admin, &r.Action)
+		&r.Outcome, &r.Reason, &r.DurationMS, &r.Reported, &r.Node, &r.Admin, &r.Action, &r.PhoneMS)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +136,8 @@ func CheckAuditStats(q store.AuditStatsQuery) error {
 // AuditStats is q's count of login records by minute, outcome and
 // answer-time bucket (store.AnswerBoundsMS; -1 for a login the phone did
 // not answer), with its arguments: one pass over the window's records.
+// The answer time is phone_ms, or duration_ms for a record written before
+// the audit kept phone_ms (0).
 // Rows scan with ScanStatsRow.
 func AuditStats(q store.AuditStatsQuery) (string, []any) {
 	from := UnixNano(q.From)
@@ -148,13 +155,18 @@ func AuditStats(q store.AuditStatsQuery) (string, []any) {
 		append(args, from, to, store.OutcomeAdmin)
 }
 
-// answerBucket is the CASE naming a duration's bucket by its upper bound
-// (0 past the last one). The bounds are the store's constants, not input.
+// answerTime is a record's answer time: the phone's, else (a record from
+// before the audit kept it) the whole login's.
+const answerTime = `(CASE WHEN phone_ms > 0 THEN phone_ms ELSE duration_ms END)`
+
+// answerBucket is the CASE naming an answer time's bucket by its upper
+// bound (0 past the last one). The bounds are the store's constants, not
+// input.
 func answerBucket() string {
 	var b strings.Builder
 	b.WriteString(`CASE`)
 	for _, bound := range store.AnswerBoundsMS() {
-		fmt.Fprintf(&b, ` WHEN duration_ms <= %d THEN %d`, bound, bound)
+		fmt.Fprintf(&b, ` WHEN %s <= %d THEN %d`, answerTime, bound, bound)
 	}
 	b.WriteString(` ELSE 0 END`)
 	return b.String()
