@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -145,14 +146,50 @@ type pushState struct {
 	current  string        // nonce of the outstanding push; "" when none
 	deviceID string        // device the pushes went to
 	issued   []issuedNonce // every push sent, usually one or two
+	decider  string        // nonce of the push whose answer decided the login; "" until one does
 }
 
 // sent tells whether any push went out.
 func (p *pushState) sent() bool { return len(p.issued) > 0 }
 
+// issuedNonce is one push of the login, with the login clock's times
+// (Unix ns) of its hand-off and its answer.
 type issuedNonce struct {
-	nonce    string
-	answered bool
+	nonce      string
+	answered   bool
+	sentAt     int64 // handed to its provider; until then, when it was issued
+	answeredAt int64 // its answer was taken; 0 before
+}
+
+// markSent records that nonce's push was handed to its provider at now.
+func (p *pushState) markSent(nonce string, now time.Time) {
+	if n := p.lookup(nonce); n != nil {
+		n.sentAt = now.UnixNano()
+	}
+}
+
+// markAnswered records the answer to nonce's push taken at now. The first
+// answer taken decides the login (SPEC S2.6, S3.5): a later deny of
+// another push of the same login does not change whose answer time the
+// audit keeps.
+func (p *pushState) markAnswered(nonce string, now time.Time) {
+	n := p.lookup(nonce)
+	n.answered, n.answeredAt = true, now.UnixNano()
+	if p.decider == "" {
+		p.decider = nonce
+	}
+}
+
+// phoneMS is how long the phone took to answer the push whose answer
+// decided the login, from its hand-off to the answer, in whole
+// milliseconds and at least 1 (store.AuditRecord.PhoneMS); 0 when no
+// answer decided it.
+func (p *pushState) phoneMS() int64 {
+	n := p.lookup(p.decider)
+	if p.decider == "" || n == nil {
+		return 0
+	}
+	return max(1, time.Duration(n.answeredAt-n.sentAt).Milliseconds())
 }
 
 // lookup finds an issued nonce.

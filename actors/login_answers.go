@@ -21,7 +21,7 @@ func (l *login) onAnswer(ctx actor.Context, a *Answer) {
 	if status != AnswerAccepted {
 		return
 	}
-	l.push.lookup(a.Nonce).answered = true
+	l.push.markAnswered(a.Nonce, l.deps().now())
 	l.tokenUsed = l.pushTok.Serial
 	if a.Decision == push.Deny {
 		l.onDeny(ctx, a.Report)

@@ -106,6 +106,9 @@ func (l *login) auditRecord(o outcome) *store.AuditRecord {
 		rec.Reason = string(o.reason) + ";" + string(l.noPushWhy)
 	}
 	rec.Reported = l.reported
+	if o.reason.DecidedOnPhone() {
+		rec.PhoneMS = l.push.phoneMS()
+	}
 	return rec
 }
 

@@ -82,7 +82,7 @@ func (l *login) startPush(ctx actor.Context) {
 	}
 	l.push.current, l.push.deviceID = nonce, p.DeviceID
 	l.noPushWhy = ""
-	l.push.issued = append(l.push.issued, issuedNonce{nonce: nonce})
+	l.push.issued = append(l.push.issued, issuedNonce{nonce: nonce, sentAt: now.UnixNano()})
 	// The send's deadline is the exact end of the wait; the payload shows it
 	// rounded down to whole seconds.
 	n := &providers.Notification{Payload: p, Signed: signed, PushToken: l.pushToken(),

@@ -75,7 +75,10 @@ func (l *login) recordThenSend(ctx actor.Context, n *providers.Notification, at 
 	})
 }
 
+// sendPush hands the push to its provider, noting when (the phone's
+// answer time counts from here).
 func (l *login) sendPush(ctx actor.Context, n *providers.Notification) {
+	l.push.markSent(n.Payload.Nonce, l.deps().now())
 	ctx.Send(l.kit.pushers[l.provider()], &sendPush{n: n, replyTo: ctx.Self()})
 }
 

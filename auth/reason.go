@@ -150,6 +150,14 @@ func (r Reason) CountsTowardLockout() bool {
 	return true
 }
 
+// DecidedOnPhone tells whether a login that ended with r was decided by
+// the phone's answer to a push: approved, denied (also "this wasn't me")
+// or a wrong number picked. Its audit record keeps the phone's answer time
+// (store.AuditRecord.PhoneMS).
+func (r Reason) DecidedOnPhone() bool {
+	return r == ReasonApproved || r == ReasonDenied || r == ReasonWrongNumber
+}
+
 // CountsAtEnd tells whether r's failure is counted when the login ends:
 // a refusal on the phone. The other failures that count toward the
 // lockout are counted as their secret is checked, in the user's turn.

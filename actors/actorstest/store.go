@@ -24,6 +24,7 @@ type Store struct {
 	Suspensions map[string]time.Time
 	DevicePush  map[string]string
 	Gate        chan struct{}         // when set, UserByName waits for it to close
+	PushGate    chan struct{}         // when set, RecordPush waits for it to close
 	OTPGate     chan struct{}         // when set, AcceptWithOTP waits for it to close before the claim
 	ClaimedGate chan struct{}         // when set, AcceptWithOTP waits for it to close after the claim
 	ClaimTold   chan struct{}         // when set, AcceptWithOTP closes it once it has claimed
@@ -172,7 +173,13 @@ func (s *Store) AppendAudit(_ context.Context, r *store.AuditRecord) error {
 	return nil
 }
 
-func (s *Store) RecordPush(_ context.Context, user string, at time.Time) error {
+func (s *Store) RecordPush(ctx context.Context, user string, at time.Time) error {
+	s.Mu.Lock()
+	gate := s.PushGate
+	s.Mu.Unlock()
+	if err := waitGate(ctx, gate); err != nil {
+		return err
+	}
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.Pushes[user] = append(s.Pushes[user], at)
