@@ -140,6 +140,7 @@ func auditView(a *store.AuditRecord) apitype.AuditRecord {
 		Outcome:    a.Outcome,
 		Reason:     a.Reason,
 		DurationMS: a.DurationMS,
+		PhoneMS:    a.PhoneMS,
 		Reported:   a.Reported,
 		Node:       a.Node,
 		Admin:      a.Admin,

@@ -43,7 +43,7 @@ func loginDetailOf(id string, records []store.AuditRecord) apitype.LoginDetail {
 		d.Steps = loginSteps(&main)
 	}
 	d.User, d.Client, d.Agent, d.Token, d.Provider, d.Node = main.User, main.Client, main.Agent, main.Token, main.Provider, main.Node
-	d.Outcome, d.Reason, d.Reported, d.DurationMS = main.Outcome, main.Reason, main.Reported, main.DurationMS
+	d.Outcome, d.Reason, d.Reported, d.DurationMS, d.PhoneMS = main.Outcome, main.Reason, main.Reported, main.DurationMS, main.PhoneMS
 	d.Finished = main.Time.UTC()
 	d.Started = d.Finished.Add(-time.Duration(main.DurationMS) * time.Millisecond)
 	for i := range records {
@@ -56,7 +56,10 @@ func loginDetailOf(id string, records []store.AuditRecord) apitype.LoginDetail {
 }
 
 // loginSteps are the steps a login's record tells: the request, the
-// token and push provider used, the end.
+// token and push provider used, the phone's answer when it decided the
+// login, the end. The record keeps how long the phone took, not when it
+// answered: that step is dated with the end, which the answer brought
+// (with number matching, at the agent's follow-up).
 func loginSteps(r *store.AuditRecord) []apitype.LoginStep {
 	end := r.Time.UTC()
 	took := time.Duration(r.DurationMS) * time.Millisecond
@@ -67,6 +70,9 @@ func loginSteps(r *store.AuditRecord) []apitype.LoginStep {
 			what += ", push through " + r.Provider
 		}
 		steps = append(steps, apitype.LoginStep{Time: end.Add(-took), What: what})
+	}
+	if r.PhoneMS > 0 {
+		steps = append(steps, apitype.LoginStep{Time: end, What: fmt.Sprintf("the phone answered after %d ms", r.PhoneMS)})
 	}
 	how := r.Reason
 	if text := reasonText(r.Reason); text != "" {

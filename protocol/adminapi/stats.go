@@ -12,8 +12,9 @@ import (
 // DefaultStatsWindow is GET /v1/stats' window when none is asked for.
 const DefaultStatsWindow = time.Hour
 
-// answeredReasons are the audit reasons of logins the phone answered:
-// their durations are the push answer times.
+// answeredReasons are the audit reasons of logins the phone answered
+// (auth.Reason.DecidedOnPhone): their phone_ms are the push answer times
+// (their duration_ms for records written before phone_ms was kept).
 var answeredReasons = []string{auth.ReasonApproved, auth.ReasonDenied, auth.ReasonWrongNumber}
 
 // stats is GET /v1/stats?window=1h: the audit's finished logins per

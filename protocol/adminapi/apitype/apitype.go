@@ -157,6 +157,11 @@ type AuditRecord struct {
 	Outcome    string    `json:"outcome"`
 	Reason     string    `json:"reason"`
 	DurationMS int64     `json:"duration_ms"`
+	// PhoneMS is how long the phone took to answer the push whose answer
+	// decided the login (approve, deny, wrong number, "this wasn't me"),
+	// from the push's hand-off to its provider; absent when no answer
+	// decided it, and on records written before it was kept.
+	PhoneMS int64 `json:"phone_ms,omitempty"`
 	// Reported: the user denied the push as "this wasn't me" (SPEC S5.4);
 	// absent otherwise.
 	Reported bool `json:"reported,omitempty"`
@@ -375,9 +380,9 @@ type SetEnrollWindowRequest struct {
 // /v1/audit/logins/{id}): its records, oldest first, and what they tell.
 // The audit keeps one record per finished login, so Steps are read from
 // it: when the request came, from which client through which agent, the
-// token and push provider used, how it ended and how long the whole login
-// took (the wait for the phone included; the phone's own answer time is
-// not kept apart).
+// token and push provider used, how long the phone took to answer when
+// its answer decided the login (PhoneMS), how it ended and how long the
+// whole login took (DurationMS, the wait for the phone included).
 type LoginDetail struct {
 	LoginID    string        `json:"login_id"`
 	User       string        `json:"user"`
@@ -392,6 +397,7 @@ type LoginDetail struct {
 	Started    time.Time     `json:"started"`
 	Finished   time.Time     `json:"finished"`
 	DurationMS int64         `json:"duration_ms"`
+	PhoneMS    int64         `json:"phone_ms,omitempty"` // as AuditRecord's
 	Steps      []LoginStep   `json:"steps"`
 	Records    []AuditRecord `json:"records"`
 }
@@ -459,9 +465,10 @@ type Stats struct {
 
 // StatsMinute is one minute of Stats: logins by outcome (accept, reject),
 // how many of them the phone answered (approved, denied, wrong number)
-// and how long those took, to the upper bound of the histogram bucket
-// the percentile falls in (absent without answers; 120000 also stands
-// for longer).
+// and how long the phone took to answer (the records' phone_ms; their
+// duration_ms for records written before phone_ms was kept), to the
+// upper bound of the histogram bucket the percentile falls in (absent
+// without answers; 120000 also stands for longer).
 type StatsMinute struct {
 	Start       time.Time      `json:"start"`
 	Outcomes    map[string]int `json:"outcomes"`
