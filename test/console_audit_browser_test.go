@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -30,7 +31,8 @@ const auditUsers = `[...document.querySelectorAll("#audit-rows tr[data-id] td:nt
 // appears at the top of the Audit table (server-sent events through the
 // console, every node's records from the store); the filters narrow the
 // list; a record's "details" opens the login's detail: its steps, the
-// push provider and how long it took.
+// push provider, how long the phone took to answer and how long the whole
+// login took.
 func TestConsoleAuditLiveFilterDetail(t *testing.T) {
 	h := consoleServer(t, 0)
 	h.AddUser("olga", "olga-pw")
@@ -65,8 +67,13 @@ func TestConsoleAuditLiveFilterDetail(t *testing.T) {
 	login.Wait(t)
 	b.waitJS("bob's login on top", auditUsers+` === "bob,dave,olga"`)
 	bobID := strings.Split(Eval[string](b, auditRows), ",")[0]
-	if recs := h.WaitAudit("bob", 1); recs[0].LoginID != bobID {
-		t.Fatalf("the live row is login %q, the audit's %q", bobID, recs[0].LoginID)
+	bobRec := h.WaitAudit("bob", 1)[0]
+	if bobRec.LoginID != bobID {
+		t.Fatalf("the live row is login %q, the audit's %q", bobID, bobRec.LoginID)
+	}
+	// S6.1: the phone's answer time is kept, within the whole login's.
+	if bobRec.PhoneMS < 1 || bobRec.PhoneMS > bobRec.DurationMS {
+		t.Fatalf("bob's record: phone_ms %d, duration_ms %d", bobRec.PhoneMS, bobRec.DurationMS)
 	}
 	// carol's wrong password is rejected: a second live row.
 	Start(h.Client(""), "carol", "wrong", "", "").Wait(t)
@@ -91,8 +98,13 @@ func TestConsoleAuditLiveFilterDetail(t *testing.T) {
 	if !strings.Contains(facts, "bob") || !strings.Contains(facts, "accept: approved") || !strings.Contains(facts, "ms (the whole login") {
 		t.Fatalf("facts: %q", facts)
 	}
-	if !strings.Contains(steps, "request from client") || !strings.Contains(steps, "the phone approved the push") {
+	answered := fmt.Sprintf("after %d ms", bobRec.PhoneMS)
+	if !strings.Contains(steps, "request from client") || !strings.Contains(steps, "the phone approved the push") ||
+		!strings.Contains(steps, "the phone answered "+answered) {
 		t.Fatalf("steps: %q", steps)
+	}
+	if phone := b.Text("login-phone"); !strings.HasPrefix(phone, answered+" (") {
+		t.Fatalf("phone answered: %q, want %q", phone, answered)
 	}
 	if !strings.HasSuffix(b.Location(), "/console/audit/logins/"+bobID) {
 		t.Fatalf("detail at %s", b.Location())

@@ -1,11 +1,13 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/pushauth/pushauth/auth"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
@@ -144,6 +146,19 @@ func (c *Console) auditStream(w http.ResponseWriter, r *http.Request, s *session
 type loginView struct {
 	ID     string
 	Detail *apitype.LoginDetail
+	Phone  string // how long the phone took to answer (phoneAnswer)
+}
+
+// phoneAnswer says how long the phone took to answer the push whose
+// answer decided the login, or why the page cannot say.
+func phoneAnswer(d *apitype.LoginDetail) string {
+	switch {
+	case d.PhoneMS > 0:
+		return fmt.Sprintf("after %d ms (from the push's hand-off to its provider to the answer)", d.PhoneMS)
+	case auth.Reason(d.Reason).DecidedOnPhone():
+		return "not kept (the record was written before pushauth kept the phone's answer time)"
+	}
+	return "— (no answer from the phone decided this login)"
 }
 
 // loginPage shows everything the audit keeps about one login.
@@ -155,7 +170,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, s *session) 
 	if err := c.adminGet(r.Context(), s, "/v1/audit/logins/"+url.PathEscape(id), &detail); err != nil {
 		d.Error = err.Error()
 	} else {
-		view.Detail = &detail
+		view.Detail, view.Phone = &detail, phoneAnswer(&detail)
 	}
 	c.render(w, "auditlogin", d)
 }
