@@ -114,7 +114,7 @@ func (c *cli) interrupted() (context.Context, context.CancelFunc) {
 
 // auditTable is a table of audit records with its header.
 func (c *cli) auditTable() *table {
-	return c.table("TIME", "NODE", "USER", "CLIENT", "AGENT", "TOKEN", "PROVIDER", "OUTCOME", "REASON", "REPORTED", "DURATION")
+	return c.table("TIME", "NODE", "USER", "CLIENT", "AGENT", "TOKEN", "PROVIDER", "OUTCOME", "REASON", "REPORTED", "PHONE", "DURATION")
 }
 
 // auditRow adds r to an auditTable.
@@ -127,8 +127,12 @@ func (t *table) auditRow(r apitype.AuditRecord) {
 	if r.Admin != "" { // an operator's change: who, and which call
 		client, agent = "admin:"+r.Admin, r.Action
 	}
+	phone := "" // no answer of the phone decided the login
+	if r.PhoneMS > 0 {
+		phone = (time.Duration(r.PhoneMS) * time.Millisecond).String()
+	}
 	t.row(formatTime(r.Time), r.Node, r.User, client, agent, r.Token, r.Provider, r.Outcome, r.Reason, reported,
-		(time.Duration(r.DurationMS) * time.Millisecond).String())
+		phone, (time.Duration(r.DurationMS) * time.Millisecond).String())
 }
 
 func (c *cli) loginList(args []string) error {
