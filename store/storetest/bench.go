@@ -124,7 +124,8 @@ func BenchSearchUsers(b *testing.B, s store.Store, fill func(b *testing.B, n int
 
 // BenchAuditStats is GET /v1/stats' read: an hour's summary (AuditStats
 // over 60 minutes) of a store holding records logins of that hour,
-// spread evenly, half of them answered pushes.
+// spread evenly, half of them answered pushes with the phone's answer
+// time.
 func BenchAuditStats(b *testing.B, s store.Store, records int) {
 	ctx := context.Background()
 	from := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
@@ -136,7 +137,7 @@ func BenchAuditStats(b *testing.B, s store.Store, records int) {
 				r := store.AuditRecord{LoginID: "L", User: "u", Client: "c", Agent: "ddl", Outcome: "accept", Reason: "passcode",
 					Time: from.Add(time.Duration(i) * time.Hour / time.Duration(records)), DurationMS: int64(i % 30000)}
 				if i%2 == 0 {
-					r.Reason, r.Provider = "approved", "poll"
+					r.Reason, r.Provider, r.PhoneMS = "approved", "poll", int64(i%20000)+1
 				}
 				if err := s.AppendAudit(ctx, &r); err != nil {
 					errs <- err
