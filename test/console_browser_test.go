@@ -105,6 +105,9 @@ func consoleShots(b *Browser, name string) {
 		_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
 		return chromedp.Void{}, err
 	})
+	// The renderer applies the width a moment later: a click aimed
+	// before then lands where the element was at 390 px.
+	b.waitJS("the window's own width again", `window.innerWidth !== 390`)
 }
 
 // sessionCookie is the browser's console session cookie, nil when none.
