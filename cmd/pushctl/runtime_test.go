@@ -7,16 +7,7 @@ import (
 
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
-	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 )
-
-type fakeProviders []apitype.Provider
-
-func (f fakeProviders) Providers() []apitype.Provider { return f }
-
-type fakeClients []apitype.RadiusClient
-
-func (f fakeClients) RadiusClients() []apitype.RadiusClient { return f }
 
 // S6.11, S6.12: `pushctl provider list` shows each provider's circuit and
 // push counts; `pushctl client list` the RADIUS clients without a secret,
@@ -24,8 +15,8 @@ func (f fakeClients) RadiusClients() []apitype.RadiusClient { return f }
 func TestProviderAndClientList(t *testing.T) {
 	srv := adminapitest.Start(t, func(d *adminapi.Deps) {
 		d.Node = "node-a"
-		d.Providers = fakeProviders{{Name: "apns", Circuit: "open", PushesOK: 12, PushesError: 5}, {Name: "poll", Circuit: "closed", PushesOK: 40}}
-		d.Clients = fakeClients{{Name: "vpn", Address: "10.0.0.0/8", Transport: "udp", Kind: "generic", RequireMessageAuthenticator: true},
+		d.Providers = adminapitest.Providers{{Name: "apns", Circuit: "open", PushesOK: 12, PushesError: 5}, {Name: "poll", Circuit: "closed", PushesOK: 40}}
+		d.Clients = adminapitest.Clients{{Name: "vpn", Address: "10.0.0.0/8", Transport: "udp", Kind: "generic", RequireMessageAuthenticator: true},
 			{Name: "proxy", Transport: "radsec", Kind: "eap", TLSSubject: "CN=proxy"}}
 	})
 	out := pushctl(t, srv, "", "provider", "list").ok(t).stdout

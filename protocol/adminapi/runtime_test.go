@@ -9,28 +9,21 @@ import (
 
 	"github.com/pushauth/pushauth/actors"
 	"github.com/pushauth/pushauth/protocol/adminapi"
+	"github.com/pushauth/pushauth/protocol/adminapi/adminapitest"
 	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store"
 )
 
-type fakeProviders []apitype.Provider
-
-func (f fakeProviders) Providers() []apitype.Provider { return f }
-
-type fakeClients []apitype.RadiusClient
-
-func (f fakeClients) RadiusClients() []apitype.RadiusClient { return f }
-
 // GET /v1/providers lists each provider's circuit and this node's push
 // counts, named by the node; 503 when the server does not report them.
 func TestProviders(t *testing.T) {
-	providers := fakeProviders{{Name: "fcm", Circuit: "open", PushesOK: 3, PushesError: 7}, {Name: "poll", Circuit: "closed", PushesOK: 12}}
+	providers := adminapitest.Providers{{Name: "fcm", Circuit: "open", PushesOK: 3, PushesError: 7}, {Name: "poll", Circuit: "closed", PushesOK: 12}}
 	srv := start(t, func(d *adminapi.Deps) { d.Providers, d.Node = providers, "n1" })
 	got := decoded[apitype.ProviderList](t, do(t, srv, "GET", "/v1/providers", "").want(t, 200, ""))
 	if got.Node != "n1" || !reflect.DeepEqual(got.Providers, []apitype.Provider(providers)) {
 		t.Errorf("providers %+v", got)
 	}
-	empty := start(t, func(d *adminapi.Deps) { d.Providers = fakeProviders(nil) })
+	empty := start(t, func(d *adminapi.Deps) { d.Providers = adminapitest.Providers(nil) })
 	if body := do(t, empty, "GET", "/v1/providers", "").want(t, 200, "").body; body != `{"providers":[]}`+"\n" {
 		t.Errorf("no providers: %s", body)
 	}
@@ -41,7 +34,7 @@ func TestProviders(t *testing.T) {
 // they come from (the configuration file); 503 when it does not report
 // them.
 func TestRadiusClients(t *testing.T) {
-	clients := fakeClients{
+	clients := adminapitest.Clients{
 		{Name: "vpn", Address: "10.0.0.0/24", Transport: "udp", Kind: "ddl", RequireMessageAuthenticator: true},
 		{Name: "proxy", Transport: "radsec", Kind: "generic", TLSSubject: "proxy.example", TLSSAN: "proxy.example"},
 	}
@@ -115,8 +108,8 @@ func TestStats(t *testing.T) {
 // The admin client reads the three endpoints.
 func TestRuntimeClient(t *testing.T) {
 	srv := start(t, func(d *adminapi.Deps) {
-		d.Providers = fakeProviders{{Name: "poll", Circuit: "closed", PushesOK: 1}}
-		d.Clients = fakeClients{{Name: "vpn", Transport: "udp"}}
+		d.Providers = adminapitest.Providers{{Name: "poll", Circuit: "closed", PushesOK: 1}}
+		d.Clients = adminapitest.Clients{{Name: "vpn", Transport: "udp"}}
 	})
 	c, ctx := srv.AdminClient(), context.Background()
 	if p, err := c.Providers(ctx); err != nil || len(p.Providers) != 1 || p.Providers[0].PushesOK != 1 {

@@ -12,6 +12,7 @@ import (
 	"github.com/pushauth/pushauth/internal/logbuf"
 	"github.com/pushauth/pushauth/protocol/adminapi"
 	"github.com/pushauth/pushauth/protocol/adminapi/adminclient"
+	"github.com/pushauth/pushauth/protocol/adminapi/apitype"
 	"github.com/pushauth/pushauth/store/sqlite"
 )
 
@@ -69,3 +70,16 @@ func openStore(t testing.TB, dir string) *sqlite.Store {
 func (s *Server) AdminClient() *adminclient.Client {
 	return adminclient.New(s.URL, Token, s.Server.Client())
 }
+
+// Providers reports the push providers it holds (adminapi.ProviderHealth),
+// for a server without real ones.
+type Providers []apitype.Provider
+
+// Providers returns p.
+func (p Providers) Providers() []apitype.Provider { return p }
+
+// Clients reports the RADIUS clients it holds (adminapi.ClientTable).
+type Clients []apitype.RadiusClient
+
+// RadiusClients returns c.
+func (c Clients) RadiusClients() []apitype.RadiusClient { return c }
