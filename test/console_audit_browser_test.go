@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,9 @@ func TestConsoleAuditLiveFilterDetail(t *testing.T) {
 	// S6.1: the phone's answer time is kept, within the whole login's.
 	if bobRec.PhoneMS < 1 || bobRec.PhoneMS > bobRec.DurationMS {
 		t.Fatalf("bob's record: phone_ms %d, duration_ms %d", bobRec.PhoneMS, bobRec.DurationMS)
+	}
+	if live := Eval[string](b, `document.querySelector("#audit-rows tr[data-id]").cells[6].textContent`); live != strconv.FormatInt(bobRec.PhoneMS, 10) {
+		t.Fatalf("the live row's phone time %q, the record's %d", live, bobRec.PhoneMS)
 	}
 	// carol's wrong password is rejected: a second live row.
 	Start(h.Client(""), "carol", "wrong", "", "").Wait(t)

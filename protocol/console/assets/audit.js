@@ -36,6 +36,7 @@ function row(r) {
   cell(tr, r.outcome, null, "o-" + r.outcome);
   cell(tr, r.reason);
   cell(tr, r.provider);
+  cell(tr, r.phone_ms ? String(r.phone_ms) : "");
   cell(tr, String(r.duration_ms));
   cell(tr, r.node || "");
   cell(tr, "details", "/console/audit/logins/" + encodeURIComponent(r.login_id), "audit-detail-cell");
