@@ -67,6 +67,7 @@ type server struct {
 	tokenSum   [sha256.Size]byte
 	routeRoles map[string]role // every route's pattern and the role it needs (handle)
 	streams    *streams        // the open audit streams (auditstream.go)
+	statsGate  chan struct{}   // the GET /v1/stats reads under way (stats.go)
 }
 
 // handlerFunc is an endpoint; a returned *apiError becomes its JSON error,
@@ -79,7 +80,7 @@ func New(d Deps) http.Handler {
 		panic("adminapi: Deps.Store is nil")
 	}
 	s := &server{deps: withDefaults(d), mux: http.NewServeMux(), routeRoles: map[string]role{},
-		streams: newStreams(d.Stream)}
+		streams: newStreams(d.Stream), statsGate: make(chan struct{}, maxStatsReads)}
 	s.tokenSum = sha256.Sum256([]byte(d.Token))
 	s.routes()
 	return s

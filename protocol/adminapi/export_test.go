@@ -11,3 +11,17 @@ func RouteRoles(h http.Handler) map[string]string {
 	}
 	return out
 }
+
+// HoldStatsReads takes n of h's stats read slots until the returned
+// function gives them back (a test of the cap without racing readers).
+func HoldStatsReads(h http.Handler, n int) (release func()) {
+	gate := h.(*server).statsGate
+	for range n {
+		gate <- struct{}{}
+	}
+	return func() {
+		for range n {
+			<-gate
+		}
+	}
+}

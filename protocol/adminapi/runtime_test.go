@@ -2,6 +2,7 @@ package adminapi_test
 
 import (
 	"context"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -124,4 +125,18 @@ func TestRuntimeClient(t *testing.T) {
 	if st, err := c.Stats(ctx, 0); err != nil || len(st.Minutes) != 60 {
 		t.Errorf("Stats(0): %v", err)
 	}
+}
+
+// S6.11: at most two GET /v1/stats reads run at once on a node; a third
+// caller gets 429 stats_busy with Retry-After, and is served once a read
+// ends.
+func TestStatsReadsCapped(t *testing.T) {
+	srv := start(t, nil)
+	release := adminapi.HoldStatsReads(srv.Config.Handler, 2)
+	a := do(t, srv, "GET", "/v1/stats", "").want(t, http.StatusTooManyRequests, "stats_busy")
+	if a.header.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q", a.header.Get("Retry-After"))
+	}
+	release()
+	do(t, srv, "GET", "/v1/stats", "").want(t, http.StatusOK, "")
 }

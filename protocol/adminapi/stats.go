@@ -17,6 +17,15 @@ const DefaultStatsWindow = time.Hour
 // (their duration_ms for records written before phone_ms was kept).
 var answeredReasons = []string{auth.ReasonApproved, auth.ReasonDenied, auth.ReasonWrongNumber}
 
+// maxStatsReads is how many GET /v1/stats reads run at once on a node: a
+// day's window reads every record of the day, so callers looping on it
+// must not take the store's reads from the logins.
+const maxStatsReads = 2
+
+// errStatsBusy answers a stats call beyond maxStatsReads.
+var errStatsBusy = newError(http.StatusTooManyRequests, "stats_busy",
+	"%d statistics reads are under way; try again in a moment", maxStatsReads)
+
 // stats is GET /v1/stats?window=1h: the audit's finished logins per
 // minute by outcome and the phone's answer times, over whole minutes
 // ending with the current one (window 1m..24h).
@@ -24,6 +33,13 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) error {
 	minutes, err := statsMinutes(r)
 	if err != nil {
 		return err
+	}
+	select {
+	case s.statsGate <- struct{}{}:
+		defer func() { <-s.statsGate }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		return errStatsBusy
 	}
 	to := s.now().UTC().Truncate(time.Minute).Add(time.Minute)
 	from := to.Add(-time.Duration(minutes) * time.Minute)
