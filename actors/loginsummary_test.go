@@ -58,11 +58,15 @@ func TestOwnerSummaryKeepsTheOldest(t *testing.T) {
 }
 
 // BenchmarkOwnerSummary is the owner's time, in its mailbox, to count
-// 100,000 logins and keep the 1,000 oldest.
+// 100,000 logins and keep the limit oldest.
 func BenchmarkOwnerSummary(b *testing.B) {
 	o := manyLogins(100_000)
-	for b.Loop() {
-		o.summary(1000)
+	for _, limit := range []int{0, 20, 1000} {
+		b.Run(fmt.Sprint("limit=", limit), func(b *testing.B) {
+			for b.Loop() {
+				o.summary(limit)
+			}
+		})
 	}
 }
 
@@ -86,4 +90,14 @@ func loginIDs(ls []LoginInfo) []string {
 		out = append(out, l.ID)
 	}
 	return out
+}
+
+// BenchmarkOwnerList is the owner's time, in its mailbox, to copy every
+// one of 100,000 logins (System.Logins, GET /v1/logins on a single node),
+// for comparison.
+func BenchmarkOwnerList(b *testing.B) {
+	o := manyLogins(100_000)
+	for b.Loop() {
+		o.list()
+	}
 }
