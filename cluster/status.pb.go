@@ -1,5 +1,5 @@
 // Messages between the nodes of a cluster about the nodes themselves, for
-// operators (GET /v1/cluster). protoactor's remote layer carries only
+// operators (GET /v1/cluster, GET /v1/logins). protoactor's remote layer carries only
 // protobuf messages, so they are defined here. Regenerate with
 // `make generate` (see generate.go).
 

@@ -199,8 +199,9 @@ type LoginPage struct {
 	LoginCounts
 	Logins []Login `json:"logins"`
 	// Unanswered, on a cluster, are the addresses of the members that did
-	// not answer within a second: their logins are neither counted nor
-	// listed. Absent when every member answered, and on a single node.
+	// not answer within a second (or whose own actors did not answer
+	// them): their logins are neither counted nor listed. Absent when
+	// every member answered, and on a single node.
 	Unanswered []string `json:"unanswered,omitempty"`
 }
 
