@@ -77,6 +77,8 @@ func (o *owner) Receive(ctx actor.Context) {
 		o.onTerminated(ctx, msg)
 	case *listLogins:
 		ctx.Respond(o.list())
+	case *summarizeLogins:
+		ctx.Respond(o.summary(msg.limit))
 	case *shutdown:
 		o.onShutdown(ctx)
 	}

@@ -246,7 +246,7 @@ func TestMessagesToLoginsAreProtobuf(t *testing.T) {
 	local := map[string]bool{
 		"*actors.begin": true, "*actors.verified": true, "*actors.passcodeCommitted": true, "*actors.passcodeChecked": true,
 		"*actors.timerFired": true, "*actors.pushResult": true, "*actors.stateChanged": true,
-		"*actors.listLogins": true, "*actors.shutdown": true, "*actors.pushRecorded": true,
+		"*actors.listLogins": true, "*actors.summarizeLogins": true, "*actors.shutdown": true, "*actors.pushRecorded": true,
 	}
 	var mu sync.Mutex
 	var seen []any

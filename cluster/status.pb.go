@@ -1,5 +1,5 @@
 // Messages between the nodes of a cluster about the nodes themselves, for
-// operators (GET /v1/cluster). protoactor's remote layer carries only
+// operators (GET /v1/cluster, GET /v1/logins). protoactor's remote layer carries only
 // protobuf messages, so they are defined here. Regenerate with
 // `make generate` (see generate.go).
 
@@ -125,6 +125,207 @@ func (x *MemberStatus) GetError() string {
 	return ""
 }
 
+// MemberLoginsRequest asks a member's logins actor for its logins in
+// flight (GET /v1/logins on a cluster); it answers with a MemberLogins.
+type MemberLoginsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"` // how many of the oldest logins to list (0: the counts alone)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberLoginsRequest) Reset() {
+	*x = MemberLoginsRequest{}
+	mi := &file_cluster_status_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberLoginsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberLoginsRequest) ProtoMessage() {}
+
+func (x *MemberLoginsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_status_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberLoginsRequest.ProtoReflect.Descriptor instead.
+func (*MemberLoginsRequest) Descriptor() ([]byte, []int) {
+	return file_cluster_status_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MemberLoginsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// MemberLogins is a member's logins in flight: every one counted, the
+// limit oldest listed, oldest first.
+type MemberLogins struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          string                 `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`                                                                                // cluster.node
+	Total         int64                  `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`                                                                             // logins running on the node
+	States        map[string]int64       `protobuf:"bytes,3,rep,name=states,proto3" json:"states,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"` // of them, in each state
+	Oldest        []*MemberLogin         `protobuf:"bytes,4,rep,name=oldest,proto3" json:"oldest,omitempty"`                                                                            // the oldest, oldest first
+	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`                                                                              // why the logins are missing, when they are
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberLogins) Reset() {
+	*x = MemberLogins{}
+	mi := &file_cluster_status_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberLogins) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberLogins) ProtoMessage() {}
+
+func (x *MemberLogins) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_status_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberLogins.ProtoReflect.Descriptor instead.
+func (*MemberLogins) Descriptor() ([]byte, []int) {
+	return file_cluster_status_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MemberLogins) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *MemberLogins) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *MemberLogins) GetStates() map[string]int64 {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+func (x *MemberLogins) GetOldest() []*MemberLogin {
+	if x != nil {
+		return x.Oldest
+	}
+	return nil
+}
+
+func (x *MemberLogins) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// MemberLogin is one login in flight on the member.
+type MemberLogin struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	User            string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	Client          string                 `protobuf:"bytes,3,opt,name=client,proto3" json:"client,omitempty"`
+	State           string                 `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
+	StartedUnixNano int64                  `protobuf:"varint,5,opt,name=started_unix_nano,json=startedUnixNano,proto3" json:"started_unix_nano,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MemberLogin) Reset() {
+	*x = MemberLogin{}
+	mi := &file_cluster_status_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberLogin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberLogin) ProtoMessage() {}
+
+func (x *MemberLogin) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_status_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberLogin.ProtoReflect.Descriptor instead.
+func (*MemberLogin) Descriptor() ([]byte, []int) {
+	return file_cluster_status_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MemberLogin) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *MemberLogin) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *MemberLogin) GetClient() string {
+	if x != nil {
+		return x.Client
+	}
+	return ""
+}
+
+func (x *MemberLogin) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *MemberLogin) GetStartedUnixNano() int64 {
+	if x != nil {
+		return x.StartedUnixNano
+	}
+	return 0
+}
+
 var File_cluster_status_proto protoreflect.FileDescriptor
 
 const file_cluster_status_proto_rawDesc = "" +
@@ -134,7 +335,24 @@ const file_cluster_status_proto_rawDesc = "" +
 	"\fMemberStatus\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12(\n" +
 	"\x10logins_in_flight\x18\x02 \x01(\x03R\x0eloginsInFlight\x12\x14\n" +
-	"\x05error\x18\x03 \x01(\tR\x05errorB&Z$github.com/pushauth/pushauth/clusterb\x06proto3"
+	"\x05error\x18\x03 \x01(\tR\x05error\"+\n" +
+	"\x13MemberLoginsRequest\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\"\x84\x02\n" +
+	"\fMemberLogins\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x03R\x05total\x12B\n" +
+	"\x06states\x18\x03 \x03(\v2*.pushauth.cluster.MemberLogins.StatesEntryR\x06states\x125\n" +
+	"\x06oldest\x18\x04 \x03(\v2\x1d.pushauth.cluster.MemberLoginR\x06oldest\x12\x14\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\x1a9\n" +
+	"\vStatesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x8b\x01\n" +
+	"\vMemberLogin\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04user\x18\x02 \x01(\tR\x04user\x12\x16\n" +
+	"\x06client\x18\x03 \x01(\tR\x06client\x12\x14\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12*\n" +
+	"\x11started_unix_nano\x18\x05 \x01(\x03R\x0fstartedUnixNanoB&Z$github.com/pushauth/pushauth/clusterb\x06proto3"
 
 var (
 	file_cluster_status_proto_rawDescOnce sync.Once
@@ -148,17 +366,23 @@ func file_cluster_status_proto_rawDescGZIP() []byte {
 	return file_cluster_status_proto_rawDescData
 }
 
-var file_cluster_status_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_cluster_status_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_cluster_status_proto_goTypes = []any{
 	(*MemberStatusRequest)(nil), // 0: pushauth.cluster.MemberStatusRequest
 	(*MemberStatus)(nil),        // 1: pushauth.cluster.MemberStatus
+	(*MemberLoginsRequest)(nil), // 2: pushauth.cluster.MemberLoginsRequest
+	(*MemberLogins)(nil),        // 3: pushauth.cluster.MemberLogins
+	(*MemberLogin)(nil),         // 4: pushauth.cluster.MemberLogin
+	nil,                         // 5: pushauth.cluster.MemberLogins.StatesEntry
 }
 var file_cluster_status_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	5, // 0: pushauth.cluster.MemberLogins.states:type_name -> pushauth.cluster.MemberLogins.StatesEntry
+	4, // 1: pushauth.cluster.MemberLogins.oldest:type_name -> pushauth.cluster.MemberLogin
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_cluster_status_proto_init() }
@@ -172,7 +396,7 @@ func file_cluster_status_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cluster_status_proto_rawDesc), len(file_cluster_status_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

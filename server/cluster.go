@@ -60,16 +60,45 @@ func (s *Server) clusterInfo() adminapi.ClusterInfo {
 	return s.node
 }
 
+// clusterLogins gathers every member's logins for GET /v1/logins (nil
+// when alone: the API lists this server's own).
+func (s *Server) clusterLogins() adminapi.ClusterLoginLister {
+	if s.node == nil {
+		return nil
+	}
+	return s.node
+}
+
 // serveClusterStatus lets the other members ask this node for its name
-// and logins in flight (GET /v1/cluster on any node lists every node's).
+// and logins in flight (GET /v1/cluster on any node lists every node's),
+// and for its oldest logins (GET /v1/logins on any node lists the
+// cluster's).
 func (s *Server) serveClusterStatus() error {
 	if s.node == nil {
 		return nil
 	}
-	return s.node.ServeStatus(func(ctx context.Context) (int, error) {
-		logins, err := s.sys.Logins(ctx)
-		return len(logins), err
+	err := s.node.ServeStatus(func(ctx context.Context) (int, error) {
+		sum, err := s.sys.LoginSummary(ctx, 0) // the count alone, no copy of the logins
+		return sum.Total, err
 	})
+	if err != nil {
+		return err
+	}
+	return s.node.ServeLogins(s.memberLogins)
+}
+
+// memberLogins is this node's answer to a member's request for its
+// logins in flight.
+func (s *Server) memberLogins(ctx context.Context, limit int) (cluster.LoginSummary, error) {
+	sum, err := s.sys.LoginSummary(ctx, limit)
+	if err != nil {
+		return cluster.LoginSummary{}, err
+	}
+	out := cluster.LoginSummary{Total: sum.Total, States: sum.States, Oldest: make([]cluster.Login, 0, len(sum.Oldest))}
+	for _, l := range sum.Oldest {
+		out.Oldest = append(out.Oldest, cluster.Login{ID: l.ID, User: l.User, Client: l.Client, State: l.State, Started: l.Started})
+	}
+	return out, nil
 }
 
 // keyFingerprint identifies the push-signing key (its public half).

@@ -163,6 +163,7 @@ func (s *Server) adminHandler(ls Listeners) (handler, api http.Handler) {
 		Dictionary:   s.cfg.Radius.Dictionary(),
 		Log:          s.log.With().Str("component", "adminapi").Logger(),
 	}
+	deps.ClusterLogins = s.clusterLogins() // nil when alone
 	api = adminapi.New(deps)
 	gateDeps := deps
 	gateDeps.Log = zerolog.Nop()

@@ -266,7 +266,7 @@ func TestConsoleHelpdeskNoPolicies(t *testing.T) {
 
 // S6.11, S7: On a cluster the Now page of one node lists every member with
 // its logins in flight (bob's login waiting on node-b, seen from node-a's
-// console), and its charts count the logins finished on every node (the
+// console), the cluster's oldest logins with their node, and its charts count the logins finished on every node (the
 // audit is the cluster's).
 func TestConsoleNowCluster(t *testing.T) {
 	t.Setenv("PUSHAUTH_NOTIFICATIONTIMEOUT", "30") // the nodes inherit it
@@ -287,6 +287,12 @@ func TestConsoleNowCluster(t *testing.T) {
 	if members != "node-a=0,node-b=1" {
 		t.Errorf("members: %q", members)
 	}
+	// The logins in flight are the cluster's: bob's, on node-b.
+	oldest := Eval[string](br, `[...document.querySelectorAll("#logins tbody tr")].map(r => r.cells[0].textContent + "@" + r.cells[4].textContent).join(",")`)
+	if total := br.Text("in-flight"); oldest != "bob@node-b" || !strings.Contains(total, "1 in the cluster") {
+		t.Errorf("node-a's logins in flight: %q, %q", oldest, total)
+	}
+	consoleShots(br, "now-cluster")
 	if count(br, "#chart-logins rect.bar-reject") < 1 || count(br, "#chart-logins rect.bar-accept") < 1 {
 		t.Errorf("logins chart without node-b's reject or node-a's accept: %q",
 			Eval[string](br, `[...document.querySelectorAll("#chart-logins rect title")].map(t => t.textContent).join(";")`))

@@ -167,6 +167,10 @@ func (c *cli) loginList(args []string) error {
 		fmt.Fprintf(c.stdout, "the %d oldest of %d logins in flight (%s); --limit N shows more\n",
 			len(page.Logins), page.Total, formatStates(page.States))
 	}
+	if len(page.Unanswered) > 0 { // a cluster member's logins are missing
+		fmt.Fprintf(c.stdout, "no answer in time from %s: their logins are neither listed nor counted\n",
+			strings.Join(page.Unanswered, ", "))
+	}
 	return nil
 }
 

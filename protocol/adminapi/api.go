@@ -33,6 +33,9 @@ type Deps struct {
 	Passwords *auth.Passwords // nil → auth.NewPasswords with default parameters
 	Logins    LoginLister     // nil → GET /v1/logins answers 503
 	Cluster   ClusterInfo     // nil → the server runs alone
+	// ClusterLogins, on a cluster node, makes GET /v1/logins list the
+	// whole cluster's logins; nil → this server's alone (Logins).
+	ClusterLogins ClusterLoginLister
 	// Node is this node's name (cluster.node; "" alone), on the logins
 	// and provider counts it reports.
 	Node      string

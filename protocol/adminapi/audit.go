@@ -149,7 +149,12 @@ func auditView(a *store.AuditRecord) apitype.AuditRecord {
 	}
 }
 
+// listLogins is GET /v1/logins: the logins in flight, counted by state,
+// the oldest listed first; on a cluster, every member's (clusterLogins).
 func (s *server) listLogins(w http.ResponseWriter, r *http.Request) error {
+	if s.deps.ClusterLogins != nil {
+		return s.clusterLogins(w, r)
+	}
 	if s.deps.Logins == nil {
 		return newError(http.StatusServiceUnavailable, "logins_unavailable", "this server does not list logins in flight")
 	}

@@ -79,8 +79,10 @@ func (c *Client) AuditOf(ctx context.Context, kind, user string, limit int) ([]a
 	return c.AuditWhere(ctx, apitype.AuditFilter{Kind: kind, User: user, Limit: limit})
 }
 
-// Logins lists every login in flight. With many in flight (the answer is
-// read up to 16 MiB: about 100,000 logins) use LoginPage.
+// Logins lists every login in flight (on a cluster, the cluster's 1,000
+// oldest: LoginPage says how many there are and which members did not
+// answer). With many in flight (the answer is read up to 16 MiB: about
+// 100,000 logins) use LoginPage.
 func (c *Client) Logins(ctx context.Context) ([]apitype.Login, error) {
 	out, err := call[apitype.LoginPage](ctx, c, http.MethodGet, "/v1/logins", nil)
 	if err != nil {

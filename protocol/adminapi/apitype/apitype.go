@@ -186,16 +186,23 @@ type Login struct {
 	State   string    `json:"state"`
 	Started time.Time `json:"started"`
 	AgeMS   int64     `json:"age_ms"` // by the server's clock
-	// Node is the cluster node the login runs on (cluster.node): the
-	// answering node, whose logins these are; absent on a single node.
+	// Node is the cluster node the login runs on (cluster.node); absent
+	// on a single node.
 	Node string `json:"node,omitempty"`
 }
 
 // LoginPage is the answer of GET /v1/logins: how many logins are in flight,
-// and the oldest of them (all of them unless the request had ?limit=N).
+// and the oldest of them (all of them unless the request had ?limit=N). On
+// a cluster they are every member's, the oldest of the cluster listed (at
+// most 1,000).
 type LoginPage struct {
 	LoginCounts
 	Logins []Login `json:"logins"`
+	// Unanswered, on a cluster, are the addresses of the members that did
+	// not answer within a second (or whose own actors did not answer
+	// them): their logins are neither counted nor listed. Absent when
+	// every member answered, and on a single node.
+	Unanswered []string `json:"unanswered,omitempty"`
 }
 
 // LoginCounts counts the logins in flight, in all and in each state.
