@@ -59,7 +59,7 @@ func (s *Store) CreateBypassCode(ctx context.Context, c *store.BypassCode) error
 
 // BypassCodes lists the user's usable codes (store.Store).
 func (s *Store) BypassCodes(ctx context.Context, userID int64, now time.Time) ([]store.BypassCode, error) {
-	codes, err := list(ctx, s.pool, sq.ScanBypassCode, listBypassCodes, userID, sq.UnixNano(now))
+	codes, err := sq.List(ctx, s.reads(), sq.ScanBypassCode, listBypassCodes, userID, sq.UnixNano(now))
 	if err != nil {
 		return nil, fmt.Errorf("bypass codes of user %d: %w", userID, err)
 	}
@@ -140,7 +140,7 @@ func (s *Store) AdminTokenByHash(ctx context.Context, hash []byte) (*store.Admin
 
 // ListAdminTokens lists the tokens without hashes (store.Store).
 func (s *Store) ListAdminTokens(ctx context.Context) ([]store.AdminToken, error) {
-	tokens, err := list(ctx, s.pool, sq.ScanAdminToken, sq.ListAdminTokens)
+	tokens, err := sq.List(ctx, s.reads(), sq.ScanAdminToken, sq.ListAdminTokens)
 	if err != nil {
 		return nil, fmt.Errorf("list admin tokens: %w", err)
 	}

@@ -41,7 +41,7 @@ func (s *Store) PolicyByName(ctx context.Context, name string) (*store.Policy, e
 
 // ListPolicies returns all stored policies ordered by name.
 func (s *Store) ListPolicies(ctx context.Context) ([]store.Policy, error) {
-	policies, err := list(ctx, s.pool, sq.ScanPolicy, sq.ListPolicies)
+	policies, err := sq.List(ctx, s.reads(), sq.ScanPolicy, sq.ListPolicies)
 	if err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}

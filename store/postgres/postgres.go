@@ -16,6 +16,7 @@ import (
 
 	"github.com/pushauth/pushauth/store"
 	"github.com/pushauth/pushauth/store/internal/groupcommit"
+	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
 	"github.com/pushauth/pushauth/store/pgdsn"
 )
 
@@ -132,3 +133,20 @@ func pgError(err error) error {
 	}
 	return err
 }
+
+// pgReader adapts the pool to sqlshared.Querier, for the reads both
+// drivers share.
+type pgReader struct{ pool *pgxpool.Pool }
+
+// QueryRow runs query; no row scans as store.ErrNotFound.
+func (r pgReader) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
+	return sq.NotFoundRow{Row: r.pool.QueryRow(ctx, query, args...), NoRows: pgx.ErrNoRows}
+}
+
+// Query runs query.
+func (r pgReader) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
+	return r.pool.Query(ctx, query, args...)
+}
+
+// reads is the pool for sqlshared's reads.
+func (s *Store) reads() sq.Querier { return pgReader{s.pool} }

@@ -61,7 +61,7 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 // TokensByUser returns the user's tokens in creation order (none for an
 // unknown user).
 func (s *Store) TokensByUser(ctx context.Context, userID int64) ([]store.Token, error) {
-	tokens, err := list(ctx, s.pool, s.scanToken, tokensByUser, userID)
+	tokens, err := sq.List(ctx, s.reads(), s.scanToken, tokensByUser, userID)
 	if err != nil {
 		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
 	}

@@ -21,7 +21,7 @@ func (s *Store) AppendAudit(ctx context.Context, r *store.AuditRecord) error {
 // most q.Limit (DefaultAuditLimit when q.Limit <= 0).
 func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditRecord, error) {
 	query, args := sq.ListAudit(q)
-	records, err := list(ctx, s.read, sq.ScanAudit, query, args...)
+	records, err := sq.List(ctx, s.reads(), sq.ScanAudit, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
@@ -31,7 +31,7 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 // AuditUsers counts the records q matches by user.
 func (s *Store) AuditUsers(ctx context.Context, q store.AuditQuery) ([]store.AuditUser, error) {
 	query, args := sq.AuditUsers(q)
-	users, err := list(ctx, s.read, sq.ScanAuditUser, query, args...)
+	users, err := sq.List(ctx, s.reads(), sq.ScanAuditUser, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit users: %w", err)
 	}
@@ -44,7 +44,7 @@ func (s *Store) AuditStats(ctx context.Context, q store.AuditStatsQuery) (*store
 		return nil, err
 	}
 	query, args := sq.AuditStats(q)
-	rows, err := list(ctx, s.read, sq.ScanStatsRow, query, args...)
+	rows, err := sq.List(ctx, s.reads(), sq.ScanStatsRow, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit stats: %w", err)
 	}

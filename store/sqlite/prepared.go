@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+
+	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
 )
 
 // preparedDB runs queries through statements prepared once per query
@@ -97,3 +99,30 @@ func (p *preparedDB) close() {
 		return true
 	})
 }
+
+// sqlReader adapts the read pool to sqlshared.Querier, for the reads
+// both drivers share.
+type sqlReader struct{ db *preparedDB }
+
+// QueryRow runs query; no row scans as store.ErrNotFound.
+func (r sqlReader) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
+	return sq.NotFoundRow{Row: r.db.QueryRowContext(ctx, query, args...), NoRows: sql.ErrNoRows}
+}
+
+// Query runs query.
+func (r sqlReader) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
+	rows, err := r.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+// sqlRows is *sql.Rows with the Close sqlshared.QueryRows has.
+type sqlRows struct{ *sql.Rows }
+
+// Close closes the rows; their error, if any, is Err's.
+func (r sqlRows) Close() { r.Rows.Close() }
+
+// reads is the read pool for sqlshared's reads.
+func (s *Store) reads() sq.Querier { return sqlReader{s.read} }

@@ -1,6 +1,7 @@
 package sqlshared
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 
@@ -115,4 +116,49 @@ func scanUserTokenRow(sealer *store.Sealer, row RowScanner) (*store.User, *store
 			PushDisabled: pushDisabled.String}
 	}
 	return &u, t, nil
+}
+
+// ReadUserByName returns the user called name (any case) by query (the
+// driver's UserByName), or store.ErrNotFound.
+func ReadUserByName(ctx context.Context, q Querier, query, name string) (*store.User, error) {
+	u, err := One(ctx, q, ScanUser, query, UserKey(name))
+	if err != nil {
+		return nil, fmt.Errorf("user %q: %w", name, err)
+	}
+	return u, nil
+}
+
+// ReadUserWithTokens returns the user called name and their tokens by
+// query (the driver's UserWithTokensQuery), or store.ErrNotFound.
+func ReadUserWithTokens(ctx context.Context, q Querier, sealer *store.Sealer, query, name string) (*store.User, []store.Token, error) {
+	rows, err := q.Query(ctx, query, UserKey(name))
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
+	}
+	defer rows.Close()
+	u, tokens, err := ScanUserWithTokens(sealer, rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
+	}
+	return u, tokens, nil
+}
+
+// ReadUsers returns all users ordered by name (ListUsers).
+func ReadUsers(ctx context.Context, q Querier) ([]store.User, error) {
+	users, err := List(ctx, q, ScanUser, ListUsers)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+// ReadUserSearch returns at most limit users whose names start with
+// prefix and sort after after, ordered by name, by query (the driver's
+// SearchUsers).
+func ReadUserSearch(ctx context.Context, q Querier, query, prefix, after string, limit int) ([]store.User, error) {
+	users, err := List(ctx, q, ScanUser, query, prefix, SearchBound(prefix), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search users %q after %q: %w", prefix, after, err)
+	}
+	return users, nil
 }
