@@ -32,18 +32,10 @@ func (s *Store) PutPolicy(ctx context.Context, p *store.Policy) error {
 
 // PolicyByName returns the named policy or ErrNotFound.
 func (s *Store) PolicyByName(ctx context.Context, name string) (*store.Policy, error) {
-	p, err := sq.ScanPolicy(s.pool.QueryRow(ctx, policyByName, name))
-	if err != nil {
-		return nil, fmt.Errorf("policy %q: %w", name, pgError(err))
-	}
-	return p, nil
+	return sq.ReadPolicy(ctx, s.reads(), policyByName, name)
 }
 
 // ListPolicies returns all stored policies ordered by name.
 func (s *Store) ListPolicies(ctx context.Context) ([]store.Policy, error) {
-	policies, err := sq.List(ctx, s.reads(), sq.ScanPolicy, sq.ListPolicies)
-	if err != nil {
-		return nil, fmt.Errorf("list policies: %w", err)
-	}
-	return policies, nil
+	return sq.ReadPolicies(ctx, s.reads())
 }

@@ -26,18 +26,10 @@ func (s *Store) PutPolicy(ctx context.Context, p *store.Policy) error {
 
 // PolicyByName returns the named policy or ErrNotFound.
 func (s *Store) PolicyByName(ctx context.Context, name string) (*store.Policy, error) {
-	p, err := sq.ScanPolicy(s.read.QueryRowContext(ctx, sq.PolicyByName, name))
-	if err != nil {
-		return nil, fmt.Errorf("policy %q: %w", name, notFound(err))
-	}
-	return p, nil
+	return sq.ReadPolicy(ctx, s.reads(), sq.PolicyByName, name)
 }
 
 // ListPolicies returns all stored policies ordered by name.
 func (s *Store) ListPolicies(ctx context.Context) ([]store.Policy, error) {
-	policies, err := sq.List(ctx, s.reads(), sq.ScanPolicy, sq.ListPolicies)
-	if err != nil {
-		return nil, fmt.Errorf("list policies: %w", err)
-	}
-	return policies, nil
+	return sq.ReadPolicies(ctx, s.reads())
 }

@@ -1,6 +1,7 @@
 package sqlshared
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -99,4 +100,23 @@ func decodeReplyAttributes(text string) ([]string, error) {
 		return nil, nil
 	}
 	return attrs, nil
+}
+
+// ReadPolicy returns the named policy by query (the driver's
+// PolicyByName), or store.ErrNotFound.
+func ReadPolicy(ctx context.Context, q Querier, query, name string) (*store.Policy, error) {
+	p, err := One(ctx, q, ScanPolicy, query, name)
+	if err != nil {
+		return nil, fmt.Errorf("policy %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// ReadPolicies returns all stored policies ordered by name (ListPolicies).
+func ReadPolicies(ctx context.Context, q Querier) ([]store.Policy, error) {
+	policies, err := List(ctx, q, ScanPolicy, ListPolicies)
+	if err != nil {
+		return nil, fmt.Errorf("list policies: %w", err)
+	}
+	return policies, nil
 }
