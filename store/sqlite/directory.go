@@ -11,14 +11,7 @@ import (
 // UserByDirectoryID returns the user linked to the directory entry with
 // stable id directoryID, or ErrNotFound (always for an empty id).
 func (s *Store) UserByDirectoryID(ctx context.Context, directoryID string) (*store.User, error) {
-	if directoryID == "" {
-		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, store.ErrNotFound)
-	}
-	u, err := sq.ScanUser(s.read.QueryRowContext(ctx, sq.UserByDirectoryID, directoryID))
-	if err != nil {
-		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, notFound(err))
-	}
-	return u, nil
+	return sq.ReadUserByDirectoryID(ctx, s.reads(), sq.UserByDirectoryID, directoryID)
 }
 
 // SetDirectoryID links the user called name to the directory entry with

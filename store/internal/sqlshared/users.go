@@ -162,3 +162,17 @@ func ReadUserSearch(ctx context.Context, q Querier, query, prefix, after string,
 	}
 	return users, nil
 }
+
+// ReadUserByDirectoryID returns the user linked to the directory's stable
+// id directoryID by query (the driver's UserByDirectoryID), or
+// store.ErrNotFound (always for an empty id).
+func ReadUserByDirectoryID(ctx context.Context, q Querier, query, directoryID string) (*store.User, error) {
+	if directoryID == "" {
+		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, store.ErrNotFound)
+	}
+	u, err := One(ctx, q, ScanUser, query, directoryID)
+	if err != nil {
+		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, err)
+	}
+	return u, nil
+}
