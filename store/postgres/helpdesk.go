@@ -59,11 +59,7 @@ func (s *Store) CreateBypassCode(ctx context.Context, c *store.BypassCode) error
 
 // BypassCodes lists the user's usable codes (store.Store).
 func (s *Store) BypassCodes(ctx context.Context, userID int64, now time.Time) ([]store.BypassCode, error) {
-	codes, err := sq.List(ctx, s.reads(), sq.ScanBypassCode, listBypassCodes, userID, sq.UnixNano(now))
-	if err != nil {
-		return nil, fmt.Errorf("bypass codes of user %d: %w", userID, err)
-	}
-	return codes, nil
+	return sq.ReadBypassCodes(ctx, s.reads(), listBypassCodes, userID, now)
 }
 
 // RevokeBypassCode deletes one of the user's codes (store.Store).
@@ -76,12 +72,7 @@ func (s *Store) RevokeBypassCode(ctx context.Context, userID, id int64) error {
 
 // MatchBypassCode finds a usable code by its keyed hash (store.Store).
 func (s *Store) MatchBypassCode(ctx context.Context, userID int64, code string, now time.Time) (int64, error) {
-	var id int64
-	err := s.pool.QueryRow(ctx, matchBypassCode, userID, sq.BypassHash(s.sealer, userID, code), sq.UnixNano(now)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("match bypass code of user %d: %w", userID, pgError(err))
-	}
-	return id, nil
+	return sq.ReadBypassMatch(ctx, s.reads(), s.sealer, matchBypassCode, userID, code, now)
 }
 
 // AcceptWithBypass takes one use and writes the record in one transaction
@@ -131,23 +122,12 @@ func (s *Store) CreateAdminToken(ctx context.Context, t *store.AdminToken) error
 
 // AdminTokenByHash reads the token from the database (store.Store).
 func (s *Store) AdminTokenByHash(ctx context.Context, hash []byte) (*store.AdminToken, error) {
-	t, err := sq.ScanAdminToken(s.pool.QueryRow(ctx, adminTokenByHash, hash))
-	if err != nil {
-		return nil, fmt.Errorf("admin token: %w", pgError(err))
-	}
-	return t, nil
+	return sq.ReadAdminToken(ctx, s.reads(), adminTokenByHash, hash)
 }
 
 // ListAdminTokens lists the tokens without hashes (store.Store).
 func (s *Store) ListAdminTokens(ctx context.Context) ([]store.AdminToken, error) {
-	tokens, err := sq.List(ctx, s.reads(), sq.ScanAdminToken, sq.ListAdminTokens)
-	if err != nil {
-		return nil, fmt.Errorf("list admin tokens: %w", err)
-	}
-	for i := range tokens {
-		tokens[i].Hash = nil
-	}
-	return tokens, nil
+	return sq.ReadAdminTokens(ctx, s.reads())
 }
 
 // DeleteAdminToken revokes a token (store.Store).

@@ -1,7 +1,10 @@
 package sqlshared
 
 import (
+	"context"
+	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -69,4 +72,48 @@ func ScanAdminToken(row RowScanner) (*store.AdminToken, error) {
 	}
 	t.CreatedAt = FromUnixNano(created)
 	return &t, nil
+}
+
+// ReadBypassCodes lists the user's codes usable at now by query (the
+// driver's ListBypassCodes).
+func ReadBypassCodes(ctx context.Context, q Querier, query string, userID int64, now time.Time) ([]store.BypassCode, error) {
+	codes, err := List(ctx, q, ScanBypassCode, query, userID, UnixNano(now))
+	if err != nil {
+		return nil, fmt.Errorf("bypass codes of user %d: %w", userID, err)
+	}
+	return codes, nil
+}
+
+// ReadBypassMatch returns the id of the user's code usable at now whose
+// keyed hash is code's, by query (the driver's MatchBypassCode), or
+// store.ErrNotFound.
+func ReadBypassMatch(ctx context.Context, q Querier, sealer *store.Sealer, query string, userID int64, code string, now time.Time) (int64, error) {
+	var id int64
+	if err := q.QueryRow(ctx, query, userID, BypassHash(sealer, userID, code), UnixNano(now)).Scan(&id); err != nil {
+		return 0, fmt.Errorf("match bypass code of user %d: %w", userID, err)
+	}
+	return id, nil
+}
+
+// ReadAdminToken returns the admin token whose hash is hash by query (the
+// driver's AdminTokenByHash), or store.ErrNotFound.
+func ReadAdminToken(ctx context.Context, q Querier, query string, hash []byte) (*store.AdminToken, error) {
+	t, err := One(ctx, q, ScanAdminToken, query, hash)
+	if err != nil {
+		return nil, fmt.Errorf("admin token: %w", err)
+	}
+	return t, nil
+}
+
+// ReadAdminTokens lists the admin tokens without their hashes
+// (ListAdminTokens).
+func ReadAdminTokens(ctx context.Context, q Querier) ([]store.AdminToken, error) {
+	tokens, err := List(ctx, q, ScanAdminToken, ListAdminTokens)
+	if err != nil {
+		return nil, fmt.Errorf("list admin tokens: %w", err)
+	}
+	for i := range tokens {
+		tokens[i].Hash = nil
+	}
+	return tokens, nil
 }
