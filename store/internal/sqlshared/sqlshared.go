@@ -28,6 +28,10 @@ func Dollar(query string) string {
 	return b.String()
 }
 
+// Question leaves query's ? placeholders as they are: SQLite's bind of
+// the queries built per call (PostgreSQL's is Dollar).
+func Question(query string) string { return query }
+
 // RowScanner is *sql.Row, *sql.Rows, pgx.Row or pgx.Rows.
 type RowScanner interface {
 	Scan(dest ...any) error
