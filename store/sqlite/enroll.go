@@ -54,18 +54,5 @@ func (s *Store) SetEnrollWindow(ctx context.Context, w store.EnrollWindow) error
 
 // EnrollWindows lists the windows open at now.
 func (s *Store) EnrollWindows(ctx context.Context, now time.Time) ([]store.EnrollWindow, error) {
-	rows, err := s.read.QueryContext(ctx, sq.ListEnrollWindows, sq.UnixNano(now))
-	if err != nil {
-		return nil, fmt.Errorf("enrolment windows: %w", err)
-	}
-	defer rows.Close()
-	out := []store.EnrollWindow{}
-	for rows.Next() {
-		g, until, err := sq.EnrollWindowRow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("enrolment windows: %w", err)
-		}
-		out = append(out, store.EnrollWindow{Group: g, Until: sq.FromUnixNano(until)})
-	}
-	return out, rows.Err()
+	return sq.ReadEnrollWindows(ctx, s.reads(), sq.ListEnrollWindows, now)
 }

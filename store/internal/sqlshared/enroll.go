@@ -1,5 +1,13 @@
 package sqlshared
 
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pushauth/pushauth/store"
+)
+
 // The enrolment statements both drivers run (issue 21): single-use
 // enrolment links and the enrolment windows operators open.
 const (
@@ -38,4 +46,23 @@ const (
 func EnrollWindowRow(row RowScanner) (group string, until int64, err error) {
 	err = row.Scan(&group, &until)
 	return group, until, err
+}
+
+// ReadEnrollWindows lists the enrolment windows open at now by query (the
+// driver's ListEnrollWindows).
+func ReadEnrollWindows(ctx context.Context, q Querier, query string, now time.Time) ([]store.EnrollWindow, error) {
+	rows, err := q.Query(ctx, query, UnixNano(now))
+	if err != nil {
+		return nil, fmt.Errorf("enrolment windows: %w", err)
+	}
+	defer rows.Close()
+	out := []store.EnrollWindow{}
+	for rows.Next() {
+		g, until, err := EnrollWindowRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("enrolment windows: %w", err)
+		}
+		out = append(out, store.EnrollWindow{Group: g, Until: FromUnixNano(until)})
+	}
+	return out, rows.Err()
 }
