@@ -1,7 +1,9 @@
 package sqlshared
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,4 +96,22 @@ func ScanToken(sealer *store.Sealer, row RowScanner) (*store.Token, error) {
 		t.Device = &d
 	}
 	return &t, nil
+}
+
+// ReadPendingActivation returns the activation with codeHash if it can
+// still be used at now (unused, unexpired), by query (the driver's own:
+// SQLite and PostgreSQL spell "unused" differently), without consuming it.
+// An unknown, used or expired code is store.ErrActivation.
+func ReadPendingActivation(ctx context.Context, q Querier, query string, codeHash []byte, now time.Time) (*store.Activation, error) {
+	var a store.Activation
+	var expires int64
+	err := q.QueryRow(ctx, query, codeHash, UnixNano(now)).Scan(&a.TokenID, &expires)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.ErrActivation
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pending activation: %w", err)
+	}
+	a.CodeHash, a.ExpiresAt = codeHash, FromUnixNano(expires)
+	return &a, nil
 }
