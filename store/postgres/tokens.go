@@ -61,20 +61,12 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 // TokensByUser returns the user's tokens in creation order (none for an
 // unknown user).
 func (s *Store) TokensByUser(ctx context.Context, userID int64) ([]store.Token, error) {
-	tokens, err := sq.List(ctx, s.reads(), s.scanToken, tokensByUser, userID)
-	if err != nil {
-		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
-	}
-	return tokens, nil
+	return sq.ReadTokensByUser(ctx, s.reads(), s.sealer, tokensByUser, userID)
 }
 
 // TokenBySerial returns the token with serial or ErrNotFound.
 func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token, error) {
-	t, err := s.scanToken(s.pool.QueryRow(ctx, tokenBySerial, serial))
-	if err != nil {
-		return nil, fmt.Errorf("token %q: %w", serial, pgError(err))
-	}
-	return t, nil
+	return sq.ReadTokenBySerial(ctx, s.reads(), s.sealer, tokenBySerial, serial)
 }
 
 // DeleteToken deletes the token, its device and its activations.
@@ -92,9 +84,8 @@ func (s *Store) DeleteToken(ctx context.Context, serial string) error {
 // and updates nothing, so exactly one writes its record. It sets the
 // record's ID, and its Time and Node when they are empty.
 func (s *Store) AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error {
-	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (exists bool, err error) {
-		err = s.pool.QueryRow(ctx, tokenExists, id).Scan(&exists)
-		return exists, err
+	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (bool, error) {
+		return sq.ReadTokenExists(ctx, s.reads(), tokenExists, id)
 	})
 }
 
@@ -166,11 +157,7 @@ func (s *Store) Activate(ctx context.Context, codeHash []byte, d *store.Device, 
 // DeviceByID returns the token the device was activated for, with the
 // device, or ErrNotFound.
 func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error) {
-	t, err := s.scanToken(s.pool.QueryRow(ctx, tokenByDevice, id))
-	if err != nil {
-		return nil, fmt.Errorf("device %q: %w", id, pgError(err))
-	}
-	return t, nil
+	return sq.ReadDeviceToken(ctx, s.reads(), s.sealer, tokenByDevice, id)
 }
 
 // UpdateDevicePush updates a device's push registration. A non-empty

@@ -54,20 +54,12 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 // TokensByUser returns the user's tokens in creation order (none for an
 // unknown user).
 func (s *Store) TokensByUser(ctx context.Context, userID int64) ([]store.Token, error) {
-	tokens, err := s.queryTokens(ctx, s.read, tokenSelect+sq.WhereUserID, userID)
-	if err != nil {
-		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
-	}
-	return tokens, nil
+	return sq.ReadTokensByUser(ctx, s.reads(), s.sealer, tokenSelect+sq.WhereUserID, userID)
 }
 
 // TokenBySerial returns the token with serial or ErrNotFound.
 func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token, error) {
-	t, err := s.queryToken(ctx, s.read, tokenSelect+sq.WhereSerial, serial)
-	if err != nil {
-		return nil, fmt.Errorf("token %q: %w", serial, err)
-	}
-	return t, nil
+	return sq.ReadTokenBySerial(ctx, s.reads(), s.sealer, tokenSelect+sq.WhereSerial, serial)
 }
 
 // DeleteToken deletes the token, its device and its activations.
@@ -85,9 +77,8 @@ func (s *Store) DeleteToken(ctx context.Context, serial string) error {
 // of the group. It sets the record's ID, and its Time and Node when they
 // are empty.
 func (s *Store) AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error {
-	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (exists bool, err error) {
-		err = s.read.QueryRowContext(ctx, sq.TokenExists, id).Scan(&exists)
-		return exists, err
+	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (bool, error) {
+		return sq.ReadTokenExists(ctx, s.reads(), sq.TokenExists, id)
 	})
 }
 
@@ -159,11 +150,7 @@ func (s *Store) Activate(ctx context.Context, codeHash []byte, d *store.Device, 
 // DeviceByID returns the token the device was activated for, with the
 // device, or ErrNotFound.
 func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error) {
-	t, err := s.queryToken(ctx, s.read, tokenSelect+sq.WhereDevice, id)
-	if err != nil {
-		return nil, fmt.Errorf("device %q: %w", id, err)
-	}
-	return t, nil
+	return sq.ReadDeviceToken(ctx, s.reads(), s.sealer, tokenSelect+sq.WhereDevice, id)
 }
 
 // UpdateDevicePush updates a device's push registration. A non-empty
@@ -230,21 +217,4 @@ func (s *Store) queryToken(ctx context.Context, q querier, query string, args ..
 		return nil, notFound(err)
 	}
 	return t, nil
-}
-
-func (s *Store) queryTokens(ctx context.Context, q querier, query string, args ...any) ([]store.Token, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	tokens := []store.Token{}
-	for rows.Next() {
-		t, err := sq.ScanToken(s.sealer, rows)
-		if err != nil {
-			return nil, err
-		}
-		tokens = append(tokens, *t)
-	}
-	return tokens, rows.Err()
 }

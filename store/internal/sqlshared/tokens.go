@@ -115,3 +115,47 @@ func ReadPendingActivation(ctx context.Context, q Querier, query string, codeHas
 	a.CodeHash, a.ExpiresAt = codeHash, FromUnixNano(expires)
 	return &a, nil
 }
+
+// ReadTokensByUser returns the user's tokens in creation order (none for
+// an unknown user), by query (the driver's token select + WhereUserID).
+func ReadTokensByUser(ctx context.Context, q Querier, sealer *store.Sealer, query string, userID int64) ([]store.Token, error) {
+	tokens, err := List(ctx, q, tokenScanner(sealer), query, userID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
+	}
+	return tokens, nil
+}
+
+// ReadTokenBySerial returns the token with serial by query (the driver's
+// token select + WhereSerial), or store.ErrNotFound.
+func ReadTokenBySerial(ctx context.Context, q Querier, sealer *store.Sealer, query, serial string) (*store.Token, error) {
+	t, err := ScanToken(sealer, q.QueryRow(ctx, query, serial))
+	if err != nil {
+		return nil, fmt.Errorf("token %q: %w", serial, err)
+	}
+	return t, nil
+}
+
+// ReadDeviceToken returns the token the device id was activated for, with
+// the device, by query (the driver's token select + WhereDevice), or
+// store.ErrNotFound.
+func ReadDeviceToken(ctx context.Context, q Querier, sealer *store.Sealer, query, id string) (*store.Token, error) {
+	t, err := ScanToken(sealer, q.QueryRow(ctx, query, id))
+	if err != nil {
+		return nil, fmt.Errorf("device %q: %w", id, err)
+	}
+	return t, nil
+}
+
+// ReadTokenExists reports whether the token with id exists, by query (the
+// driver's TokenExists).
+func ReadTokenExists(ctx context.Context, q Querier, query string, id int64) (bool, error) {
+	var exists bool
+	err := q.QueryRow(ctx, query, id).Scan(&exists)
+	return exists, err
+}
+
+// tokenScanner is ScanToken with sealer, for List.
+func tokenScanner(sealer *store.Sealer) func(RowScanner) (*store.Token, error) {
+	return func(row RowScanner) (*store.Token, error) { return ScanToken(sealer, row) }
+}
