@@ -160,13 +160,8 @@ func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("migrate: read schema version: %w", err)
 	}
-	if version > len(steps) {
-		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
-	}
-	for i := version; i < len(steps); i++ {
-		if err := sqlshared.RunStep(ctx, stepTx{tx}, steps[i]); err != nil {
-			return fmt.Errorf("migrate: step %d: %w", i+1, err)
-		}
+	if err := sqlshared.RunSteps(ctx, stepTx{tx}, version, steps); err != nil {
+		return err
 	}
 	// PRAGMA takes no bound parameters; len(steps) is a program constant.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(steps))); err != nil {
