@@ -96,19 +96,6 @@ func describeTarget(c *pgx.ConnConfig) string {
 	return c.User + "@" + net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))) + "/" + c.Database
 }
 
-// execOne runs a statement that must change a row; none changed is
-// store.ErrNotFound.
-func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
 // PostgreSQL error codes mapped to the Store's errors.
 const (
 	pgUniqueViolation     = "23505"
@@ -134,19 +121,31 @@ func pgError(err error) error {
 	return err
 }
 
-// pgReader adapts the pool to sqlshared.Querier, for the reads both
-// drivers share.
-type pgReader struct{ pool *pgxpool.Pool }
+// pgPool adapts the pool to sqlshared.Execer, for the reads and writes
+// both drivers share.
+type pgPool struct{ pool *pgxpool.Pool }
 
 // QueryRow runs query; no row scans as store.ErrNotFound.
-func (r pgReader) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
+func (r pgPool) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
 	return sq.NotFoundRow{Row: r.pool.QueryRow(ctx, query, args...), NoRows: pgx.ErrNoRows}
 }
 
 // Query runs query.
-func (r pgReader) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
+func (r pgPool) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
 	return r.pool.Query(ctx, query, args...)
 }
 
 // reads is the pool for sqlshared's reads.
-func (s *Store) reads() sq.Querier { return pgReader{s.pool} }
+func (s *Store) reads() sq.Querier { return pgPool{s.pool} }
+
+// Exec runs query and returns the count of rows it changed.
+func (r pgPool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := r.pool.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+// writer is the pool for sqlshared's writes.
+func (s *Store) writer() sq.Execer { return pgPool{s.pool} }

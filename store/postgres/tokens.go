@@ -71,7 +71,7 @@ func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token,
 
 // DeleteToken deletes the token, its device and its activations.
 func (s *Store) DeleteToken(ctx context.Context, serial string) error {
-	if err := s.execOne(ctx, deleteToken, serial); err != nil {
+	if err := sq.ExecOne(ctx, s.writer(), deleteToken, serial); err != nil {
 		return fmt.Errorf("delete token %q: %w", serial, err)
 	}
 	return nil
@@ -164,7 +164,7 @@ func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error)
 // pushToken replaces the stored one (an empty one keeps it); disabledReason
 // always replaces the stored reason. An unknown device is ErrNotFound.
 func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
-	err := s.execOne(ctx,
+	err := sq.ExecOne(ctx, s.writer(),
 		`UPDATE devices SET push_token = CASE WHEN $1::text = '' THEN push_token ELSE $1::text END, push_disabled = $2
 		WHERE id = $3`,
 		pushToken, disabledReason, deviceID)
@@ -177,7 +177,7 @@ func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disab
 // DeleteDevice removes the device from its token; an unknown device is
 // ErrNotFound.
 func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
-	if err := s.execOne(ctx, deleteDevice, deviceID); err != nil {
+	if err := sq.ExecOne(ctx, s.writer(), deleteDevice, deviceID); err != nil {
 		return fmt.Errorf("delete device %q: %w", deviceID, err)
 	}
 	return nil

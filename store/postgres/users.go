@@ -71,32 +71,20 @@ func (s *Store) SearchUsers(ctx context.Context, prefix, after string, limit int
 // DeleteUser deletes the user and, by cascade, their tokens, devices and
 // pending activations. Audit records stay.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
-	if err := s.execOne(ctx, deleteUser, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("delete user %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteDeleteUser(ctx, s.writer(), deleteUser, name)
 }
 
 // SetPassword replaces the user's password hash.
 func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
-	if err := s.execOne(ctx, setPassword, hash, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("set password of %q: %w", name, err)
-	}
-	return nil
+	return sq.WritePassword(ctx, s.writer(), setPassword, name, hash)
 }
 
 // SetUserPolicy names the user's policy; empty clears it.
 func (s *Store) SetUserPolicy(ctx context.Context, name, policy string) error {
-	if err := s.execOne(ctx, setUserPolicy, policy, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("set policy of %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteUserPolicy(ctx, s.writer(), setUserPolicy, name, policy)
 }
 
 // ResetLoginFailures sets the failure count to zero and lifts any lock.
 func (s *Store) ResetLoginFailures(ctx context.Context, userID int64) error {
-	if err := s.execOne(ctx, resetLoginFailures, userID); err != nil {
-		return fmt.Errorf("reset login failures of user %d: %w", userID, err)
-	}
-	return nil
+	return sq.WriteResetLoginFailures(ctx, s.writer(), resetLoginFailures, userID)
 }

@@ -18,7 +18,7 @@ func (s *Store) UserByDirectoryID(ctx context.Context, directoryID string) (*sto
 // stable id directoryID (empty unlinks). Another user linked to the same id
 // is ErrExists; no user called name is ErrNotFound.
 func (s *Store) SetDirectoryID(ctx context.Context, name, directoryID string) error {
-	err := execOne(ctx, s.write, sq.SetDirectoryID, directoryID, sq.UserKey(name))
+	err := sq.ExecOne(ctx, s.writer(), sq.SetDirectoryID, directoryID, sq.UserKey(name))
 	if err != nil {
 		return fmt.Errorf("link user %q to directory id %q: %w", name, directoryID, constraintError(err))
 	}
@@ -32,7 +32,7 @@ func (s *Store) RenameUser(ctx context.Context, oldName, newName string) error {
 	if newName == "" {
 		return fmt.Errorf("rename user %q: empty new name", oldName)
 	}
-	err := execOne(ctx, s.write, sq.RenameUser, sq.UserKey(newName), sq.UserKey(oldName))
+	err := sq.ExecOne(ctx, s.writer(), sq.RenameUser, sq.UserKey(newName), sq.UserKey(oldName))
 	if err != nil {
 		return fmt.Errorf("rename user %q to %q: %w", oldName, newName, constraintError(err))
 	}

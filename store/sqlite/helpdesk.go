@@ -59,7 +59,7 @@ func (s *Store) BypassCodes(ctx context.Context, userID int64, now time.Time) ([
 
 // RevokeBypassCode deletes one of the user's codes (store.Store).
 func (s *Store) RevokeBypassCode(ctx context.Context, userID, id int64) error {
-	if err := execOne(ctx, s.write, sq.RevokeBypassCode, userID, id); err != nil {
+	if err := sq.ExecOne(ctx, s.writer(), sq.RevokeBypassCode, userID, id); err != nil {
 		return fmt.Errorf("revoke bypass code %d of user %d: %w", id, userID, err)
 	}
 	return nil
@@ -135,7 +135,7 @@ func (s *Store) ListAdminTokens(ctx context.Context) ([]store.AdminToken, error)
 
 // DeleteAdminToken revokes a token (store.Store).
 func (s *Store) DeleteAdminToken(ctx context.Context, name string) error {
-	if err := execOne(ctx, s.write, sq.DeleteAdminToken, name); err != nil {
+	if err := sq.ExecOne(ctx, s.writer(), sq.DeleteAdminToken, name); err != nil {
 		return fmt.Errorf("delete admin token %q: %w", name, err)
 	}
 	return nil

@@ -64,7 +64,7 @@ func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token,
 
 // DeleteToken deletes the token, its device and its activations.
 func (s *Store) DeleteToken(ctx context.Context, serial string) error {
-	if err := execOne(ctx, s.write, sq.DeleteToken, serial); err != nil {
+	if err := sq.ExecOne(ctx, s.writer(), sq.DeleteToken, serial); err != nil {
 		return fmt.Errorf("delete token %q: %w", serial, err)
 	}
 	return nil
@@ -158,7 +158,7 @@ func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error)
 // always replaces the stored reason, so "" re-enables push and e.g.
 // "unregistered" disables it. An unknown device is ErrNotFound.
 func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
-	err := execOne(ctx, s.write,
+	err := sq.ExecOne(ctx, s.writer(),
 		`UPDATE devices SET push_token = CASE WHEN ?1 = '' THEN push_token ELSE ?1 END, push_disabled = ?2
 		WHERE id = ?3`,
 		pushToken, disabledReason, deviceID)
@@ -171,7 +171,7 @@ func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disab
 // DeleteDevice removes the device from its token; an unknown device is
 // ErrNotFound.
 func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
-	if err := execOne(ctx, s.write, sq.DeleteDevice, deviceID); err != nil {
+	if err := sq.ExecOne(ctx, s.writer(), sq.DeleteDevice, deviceID); err != nil {
 		return fmt.Errorf("delete device %q: %w", deviceID, err)
 	}
 	return nil

@@ -56,33 +56,21 @@ func (s *Store) SearchUsers(ctx context.Context, prefix, after string, limit int
 // DeleteUser deletes the user and, by cascade, their tokens, devices and
 // pending activations. Audit records stay.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
-	if err := execOne(ctx, s.write, sq.DeleteUser, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("delete user %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteDeleteUser(ctx, s.writer(), sq.DeleteUser, name)
 }
 
 // SetPassword replaces the user's password hash.
 func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
-	if err := execOne(ctx, s.write, sq.SetPassword, hash, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("set password of %q: %w", name, err)
-	}
-	return nil
+	return sq.WritePassword(ctx, s.writer(), sq.SetPassword, name, hash)
 }
 
 // SetUserPolicy names the user's policy; empty clears it. The policy need not
 // exist (an absent policy means the default one).
 func (s *Store) SetUserPolicy(ctx context.Context, name, policy string) error {
-	if err := execOne(ctx, s.write, sq.SetUserPolicy, policy, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("set policy of %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteUserPolicy(ctx, s.writer(), sq.SetUserPolicy, name, policy)
 }
 
 // ResetLoginFailures sets the failure count to zero and lifts any lock.
 func (s *Store) ResetLoginFailures(ctx context.Context, userID int64) error {
-	if err := execOne(ctx, s.write, sq.ResetLoginFailures, userID); err != nil {
-		return fmt.Errorf("reset login failures of user %d: %w", userID, err)
-	}
-	return nil
+	return sq.WriteResetLoginFailures(ctx, s.writer(), sq.ResetLoginFailures, userID)
 }

@@ -62,3 +62,24 @@ func (r NotFoundRow) Scan(dest ...any) error {
 	}
 	return err
 }
+
+// Execer is a driver's write pool as the shared writes use it: Querier
+// (for UPDATE … RETURNING) and Exec, which returns the count of rows
+// changed.
+type Execer interface {
+	Querier
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+}
+
+// ExecOne runs a statement that must change a row; none changed is
+// store.ErrNotFound.
+func ExecOne(ctx context.Context, e Execer, query string, args ...any) error {
+	n, err := e.Exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -176,3 +176,39 @@ func ReadUserByDirectoryID(ctx context.Context, q Querier, query, directoryID st
 	}
 	return u, nil
 }
+
+// WriteDeleteUser deletes the user called name by query (the driver's
+// DeleteUser), or store.ErrNotFound.
+func WriteDeleteUser(ctx context.Context, e Execer, query, name string) error {
+	if err := ExecOne(ctx, e, query, UserKey(name)); err != nil {
+		return fmt.Errorf("delete user %q: %w", name, err)
+	}
+	return nil
+}
+
+// WritePassword replaces the user's password hash by query (the driver's
+// SetPassword), or store.ErrNotFound.
+func WritePassword(ctx context.Context, e Execer, query, name, hash string) error {
+	if err := ExecOne(ctx, e, query, hash, UserKey(name)); err != nil {
+		return fmt.Errorf("set password of %q: %w", name, err)
+	}
+	return nil
+}
+
+// WriteUserPolicy names the user's policy by query (the driver's
+// SetUserPolicy), or store.ErrNotFound.
+func WriteUserPolicy(ctx context.Context, e Execer, query, name, policy string) error {
+	if err := ExecOne(ctx, e, query, policy, UserKey(name)); err != nil {
+		return fmt.Errorf("set policy of %q: %w", name, err)
+	}
+	return nil
+}
+
+// WriteResetLoginFailures zeroes the user's failure count and lifts any
+// lock by query (the driver's ResetLoginFailures), or store.ErrNotFound.
+func WriteResetLoginFailures(ctx context.Context, e Execer, query string, userID int64) error {
+	if err := ExecOne(ctx, e, query, userID); err != nil {
+		return fmt.Errorf("reset login failures of user %d: %w", userID, err)
+	}
+	return nil
+}
