@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -19,14 +18,7 @@ var (
 // SuspendPush replaces user's push suspension with one until until
 // (SPEC S5.4), for every node. The user need not exist.
 func (s *Store) SuspendPush(ctx context.Context, user string, until time.Time, reason string) error {
-	if user == "" {
-		return errors.New("suspend push: empty user")
-	}
-	_, err := s.pool.Exec(ctx, suspendPush, user, sq.UnixNano(until), reason)
-	if err != nil {
-		return fmt.Errorf("suspend push to %q: %w", user, err)
-	}
-	return nil
+	return sq.WritePushSuspension(ctx, s.writer(), suspendPush, user, until, reason)
 }
 
 // PushSuspension returns the end and reason of user's push suspension, or

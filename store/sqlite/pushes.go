@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -12,14 +11,7 @@ import (
 // SuspendPush replaces user's push suspension with one until until
 // (SPEC S5.4). The user need not exist.
 func (s *Store) SuspendPush(ctx context.Context, user string, until time.Time, reason string) error {
-	if user == "" {
-		return errors.New("suspend push: empty user")
-	}
-	_, err := s.write.ExecContext(ctx, sq.SuspendPush, user, sq.UnixNano(until), reason)
-	if err != nil {
-		return fmt.Errorf("suspend push to %q: %w", user, err)
-	}
-	return nil
+	return sq.WritePushSuspension(ctx, s.writer(), sq.SuspendPush, user, until, reason)
 }
 
 // PushSuspension returns the end and reason of user's push suspension, or

@@ -48,3 +48,15 @@ func ReadPushesSince(ctx context.Context, q Querier, query, user string, since t
 	}
 	return n, nil
 }
+
+// WritePushSuspension replaces user's push suspension with one until
+// until, by query (the driver's SuspendPush). The user need not exist.
+func WritePushSuspension(ctx context.Context, e Execer, query, user string, until time.Time, reason string) error {
+	if user == "" {
+		return errors.New("suspend push: empty user")
+	}
+	if _, err := e.Exec(ctx, query, user, UnixNano(until), reason); err != nil {
+		return fmt.Errorf("suspend push to %q: %w", user, err)
+	}
+	return nil
+}
