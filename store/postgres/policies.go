@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/pushauth/pushauth/store"
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -17,17 +15,7 @@ var (
 
 // PutPolicy creates or replaces the policy named p.Name.
 func (s *Store) PutPolicy(ctx context.Context, p *store.Policy) error {
-	if p.Name == "" {
-		return errors.New("put policy: empty name")
-	}
-	values, err := sq.PolicyValues(p)
-	if err != nil {
-		return fmt.Errorf("put policy %q: %w", p.Name, err)
-	}
-	if _, err := s.pool.Exec(ctx, putPolicy, values...); err != nil {
-		return fmt.Errorf("put policy %q: %w", p.Name, err)
-	}
-	return nil
+	return sq.WritePolicy(ctx, s.writer(), putPolicy, p)
 }
 
 // PolicyByName returns the named policy or ErrNotFound.

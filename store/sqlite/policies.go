@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/pushauth/pushauth/store"
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -11,17 +9,7 @@ import (
 
 // PutPolicy creates or replaces the policy named p.Name.
 func (s *Store) PutPolicy(ctx context.Context, p *store.Policy) error {
-	if p.Name == "" {
-		return errors.New("put policy: empty name")
-	}
-	values, err := sq.PolicyValues(p)
-	if err != nil {
-		return fmt.Errorf("put policy %q: %w", p.Name, err)
-	}
-	if _, err := s.write.ExecContext(ctx, sq.PutPolicy, values...); err != nil {
-		return fmt.Errorf("put policy %q: %w", p.Name, err)
-	}
-	return nil
+	return sq.WritePolicy(ctx, s.writer(), sq.PutPolicy, p)
 }
 
 // PolicyByName returns the named policy or ErrNotFound.

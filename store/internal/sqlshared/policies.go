@@ -3,6 +3,7 @@ package sqlshared
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/pushauth/pushauth/store"
@@ -119,4 +120,20 @@ func ReadPolicies(ctx context.Context, q Querier) ([]store.Policy, error) {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}
 	return policies, nil
+}
+
+// WritePolicy creates or replaces the policy named p.Name by query (the
+// driver's PutPolicy).
+func WritePolicy(ctx context.Context, e Execer, query string, p *store.Policy) error {
+	if p.Name == "" {
+		return errors.New("put policy: empty name")
+	}
+	values, err := PolicyValues(p)
+	if err != nil {
+		return fmt.Errorf("put policy %q: %w", p.Name, err)
+	}
+	if _, err := e.Exec(ctx, query, values...); err != nil {
+		return fmt.Errorf("put policy %q: %w", p.Name, err)
+	}
+	return nil
 }
