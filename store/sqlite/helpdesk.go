@@ -59,10 +59,7 @@ func (s *Store) BypassCodes(ctx context.Context, userID int64, now time.Time) ([
 
 // RevokeBypassCode deletes one of the user's codes (store.Store).
 func (s *Store) RevokeBypassCode(ctx context.Context, userID, id int64) error {
-	if err := sq.ExecOne(ctx, s.writer(), sq.RevokeBypassCode, userID, id); err != nil {
-		return fmt.Errorf("revoke bypass code %d of user %d: %w", id, userID, err)
-	}
-	return nil
+	return sq.WriteRevokeBypassCode(ctx, s.writer(), sq.RevokeBypassCode, userID, id)
 }
 
 // MatchBypassCode finds a usable code by its keyed hash (store.Store).
@@ -114,13 +111,7 @@ func acceptBypassIn(ctx context.Context, tx *sql.Tx, node string, a *store.Bypas
 
 // CreateAdminToken stores t (store.Store).
 func (s *Store) CreateAdminToken(ctx context.Context, t *store.AdminToken) error {
-	created := sq.OrNow(t.CreatedAt)
-	_, err := s.write.ExecContext(ctx, sq.InsertAdminToken, t.Name, t.Role, t.Hash, sq.UnixNano(created), t.CreatedBy)
-	if err != nil {
-		return fmt.Errorf("create admin token %q: %w", t.Name, constraintError(err))
-	}
-	t.CreatedAt = created
-	return nil
+	return sq.WriteAdminToken(ctx, s.writer(), constraintError, sq.InsertAdminToken, t)
 }
 
 // AdminTokenByHash reads the token from the database (store.Store).
@@ -135,8 +126,5 @@ func (s *Store) ListAdminTokens(ctx context.Context) ([]store.AdminToken, error)
 
 // DeleteAdminToken revokes a token (store.Store).
 func (s *Store) DeleteAdminToken(ctx context.Context, name string) error {
-	if err := sq.ExecOne(ctx, s.writer(), sq.DeleteAdminToken, name); err != nil {
-		return fmt.Errorf("delete admin token %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteDeleteAdminToken(ctx, s.writer(), sq.DeleteAdminToken, name)
 }

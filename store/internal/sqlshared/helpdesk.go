@@ -117,3 +117,33 @@ func ReadAdminTokens(ctx context.Context, q Querier) ([]store.AdminToken, error)
 	}
 	return tokens, nil
 }
+
+// WriteRevokeBypassCode deletes one of the user's codes by query (the
+// driver's RevokeBypassCode), or store.ErrNotFound.
+func WriteRevokeBypassCode(ctx context.Context, e Execer, query string, userID, id int64) error {
+	if err := ExecOne(ctx, e, query, userID, id); err != nil {
+		return fmt.Errorf("revoke bypass code %d of user %d: %w", id, userID, err)
+	}
+	return nil
+}
+
+// WriteAdminToken stores t by query (the driver's InsertAdminToken) and
+// sets its CreatedAt when zero; constraint maps the driver's constraint
+// violations to the store's errors (a taken name is store.ErrExists).
+func WriteAdminToken(ctx context.Context, e Execer, constraint func(error) error, query string, t *store.AdminToken) error {
+	created := OrNow(t.CreatedAt)
+	if _, err := e.Exec(ctx, query, t.Name, t.Role, t.Hash, UnixNano(created), t.CreatedBy); err != nil {
+		return fmt.Errorf("create admin token %q: %w", t.Name, constraint(err))
+	}
+	t.CreatedAt = created
+	return nil
+}
+
+// WriteDeleteAdminToken revokes the admin token called name by query (the
+// driver's DeleteAdminToken), or store.ErrNotFound.
+func WriteDeleteAdminToken(ctx context.Context, e Execer, query, name string) error {
+	if err := ExecOne(ctx, e, query, name); err != nil {
+		return fmt.Errorf("delete admin token %q: %w", name, err)
+	}
+	return nil
+}
