@@ -212,3 +212,27 @@ func WriteResetLoginFailures(ctx context.Context, e Execer, query string, userID
 	}
 	return nil
 }
+
+// WriteDirectoryID links the user called name to the directory's stable
+// id directoryID (empty unlinks) by query (the driver's SetDirectoryID);
+// constraint maps the driver's violations (another user linked to the id
+// is store.ErrExists). No user called name is store.ErrNotFound.
+func WriteDirectoryID(ctx context.Context, e Execer, constraint func(error) error, query, name, directoryID string) error {
+	if err := ExecOne(ctx, e, query, directoryID, UserKey(name)); err != nil {
+		return fmt.Errorf("link user %q to directory id %q: %w", name, directoryID, constraint(err))
+	}
+	return nil
+}
+
+// WriteUserName renames the user oldName to newName's key by query (the
+// driver's RenameUser); constraint maps the driver's violations (a taken
+// name is store.ErrExists). No user oldName is store.ErrNotFound.
+func WriteUserName(ctx context.Context, e Execer, constraint func(error) error, query, oldName, newName string) error {
+	if newName == "" {
+		return fmt.Errorf("rename user %q: empty new name", oldName)
+	}
+	if err := ExecOne(ctx, e, query, UserKey(newName), UserKey(oldName)); err != nil {
+		return fmt.Errorf("rename user %q to %q: %w", oldName, newName, constraint(err))
+	}
+	return nil
+}
