@@ -71,10 +71,7 @@ func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token,
 
 // DeleteToken deletes the token, its device and its activations.
 func (s *Store) DeleteToken(ctx context.Context, serial string) error {
-	if err := sq.ExecOne(ctx, s.writer(), deleteToken, serial); err != nil {
-		return fmt.Errorf("delete token %q: %w", serial, err)
-	}
-	return nil
+	return sq.WriteDeleteToken(ctx, s.writer(), deleteToken, serial)
 }
 
 // AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
@@ -160,37 +157,29 @@ func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error)
 	return sq.ReadDeviceToken(ctx, s.reads(), s.sealer, tokenByDevice, id)
 }
 
+// updateDevicePush replaces a device's push token (unless the new one is
+// empty) and disabled reason: pushToken, disabledReason, deviceID.
+const updateDevicePush = `UPDATE devices SET push_token = CASE WHEN $1::text = '' THEN push_token ELSE $1::text END, push_disabled = $2
+	WHERE id = $3`
+
 // UpdateDevicePush updates a device's push registration. A non-empty
 // pushToken replaces the stored one (an empty one keeps it); disabledReason
 // always replaces the stored reason. An unknown device is ErrNotFound.
 func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
-	err := sq.ExecOne(ctx, s.writer(),
-		`UPDATE devices SET push_token = CASE WHEN $1::text = '' THEN push_token ELSE $1::text END, push_disabled = $2
-		WHERE id = $3`,
-		pushToken, disabledReason, deviceID)
-	if err != nil {
-		return fmt.Errorf("update push of device %q: %w", deviceID, err)
-	}
-	return nil
+	return sq.WriteDevicePush(ctx, s.writer(), updateDevicePush, deviceID, pushToken, disabledReason)
 }
 
 // DeleteDevice removes the device from its token; an unknown device is
 // ErrNotFound.
 func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
-	if err := sq.ExecOne(ctx, s.writer(), deleteDevice, deviceID); err != nil {
-		return fmt.Errorf("delete device %q: %w", deviceID, err)
-	}
-	return nil
+	return sq.WriteDeleteDevice(ctx, s.writer(), deleteDevice, deviceID)
 }
 
 // SeenDevice sets the device's LastSeen to at unless it was set less than
 // store.SeenInterval before at (by any node); an unknown device is no
 // error.
 func (s *Store) SeenDevice(ctx context.Context, deviceID string, at time.Time) error {
-	if _, err := s.pool.Exec(ctx, seenDevice, sq.SeenDeviceValues(deviceID, at)...); err != nil {
-		return fmt.Errorf("device %q seen: %w", deviceID, pgError(err))
-	}
-	return nil
+	return sq.WriteSeenDevice(ctx, s.writer(), pgError, seenDevice, deviceID, at)
 }
 
 func storeDevice(ctx context.Context, tx pgx.Tx, tokenID int64, d *store.Device) error {

@@ -159,3 +159,41 @@ func ReadTokenExists(ctx context.Context, q Querier, query string, id int64) (bo
 func tokenScanner(sealer *store.Sealer) func(RowScanner) (*store.Token, error) {
 	return func(row RowScanner) (*store.Token, error) { return ScanToken(sealer, row) }
 }
+
+// WriteDeleteToken deletes the token with serial, its device and its
+// activations by query (the driver's DeleteToken), or store.ErrNotFound.
+func WriteDeleteToken(ctx context.Context, e Execer, query, serial string) error {
+	if err := ExecOne(ctx, e, query, serial); err != nil {
+		return fmt.Errorf("delete token %q: %w", serial, err)
+	}
+	return nil
+}
+
+// WriteDevicePush updates a device's push registration by query (the
+// driver's own: its values are pushToken, disabledReason, deviceID), or
+// store.ErrNotFound.
+func WriteDevicePush(ctx context.Context, e Execer, query, deviceID, pushToken, disabledReason string) error {
+	if err := ExecOne(ctx, e, query, pushToken, disabledReason, deviceID); err != nil {
+		return fmt.Errorf("update push of device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
+// WriteDeleteDevice removes the device from its token by query (the
+// driver's DeleteDevice), or store.ErrNotFound.
+func WriteDeleteDevice(ctx context.Context, e Execer, query, deviceID string) error {
+	if err := ExecOne(ctx, e, query, deviceID); err != nil {
+		return fmt.Errorf("delete device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
+// WriteSeenDevice sets the device's LastSeen to at unless it was set less
+// than store.SeenInterval before at, by query (the driver's SeenDevice);
+// constraint maps the driver's errors. An unknown device is no error.
+func WriteSeenDevice(ctx context.Context, e Execer, constraint func(error) error, query, deviceID string, at time.Time) error {
+	if _, err := e.Exec(ctx, query, SeenDeviceValues(deviceID, at)...); err != nil {
+		return fmt.Errorf("device %q seen: %w", deviceID, constraint(err))
+	}
+	return nil
+}
