@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
-
-	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
 )
 
 // preparedDB runs queries through statements prepared once per query
@@ -99,60 +97,3 @@ func (p *preparedDB) close() {
 		return true
 	})
 }
-
-// sqlReader adapts the read pool to sqlshared.Querier, for the reads
-// both drivers share.
-type sqlReader struct{ db *preparedDB }
-
-// QueryRow runs query; no row scans as store.ErrNotFound.
-func (r sqlReader) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
-	return sq.NotFoundRow{Row: r.db.QueryRowContext(ctx, query, args...), NoRows: sql.ErrNoRows}
-}
-
-// Query runs query.
-func (r sqlReader) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
-	rows, err := r.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlRows{rows}, nil
-}
-
-// sqlRows is *sql.Rows with the Close sqlshared.QueryRows has.
-type sqlRows struct{ *sql.Rows }
-
-// Close closes the rows; their error, if any, is Err's.
-func (r sqlRows) Close() { r.Rows.Close() }
-
-// reads is the read pool for sqlshared's reads.
-func (s *Store) reads() sq.Querier { return sqlReader{s.read} }
-
-// sqlWriter adapts the write pool to sqlshared.Execer, for the writes
-// both drivers share.
-type sqlWriter struct{ db *sql.DB }
-
-// QueryRow runs query; no row scans as store.ErrNotFound.
-func (w sqlWriter) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
-	return sq.NotFoundRow{Row: w.db.QueryRowContext(ctx, query, args...), NoRows: sql.ErrNoRows}
-}
-
-// Query runs query.
-func (w sqlWriter) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
-	rows, err := w.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlRows{rows}, nil
-}
-
-// Exec runs query and returns the count of rows it changed.
-func (w sqlWriter) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := w.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// writer is the write pool for sqlshared's writes.
-func (s *Store) writer() sq.Execer { return sqlWriter{s.write} }

@@ -134,7 +134,7 @@ func (s *Store) Activate(ctx context.Context, codeHash []byte, d *store.Device, 
 	if err := insertDevice(ctx, tx, tokenID, &dev); err != nil {
 		return nil, fmt.Errorf("activate: %w", err)
 	}
-	t, err := s.queryToken(ctx, tx, tokenSelect+sq.WhereID, tokenID)
+	t, err := sq.ScanToken(s.sealer, sqlQuerier[*sql.Tx]{tx}.QueryRow(ctx, tokenSelect+sq.WhereID, tokenID))
 	if err != nil {
 		return nil, fmt.Errorf("activate: %w", err)
 	}
@@ -198,12 +198,4 @@ func insertDevice(ctx context.Context, tx *sql.Tx, tokenID int64, d *store.Devic
 		return fmt.Errorf("device %q: %w", d.ID, constraintError(err))
 	}
 	return nil
-}
-
-func (s *Store) queryToken(ctx context.Context, q querier, query string, args ...any) (*store.Token, error) {
-	t, err := sq.ScanToken(s.sealer, q.QueryRowContext(ctx, query, args...))
-	if err != nil {
-		return nil, notFound(err)
-	}
-	return t, nil
 }
