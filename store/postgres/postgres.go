@@ -121,31 +121,38 @@ func pgError(err error) error {
 	return err
 }
 
-// pgPool adapts the pool to sqlshared.Execer, for the reads and writes
-// both drivers share.
-type pgPool struct{ pool *pgxpool.Pool }
+// pgDB is a *pgxpool.Pool or a pgx.Tx.
+type pgDB interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// pgPool adapts the pool or a transaction to sqlshared.Execer, for the
+// reads and writes both drivers share and the migration's steps.
+type pgPool[D pgDB] struct{ db D }
 
 // QueryRow runs query; no row scans as store.ErrNotFound.
-func (r pgPool) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
-	return sq.NotFoundRow{Row: r.pool.QueryRow(ctx, query, args...), NoRows: pgx.ErrNoRows}
+func (p pgPool[D]) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
+	return sq.NotFoundRow{Row: p.db.QueryRow(ctx, query, args...), NoRows: pgx.ErrNoRows}
 }
 
 // Query runs query.
-func (r pgPool) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
-	return r.pool.Query(ctx, query, args...)
+func (p pgPool[D]) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
+	return p.db.Query(ctx, query, args...)
 }
 
-// reads is the pool for sqlshared's reads.
-func (s *Store) reads() sq.Querier { return pgPool{s.pool} }
-
 // Exec runs query and returns the count of rows it changed.
-func (r pgPool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := r.pool.Exec(ctx, query, args...)
+func (p pgPool[D]) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := p.db.Exec(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
 }
 
+// reads is the pool for sqlshared's reads.
+func (s *Store) reads() sq.Querier { return pgPool[*pgxpool.Pool]{s.pool} }
+
 // writer is the pool for sqlshared's writes.
-func (s *Store) writer() sq.Execer { return pgPool{s.pool} }
+func (s *Store) writer() sq.Execer { return pgPool[*pgxpool.Pool]{s.pool} }

@@ -32,12 +32,18 @@ type sqlRows struct{ *sql.Rows }
 // Close closes the rows; their error, if any, is Err's.
 func (r sqlRows) Close() { r.Rows.Close() }
 
-// sqlWriter adapts the write pool to sqlshared.Execer, for the writes both
-// drivers share.
-type sqlWriter struct{ sqlQuerier[*sql.DB] }
+// execer is *sql.DB or *sql.Tx.
+type execer interface {
+	querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// sqlWriter adapts the write pool or a transaction to sqlshared.Execer,
+// for the writes both drivers share and the migration's steps.
+type sqlWriter[D execer] struct{ sqlQuerier[D] }
 
 // Exec runs query and returns the count of rows it changed.
-func (w sqlWriter) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+func (w sqlWriter[D]) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := w.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
@@ -49,4 +55,4 @@ func (w sqlWriter) Exec(ctx context.Context, query string, args ...any) (int64, 
 func (s *Store) reads() sq.Querier { return sqlQuerier[*preparedDB]{s.read} }
 
 // writer is the write pool for sqlshared's writes.
-func (s *Store) writer() sq.Execer { return sqlWriter{sqlQuerier[*sql.DB]{s.write}} }
+func (s *Store) writer() sq.Execer { return sqlWriter[*sql.DB]{sqlQuerier[*sql.DB]{s.write}} }

@@ -23,6 +23,26 @@ type StepTx interface {
 	Each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error
 }
 
+// StepsIn is e, a driver's migration transaction, as its steps use it.
+func StepsIn(e Execer) StepTx { return execerSteps{e} }
+
+// execerSteps is an Execer as a StepTx.
+type execerSteps struct{ e Execer }
+
+func (s execerSteps) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.e.Exec(ctx, query, args...)
+	return err
+}
+
+func (s execerSteps) Each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error {
+	rows, err := s.e.Query(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return EachRow(rows, row)
+}
+
 // RunSteps brings a schema at version to len(steps) in tx, the rest of
 // steps one by one. A version newer than steps is refused.
 func RunSteps(ctx context.Context, tx StepTx, version int, steps []string) error {
