@@ -2,31 +2,18 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pushauth/pushauth/store"
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
 )
 
+// pendingActivation selects an activation still usable at a time.
+const pendingActivation = `SELECT token_id, expires_at FROM activations WHERE code_hash = $1 AND NOT used AND expires_at > $2`
+
 // PendingActivation returns the activation with codeHash if it can still
 // be used at now (unused, unexpired), without consuming it. An unknown,
 // used or expired code is ErrActivation.
 func (s *Store) PendingActivation(ctx context.Context, codeHash []byte, now time.Time) (*store.Activation, error) {
-	var a store.Activation
-	var expires int64
-	err := s.pool.QueryRow(ctx,
-		`SELECT token_id, expires_at FROM activations WHERE code_hash = $1 AND NOT used AND expires_at > $2`,
-		codeHash, sq.UnixNano(now)).Scan(&a.TokenID, &expires)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.ErrActivation
-	}
-	if err != nil {
-		return nil, fmt.Errorf("pending activation: %w", err)
-	}
-	a.CodeHash, a.ExpiresAt = codeHash, sq.FromUnixNano(expires)
-	return &a, nil
+	return sq.ReadPendingActivation(ctx, s.reads(), pendingActivation, codeHash, now)
 }

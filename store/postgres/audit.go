@@ -3,7 +3,6 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"fmt"
 
 	"github.com/pushauth/pushauth/store"
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -20,33 +19,15 @@ func (s *Store) AppendAudit(ctx context.Context, r *store.AuditRecord) error {
 // ListAudit returns audit records newest first, only q.User's when set, at
 // most q.Limit (DefaultAuditLimit when q.Limit <= 0).
 func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditRecord, error) {
-	query, args := sq.ListAudit(q)
-	records, err := list(ctx, s.pool, sq.ScanAudit, sq.Dollar(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	return records, nil
+	return sq.ReadAudit(ctx, s.reads(), sq.Dollar, q)
 }
 
 // AuditUsers counts the records q matches by user.
 func (s *Store) AuditUsers(ctx context.Context, q store.AuditQuery) ([]store.AuditUser, error) {
-	query, args := sq.AuditUsers(q)
-	users, err := list(ctx, s.pool, sq.ScanAuditUser, sq.Dollar(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("audit users: %w", err)
-	}
-	return users, nil
+	return sq.ReadAuditUsers(ctx, s.reads(), sq.Dollar, q)
 }
 
 // AuditStats summarises the logins' records of q's minutes, in one pass.
 func (s *Store) AuditStats(ctx context.Context, q store.AuditStatsQuery) (*store.AuditStats, error) {
-	if err := sq.CheckAuditStats(q); err != nil {
-		return nil, err
-	}
-	query, args := sq.AuditStats(q)
-	rows, err := list(ctx, s.pool, sq.ScanStatsRow, sq.Dollar(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("audit stats: %w", err)
-	}
-	return sq.StatsOf(rows), nil
+	return sq.ReadAuditStats(ctx, s.reads(), sq.Dollar, q)
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pushauth/pushauth/store"
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -11,37 +10,19 @@ import (
 // UserByDirectoryID returns the user linked to the directory entry with
 // stable id directoryID, or ErrNotFound (always for an empty id).
 func (s *Store) UserByDirectoryID(ctx context.Context, directoryID string) (*store.User, error) {
-	if directoryID == "" {
-		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, store.ErrNotFound)
-	}
-	u, err := sq.ScanUser(s.pool.QueryRow(ctx, userByDirectoryID, directoryID))
-	if err != nil {
-		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, pgError(err))
-	}
-	return u, nil
+	return sq.ReadUserByDirectoryID(ctx, s.reads(), userByDirectoryID, directoryID)
 }
 
 // SetDirectoryID links the user called name to the directory entry with
 // stable id directoryID (empty unlinks). Another user linked to the same id
 // is ErrExists; no user called name is ErrNotFound.
 func (s *Store) SetDirectoryID(ctx context.Context, name, directoryID string) error {
-	err := s.execOne(ctx, setDirectoryID, directoryID, sq.UserKey(name))
-	if err != nil {
-		return fmt.Errorf("link user %q to directory id %q: %w", name, directoryID, pgError(err))
-	}
-	return nil
+	return sq.WriteDirectoryID(ctx, s.writer(), pgError, setDirectoryID, name, directoryID)
 }
 
 // RenameUser renames the user oldName to newName's key; the row (id,
 // tokens, policy, counters) stays. A taken newName (in any case, other than
 // oldName's own) is ErrExists; no user oldName is ErrNotFound.
 func (s *Store) RenameUser(ctx context.Context, oldName, newName string) error {
-	if newName == "" {
-		return fmt.Errorf("rename user %q: empty new name", oldName)
-	}
-	err := s.execOne(ctx, renameUser, sq.UserKey(newName), sq.UserKey(oldName))
-	if err != nil {
-		return fmt.Errorf("rename user %q to %q: %w", oldName, newName, pgError(err))
-	}
-	return nil
+	return sq.WriteUserName(ctx, s.writer(), pgError, renameUser, oldName, newName)
 }

@@ -2,11 +2,7 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pushauth/pushauth/store"
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -24,59 +20,21 @@ var (
 
 // CreateEnrollLink stores l, and forgets the links expired before now.
 func (s *Store) CreateEnrollLink(ctx context.Context, l *store.EnrollLink, now time.Time) error {
-	if _, err := s.pool.Exec(ctx, purgeEnrollLinks, sq.UnixNano(now)); err != nil {
-		return fmt.Errorf("purge enrolment links: %w", err)
-	}
-	if _, err := s.pool.Exec(ctx, createEnrollLink, l.CodeHash, l.ID, l.User, sq.UnixNano(l.ExpiresAt), false); err != nil {
-		return fmt.Errorf("create enrolment link: %w", err)
-	}
-	return nil
+	return sq.WriteEnrollLink(ctx, s.writer(), purgeEnrollLinks, createEnrollLink, l, now)
 }
 
 // UseEnrollLink consumes the link with codeHash; ErrEnrollLink when it is
 // unknown, used or expired.
 func (s *Store) UseEnrollLink(ctx context.Context, codeHash []byte, now time.Time) (*store.EnrollLink, error) {
-	l := &store.EnrollLink{CodeHash: codeHash}
-	var expires int64
-	err := s.pool.QueryRow(ctx, useEnrollLink, true, codeHash, false, sq.UnixNano(now)).Scan(&l.ID, &l.User, &expires)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.ErrEnrollLink
-	}
-	if err != nil {
-		return nil, fmt.Errorf("use enrolment link: %w", err)
-	}
-	l.ExpiresAt = sq.FromUnixNano(expires)
-	return l, nil
+	return sq.ConsumeEnrollLink(ctx, s.writer(), useEnrollLink, codeHash, now)
 }
 
 // SetEnrollWindow opens or (with a zero Until) closes a group's window.
 func (s *Store) SetEnrollWindow(ctx context.Context, w store.EnrollWindow) error {
-	var err error
-	if w.Until.IsZero() {
-		_, err = s.pool.Exec(ctx, deleteEnrollWindow, w.Group)
-	} else {
-		_, err = s.pool.Exec(ctx, putEnrollWindow, w.Group, sq.UnixNano(w.Until))
-	}
-	if err != nil {
-		return fmt.Errorf("enrolment window %q: %w", w.Group, err)
-	}
-	return nil
+	return sq.WriteEnrollWindow(ctx, s.writer(), putEnrollWindow, deleteEnrollWindow, w)
 }
 
 // EnrollWindows lists the windows open at now.
 func (s *Store) EnrollWindows(ctx context.Context, now time.Time) ([]store.EnrollWindow, error) {
-	rows, err := s.pool.Query(ctx, listEnrollWindows, sq.UnixNano(now))
-	if err != nil {
-		return nil, fmt.Errorf("enrolment windows: %w", err)
-	}
-	defer rows.Close()
-	out := []store.EnrollWindow{}
-	for rows.Next() {
-		g, until, err := sq.EnrollWindowRow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("enrolment windows: %w", err)
-		}
-		out = append(out, store.EnrollWindow{Group: g, Until: sq.FromUnixNano(until)})
-	}
-	return out, rows.Err()
+	return sq.ReadEnrollWindows(ctx, s.reads(), listEnrollWindows, now)
 }

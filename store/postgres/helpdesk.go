@@ -59,29 +59,17 @@ func (s *Store) CreateBypassCode(ctx context.Context, c *store.BypassCode) error
 
 // BypassCodes lists the user's usable codes (store.Store).
 func (s *Store) BypassCodes(ctx context.Context, userID int64, now time.Time) ([]store.BypassCode, error) {
-	codes, err := list(ctx, s.pool, sq.ScanBypassCode, listBypassCodes, userID, sq.UnixNano(now))
-	if err != nil {
-		return nil, fmt.Errorf("bypass codes of user %d: %w", userID, err)
-	}
-	return codes, nil
+	return sq.ReadBypassCodes(ctx, s.reads(), listBypassCodes, userID, now)
 }
 
 // RevokeBypassCode deletes one of the user's codes (store.Store).
 func (s *Store) RevokeBypassCode(ctx context.Context, userID, id int64) error {
-	if err := s.execOne(ctx, revokeBypassCode, userID, id); err != nil {
-		return fmt.Errorf("revoke bypass code %d of user %d: %w", id, userID, err)
-	}
-	return nil
+	return sq.WriteRevokeBypassCode(ctx, s.writer(), revokeBypassCode, userID, id)
 }
 
 // MatchBypassCode finds a usable code by its keyed hash (store.Store).
 func (s *Store) MatchBypassCode(ctx context.Context, userID int64, code string, now time.Time) (int64, error) {
-	var id int64
-	err := s.pool.QueryRow(ctx, matchBypassCode, userID, sq.BypassHash(s.sealer, userID, code), sq.UnixNano(now)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("match bypass code of user %d: %w", userID, pgError(err))
-	}
-	return id, nil
+	return sq.ReadBypassMatch(ctx, s.reads(), s.sealer, matchBypassCode, userID, code, now)
 }
 
 // AcceptWithBypass takes one use and writes the record in one transaction
@@ -120,40 +108,20 @@ func (s *Store) AcceptWithBypass(ctx context.Context, a *store.BypassAccept) err
 
 // CreateAdminToken stores t (store.Store).
 func (s *Store) CreateAdminToken(ctx context.Context, t *store.AdminToken) error {
-	created := sq.OrNow(t.CreatedAt)
-	_, err := s.pool.Exec(ctx, insertAdminToken, t.Name, t.Role, t.Hash, sq.UnixNano(created), t.CreatedBy)
-	if err != nil {
-		return fmt.Errorf("create admin token %q: %w", t.Name, pgError(err))
-	}
-	t.CreatedAt = created
-	return nil
+	return sq.WriteAdminToken(ctx, s.writer(), pgError, insertAdminToken, t)
 }
 
 // AdminTokenByHash reads the token from the database (store.Store).
 func (s *Store) AdminTokenByHash(ctx context.Context, hash []byte) (*store.AdminToken, error) {
-	t, err := sq.ScanAdminToken(s.pool.QueryRow(ctx, adminTokenByHash, hash))
-	if err != nil {
-		return nil, fmt.Errorf("admin token: %w", pgError(err))
-	}
-	return t, nil
+	return sq.ReadAdminToken(ctx, s.reads(), adminTokenByHash, hash)
 }
 
 // ListAdminTokens lists the tokens without hashes (store.Store).
 func (s *Store) ListAdminTokens(ctx context.Context) ([]store.AdminToken, error) {
-	tokens, err := list(ctx, s.pool, sq.ScanAdminToken, sq.ListAdminTokens)
-	if err != nil {
-		return nil, fmt.Errorf("list admin tokens: %w", err)
-	}
-	for i := range tokens {
-		tokens[i].Hash = nil
-	}
-	return tokens, nil
+	return sq.ReadAdminTokens(ctx, s.reads())
 }
 
 // DeleteAdminToken revokes a token (store.Store).
 func (s *Store) DeleteAdminToken(ctx context.Context, name string) error {
-	if err := s.execOne(ctx, deleteAdminToken, name); err != nil {
-		return fmt.Errorf("delete admin token %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteDeleteAdminToken(ctx, s.writer(), deleteAdminToken, name)
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,7 @@ var (
 type counterRW struct{ tx pgx.Tx }
 
 func (c counterRW) Read(ctx context.Context, userID int64) (store.LoginCounter, error) {
-	return scanCounter(c.tx.QueryRow(ctx, selectCounterForUpdate, userID))
+	return sq.ScanCounter(sq.NotFoundRow{Row: c.tx.QueryRow(ctx, selectCounterForUpdate, userID), NoRows: pgx.ErrNoRows})
 }
 
 func (c counterRW) Write(ctx context.Context, userID int64, lc store.LoginCounter) error {
@@ -33,26 +32,9 @@ func (c counterRW) Write(ctx context.Context, userID int64, lc store.LoginCounte
 	return err
 }
 
-func scanCounter(row pgx.Row) (store.LoginCounter, error) {
-	var failures int
-	var last, locked int64
-	err := row.Scan(&failures, &last, &locked)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.LoginCounter{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.LoginCounter{}, err
-	}
-	return sq.CounterOf(failures, last, locked), nil
-}
-
 // LoginCounter reads the user's counter as it is now (SPEC S2.9).
 func (s *Store) LoginCounter(ctx context.Context, userID int64) (store.LoginCounter, error) {
-	c, err := scanCounter(s.pool.QueryRow(ctx, selectCounter, userID))
-	if err != nil {
-		return store.LoginCounter{}, fmt.Errorf("read failures of user %d: %w", userID, err)
-	}
-	return c, nil
+	return sq.ReadLoginCounter(ctx, s.reads(), selectCounter, userID)
 }
 
 // RecordFailure counts one failure, atomically across nodes (SPEC S2.9).

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/pushauth/pushauth/store"
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -17,33 +15,15 @@ var (
 
 // PutPolicy creates or replaces the policy named p.Name.
 func (s *Store) PutPolicy(ctx context.Context, p *store.Policy) error {
-	if p.Name == "" {
-		return errors.New("put policy: empty name")
-	}
-	values, err := sq.PolicyValues(p)
-	if err != nil {
-		return fmt.Errorf("put policy %q: %w", p.Name, err)
-	}
-	if _, err := s.pool.Exec(ctx, putPolicy, values...); err != nil {
-		return fmt.Errorf("put policy %q: %w", p.Name, err)
-	}
-	return nil
+	return sq.WritePolicy(ctx, s.writer(), putPolicy, p)
 }
 
 // PolicyByName returns the named policy or ErrNotFound.
 func (s *Store) PolicyByName(ctx context.Context, name string) (*store.Policy, error) {
-	p, err := sq.ScanPolicy(s.pool.QueryRow(ctx, policyByName, name))
-	if err != nil {
-		return nil, fmt.Errorf("policy %q: %w", name, pgError(err))
-	}
-	return p, nil
+	return sq.ReadPolicy(ctx, s.reads(), policyByName, name)
 }
 
 // ListPolicies returns all stored policies ordered by name.
 func (s *Store) ListPolicies(ctx context.Context) ([]store.Policy, error) {
-	policies, err := list(ctx, s.pool, sq.ScanPolicy, sq.ListPolicies)
-	if err != nil {
-		return nil, fmt.Errorf("list policies: %w", err)
-	}
-	return policies, nil
+	return sq.ReadPolicies(ctx, s.reads())
 }

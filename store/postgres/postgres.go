@@ -16,6 +16,7 @@ import (
 
 	"github.com/pushauth/pushauth/store"
 	"github.com/pushauth/pushauth/store/internal/groupcommit"
+	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
 	"github.com/pushauth/pushauth/store/pgdsn"
 )
 
@@ -95,19 +96,6 @@ func describeTarget(c *pgx.ConnConfig) string {
 	return c.User + "@" + net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))) + "/" + c.Database
 }
 
-// execOne runs a statement that must change a row; none changed is
-// store.ErrNotFound.
-func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
 // PostgreSQL error codes mapped to the Store's errors.
 const (
 	pgUniqueViolation     = "23505"
@@ -132,3 +120,39 @@ func pgError(err error) error {
 	}
 	return err
 }
+
+// pgDB is a *pgxpool.Pool or a pgx.Tx.
+type pgDB interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// pgPool adapts the pool or a transaction to sqlshared.Execer, for the
+// reads and writes both drivers share and the migration's steps.
+type pgPool[D pgDB] struct{ db D }
+
+// QueryRow runs query; no row scans as store.ErrNotFound.
+func (p pgPool[D]) QueryRow(ctx context.Context, query string, args ...any) sq.RowScanner {
+	return sq.NotFoundRow{Row: p.db.QueryRow(ctx, query, args...), NoRows: pgx.ErrNoRows}
+}
+
+// Query runs query.
+func (p pgPool[D]) Query(ctx context.Context, query string, args ...any) (sq.QueryRows, error) {
+	return p.db.Query(ctx, query, args...)
+}
+
+// Exec runs query and returns the count of rows it changed.
+func (p pgPool[D]) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := p.db.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+// reads is the pool for sqlshared's reads.
+func (s *Store) reads() sq.Querier { return pgPool[*pgxpool.Pool]{s.pool} }
+
+// writer is the pool for sqlshared's writes.
+func (s *Store) writer() sq.Execer { return pgPool[*pgxpool.Pool]{s.pool} }

@@ -188,13 +188,8 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, steps []string, sealer *st
 	case stored != fingerprint:
 		return fmt.Errorf("%s: %w", sealer.KeyMismatch(stored), store.ErrSealed)
 	}
-	if version > len(steps) {
-		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
-	}
-	for i := version; i < len(steps); i++ {
-		if err := sqlshared.RunStep(ctx, stepTx{tx}, steps[i]); err != nil {
-			return fmt.Errorf("migrate: step %d: %w", i+1, err)
-		}
+	if err := sqlshared.RunSteps(ctx, sqlshared.StepsIn(pgPool[pgx.Tx]{tx}), version, steps); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO pushauth_meta (schema_version, key_fingerprint) VALUES ($1, $2)
 		ON CONFLICT (singleton) DO UPDATE SET schema_version = excluded.schema_version`,
@@ -205,21 +200,4 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, steps []string, sealer *st
 		return fmt.Errorf("migrate: commit: %w", err)
 	}
 	return nil
-}
-
-// stepTx is the migration's transaction as the steps use it.
-type stepTx struct{ tx pgx.Tx }
-
-func (t stepTx) Exec(ctx context.Context, query string, args ...any) error {
-	_, err := t.tx.Exec(ctx, query, args...)
-	return err
-}
-
-func (t stepTx) Each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error {
-	rows, err := t.tx.Query(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	return sqlshared.EachRow(rows, row)
 }

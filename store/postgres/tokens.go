@@ -61,28 +61,17 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 // TokensByUser returns the user's tokens in creation order (none for an
 // unknown user).
 func (s *Store) TokensByUser(ctx context.Context, userID int64) ([]store.Token, error) {
-	tokens, err := list(ctx, s.pool, s.scanToken, tokensByUser, userID)
-	if err != nil {
-		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
-	}
-	return tokens, nil
+	return sq.ReadTokensByUser(ctx, s.reads(), s.sealer, tokensByUser, userID)
 }
 
 // TokenBySerial returns the token with serial or ErrNotFound.
 func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token, error) {
-	t, err := s.scanToken(s.pool.QueryRow(ctx, tokenBySerial, serial))
-	if err != nil {
-		return nil, fmt.Errorf("token %q: %w", serial, pgError(err))
-	}
-	return t, nil
+	return sq.ReadTokenBySerial(ctx, s.reads(), s.sealer, tokenBySerial, serial)
 }
 
 // DeleteToken deletes the token, its device and its activations.
 func (s *Store) DeleteToken(ctx context.Context, serial string) error {
-	if err := s.execOne(ctx, deleteToken, serial); err != nil {
-		return fmt.Errorf("delete token %q: %w", serial, err)
-	}
-	return nil
+	return sq.WriteDeleteToken(ctx, s.writer(), deleteToken, serial)
 }
 
 // AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
@@ -92,9 +81,8 @@ func (s *Store) DeleteToken(ctx context.Context, serial string) error {
 // and updates nothing, so exactly one writes its record. It sets the
 // record's ID, and its Time and Node when they are empty.
 func (s *Store) AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error {
-	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (exists bool, err error) {
-		err = s.pool.QueryRow(ctx, tokenExists, id).Scan(&exists)
-		return exists, err
+	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (bool, error) {
+		return sq.ReadTokenExists(ctx, s.reads(), tokenExists, id)
 	})
 }
 
@@ -166,44 +154,32 @@ func (s *Store) Activate(ctx context.Context, codeHash []byte, d *store.Device, 
 // DeviceByID returns the token the device was activated for, with the
 // device, or ErrNotFound.
 func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error) {
-	t, err := s.scanToken(s.pool.QueryRow(ctx, tokenByDevice, id))
-	if err != nil {
-		return nil, fmt.Errorf("device %q: %w", id, pgError(err))
-	}
-	return t, nil
+	return sq.ReadDeviceToken(ctx, s.reads(), s.sealer, tokenByDevice, id)
 }
+
+// updateDevicePush replaces a device's push token (unless the new one is
+// empty) and disabled reason: pushToken, disabledReason, deviceID.
+const updateDevicePush = `UPDATE devices SET push_token = CASE WHEN $1::text = '' THEN push_token ELSE $1::text END, push_disabled = $2
+	WHERE id = $3`
 
 // UpdateDevicePush updates a device's push registration. A non-empty
 // pushToken replaces the stored one (an empty one keeps it); disabledReason
 // always replaces the stored reason. An unknown device is ErrNotFound.
 func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
-	err := s.execOne(ctx,
-		`UPDATE devices SET push_token = CASE WHEN $1::text = '' THEN push_token ELSE $1::text END, push_disabled = $2
-		WHERE id = $3`,
-		pushToken, disabledReason, deviceID)
-	if err != nil {
-		return fmt.Errorf("update push of device %q: %w", deviceID, err)
-	}
-	return nil
+	return sq.WriteDevicePush(ctx, s.writer(), updateDevicePush, deviceID, pushToken, disabledReason)
 }
 
 // DeleteDevice removes the device from its token; an unknown device is
 // ErrNotFound.
 func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
-	if err := s.execOne(ctx, deleteDevice, deviceID); err != nil {
-		return fmt.Errorf("delete device %q: %w", deviceID, err)
-	}
-	return nil
+	return sq.WriteDeleteDevice(ctx, s.writer(), deleteDevice, deviceID)
 }
 
 // SeenDevice sets the device's LastSeen to at unless it was set less than
 // store.SeenInterval before at (by any node); an unknown device is no
 // error.
 func (s *Store) SeenDevice(ctx context.Context, deviceID string, at time.Time) error {
-	if _, err := s.pool.Exec(ctx, seenDevice, sq.SeenDeviceValues(deviceID, at)...); err != nil {
-		return fmt.Errorf("device %q seen: %w", deviceID, pgError(err))
-	}
-	return nil
+	return sq.WriteSeenDevice(ctx, s.writer(), pgError, seenDevice, deviceID, at)
 }
 
 func storeDevice(ctx context.Context, tx pgx.Tx, tokenID int64, d *store.Device) error {

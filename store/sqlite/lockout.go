@@ -9,12 +9,15 @@ import (
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
 )
 
+// selectCounter reads a user's LoginCounter.
+const selectCounter = sq.SelectCounter + `?`
+
 // counterRW is sqlshared.CounterRW in an SQLite write transaction (which
 // begins IMMEDIATE: it holds the database's write lock from the start).
 type counterRW struct{ tx *sql.Tx }
 
 func (c counterRW) Read(ctx context.Context, userID int64) (store.LoginCounter, error) {
-	return scanCounter(c.tx.QueryRowContext(ctx, sq.SelectCounter+`?`, userID))
+	return sq.ScanCounter(sq.NotFoundRow{Row: c.tx.QueryRowContext(ctx, selectCounter, userID), NoRows: sql.ErrNoRows})
 }
 
 func (c counterRW) Write(ctx context.Context, userID int64, lc store.LoginCounter) error {
@@ -23,22 +26,9 @@ func (c counterRW) Write(ctx context.Context, userID int64, lc store.LoginCounte
 	return err
 }
 
-func scanCounter(row sq.RowScanner) (store.LoginCounter, error) {
-	var failures int
-	var last, locked int64
-	if err := row.Scan(&failures, &last, &locked); err != nil {
-		return store.LoginCounter{}, notFound(err)
-	}
-	return sq.CounterOf(failures, last, locked), nil
-}
-
 // LoginCounter reads the user's counter as it is now (SPEC S2.9).
 func (s *Store) LoginCounter(ctx context.Context, userID int64) (store.LoginCounter, error) {
-	c, err := scanCounter(s.read.QueryRowContext(ctx, sq.SelectCounter+`?`, userID)) // prepared once
-	if err != nil {
-		return store.LoginCounter{}, fmt.Errorf("read failures of user %d: %w", userID, err)
-	}
-	return c, nil
+	return sq.ReadLoginCounter(ctx, s.reads(), selectCounter, userID) // prepared once
 }
 
 // RecordFailure counts one failure, atomically (SPEC S2.9).

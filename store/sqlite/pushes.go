@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	sq "github.com/pushauth/pushauth/store/internal/sqlshared"
@@ -13,33 +11,13 @@ import (
 // SuspendPush replaces user's push suspension with one until until
 // (SPEC S5.4). The user need not exist.
 func (s *Store) SuspendPush(ctx context.Context, user string, until time.Time, reason string) error {
-	if user == "" {
-		return errors.New("suspend push: empty user")
-	}
-	_, err := s.write.ExecContext(ctx, sq.SuspendPush, user, sq.UnixNano(until), reason)
-	if err != nil {
-		return fmt.Errorf("suspend push to %q: %w", user, err)
-	}
-	return nil
+	return sq.WritePushSuspension(ctx, s.writer(), sq.SuspendPush, user, until, reason)
 }
 
 // PushSuspension returns the end and reason of user's push suspension, or
 // the zero time and "" when there is none or it ended (by time.Now).
 func (s *Store) PushSuspension(ctx context.Context, user string) (time.Time, string, error) {
-	var until int64
-	var reason string
-	err := s.read.QueryRowContext(ctx, sq.PushSuspension, user).Scan(&until, &reason)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return time.Time{}, "", nil
-	case err != nil:
-		return time.Time{}, "", fmt.Errorf("push suspension of %q: %w", user, err)
-	}
-	end := sq.FromUnixNano(until)
-	if !end.After(time.Now()) {
-		return time.Time{}, "", nil
-	}
-	return end, reason, nil
+	return sq.ReadPushSuspension(ctx, s.reads(), sq.PushSuspension, user)
 }
 
 // RecordPush stores a push to user at at (now when zero), group-committed
@@ -55,10 +33,5 @@ func (s *Store) RecordPush(ctx context.Context, user string, at time.Time) error
 
 // PushesSince counts user's pushes at or after since.
 func (s *Store) PushesSince(ctx context.Context, user string, since time.Time) (int, error) {
-	var n int
-	err := s.read.QueryRowContext(ctx, sq.PushesSince, user, sq.UnixNano(since)).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("pushes to %q since %s: %w", user, since.Format(time.RFC3339), err)
-	}
-	return n, nil
+	return sq.ReadPushesSince(ctx, s.reads(), sq.PushesSince, user, since)
 }

@@ -160,13 +160,8 @@ func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("migrate: read schema version: %w", err)
 	}
-	if version > len(steps) {
-		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
-	}
-	for i := version; i < len(steps); i++ {
-		if err := sqlshared.RunStep(ctx, stepTx{tx}, steps[i]); err != nil {
-			return fmt.Errorf("migrate: step %d: %w", i+1, err)
-		}
+	if err := sqlshared.RunSteps(ctx, sqlshared.StepsIn(sqlWriter[*sql.Tx]{sqlQuerier[*sql.Tx]{tx}}), version, steps); err != nil {
+		return err
 	}
 	// PRAGMA takes no bound parameters; len(steps) is a program constant.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(steps))); err != nil {
@@ -176,21 +171,4 @@ func migrate(ctx context.Context, db *sql.DB, steps []string) error {
 		return fmt.Errorf("migrate: commit: %w", err)
 	}
 	return nil
-}
-
-// stepTx is the migration's transaction as the steps use it.
-type stepTx struct{ tx *sql.Tx }
-
-func (t stepTx) Exec(ctx context.Context, query string, args ...any) error {
-	_, err := t.tx.ExecContext(ctx, query, args...)
-	return err
-}
-
-func (t stepTx) Each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error {
-	rows, err := t.tx.QueryContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	return sqlshared.EachRow(rows, row)
 }

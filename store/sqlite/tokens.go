@@ -54,28 +54,17 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 // TokensByUser returns the user's tokens in creation order (none for an
 // unknown user).
 func (s *Store) TokensByUser(ctx context.Context, userID int64) ([]store.Token, error) {
-	tokens, err := s.queryTokens(ctx, s.read, tokenSelect+sq.WhereUserID, userID)
-	if err != nil {
-		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
-	}
-	return tokens, nil
+	return sq.ReadTokensByUser(ctx, s.reads(), s.sealer, tokenSelect+sq.WhereUserID, userID)
 }
 
 // TokenBySerial returns the token with serial or ErrNotFound.
 func (s *Store) TokenBySerial(ctx context.Context, serial string) (*store.Token, error) {
-	t, err := s.queryToken(ctx, s.read, tokenSelect+sq.WhereSerial, serial)
-	if err != nil {
-		return nil, fmt.Errorf("token %q: %w", serial, err)
-	}
-	return t, nil
+	return sq.ReadTokenBySerial(ctx, s.reads(), s.sealer, tokenSelect+sq.WhereSerial, serial)
 }
 
 // DeleteToken deletes the token, its device and its activations.
 func (s *Store) DeleteToken(ctx context.Context, serial string) error {
-	if err := execOne(ctx, s.write, sq.DeleteToken, serial); err != nil {
-		return fmt.Errorf("delete token %q: %w", serial, err)
-	}
-	return nil
+	return sq.WriteDeleteToken(ctx, s.writer(), sq.DeleteToken, serial)
 }
 
 // AcceptWithOTP consumes a.Step and stores a.Record in one group-committed
@@ -85,9 +74,8 @@ func (s *Store) DeleteToken(ctx context.Context, serial string) error {
 // of the group. It sets the record's ID, and its Time and Node when they
 // are empty.
 func (s *Store) AcceptWithOTP(ctx context.Context, a *store.OTPAccept) error {
-	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (exists bool, err error) {
-		err = s.read.QueryRowContext(ctx, sq.TokenExists, id).Scan(&exists)
-		return exists, err
+	return groupcommit.RunAccept(ctx, s.audit, s.node, a, func(ctx context.Context, id int64) (bool, error) {
+		return sq.ReadTokenExists(ctx, s.reads(), sq.TokenExists, id)
 	})
 }
 
@@ -146,7 +134,7 @@ func (s *Store) Activate(ctx context.Context, codeHash []byte, d *store.Device, 
 	if err := insertDevice(ctx, tx, tokenID, &dev); err != nil {
 		return nil, fmt.Errorf("activate: %w", err)
 	}
-	t, err := s.queryToken(ctx, tx, tokenSelect+sq.WhereID, tokenID)
+	t, err := sq.ScanToken(s.sealer, sqlQuerier[*sql.Tx]{tx}.QueryRow(ctx, tokenSelect+sq.WhereID, tokenID))
 	if err != nil {
 		return nil, fmt.Errorf("activate: %w", err)
 	}
@@ -159,44 +147,32 @@ func (s *Store) Activate(ctx context.Context, codeHash []byte, d *store.Device, 
 // DeviceByID returns the token the device was activated for, with the
 // device, or ErrNotFound.
 func (s *Store) DeviceByID(ctx context.Context, id string) (*store.Token, error) {
-	t, err := s.queryToken(ctx, s.read, tokenSelect+sq.WhereDevice, id)
-	if err != nil {
-		return nil, fmt.Errorf("device %q: %w", id, err)
-	}
-	return t, nil
+	return sq.ReadDeviceToken(ctx, s.reads(), s.sealer, tokenSelect+sq.WhereDevice, id)
 }
+
+// updateDevicePush replaces a device's push token (unless the new one is
+// empty) and disabled reason: pushToken, disabledReason, deviceID.
+const updateDevicePush = `UPDATE devices SET push_token = CASE WHEN ?1 = '' THEN push_token ELSE ?1 END, push_disabled = ?2
+	WHERE id = ?3`
 
 // UpdateDevicePush updates a device's push registration. A non-empty
 // pushToken replaces the stored one (an empty one keeps it); disabledReason
 // always replaces the stored reason, so "" re-enables push and e.g.
 // "unregistered" disables it. An unknown device is ErrNotFound.
 func (s *Store) UpdateDevicePush(ctx context.Context, deviceID, pushToken, disabledReason string) error {
-	err := execOne(ctx, s.write,
-		`UPDATE devices SET push_token = CASE WHEN ?1 = '' THEN push_token ELSE ?1 END, push_disabled = ?2
-		WHERE id = ?3`,
-		pushToken, disabledReason, deviceID)
-	if err != nil {
-		return fmt.Errorf("update push of device %q: %w", deviceID, err)
-	}
-	return nil
+	return sq.WriteDevicePush(ctx, s.writer(), updateDevicePush, deviceID, pushToken, disabledReason)
 }
 
 // DeleteDevice removes the device from its token; an unknown device is
 // ErrNotFound.
 func (s *Store) DeleteDevice(ctx context.Context, deviceID string) error {
-	if err := execOne(ctx, s.write, sq.DeleteDevice, deviceID); err != nil {
-		return fmt.Errorf("delete device %q: %w", deviceID, err)
-	}
-	return nil
+	return sq.WriteDeleteDevice(ctx, s.writer(), sq.DeleteDevice, deviceID)
 }
 
 // SeenDevice sets the device's LastSeen to at unless it was set less than
 // store.SeenInterval before at; an unknown device is no error.
 func (s *Store) SeenDevice(ctx context.Context, deviceID string, at time.Time) error {
-	if _, err := s.write.ExecContext(ctx, sq.SeenDevice, sq.SeenDeviceValues(deviceID, at)...); err != nil {
-		return fmt.Errorf("device %q seen: %w", deviceID, err)
-	}
-	return nil
+	return sq.WriteSeenDevice(ctx, s.writer(), constraintError, sq.SeenDevice, deviceID, at)
 }
 
 // consumeActivation marks the activation used and returns its token ID, or
@@ -222,29 +198,4 @@ func insertDevice(ctx context.Context, tx *sql.Tx, tokenID int64, d *store.Devic
 		return fmt.Errorf("device %q: %w", d.ID, constraintError(err))
 	}
 	return nil
-}
-
-func (s *Store) queryToken(ctx context.Context, q querier, query string, args ...any) (*store.Token, error) {
-	t, err := sq.ScanToken(s.sealer, q.QueryRowContext(ctx, query, args...))
-	if err != nil {
-		return nil, notFound(err)
-	}
-	return t, nil
-}
-
-func (s *Store) queryTokens(ctx context.Context, q querier, query string, args ...any) ([]store.Token, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	tokens := []store.Token{}
-	for rows.Next() {
-		t, err := sq.ScanToken(s.sealer, rows)
-		if err != nil {
-			return nil, err
-		}
-		tokens = append(tokens, *t)
-	}
-	return tokens, rows.Err()
 }

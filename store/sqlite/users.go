@@ -33,96 +33,44 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 
 // UserByName returns the user called name, in any case, or ErrNotFound.
 func (s *Store) UserByName(ctx context.Context, name string) (*store.User, error) {
-	u, err := sq.ScanUser(s.read.QueryRowContext(ctx, sq.UserByName, sq.UserKey(name)))
-	if err != nil {
-		return nil, fmt.Errorf("user %q: %w", name, notFound(err))
-	}
-	return u, nil
+	return sq.ReadUserByName(ctx, s.reads(), sq.UserByName, name)
 }
 
 // UserWithTokens returns the user called name and their tokens in one
 // query, or ErrNotFound.
 func (s *Store) UserWithTokens(ctx context.Context, name string) (*store.User, []store.Token, error) {
-	rows, err := s.read.QueryContext(ctx, sq.UserWithTokensQuery, sq.UserKey(name))
-	if err != nil {
-		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
-	}
-	defer rows.Close()
-	u, tokens, err := sq.ScanUserWithTokens(s.sealer, rows)
-	if err != nil {
-		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
-	}
-	return u, tokens, nil
+	return sq.ReadUserWithTokens(ctx, s.reads(), s.sealer, sq.UserWithTokensQuery, name)
 }
 
 // ListUsers returns all users ordered by name.
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
-	users, err := list(ctx, s.read, sq.ScanUser, sq.ListUsers)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return users, nil
+	return sq.ReadUsers(ctx, s.reads())
 }
 
 // SearchUsers returns at most limit users whose names start with prefix
 // and sort after after, ordered by name.
 func (s *Store) SearchUsers(ctx context.Context, prefix, after string, limit int) ([]store.User, error) {
-	users, err := list(ctx, s.read, sq.ScanUser, sq.SearchUsers, prefix, sq.SearchBound(prefix), after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search users %q after %q: %w", prefix, after, err)
-	}
-	return users, nil
+	return sq.ReadUserSearch(ctx, s.reads(), sq.SearchUsers, prefix, after, limit)
 }
 
 // DeleteUser deletes the user and, by cascade, their tokens, devices and
 // pending activations. Audit records stay.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
-	if err := execOne(ctx, s.write, sq.DeleteUser, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("delete user %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteDeleteUser(ctx, s.writer(), sq.DeleteUser, name)
 }
 
 // SetPassword replaces the user's password hash.
 func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
-	if err := execOne(ctx, s.write, sq.SetPassword, hash, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("set password of %q: %w", name, err)
-	}
-	return nil
+	return sq.WritePassword(ctx, s.writer(), sq.SetPassword, name, hash)
 }
 
 // SetUserPolicy names the user's policy; empty clears it. The policy need not
 // exist (an absent policy means the default one).
 func (s *Store) SetUserPolicy(ctx context.Context, name, policy string) error {
-	if err := execOne(ctx, s.write, sq.SetUserPolicy, policy, sq.UserKey(name)); err != nil {
-		return fmt.Errorf("set policy of %q: %w", name, err)
-	}
-	return nil
+	return sq.WriteUserPolicy(ctx, s.writer(), sq.SetUserPolicy, name, policy)
 }
 
 // ResetLoginFailures sets the failure count to zero and lifts any lock.
 func (s *Store) ResetLoginFailures(ctx context.Context, userID int64) error {
-	if err := execOne(ctx, s.write, sq.ResetLoginFailures, userID); err != nil {
-		return fmt.Errorf("reset login failures of user %d: %w", userID, err)
-	}
-	return nil
-}
-
-// list runs query and scans every row with scan; no rows is an empty,
-// non-nil list.
-func list[T any](ctx context.Context, q querier, scan func(sq.RowScanner) (*T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	all := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, *v)
-	}
-	return all, rows.Err()
+	return sq.WriteResetLoginFailures(ctx, s.writer(), sq.ResetLoginFailures, userID)
 }

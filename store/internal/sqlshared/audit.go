@@ -1,6 +1,7 @@
 package sqlshared
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -209,4 +210,40 @@ func StatsOf(rows []StatsRow) *store.AuditStats {
 		out.Answers = append(out.Answers, k)
 	}
 	return out
+}
+
+// ReadAudit returns the audit records q matches, newest first (ListAudit),
+// its query's placeholders rebound by bind (Question or Dollar).
+func ReadAudit(ctx context.Context, db Querier, bind func(string) string, q store.AuditQuery) ([]store.AuditRecord, error) {
+	query, args := ListAudit(q)
+	records, err := List(ctx, db, ScanAudit, bind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	return records, nil
+}
+
+// ReadAuditUsers counts the records q matches by user (AuditUsers), its
+// query's placeholders rebound by bind.
+func ReadAuditUsers(ctx context.Context, db Querier, bind func(string) string, q store.AuditQuery) ([]store.AuditUser, error) {
+	query, args := AuditUsers(q)
+	users, err := List(ctx, db, ScanAuditUser, bind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit users: %w", err)
+	}
+	return users, nil
+}
+
+// ReadAuditStats summarises the logins' records of q's minutes in one pass
+// (AuditStats), its query's placeholders rebound by bind.
+func ReadAuditStats(ctx context.Context, db Querier, bind func(string) string, q store.AuditStatsQuery) (*store.AuditStats, error) {
+	if err := CheckAuditStats(q); err != nil {
+		return nil, err
+	}
+	query, args := AuditStats(q)
+	rows, err := List(ctx, db, ScanStatsRow, bind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit stats: %w", err)
+	}
+	return StatsOf(rows), nil
 }

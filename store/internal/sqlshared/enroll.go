@@ -1,5 +1,14 @@
 package sqlshared
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pushauth/pushauth/store"
+)
+
 // The enrolment statements both drivers run (issue 21): single-use
 // enrolment links and the enrolment windows operators open.
 const (
@@ -38,4 +47,69 @@ const (
 func EnrollWindowRow(row RowScanner) (group string, until int64, err error) {
 	err = row.Scan(&group, &until)
 	return group, until, err
+}
+
+// ReadEnrollWindows lists the enrolment windows open at now by query (the
+// driver's ListEnrollWindows).
+func ReadEnrollWindows(ctx context.Context, q Querier, query string, now time.Time) ([]store.EnrollWindow, error) {
+	rows, err := q.Query(ctx, query, UnixNano(now))
+	if err != nil {
+		return nil, fmt.Errorf("enrolment windows: %w", err)
+	}
+	defer rows.Close()
+	out := []store.EnrollWindow{}
+	for rows.Next() {
+		g, until, err := EnrollWindowRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("enrolment windows: %w", err)
+		}
+		out = append(out, store.EnrollWindow{Group: g, Until: FromUnixNano(until)})
+	}
+	return out, rows.Err()
+}
+
+// WriteEnrollLink stores l by create (the driver's CreateEnrollLink),
+// having forgotten the links expired before now by purge (its
+// PurgeEnrollLinks).
+func WriteEnrollLink(ctx context.Context, e Execer, purge, create string, l *store.EnrollLink, now time.Time) error {
+	if _, err := e.Exec(ctx, purge, UnixNano(now)); err != nil {
+		return fmt.Errorf("purge enrolment links: %w", err)
+	}
+	if _, err := e.Exec(ctx, create, l.CodeHash, l.ID, l.User, UnixNano(l.ExpiresAt), false); err != nil {
+		return fmt.Errorf("create enrolment link: %w", err)
+	}
+	return nil
+}
+
+// ConsumeEnrollLink consumes the link with codeHash by query (the driver's
+// UseEnrollLink); store.ErrEnrollLink when it is unknown, used or expired
+// at now.
+func ConsumeEnrollLink(ctx context.Context, e Execer, query string, codeHash []byte, now time.Time) (*store.EnrollLink, error) {
+	l := &store.EnrollLink{CodeHash: codeHash}
+	var expires int64
+	err := e.QueryRow(ctx, query, true, codeHash, false, UnixNano(now)).Scan(&l.ID, &l.User, &expires)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.ErrEnrollLink
+	}
+	if err != nil {
+		return nil, fmt.Errorf("use enrolment link: %w", err)
+	}
+	l.ExpiresAt = FromUnixNano(expires)
+	return l, nil
+}
+
+// WriteEnrollWindow opens w's group's window by put (the driver's
+// PutEnrollWindow) or, with a zero Until, closes it by del (its
+// DeleteEnrollWindow).
+func WriteEnrollWindow(ctx context.Context, e Execer, put, del string, w store.EnrollWindow) error {
+	var err error
+	if w.Until.IsZero() {
+		_, err = e.Exec(ctx, del, w.Group)
+	} else {
+		_, err = e.Exec(ctx, put, w.Group, UnixNano(w.Until))
+	}
+	if err != nil {
+		return fmt.Errorf("enrolment window %q: %w", w.Group, err)
+	}
+	return nil
 }

@@ -1,7 +1,10 @@
 package sqlshared
 
 import (
+	"context"
+	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/pushauth/pushauth/store"
 )
@@ -69,4 +72,78 @@ func ScanAdminToken(row RowScanner) (*store.AdminToken, error) {
 	}
 	t.CreatedAt = FromUnixNano(created)
 	return &t, nil
+}
+
+// ReadBypassCodes lists the user's codes usable at now by query (the
+// driver's ListBypassCodes).
+func ReadBypassCodes(ctx context.Context, q Querier, query string, userID int64, now time.Time) ([]store.BypassCode, error) {
+	codes, err := List(ctx, q, ScanBypassCode, query, userID, UnixNano(now))
+	if err != nil {
+		return nil, fmt.Errorf("bypass codes of user %d: %w", userID, err)
+	}
+	return codes, nil
+}
+
+// ReadBypassMatch returns the id of the user's code usable at now whose
+// keyed hash is code's, by query (the driver's MatchBypassCode), or
+// store.ErrNotFound.
+func ReadBypassMatch(ctx context.Context, q Querier, sealer *store.Sealer, query string, userID int64, code string, now time.Time) (int64, error) {
+	var id int64
+	if err := q.QueryRow(ctx, query, userID, BypassHash(sealer, userID, code), UnixNano(now)).Scan(&id); err != nil {
+		return 0, fmt.Errorf("match bypass code of user %d: %w", userID, err)
+	}
+	return id, nil
+}
+
+// ReadAdminToken returns the admin token whose hash is hash by query (the
+// driver's AdminTokenByHash), or store.ErrNotFound.
+func ReadAdminToken(ctx context.Context, q Querier, query string, hash []byte) (*store.AdminToken, error) {
+	t, err := One(ctx, q, ScanAdminToken, query, hash)
+	if err != nil {
+		return nil, fmt.Errorf("admin token: %w", err)
+	}
+	return t, nil
+}
+
+// ReadAdminTokens lists the admin tokens without their hashes
+// (ListAdminTokens).
+func ReadAdminTokens(ctx context.Context, q Querier) ([]store.AdminToken, error) {
+	tokens, err := List(ctx, q, ScanAdminToken, ListAdminTokens)
+	if err != nil {
+		return nil, fmt.Errorf("list admin tokens: %w", err)
+	}
+	for i := range tokens {
+		tokens[i].Hash = nil
+	}
+	return tokens, nil
+}
+
+// WriteRevokeBypassCode deletes one of the user's codes by query (the
+// driver's RevokeBypassCode), or store.ErrNotFound.
+func WriteRevokeBypassCode(ctx context.Context, e Execer, query string, userID, id int64) error {
+	if err := ExecOne(ctx, e, query, userID, id); err != nil {
+		return fmt.Errorf("revoke bypass code %d of user %d: %w", id, userID, err)
+	}
+	return nil
+}
+
+// WriteAdminToken stores t by query (the driver's InsertAdminToken) and
+// sets its CreatedAt when zero; constraint maps the driver's constraint
+// violations to the store's errors (a taken name is store.ErrExists).
+func WriteAdminToken(ctx context.Context, e Execer, constraint func(error) error, query string, t *store.AdminToken) error {
+	created := OrNow(t.CreatedAt)
+	if _, err := e.Exec(ctx, query, t.Name, t.Role, t.Hash, UnixNano(created), t.CreatedBy); err != nil {
+		return fmt.Errorf("create admin token %q: %w", t.Name, constraint(err))
+	}
+	t.CreatedAt = created
+	return nil
+}
+
+// WriteDeleteAdminToken revokes the admin token called name by query (the
+// driver's DeleteAdminToken), or store.ErrNotFound.
+func WriteDeleteAdminToken(ctx context.Context, e Execer, query, name string) error {
+	if err := ExecOne(ctx, e, query, name); err != nil {
+		return fmt.Errorf("delete admin token %q: %w", name, err)
+	}
+	return nil
 }

@@ -31,6 +31,29 @@ func RecordIn(ctx context.Context, rw CounterRW, userID int64, next store.NextCo
 	return after, nil
 }
 
+// ScanCounter reads a SelectCounter row. Rows from a driver's own
+// transaction come wrapped in NotFoundRow, so a missing user is
+// store.ErrNotFound there too.
+func ScanCounter(row RowScanner) (store.LoginCounter, error) {
+	var failures int
+	var last, locked int64
+	if err := row.Scan(&failures, &last, &locked); err != nil {
+		return store.LoginCounter{}, err
+	}
+	return CounterOf(failures, last, locked), nil
+}
+
+// ReadLoginCounter reads the user's counter as it is now by query (the
+// driver's SelectCounter with its placeholder), or store.ErrNotFound.
+func ReadLoginCounter(ctx context.Context, q Querier, query string, userID int64) (store.LoginCounter, error) {
+	c, err := ScanCounter(q.QueryRow(ctx, query, userID))
+	if err != nil {
+		return store.LoginCounter{}, fmt.Errorf("read failures of user %d: %w", userID, err)
+	}
+	return c, nil
+}
+
+// CounterOf is the LoginCounter of a user row's stored values.
 func CounterOf(failures int, lastFailure, lockedUntil int64) store.LoginCounter {
 	return store.LoginCounter{Failures: failures, LastFailure: FromUnixNano(lastFailure), LockedUntil: FromUnixNano(lockedUntil)}
 }

@@ -23,6 +23,40 @@ type StepTx interface {
 	Each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error
 }
 
+// StepsIn is e, a driver's migration transaction, as its steps use it.
+func StepsIn(e Execer) StepTx { return execerSteps{e} }
+
+// execerSteps is an Execer as a StepTx.
+type execerSteps struct{ e Execer }
+
+func (s execerSteps) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.e.Exec(ctx, query, args...)
+	return err
+}
+
+func (s execerSteps) Each(ctx context.Context, query string, row func(scan func(dest ...any) error) error) error {
+	rows, err := s.e.Query(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return EachRow(rows, row)
+}
+
+// RunSteps brings a schema at version to len(steps) in tx, the rest of
+// steps one by one. A version newer than steps is refused.
+func RunSteps(ctx context.Context, tx StepTx, version int, steps []string) error {
+	if version > len(steps) {
+		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(steps))
+	}
+	for i := version; i < len(steps); i++ {
+		if err := RunStep(ctx, tx, steps[i]); err != nil {
+			return fmt.Errorf("migrate: step %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
 // RunStep runs one migration step in tx: SQL, or the Go step it names.
 func RunStep(ctx context.Context, tx StepTx, step string) error {
 	if !strings.HasPrefix(step, GoStep) {

@@ -1,7 +1,9 @@
 package sqlshared
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/pushauth/pushauth/store"
@@ -99,4 +101,39 @@ func decodeReplyAttributes(text string) ([]string, error) {
 		return nil, nil
 	}
 	return attrs, nil
+}
+
+// ReadPolicy returns the named policy by query (the driver's
+// PolicyByName), or store.ErrNotFound.
+func ReadPolicy(ctx context.Context, q Querier, query, name string) (*store.Policy, error) {
+	p, err := One(ctx, q, ScanPolicy, query, name)
+	if err != nil {
+		return nil, fmt.Errorf("policy %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// ReadPolicies returns all stored policies ordered by name (ListPolicies).
+func ReadPolicies(ctx context.Context, q Querier) ([]store.Policy, error) {
+	policies, err := List(ctx, q, ScanPolicy, ListPolicies)
+	if err != nil {
+		return nil, fmt.Errorf("list policies: %w", err)
+	}
+	return policies, nil
+}
+
+// WritePolicy creates or replaces the policy named p.Name by query (the
+// driver's PutPolicy).
+func WritePolicy(ctx context.Context, e Execer, query string, p *store.Policy) error {
+	if p.Name == "" {
+		return errors.New("put policy: empty name")
+	}
+	values, err := PolicyValues(p)
+	if err != nil {
+		return fmt.Errorf("put policy %q: %w", p.Name, err)
+	}
+	if _, err := e.Exec(ctx, query, values...); err != nil {
+		return fmt.Errorf("put policy %q: %w", p.Name, err)
+	}
+	return nil
 }

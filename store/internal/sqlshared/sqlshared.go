@@ -1,8 +1,13 @@
 // Package sqlshared is what store/sqlite and store/postgres share: the SQL
 // statements that differ only by their placeholders (written once, with
 // SQLite's ?, and rebound for PostgreSQL with Dollar), the scanning of
-// their rows, the encoding of times, the lockout counter's body and the
-// migration steps written in Go.
+// their rows, the encoding of times, the lockout counter's body, the
+// migration loop and its steps written in Go, and the Store methods'
+// bodies that are the same on both: the Read… functions (over Querier)
+// and the Write… functions (over Execer), each given the driver's
+// statement. Each driver adapts its pool (database/sql, pgx) to Querier
+// and Execer and keeps what differs: transactions, locking, mapping its
+// error codes, the group commit and its own statements.
 package sqlshared
 
 import (
@@ -27,6 +32,10 @@ func Dollar(query string) string {
 	}
 	return b.String()
 }
+
+// Question leaves query's ? placeholders as they are: SQLite's bind of
+// the queries built per call (PostgreSQL's is Dollar).
+func Question(query string) string { return query }
 
 // RowScanner is *sql.Row, *sql.Rows, pgx.Row or pgx.Rows.
 type RowScanner interface {

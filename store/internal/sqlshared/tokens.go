@@ -1,7 +1,9 @@
 package sqlshared
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,4 +96,104 @@ func ScanToken(sealer *store.Sealer, row RowScanner) (*store.Token, error) {
 		t.Device = &d
 	}
 	return &t, nil
+}
+
+// ReadPendingActivation returns the activation with codeHash if it can
+// still be used at now (unused, unexpired), by query (the driver's own:
+// SQLite and PostgreSQL spell "unused" differently), without consuming it.
+// An unknown, used or expired code is store.ErrActivation.
+func ReadPendingActivation(ctx context.Context, q Querier, query string, codeHash []byte, now time.Time) (*store.Activation, error) {
+	var a store.Activation
+	var expires int64
+	err := q.QueryRow(ctx, query, codeHash, UnixNano(now)).Scan(&a.TokenID, &expires)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.ErrActivation
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pending activation: %w", err)
+	}
+	a.CodeHash, a.ExpiresAt = codeHash, FromUnixNano(expires)
+	return &a, nil
+}
+
+// ReadTokensByUser returns the user's tokens in creation order (none for
+// an unknown user), by query (the driver's token select + WhereUserID).
+func ReadTokensByUser(ctx context.Context, q Querier, sealer *store.Sealer, query string, userID int64) ([]store.Token, error) {
+	tokens, err := List(ctx, q, tokenScanner(sealer), query, userID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens of user %d: %w", userID, err)
+	}
+	return tokens, nil
+}
+
+// ReadTokenBySerial returns the token with serial by query (the driver's
+// token select + WhereSerial), or store.ErrNotFound.
+func ReadTokenBySerial(ctx context.Context, q Querier, sealer *store.Sealer, query, serial string) (*store.Token, error) {
+	t, err := ScanToken(sealer, q.QueryRow(ctx, query, serial))
+	if err != nil {
+		return nil, fmt.Errorf("token %q: %w", serial, err)
+	}
+	return t, nil
+}
+
+// ReadDeviceToken returns the token the device id was activated for, with
+// the device, by query (the driver's token select + WhereDevice), or
+// store.ErrNotFound.
+func ReadDeviceToken(ctx context.Context, q Querier, sealer *store.Sealer, query, id string) (*store.Token, error) {
+	t, err := ScanToken(sealer, q.QueryRow(ctx, query, id))
+	if err != nil {
+		return nil, fmt.Errorf("device %q: %w", id, err)
+	}
+	return t, nil
+}
+
+// ReadTokenExists reports whether the token with id exists, by query (the
+// driver's TokenExists).
+func ReadTokenExists(ctx context.Context, q Querier, query string, id int64) (bool, error) {
+	var exists bool
+	err := q.QueryRow(ctx, query, id).Scan(&exists)
+	return exists, err
+}
+
+// tokenScanner is ScanToken with sealer, for List.
+func tokenScanner(sealer *store.Sealer) func(RowScanner) (*store.Token, error) {
+	return func(row RowScanner) (*store.Token, error) { return ScanToken(sealer, row) }
+}
+
+// WriteDeleteToken deletes the token with serial, its device and its
+// activations by query (the driver's DeleteToken), or store.ErrNotFound.
+func WriteDeleteToken(ctx context.Context, e Execer, query, serial string) error {
+	if err := ExecOne(ctx, e, query, serial); err != nil {
+		return fmt.Errorf("delete token %q: %w", serial, err)
+	}
+	return nil
+}
+
+// WriteDevicePush updates a device's push registration by query (the
+// driver's own: its values are pushToken, disabledReason, deviceID), or
+// store.ErrNotFound.
+func WriteDevicePush(ctx context.Context, e Execer, query, deviceID, pushToken, disabledReason string) error {
+	if err := ExecOne(ctx, e, query, pushToken, disabledReason, deviceID); err != nil {
+		return fmt.Errorf("update push of device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
+// WriteDeleteDevice removes the device from its token by query (the
+// driver's DeleteDevice), or store.ErrNotFound.
+func WriteDeleteDevice(ctx context.Context, e Execer, query, deviceID string) error {
+	if err := ExecOne(ctx, e, query, deviceID); err != nil {
+		return fmt.Errorf("delete device %q: %w", deviceID, err)
+	}
+	return nil
+}
+
+// WriteSeenDevice sets the device's LastSeen to at unless it was set less
+// than store.SeenInterval before at, by query (the driver's SeenDevice);
+// constraint maps the driver's errors. An unknown device is no error.
+func WriteSeenDevice(ctx context.Context, e Execer, constraint func(error) error, query, deviceID string, at time.Time) error {
+	if _, err := e.Exec(ctx, query, SeenDeviceValues(deviceID, at)...); err != nil {
+		return fmt.Errorf("device %q seen: %w", deviceID, constraint(err))
+	}
+	return nil
 }

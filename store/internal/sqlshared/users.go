@@ -1,6 +1,7 @@
 package sqlshared
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 
@@ -115,4 +116,123 @@ func scanUserTokenRow(sealer *store.Sealer, row RowScanner) (*store.User, *store
 			PushDisabled: pushDisabled.String}
 	}
 	return &u, t, nil
+}
+
+// ReadUserByName returns the user called name (any case) by query (the
+// driver's UserByName), or store.ErrNotFound.
+func ReadUserByName(ctx context.Context, q Querier, query, name string) (*store.User, error) {
+	u, err := One(ctx, q, ScanUser, query, UserKey(name))
+	if err != nil {
+		return nil, fmt.Errorf("user %q: %w", name, err)
+	}
+	return u, nil
+}
+
+// ReadUserWithTokens returns the user called name and their tokens by
+// query (the driver's UserWithTokensQuery), or store.ErrNotFound.
+func ReadUserWithTokens(ctx context.Context, q Querier, sealer *store.Sealer, query, name string) (*store.User, []store.Token, error) {
+	rows, err := q.Query(ctx, query, UserKey(name))
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
+	}
+	defer rows.Close()
+	u, tokens, err := ScanUserWithTokens(sealer, rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("user %q with tokens: %w", name, err)
+	}
+	return u, tokens, nil
+}
+
+// ReadUsers returns all users ordered by name (ListUsers).
+func ReadUsers(ctx context.Context, q Querier) ([]store.User, error) {
+	users, err := List(ctx, q, ScanUser, ListUsers)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+// ReadUserSearch returns at most limit users whose names start with
+// prefix and sort after after, ordered by name, by query (the driver's
+// SearchUsers).
+func ReadUserSearch(ctx context.Context, q Querier, query, prefix, after string, limit int) ([]store.User, error) {
+	users, err := List(ctx, q, ScanUser, query, prefix, SearchBound(prefix), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search users %q after %q: %w", prefix, after, err)
+	}
+	return users, nil
+}
+
+// ReadUserByDirectoryID returns the user linked to the directory's stable
+// id directoryID by query (the driver's UserByDirectoryID), or
+// store.ErrNotFound (always for an empty id).
+func ReadUserByDirectoryID(ctx context.Context, q Querier, query, directoryID string) (*store.User, error) {
+	if directoryID == "" {
+		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, store.ErrNotFound)
+	}
+	u, err := One(ctx, q, ScanUser, query, directoryID)
+	if err != nil {
+		return nil, fmt.Errorf("user with directory id %q: %w", directoryID, err)
+	}
+	return u, nil
+}
+
+// WriteDeleteUser deletes the user called name by query (the driver's
+// DeleteUser), or store.ErrNotFound.
+func WriteDeleteUser(ctx context.Context, e Execer, query, name string) error {
+	if err := ExecOne(ctx, e, query, UserKey(name)); err != nil {
+		return fmt.Errorf("delete user %q: %w", name, err)
+	}
+	return nil
+}
+
+// WritePassword replaces the user's password hash by query (the driver's
+// SetPassword), or store.ErrNotFound.
+func WritePassword(ctx context.Context, e Execer, query, name, hash string) error {
+	if err := ExecOne(ctx, e, query, hash, UserKey(name)); err != nil {
+		return fmt.Errorf("set password of %q: %w", name, err)
+	}
+	return nil
+}
+
+// WriteUserPolicy names the user's policy by query (the driver's
+// SetUserPolicy), or store.ErrNotFound.
+func WriteUserPolicy(ctx context.Context, e Execer, query, name, policy string) error {
+	if err := ExecOne(ctx, e, query, policy, UserKey(name)); err != nil {
+		return fmt.Errorf("set policy of %q: %w", name, err)
+	}
+	return nil
+}
+
+// WriteResetLoginFailures zeroes the user's failure count and lifts any
+// lock by query (the driver's ResetLoginFailures), or store.ErrNotFound.
+func WriteResetLoginFailures(ctx context.Context, e Execer, query string, userID int64) error {
+	if err := ExecOne(ctx, e, query, userID); err != nil {
+		return fmt.Errorf("reset login failures of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// WriteDirectoryID links the user called name to the directory's stable
+// id directoryID (empty unlinks) by query (the driver's SetDirectoryID);
+// constraint maps the driver's violations (another user linked to the id
+// is store.ErrExists). No user called name is store.ErrNotFound.
+func WriteDirectoryID(ctx context.Context, e Execer, constraint func(error) error, query, name, directoryID string) error {
+	if err := ExecOne(ctx, e, query, directoryID, UserKey(name)); err != nil {
+		return fmt.Errorf("link user %q to directory id %q: %w", name, directoryID, constraint(err))
+	}
+	return nil
+}
+
+// WriteUserName renames the user oldName to newName's key by query (the
+// driver's RenameUser); constraint maps the driver's violations (a taken
+// name is store.ErrExists). No user oldName is store.ErrNotFound.
+func WriteUserName(ctx context.Context, e Execer, constraint func(error) error, query, oldName, newName string) error {
+	if newName == "" {
+		return fmt.Errorf("rename user %q: empty new name", oldName)
+	}
+	if err := ExecOne(ctx, e, query, UserKey(newName), UserKey(oldName)); err != nil {
+		return fmt.Errorf("rename user %q to %q: %w", oldName, newName, constraint(err))
+	}
+	return nil
 }
