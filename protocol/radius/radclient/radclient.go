@@ -133,7 +133,9 @@ func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*Response, erro
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
-	return c.roundTrip(ctx, req, ch)
+	c.ids.arm(id, func(raw []byte) bool { return authentic(raw, req, c.secret) })
+	resp, err := c.roundTrip(ctx, req, ch)
+	return resp, withDropped(err, c.ids.dropped(id))
 }
 
 // roundTrip sends req now and again at every Retry tick until an authentic
@@ -170,19 +172,51 @@ func (c *Client) roundTrip(ctx context.Context, req []byte, ch chan []byte) (*Re
 // noReply is the error of an exchange that ended without an authentic
 // reply, saying how many replies were dropped as not authentic.
 func noReply(cause error, dropped int) error {
-	if dropped == 0 {
-		return fmt.Errorf("%w: %v", ErrNoReply, cause)
-	}
-	return fmt.Errorf("%w: %v; %d replies dropped: %w (wrong shared secret?)", ErrNoReply, cause, dropped, ErrNotAuthentic)
+	return &noReplyError{cause: cause, dropped: dropped}
 }
 
-// verify checks a reply to req: its Response Authenticator and its
-// Message-Authenticator (RFC 3579 §3.2), either failing with ErrNotAuthentic.
-func verify(raw, req, secret []byte) (*Response, error) {
-	if !layeh.IsAuthenticResponse(raw, req, secret) {
-		return nil, ErrNotAuthentic
+// noReplyError is ErrNoReply with its cause and the replies dropped as
+// not authentic (then it is ErrNotAuthentic too).
+type noReplyError struct {
+	cause   error
+	dropped int
+}
+
+func (e *noReplyError) Error() string {
+	if e.dropped == 0 {
+		return fmt.Sprintf("%v: %v", ErrNoReply, e.cause)
 	}
-	if msgauth.Verify(raw, req[4:20], secret) != nil {
+	return fmt.Sprintf("%v: %v; %d replies dropped: %v (wrong shared secret?)", ErrNoReply, e.cause, e.dropped, ErrNotAuthentic)
+}
+
+// Unwrap makes the error ErrNoReply, and ErrNotAuthentic when replies
+// were dropped.
+func (e *noReplyError) Unwrap() []error {
+	if e.dropped == 0 {
+		return []error{ErrNoReply}
+	}
+	return []error{ErrNoReply, ErrNotAuthentic}
+}
+
+// withDropped is an exchange's error with the replies its Identifier's
+// accept dropped (before they reached the exchange) counted in.
+func withDropped(err error, dropped int) error {
+	var nr *noReplyError
+	if dropped == 0 || !errors.As(err, &nr) {
+		return err
+	}
+	return noReply(nr.cause, nr.dropped+dropped)
+}
+
+// authentic tells whether raw is a reply to req under secret: its
+// Response Authenticator and its Message-Authenticator (RFC 3579 §3.2).
+func authentic(raw, req, secret []byte) bool {
+	return layeh.IsAuthenticResponse(raw, req, secret) && msgauth.Verify(raw, req[4:20], secret) == nil
+}
+
+// verify checks a reply to req (authentic), failing with ErrNotAuthentic.
+func verify(raw, req, secret []byte) (*Response, error) {
+	if !authentic(raw, req, secret) {
 		return nil, ErrNotAuthentic
 	}
 	p, err := layeh.Parse(raw, secret)

@@ -83,6 +83,7 @@ func (s *Stream) Exchange(ctx context.Context, p *layeh.Packet) (*Response, erro
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
+	s.ids.arm(id, func(raw []byte) bool { return authentic(raw, req, s.secret) })
 	if err := s.write(ctx, req); err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func (s *Stream) Exchange(ctx context.Context, p *layeh.Packet) (*Response, erro
 		case <-s.closed:
 			return nil, fmt.Errorf("%w: %w: %v", ErrNoReply, ErrClosed, s.err)
 		case <-ctx.Done():
-			return nil, noReply(ctx.Err(), dropped)
+			return nil, noReply(ctx.Err(), dropped+s.ids.dropped(id))
 		}
 	}
 }
