@@ -158,6 +158,18 @@ func (r Reason) DecidedOnPhone() bool {
 	return r == ReasonApproved || r == ReasonDenied || r == ReasonWrongNumber
 }
 
+// PhoneDecidedReasons are the reasons whose logins the phone's answer
+// decided (DecidedOnPhone), as the audit spells them.
+func PhoneDecidedReasons() []string {
+	var out []string
+	for _, r := range Reasons() {
+		if r.DecidedOnPhone() {
+			out = append(out, string(r))
+		}
+	}
+	return out
+}
+
 // CountsAtEnd tells whether r's failure is counted when the login ends:
 // a refusal on the phone. The other failures that count toward the
 // lockout are counted as their secret is checked, in the user's turn.

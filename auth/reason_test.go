@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,5 +102,15 @@ func TestReasonsDocumented(t *testing.T) {
 		if !re.MatchString(docs.String()) {
 			t.Errorf("audit reason %s is documented nowhere", r)
 		}
+	}
+}
+
+// The reasons the phone's answer decides are exactly approved, denied
+// and wrong-number (GET /v1/stats' answer times come from them).
+func TestPhoneDecidedReasons(t *testing.T) {
+	got := PhoneDecidedReasons()
+	slices.Sort(got)
+	if strings.Join(got, ",") != "approved,denied,wrong-number" {
+		t.Fatalf("PhoneDecidedReasons() = %v", got)
 	}
 }

@@ -12,11 +12,6 @@ import (
 // DefaultStatsWindow is GET /v1/stats' window when none is asked for.
 const DefaultStatsWindow = time.Hour
 
-// answeredReasons are the audit reasons of logins the phone answered
-// (auth.Reason.DecidedOnPhone): their phone_ms are the push answer times
-// (their duration_ms for records written before phone_ms was kept).
-var answeredReasons = []string{auth.ReasonApproved, auth.ReasonDenied, auth.ReasonWrongNumber}
-
 // maxStatsReads is how many GET /v1/stats reads run at once on a node: a
 // day's window reads every record of the day, so callers looping on it
 // must not take the store's reads from the logins.
@@ -43,7 +38,10 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) error {
 	}
 	to := s.now().UTC().Truncate(time.Minute).Add(time.Minute)
 	from := to.Add(-time.Duration(minutes) * time.Minute)
-	st, err := s.deps.Store.AuditStats(r.Context(), store.AuditStatsQuery{From: from, Minutes: minutes, Answered: answeredReasons})
+	// The logins the phone's answer decided: their phone_ms are the push
+	// answer times (their duration_ms for records written before phone_ms
+	// was kept).
+	st, err := s.deps.Store.AuditStats(r.Context(), store.AuditStatsQuery{From: from, Minutes: minutes, Answered: auth.PhoneDecidedReasons()})
 	if err != nil {
 		return err
 	}

@@ -134,15 +134,14 @@ func (c *Client) Exchange(ctx context.Context, p *layeh.Packet) (*Response, erro
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
 	c.ids.arm(id, func(raw []byte) bool { return authentic(raw, req, c.secret) })
-	resp, err := c.roundTrip(ctx, req, ch)
-	return resp, withDropped(err, c.ids.dropped(id))
+	return c.roundTrip(ctx, id, req, ch)
 }
 
 // roundTrip sends req now and again at every Retry tick until an authentic
 // reply arrives or ctx ends. A reply that does not authenticate (a late
 // reply to an earlier use of the identifier, the wrong secret, a forgery)
 // is dropped and does not cause a send: the retransmission interval holds.
-func (c *Client) roundTrip(ctx context.Context, req []byte, ch chan []byte) (*Response, error) {
+func (c *Client) roundTrip(ctx context.Context, id byte, req []byte, ch chan []byte) (*Response, error) {
 	retry := time.NewTicker(c.Retry)
 	defer retry.Stop()
 	dropped := 0
@@ -164,7 +163,7 @@ func (c *Client) roundTrip(ctx context.Context, req []byte, ch chan []byte) (*Re
 		case <-retry.C:
 			send = true
 		case <-ctx.Done():
-			return nil, noReply(ctx.Err(), dropped)
+			return nil, noReply(ctx.Err(), dropped+c.ids.dropped(id))
 		}
 	}
 }
@@ -172,40 +171,10 @@ func (c *Client) roundTrip(ctx context.Context, req []byte, ch chan []byte) (*Re
 // noReply is the error of an exchange that ended without an authentic
 // reply, saying how many replies were dropped as not authentic.
 func noReply(cause error, dropped int) error {
-	return &noReplyError{cause: cause, dropped: dropped}
-}
-
-// noReplyError is ErrNoReply with its cause and the replies dropped as
-// not authentic (then it is ErrNotAuthentic too).
-type noReplyError struct {
-	cause   error
-	dropped int
-}
-
-func (e *noReplyError) Error() string {
-	if e.dropped == 0 {
-		return fmt.Sprintf("%v: %v", ErrNoReply, e.cause)
+	if dropped == 0 {
+		return fmt.Errorf("%w: %v", ErrNoReply, cause)
 	}
-	return fmt.Sprintf("%v: %v; %d replies dropped: %v (wrong shared secret?)", ErrNoReply, e.cause, e.dropped, ErrNotAuthentic)
-}
-
-// Unwrap makes the error ErrNoReply, and ErrNotAuthentic when replies
-// were dropped.
-func (e *noReplyError) Unwrap() []error {
-	if e.dropped == 0 {
-		return []error{ErrNoReply}
-	}
-	return []error{ErrNoReply, ErrNotAuthentic}
-}
-
-// withDropped is an exchange's error with the replies its Identifier's
-// accept dropped (before they reached the exchange) counted in.
-func withDropped(err error, dropped int) error {
-	var nr *noReplyError
-	if dropped == 0 || !errors.As(err, &nr) {
-		return err
-	}
-	return noReply(nr.cause, nr.dropped+dropped)
+	return fmt.Errorf("%w: %v; %d replies dropped: %w (wrong shared secret?)", ErrNoReply, cause, dropped, ErrNotAuthentic)
 }
 
 // authentic tells whether raw is a reply to req under secret: its
